@@ -1,0 +1,441 @@
+//! Organisation use cases: the tree and its relations.
+
+use mamori_domain::FieldErrors;
+use mamori_domain::audit::Outcome;
+use mamori_domain::organisation::{OrgKind, OrgName, RelationKind, reparent_makes_cycle};
+use mamori_domain::policy::{self, Permission};
+use mamori_storage::organisations::{
+    self as orgs, NewOrganisation, OrganisationFilter, OrganisationRow, RelationRow,
+};
+use mamori_storage::{Page, PageRequest, StorageError};
+use uuid::Uuid;
+
+use crate::{App, AppError, Caller, Event};
+
+/// What a form or API call sends to create or change an organisation.
+#[derive(Debug, Clone, Default)]
+pub struct OrganisationInput {
+    /// Name.
+    pub name: String,
+    /// Kind id.
+    pub kind: String,
+    /// Parent (creation only).
+    pub parent: Option<Uuid>,
+    /// Whether members must use a second factor (update only).
+    pub require_totp: bool,
+}
+
+/// An organisation with what its page shows and what the viewer may do.
+#[derive(Debug, Clone)]
+pub struct OrganisationView {
+    /// The record.
+    pub organisation: OrganisationRow,
+    /// Root first, ending with the organisation itself; only visible ancestors.
+    pub path: Vec<OrganisationRow>,
+    /// Direct children.
+    pub children: Vec<OrganisationRow>,
+    /// Relations in either direction.
+    pub relations: Vec<RelationRow>,
+    /// Viewer may manage the organisation.
+    pub can_manage: bool,
+    /// Viewer may see its people.
+    pub can_view_people: bool,
+    /// Viewer may manage its people.
+    pub can_manage_people: bool,
+    /// Viewer may read its audit trail.
+    pub can_view_audit: bool,
+}
+
+fn parse(input: &OrganisationInput) -> Result<(OrgName, OrgKind), AppError> {
+    let mut errors = FieldErrors::default();
+    let name = errors.take(OrgName::parse(&input.name));
+    let kind = errors.take(OrgKind::parse(&input.kind));
+    match (name, kind) {
+        (Some(n), Some(k)) => Ok((n, k)),
+        _ => Err(AppError::Invalid(errors)),
+    }
+}
+
+/// A missing organisation named in a field is a field error, not a missing page.
+fn field_not_found(field: &'static str) -> impl FnOnce(StorageError) -> AppError {
+    move |e| match e {
+        StorageError::NotFound => AppError::Invalid(
+            mamori_domain::FieldError {
+                field,
+                code: "not-found",
+                limit: None,
+            }
+            .into(),
+        ),
+        other => other.into(),
+    }
+}
+
+impl App {
+    /// Creates an organisation under a parent the caller manages (roots: system administrators).
+    pub async fn create_organisation(
+        &self,
+        caller: &Caller,
+        input: &OrganisationInput,
+    ) -> Result<Uuid, AppError> {
+        let (name, kind) = parse(input)?;
+        let mut tx = self.db.begin().await?;
+        let allowed = match input.parent {
+            Some(parent) => {
+                let facts = orgs::facts(&mut tx, parent)
+                    .await
+                    .map_err(field_not_found("parent"))?;
+                policy::allows(&caller.actor, Permission::ManageOrganisation, &facts)
+            }
+            None => caller.actor.is_system_admin(),
+        };
+        if !allowed {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.create",
+                    input.parent,
+                    "organisation",
+                    None,
+                )
+                .await;
+        }
+        let id = Uuid::now_v7();
+        orgs::insert(
+            &mut tx,
+            &NewOrganisation {
+                id,
+                name: name.as_ref(),
+                kind: kind.as_str(),
+                parent: input.parent,
+                now: self.now(),
+            },
+        )
+        .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.create",
+                organisation: Some(id),
+                target_kind: "organisation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "name": name.as_ref(), "kind": kind.as_str(), "parent": input.parent }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Reads an organisation with its neighbourhood.
+    pub async fn organisation(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<OrganisationView, AppError> {
+        let facts = orgs::facts_db(&self.db, id).await?;
+        let may = |p| policy::allows(&caller.actor, p, &facts);
+        if !may(Permission::ViewOrganisation) {
+            return self
+                .deny(
+                    caller,
+                    "organisation.read",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let organisation = orgs::get(&self.db, id).await?;
+        let mut path = orgs::path(&self.db, id).await?;
+        // Show only the ancestors the viewer could open themselves.
+        let mut visible = Vec::with_capacity(path.len());
+        for row in path.drain(..) {
+            if row.id == id
+                || policy::allows(
+                    &caller.actor,
+                    Permission::ViewOrganisation,
+                    &orgs::facts_db(&self.db, row.id).await?,
+                )
+            {
+                visible.push(row);
+            }
+        }
+        let view_people = may(Permission::ViewPeople);
+        Ok(OrganisationView {
+            children: if view_people {
+                orgs::children(&self.db, id).await?
+            } else {
+                vec![]
+            },
+            relations: orgs::relations(&self.db, id).await?,
+            organisation,
+            path: visible,
+            can_manage: may(Permission::ManageOrganisation),
+            can_view_people: view_people,
+            can_manage_people: may(Permission::ManagePeople),
+            can_view_audit: may(Permission::ViewAudit),
+        })
+    }
+
+    /// Lists the organisations the caller may see.
+    pub async fn organisations(
+        &self,
+        caller: &Caller,
+        filter: &OrganisationFilter,
+        page: PageRequest,
+    ) -> Result<Page<OrganisationRow>, AppError> {
+        let related = orgs::related(&self.db, caller.actor.organisation).await?;
+        let scope = policy::scope(&caller.actor, Permission::ViewOrganisation, &related);
+        Ok(orgs::list(&self.db, &scope, filter, page).await?)
+    }
+
+    /// Renames, re-kinds, and sets the second-factor rule of an organisation.
+    pub async fn update_organisation(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &OrganisationInput,
+    ) -> Result<(), AppError> {
+        let (name, kind) = parse(input)?;
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::facts(&mut tx, id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.update",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let before = orgs::get(&mut tx, id).await?;
+        orgs::update(
+            &mut tx,
+            id,
+            name.as_ref(),
+            kind.as_str(),
+            input.require_totp,
+            self.now(),
+        )
+        .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.update",
+                organisation: Some(id),
+                target_kind: "organisation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({
+                    "before": { "name": before.name, "kind": before.kind, "require_totp": before.require_totp },
+                    "after": { "name": name.as_ref(), "kind": kind.as_str(), "require_totp": input.require_totp },
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves an organisation (and its subtree) under another parent.
+    pub async fn move_organisation(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        parent: Option<Uuid>,
+    ) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::facts(&mut tx, id).await?;
+        let target_ok = match parent {
+            Some(p) => {
+                let pf = orgs::facts(&mut tx, p)
+                    .await
+                    .map_err(field_not_found("parent"))?;
+                if reparent_makes_cycle(id, &pf.ancestors) {
+                    return Err(AppError::Rule { code: "cycle" });
+                }
+                policy::allows(&caller.actor, Permission::ManageOrganisation, &pf)
+            }
+            None => caller.actor.is_system_admin(),
+        };
+        if !target_ok || !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.move",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let before = orgs::get(&mut tx, id).await?;
+        orgs::reparent(&mut tx, id, parent, self.now()).await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.move",
+                organisation: Some(id),
+                target_kind: "organisation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "from": before.parent_id, "to": parent }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Deletes an organisation that has nothing left in it.
+    pub async fn delete_organisation(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::facts(&mut tx, id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.delete",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        if orgs::dependants(&mut tx, id).await?.is_some() {
+            return Err(AppError::Rule { code: "not-empty" });
+        }
+        let before = orgs::get(&mut tx, id).await?;
+        orgs::delete(&mut tx, id).await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.delete",
+                // The event stays readable by the parent's administrators.
+                organisation: before.parent_id,
+                target_kind: "organisation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "name": before.name, "kind": before.kind }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// States that `from` contracts with, or subcontracts for, `to`.
+    pub async fn add_relation(
+        &self,
+        caller: &Caller,
+        from: Uuid,
+        kind: &str,
+        to: Uuid,
+    ) -> Result<Uuid, AppError> {
+        let kind = RelationKind::parse(kind)?;
+        if from == to {
+            return Err(AppError::Rule {
+                code: "self-relation",
+            });
+        }
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::facts(&mut tx, from).await?;
+        orgs::get(&mut tx, to)
+            .await
+            .map_err(field_not_found("other"))?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.relate",
+                    Some(from),
+                    "organisation",
+                    Some(from.to_string()),
+                )
+                .await;
+        }
+        let id = Uuid::now_v7();
+        orgs::insert_relation(
+            &mut tx,
+            id,
+            kind.as_str(),
+            from,
+            to,
+            caller.actor.person,
+            self.now(),
+        )
+        .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.relate",
+                organisation: Some(from),
+                target_kind: "relation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "kind": kind.as_str(), "from": from, "to": to }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Removes a relation (an administrator of either side may).
+    pub async fn remove_relation(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        let rel = orgs::get_relation(&mut tx, id).await?;
+        let from = orgs::facts(&mut tx, rel.from_id).await?;
+        let to = orgs::facts(&mut tx, rel.to_id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &from)
+            && !policy::allows(&caller.actor, Permission::ManageOrganisation, &to)
+        {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.unrelate",
+                    Some(rel.from_id),
+                    "relation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        orgs::delete_relation(&mut tx, id).await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.unrelate",
+                organisation: Some(rel.from_id),
+                target_kind: "relation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "kind": rel.kind, "from": rel.from_id, "to": rel.to_id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}

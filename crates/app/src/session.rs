@@ -1,0 +1,163 @@
+//! Turning a session cookie into a caller, and the session's own life cycle.
+
+use jiff::SignedDuration;
+use mamori_auth::token;
+use mamori_domain::audit::Outcome;
+use mamori_domain::person::Locale;
+use mamori_domain::policy::Actor;
+use mamori_storage::sessions::{self, stage};
+use uuid::Uuid;
+
+use crate::{App, AppError, Event};
+
+/// Who is making a request, as the use cases need it.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// The person and their roles today.
+    pub actor: Actor,
+    /// Client address, for the audit trail.
+    pub ip: Option<String>,
+    /// SHA-256 of the session token (to end or change this session).
+    pub session: Vec<u8>,
+}
+
+/// A looked-up session, whatever its stage.
+#[derive(Debug, Clone)]
+pub struct SessionInfo {
+    /// The caller (roles resolved for today).
+    pub caller: Caller,
+    /// See [`mamori_storage::sessions::stage`].
+    pub stage: String,
+    /// Token that forms must echo.
+    pub csrf_token: String,
+    /// Name to greet.
+    pub name: String,
+    /// E-mail.
+    pub email: String,
+    /// Reading language.
+    pub locale: Locale,
+    /// A second-factor secret being enrolled.
+    pub totp_pending: Option<String>,
+}
+
+impl SessionInfo {
+    /// Whether login is complete.
+    pub fn is_full(&self) -> bool {
+        self.stage == stage::FULL
+    }
+}
+
+impl App {
+    /// Finds the session behind a cookie token; `None` if unknown, expired or idle.
+    pub async fn session(
+        &self,
+        token: &str,
+        ip: Option<String>,
+    ) -> Result<Option<SessionInfo>, AppError> {
+        let id_hash = token::hash_token(token);
+        let Some(row) = sessions::lookup(&self.db, &id_hash).await? else {
+            return Ok(None);
+        };
+        let now = self.now();
+        let idle_limit = SignedDuration::from_mins(self.settings.session_idle_minutes);
+        let idle_since = now.0.duration_since(row.last_seen_at.0);
+        if !row.active || row.expires_at <= now || idle_since > idle_limit {
+            let mut tx = self.db.begin().await?;
+            sessions::delete(&mut tx, &id_hash).await?;
+            tx.commit().await?;
+            return Ok(None);
+        }
+        // Refresh the idle clock at most once a minute, so that most requests only read.
+        if idle_since > SignedDuration::from_secs(60) {
+            let mut tx = self.db.begin().await?;
+            sessions::touch(&mut tx, &id_hash, now).await?;
+            tx.commit().await?;
+        }
+        let grants =
+            mamori_storage::designations::grants(&self.db, row.person_id, self.today()).await?;
+        Ok(Some(SessionInfo {
+            caller: Caller {
+                actor: Actor {
+                    person: row.person_id,
+                    organisation: row.organisation_id,
+                    grants,
+                },
+                ip,
+                session: id_hash,
+            },
+            stage: row.stage,
+            csrf_token: row.csrf_token,
+            name: row.person_name,
+            email: row.email,
+            locale: Locale::parse_or_default(&row.locale),
+            totp_pending: row.totp_pending,
+        }))
+    }
+
+    /// Ends the caller's session.
+    pub async fn logout(&self, caller: &Caller) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        sessions::delete(&mut tx, &caller.session).await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "logout",
+                organisation: Some(caller.actor.organisation),
+                target_kind: "person",
+                target_id: Some(caller.actor.person.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({}),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the caller's reading language.
+    pub async fn set_locale(&self, caller: &Caller, locale: Locale) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        mamori_storage::persons::set_locale(
+            &mut tx,
+            caller.actor.person,
+            locale.as_str(),
+            self.now(),
+        )
+        .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "person.set_locale",
+                organisation: Some(caller.actor.organisation),
+                target_kind: "person",
+                target_id: Some(caller.actor.person.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "locale": locale.as_str() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes expired and idle sessions (run periodically).
+    pub async fn sweep_sessions(&self) -> Result<u64, AppError> {
+        let now = self.now();
+        let idle_since = mamori_storage::Ts(
+            now.0 - SignedDuration::from_mins(self.settings.session_idle_minutes),
+        );
+        let mut tx = self.db.begin().await?;
+        let n = sessions::delete_expired(&mut tx, now, idle_since).await?;
+        tx.commit().await?;
+        Ok(n)
+    }
+
+    /// The person id behind a caller (for handlers that show "me").
+    pub fn me(caller: &Caller) -> Uuid {
+        caller.actor.person
+    }
+}

@@ -1,0 +1,6 @@
+//! Credentials: password hashing, second factor (TOTP), and the random tokens behind
+//! sessions and forms. Pure functions over bytes; storage and HTTP live elsewhere.
+
+pub mod password;
+pub mod token;
+pub mod totp;

@@ -1,0 +1,331 @@
+//! `mamori`: the server and the operator's commands.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+use clap::{Args, Parser, Subcommand};
+use mamori_app::{App, FirstAdmin, Settings, system_clock};
+use mamori_storage::{Db, DbConfig, PoolSize};
+use mamori_web::{AppState, WebConfig};
+
+/// mamori (守り): information-assurance procedures for Japan's public sector and its
+/// contractors.
+#[derive(Parser)]
+#[command(name = "mamori", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// Where the data lives; every command that touches data takes these.
+#[derive(Args, Clone)]
+struct DataOptions {
+    /// Folder of the embedded SQLite database (created if missing).
+    #[arg(long, env = "MAMORI_DATA_DIR", default_value = "mamori-data")]
+    data_dir: PathBuf,
+    /// Use PostgreSQL instead (`postgres://user@host/db`).
+    #[arg(long, env = "MAMORI_DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+impl DataOptions {
+    async fn open(&self, connections: u32) -> anyhow::Result<Db> {
+        let config = DbConfig::from_options(self.database_url.as_deref(), &self.data_dir)?;
+        Db::open(&config, PoolSize { connections })
+            .await
+            .with_context(|| format!("cannot open {config:?}"))
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web application and the API.
+    Serve {
+        #[command(flatten)]
+        data: DataOptions,
+        /// Address to listen on.
+        #[arg(long, env = "MAMORI_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// The address people use (e.g. https://mamori.example.go.jp); https makes cookies Secure.
+        #[arg(long, env = "MAMORI_PUBLIC_URL")]
+        public_url: Option<String>,
+        /// Failed logins in a row that lock an account.
+        #[arg(long, env = "MAMORI_LOCKOUT_THRESHOLD", default_value_t = 10)]
+        lockout_threshold: i64,
+        /// Minutes an account stays locked.
+        #[arg(long, env = "MAMORI_LOCKOUT_MINUTES", default_value_t = 15)]
+        lockout_minutes: i64,
+        /// Minutes of inactivity that end a session.
+        #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 60)]
+        session_idle_minutes: i64,
+        /// Database connections (readers on SQLite).
+        #[arg(long, env = "MAMORI_DB_CONNECTIONS", default_value_t = 8)]
+        connections: u32,
+    },
+    /// Create or update the database schema, then exit.
+    Migrate {
+        #[command(flatten)]
+        data: DataOptions,
+    },
+    /// Administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// The audit trail (証跡).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the SQLite database while the server runs.
+    Backup {
+        #[command(flatten)]
+        data: DataOptions,
+        /// The file to write (must not exist).
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Print the OpenAPI document of the JSON API.
+    Openapi,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a system administrator (the first account).
+    Create {
+        #[command(flatten)]
+        data: DataOptions,
+        /// E-mail address (the login).
+        #[arg(long)]
+        email: String,
+        /// Name.
+        #[arg(long)]
+        name: String,
+        /// The organisation that operates mamori (created at the top level if missing).
+        #[arg(long, default_value = "mamori 運用管理")]
+        organisation: String,
+        /// Read the password from standard input (required: never put it on the command line).
+        #[arg(long, required = true)]
+        password_stdin: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-walk the hash chain; exit 0 if intact, 1 naming the first bad event otherwise.
+    Verify {
+        #[command(flatten)]
+        data: DataOptions,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("mamori: cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(Cli::parse())) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("mamori: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Serve {
+            data,
+            bind,
+            public_url,
+            lockout_threshold,
+            lockout_minutes,
+            session_idle_minutes,
+            connections,
+        } => {
+            let settings = Settings {
+                lockout_threshold,
+                lockout_minutes,
+                session_idle_minutes,
+                ..Settings::default()
+            };
+            serve(data, bind, public_url, settings, connections).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate { data } => {
+            let db = data.open(1).await?;
+            println!("migrated ({})", db.backend());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    data,
+                    email,
+                    name,
+                    organisation,
+                    password_stdin,
+                },
+        } => {
+            debug_assert!(password_stdin);
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("cannot read the password from standard input")?;
+            // One trailing newline is what `echo` adds; anything else is part of the password.
+            let password = password
+                .strip_suffix('\n')
+                .map(|p| p.strip_suffix('\r').unwrap_or(p))
+                .unwrap_or(&password);
+            let db = data.open(2).await?;
+            let app = App::new(db.clone(), system_clock(), Settings::default())?;
+            let input = FirstAdmin {
+                organisation,
+                name,
+                email,
+                password: password.to_owned(),
+            };
+            match app
+                .create_system_admin(&input, false, "mamori admin create")
+                .await
+            {
+                Ok(id) => {
+                    println!("created system administrator {} ({id})", input.email.trim());
+                    db.close().await;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(mamori_app::AppError::Invalid(errors)) => {
+                    let tr = mamori_web::Tr::default();
+                    for (field, message) in tr.field_errors(&errors) {
+                        eprintln!("mamori: {field}: {message}");
+                    }
+                    Ok(ExitCode::from(2))
+                }
+                Err(mamori_app::AppError::Conflict { field }) => {
+                    bail!("{field}: already in use (すでに使われています)")
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { data },
+        } => {
+            let db = data.open(2).await?;
+            let result = mamori_storage::audit::verify(&db).await?;
+            db.close().await;
+            match result {
+                Ok(last) => {
+                    println!("audit trail intact: {last} events verified");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("audit trail BROKEN at event {}: {e}", e.seq());
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Backup { data, out } => {
+            let db = data.open(1).await?;
+            mamori_storage::backup(&db, &out).await?;
+            db.close().await;
+            println!("backup written to {}", out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Openapi => {
+            println!("{}", mamori_web::openapi().to_pretty_json()?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+async fn serve(
+    data: DataOptions,
+    bind: SocketAddr,
+    public_url: Option<String>,
+    settings: Settings,
+    connections: u32,
+) -> anyhow::Result<()> {
+    let db = data.open(connections).await?;
+    let app = App::new(db.clone(), system_clock(), settings)?;
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .with_context(|| format!("cannot listen on {bind}"))?;
+    let public_origin = public_url
+        .unwrap_or_else(|| format!("http://{bind}"))
+        .trim_end_matches('/')
+        .to_owned();
+
+    let first_run = if app.has_system_admin().await? {
+        None
+    } else {
+        let token = mamori_auth::token::random_token();
+        println!();
+        println!("  mamori has no administrator yet. Open this address once to create one:");
+        println!("  管理者が未登録です。次のアドレスを開いて最初の管理者を登録してください:");
+        println!();
+        println!("    {public_origin}/first-run?token={token}");
+        println!();
+        println!("  (or run: mamori admin create --email … --name … --password-stdin)");
+        println!();
+        Some(token)
+    };
+    let state = AppState::new(
+        app.clone(),
+        WebConfig {
+            public_origin: public_origin.clone(),
+        },
+        first_run,
+    );
+
+    // Expired sessions are removed in the background; a failure is logged and retried.
+    let sweeper = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            tick.tick().await;
+            if let Err(e) = sweeper.sweep_sessions().await {
+                tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+
+    tracing::info!(%bind, backend = db.backend(), origin = %public_origin, "mamori is listening");
+    mamori_web::serve(listener, state, shutdown_signal()).await?;
+    db.close().await;
+    tracing::info!("mamori stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}

@@ -1,0 +1,344 @@
+//! The one place that decides who may do what to which organisation's data.
+//!
+//! Every use case asks here, with the facts it loaded: the actor's active designations and
+//! the target organisation's ancestors and relations. Lists ask for a [`Scope`], which only
+//! this module can make and which every scoped repository function demands, so a query
+//! cannot forget the tenant boundary.
+
+use uuid::Uuid;
+
+/// Roles of the platform itself; procedure libraries add their own role ids later.
+pub mod role {
+    /// Runs the whole installation (the first account holds it).
+    pub const SYSTEM_ADMIN: &str = "system_admin";
+    /// Manages an organisation and everything below it: people, posts, designations.
+    pub const ADMINISTRATOR: &str = "administrator";
+    /// Reads an organisation's subtree and its audit trail, changes nothing.
+    pub const AUDITOR: &str = "auditor";
+
+    /// The roles a designation may name today.
+    pub const ALL: [&str; 3] = [SYSTEM_ADMIN, ADMINISTRATOR, AUDITOR];
+}
+
+/// One role an actor holds right now, within an organisation (or everywhere).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    /// A role id such as [`role::ADMINISTRATOR`].
+    pub role: String,
+    /// The organisation the designation is for; `None` for platform-wide roles.
+    pub organisation: Option<Uuid>,
+}
+
+/// Who is acting, with the roles their designations give them today.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    /// The person.
+    pub person: Uuid,
+    /// The organisation the person belongs to.
+    pub organisation: Uuid,
+    /// Active designations, resolved through posts as well as directly.
+    pub grants: Vec<Grant>,
+}
+
+impl Actor {
+    /// Whether the actor runs the whole installation.
+    pub fn is_system_admin(&self) -> bool {
+        self.grants.iter().any(|g| g.role == role::SYSTEM_ADMIN)
+    }
+
+    /// Organisations whose subtrees the actor holds any of `roles` in.
+    fn roots_for(&self, roles: &'static [&'static str]) -> impl Iterator<Item = Uuid> + '_ {
+        self.grants
+            .iter()
+            .filter(move |g| roles.contains(&g.role.as_str()))
+            .filter_map(|g| g.organisation)
+    }
+
+    /// Whether the actor may act as an administrator somewhere (for menus).
+    pub fn administers_anything(&self) -> bool {
+        self.is_system_admin() || self.roots_for(&[role::ADMINISTRATOR]).next().is_some()
+    }
+
+    /// Whether the actor may read some audit trail (for menus).
+    pub fn audits_anything(&self) -> bool {
+        self.is_system_admin()
+            || self
+                .roots_for(&[role::ADMINISTRATOR, role::AUDITOR])
+                .next()
+                .is_some()
+    }
+}
+
+/// What an actor wants to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Permission {
+    /// See an organisation's record and its place in the tree.
+    ViewOrganisation,
+    /// Create children, rename, move, relate, set login rules.
+    ManageOrganisation,
+    /// See the people, posts and designations of an organisation.
+    ViewPeople,
+    /// Add people, reset passwords, manage posts and designations.
+    ManagePeople,
+    /// Read the audit trail of an organisation.
+    ViewAudit,
+}
+
+impl Permission {
+    /// The roles that grant this permission over a subtree.
+    fn roles(self) -> &'static [&'static str] {
+        match self {
+            Permission::ViewOrganisation | Permission::ViewPeople | Permission::ViewAudit => {
+                &[role::ADMINISTRATOR, role::AUDITOR]
+            }
+            Permission::ManageOrganisation | Permission::ManagePeople => &[role::ADMINISTRATOR],
+        }
+    }
+
+    /// Whether plain membership of an organisation grants this over its subtree.
+    fn granted_to_members(self) -> bool {
+        matches!(self, Permission::ViewOrganisation | Permission::ViewPeople)
+    }
+}
+
+/// The facts about a target organisation that a decision needs.
+#[derive(Debug, Clone, Default)]
+pub struct OrgFacts {
+    /// The organisation itself and every ancestor.
+    pub ancestors: Vec<Uuid>,
+    /// Organisations related to it (contracts with, subcontractor of), either direction.
+    pub related: Vec<Uuid>,
+}
+
+/// Decides one access to one organisation's data.
+pub fn allows(actor: &Actor, permission: Permission, target: &OrgFacts) -> bool {
+    if actor.is_system_admin() {
+        return true;
+    }
+    if actor
+        .roots_for(permission.roles())
+        .any(|root| target.ancestors.contains(&root))
+    {
+        return true;
+    }
+    if permission.granted_to_members() && target.ancestors.contains(&actor.organisation) {
+        return true;
+    }
+    // A relation shows each side the other's record, and nothing behind it.
+    permission == Permission::ViewOrganisation && target.related.contains(&actor.organisation)
+}
+
+/// Whether the actor may designate `role` within the target organisation.
+///
+/// Only a system administrator makes another; everything else follows people management.
+pub fn may_designate(actor: &Actor, role_id: &str, target: &OrgFacts) -> bool {
+    if role_id == role::SYSTEM_ADMIN {
+        return actor.is_system_admin();
+    }
+    allows(actor, Permission::ManagePeople, target)
+}
+
+/// The part of the organisation tree a list may show: whole subtrees and single records.
+///
+/// Only [`scope`] makes one; repositories read it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    everything: bool,
+    subtrees: Vec<Uuid>,
+    single: Vec<Uuid>,
+}
+
+impl Scope {
+    /// True for a system administrator: no filter at all.
+    pub fn everything(&self) -> bool {
+        self.everything
+    }
+
+    /// Roots whose whole subtrees are in scope.
+    pub fn subtrees(&self) -> &[Uuid] {
+        &self.subtrees
+    }
+
+    /// Organisations in scope on their own, without their subtrees.
+    pub fn single(&self) -> &[Uuid] {
+        &self.single
+    }
+
+    /// True when nothing at all is in scope.
+    pub fn is_empty(&self) -> bool {
+        !self.everything && self.subtrees.is_empty() && self.single.is_empty()
+    }
+}
+
+/// The scope of `permission` for a list. `related` are the organisations related to the
+/// actor's own (only used for [`Permission::ViewOrganisation`]).
+pub fn scope(actor: &Actor, permission: Permission, related: &[Uuid]) -> Scope {
+    if actor.is_system_admin() {
+        return Scope {
+            everything: true,
+            subtrees: vec![],
+            single: vec![],
+        };
+    }
+    let mut subtrees: Vec<Uuid> = actor.roots_for(permission.roles()).collect();
+    if permission.granted_to_members() {
+        subtrees.push(actor.organisation);
+    }
+    subtrees.sort();
+    subtrees.dedup();
+    let single = if permission == Permission::ViewOrganisation {
+        related.to_vec()
+    } else {
+        vec![]
+    };
+    Scope {
+        everything: false,
+        subtrees,
+        single,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Tree {
+        mod_: Uuid,
+        atla: Uuid,
+        company_a: Uuid,
+        site_a: Uuid,
+        company_b: Uuid,
+    }
+
+    fn tree() -> Tree {
+        Tree {
+            mod_: Uuid::now_v7(),
+            atla: Uuid::now_v7(),
+            company_a: Uuid::now_v7(),
+            site_a: Uuid::now_v7(),
+            company_b: Uuid::now_v7(),
+        }
+    }
+
+    fn actor(org: Uuid, grants: &[(&str, Option<Uuid>)]) -> Actor {
+        Actor {
+            person: Uuid::now_v7(),
+            organisation: org,
+            grants: grants
+                .iter()
+                .map(|(r, o)| Grant {
+                    role: (*r).to_owned(),
+                    organisation: *o,
+                })
+                .collect(),
+        }
+    }
+
+    fn facts(ancestors: &[Uuid]) -> OrgFacts {
+        OrgFacts {
+            ancestors: ancestors.to_vec(),
+            related: vec![],
+        }
+    }
+
+    #[test]
+    fn company_a_never_reaches_company_b() {
+        let t = tree();
+        let b = facts(&[t.company_b]);
+        for grants in [
+            vec![],
+            vec![(role::ADMINISTRATOR, Some(t.company_a))],
+            vec![(role::AUDITOR, Some(t.company_a))],
+        ] {
+            let a = actor(t.company_a, &grants);
+            for p in [
+                Permission::ViewOrganisation,
+                Permission::ManageOrganisation,
+                Permission::ViewPeople,
+                Permission::ManagePeople,
+                Permission::ViewAudit,
+            ] {
+                assert!(!allows(&a, p, &b), "{p:?} with {grants:?}");
+            }
+            assert!(
+                !scope(&a, Permission::ViewPeople, &[])
+                    .subtrees()
+                    .contains(&t.company_b)
+            );
+        }
+    }
+
+    #[test]
+    fn administrator_of_ancestor_manages_descendants() {
+        let t = tree();
+        let admin = actor(t.company_a, &[(role::ADMINISTRATOR, Some(t.company_a))]);
+        let site = facts(&[t.site_a, t.company_a]);
+        assert!(allows(&admin, Permission::ManagePeople, &site));
+        assert!(allows(&admin, Permission::ViewAudit, &site));
+        // Administering a site does not reach up to the company.
+        let site_admin = actor(t.site_a, &[(role::ADMINISTRATOR, Some(t.site_a))]);
+        assert!(!allows(
+            &site_admin,
+            Permission::ManagePeople,
+            &facts(&[t.company_a])
+        ));
+    }
+
+    #[test]
+    fn members_read_but_do_not_manage_their_own_subtree() {
+        let t = tree();
+        let member = actor(t.company_a, &[]);
+        let site = facts(&[t.site_a, t.company_a]);
+        assert!(allows(&member, Permission::ViewPeople, &site));
+        assert!(!allows(&member, Permission::ManagePeople, &site));
+        assert!(!allows(&member, Permission::ViewAudit, &site));
+    }
+
+    #[test]
+    fn auditors_read_audit_but_never_write() {
+        let t = tree();
+        let auditor = actor(t.atla, &[(role::AUDITOR, Some(t.mod_))]);
+        let atla = facts(&[t.atla, t.mod_]);
+        assert!(allows(&auditor, Permission::ViewAudit, &atla));
+        assert!(!allows(&auditor, Permission::ManageOrganisation, &atla));
+        assert!(!may_designate(&auditor, role::AUDITOR, &atla));
+    }
+
+    #[test]
+    fn a_relation_shows_only_the_record() {
+        let t = tree();
+        let atla_member = actor(t.atla, &[]);
+        let company = OrgFacts {
+            ancestors: vec![t.company_a],
+            related: vec![t.atla],
+        };
+        assert!(allows(&atla_member, Permission::ViewOrganisation, &company));
+        assert!(!allows(&atla_member, Permission::ViewPeople, &company));
+    }
+
+    #[test]
+    fn only_system_admins_make_system_admins() {
+        let t = tree();
+        let admin = actor(t.mod_, &[(role::ADMINISTRATOR, Some(t.mod_))]);
+        let target = facts(&[t.atla, t.mod_]);
+        assert!(may_designate(&admin, role::ADMINISTRATOR, &target));
+        assert!(!may_designate(&admin, role::SYSTEM_ADMIN, &target));
+        let root = actor(t.mod_, &[(role::SYSTEM_ADMIN, None)]);
+        assert!(may_designate(&root, role::SYSTEM_ADMIN, &target));
+        assert!(scope(&root, Permission::ViewAudit, &[]).everything());
+    }
+
+    #[test]
+    fn scope_of_a_plain_member_is_their_organisation() {
+        let t = tree();
+        let member = actor(t.company_a, &[]);
+        let s = scope(&member, Permission::ViewPeople, &[t.atla]);
+        assert_eq!(s.subtrees(), &[t.company_a]);
+        assert!(s.single().is_empty(), "relations never widen people lists");
+        assert!(scope(&member, Permission::ViewAudit, &[]).is_empty());
+        assert_eq!(
+            scope(&member, Permission::ViewOrganisation, &[t.atla]).single(),
+            &[t.atla]
+        );
+    }
+}

@@ -1,0 +1,259 @@
+//! The audit trail: appending inside the caller's transaction, reading, verifying.
+
+use mamori_domain::audit::{AuditEvent, ChainError, ChainVerifier};
+use mamori_domain::policy::Scope;
+use sqlx::{AssertSqlSafe, FromRow};
+use uuid::Uuid;
+
+use crate::scope::org_condition;
+use crate::types::Ts;
+use crate::{Db, StorageError, Tx, on_db, on_tx};
+
+/// An event to append.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    /// When.
+    pub occurred_at: Ts,
+    /// Who (if logged in).
+    pub actor: Option<Uuid>,
+    /// Whose trail.
+    pub organisation: Option<Uuid>,
+    /// What (`person.create`).
+    pub action: String,
+    /// Kind of target.
+    pub target_kind: String,
+    /// Target id.
+    pub target_id: Option<String>,
+    /// `success`, `denied`, `failure`.
+    pub outcome: &'static str,
+    /// JSON object text.
+    pub detail: String,
+    /// Client address.
+    pub ip: Option<String>,
+}
+
+/// Appends an event to the chain inside `tx`, so it commits (or not) with the change it
+/// describes. Returns its sequence number.
+pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
+    // Taking the head row first serialises appends (a row lock on PostgreSQL; SQLite's
+    // IMMEDIATE transaction already holds the database's write lock).
+    let (seq, prev): (i64, Vec<u8>) = on_tx!(tx, c => sqlx::query_as(
+        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(c).await)?;
+    let prev: [u8; 32] = prev
+        .try_into()
+        .map_err(|_| StorageError::Config("audit head hash is not 32 bytes".into()))?;
+    let event = AuditEvent {
+        seq,
+        occurred_at_us: e.occurred_at.micros(),
+        actor: e.actor,
+        organisation: e.organisation,
+        action: e.action,
+        target_kind: e.target_kind,
+        target_id: e.target_id,
+        outcome: e.outcome.to_owned(),
+        detail: e.detail,
+        ip: e.ip,
+    };
+    let hash = event.hash(&prev);
+    on_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id,
+                                       outcome, detail, ip, prev_hash, hash)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+        )
+        .bind(seq).bind(e.occurred_at).bind(event.actor).bind(event.organisation).bind(&event.action)
+        .bind(&event.target_kind).bind(&event.target_id).bind(&event.outcome).bind(&event.detail).bind(&event.ip)
+        .bind(&prev[..]).bind(&hash[..])
+        .execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash[..]).execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(seq)
+}
+
+/// An event as read back, with names for people.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    /// Sequence number.
+    pub seq: i64,
+    /// When.
+    pub occurred_at: Ts,
+    /// Who.
+    pub actor_id: Option<Uuid>,
+    /// Their name.
+    pub actor_name: Option<String>,
+    /// Whose trail.
+    pub organisation_id: Option<Uuid>,
+    /// Its name.
+    pub organisation_name: Option<String>,
+    /// What.
+    pub action: String,
+    /// Target kind.
+    pub target_kind: String,
+    /// Target.
+    pub target_id: Option<String>,
+    /// Outcome.
+    pub outcome: String,
+    /// JSON details.
+    pub detail: String,
+    /// Client address.
+    pub ip: Option<String>,
+    /// This event's hash.
+    pub hash: Vec<u8>,
+}
+
+/// Filters for reading the trail.
+#[derive(Debug, Default, Clone)]
+pub struct AuditFilter {
+    /// Action starts with (`person.` for every person event).
+    pub action: Option<String>,
+    /// Only this actor.
+    pub actor: Option<Uuid>,
+    /// Only this organisation's subtree.
+    pub organisation: Option<Uuid>,
+    /// Only this outcome.
+    pub outcome: Option<String>,
+    /// From (inclusive).
+    pub from: Option<Ts>,
+    /// Until (exclusive).
+    pub until: Option<Ts>,
+    /// Only events before this sequence number (for paging backwards).
+    pub before_seq: Option<i64>,
+}
+
+/// Events within `scope` that match `filter`, newest first, at most `limit`.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &AuditFilter,
+    limit: i64,
+) -> Result<Vec<AuditRow>, StorageError> {
+    let cond = org_condition("e.organisation_id", scope, 1);
+    let mut n = cond.ids.len();
+    let mut wheres = vec![cond.sql];
+    let mut next = |sql: &str| {
+        n += 1;
+        sql.replace("$?", &format!("${n}"))
+    };
+    let action = filter
+        .action
+        .as_deref()
+        .map(|a| format!("{}%", a.replace(['%', '_', '\\'], "")));
+    if action.is_some() {
+        wheres.push(next("e.action LIKE $?"));
+    }
+    if filter.actor.is_some() {
+        wheres.push(next("e.actor_id = $?"));
+    }
+    if filter.organisation.is_some() {
+        wheres.push(next("e.organisation_id IN (SELECT descendant_id FROM organisation_paths WHERE ancestor_id = $?)"));
+    }
+    if filter.outcome.is_some() {
+        wheres.push(next("e.outcome = $?"));
+    }
+    if filter.from.is_some() {
+        wheres.push(next("e.occurred_at >= $?"));
+    }
+    if filter.until.is_some() {
+        wheres.push(next("e.occurred_at < $?"));
+    }
+    if filter.before_seq.is_some() {
+        wheres.push(next("e.seq < $?"));
+    }
+    let limit_sql = next("$?");
+    let sql = format!(
+        "SELECT e.seq, e.occurred_at, e.actor_id, a.name AS actor_name, e.organisation_id, o.name AS organisation_name,
+                e.action, e.target_kind, e.target_id, e.outcome, e.detail, e.ip, e.hash
+         FROM audit_events e
+         LEFT JOIN persons a ON a.id = e.actor_id
+         LEFT JOIN organisations o ON o.id = e.organisation_id
+         WHERE {} ORDER BY e.seq DESC LIMIT {limit_sql}",
+        wheres.join(" AND ")
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, AuditRow>(AssertSqlSafe(sql));
+        for id in &cond.ids {
+            q = q.bind(*id);
+        }
+        if let Some(a) = &action {
+            q = q.bind(a.clone());
+        }
+        for id in [filter.actor, filter.organisation].into_iter().flatten() {
+            q = q.bind(id);
+        }
+        if let Some(o) = &filter.outcome {
+            q = q.bind(o.clone());
+        }
+        for t in [filter.from, filter.until].into_iter().flatten() {
+            q = q.bind(t);
+        }
+        if let Some(s) = filter.before_seq {
+            q = q.bind(s);
+        }
+        q.bind(limit).fetch_all(p).await
+    })?)
+}
+
+#[derive(FromRow)]
+struct ChainRow {
+    seq: i64,
+    occurred_at: Ts,
+    actor_id: Option<Uuid>,
+    organisation_id: Option<Uuid>,
+    action: String,
+    target_kind: String,
+    target_id: Option<String>,
+    outcome: String,
+    detail: String,
+    ip: Option<String>,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
+}
+
+/// Re-walks the whole chain from the first event to the head. The outer error is a
+/// database failure; the inner one names the first event that does not verify.
+pub async fn verify(db: &Db) -> Result<Result<i64, ChainError>, StorageError> {
+    const PAGE: &str = "SELECT seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id, outcome,
+                          detail, ip, prev_hash, hash
+                        FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 2000";
+    // Read the head first: events appended while we walk are past it and not our concern.
+    let (head_seq, head_hash): (i64, Vec<u8>) = on_db!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?;
+    let mut verifier = ChainVerifier::default();
+    let mut after = 0_i64;
+    'pages: loop {
+        let rows: Vec<ChainRow> =
+            on_db!(db, p => sqlx::query_as(PAGE).bind(after).fetch_all(p).await)?;
+        if rows.is_empty() {
+            break;
+        }
+        for r in rows {
+            if r.seq > head_seq {
+                break 'pages;
+            }
+            after = r.seq;
+            let event = AuditEvent {
+                seq: r.seq,
+                occurred_at_us: r.occurred_at.micros(),
+                actor: r.actor_id,
+                organisation: r.organisation_id,
+                action: r.action,
+                target_kind: r.target_kind,
+                target_id: r.target_id,
+                outcome: r.outcome,
+                detail: r.detail,
+                ip: r.ip,
+            };
+            if let Err(e) = verifier.next(&event, &r.prev_hash, &r.hash) {
+                return Ok(Err(e));
+            }
+        }
+    }
+    Ok(verifier.finish(head_seq, &head_hash))
+}
+
+/// The head of the chain: the last sequence number and its hash.
+pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StorageError> {
+    Ok(
+        on_db!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?,
+    )
+}

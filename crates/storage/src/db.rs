@@ -1,0 +1,290 @@
+//! The database handle: SQLite (zero setup, one node) or PostgreSQL (any number of nodes).
+//!
+//! Queries are written once, with `$N` placeholders that both drivers understand, and run
+//! on whichever pool is behind the handle through [`on_tx!`](crate::on_tx) and
+//! [`on_db!`](crate::on_db). Each expansion is type-checked against its own driver.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::StorageError;
+
+/// Where the data lives.
+#[derive(Clone)]
+pub enum DbConfig {
+    /// A SQLite file inside a data folder (created if missing).
+    Sqlite {
+        /// The data folder; the database is `mamori.db` inside it.
+        data_dir: PathBuf,
+    },
+    /// A PostgreSQL database.
+    Postgres {
+        /// `postgres://…`; may carry `options=-csearch_path%3D…`.
+        url: String,
+    },
+}
+
+impl std::fmt::Debug for DbConfig {
+    // The URL may hold a password: never print it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DbConfig::Sqlite { data_dir } => write!(f, "SQLite in {}", data_dir.display()),
+            DbConfig::Postgres { url } => {
+                let host = url.rsplit_once('@').map_or(url.as_str(), |(_, h)| h);
+                let host = host
+                    .trim_start_matches("postgres://")
+                    .trim_start_matches("postgresql://");
+                write!(
+                    f,
+                    "PostgreSQL at {}",
+                    host.split('?').next().unwrap_or(host)
+                )
+            }
+        }
+    }
+}
+
+impl DbConfig {
+    /// Chooses PostgreSQL when a URL is given, otherwise SQLite in `data_dir`.
+    pub fn from_options(database_url: Option<&str>, data_dir: &Path) -> Result<Self, StorageError> {
+        match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(DbConfig::Postgres {
+                    url: url.to_owned(),
+                })
+            }
+            Some(url) if url.starts_with("sqlite:") => Ok(DbConfig::Sqlite {
+                data_dir: PathBuf::from(
+                    url.trim_start_matches("sqlite://")
+                        .trim_start_matches("sqlite:"),
+                ),
+            }),
+            Some(_) => Err(StorageError::Config(
+                "the database URL must start with postgres:// (or use --data-dir for SQLite)"
+                    .into(),
+            )),
+            None => Ok(DbConfig::Sqlite {
+                data_dir: data_dir.to_owned(),
+            }),
+        }
+    }
+}
+
+/// The open database.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite: one writer connection (SQLite serialises writes anyway; queueing them in
+    /// the pool avoids busy retries) and a pool of readers that WAL lets run alongside.
+    Sqlite {
+        /// Readers.
+        read: SqlitePool,
+        /// The single writer.
+        write: SqlitePool,
+        /// The database file.
+        path: PathBuf,
+    },
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// A write transaction on either backend.
+pub enum Tx {
+    /// On SQLite (opened with `BEGIN IMMEDIATE`).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// On PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Runs `$body` with `$c` bound to the transaction's connection, once per backend.
+#[macro_export]
+macro_rules! on_tx {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::Tx::Sqlite(t) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Tx::Postgres(t) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs `$body` with `$p` bound to a reading pool, once per backend.
+#[macro_export]
+macro_rules! on_db {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::Db::Sqlite { read, .. } => {
+                let $p = read;
+                $body
+            }
+            $crate::Db::Postgres(pool) => {
+                let $p = pool;
+                $body
+            }
+        }
+    };
+}
+
+/// Tuning that differs between a server and a one-shot command.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSize {
+    /// Reader connections (SQLite) or all connections (PostgreSQL).
+    pub connections: u32,
+}
+
+impl Default for PoolSize {
+    fn default() -> Self {
+        Self { connections: 8 }
+    }
+}
+
+impl Db {
+    /// Opens (creating the SQLite file if needed) and migrates.
+    pub async fn open(config: &DbConfig, size: PoolSize) -> Result<Self, StorageError> {
+        let db = match config {
+            DbConfig::Sqlite { data_dir } => {
+                std::fs::create_dir_all(data_dir).map_err(|e| {
+                    StorageError::Config(format!(
+                        "cannot create the data folder {}: {e}",
+                        data_dir.display()
+                    ))
+                })?;
+                let path = data_dir.join("mamori.db");
+                let options = SqliteConnectOptions::new()
+                    .filename(&path)
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    // FULL: a commit is on disk before the client hears "done", so an
+                    // acknowledged write survives a power cut, not only a crash.
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .pragma("temp_store", "memory")
+                    .pragma("cache_size", "-16000");
+                let write = SqlitePoolOptions::new()
+                    .max_connections(1)
+                    .connect_with(options.clone())
+                    .await?;
+                sqlx::migrate!("./migrations/sqlite").run(&write).await?;
+                let read = SqlitePoolOptions::new()
+                    .max_connections(size.connections)
+                    .connect_with(options.read_only(true))
+                    .await?;
+                Db::Sqlite { read, write, path }
+            }
+            DbConfig::Postgres { url } => {
+                let options = PgConnectOptions::from_str(url)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(size.connections)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?;
+                // The migrator takes an advisory lock: two servers starting together are safe.
+                sqlx::migrate!("./migrations/postgres").run(&pool).await?;
+                Db::Postgres(pool)
+            }
+        };
+        Ok(db)
+    }
+
+    /// Starts a write transaction.
+    pub async fn begin(&self) -> Result<Tx, StorageError> {
+        Ok(match self {
+            // IMMEDIATE takes the write lock up front, so a transaction that reads before it
+            // writes can never fail half-way on a lock upgrade.
+            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// `sqlite` or `postgres`, for logs and health checks.
+    pub fn backend(&self) -> &'static str {
+        match self {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<(), StorageError> {
+        on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;
+        Ok(())
+    }
+
+    /// Closes every connection (SQLite checkpoints its WAL on the last close).
+    pub async fn close(&self) {
+        match self {
+            Db::Sqlite { read, write, .. } => {
+                read.close().await;
+                write.close().await;
+            }
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+}
+
+impl Tx {
+    /// Makes every change of the transaction durable.
+    pub async fn commit(self) -> Result<(), StorageError> {
+        match self {
+            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Postgres(t) => t.commit().await?,
+        }
+        Ok(())
+    }
+}
+
+/// Somewhere to read from: the reader pool, or inside a write transaction (to see its own
+/// uncommitted rows and, on PostgreSQL, to read under its locks).
+pub enum Src<'a> {
+    /// The reader pool.
+    Db(&'a Db),
+    /// An open write transaction.
+    Tx(&'a mut Tx),
+}
+
+impl<'a> From<&'a Db> for Src<'a> {
+    fn from(db: &'a Db) -> Self {
+        Src::Db(db)
+    }
+}
+
+impl<'a> From<&'a mut Tx> for Src<'a> {
+    fn from(tx: &'a mut Tx) -> Self {
+        Src::Tx(tx)
+    }
+}
+
+/// Runs `$body` with `$c` bound to whatever executor a [`Src`] holds, once per backend.
+#[macro_export]
+macro_rules! on_src {
+    ($src:expr, $c:ident => $body:expr) => {
+        match $src {
+            $crate::Src::Db($crate::Db::Sqlite { read, .. }) => {
+                let $c = read;
+                $body
+            }
+            $crate::Src::Db($crate::Db::Postgres(pool)) => {
+                let $c = pool;
+                $body
+            }
+            $crate::Src::Tx($crate::Tx::Sqlite(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+            $crate::Src::Tx($crate::Tx::Postgres(t)) => {
+                let $c = &mut **t;
+                $body
+            }
+        }
+    };
+}

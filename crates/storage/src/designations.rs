@@ -1,0 +1,205 @@
+//! Designations (指定): a role held by a person or a post, within an organisation, for a
+//! period. Rows are never deleted, so "who held role R in organisation O on day D" can
+//! always be answered.
+
+use mamori_domain::policy::{Grant, Scope};
+use sqlx::{AssertSqlSafe, FromRow};
+use uuid::Uuid;
+
+use crate::scope::org_condition;
+use crate::types::{Day, Ts};
+use crate::{Src, StorageError, Tx, on_src, on_tx};
+
+/// A designation as stored, with the names a reader needs.
+#[derive(Debug, Clone, FromRow)]
+pub struct DesignationRow {
+    /// Id.
+    pub id: Uuid,
+    /// Role id.
+    pub role: String,
+    /// The organisation it is for (`None`: the whole installation).
+    pub organisation_id: Option<Uuid>,
+    /// That organisation's name.
+    pub organisation_name: Option<String>,
+    /// The person designated, if designated by name.
+    pub person_id: Option<Uuid>,
+    /// That person's name.
+    pub person_name: Option<String>,
+    /// The post designated, if designated by post.
+    pub post_id: Option<Uuid>,
+    /// That post's name.
+    pub post_name: Option<String>,
+    /// From.
+    pub starts_on: Day,
+    /// Until.
+    pub ends_on: Option<Day>,
+    /// Free text (the notice number, for example).
+    pub note: String,
+    /// Who designated.
+    pub designated_by: Option<Uuid>,
+    /// Their name.
+    pub designated_by_name: Option<String>,
+    /// When.
+    pub designated_at: Ts,
+    /// Who ended it, if ended early.
+    pub ended_by: Option<Uuid>,
+    /// When it was ended.
+    pub ended_at: Option<Ts>,
+}
+
+const SELECT: &str = "SELECT d.id, d.role, d.organisation_id, o.name AS organisation_name,
+        d.person_id, pe.name AS person_name, d.post_id, po.name AS post_name,
+        d.starts_on, d.ends_on, d.note, d.designated_by, db.name AS designated_by_name, d.designated_at,
+        d.ended_by, d.ended_at
+     FROM designations d
+     LEFT JOIN organisations o ON o.id = d.organisation_id
+     LEFT JOIN persons pe ON pe.id = d.person_id
+     LEFT JOIN posts po ON po.id = d.post_id
+     LEFT JOIN persons db ON db.id = d.designated_by";
+
+/// A new designation.
+pub struct NewDesignation<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Role id.
+    pub role: &'a str,
+    /// Organisation, or `None` for platform roles.
+    pub organisation: Option<Uuid>,
+    /// The person (exactly one of person and post).
+    pub person: Option<Uuid>,
+    /// The post.
+    pub post: Option<Uuid>,
+    /// From.
+    pub starts_on: Day,
+    /// Until.
+    pub ends_on: Option<Day>,
+    /// Free text.
+    pub note: &'a str,
+    /// Who designates (`None` when the command line creates the first administrator).
+    pub by: Option<Uuid>,
+    /// Now.
+    pub now: Ts,
+}
+
+/// Records a designation.
+pub async fn insert(tx: &mut Tx, d: &NewDesignation<'_>) -> Result<(), StorageError> {
+    const SQL: &str = "INSERT INTO designations (id, role, organisation_id, person_id, post_id, starts_on, ends_on, note,
+                         designated_by, designated_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+    on_tx!(tx, c => sqlx::query(SQL)
+        .bind(d.id).bind(d.role).bind(d.organisation).bind(d.person).bind(d.post)
+        .bind(d.starts_on).bind(d.ends_on).bind(d.note).bind(d.by).bind(d.now)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Reads one designation.
+pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<DesignationRow, StorageError> {
+    let sql = format!("{SELECT} WHERE d.id = $1");
+    on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?
+        .ok_or(StorageError::NotFound)
+}
+
+/// Ends a designation on `ends_on` (inclusive), recording who ended it.
+pub async fn end(
+    tx: &mut Tx,
+    id: Uuid,
+    ends_on: Day,
+    by: Uuid,
+    now: Ts,
+) -> Result<(), StorageError> {
+    const SQL: &str =
+        "UPDATE designations SET ends_on = $2, ended_by = $3, ended_at = $4 WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(ends_on).bind(by).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Filters for the designation list.
+#[derive(Debug, Default, Clone)]
+pub struct DesignationFilter {
+    /// Only for this organisation.
+    pub organisation: Option<Uuid>,
+    /// Only of this person (directly, not through posts).
+    pub person: Option<Uuid>,
+    /// Only those active on this day.
+    pub active_on: Option<Day>,
+}
+
+/// Designations whose organisation is within `scope`, newest first (at most 500).
+pub async fn list(
+    db: &crate::Db,
+    scope: &Scope,
+    filter: &DesignationFilter,
+) -> Result<Vec<DesignationRow>, StorageError> {
+    let cond = org_condition("d.organisation_id", scope, 1);
+    let mut n = cond.ids.len();
+    // Platform-wide designations have no organisation: only a scope of everything shows them.
+    let mut wheres = vec![if scope.everything() {
+        "1 = 1".to_owned()
+    } else {
+        cond.sql
+    }];
+    for (present, sql) in [
+        (filter.organisation.is_some(), "d.organisation_id = $"),
+        (filter.person.is_some(), "d.person_id = $"),
+    ] {
+        if present {
+            n += 1;
+            wheres.push(format!("{sql}{n}"));
+        }
+    }
+    if filter.active_on.is_some() {
+        n += 1;
+        wheres.push(format!(
+            "d.starts_on <= ${n} AND (d.ends_on IS NULL OR d.ends_on >= ${n})"
+        ));
+    }
+    let sql = format!(
+        "{SELECT} WHERE {} ORDER BY d.designated_at DESC LIMIT 500",
+        wheres.join(" AND ")
+    );
+    Ok(crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, DesignationRow>(AssertSqlSafe(sql));
+        for id in &cond.ids {
+            q = q.bind(*id);
+        }
+        for id in [filter.organisation, filter.person].into_iter().flatten() {
+            q = q.bind(id);
+        }
+        if let Some(day) = filter.active_on {
+            q = q.bind(day);
+        }
+        q.fetch_all(p).await
+    })?)
+}
+
+/// The roles a person holds on `today`, directly or through a post held that day.
+pub async fn grants<'a>(
+    src: impl Into<Src<'a>>,
+    person: Uuid,
+    today: Day,
+) -> Result<Vec<Grant>, StorageError> {
+    const SQL: &str = "SELECT d.role, d.organisation_id FROM designations d
+        WHERE d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+          AND (d.person_id = $1 OR d.post_id IN (
+                SELECT h.post_id FROM post_holders h
+                WHERE h.person_id = $1 AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))";
+    let rows: Vec<(String, Option<Uuid>)> =
+        on_src!(src.into(), c => sqlx::query_as(SQL).bind(person).bind(today).fetch_all(c).await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(role, organisation)| Grant { role, organisation })
+        .collect())
+}
+
+/// Whether any person holds the system administrator role today.
+pub async fn system_admin_exists<'a>(
+    src: impl Into<Src<'a>>,
+    today: Day,
+) -> Result<bool, StorageError> {
+    const SQL: &str = "SELECT COUNT(*) FROM designations
+        WHERE role = 'system_admin' AND starts_on <= $1 AND (ends_on IS NULL OR ends_on >= $1)";
+    let (n,): (i64,) =
+        on_src!(src.into(), c => sqlx::query_as(SQL).bind(today).fetch_one(c).await)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,50 @@
+//! Storage for mamori: one set of repositories over SQLite or PostgreSQL.
+//!
+//! Every repository function takes either a [`Tx`] (writes, and reads that must see the
+//! transaction's own rows) or anything that converts into a [`Src`]. Lists that cross
+//! organisations demand a policy [`Scope`](mamori_domain::policy::Scope).
+
+pub mod audit;
+pub mod db;
+pub mod designations;
+mod error;
+pub mod organisations;
+pub mod persons;
+pub mod posts;
+mod scope;
+pub mod sessions;
+pub mod types;
+
+pub use db::{Db, DbConfig, PoolSize, Src, Tx};
+pub use error::StorageError;
+pub use scope::{Page, PageRequest};
+pub use types::{Day, Ts};
+
+/// Writes a consistent copy of the database to `out` while the server keeps running.
+///
+/// SQLite only: PostgreSQL is backed up with `pg_dump` (see the README).
+pub async fn backup(db: &Db, out: &std::path::Path) -> Result<(), StorageError> {
+    match db {
+        Db::Sqlite { read, .. } => {
+            if out.exists() {
+                return Err(StorageError::Config(format!(
+                    "{} already exists; choose a new file",
+                    out.display()
+                )));
+            }
+            let out = out
+                .to_str()
+                .ok_or_else(|| StorageError::Config("the backup path is not valid UTF-8".into()))?;
+            // VACUUM INTO reads one snapshot of the database and writes a compact copy.
+            sqlx::query("VACUUM INTO $1")
+                .bind(out)
+                .execute(read)
+                .await
+                .map(|r| r.rows_affected())?;
+            Ok(())
+        }
+        Db::Postgres(_) => Err(StorageError::Config(
+            "PostgreSQL is backed up with pg_dump (see the README's Backup section)".into(),
+        )),
+    }
+}

@@ -1,0 +1,347 @@
+//! Organisations, the closure table of their tree, and the relations across it.
+
+use mamori_domain::policy::{OrgFacts, Scope};
+use sqlx::{AssertSqlSafe, FromRow};
+use uuid::Uuid;
+
+use crate::scope::{Page, PageRequest, like_pattern, org_condition};
+use crate::types::Ts;
+use crate::{Src, StorageError, Tx, on_src, on_tx};
+
+/// An organisation as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct OrganisationRow {
+    /// Id.
+    pub id: Uuid,
+    /// Name (組織名).
+    pub name: String,
+    /// Kind id (`company`, `unit`, …).
+    pub kind: String,
+    /// Parent in the tree.
+    pub parent_id: Option<Uuid>,
+    /// Whether members must log in with a second factor.
+    pub require_totp: bool,
+    /// Created.
+    pub created_at: Ts,
+    /// Last changed.
+    pub updated_at: Ts,
+}
+
+const COLUMNS: &str =
+    "o.id, o.name, o.kind, o.parent_id, o.require_totp, o.created_at, o.updated_at";
+
+/// A new organisation.
+pub struct NewOrganisation<'a> {
+    /// Id (UUIDv7).
+    pub id: Uuid,
+    /// Name.
+    pub name: &'a str,
+    /// Kind id.
+    pub kind: &'a str,
+    /// Parent, if not a root.
+    pub parent: Option<Uuid>,
+    /// Now.
+    pub now: Ts,
+}
+
+/// Inserts an organisation and its paths to every ancestor.
+pub async fn insert(tx: &mut Tx, new: &NewOrganisation<'_>) -> Result<(), StorageError> {
+    on_tx!(tx, c => {
+        sqlx::query(
+            "INSERT INTO organisations (id, name, kind, parent_id, require_totp, created_at, updated_at)
+             VALUES ($1, $2, $3, $4, FALSE, $5, $5)",
+        )
+        .bind(new.id).bind(new.name).bind(new.kind).bind(new.parent).bind(new.now)
+        .execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query(
+            "INSERT INTO organisation_paths (ancestor_id, descendant_id, depth)
+             SELECT ancestor_id, $1, depth + 1 FROM organisation_paths WHERE descendant_id = $2
+             UNION ALL SELECT $1, $1, 0",
+        )
+        .bind(new.id).bind(new.parent)
+        .execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// Reads one organisation.
+pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<OrganisationRow, StorageError> {
+    const SQL: &str =
+        "SELECT o.id, o.name, o.kind, o.parent_id, o.require_totp, o.created_at, o.updated_at
+                       FROM organisations o WHERE o.id = $1";
+    on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_optional(c).await)?
+        .ok_or(StorageError::NotFound)
+}
+
+/// The organisation itself and its ancestors, nearest first.
+pub async fn ancestors<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
+    const SQL: &str =
+        "SELECT ancestor_id FROM organisation_paths WHERE descendant_id = $1 ORDER BY depth";
+    let rows: Vec<(Uuid,)> =
+        on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// The records of the organisation and its ancestors, root first (for breadcrumbs).
+pub async fn path<'a>(
+    src: impl Into<Src<'a>>,
+    id: Uuid,
+) -> Result<Vec<OrganisationRow>, StorageError> {
+    const SQL: &str =
+        "SELECT o.id, o.name, o.kind, o.parent_id, o.require_totp, o.created_at, o.updated_at
+                       FROM organisation_paths p JOIN organisations o ON o.id = p.ancestor_id
+                       WHERE p.descendant_id = $1 ORDER BY p.depth DESC";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
+}
+
+/// Organisations related to `id` in either direction.
+pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
+    const SQL: &str = "SELECT to_id FROM organisation_relations WHERE from_id = $1
+                       UNION SELECT from_id FROM organisation_relations WHERE to_id = $1";
+    let rows: Vec<(Uuid,)> =
+        on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
+/// Everything the policy needs to decide about an organisation; `NotFound` if it is gone.
+pub async fn facts(tx: &mut Tx, id: Uuid) -> Result<OrgFacts, StorageError> {
+    let ancestors = ancestors(&mut *tx, id).await?;
+    if ancestors.is_empty() {
+        return Err(StorageError::NotFound);
+    }
+    let related = related(&mut *tx, id).await?;
+    Ok(OrgFacts { ancestors, related })
+}
+
+/// [`facts`] outside a transaction.
+pub async fn facts_db(db: &crate::Db, id: Uuid) -> Result<OrgFacts, StorageError> {
+    let ancestors = ancestors(db, id).await?;
+    if ancestors.is_empty() {
+        return Err(StorageError::NotFound);
+    }
+    let related = related(db, id).await?;
+    Ok(OrgFacts { ancestors, related })
+}
+
+/// Filters for the organisation list.
+#[derive(Debug, Default, Clone)]
+pub struct OrganisationFilter {
+    /// Only direct children of this organisation.
+    pub parent: Option<Uuid>,
+    /// Only roots.
+    pub roots_only: bool,
+    /// Name contains (case-insensitive).
+    pub q: Option<String>,
+}
+
+/// Lists organisations within `scope`, by name.
+pub async fn list(
+    db: &crate::Db,
+    scope: &Scope,
+    filter: &OrganisationFilter,
+    page: PageRequest,
+) -> Result<Page<OrganisationRow>, StorageError> {
+    let cond = org_condition("o.id", scope, 1);
+    let mut n = cond.ids.len();
+    let mut wheres = vec![cond.sql];
+    if filter.parent.is_some() {
+        n += 1;
+        wheres.push(format!("o.parent_id = ${n}"));
+    }
+    if filter.roots_only {
+        wheres.push("o.parent_id IS NULL".into());
+    }
+    let pattern = filter.q.as_deref().map(like_pattern);
+    if pattern.is_some() {
+        n += 1;
+        wheres.push(format!("lower(o.name) LIKE ${n} ESCAPE '\\'"));
+    }
+    let where_sql = wheres.join(" AND ");
+    let list_sql = format!(
+        "SELECT {COLUMNS} FROM organisations o WHERE {where_sql} ORDER BY o.name, o.id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count_sql = format!("SELECT COUNT(*) FROM organisations o WHERE {where_sql}");
+    let (items, total) = crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, OrganisationRow>(AssertSqlSafe(list_sql));
+        let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
+        for id in &cond.ids {
+            q = q.bind(*id);
+            cq = cq.bind(*id);
+        }
+        if let Some(parent) = filter.parent {
+            q = q.bind(parent);
+            cq = cq.bind(parent);
+        }
+        if let Some(p) = &pattern {
+            q = q.bind(p.clone());
+            cq = cq.bind(p.clone());
+        }
+        let items = q.bind(page.limit).bind(page.offset).fetch_all(p).await?;
+        let (total,) = cq.fetch_one(p).await?;
+        Ok::<_, sqlx::Error>((items, total))
+    })?;
+    Ok(Page { items, total })
+}
+
+/// Direct children of an organisation, by name.
+pub async fn children(db: &crate::Db, id: Uuid) -> Result<Vec<OrganisationRow>, StorageError> {
+    const SQL: &str =
+        "SELECT o.id, o.name, o.kind, o.parent_id, o.require_totp, o.created_at, o.updated_at
+                       FROM organisations o WHERE o.parent_id = $1 ORDER BY o.name, o.id";
+    Ok(crate::on_db!(db, p => sqlx::query_as(SQL).bind(id).fetch_all(p).await)?)
+}
+
+/// Changes name, kind and the second-factor rule.
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    name: &str,
+    kind: &str,
+    require_totp: bool,
+    now: Ts,
+) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE organisations SET name = $2, kind = $3, require_totp = $4, updated_at = $5 WHERE id = $1";
+    let done = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(name).bind(kind).bind(require_totp).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    if done == 0 {
+        Err(StorageError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Moves an organisation (with its subtree) under a new parent, or to the top.
+///
+/// The caller has checked that the new parent is not inside the subtree.
+pub async fn reparent(
+    tx: &mut Tx,
+    id: Uuid,
+    parent: Option<Uuid>,
+    now: Ts,
+) -> Result<(), StorageError> {
+    on_tx!(tx, c => {
+        sqlx::query("UPDATE organisations SET parent_id = $2, updated_at = $3 WHERE id = $1")
+            .bind(id).bind(parent).bind(now).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        // Cut every path from outside the subtree into it…
+        sqlx::query(
+            "DELETE FROM organisation_paths
+             WHERE descendant_id IN (SELECT descendant_id FROM organisation_paths WHERE ancestor_id = $1)
+               AND ancestor_id NOT IN (SELECT descendant_id FROM organisation_paths WHERE ancestor_id = $1)",
+        )
+        .bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        // …and join the subtree under the new parent's ancestors.
+        sqlx::query(
+            "INSERT INTO organisation_paths (ancestor_id, descendant_id, depth)
+             SELECT a.ancestor_id, d.descendant_id, a.depth + d.depth + 1
+             FROM organisation_paths a, organisation_paths d
+             WHERE a.descendant_id = $2 AND d.ancestor_id = $1",
+        )
+        .bind(id).bind(parent).execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// What still hangs off an organisation, in the order a person would clear it.
+pub async fn dependants(tx: &mut Tx, id: Uuid) -> Result<Option<&'static str>, StorageError> {
+    const SQL: &str = "SELECT
+        (SELECT COUNT(*) FROM organisations WHERE parent_id = $1),
+        (SELECT COUNT(*) FROM persons WHERE organisation_id = $1),
+        (SELECT COUNT(*) FROM posts WHERE organisation_id = $1),
+        (SELECT COUNT(*) FROM designations WHERE organisation_id = $1),
+        (SELECT COUNT(*) FROM organisation_relations WHERE from_id = $1 OR to_id = $1)";
+    let counts: (i64, i64, i64, i64, i64) =
+        on_tx!(tx, c => sqlx::query_as(SQL).bind(id).fetch_one(c).await)?;
+    Ok(match counts {
+        (n, ..) if n > 0 => Some("children"),
+        (_, n, ..) if n > 0 => Some("persons"),
+        (_, _, n, ..) if n > 0 => Some("posts"),
+        (_, _, _, n, _) if n > 0 => Some("designations"),
+        (.., n) if n > 0 => Some("relations"),
+        _ => None,
+    })
+}
+
+/// Deletes an organisation that nothing depends on.
+pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
+    on_tx!(tx, c => {
+        sqlx::query("DELETE FROM organisation_paths WHERE descendant_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+/// A relation as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct RelationRow {
+    /// Id.
+    pub id: Uuid,
+    /// `contracts_with` or `subcontractor_of`.
+    pub kind: String,
+    /// The organisation the relation is stated for.
+    pub from_id: Uuid,
+    /// Its counterpart.
+    pub to_id: Uuid,
+    /// Name of `from_id`.
+    pub from_name: String,
+    /// Name of `to_id`.
+    pub to_name: String,
+    /// Created.
+    pub created_at: Ts,
+}
+
+/// Records a relation.
+pub async fn insert_relation(
+    tx: &mut Tx,
+    id: Uuid,
+    kind: &str,
+    from: Uuid,
+    to: Uuid,
+    by: Uuid,
+    now: Ts,
+) -> Result<(), StorageError> {
+    const SQL: &str =
+        "INSERT INTO organisation_relations (id, kind, from_id, to_id, created_at, created_by)
+                       VALUES ($1, $2, $3, $4, $5, $6)";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(kind).bind(from).bind(to).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()))
+        .map_err(StorageError::unique("other"))?;
+    Ok(())
+}
+
+const RELATION_SQL: &str =
+    "SELECT r.id, r.kind, r.from_id, r.to_id, f.name AS from_name, t.name AS to_name, r.created_at
+     FROM organisation_relations r
+     JOIN organisations f ON f.id = r.from_id JOIN organisations t ON t.id = r.to_id";
+
+/// Relations of an organisation, both directions.
+pub async fn relations<'a>(
+    src: impl Into<Src<'a>>,
+    org: Uuid,
+) -> Result<Vec<RelationRow>, StorageError> {
+    let sql = format!(
+        "{RELATION_SQL} WHERE r.from_id = $1 OR r.to_id = $1 ORDER BY r.kind, f.name, t.name"
+    );
+    Ok(on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(org).fetch_all(c).await)?)
+}
+
+/// One relation.
+pub async fn get_relation(tx: &mut Tx, id: Uuid) -> Result<RelationRow, StorageError> {
+    let sql = format!("{RELATION_SQL} WHERE r.id = $1");
+    on_tx!(tx, c => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(c).await)?
+        .ok_or(StorageError::NotFound)
+}
+
+/// Removes a relation.
+pub async fn delete_relation(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM organisation_relations WHERE id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Whether the person's organisation, or any ancestor, requires a second factor.
+pub async fn totp_required<'a>(src: impl Into<Src<'a>>, org: Uuid) -> Result<bool, StorageError> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM organisation_paths p JOIN organisations o ON o.id = p.ancestor_id
+                       WHERE p.descendant_id = $1 AND o.require_totp";
+    let (n,): (i64,) = on_src!(src.into(), c => sqlx::query_as(SQL).bind(org).fetch_one(c).await)?;
+    Ok(n > 0)
+}

@@ -1,0 +1,93 @@
+//! The JSON API under `/api/v1`, documented by the OpenAPI document generated from these
+//! handlers (`/api/v1/openapi.json`).
+
+pub(crate) mod audit;
+mod designations;
+mod dto;
+mod me;
+mod organisations;
+mod persons;
+mod posts;
+mod session;
+
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::Failure;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "mamori API",
+        description = "情報保証の手続を運用する mamori の API。Errors are `{\"error\":{\"code\",\"message\",\"fields\"?}}`; \
+                       messages follow the `mamori_lang` cookie or `Accept-Language` (Japanese by default)."
+    ),
+    tags(
+        (name = "session", description = "ログイン・ログアウト"),
+        (name = "me", description = "自分のアカウント"),
+        (name = "organisations", description = "組織"),
+        (name = "persons", description = "職員・アカウント"),
+        (name = "posts", description = "役職"),
+        (name = "designations", description = "指定"),
+        (name = "audit", description = "証跡"),
+    )
+)]
+struct ApiDoc;
+
+/// Every API route with its documentation.
+pub fn router() -> OpenApiRouter<AppState> {
+    let v1 = OpenApiRouter::new()
+        .routes(routes!(session::create_session, session::delete_session))
+        .routes(routes!(me::get_me))
+        .routes(routes!(me::change_my_password))
+        .routes(routes!(
+            organisations::list_organisations,
+            organisations::create_organisation
+        ))
+        .routes(routes!(
+            organisations::get_organisation,
+            organisations::update_organisation,
+            organisations::delete_organisation
+        ))
+        .routes(routes!(
+            organisations::list_relations,
+            organisations::create_relation
+        ))
+        .routes(routes!(organisations::delete_relation))
+        .routes(routes!(persons::list_persons, persons::create_person))
+        .routes(routes!(persons::get_person, persons::update_person))
+        .routes(routes!(persons::reset_person_password))
+        .routes(routes!(persons::reset_person_totp))
+        .routes(routes!(posts::list_posts, posts::create_post))
+        .routes(routes!(posts::get_post, posts::update_post))
+        .routes(routes!(posts::create_post_holder))
+        .routes(routes!(
+            designations::list_designations,
+            designations::create_designation
+        ))
+        .routes(routes!(designations::get_designation))
+        .routes(routes!(designations::end_designation))
+        .routes(routes!(audit::list_audit))
+        .routes(routes!(audit::export_audit_csv));
+    OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
+}
+
+/// 201 Created with the new resource's id and location.
+fn created(location: String, id: uuid::Uuid) -> Response {
+    let mut res = (
+        axum::http::StatusCode::CREATED,
+        axum::Json(dto::Created { id }),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&location) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Handlers' result type.
+type ApiResult<T> = Result<T, Failure>;

@@ -1,0 +1,236 @@
+//! Failures, rendered once, in the reader's language: JSON `{"error":{…}}` under `/api/`,
+//! an HTML page elsewhere. Handlers return a [`Failure`]; the [`render`] middleware writes
+//! its body, because only it knows the request's path and language.
+
+use std::collections::BTreeMap;
+
+use axum::extract::Request;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Response};
+use mamori_app::AppError;
+use mamori_domain::{FieldError, FieldErrors};
+
+use crate::i18n::Tr;
+
+/// What went wrong, before it is put into words.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    status: StatusCode,
+    code: &'static str,
+    message_key: String,
+    detail: Option<String>,
+    fields: Vec<FieldError>,
+    retry_after_secs: Option<i64>,
+}
+
+impl Failure {
+    fn new(status: StatusCode, code: &'static str) -> Self {
+        Self {
+            status,
+            code,
+            message_key: format!("problem-{code}"),
+            detail: None,
+            fields: vec![],
+            retry_after_secs: None,
+        }
+    }
+
+    /// A refusal because the request came from another site.
+    pub fn cross_site() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "cross_site")
+    }
+
+    /// Not logged in.
+    pub fn unauthenticated() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated")
+    }
+
+    /// Logged in, but the password must be changed first.
+    pub fn password_change_required() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "password_change_required")
+    }
+
+    /// Logged in, but a second factor must be enrolled first (in the browser).
+    pub fn totp_setup_required() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "totp_setup_required")
+    }
+
+    /// The form token was missing or wrong.
+    pub fn bad_csrf_token() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "csrf_token")
+    }
+
+    /// A missing page.
+    pub fn not_found() -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// A request whose body or query is malformed, with the parser's explanation.
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            detail: Some(detail.into()),
+            ..Self::new(StatusCode::BAD_REQUEST, code)
+        }
+    }
+
+    /// A single field problem.
+    pub fn field(e: FieldError) -> Self {
+        AppError::Invalid(e.into()).into()
+    }
+
+    /// Status code.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// The sentence for people, in `tr`'s language.
+    pub fn message(&self, tr: Tr) -> String {
+        match (&self.detail, self.code) {
+            (Some(minutes), "locked") => tr.t1(&self.message_key, "minutes", minutes),
+            (Some(detail), _) => format!("{}（{detail}）", tr.t(&self.message_key)),
+            (None, _) => tr.t(&self.message_key),
+        }
+    }
+
+    /// The validation errors, if any.
+    pub fn fields(&self) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        for f in &self.fields {
+            match f.limit {
+                Some(l) => errors.push_limit(f.field, f.code, l),
+                None => errors.push(f.field, f.code),
+            }
+        }
+        errors
+    }
+}
+
+impl From<AppError> for Failure {
+    fn from(e: AppError) -> Self {
+        match e {
+            AppError::Invalid(errors) => Failure {
+                fields: errors.iter().cloned().collect(),
+                ..Failure::new(StatusCode::BAD_REQUEST, "validation_failed")
+            },
+            AppError::Unauthenticated => Failure::unauthenticated(),
+            AppError::BadCredentials => Failure::new(StatusCode::UNAUTHORIZED, "bad_credentials"),
+            AppError::TotpRequired => Failure::new(StatusCode::UNAUTHORIZED, "totp_required"),
+            AppError::Locked { minutes } => Failure {
+                retry_after_secs: Some(minutes * 60),
+                detail: Some(minutes.to_string()),
+                ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "locked")
+            },
+            AppError::Forbidden => Failure::new(StatusCode::FORBIDDEN, "forbidden"),
+            AppError::NotFound => Failure::not_found(),
+            AppError::Conflict { field } => Failure {
+                fields: vec![FieldError {
+                    field,
+                    code: "taken",
+                    limit: None,
+                }],
+                ..Failure::new(StatusCode::CONFLICT, "conflict")
+            },
+            AppError::Rule { code } => Failure {
+                message_key: format!("rule-{code}"),
+                ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_violated")
+            },
+            AppError::Internal(message) => {
+                // Logged here, once, where it becomes a response.
+                tracing::error!(error = %message, "internal error");
+                Failure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
+            }
+        }
+    }
+}
+
+impl From<JsonRejection> for Failure {
+    fn from(r: JsonRejection) -> Self {
+        match r {
+            JsonRejection::JsonSyntaxError(e) => {
+                Failure::bad_request("malformed_json", source_text(&e))
+            }
+            JsonRejection::JsonDataError(e) => {
+                Failure::bad_request("invalid_body", source_text(&e))
+            }
+            JsonRejection::MissingJsonContentType(_) => {
+                Failure::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Failure::new(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large")
+            }
+            other => Failure::bad_request("malformed_json", other.body_text()),
+        }
+    }
+}
+
+impl From<PathRejection> for Failure {
+    fn from(_: PathRejection) -> Self {
+        // A malformed id names nothing that exists.
+        Failure::not_found()
+    }
+}
+
+impl From<QueryRejection> for Failure {
+    fn from(r: QueryRejection) -> Self {
+        Failure::bad_request("invalid_query", r.body_text())
+    }
+}
+
+/// The innermost message of a serde error (axum's outer text repeats itself).
+fn source_text(e: &dyn std::error::Error) -> String {
+    let mut inner: &dyn std::error::Error = e;
+    while let Some(next) = inner.source() {
+        inner = next;
+    }
+    inner.to_string()
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        let mut res = self.status.into_response();
+        if let Some(secs) = self.retry_after_secs
+            && let Ok(v) = HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        res.extensions_mut().insert(self);
+        res
+    }
+}
+
+/// Writes the body of every [`Failure`] in the language of the request.
+pub async fn render(req: Request, next: Next) -> Response {
+    let tr = crate::extract::request_locale(req.headers());
+    let api = req.uri().path().starts_with("/api/");
+    let mut res = next.run(req).await;
+    let Some(failure) = res.extensions_mut().remove::<Failure>() else {
+        return res;
+    };
+    let message = failure.message(tr);
+    let (status, headers) = (res.status(), res.headers().clone());
+    let mut out = if api {
+        let mut error = serde_json::json!({ "code": failure.code, "message": message });
+        if !failure.fields.is_empty() {
+            let fields: BTreeMap<&str, String> = failure
+                .fields
+                .iter()
+                .rev()
+                .map(|f| (f.field, tr.field_error(f)))
+                .collect();
+            error["fields"] = serde_json::json!(fields);
+        }
+        axum::Json(serde_json::json!({ "error": error })).into_response()
+    } else {
+        let fields: Vec<String> = failure.fields.iter().map(|f| tr.field_error(f)).collect();
+        Html(crate::pages::error_page(tr, status, &message, &fields)).into_response()
+    };
+    *out.status_mut() = status;
+    for (name, value) in headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    out
+}

@@ -1,0 +1,216 @@
+//! Messages in Japanese (the default) and English, from `locales/*/main.ftl`.
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+
+use fluent_templates::fluent_bundle::FluentValue;
+use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+use mamori_domain::person::Locale;
+use mamori_domain::{FieldError, FieldErrors};
+
+static_loader! {
+    static LOCALES = {
+        locales: "../../locales",
+        fallback_language: "ja",
+        // Unicode isolation marks would show up in plain-text exports and e-mails.
+        customise: |bundle| bundle.set_use_isolating(false),
+    };
+}
+
+static JA: LanguageIdentifier = langid!("ja");
+static EN: LanguageIdentifier = langid!("en");
+
+/// A stored value, or a reference to one (templates pass either).
+pub trait Stored<T: Copy> {
+    /// The value.
+    fn get(&self) -> T;
+}
+
+impl Stored<mamori_storage::Ts> for mamori_storage::Ts {
+    fn get(&self) -> mamori_storage::Ts {
+        *self
+    }
+}
+
+impl Stored<mamori_storage::Day> for mamori_storage::Day {
+    fn get(&self) -> mamori_storage::Day {
+        *self
+    }
+}
+
+impl<T: Copy, S: Stored<T>> Stored<T> for &S {
+    fn get(&self) -> T {
+        (**self).get()
+    }
+}
+
+/// A translator for one reader's language.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tr(pub Locale);
+
+impl Tr {
+    fn lang(&self) -> &'static LanguageIdentifier {
+        match self.0 {
+            Locale::Ja => &JA,
+            Locale::En => &EN,
+        }
+    }
+
+    /// The message `key`; the key itself if missing (a test keeps that from shipping).
+    pub fn t(&self, key: &str) -> String {
+        LOCALES
+            .try_lookup(self.lang(), key)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The message `key` with one named argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl std::fmt::Display) -> String {
+        let mut args: HashMap<Cow<'static, str>, FluentValue<'_>> = HashMap::new();
+        args.insert(Cow::Borrowed(name), FluentValue::from(value.to_string()));
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &args)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// `ja` or `en`, for `<html lang>`.
+    pub fn code(&self) -> &'static str {
+        self.0.as_str()
+    }
+
+    /// The message for one field problem.
+    pub fn field_error(&self, e: &FieldError) -> String {
+        let key = format!("error-{}", e.code);
+        match e.limit {
+            Some(limit) => self.t1(&key, "limit", limit),
+            None => self.t(&key),
+        }
+    }
+
+    /// Every field's first problem, as (field, message), in the order found.
+    pub fn field_errors(&self, errors: &FieldErrors) -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = Vec::new();
+        for e in errors.iter() {
+            if !out.iter().any(|(f, _)| f == e.field) {
+                out.push((e.field.to_owned(), self.field_error(e)));
+            }
+        }
+        out
+    }
+
+    /// A date and time in the reader's convention, in Japan time.
+    pub fn datetime(&self, ts: impl Stored<mamori_storage::Ts>) -> String {
+        let zoned = ts
+            .get()
+            .0
+            .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC));
+        match self.0 {
+            Locale::Ja => zoned.strftime("%Y年%-m月%-d日 %H:%M:%S").to_string(),
+            Locale::En => zoned.strftime("%Y-%m-%d %H:%M:%S JST").to_string(),
+        }
+    }
+
+    /// A day, with the Japanese era in Japanese (令和8年 = 2026).
+    pub fn day(&self, day: impl Stored<mamori_storage::Day>) -> String {
+        let d = day.get().0;
+        match self.0 {
+            Locale::Ja => {
+                let era = if d.year() >= 2019 {
+                    format!("令和{}年", d.year() - 2018)
+                } else {
+                    format!("平成{}年", d.year() - 1988)
+                };
+                format!("{}年{}月{}日（{}）", d.year(), d.month(), d.day(), era)
+            }
+            Locale::En => d.to_string(),
+        }
+    }
+
+    /// Name of an organisation kind.
+    pub fn org_kind(&self, kind: &str) -> String {
+        self.t(&format!("kind-{kind}"))
+    }
+
+    /// Name of a role.
+    pub fn role(&self, role: &str) -> String {
+        self.t(&format!("role-{role}"))
+    }
+
+    /// Name of a relation kind.
+    pub fn relation(&self, kind: &str) -> String {
+        self.t(&format!("relation-{kind}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    fn keys(text: &str) -> BTreeSet<String> {
+        text.lines()
+            .filter(|l| !l.starts_with([' ', '#', '\t']) && l.contains(" ="))
+            .map(|l| l.split(" =").next().unwrap_or_default().trim().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn both_languages_have_the_same_messages() {
+        let ja = keys(include_str!("../../../locales/ja/main.ftl"));
+        let en = keys(include_str!("../../../locales/en/main.ftl"));
+        assert!(ja.len() > 50);
+        let missing_en: Vec<_> = ja.difference(&en).collect();
+        let missing_ja: Vec<_> = en.difference(&ja).collect();
+        assert!(
+            missing_en.is_empty() && missing_ja.is_empty(),
+            "en lacks {missing_en:?}, ja lacks {missing_ja:?}"
+        );
+    }
+
+    #[test]
+    fn every_key_used_in_templates_exists() {
+        let ja = keys(include_str!("../../../locales/ja/main.ftl"));
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        let mut missing = Vec::new();
+        let mut stack = vec![std::path::PathBuf::from(dir)];
+        while let Some(p) = stack.pop() {
+            for entry in std::fs::read_dir(&p).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                    continue;
+                }
+                let text = std::fs::read_to_string(&path).unwrap();
+                for part in text
+                    .split(".t(\"")
+                    .skip(1)
+                    .chain(text.split(".t1(\"").skip(1))
+                {
+                    let key = part.split('"').next().unwrap();
+                    if !ja.contains(key) {
+                        missing.push(format!("{}: {key}", path.display()));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "missing messages: {missing:#?}");
+    }
+
+    #[test]
+    fn messages_and_errors_read_in_each_language() {
+        let e = FieldError {
+            field: "name",
+            code: "too-long",
+            limit: Some(200),
+        };
+        assert!(Tr(Locale::Ja).field_error(&e).contains("200"));
+        assert!(Tr(Locale::En).field_error(&e).contains("200"));
+        assert_ne!(
+            Tr(Locale::Ja).field_error(&e),
+            Tr(Locale::En).field_error(&e)
+        );
+        assert_eq!(
+            Tr(Locale::Ja).day(mamori_storage::Day(jiff::civil::date(2026, 2, 27))),
+            "2026年2月27日（令和8年）"
+        );
+    }
+}

@@ -1,0 +1,130 @@
+//! The HTTP face of mamori: server-rendered pages for people and a JSON API for programs,
+//! both thin layers over the use cases in `mamori-app`.
+
+mod api;
+mod assets;
+mod error;
+mod extract;
+mod i18n;
+mod pages;
+mod security;
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use mamori_app::App;
+use tokio::net::TcpListener;
+
+pub use i18n::Tr;
+
+/// Largest request body accepted anywhere (forms and JSON are small; attachments will
+/// get their own, larger limit on their own routes).
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How the server presents itself.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The origin browsers use, e.g. `https://mamori.example.go.jp`. Cross-site checks
+    /// compare against it, and an `https` origin makes cookies `Secure` and `__Host-`.
+    pub public_origin: String,
+}
+
+impl WebConfig {
+    /// Whether cookies must be sent over HTTPS only.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_origin.starts_with("https://")
+    }
+
+    /// The session cookie's name (`__Host-` pins it to this host over HTTPS).
+    pub fn session_cookie(&self) -> &'static str {
+        if self.secure_cookies() {
+            "__Host-mamori_session"
+        } else {
+            "mamori_session"
+        }
+    }
+}
+
+/// Shared by every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// Presentation settings.
+    pub web: Arc<WebConfig>,
+    /// The one-time token that opens the first-run page while no administrator exists.
+    pub first_run_token: Arc<Mutex<Option<String>>>,
+}
+
+impl AppState {
+    /// Builds the state; `first_run_token` is set when the server found no administrator.
+    pub fn new(app: App, web: WebConfig, first_run_token: Option<String>) -> Self {
+        Self {
+            app,
+            web: Arc::new(web),
+            first_run_token: Arc::new(Mutex::new(first_run_token)),
+        }
+    }
+}
+
+/// The whole application: pages, API, assets, health, and the security layers.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(pages::router())
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .route("/healthz", axum::routing::get(health))
+        .merge(assets::router())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            security::cross_site_guard,
+        ))
+        .layer(axum::middleware::from_fn(error::render))
+        .layer(axum::middleware::from_fn(security::headers))
+        .with_state(state)
+}
+
+/// The OpenAPI document, for tests and for `mamori` to print.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    api::router().split_for_parts().1
+}
+
+async fn health(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match state.app.db().ping().await {
+        Ok(()) => axum::Json(serde_json::json!({ "status": "ok" })).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "health check: database unreachable");
+            (
+                axum::http::StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({ "status": "unavailable" })),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Serves until `shutdown` resolves, then finishes the requests in flight.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

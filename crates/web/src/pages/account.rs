@@ -1,0 +1,221 @@
+//! The person's own account: password, second factor, language, sessions.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::http::header;
+use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use mamori_domain::person::Locale;
+use mamori_storage::sessions::stage;
+use serde::Deserialize;
+
+use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{AnySession, CsrfForm, PageSession, continue_login, lang_cookie};
+use crate::i18n::Tr;
+
+#[derive(Template)]
+#[template(path = "account/show.html")]
+struct AccountPage {
+    l: Layout,
+    email: String,
+    totp_enrolled: bool,
+    locale: &'static str,
+}
+
+/// `GET /account`.
+pub async fn show(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    let me = state.app.person(&s.caller, s.caller.actor.person).await?;
+    Ok(render(&AccountPage {
+        l: Layout::new(&s, "account-title", "account").with_notice(q.notice.as_deref()),
+        email: me.email,
+        totp_enrolled: me.totp_enrolled,
+        locale: s.locale.as_str(),
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "account/password.html")]
+struct PasswordPage {
+    l: Layout,
+    forced: bool,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+fn password_page(
+    s: &mamori_app::SessionInfo,
+    errors: FormErrors,
+    summary: Option<String>,
+) -> Response {
+    let forced = s.stage == stage::PASSWORD_CHANGE;
+    let mut l = Layout::new(s, "password-title", "account");
+    if forced {
+        l.user = None;
+    }
+    render(&PasswordPage {
+        l,
+        forced,
+        errors,
+        summary,
+    })
+}
+
+/// `GET /account/password` (also where a login that requires a new password lands).
+pub async fn password_form(AnySession(s): AnySession) -> Response {
+    if s.stage != stage::FULL && s.stage != stage::PASSWORD_CHANGE {
+        return Redirect::to(continue_login(&s.stage)).into_response();
+    }
+    password_page(&s, FormErrors::default(), None)
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current: String,
+    #[serde(default)]
+    new: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /account/password`.
+pub async fn change_password(
+    State(state): State<AppState>,
+    AnySession(s): AnySession,
+    CsrfForm(form): CsrfForm<PasswordForm>,
+) -> Response {
+    if s.stage != stage::FULL && s.stage != stage::PASSWORD_CHANGE {
+        return Redirect::to(continue_login(&s.stage)).into_response();
+    }
+    let tr = Tr(s.locale);
+    if form.new != form.confirm {
+        let mut errors = mamori_domain::FieldErrors::default();
+        errors.push("confirm", "confirm-mismatch");
+        let mut res = password_page(&s, FormErrors::new(tr, &errors), None);
+        *res.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+        return res;
+    }
+    match state
+        .app
+        .change_password(&s, &form.current, &form.new)
+        .await
+    {
+        Ok(()) => done("/account", "password-changed"),
+        Err(e) => form_failure(tr, Failure::from(e), |errors, summary| {
+            password_page(&s, errors, summary)
+        }),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "account/totp.html")]
+struct TotpEnrolPage {
+    l: Layout,
+    forced: bool,
+    secret: String,
+    qr_svg: String,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+async fn totp_page(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    errors: FormErrors,
+    summary: Option<String>,
+) -> Result<Response, Failure> {
+    let secret = state.app.begin_totp_enrolment(s).await?;
+    let (_, qr_svg) = mamori_auth::totp::enrolment(&secret, &s.email).unwrap_or_default();
+    let forced = s.stage == stage::TOTP_SETUP;
+    let mut l = Layout::new(s, "totp-enrol-title", "account");
+    if forced {
+        l.user = None;
+    }
+    Ok(render(&TotpEnrolPage {
+        l,
+        forced,
+        secret,
+        qr_svg,
+        errors,
+        summary,
+    }))
+}
+
+/// `GET /account/totp`: enrol an authenticator app.
+pub async fn totp_form(
+    State(state): State<AppState>,
+    AnySession(s): AnySession,
+) -> Result<Response, Failure> {
+    if s.stage != stage::FULL && s.stage != stage::TOTP_SETUP {
+        return Ok(Redirect::to(continue_login(&s.stage)).into_response());
+    }
+    totp_page(&state, &s, FormErrors::default(), None).await
+}
+
+#[derive(Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+}
+
+/// `POST /account/totp`: confirm with a first code.
+pub async fn confirm_totp(
+    State(state): State<AppState>,
+    AnySession(s): AnySession,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Result<Response, Failure> {
+    if s.stage != stage::FULL && s.stage != stage::TOTP_SETUP {
+        return Ok(Redirect::to(continue_login(&s.stage)).into_response());
+    }
+    match state.app.confirm_totp_enrolment(&s, &form.code).await {
+        Ok(()) if s.stage == stage::TOTP_SETUP => Ok(Redirect::to("/").into_response()),
+        Ok(()) => Ok(done("/account", "totp-enrolled")),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let tr = Tr(s.locale);
+            let errors = FormErrors::new(tr, &failure.fields());
+            let mut res = totp_page(&state, &s, errors, None).await?;
+            *res.status_mut() = failure.status();
+            Ok(res)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LanguageForm {
+    #[serde(default)]
+    locale: String,
+}
+
+/// `POST /account/language`.
+pub async fn set_language(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(form): CsrfForm<LanguageForm>,
+) -> Result<Response, Failure> {
+    let locale = Locale::parse_or_default(&form.locale);
+    state.app.set_locale(&s.caller, locale).await?;
+    Ok((
+        AppendHeaders([(header::SET_COOKIE, lang_cookie(&state.web, locale))]),
+        done("/account", "language-changed"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// `POST /account/sessions/end-others`.
+pub async fn end_other_sessions(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, Failure> {
+    state.app.end_other_sessions(&s.caller).await?;
+    Ok(done("/account", "sessions-ended"))
+}

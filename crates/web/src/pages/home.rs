@@ -1,0 +1,49 @@
+//! The home page: the inbox (filled by the procedure libraries) and the way in to
+//! everything else.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+
+use super::{Layout, NoticeQuery, render};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::PageSession;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    l: Layout,
+    organisation_name: String,
+    organisation_id: String,
+    roles: Vec<(String, String)>,
+}
+
+/// `GET /`.
+pub async fn home(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    let me = state.app.person(&s.caller, s.caller.actor.person).await?;
+    let l = Layout::new(&s, "home-title", "home").with_notice(q.notice.as_deref());
+    let mut roles = Vec::new();
+    for g in &s.caller.actor.grants {
+        let place = match g.organisation {
+            Some(org) => state
+                .app
+                .organisation(&s.caller, org)
+                .await
+                .map(|v| v.organisation.name)
+                .unwrap_or_default(),
+            None => l.tr.t("role-everywhere"),
+        };
+        roles.push((l.tr.role(&g.role), place));
+    }
+    Ok(render(&HomePage {
+        l,
+        organisation_name: me.organisation_name,
+        organisation_id: me.organisation_id.to_string(),
+        roles,
+    }))
+}

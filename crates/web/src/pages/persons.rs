@@ -1,0 +1,511 @@
+//! Pages for people, posts and designations.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use mamori_app::{DesignationInput, PersonInput, PersonUpdate, SessionInfo};
+use mamori_domain::policy::role;
+use mamori_storage::PageRequest;
+use mamori_storage::designations::{DesignationFilter, DesignationRow};
+use mamori_storage::organisations::{OrganisationFilter, OrganisationRow};
+use mamori_storage::persons::{PersonFilter, PersonRow};
+use mamori_storage::posts::{HolderRow, PostRow};
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{CsrfForm, PageSession};
+use crate::i18n::Tr;
+
+const PAGE: i64 = 50;
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    q: Option<String>,
+    organisation: Option<Uuid>,
+    offset: Option<i64>,
+    notice: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "persons/list.html")]
+struct ListPage {
+    l: Layout,
+    q: String,
+    organisation: String,
+    rows: Vec<PersonRow>,
+    total: i64,
+    next: Option<i64>,
+    prev: Option<i64>,
+    can_create: bool,
+}
+
+/// `GET /persons`.
+pub async fn list(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Failure> {
+    let offset = q.offset.unwrap_or(0).max(0);
+    let filter = PersonFilter {
+        organisation: q.organisation,
+        q: q.q.clone().filter(|s| !s.trim().is_empty()),
+    };
+    let page = state
+        .app
+        .persons(
+            &s.caller,
+            &filter,
+            PageRequest::new(Some(PAGE), Some(offset)),
+        )
+        .await?;
+    Ok(render(&ListPage {
+        l: Layout::new(&s, "persons-title", "persons").with_notice(q.notice.as_deref()),
+        q: q.q.unwrap_or_default(),
+        organisation: q.organisation.map(|o| o.to_string()).unwrap_or_default(),
+        next: (offset + PAGE < page.total).then_some(offset + PAGE),
+        prev: (offset > 0).then_some((offset - PAGE).max(0)),
+        total: page.total,
+        rows: page.items,
+        can_create: s.caller.actor.administers_anything(),
+    }))
+}
+
+async fn organisations(state: &AppState, s: &SessionInfo) -> Result<Vec<OrganisationRow>, Failure> {
+    Ok(state
+        .app
+        .organisations(
+            &s.caller,
+            &OrganisationFilter::default(),
+            PageRequest::new(Some(200), None),
+        )
+        .await?
+        .items)
+}
+
+#[derive(Template)]
+#[template(path = "persons/new.html")]
+struct NewPage {
+    l: Layout,
+    form: PersonForm,
+    organisations: Vec<OrganisationRow>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct PersonForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    initial_password: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewQuery {
+    organisation: Option<Uuid>,
+}
+
+/// `GET /persons/new?organisation=…`.
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, Failure> {
+    let form = PersonForm {
+        organisation: q.organisation.map(|o| o.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    Ok(render(&NewPage {
+        l: Layout::new(&s, "person-new-title", "persons"),
+        form,
+        organisations: organisations(&state, &s).await?,
+        errors: FormErrors::default(),
+        summary: None,
+    }))
+}
+
+/// `POST /persons`.
+pub async fn create(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(form): CsrfForm<PersonForm>,
+) -> Result<Response, Failure> {
+    let input = PersonInput {
+        name: form.name.clone(),
+        email: form.email.clone(),
+        organisation: form.organisation.trim().parse().ok(),
+        initial_password: form.initial_password.clone(),
+    };
+    match state.app.create_person(&s.caller, &input).await {
+        Ok(id) => Ok(done(&format!("/persons/{id}"), "person-created")),
+        Err(e) => {
+            let orgs = organisations(&state, &s).await?;
+            Ok(form_failure(
+                Tr(s.locale),
+                Failure::from(e),
+                |errors, summary| {
+                    render(&NewPage {
+                        l: Layout::new(&s, "person-new-title", "persons"),
+                        // The initial password is not sent back into the page.
+                        form: PersonForm {
+                            initial_password: String::new(),
+                            ..form.clone()
+                        },
+                        organisations: orgs,
+                        errors,
+                        summary,
+                    })
+                },
+            ))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "persons/show.html")]
+struct ShowPage {
+    l: Layout,
+    p: PersonRow,
+    designations: Vec<DesignationRow>,
+    can_manage: bool,
+    organisations: Vec<OrganisationRow>,
+}
+
+/// `GET /persons/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    let p = state.app.person(&s.caller, id).await?;
+    let can_manage = state.app.may_manage_person(&s.caller, &p).await?;
+    let designations = state
+        .app
+        .designations(
+            &s.caller,
+            &DesignationFilter {
+                person: Some(id),
+                ..Default::default()
+            },
+        )
+        .await?;
+    let organisations = if can_manage {
+        organisations(&state, &s).await?
+    } else {
+        vec![]
+    };
+    let l = Layout::new(&s, "persons-title", "persons")
+        .with_notice(q.notice.as_deref())
+        .titled(p.name.clone());
+    Ok(render(&ShowPage {
+        l,
+        p,
+        designations,
+        can_manage,
+        organisations,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct UpdateForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    active: Option<String>,
+}
+
+/// `POST /persons/{id}/edit`.
+pub async fn update(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<UpdateForm>,
+) -> Result<Response, Failure> {
+    let current = state.app.person(&s.caller, id).await?;
+    let update = PersonUpdate {
+        name: form.name,
+        organisation: form
+            .organisation
+            .trim()
+            .parse()
+            .unwrap_or(current.organisation_id),
+        active: form.active.is_some(),
+    };
+    state.app.update_person(&s.caller, id, &update).await?;
+    Ok(done(&format!("/persons/{id}"), "person-updated"))
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /persons/{id}/reset-password`.
+pub async fn reset_password(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<ResetForm>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .reset_password(&s.caller, id, &form.password)
+        .await?;
+    Ok(done(&format!("/persons/{id}"), "password-reset"))
+}
+
+#[derive(Deserialize)]
+pub struct Empty {}
+
+/// `POST /persons/{id}/reset-totp`.
+pub async fn reset_totp(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, Failure> {
+    state.app.reset_totp(&s.caller, id).await?;
+    Ok(done(&format!("/persons/{id}"), "totp-reset"))
+}
+
+#[derive(Template)]
+#[template(path = "posts/show.html")]
+struct PostPage {
+    l: Layout,
+    post: PostRow,
+    holders: Vec<HolderRow>,
+    people: Vec<PersonRow>,
+    can_manage: bool,
+    today: String,
+}
+
+/// `GET /posts/{id}`.
+pub async fn post(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    let (post, holders) = state.app.post(&s.caller, id).await?;
+    let v = state
+        .app
+        .organisation(&s.caller, post.organisation_id)
+        .await?;
+    let people = if v.can_manage_people {
+        state
+            .app
+            .persons(
+                &s.caller,
+                &PersonFilter::default(),
+                PageRequest::new(Some(200), None),
+            )
+            .await?
+            .items
+    } else {
+        vec![]
+    };
+    let l = Layout::new(&s, "post-title", "persons")
+        .with_notice(q.notice.as_deref())
+        .titled(post.name.clone());
+    Ok(render(&PostPage {
+        l,
+        post,
+        holders,
+        people,
+        can_manage: v.can_manage_people,
+        today: state.app.today().0.to_string(),
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct HolderForm {
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+/// `POST /posts/{id}/holders`.
+pub async fn assign_post(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<HolderForm>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .assign_post(
+            &s.caller,
+            id,
+            form.person.trim().parse().ok(),
+            &form.starts_on,
+            &form.ends_on,
+        )
+        .await?;
+    Ok(done(&format!("/posts/{id}"), "post-assigned"))
+}
+
+#[derive(Template)]
+#[template(path = "designations/new.html")]
+struct DesignationPage {
+    l: Layout,
+    form: DesignationForm,
+    roles: Vec<(&'static str, String)>,
+    organisations: Vec<OrganisationRow>,
+    people: Vec<PersonRow>,
+    posts: Vec<PostRow>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+#[derive(Deserialize, Default, Clone)]
+pub struct DesignationForm {
+    #[serde(default)]
+    role: String,
+    #[serde(default)]
+    organisation: String,
+    #[serde(default)]
+    person: String,
+    #[serde(default)]
+    post: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    note: String,
+}
+
+async fn designation_page(
+    state: &AppState,
+    s: &SessionInfo,
+    form: DesignationForm,
+    errors: FormErrors,
+    summary: Option<String>,
+) -> Result<Response, Failure> {
+    let l = Layout::new(s, "designation-new-title", "persons");
+    let roles = role::ALL
+        .iter()
+        .filter(|r| **r != role::SYSTEM_ADMIN || s.caller.actor.is_system_admin())
+        .map(|r| (*r, l.tr.role(r)))
+        .collect();
+    let org: Option<Uuid> = form.organisation.parse().ok();
+    let people = state
+        .app
+        .persons(
+            &s.caller,
+            &PersonFilter::default(),
+            PageRequest::new(Some(200), None),
+        )
+        .await?
+        .items;
+    let posts = state.app.posts(&s.caller, org).await?;
+    Ok(render(&DesignationPage {
+        l,
+        form,
+        roles,
+        organisations: organisations(state, s).await?,
+        people,
+        posts,
+        errors,
+        summary,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct DesignationQuery {
+    organisation: Option<Uuid>,
+    person: Option<Uuid>,
+}
+
+/// `GET /designations/new?organisation=…&person=…`.
+pub async fn designation_form(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<DesignationQuery>,
+) -> Result<Response, Failure> {
+    let form = DesignationForm {
+        role: role::ADMINISTRATOR.into(),
+        organisation: q.organisation.map(|o| o.to_string()).unwrap_or_default(),
+        person: q.person.map(|p| p.to_string()).unwrap_or_default(),
+        starts_on: state.app.today().0.to_string(),
+        ..Default::default()
+    };
+    designation_page(&state, &s, form, FormErrors::default(), None).await
+}
+
+/// `POST /designations`.
+pub async fn designate(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(form): CsrfForm<DesignationForm>,
+) -> Result<Response, Failure> {
+    let input = DesignationInput {
+        role: form.role.clone(),
+        organisation: form.organisation.trim().parse().ok(),
+        person: form.person.trim().parse().ok(),
+        post: form.post.trim().parse().ok(),
+        starts_on: form.starts_on.clone(),
+        ends_on: form.ends_on.clone(),
+        note: form.note.clone(),
+    };
+    match state.app.designate(&s.caller, &input).await {
+        Ok(_) => Ok(match input.organisation {
+            Some(o) => done(&format!("/organisations/{o}"), "designation-created"),
+            None => done("/", "designation-created"),
+        }),
+        Err(e) => {
+            let failure = Failure::from(e);
+            if !matches!(failure.status().as_u16(), 400 | 409 | 422) {
+                return Err(failure);
+            }
+            let tr = Tr(s.locale);
+            let errors = FormErrors::new(tr, &failure.fields());
+            let summary = failure.fields().is_empty().then(|| failure.message(tr));
+            let mut res = designation_page(&state, &s, form, errors, summary).await?;
+            *res.status_mut() = failure.status();
+            Ok(res)
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct EndForm {
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// `POST /designations/{id}/end`.
+pub async fn end_designation(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<EndForm>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .end_designation(&s.caller, id, Some(&form.ends_on))
+        .await?;
+    // Only our own pages are valid places to return to.
+    let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
+        form.back
+    } else {
+        "/".into()
+    };
+    Ok(done(&back, "designation-ended"))
+}

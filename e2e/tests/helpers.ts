@@ -1,0 +1,73 @@
+// Shared building blocks for the page tests.
+import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+export interface Credentials {
+  email: string;
+  password: string;
+}
+
+function requiredEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set; run the tests through scripts/e2e.sh`);
+  }
+  return value;
+}
+
+/** The administrator that scripts/e2e.sh creates before starting the server. */
+export function adminCredentials(): Credentials {
+  return {
+    email: requiredEnv('MAMORI_ADMIN_EMAIL'),
+    password: requiredEnv('MAMORI_ADMIN_PASSWORD'),
+  };
+}
+
+/**
+ * Signs in through the login form and waits until the browser has left
+ * /login. The labels and the button name are matched exactly, so the form's
+ * accessible names must be precisely メールアドレス, パスワード and ログイン.
+ */
+export async function login(page: Page, email: string, password: string): Promise<void> {
+  await page.goto('/login');
+  await page.getByLabel('メールアドレス', { exact: true }).fill(email);
+  await page.getByLabel('パスワード', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
+  try {
+    await page.waitForURL((url) => url.pathname !== '/login', { timeout: 10_000 });
+  } catch {
+    // Still on the form: surface whatever error message the page shows so
+    // the failure says more than "timeout".
+    const alerts = await page
+      .getByRole('alert')
+      .allInnerTexts()
+      .catch(() => [] as string[]);
+    const detail = alerts.length > 0 ? `: ${alerts.join(' / ')}` : '';
+    throw new Error(`login as ${email} did not leave /login${detail}`);
+  }
+}
+
+export interface AxeOptions {
+  /** CSS selectors to leave out of the scan. */
+  exclude?: string[];
+  /** axe rule ids to switch off, each with a reason in the calling test. */
+  disableRules?: string[];
+}
+
+/** Runs axe (WCAG 2 A and AA rules) on the current page and fails on any violation. */
+export async function expectNoAxeViolations(page: Page, options: AxeOptions = {}): Promise<void> {
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']);
+  for (const selector of options.exclude ?? []) {
+    builder = builder.exclude(selector);
+  }
+  if (options.disableRules && options.disableRules.length > 0) {
+    builder = builder.disableRules(options.disableRules);
+  }
+  const results = await builder.analyze();
+  // One line per violation: rule id, impact and the offending elements.
+  const found = results.violations.map((violation) => {
+    const targets = violation.nodes.map((node) => JSON.stringify(node.target)).join(', ');
+    return `${violation.id} [${violation.impact ?? 'unknown'}]: ${targets}`;
+  });
+  expect(found, `accessibility violations on ${page.url()}`).toEqual([]);
+}
