@@ -529,13 +529,15 @@ impl App {
         let id = Uuid::now_v7();
         posts::insert_holder(
             &mut tx,
-            id,
-            post,
-            person,
-            Day(period.starts_on()),
-            period.ends_on().map(Day),
-            caller.actor.person,
-            self.now(),
+            &posts::NewHolder {
+                id,
+                post,
+                person,
+                starts_on: Day(period.starts_on()),
+                ends_on: period.ends_on().map(Day),
+                by: caller.actor.person,
+                now: self.now(),
+            },
         )
         .await?;
         self.record(

@@ -102,20 +102,29 @@ pub struct HolderRow {
     pub ends_on: Option<Day>,
 }
 
+/// A person taking up a post.
+pub struct NewHolder {
+    /// Id.
+    pub id: Uuid,
+    /// The post.
+    pub post: Uuid,
+    /// The person.
+    pub person: Uuid,
+    /// From.
+    pub starts_on: Day,
+    /// Until.
+    pub ends_on: Option<Day>,
+    /// Who recorded it.
+    pub by: Uuid,
+    /// Now.
+    pub now: Ts,
+}
+
 /// Records that a person holds a post.
-pub async fn insert_holder(
-    tx: &mut Tx,
-    id: Uuid,
-    post: Uuid,
-    person: Uuid,
-    starts_on: Day,
-    ends_on: Option<Day>,
-    by: Uuid,
-    now: Ts,
-) -> Result<(), StorageError> {
+pub async fn insert_holder(tx: &mut Tx, h: &NewHolder) -> Result<(), StorageError> {
     const SQL: &str = "INSERT INTO post_holders (id, post_id, person_id, starts_on, ends_on, assigned_by, assigned_at)
                        VALUES ($1, $2, $3, $4, $5, $6, $7)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(post).bind(person).bind(starts_on).bind(ends_on).bind(by).bind(now)
+    on_tx!(tx, c => sqlx::query(SQL).bind(h.id).bind(h.post).bind(h.person).bind(h.starts_on).bind(h.ends_on).bind(h.by).bind(h.now)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }

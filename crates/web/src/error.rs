@@ -229,7 +229,8 @@ pub async fn render(req: Request, next: Next) -> Response {
     *out.status_mut() = status;
     for (name, value) in headers.iter() {
         if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
-            out.headers_mut().insert(name.clone(), value.clone());
+            // Append: a failure may carry several Set-Cookie headers.
+            out.headers_mut().append(name.clone(), value.clone());
         }
     }
     out

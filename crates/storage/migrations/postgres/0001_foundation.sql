@@ -95,7 +95,7 @@ CREATE INDEX designations_organisation ON designations (organisation_id);
 
 -- Server-side sessions, keyed by the SHA-256 of the cookie value.
 CREATE TABLE sessions (
-    id_hash      UUID PRIMARY KEY,
+    id_hash      BYTEA PRIMARY KEY,
     person_id    UUID NOT NULL REFERENCES persons (id),
     stage        TEXT NOT NULL,
     csrf_token   TEXT NOT NULL,

@@ -1,0 +1,376 @@
+//! Every route, as every role: a person of company 乙 never reads or changes anything of
+//! company 甲, and within 甲 each role gets exactly what the policy grants.
+
+use std::collections::BTreeSet;
+
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// The people and organisations of the walk.
+struct World {
+    sys: Client,
+    mod_: String,
+    a: String,
+    site_a: String,
+    member_a_id: String,
+    post_a: String,
+    designation_a: String,
+    roles: Vec<(&'static str, Option<Client>)>,
+}
+
+async fn world(t: &TestApp) -> World {
+    let sys = t.admin().await;
+    let mod_ = t.org(&sys, "防衛省", "ministry", None).await;
+    let atla = t.org(&sys, "防衛装備庁", "agency", Some(&mod_)).await;
+    let a = t.org(&sys, "甲社", "company", None).await;
+    let site_a = t.org(&sys, "甲社 本社拠点", "site", Some(&a)).await;
+    let b = t.org(&sys, "乙社", "company", None).await;
+    t.create(
+        &sys,
+        &format!("/api/v1/organisations/{a}/relations"),
+        json!({"kind": "contracts_with", "other": atla}),
+    )
+    .await;
+    let admin_a = t.person(&sys, "甲 管理", "admin@ko.example.jp", &a).await;
+    let auditor_a = t.person(&sys, "甲 監査", "auditor@ko.example.jp", &a).await;
+    let member_a_id = t.person(&sys, "甲 職員", "member@ko.example.jp", &a).await;
+    let admin_b = t.person(&sys, "乙 管理", "admin@otsu.example.jp", &b).await;
+    t.person(&sys, "乙 職員", "member@otsu.example.jp", &b)
+        .await;
+    t.designate(&sys, "administrator", &a, &admin_a).await;
+    let designation_a = t.designate(&sys, "auditor", &a, &auditor_a).await;
+    t.designate(&sys, "administrator", &b, &admin_b).await;
+    let post_a = t
+        .create(
+            &sys,
+            "/api/v1/posts",
+            json!({"organisation": a, "name": "甲社 情報保証責任者"}),
+        )
+        .await;
+    let mut roles: Vec<(&'static str, Option<Client>)> =
+        vec![("system_admin", Some(t.admin().await))];
+    for (role, email) in [
+        ("admin_a", "admin@ko.example.jp"),
+        ("auditor_a", "auditor@ko.example.jp"),
+        ("member_a", "member@ko.example.jp"),
+        ("admin_b", "admin@otsu.example.jp"),
+        ("member_b", "member@otsu.example.jp"),
+    ] {
+        roles.push((role, Some(t.first_login(email, "initial-pass-1").await)));
+    }
+    roles.push(("anonymous", None));
+    World {
+        sys,
+        mod_,
+        a,
+        site_a,
+        member_a_id,
+        post_a,
+        designation_a,
+        roles,
+    }
+}
+
+/// What a role may get from a route aimed at 甲's data.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Expect {
+    /// 2xx.
+    Allowed,
+    /// 403 or 404, with nothing of 甲 in the answer.
+    Denied,
+    /// 200, but only with what the role may see: nothing of 甲 for 乙's roles.
+    Listed,
+    /// 401.
+    Unauthenticated,
+}
+
+const A_ADMINS: &[&str] = &["system_admin", "admin_a"];
+const A_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "member_a"];
+const AUDIT_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "admin_b"];
+
+/// Every API route and who may use it on 甲's data.
+const ROUTES: &[(&str, &str, &[&str])] = &[
+    ("GET", "/api/v1/organisations", &[]),
+    ("POST", "/api/v1/organisations", A_ADMINS),
+    ("GET", "/api/v1/organisations/{id}", A_READERS),
+    ("PATCH", "/api/v1/organisations/{id}", A_ADMINS),
+    ("DELETE", "/api/v1/organisations/{id}", A_ADMINS),
+    ("GET", "/api/v1/organisations/{id}/relations", A_READERS),
+    ("POST", "/api/v1/organisations/{id}/relations", A_ADMINS),
+    ("DELETE", "/api/v1/relations/{id}", A_ADMINS),
+    ("GET", "/api/v1/persons", &[]),
+    ("POST", "/api/v1/persons", A_ADMINS),
+    ("GET", "/api/v1/persons/{id}", A_READERS),
+    ("PATCH", "/api/v1/persons/{id}", A_ADMINS),
+    ("POST", "/api/v1/persons/{id}/password-reset", A_ADMINS),
+    ("POST", "/api/v1/persons/{id}/totp-reset", A_ADMINS),
+    ("GET", "/api/v1/posts", &[]),
+    ("POST", "/api/v1/posts", A_ADMINS),
+    ("GET", "/api/v1/posts/{id}", A_READERS),
+    ("PATCH", "/api/v1/posts/{id}", A_ADMINS),
+    ("POST", "/api/v1/posts/{id}/holders", A_ADMINS),
+    ("GET", "/api/v1/designations", &[]),
+    ("POST", "/api/v1/designations", A_ADMINS),
+    ("GET", "/api/v1/designations/{id}", A_READERS),
+    ("POST", "/api/v1/designations/{id}/end", A_ADMINS),
+    ("GET", "/api/v1/audit", AUDIT_READERS),
+    ("GET", "/api/v1/audit.csv", AUDIT_READERS),
+];
+
+/// Routes about the caller themselves, tested elsewhere; here only their coverage counts.
+const SELF_ROUTES: &[(&str, &str)] = &[
+    ("POST", "/api/v1/session"),
+    ("DELETE", "/api/v1/session"),
+    ("GET", "/api/v1/me"),
+    ("POST", "/api/v1/me/password"),
+];
+
+fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
+    let is_list = method == "GET" && !path.contains("{id}");
+    match role {
+        "anonymous" => Expect::Unauthenticated,
+        _ if is_list && path.starts_with("/api/v1/audit") => {
+            if allowed.contains(&role) {
+                Expect::Listed
+            } else {
+                Expect::Denied
+            }
+        }
+        _ if is_list => Expect::Listed,
+        _ if allowed.contains(&role) => Expect::Allowed,
+        _ => Expect::Denied,
+    }
+}
+
+/// Builds the request for one attempt, creating fresh targets for routes that consume them.
+async fn request(
+    t: &TestApp,
+    w: &World,
+    method: &str,
+    path: &str,
+    n: usize,
+) -> (String, Option<Value>) {
+    let sys = &w.sys;
+    let fresh_org = || async {
+        t.org(sys, &format!("甲社 臨時{n}"), "unit", Some(&w.site_a))
+            .await
+    };
+    let fresh_person = || async {
+        t.person(
+            sys,
+            &format!("甲 対象{n}"),
+            &format!("target{n}@ko.example.jp"),
+            &w.a,
+        )
+        .await
+    };
+    match (method, path) {
+        ("POST", "/api/v1/organisations") => (
+            path.into(),
+            Some(json!({"name": format!("甲社 新部署{n}"), "kind": "unit", "parent": w.a})),
+        ),
+        ("DELETE", "/api/v1/organisations/{id}") => {
+            (format!("/api/v1/organisations/{}", fresh_org().await), None)
+        }
+        ("PATCH", "/api/v1/organisations/{id}") => (
+            format!("/api/v1/organisations/{}", w.a),
+            Some(json!({"require_totp": false})),
+        ),
+        ("POST", "/api/v1/organisations/{id}/relations") => {
+            let other = t
+                .org(sys, &format!("契約相手{n}"), "unit", Some(&w.mod_))
+                .await;
+            (
+                format!("/api/v1/organisations/{}/relations", w.a),
+                Some(json!({"kind": "contracts_with", "other": other})),
+            )
+        }
+        (_, "/api/v1/organisations/{id}") | (_, "/api/v1/organisations/{id}/relations") => {
+            (path.replace("{id}", &w.a), None)
+        }
+        ("DELETE", "/api/v1/relations/{id}") => {
+            let other = t
+                .org(sys, &format!("契約相手{n}"), "unit", Some(&w.mod_))
+                .await;
+            let rel = t
+                .create(
+                    sys,
+                    &format!("/api/v1/organisations/{}/relations", w.a),
+                    json!({"kind": "contracts_with", "other": other}),
+                )
+                .await;
+            (format!("/api/v1/relations/{rel}"), None)
+        }
+        ("POST", "/api/v1/persons") => (
+            path.into(),
+            Some(
+                json!({"name": format!("甲 新人{n}"), "email": format!("new{n}@ko.example.jp"), "organisation": w.a, "initial_password": "initial-pass-1"}),
+            ),
+        ),
+        ("GET", "/api/v1/persons/{id}") => (path.replace("{id}", &w.member_a_id), None),
+        ("PATCH", "/api/v1/persons/{id}") => (
+            path.replace("{id}", &fresh_person().await),
+            Some(json!({"name": "甲 改名"})),
+        ),
+        ("POST", "/api/v1/persons/{id}/password-reset") => (
+            path.replace("{id}", &fresh_person().await),
+            Some(json!({"password": "temporary-pass-9"})),
+        ),
+        ("POST", "/api/v1/persons/{id}/totp-reset") => {
+            (path.replace("{id}", &fresh_person().await), None)
+        }
+        ("POST", "/api/v1/posts") => (
+            path.into(),
+            Some(json!({"organisation": w.a, "name": format!("甲社 役職{n}")})),
+        ),
+        ("GET", "/api/v1/posts/{id}") => (path.replace("{id}", &w.post_a), None),
+        ("PATCH", "/api/v1/posts/{id}") => (
+            path.replace("{id}", &w.post_a),
+            Some(json!({"name": "甲社 情報保証責任者"})),
+        ),
+        ("POST", "/api/v1/posts/{id}/holders") => (
+            path.replace("{id}", &w.post_a),
+            Some(json!({"person": w.member_a_id, "starts_on": "2026-04-01"})),
+        ),
+        // A fresh person: designating member_a would change what member_a may do later on.
+        ("POST", "/api/v1/designations") => (
+            path.into(),
+            Some(
+                json!({"role": "auditor", "organisation": w.a, "person": fresh_person().await, "starts_on": "2026-04-01"}),
+            ),
+        ),
+        ("GET", "/api/v1/designations/{id}") => (path.replace("{id}", &w.designation_a), None),
+        ("POST", "/api/v1/designations/{id}/end") => {
+            let d = t
+                .designate(sys, "auditor", &w.a, &fresh_person().await)
+                .await;
+            (path.replace("{id}", &d), Some(json!({})))
+        }
+        ("GET", _) => (path.into(), None),
+        _ => panic!("no request for {method} {path}"),
+    }
+}
+
+#[tokio::test]
+async fn every_api_route_as_every_role() {
+    let t = TestApp::with_admin().await;
+    let w = world(&t).await;
+
+    // The table covers the whole API: a new route without a row fails here.
+    let (_, doc) = t.get(&t.client(), "/api/v1/openapi.json").await;
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let tabled: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p, _)| (m.to_string(), p.to_string()))
+        .chain(
+            SELF_ROUTES
+                .iter()
+                .map(|(m, p)| (m.to_string(), p.to_string())),
+        )
+        .collect();
+    assert_eq!(
+        documented, tabled,
+        "every documented route has a row, and no row is stale"
+    );
+
+    let mut n = 0;
+    let mut failures = Vec::new();
+    for (method, path, allowed) in ROUTES {
+        for (role, client) in &w.roles {
+            n += 1;
+            let (url, body) = request(&t, &w, method, path, n).await;
+            let anonymous = t.client();
+            let c = client.as_ref().unwrap_or(&anonymous);
+            let (status, answer) = send(
+                c,
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                &t.url(&url),
+                body,
+            )
+            .await;
+            let text = answer.to_string();
+            let leaks = text.contains("甲") || text.contains(&w.a) || text.contains(&w.member_a_id);
+            let ok = match expect(method, path, allowed, role) {
+                Expect::Allowed => status.is_success(),
+                Expect::Denied => {
+                    (status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND) && !leaks
+                }
+                Expect::Unauthenticated => status == StatusCode::UNAUTHORIZED && !leaks,
+                Expect::Listed => {
+                    status == StatusCode::OK
+                        && (role.ends_with("_a") || role == &"system_admin" || !leaks)
+                }
+            };
+            if !ok {
+                failures.push(format!(
+                    "{role:>12} {method:6} {url}: {status} {}",
+                    text.chars().take(160).collect::<String>()
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {n} attempts wrong:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    t.verify_chain().await;
+}
+
+#[tokio::test]
+async fn every_page_as_every_role() {
+    let t = TestApp::with_admin().await;
+    let w = world(&t).await;
+    let pages: Vec<(String, &[&str])> = vec![
+        (format!("/organisations/{}", w.a), A_READERS),
+        (format!("/organisations/{}/edit", w.a), A_ADMINS),
+        (format!("/persons/{}", w.member_a_id), A_READERS),
+        (format!("/posts/{}", w.post_a), A_READERS),
+        ("/organisations".into(), &[]),
+        ("/persons".into(), &[]),
+        ("/designations/new".into(), &[]),
+        ("/audit".into(), AUDIT_READERS),
+        (format!("/audit.csv?organisation={}", w.a), AUDIT_READERS),
+    ];
+    let mut failures = Vec::new();
+    for (path, allowed) in &pages {
+        for (role, client) in &w.roles {
+            let anonymous = t.client();
+            let c = client.as_ref().unwrap_or(&anonymous);
+            let res = c.get(t.url(path)).send().await.unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap();
+            let leaks = text.contains("甲") || text.contains(&w.a);
+            let is_list =
+                !path.contains(&w.a) && !path.contains(&w.member_a_id) && !path.contains(&w.post_a);
+            let ok = match *role {
+                "anonymous" => status == StatusCode::SEE_OTHER,
+                r if path.starts_with("/audit") => {
+                    if allowed.contains(&r) {
+                        status == StatusCode::OK
+                            && (r.ends_with("_a") || r == "system_admin" || !leaks)
+                    } else {
+                        status == StatusCode::FORBIDDEN
+                    }
+                }
+                r if is_list => {
+                    status == StatusCode::OK && (r.ends_with("_a") || r == "system_admin" || !leaks)
+                }
+                r if allowed.contains(&r) => status == StatusCode::OK,
+                _ => status == StatusCode::FORBIDDEN && !leaks,
+            };
+            if !ok {
+                failures.push(format!("{role:>12} GET {path}: {status}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

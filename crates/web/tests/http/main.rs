@@ -1,0 +1,12 @@
+//! Integration tests through HTTP against a real server on a loopback port, on SQLite
+//! (default) or PostgreSQL (`TEST_DATABASE_URL`). One binary, so one link step.
+
+mod support;
+
+mod audit;
+mod auth;
+mod bad_input;
+mod isolation;
+mod organisations;
+mod pages;
+mod people;

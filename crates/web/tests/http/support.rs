@@ -1,0 +1,216 @@
+//! A running mamori for one test, with helpers named after what a person does.
+
+use mamori_app::{App, FirstAdmin, Settings, system_clock};
+use mamori_auth::password::Cost;
+use mamori_storage::{Db, DbConfig, PoolSize};
+use mamori_test_support::TestDb;
+use mamori_web::{AppState, WebConfig};
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+pub const ADMIN_EMAIL: &str = "admin@example.jp";
+pub const ADMIN_PASSWORD: &str = "管理者のながいパスワード";
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A server on 127.0.0.1 with its own database and a system administrator.
+pub struct TestApp {
+    pub base: String,
+    pub db: Db,
+    pub app: App,
+    pub first_run_token: String,
+    _testdb: TestDb,
+    _stop: oneshot::Sender<()>,
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    pub async fn with(tune: impl FnOnce(&mut Settings)) -> Self {
+        let testdb = TestDb::new().await;
+        let config =
+            DbConfig::from_options(testdb.database_url.as_deref(), &testdb.data_dir).unwrap();
+        let db = Db::open(&config, PoolSize { connections: 4 })
+            .await
+            .unwrap();
+        let mut settings = Settings {
+            password_cost: Cost::TESTING,
+            lockout_threshold: 3,
+            ..Settings::default()
+        };
+        tune(&mut settings);
+        let app = App::new(db.clone(), system_clock(), settings).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let first_run_token = "f".repeat(64);
+        let state = AppState::new(
+            app.clone(),
+            WebConfig {
+                public_origin: base.clone(),
+            },
+            Some(first_run_token.clone()),
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            mamori_web::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        Self {
+            base,
+            db,
+            app,
+            first_run_token,
+            _testdb: testdb,
+            _stop: stop,
+        }
+    }
+
+    /// Creates the system administrator the way the command line does.
+    pub async fn with_admin() -> Self {
+        let t = Self::new().await;
+        t.app
+            .create_system_admin(
+                &FirstAdmin {
+                    organisation: "運用管理室".into(),
+                    name: "管理 太郎".into(),
+                    email: ADMIN_EMAIL.into(),
+                    password: ADMIN_PASSWORD.into(),
+                },
+                false,
+                "test",
+            )
+            .await
+            .unwrap();
+        t
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    /// A browser-like client that keeps cookies and does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Client {
+        let c = self.client();
+        let (status, body) = send(
+            &c,
+            Method::POST,
+            &self.url("/api/v1/session"),
+            Some(json!({"email": email, "password": password})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "login {email}: {body}");
+        c
+    }
+
+    pub async fn admin(&self) -> Client {
+        self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
+    }
+
+    /// Logs in a person created with an initial password and sets their own password.
+    pub async fn first_login(&self, email: &str, initial: &str) -> Client {
+        let c = self.client();
+        let (status, body) = send(
+            &c,
+            Method::POST,
+            &self.url("/api/v1/session"),
+            Some(json!({"email": email, "password": initial})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+        assert_eq!(body["error"]["code"], "password_change_required");
+        let (status, body) = send(
+            &c,
+            Method::POST,
+            &self.url("/api/v1/me/password"),
+            Some(json!({"current": initial, "new": PASSWORD})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        c
+    }
+
+    pub async fn get(&self, c: &Client, path: &str) -> (StatusCode, Value) {
+        send(c, Method::GET, &self.url(path), None).await
+    }
+
+    pub async fn post(&self, c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
+        send(c, Method::POST, &self.url(path), Some(body)).await
+    }
+
+    pub async fn patch(&self, c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
+        send(c, Method::PATCH, &self.url(path), Some(body)).await
+    }
+
+    /// Creates and returns an id, asserting 201.
+    pub async fn create(&self, c: &Client, path: &str, body: Value) -> String {
+        let (status, res) = self.post(c, path, body.clone()).await;
+        assert_eq!(status, StatusCode::CREATED, "POST {path} {body}: {res}");
+        res["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn org(&self, c: &Client, name: &str, kind: &str, parent: Option<&str>) -> String {
+        self.create(
+            c,
+            "/api/v1/organisations",
+            json!({"name": name, "kind": kind, "parent": parent}),
+        )
+        .await
+    }
+
+    pub async fn person(&self, c: &Client, name: &str, email: &str, org: &str) -> String {
+        self.create(c, "/api/v1/persons", json!({"name": name, "email": email, "organisation": org, "initial_password": "initial-pass-1"}))
+            .await
+    }
+
+    pub async fn designate(&self, c: &Client, role: &str, org: &str, person: &str) -> String {
+        self.create(
+            c,
+            "/api/v1/designations",
+            json!({"role": role, "organisation": org, "person": person, "starts_on": "2020-01-01"}),
+        )
+        .await
+    }
+
+    /// Number of audit events (read straight from the database).
+    pub async fn audit_count(&self) -> i64 {
+        mamori_storage::audit::head(&self.db).await.unwrap().0
+    }
+
+    pub async fn verify_chain(&self) {
+        let result = mamori_storage::audit::verify(&self.db).await.unwrap();
+        assert!(result.is_ok(), "audit chain: {result:?}");
+    }
+}
+
+/// Sends a JSON request; the answer's body as JSON (or a string for non-JSON).
+pub async fn send(
+    c: &Client,
+    method: Method,
+    url: &str,
+    body: Option<Value>,
+) -> (StatusCode, Value) {
+    let mut req = c.request(method, url);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
