@@ -158,7 +158,8 @@ choose_database() {
     psql "$TEST_DATABASE_URL" -v ON_ERROR_STOP=1 -qX -c "CREATE SCHEMA \"$DB_SCHEMA\"" >/dev/null
     local separator='?'
     [[ $TEST_DATABASE_URL == *\?* ]] && separator='&'
-    DB_ARGS=(--database-url "${TEST_DATABASE_URL}${separator}options=-csearch_path%3D${DB_SCHEMA}")
+    # The data folder still holds the server's key file.
+    DB_ARGS=(--data-dir "$WORK_DIR/data" --database-url "${TEST_DATABASE_URL}${separator}options=-csearch_path%3D${DB_SCHEMA}")
   else
     mkdir -p "$WORK_DIR/data"
     log "using a temporary data dir $WORK_DIR/data"

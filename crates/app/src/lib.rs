@@ -23,6 +23,7 @@ use std::sync::Arc;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use mamori_auth::password::{Cost, Hasher};
+use mamori_auth::sealed::Sealer;
 use mamori_domain::audit::Outcome;
 use mamori_storage::audit::NewEvent;
 use mamori_storage::{Day, Db, Ts, Tx};
@@ -52,6 +53,9 @@ pub struct Settings {
     pub password_cost: Cost,
     /// The zone that "today" is counted in (designations start and end on days).
     pub zone: TimeZone,
+    /// Seals second-factor secrets at rest. The default is a random key, which is only
+    /// right for tests: `mamori serve` loads a lasting one.
+    pub sealer: Sealer,
 }
 
 impl Default for Settings {
@@ -63,6 +67,7 @@ impl Default for Settings {
             session_max_hours: 12,
             password_cost: Cost::RECOMMENDED,
             zone: TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::UTC),
+            sealer: Sealer::random(),
         }
     }
 }
@@ -129,6 +134,21 @@ impl App {
             .map_err(|e| AppError::Internal(e.to_string()))
     }
 
+    /// Seals a second-factor secret for a person.
+    fn seal(&self, secret: &str, person: Uuid) -> String {
+        self.settings.sealer.seal(secret, person.as_bytes())
+    }
+
+    /// Opens a person's sealed secret; `None` (and an error in the log) if it cannot be,
+    /// which happens when the key was changed: an administrator then resets the factor.
+    fn unseal(&self, sealed: &str, person: Uuid) -> Option<String> {
+        let opened = self.settings.sealer.open(sealed, person.as_bytes());
+        if opened.is_none() {
+            tracing::error!(person.id = %person, "a second-factor secret does not open with the configured key");
+        }
+        opened
+    }
+
     async fn verify_password(
         &self,
         password: String,
@@ -187,6 +207,34 @@ impl App {
         )
         .await?;
         Ok(seq)
+    }
+
+    /// Records a request refused before any use case ran (sent from another site, or a
+    /// form without its session token): who, if known, from where, and why.
+    pub async fn record_refused_request(
+        &self,
+        actor: Option<&Caller>,
+        ip: Option<String>,
+        reason: &str,
+        path: &str,
+    ) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        self.record(
+            &mut tx,
+            actor.map(|c| c.actor.person),
+            ip.as_deref(),
+            Event {
+                action: "request.refused",
+                organisation: actor.map(|c| c.actor.organisation),
+                target_kind: "request",
+                target_id: None,
+                outcome: Outcome::Denied,
+                detail: serde_json::json!({ "reason": reason, "path": path.chars().take(200).collect::<String>() }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Records a refused access in its own transaction and returns the refusal.

@@ -97,7 +97,9 @@ impl App {
         let mut tx = self.db.begin().await?;
         let stage = match (&creds.totp_secret, code, mode) {
             (Some(secret), Some(code), _) => {
-                let step = totp::check(secret, code, now.0.as_second().max(0) as u64);
+                let step = self
+                    .unseal(secret, creds.id)
+                    .and_then(|secret| totp::check(&secret, code, now.0.as_second().max(0) as u64));
                 let fresh = match step {
                     Some(step) => persons::accept_totp_step(&mut tx, creds.id, step as i64).await?,
                     None => false,
@@ -174,7 +176,8 @@ impl App {
         let step = creds
             .totp_secret
             .as_deref()
-            .and_then(|s| totp::check(s, code, now.0.as_second().max(0) as u64));
+            .and_then(|sealed| self.unseal(sealed, creds.id))
+            .and_then(|s| totp::check(&s, code, now.0.as_second().max(0) as u64));
         let mut tx = self.db.begin().await?;
         let fresh = match step {
             Some(step) => persons::accept_totp_step(&mut tx, creds.id, step as i64).await?,
@@ -273,12 +276,22 @@ impl App {
 
     /// Starts enrolling a second factor: a new secret kept in the session until confirmed.
     pub async fn begin_totp_enrolment(&self, session: &SessionInfo) -> Result<String, AppError> {
-        if let Some(secret) = &session.totp_pending {
-            return Ok(secret.clone());
+        let person = session.caller.actor.person;
+        if let Some(secret) = session
+            .totp_pending
+            .as_deref()
+            .and_then(|p| self.unseal(p, person))
+        {
+            return Ok(secret);
         }
         let secret = totp::new_secret();
         let mut tx = self.db.begin().await?;
-        sessions::set_totp_pending(&mut tx, &session.caller.session, Some(&secret)).await?;
+        sessions::set_totp_pending(
+            &mut tx,
+            &session.caller.session,
+            Some(&self.seal(&secret, person)),
+        )
+        .await?;
         tx.commit().await?;
         Ok(secret)
     }
@@ -290,13 +303,18 @@ impl App {
         code: &str,
     ) -> Result<(), AppError> {
         let caller = &session.caller;
-        let Some(secret) = session.totp_pending.as_deref() else {
+        let person = caller.actor.person;
+        let Some((sealed, secret)) = session
+            .totp_pending
+            .as_deref()
+            .and_then(|p| Some((p, self.unseal(p, person)?)))
+        else {
             return Err(AppError::Rule {
                 code: "totp-not-started",
             });
         };
         let now = self.now();
-        let Some(step) = totp::check(secret, code, now.0.as_second().max(0) as u64) else {
+        let Some(step) = totp::check(&secret, code, now.0.as_second().max(0) as u64) else {
             return Err(AppError::Invalid(
                 FieldError {
                     field: "code",
@@ -308,7 +326,8 @@ impl App {
         };
         let creds = persons::credentials(&self.db, caller.actor.person).await?;
         let mut tx = self.db.begin().await?;
-        persons::set_totp(&mut tx, caller.actor.person, Some(secret), now).await?;
+        // The pending value is already sealed for this person: it is stored as it is.
+        persons::set_totp(&mut tx, caller.actor.person, Some(sealed), now).await?;
         persons::accept_totp_step(&mut tx, caller.actor.person, step as i64).await?;
         sessions::set_totp_pending(&mut tx, &caller.session, None).await?;
         if session.stage == stage::TOTP_SETUP {

@@ -82,7 +82,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let allowed = match input.parent {
             Some(parent) => {
-                let facts = orgs::facts(&mut tx, parent)
+                let facts = orgs::ancestry(&mut tx, parent)
                     .await
                     .map_err(field_not_found("parent"))?;
                 policy::allows(&caller.actor, Permission::ManageOrganisation, &facts)
@@ -203,7 +203,7 @@ impl App {
     ) -> Result<(), AppError> {
         let (name, kind) = parse(input)?;
         let mut tx = self.db.begin().await?;
-        let facts = orgs::facts(&mut tx, id).await?;
+        let facts = orgs::ancestry(&mut tx, id).await?;
         if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
             drop(tx);
             return self
@@ -255,10 +255,10 @@ impl App {
         parent: Option<Uuid>,
     ) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
-        let facts = orgs::facts(&mut tx, id).await?;
+        let facts = orgs::ancestry(&mut tx, id).await?;
         let target_ok = match parent {
             Some(p) => {
-                let pf = orgs::facts(&mut tx, p)
+                let pf = orgs::ancestry(&mut tx, p)
                     .await
                     .map_err(field_not_found("parent"))?;
                 if reparent_makes_cycle(id, &pf.ancestors) {
@@ -303,7 +303,7 @@ impl App {
     /// Deletes an organisation that has nothing left in it.
     pub async fn delete_organisation(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
-        let facts = orgs::facts(&mut tx, id).await?;
+        let facts = orgs::ancestry(&mut tx, id).await?;
         if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
             drop(tx);
             return self
@@ -355,7 +355,7 @@ impl App {
             });
         }
         let mut tx = self.db.begin().await?;
-        let facts = orgs::facts(&mut tx, from).await?;
+        let facts = orgs::ancestry(&mut tx, from).await?;
         orgs::get(&mut tx, to)
             .await
             .map_err(field_not_found("other"))?;
@@ -404,8 +404,8 @@ impl App {
     pub async fn remove_relation(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
         let rel = orgs::get_relation(&mut tx, id).await?;
-        let from = orgs::facts(&mut tx, rel.from_id).await?;
-        let to = orgs::facts(&mut tx, rel.to_id).await?;
+        let from = orgs::ancestry(&mut tx, rel.from_id).await?;
+        let to = orgs::ancestry(&mut tx, rel.to_id).await?;
         if !policy::allows(&caller.actor, Permission::ManageOrganisation, &from)
             && !policy::allows(&caller.actor, Permission::ManageOrganisation, &to)
         {

@@ -82,7 +82,7 @@ impl App {
         Ok(policy::allows(
             &caller.actor,
             p,
-            &orgs::facts(tx, org).await?,
+            &orgs::ancestry(tx, org).await?,
         ))
     }
 
@@ -223,7 +223,7 @@ impl App {
                 before.organisation_id,
             )
             .await?;
-        let to_facts = orgs::facts(&mut tx, input.organisation)
+        let to_facts = orgs::ancestry(&mut tx, input.organisation)
             .await
             .map_err(field_not_found("organisation"))?;
         let to_ok = policy::allows(&caller.actor, Permission::ManagePeople, &to_facts);
@@ -370,7 +370,7 @@ impl App {
     ) -> Result<Uuid, AppError> {
         let name = clean_text("name", name, 100)?;
         let mut tx = self.db.begin().await?;
-        let facts = orgs::facts(&mut tx, organisation)
+        let facts = orgs::ancestry(&mut tx, organisation)
             .await
             .map_err(field_not_found("organisation"))?;
         if !policy::allows(&caller.actor, Permission::ManagePeople, &facts) {
@@ -597,7 +597,7 @@ impl App {
 
         let mut tx = self.db.begin().await?;
         let facts = match organisation {
-            Some(org) => orgs::facts(&mut tx, org)
+            Some(org) => orgs::ancestry(&mut tx, org)
                 .await
                 .map_err(field_not_found("organisation"))?,
             None => Default::default(),
@@ -684,7 +684,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let d = designations::get(&mut tx, id).await?;
         let facts = match d.organisation_id {
-            Some(org) => orgs::facts(&mut tx, org).await?,
+            Some(org) => orgs::ancestry(&mut tx, org).await?,
             None => Default::default(),
         };
         if !policy::may_designate(&caller.actor, &d.role, &facts) {

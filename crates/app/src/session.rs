@@ -55,7 +55,7 @@ impl App {
         ip: Option<String>,
     ) -> Result<Option<SessionInfo>, AppError> {
         let id_hash = token::hash_token(token);
-        let Some(row) = sessions::lookup(&self.db, &id_hash).await? else {
+        let Some((row, grants)) = sessions::lookup(&self.db, &id_hash, self.today()).await? else {
             return Ok(None);
         };
         let now = self.now();
@@ -73,8 +73,6 @@ impl App {
             sessions::touch(&mut tx, &id_hash, now).await?;
             tx.commit().await?;
         }
-        let grants =
-            mamori_storage::designations::grants(&self.db, row.person_id, self.today()).await?;
         Ok(Some(SessionInfo {
             caller: Caller {
                 actor: Actor {

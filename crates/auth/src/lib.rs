@@ -2,5 +2,6 @@
 //! sessions and forms. Pure functions over bytes; storage and HTTP live elsewhere.
 
 pub mod password;
+pub mod sealed;
 pub mod token;
 pub mod totp;

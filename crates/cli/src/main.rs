@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
 use mamori_app::{App, FirstAdmin, Settings, system_clock};
+use mamori_auth::sealed::Sealer;
 use mamori_storage::{Db, DbConfig, PoolSize};
 use mamori_web::{AppState, WebConfig};
 
@@ -64,6 +65,11 @@ enum Command {
         /// Database connections (readers on SQLite).
         #[arg(long, env = "MAMORI_DB_CONNECTIONS", default_value_t = 8)]
         connections: u32,
+        /// Key that seals second-factor secrets, as 64 hex characters. Every server of one
+        /// installation needs the same key. Default: the file `secret.key` in the data
+        /// folder, created on first start.
+        #[arg(long, env = "MAMORI_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -159,11 +165,14 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lockout_minutes,
             session_idle_minutes,
             connections,
+            secret_key,
         } => {
+            let sealer = load_sealer(secret_key.as_deref(), &data.data_dir)?;
             let settings = Settings {
                 lockout_threshold,
                 lockout_minutes,
                 session_idle_minutes,
+                sealer,
                 ..Settings::default()
             };
             serve(data, bind, public_url, settings, connections).await?;
@@ -254,6 +263,31 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The sealing key: given, or read from (or first written to) `secret.key` in the data
+/// folder, readable by the owner only.
+fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Result<Sealer> {
+    if let Some(hex) = given {
+        return Sealer::from_hex(hex).context("MAMORI_SECRET_KEY");
+    }
+    let path = data_dir.join("secret.key");
+    if !path.exists() {
+        std::fs::create_dir_all(data_dir)
+            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        std::io::Write::write_all(&mut file, Sealer::new_key_hex().as_bytes())?;
+        tracing::info!(path = %path.display(), "created a new key for second-factor secrets; back it up with the database");
+    }
+    let hex = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    Sealer::from_hex(&hex).with_context(|| format!("{}", path.display()))
 }
 
 async fn serve(

@@ -170,13 +170,17 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
+                // A local file cannot drop a connection; sqlx's ping before each acquire
+                // would only add a round trip to every query.
                 let write = SqlitePoolOptions::new()
                     .max_connections(1)
+                    .test_before_acquire(false)
                     .connect_with(options.clone())
                     .await?;
                 sqlx::migrate!("./migrations/sqlite").run(&write).await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(size.connections)
+                    .test_before_acquire(false)
                     .connect_with(options.read_only(true))
                     .await?;
                 Db::Sqlite { read, write, path }

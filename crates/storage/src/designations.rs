@@ -2,7 +2,7 @@
 //! period. Rows are never deleted, so "who held role R in organisation O on day D" can
 //! always be answered.
 
-use mamori_domain::policy::{Grant, Scope};
+use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
@@ -171,25 +171,6 @@ pub async fn list(
         }
         q.fetch_all(p).await
     })?)
-}
-
-/// The roles a person holds on `today`, directly or through a post held that day.
-pub async fn grants<'a>(
-    src: impl Into<Src<'a>>,
-    person: Uuid,
-    today: Day,
-) -> Result<Vec<Grant>, StorageError> {
-    const SQL: &str = "SELECT d.role, d.organisation_id FROM designations d
-        WHERE d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
-          AND (d.person_id = $1 OR d.post_id IN (
-                SELECT h.post_id FROM post_holders h
-                WHERE h.person_id = $1 AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))";
-    let rows: Vec<(String, Option<Uuid>)> =
-        on_src!(src.into(), c => sqlx::query_as(SQL).bind(person).bind(today).fetch_all(c).await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(role, organisation)| Grant { role, organisation })
-        .collect())
 }
 
 /// Whether any person holds the system administrator role today.

@@ -103,17 +103,21 @@ pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>,
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
-/// Everything the policy needs to decide about an organisation; `NotFound` if it is gone.
-pub async fn facts(tx: &mut Tx, id: Uuid) -> Result<OrgFacts, StorageError> {
+/// The ancestry of an organisation, which is all a decision to change or manage needs
+/// (relations only ever widen what may be *seen*); `NotFound` if it is gone.
+pub async fn ancestry(tx: &mut Tx, id: Uuid) -> Result<OrgFacts, StorageError> {
     let ancestors = ancestors(&mut *tx, id).await?;
     if ancestors.is_empty() {
         return Err(StorageError::NotFound);
     }
-    let related = related(&mut *tx, id).await?;
-    Ok(OrgFacts { ancestors, related })
+    Ok(OrgFacts {
+        ancestors,
+        related: vec![],
+    })
 }
 
-/// [`facts`] outside a transaction.
+/// Everything the policy needs to decide about reading an organisation (its ancestry
+/// and its relations); `NotFound` if it is gone.
 pub async fn facts_db(db: &crate::Db, id: Uuid) -> Result<OrgFacts, StorageError> {
     let ancestors = ancestors(db, id).await?;
     if ancestors.is_empty() {

@@ -4,7 +4,9 @@
 use sqlx::FromRow;
 use uuid::Uuid;
 
-use crate::types::Ts;
+use mamori_domain::policy::Grant;
+
+use crate::types::{Day, Ts};
 use crate::{Db, StorageError, Tx, on_db, on_tx};
 
 /// How far a session has come through login.
@@ -79,12 +81,57 @@ pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), StorageError>
     Ok(())
 }
 
-/// Finds a session by the hash of its token.
-pub async fn lookup(db: &Db, id_hash: &[u8]) -> Result<Option<SessionRow>, StorageError> {
-    const SQL: &str = "SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
-                         p.name AS person_name, p.email, p.organisation_id, p.locale, p.active
-                       FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = $1";
-    Ok(on_db!(db, c => sqlx::query_as(SQL).bind(id_hash).fetch_optional(c).await)?)
+#[derive(FromRow)]
+struct SessionGrantRow {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    grant_role: Option<String>,
+    grant_organisation: Option<Uuid>,
+}
+
+/// Finds a session by the hash of its token, with the roles its person holds on `today`
+/// (directly or through a post held that day). One query: it runs on every request.
+pub async fn lookup(
+    db: &Db,
+    id_hash: &[u8],
+    today: Day,
+) -> Result<Option<(SessionRow, Vec<Grant>)>, StorageError> {
+    // Three branches, each on its own indexes: the session alone, its person's own
+    // designations, and the designations of the posts the person holds.
+    const SQL: &str = "
+        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
+               p.name AS person_name, p.email, p.organisation_id, p.locale, p.active,
+               NULL AS grant_role, NULL AS grant_organisation
+        FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = $1
+        UNION ALL
+        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
+               p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
+        FROM sessions s JOIN persons p ON p.id = s.person_id
+        JOIN designations d ON d.person_id = s.person_id
+        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+        UNION ALL
+        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
+               p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
+        FROM sessions s JOIN persons p ON p.id = s.person_id
+        JOIN post_holders h ON h.person_id = s.person_id AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
+        JOIN designations d ON d.post_id = h.post_id
+        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)";
+    let rows: Vec<SessionGrantRow> =
+        on_db!(db, c => sqlx::query_as(SQL).bind(id_hash).bind(today).fetch_all(c).await)?;
+    // The first branch's row carries no role; every other row carries one.
+    let grants = rows
+        .iter()
+        .filter_map(|r| {
+            Some(Grant {
+                role: r.grant_role.clone()?,
+                organisation: r.grant_organisation,
+            })
+        })
+        .collect();
+    let Some(first) = rows.into_iter().next() else {
+        return Ok(None);
+    };
+    Ok(Some((first.session, grants)))
 }
 
 /// Records activity (done at most once a minute per session, to keep reads read-only).

@@ -38,10 +38,12 @@ impl TestDb {
 
     /// The arguments that point a `mamori` command at this database.
     pub fn cli_args(&self) -> Vec<String> {
-        match &self.database_url {
-            Some(url) => vec!["--database-url".into(), url.clone()],
-            None => vec!["--data-dir".into(), self.data_dir.display().to_string()],
+        // The data folder is passed on PostgreSQL too: it holds the server's key file.
+        let mut args = vec!["--data-dir".into(), self.data_dir.display().to_string()];
+        if let Some(url) = &self.database_url {
+            args.extend(["--database-url".into(), url.clone()]);
         }
+        args
     }
 }
 

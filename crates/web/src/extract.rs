@@ -206,6 +206,15 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .map(|s| s.csrf_token.as_str())
             .unwrap_or("");
         if expected.is_empty() || !mamori_auth::token::same_secret(expected, &token.csrf) {
+            state
+                .app
+                .record_refused_request(
+                    session.as_ref().map(|s| &s.caller),
+                    client_ip(&parts),
+                    "csrf_token",
+                    parts.uri.path(),
+                )
+                .await?;
             return Err(Failure::bad_csrf_token());
         }
         let value = serde_urlencoded::from_bytes(&bytes)

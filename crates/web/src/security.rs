@@ -1,7 +1,7 @@
 //! Headers every response carries, and the refusal of state-changing requests that a
 //! browser says come from another site.
 
-use axum::extract::{Request, State};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -75,5 +75,16 @@ pub async fn cross_site_guard(State(state): State<AppState>, req: Request, next:
         return next.run(req).await;
     }
     tracing::warn!(origin, fetch_site, path = %req.uri().path(), "cross-site request refused");
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string());
+    if let Err(e) = state
+        .app
+        .record_refused_request(None, ip, "cross_site", req.uri().path())
+        .await
+    {
+        return crate::error::Failure::from(e).into_response();
+    }
     Failure::cross_site().into_response()
 }

@@ -200,10 +200,16 @@ fn to_csv(tr: Tr, rows: &[AuditRow]) -> Result<Vec<u8>, csv::Error> {
             tr.t("audit-col-detail"),
             tr.t("audit-col-hash"),
         ])?;
+        let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
         for r in rows {
             w.write_record([
                 r.seq.to_string(),
-                r.occurred_at.0.to_string(),
+                // Japan time with its offset: readable, and still exact for machines.
+                r.occurred_at
+                    .0
+                    .to_zoned(tokyo.clone())
+                    .strftime("%Y-%m-%dT%H:%M:%S%.6f%:z")
+                    .to_string(),
                 cell(r.actor_name.as_deref().unwrap_or("")),
                 r.actor_id.map(|u| u.to_string()).unwrap_or_default(),
                 cell(r.organisation_name.as_deref().unwrap_or("")),

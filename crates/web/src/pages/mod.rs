@@ -79,6 +79,7 @@ pub fn router() -> Router<AppState> {
         .route("/persons/{id}/reset-totp", post(persons::reset_totp))
         .route("/posts/{id}", get(persons::post))
         .route("/posts/{id}/holders", post(persons::assign_post))
+        .route("/posts/{id}/rename", post(persons::rename_post))
         .route("/designations/new", get(persons::designation_form))
         .route("/designations", post(persons::designate))
         .route("/designations/{id}/end", post(persons::end_designation))

@@ -358,6 +358,23 @@ pub async fn assign_post(
     Ok(done(&format!("/posts/{id}"), "post-assigned"))
 }
 
+#[derive(Deserialize)]
+pub struct RenameForm {
+    #[serde(default)]
+    name: String,
+}
+
+/// `POST /posts/{id}/rename`.
+pub async fn rename_post(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<RenameForm>,
+) -> Result<Response, Failure> {
+    state.app.rename_post(&s.caller, id, &form.name).await?;
+    Ok(done(&format!("/posts/{id}"), "post-renamed"))
+}
+
 #[derive(Template)]
 #[template(path = "designations/new.html")]
 struct DesignationPage {

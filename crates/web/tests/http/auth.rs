@@ -279,6 +279,19 @@ async fn second_factor_enrolment_and_login() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
+    // What the database keeps is sealed: the seed itself is nowhere in it.
+    let me = t.app.db().clone();
+    let stored = mamori_storage::persons::credentials_by_email(&me, ADMIN_EMAIL)
+        .await
+        .unwrap()
+        .unwrap()
+        .totp_secret
+        .unwrap();
+    assert!(
+        stored.starts_with("v1:") && !stored.contains(&secret),
+        "{stored}"
+    );
+
     // The API now wants the code with the password.
     let fresh = t.client();
     let (status, body) = t
@@ -378,8 +391,17 @@ async fn cross_site_requests_with_the_cookie_are_refused() {
     assert_eq!(res.status(), StatusCode::CREATED);
     assert_eq!(
         t.audit_count().await,
-        before + 1,
-        "only the real create was written"
+        before + 4,
+        "three refusals and the real create"
+    );
+    let (_, refused) = t.get(&c, "/api/v1/audit?action=request.refused").await;
+    assert_eq!(refused["items"].as_array().unwrap().len(), 3);
+    assert_eq!(refused["items"][0]["detail"]["reason"], "cross_site");
+    assert_eq!(refused["items"][0]["outcome"], "denied");
+    let (_, orgs) = t.get(&c, "/api/v1/organisations?q=罠").await;
+    assert_eq!(
+        orgs["total"], 0,
+        "nothing of the refused requests was written"
     );
 }
 
@@ -394,6 +416,12 @@ async fn html_forms_need_the_session_token() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("フォームの有効期限が切れました")
+    );
     let page = c
         .get(t.url("/organisations/new"))
         .send()
@@ -426,6 +454,13 @@ async fn html_forms_need_the_session_token() {
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    let (_, refused) = t.get(&c, "/api/v1/audit?action=request.refused").await;
+    assert_eq!(
+        refused["items"].as_array().unwrap().len(),
+        2,
+        "both forged forms are in the trail"
+    );
+    assert_eq!(refused["items"][0]["detail"]["reason"], "csrf_token");
 }
 
 #[tokio::test]
