@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use crate::scope::org_condition;
 use crate::types::Ts;
-use crate::{Db, StorageError, Tx, on_db, on_tx};
+use crate::{Db, StorageError, Tx, on_db};
 
 /// An event to append.
 #[derive(Debug, Clone)]
@@ -33,42 +33,103 @@ pub struct NewEvent {
 }
 
 /// Appends an event to the chain inside `tx`, so it commits (or not) with the change it
-/// describes. Returns its sequence number.
+/// describes. Returns its sequence number. A trigger moves the chain's head row along.
 pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
-    // Taking the head row first serialises appends (a row lock on PostgreSQL; SQLite's
-    // IMMEDIATE transaction already holds the database's write lock).
-    let (seq, prev): (i64, Vec<u8>) = on_tx!(tx, c => sqlx::query_as(
-        "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(c).await)?;
-    let prev: [u8; 32] = prev
-        .try_into()
-        .map_err(|_| StorageError::Config("audit head hash is not 32 bytes".into()))?;
-    let event = AuditEvent {
+    const INSERT: &str = "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action, target_kind,
+                            target_id, outcome, detail, ip, prev_hash, hash)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+    // Inserts only if the head is still where the writer believes it is.
+    const INSERT_IF_HEAD: &str =
+        "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action,
+                                    target_kind, target_id, outcome, detail, ip, prev_hash, hash)
+                                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
+                                  WHERE (SELECT seq FROM audit_head WHERE id = 1) = $13";
+    let to_head = |seq: i64, hash: Vec<u8>| -> Result<(i64, [u8; 32]), StorageError> {
+        let hash: [u8; 32] = hash
+            .try_into()
+            .map_err(|_| StorageError::Config("audit head hash is not 32 bytes".into()))?;
+        Ok((seq, hash))
+    };
+    let event = |seq: i64, e: &NewEvent| AuditEvent {
         seq,
         occurred_at_us: e.occurred_at.micros(),
         actor: e.actor,
         organisation: e.organisation,
-        action: e.action,
-        target_kind: e.target_kind,
-        target_id: e.target_id,
+        action: e.action.clone(),
+        target_kind: e.target_kind.clone(),
+        target_id: e.target_id.clone(),
         outcome: e.outcome.to_owned(),
-        detail: e.detail,
-        ip: e.ip,
+        detail: e.detail.clone(),
+        ip: e.ip.clone(),
     };
-    let hash = event.hash(&prev);
-    on_tx!(tx, c => {
-        sqlx::query(
-            "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id,
-                                       outcome, detail, ip, prev_hash, hash)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(seq).bind(e.occurred_at).bind(event.actor).bind(event.organisation).bind(&event.action)
-        .bind(&event.target_kind).bind(&event.target_id).bind(&event.outcome).bind(&event.detail).bind(&event.ip)
-        .bind(&prev[..]).bind(&hash[..])
-        .execute(&mut *c).await.map(|r| r.rows_affected())?;
-        sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1").bind(&hash[..]).execute(&mut *c).await.map(|r| r.rows_affected())
-    })?;
-    Ok(seq)
+    macro_rules! bind_event {
+        ($q:expr, $ev:expr, $prev:expr, $hash:expr) => {
+            $q.bind($ev.seq)
+                .bind(e.occurred_at)
+                .bind($ev.actor)
+                .bind($ev.organisation)
+                .bind(&$ev.action)
+                .bind(&$ev.target_kind)
+                .bind(&$ev.target_id)
+                .bind(&$ev.outcome)
+                .bind(&$ev.detail)
+                .bind(&$ev.ip)
+                .bind(&$prev[..])
+                .bind(&$hash[..])
+        };
+    }
+    match tx {
+        Tx::Sqlite {
+            tx,
+            head,
+            pending_head,
+        } => {
+            // The IMMEDIATE transaction holds SQLite's write lock, so the head cannot move
+            // under us; only another process could have moved it since our last commit.
+            let cached = pending_head.or(*head
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner));
+            if let Some((prev_seq, prev)) = cached {
+                let ev = event(prev_seq + 1, &e);
+                let hash = ev.hash(&prev);
+                let done = bind_event!(sqlx::query(INSERT_IF_HEAD), ev, prev, hash)
+                    .bind(prev_seq)
+                    .execute(&mut **tx)
+                    .await?;
+                if done.rows_affected() == 1 {
+                    *pending_head = Some((ev.seq, hash));
+                    return Ok(ev.seq);
+                }
+            }
+            let (seq, hash): (i64, Vec<u8>) =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let (prev_seq, prev) = to_head(seq, hash)?;
+            let ev = event(prev_seq + 1, &e);
+            let hash = ev.hash(&prev);
+            bind_event!(sqlx::query(INSERT), ev, prev, hash)
+                .execute(&mut **tx)
+                .await?;
+            *pending_head = Some((ev.seq, hash));
+            Ok(ev.seq)
+        }
+        Tx::Postgres(tx) => {
+            // Taking the head row's lock serialises appends across every server.
+            let (seq, prev): (i64, Vec<u8>) = sqlx::query_as(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            )
+            .fetch_one(&mut **tx)
+            .await?;
+            let (_, prev) = to_head(0, prev)?;
+            let ev = event(seq, &e);
+            let hash = ev.hash(&prev);
+            bind_event!(sqlx::query(INSERT), ev, prev, hash)
+                .execute(&mut **tx)
+                .await?;
+            Ok(seq)
+        }
+    }
 }
 
 /// An event as read back, with names for people.

@@ -6,6 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -87,15 +88,29 @@ pub enum Db {
         write: SqlitePool,
         /// The database file.
         path: PathBuf,
+        /// The audit chain's head as last committed through `write`.
+        head: ChainHead,
     },
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
+/// The last committed (sequence number, hash) of the audit chain, as this process's
+/// single SQLite writer knows it. Appends check it against the database in the same
+/// statement, so a write from another process (the command line) is noticed, not forked.
+pub type ChainHead = Arc<Mutex<Option<(i64, [u8; 32])>>>;
+
 /// A write transaction on either backend.
 pub enum Tx {
     /// On SQLite (opened with `BEGIN IMMEDIATE`).
-    Sqlite(Transaction<'static, Sqlite>),
+    Sqlite {
+        /// The transaction.
+        tx: Transaction<'static, Sqlite>,
+        /// The writer's cached chain head, updated only when this transaction commits.
+        head: ChainHead,
+        /// The chain head after this transaction's appends.
+        pending_head: Option<(i64, [u8; 32])>,
+    },
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -105,7 +120,7 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite(t) => {
+            $crate::Tx::Sqlite { tx: t, .. } => {
                 let $c = &mut **t;
                 $body
             }
@@ -183,7 +198,12 @@ impl Db {
                     .test_before_acquire(false)
                     .connect_with(options.read_only(true))
                     .await?;
-                Db::Sqlite { read, write, path }
+                Db::Sqlite {
+                    read,
+                    write,
+                    path,
+                    head: ChainHead::default(),
+                }
             }
             DbConfig::Postgres { url } => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -205,7 +225,11 @@ impl Db {
         Ok(match self {
             // IMMEDIATE takes the write lock up front, so a transaction that reads before it
             // writes can never fail half-way on a lock upgrade.
-            Db::Sqlite { write, .. } => Tx::Sqlite(write.begin_with("BEGIN IMMEDIATE").await?),
+            Db::Sqlite { write, head, .. } => Tx::Sqlite {
+                tx: write.begin_with("BEGIN IMMEDIATE").await?,
+                head: head.clone(),
+                pending_head: None,
+            },
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -240,7 +264,18 @@ impl Tx {
     /// Makes every change of the transaction durable.
     pub async fn commit(self) -> Result<(), StorageError> {
         match self {
-            Tx::Sqlite(t) => t.commit().await?,
+            Tx::Sqlite {
+                tx,
+                head,
+                pending_head,
+            } => {
+                tx.commit().await?;
+                if pending_head.is_some() {
+                    *head
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = pending_head;
+                }
+            }
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -281,7 +316,7 @@ macro_rules! on_src {
                 let $c = pool;
                 $body
             }
-            $crate::Src::Tx($crate::Tx::Sqlite(t)) => {
+            $crate::Src::Tx($crate::Tx::Sqlite { tx: t, .. }) => {
                 let $c = &mut **t;
                 $body
             }

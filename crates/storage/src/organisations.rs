@@ -44,7 +44,7 @@ pub struct NewOrganisation<'a> {
     pub now: Ts,
 }
 
-/// Inserts an organisation and its paths to every ancestor.
+/// Inserts an organisation; a trigger adds its paths to every ancestor.
 pub async fn insert(tx: &mut Tx, new: &NewOrganisation<'_>) -> Result<(), StorageError> {
     on_tx!(tx, c => {
         sqlx::query(
@@ -52,14 +52,7 @@ pub async fn insert(tx: &mut Tx, new: &NewOrganisation<'_>) -> Result<(), Storag
              VALUES ($1, $2, $3, $4, FALSE, $5, $5)",
         )
         .bind(new.id).bind(new.name).bind(new.kind).bind(new.parent).bind(new.now)
-        .execute(&mut *c).await.map(|r| r.rows_affected())?;
-        sqlx::query(
-            "INSERT INTO organisation_paths (ancestor_id, descendant_id, depth)
-             SELECT ancestor_id, $1, depth + 1 FROM organisation_paths WHERE descendant_id = $2
-             UNION ALL SELECT $1, $1, 0",
-        )
-        .bind(new.id).bind(new.parent)
-        .execute(&mut *c).await.map(|r| r.rows_affected())
+        .execute(c).await.map(|r| r.rows_affected())
     })?;
     Ok(())
 }
