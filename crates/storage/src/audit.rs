@@ -79,39 +79,32 @@ pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
         };
     }
     match tx {
-        Tx::Sqlite {
-            tx,
-            head,
-            pending_head,
-        } => {
-            // The IMMEDIATE transaction holds SQLite's write lock, so the head cannot move
-            // under us; only another process could have moved it since our last commit.
-            let cached = pending_head.or(*head
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner));
-            if let Some((prev_seq, prev)) = cached {
+        Tx::Sqlite(w) => {
+            // The batch's IMMEDIATE transaction holds SQLite's write lock, so the head
+            // cannot move under us; only another process could have moved it since.
+            if let Some((prev_seq, prev)) = w.state().head {
                 let ev = event(prev_seq + 1, &e);
                 let hash = ev.hash(&prev);
                 let done = bind_event!(sqlx::query(INSERT_IF_HEAD), ev, prev, hash)
                     .bind(prev_seq)
-                    .execute(&mut **tx)
+                    .execute(w.conn())
                     .await?;
                 if done.rows_affected() == 1 {
-                    *pending_head = Some((ev.seq, hash));
+                    w.state().head = Some((ev.seq, hash));
                     return Ok(ev.seq);
                 }
             }
             let (seq, hash): (i64, Vec<u8>) =
                 sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
-                    .fetch_one(&mut **tx)
+                    .fetch_one(w.conn())
                     .await?;
             let (prev_seq, prev) = to_head(seq, hash)?;
             let ev = event(prev_seq + 1, &e);
             let hash = ev.hash(&prev);
             bind_event!(sqlx::query(INSERT), ev, prev, hash)
-                .execute(&mut **tx)
+                .execute(w.conn())
                 .await?;
-            *pending_head = Some((ev.seq, hash));
+            w.state().head = Some((ev.seq, hash));
             Ok(ev.seq)
         }
         Tx::Postgres(tx) => {

@@ -6,14 +6,14 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, PgPool, Postgres, SqliteConnection, SqlitePool, Transaction};
 
 use crate::StorageError;
+use crate::writer::{WriteTx, Writer};
 
 /// Where the data lives.
 #[derive(Clone)]
@@ -85,32 +85,18 @@ pub enum Db {
         /// Readers.
         read: SqlitePool,
         /// The single writer.
-        write: SqlitePool,
+        writer: Writer,
         /// The database file.
         path: PathBuf,
-        /// The audit chain's head as last committed through `write`.
-        head: ChainHead,
     },
     /// PostgreSQL.
     Postgres(PgPool),
 }
 
-/// The last committed (sequence number, hash) of the audit chain, as this process's
-/// single SQLite writer knows it. Appends check it against the database in the same
-/// statement, so a write from another process (the command line) is noticed, not forked.
-pub type ChainHead = Arc<Mutex<Option<(i64, [u8; 32])>>>;
-
 /// A write transaction on either backend.
 pub enum Tx {
-    /// On SQLite (opened with `BEGIN IMMEDIATE`).
-    Sqlite {
-        /// The transaction.
-        tx: Transaction<'static, Sqlite>,
-        /// The writer's cached chain head, updated only when this transaction commits.
-        head: ChainHead,
-        /// The chain head after this transaction's appends.
-        pending_head: Option<(i64, [u8; 32])>,
-    },
+    /// On SQLite: a savepoint within the writer's current batch.
+    Sqlite(WriteTx),
     /// On PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -120,8 +106,8 @@ pub enum Tx {
 macro_rules! on_tx {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
-            $crate::Tx::Sqlite { tx: t, .. } => {
-                let $c = &mut **t;
+            $crate::Tx::Sqlite(w) => {
+                let $c = w.conn();
                 $body
             }
             $crate::Tx::Postgres(t) => {
@@ -185,25 +171,17 @@ impl Db {
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
+                let mut conn = SqliteConnection::connect_with(&options).await?;
+                sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
+                let writer = Writer::new(conn);
                 // A local file cannot drop a connection; sqlx's ping before each acquire
                 // would only add a round trip to every query.
-                let write = SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .test_before_acquire(false)
-                    .connect_with(options.clone())
-                    .await?;
-                sqlx::migrate!("./migrations/sqlite").run(&write).await?;
                 let read = SqlitePoolOptions::new()
                     .max_connections(size.connections)
                     .test_before_acquire(false)
                     .connect_with(options.read_only(true))
                     .await?;
-                Db::Sqlite {
-                    read,
-                    write,
-                    path,
-                    head: ChainHead::default(),
-                }
+                Db::Sqlite { read, writer, path }
             }
             DbConfig::Postgres { url } => {
                 let options = PgConnectOptions::from_str(url)?;
@@ -223,13 +201,9 @@ impl Db {
     /// Starts a write transaction.
     pub async fn begin(&self) -> Result<Tx, StorageError> {
         Ok(match self {
-            // IMMEDIATE takes the write lock up front, so a transaction that reads before it
-            // writes can never fail half-way on a lock upgrade.
-            Db::Sqlite { write, head, .. } => Tx::Sqlite {
-                tx: write.begin_with("BEGIN IMMEDIATE").await?,
-                head: head.clone(),
-                pending_head: None,
-            },
+            // The batch's IMMEDIATE transaction takes the write lock up front, so a
+            // transaction that reads before it writes never fails on a lock upgrade.
+            Db::Sqlite { writer, .. } => Tx::Sqlite(writer.begin().await?),
             Db::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -251,10 +225,8 @@ impl Db {
     /// Closes every connection (SQLite checkpoints its WAL on the last close).
     pub async fn close(&self) {
         match self {
-            Db::Sqlite { read, write, .. } => {
-                read.close().await;
-                write.close().await;
-            }
+            // The writer's connection closes when the last handle is dropped.
+            Db::Sqlite { read, .. } => read.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
     }
@@ -264,18 +236,7 @@ impl Tx {
     /// Makes every change of the transaction durable.
     pub async fn commit(self) -> Result<(), StorageError> {
         match self {
-            Tx::Sqlite {
-                tx,
-                head,
-                pending_head,
-            } => {
-                tx.commit().await?;
-                if pending_head.is_some() {
-                    *head
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = pending_head;
-                }
-            }
+            Tx::Sqlite(w) => w.commit().await?,
             Tx::Postgres(t) => t.commit().await?,
         }
         Ok(())
@@ -316,8 +277,8 @@ macro_rules! on_src {
                 let $c = pool;
                 $body
             }
-            $crate::Src::Tx($crate::Tx::Sqlite { tx: t, .. }) => {
-                let $c = &mut **t;
+            $crate::Src::Tx($crate::Tx::Sqlite(w)) => {
+                let $c = w.conn();
                 $body
             }
             $crate::Src::Tx($crate::Tx::Postgres(t)) => {

@@ -14,11 +14,13 @@ pub mod posts;
 mod scope;
 pub mod sessions;
 pub mod types;
+pub mod writer;
 
 pub use db::{Db, DbConfig, PoolSize, Src, Tx};
 pub use error::StorageError;
 pub use scope::{Page, PageRequest};
 pub use types::{Day, Ts};
+pub use writer::{WriteTx, Writer};
 
 /// Writes a consistent copy of the database to `out` while the server keeps running.
 ///

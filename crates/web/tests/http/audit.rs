@@ -103,8 +103,12 @@ async fn tampering_with_the_database_is_detected() {
     // Someone with database access rewrites an event's detail.
     let sql = "UPDATE audit_events SET detail = '{\"name\":\"改ざん\"}' WHERE seq = 3";
     match &t.db {
-        mamori_storage::Db::Sqlite { write, .. } => {
-            sqlx::query(sql).execute(write).await.unwrap();
+        mamori_storage::Db::Sqlite { path, .. } => {
+            let pool = sqlx::SqlitePool::connect(&format!("sqlite://{}", path.display()))
+                .await
+                .unwrap();
+            sqlx::query(sql).execute(&pool).await.unwrap();
+            pool.close().await;
         }
         mamori_storage::Db::Postgres(pool) => {
             sqlx::query(sql).execute(pool).await.unwrap();
