@@ -135,6 +135,13 @@ impl Tr {
         self.t(&format!("role-{role}"))
     }
 
+    /// Name of an audit action, or its id where none is written.
+    pub fn action(&self, action: &str) -> String {
+        let key = format!("action-{}", action.replace(['.', '_'], "-"));
+        let name = self.t(&key);
+        if name == key { action.to_owned() } else { name }
+    }
+
     /// Name of a relation kind.
     pub fn relation(&self, kind: &str) -> String {
         self.t(&format!("relation-{kind}"))
