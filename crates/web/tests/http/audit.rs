@@ -70,24 +70,10 @@ async fn csv_export_carries_every_matching_event() {
         "detail JSON is quoted"
     );
     // The page export is the same file.
-    let page = c
-        .get(t.url("/audit.csv?action=organisation.create"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&c, "/audit.csv?action=organisation.create").await;
     assert_eq!(page.lines().count(), 4);
     // The audit page shows the events too.
-    let html = c
-        .get(t.url("/audit?action=organisation.create"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = t.html(&c, "/audit?action=organisation.create").await;
     assert!(html.contains("organisation.create"));
 }
 

@@ -245,14 +245,7 @@ async fn second_factor_enrolment_and_login() {
     let t = TestApp::with_admin().await;
     let c = t.admin().await;
     // Enrol in the browser: the page shows the secret; a code confirms it.
-    let page = c
-        .get(t.url("/account/totp"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&c, "/account/totp").await;
     let secret = page
         .split("data-test=\"totp-secret\">")
         .nth(1)
@@ -422,14 +415,7 @@ async fn html_forms_need_the_session_token() {
             .unwrap()
             .contains("フォームの有効期限が切れました")
     );
-    let page = c
-        .get(t.url("/organisations/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = t.html(&c, "/organisations/new").await;
     let csrf = hidden(&page, "_csrf");
     let res = c
         .post(t.url("/organisations"))

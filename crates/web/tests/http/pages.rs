@@ -91,14 +91,7 @@ async fn a_failed_login_keeps_the_address_and_says_why() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(res.headers()["location"], "/");
-    let home = c
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = t.html(&c, "/").await;
     assert!(home.contains("受信箱") && home.contains("管理 太郎"));
 }
 
@@ -115,20 +108,8 @@ async fn pages_need_a_login() {
 #[tokio::test]
 async fn a_form_with_mistakes_is_shown_again_with_what_was_typed() {
     let t = TestApp::with_admin().await;
-    let c = t.client();
-    c.post(t.url("/login"))
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let page = c
-        .get(t.url("/organisations/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = t.browser(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = t.html(&c, "/organisations/new").await;
     let csrf = hidden(&page, "_csrf");
     let long = "長".repeat(201);
     let res = c
@@ -156,20 +137,8 @@ async fn a_form_with_mistakes_is_shown_again_with_what_was_typed() {
 #[tokio::test]
 async fn english_can_be_chosen_per_person() {
     let t = TestApp::with_admin().await;
-    let c = t.client();
-    c.post(t.url("/login"))
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let page = c
-        .get(t.url("/account"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let c = t.browser(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = t.html(&c, "/account").await;
     let csrf = hidden(&page, "_csrf");
     let res = c
         .post(t.url("/account/language"))
@@ -178,34 +147,14 @@ async fn english_can_be_chosen_per_person() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let home = c
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = t.html(&c, "/").await;
     assert!(
         home.contains("<html lang=\"en\">") && home.contains("Inbox"),
         "{home}"
     );
     // The choice is the person's, and survives a new login.
-    let again = t.client();
-    again
-        .post(t.url("/login"))
-        .form(&[("email", ADMIN_EMAIL), ("password", ADMIN_PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    let home = again
-        .get(t.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let again = t.browser(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let home = t.html(&again, "/").await;
     assert!(home.contains("<html lang=\"en\">"));
 }
 

@@ -115,6 +115,30 @@ impl TestApp {
         c
     }
 
+    /// Logs in through the HTML form, as a browser does.
+    pub async fn browser(&self, email: &str, password: &str) -> Client {
+        let c = self.client();
+        let res = c
+            .post(self.url("/login"))
+            .form(&[("email", email), ("password", password)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "form login {email}");
+        c
+    }
+
+    /// The HTML of a page.
+    pub async fn html(&self, c: &Client, path: &str) -> String {
+        c.get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn admin(&self) -> Client {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
