@@ -3,7 +3,7 @@
 use mamori_domain::FieldErrors;
 use mamori_domain::audit::Outcome;
 use mamori_domain::organisation::{OrgKind, OrgName, RelationKind, reparent_makes_cycle};
-use mamori_domain::policy::{self, Permission};
+use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_storage::organisations::{
     self as orgs, NewOrganisation, OrganisationFilter, OrganisationRow, RelationRow,
 };
@@ -151,20 +151,26 @@ impl App {
                 .await;
         }
         let organisation = orgs::get(&self.db, id).await?;
-        let mut path = orgs::path(&self.db, id).await?;
-        // Show only the ancestors the viewer could open themselves.
-        let mut visible = Vec::with_capacity(path.len());
-        for row in path.drain(..) {
-            if row.id == id
-                || policy::allows(
-                    &caller.actor,
-                    Permission::ViewOrganisation,
-                    &orgs::facts_db(&self.db, row.id).await?,
-                )
-            {
-                visible.push(row);
-            }
-        }
+        let path = orgs::path(&self.db, id).await?;
+        // Show only the ancestors the viewer could open themselves. An ancestor's own
+        // ancestry is the tail of this organisation's, so no query per ancestor is needed
+        // (its relations are not consulted: a breadcrumb is no way in).
+        let visible = path
+            .into_iter()
+            .filter(|row| {
+                let at = facts
+                    .ancestors
+                    .iter()
+                    .position(|a| *a == row.id)
+                    .unwrap_or(0);
+                let ancestry = OrgFacts {
+                    ancestors: facts.ancestors[at..].to_vec(),
+                    related: vec![],
+                };
+                row.id == id
+                    || policy::allows(&caller.actor, Permission::ViewOrganisation, &ancestry)
+            })
+            .collect();
         let view_people = may(Permission::ViewPeople);
         Ok(OrganisationView {
             children: if view_people {

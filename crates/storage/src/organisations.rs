@@ -75,6 +75,14 @@ pub async fn ancestors<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The organisation itself and everything below it.
+pub async fn subtree<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
+    const SQL: &str = "SELECT descendant_id FROM organisation_paths WHERE ancestor_id = $1";
+    let rows: Vec<(Uuid,)> =
+        on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
+    Ok(rows.into_iter().map(|(id,)| id).collect())
+}
+
 /// The records of the organisation and its ancestors, root first (for breadcrumbs).
 pub async fn path<'a>(
     src: impl Into<Src<'a>>,

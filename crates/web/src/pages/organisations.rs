@@ -309,17 +309,14 @@ async fn edit_page(
     let v = state.app.organisation(&s.caller, id).await?;
     let l = Layout::new(s, "organisation-edit-title", "organisations");
     // Offer only parents outside the organisation's own subtree.
-    let mut parents = Vec::new();
-    for o in options(state, s).await? {
-        if o.id != id
-            && !mamori_storage::organisations::ancestors(state.app.db(), o.id)
-                .await
-                .map_err(mamori_app::AppError::from)?
-                .contains(&id)
-        {
-            parents.push(o);
-        }
-    }
+    let subtree = mamori_storage::organisations::subtree(state.app.db(), id)
+        .await
+        .map_err(mamori_app::AppError::from)?;
+    let parents: Vec<OrganisationRow> = options(state, s)
+        .await?
+        .into_iter()
+        .filter(|o| !subtree.contains(&o.id))
+        .collect();
     Ok(render(&EditPage {
         kinds: kinds(l.tr),
         l,

@@ -205,3 +205,27 @@ async fn only_system_administrators_create_top_level_organisations() {
     let site = t.org(&a, "甲社 名古屋拠点", "site", Some(&org)).await;
     assert!(!site.is_empty());
 }
+
+#[tokio::test]
+async fn the_breadcrumb_shows_only_what_the_reader_may_open() {
+    let t = TestApp::with_admin().await;
+    let c = t.admin().await;
+    let company = t.org(&c, "甲重工業", "company", None).await;
+    let site = t
+        .org(&c, "甲重工業 名古屋事業所", "site", Some(&company))
+        .await;
+    t.person(&c, "拠点 一郎", "ichiro@ko.example.jp", &site)
+        .await;
+    let page = t.html(&c, &format!("/organisations/{site}")).await;
+    assert!(page.contains("breadcrumb") && page.contains(&format!("/organisations/{company}")));
+    // A member of the site sees the site, not the company above it.
+    let member = t
+        .first_login("ichiro@ko.example.jp", "initial-pass-1")
+        .await;
+    let page = t.html(&member, &format!("/organisations/{site}")).await;
+    assert!(page.contains("甲重工業 名古屋事業所"));
+    assert!(
+        !page.contains(&format!("/organisations/{company}")),
+        "no link to what the member cannot open"
+    );
+}
