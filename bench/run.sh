@@ -9,22 +9,33 @@
 #
 #   bash bench/run.sh                  # every case
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
+#   bash bench/run.sh --cases create   # only these cases (comma-separated:
+#                                      # baseline,list,page,create,login)
 #
 # Traffic goes to 127.0.0.1 only, and every wrk run is bounded by -d.
 set -euo pipefail
 
 usage() {
-  sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-for arg in "$@"; do
+CASES=baseline,list,page,create,login
+while [[ $# -gt 0 ]]; do
+  arg=$1
+  shift
   case "$arg" in
-    --baseline-only) BASELINE_ONLY=1 ;;
+    --baseline-only) BASELINE_ONLY=1 CASES=baseline ;;
+    --cases)
+      [[ $# -gt 0 ]] || { echo "run.sh: --cases needs a list" >&2; exit 2; }
+      CASES=$1
+      shift
+      ;;
     -h | --help) usage; exit 0 ;;
     *) echo "run.sh: unknown argument: $arg (try --help)" >&2; exit 2 ;;
   esac
 done
+wanted() { [[ ",$CASES," == *",$1,"* ]]; }
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
@@ -154,11 +165,13 @@ wait_ready() { # name pid url
   die "$name did not answer 200 on $url within 60 s"
 }
 
-port_free "$BASELINE_URL"
-step "starting the baseline on $BASELINE_URL"
-"$BASELINE_BIN" --bind "${BASELINE_URL#http://}" --db "$WORK/baseline.db" >"$WORK/baseline.log" 2>&1 &
-BASELINE_PID=$!
-wait_ready baseline "$BASELINE_PID" "$BASELINE_URL/api/v1/persons?limit=1"
+if wanted baseline; then
+  port_free "$BASELINE_URL"
+  step "starting the baseline on $BASELINE_URL"
+  "$BASELINE_BIN" --bind "${BASELINE_URL#http://}" --db "$WORK/baseline.db" >"$WORK/baseline.log" 2>&1 &
+  BASELINE_PID=$!
+  wait_ready baseline "$BASELINE_PID" "$BASELINE_URL/api/v1/persons?limit=1"
+fi
 
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   PASS="bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
@@ -198,32 +211,35 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   # If the API hands out a synchronizer token, send it with writes.
   CSRF=$(jq -r '.csrf_token // empty' "$WORK/login.json" "$WORK/me.json" 2>/dev/null | tail -n 1 || true)
 
-  step "seeding 999 persons ($SEED_PARALLEL in parallel; each one hashes a password)"
-  seed_one() { # n
-    local n=$1 body code out
-    body=$(jq -cn --arg name "職員 $(printf '%04d' "$n")" --arg email "person$(printf '%04d' "$n")@example.jp" \
-      --arg org "$ORG" --arg pw "$SEED_PASS" \
-      '{name: $name, email: $email, organisation: $org, initial_password: $pw}')
-    out="$WORK/seed-$n.json"
-    local headers=(-H "Cookie: mamori_session=$COOKIE" -H 'Content-Type: application/json')
-    [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
-    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
-      "$MAMORI_URL/api/v1/persons") || true
-    if [[ $code != 201 ]]; then
-      echo "run.sh: error: creating person $n answered HTTP $code: $(head -c 300 "$out")" >&2
-      exit 255 # makes xargs stop at once
-    fi
-    rm -f "$out"
-  }
-  export -f seed_one
-  export WORK ORG COOKIE CSRF SEED_PASS MAMORI_URL
-  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
-  seq 1 999 | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_one "$1"' _ {} ||
-    die "seeding persons failed"
+  wanted list || wanted page || SKIP_SEED=1
+  if [[ ${SKIP_SEED:-0} -eq 0 ]]; then
+    step "seeding 999 persons ($SEED_PARALLEL in parallel; each one hashes a password)"
+    seed_one() { # n
+      local n=$1 body code out
+      body=$(jq -cn --arg name "職員 $(printf '%04d' "$n")" --arg email "person$(printf '%04d' "$n")@example.jp" \
+        --arg org "$ORG" --arg pw "$SEED_PASS" \
+        '{name: $name, email: $email, organisation: $org, initial_password: $pw}')
+      out="$WORK/seed-$n.json"
+      local headers=(-H "Cookie: mamori_session=$COOKIE" -H 'Content-Type: application/json')
+      [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+      code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
+        "$MAMORI_URL/api/v1/persons") || true
+      if [[ $code != 201 ]]; then
+        echo "run.sh: error: creating person $n answered HTTP $code: $(head -c 300 "$out")" >&2
+        exit 255 # makes xargs stop at once
+      fi
+      rm -f "$out"
+    }
+    export -f seed_one
+    export WORK ORG COOKIE CSRF SEED_PASS MAMORI_URL
+    # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+    seq 1 999 | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_one "$1"' _ {} ||
+      die "seeding persons failed"
 
-  TOTAL=$(curl -s --max-time 10 -H "Cookie: mamori_session=$COOKIE" \
-    "$MAMORI_URL/api/v1/persons?limit=1&offset=0" | jq -r '.total // empty') || true
-  [[ $TOTAL == 1000 ]] || echo "run.sh: warning: the person list reports total=${TOTAL:-?}, expected 1000" >&2
+    TOTAL=$(curl -s --max-time 10 -H "Cookie: mamori_session=$COOKIE" \
+      "$MAMORI_URL/api/v1/persons?limit=1&offset=0" | jq -r '.total // empty') || true
+    [[ $TOTAL == 1000 ]] || echo "run.sh: warning: the person list reports total=${TOTAL:-?}, expected 1000" >&2
+  fi
 fi
 
 # ------------------------------------------------------------------ wrk ----
@@ -271,15 +287,15 @@ run_case() { # name script base-url path
   done
 }
 
-run_case baseline baseline.lua "$BASELINE_URL" "/api/v1/persons?limit=10&offset=0"
+wanted baseline && run_case baseline baseline.lua "$BASELINE_URL" "/api/v1/persons?limit=10&offset=0"
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   export MAMORI_COOKIE="$COOKIE" MAMORI_ORG="$ORG" MAMORI_CSRF="$CSRF"
   export MAMORI_EMAIL="$EMAIL" MAMORI_PASSWORD="$PASS"
-  run_case list list.lua "$MAMORI_URL" "/api/v1/persons?limit=10&offset=0"
-  run_case page page.lua "$MAMORI_URL" "/organisations"
-  run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
+  wanted list && run_case list list.lua "$MAMORI_URL" "/api/v1/persons?limit=10&offset=0"
+  wanted page && run_case page page.lua "$MAMORI_URL" "/organisations"
+  wanted create && run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
   # Last, because thousands of logins may trip the login throttle.
-  run_case login login.lua "$MAMORI_URL" "/api/v1/session"
+  wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
 fi
 
 # ---------------------------------------------------------------- report --

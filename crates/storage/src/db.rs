@@ -164,16 +164,17 @@ impl Db {
                     .filename(&path)
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    // FULL: a commit is on disk before the client hears "done", so an
-                    // acknowledged write survives a power cut, not only a crash.
-                    .synchronous(SqliteSynchronous::Full)
+                    // NORMAL: COMMIT does not wait for the disk, but nothing is acknowledged
+                    // before the writer's syncer has flushed the log (see `writer.rs`), so
+                    // an acknowledged write survives a power cut, not only a crash.
+                    .synchronous(SqliteSynchronous::Normal)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(10))
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
                 let mut conn = SqliteConnection::connect_with(&options).await?;
                 sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
-                let writer = Writer::new(conn);
+                let writer = Writer::new(conn, &path)?;
                 // A local file cannot drop a connection; sqlx's ping before each acquire
                 // would only add a round trip to every query.
                 let read = SqlitePoolOptions::new()
