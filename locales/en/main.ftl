@@ -301,3 +301,20 @@ action-designation-end = Designation ended
 action-designation-read = Designation read
 action-audit-read = Audit trail read
 action-audit-verify = Audit trail verified
+
+## Library forms: every message names the field's label.
+form-required = Enter “{ $label }”.
+form-too-long = “{ $label }” must be at most { $limit } characters.
+form-not-a-number = “{ $label }” must be a number.
+form-too-small = “{ $label }” must be at least { $limit }.
+form-too-large = “{ $label }” must be at most { $limit }.
+form-invalid-date = “{ $label }” must be a date (e.g. 2026-11-22).
+form-invalid-datetime = “{ $label }” must be a date and time (e.g. 2026-11-22T09:30).
+form-unknown-option = Choose “{ $label }” from the list.
+form-must-confirm = Read “{ $label }” and answer Yes.
+form-invalid-value = “{ $label }” has a value that is not allowed.
+form-unknown-field = This form has no field “{ $label }”.
+problem-requirement_unmet = This action cannot be taken yet.
+rule-case-not-draft = A submitted case can no longer be edited.
+rule-action-not-offered = This action is not available for the case now.
+rule-case-state-changed = Someone else acted on this case first. Reload the page.

@@ -301,3 +301,20 @@ action-designation-end = 指定の終了
 action-designation-read = 指定の閲覧
 action-audit-read = 証跡の閲覧
 action-audit-verify = 証跡の検証
+
+## Library forms: every message names the field's label.
+form-required = 「{ $label }」を入力してください。
+form-too-long = 「{ $label }」は{ $limit }文字以内で入力してください。
+form-not-a-number = 「{ $label }」には数値を入力してください。
+form-too-small = 「{ $label }」は{ $limit }以上にしてください。
+form-too-large = 「{ $label }」は{ $limit }以下にしてください。
+form-invalid-date = 「{ $label }」は日付（例: 2026-11-22）で入力してください。
+form-invalid-datetime = 「{ $label }」は日時（例: 2026-11-22T09:30）で入力してください。
+form-unknown-option = 「{ $label }」は選択肢から選んでください。
+form-must-confirm = 「{ $label }」を確認のうえ「はい」を選んでください。
+form-invalid-value = 「{ $label }」の値が正しくありません。
+form-unknown-field = 「{ $label }」という項目はこの様式にありません。
+problem-requirement_unmet = まだ行えない操作です。
+rule-case-not-draft = 申請済みの案件は編集できません。
+rule-action-not-offered = この案件では今この操作は行えません。
+rule-case-state-changed = この案件はほかの人が先に処理しました。ページを再読み込みしてください。

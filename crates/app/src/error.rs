@@ -42,9 +42,28 @@ pub enum AppError {
         /// A message id (`cycle`, `not-empty`, …).
         code: &'static str,
     },
+    /// A library form's data did not validate; every field's problem, with its label.
+    #[error("invalid form data")]
+    FormInvalid(Vec<FormProblem>),
+    /// A procedure's requirement does not hold yet; the library's messages say which.
+    #[error("requirements not met")]
+    Unmet(Vec<mamori_library::Text>),
     /// Anything else; logged where it is turned into a response.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+/// One problem with one field of a library form.
+#[derive(Debug, Clone)]
+pub struct FormProblem {
+    /// The field's id.
+    pub field: String,
+    /// Its label, to word the message.
+    pub label: mamori_library::Text,
+    /// What is wrong (see [`mamori_library::form::FieldProblem`]).
+    pub code: &'static str,
+    /// A limit the message quotes.
+    pub limit: Option<String>,
 }
 
 impl From<StorageError> for AppError {

@@ -3,6 +3,8 @@
 //! change and its evidence commit together or not at all.
 
 mod audit_trail;
+mod cases;
+mod catalog;
 mod error;
 mod first_admin;
 mod login;
@@ -11,7 +13,9 @@ mod people;
 mod session;
 
 pub use audit_trail::AuditQuery;
-pub use error::AppError;
+pub use cases::{ActInput, ActionView, CaseView, OpenCase, Startable};
+pub use catalog::Catalog;
+pub use error::{AppError, FormProblem};
 pub use first_admin::FirstAdmin;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use organisations::{OrganisationInput, OrganisationView};
@@ -82,6 +86,8 @@ pub struct App {
     /// Argon2 is deliberately slow; at most one hash per core runs at once, so a flood of
     /// logins queues instead of starving every other request.
     hash_slots: Arc<Semaphore>,
+    /// The procedure libraries in use (empty until [`App::install_libraries`]).
+    catalog: Arc<Catalog>,
 }
 
 impl App {
@@ -96,6 +102,7 @@ impl App {
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
             hash_slots: Arc::new(Semaphore::new(cores)),
+            catalog: Arc::new(Catalog::default()),
         })
     }
 

@@ -94,8 +94,24 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Procedure libraries.
+    Library {
+        #[command(subcommand)]
+        command: LibraryCommand,
+    },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
+}
+
+#[derive(Subcommand)]
+enum LibraryCommand {
+    /// Check a library folder; print every problem with its file and line, exit 1 if any.
+    Check {
+        /// The library's folder (holding library.yaml).
+        dir: PathBuf,
+    },
+    /// List the libraries built into this mamori.
+    List,
 }
 
 #[derive(Subcommand)]
@@ -251,6 +267,36 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 }
             }
         }
+        Command::Library {
+            command: LibraryCommand::Check { dir },
+        } => match mamori_library::load_dir(&dir) {
+            Ok(lib) => {
+                let (procedures, forms, registers) =
+                    (lib.procedures.len(), lib.forms.len(), lib.registers.len());
+                println!(
+                    "{} {}: OK ({procedures} procedures, {forms} forms, {registers} registers)",
+                    lib.id(),
+                    lib.version()
+                );
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(problems) => {
+                for p in &problems {
+                    eprintln!("{}/{p}", dir.display());
+                }
+                eprintln!("{} problem(s) / {}件の問題", problems.len(), problems.len());
+                Ok(ExitCode::FAILURE)
+            }
+        },
+        Command::Library {
+            command: LibraryCommand::List,
+        } => {
+            let libs = mamori_library::shipped().map_err(library_problems)?;
+            for lib in libs {
+                println!("{} {}\t{}", lib.id(), lib.version(), lib.manifest.title.ja);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Backup { data, out } => {
             let db = data.open(1).await?;
             mamori_storage::backup(&db, &out).await?;
@@ -290,6 +336,12 @@ fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Resul
     Sealer::from_hex(&hex).with_context(|| format!("{}", path.display()))
 }
 
+/// The problems of a built-in library, as one error.
+fn library_problems(problems: Vec<mamori_library::Problem>) -> anyhow::Error {
+    let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    anyhow::anyhow!("a built-in library does not load:\n{}", lines.join("\n"))
+}
+
 async fn serve(
     data: DataOptions,
     bind: SocketAddr,
@@ -298,7 +350,10 @@ async fn serve(
     connections: u32,
 ) -> anyhow::Result<()> {
     let db = data.open(connections).await?;
-    let app = App::new(db.clone(), system_clock(), settings)?;
+    let shipped = mamori_library::shipped().map_err(library_problems)?;
+    let app = App::new(db.clone(), system_clock(), settings)?
+        .install_libraries(shipped)
+        .await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;

@@ -82,22 +82,28 @@ pub enum Permission {
     ManagePeople,
     /// Read the audit trail of an organisation.
     ViewAudit,
+    /// Read the cases and registers of an organisation.
+    ViewCases,
 }
 
 impl Permission {
     /// The roles that grant this permission over a subtree.
     fn roles(self) -> &'static [&'static str] {
         match self {
-            Permission::ViewOrganisation | Permission::ViewPeople | Permission::ViewAudit => {
-                &[role::ADMINISTRATOR, role::AUDITOR]
-            }
+            Permission::ViewOrganisation
+            | Permission::ViewPeople
+            | Permission::ViewAudit
+            | Permission::ViewCases => &[role::ADMINISTRATOR, role::AUDITOR],
             Permission::ManageOrganisation | Permission::ManagePeople => &[role::ADMINISTRATOR],
         }
     }
 
     /// Whether plain membership of an organisation grants this over its subtree.
     fn granted_to_members(self) -> bool {
-        matches!(self, Permission::ViewOrganisation | Permission::ViewPeople)
+        matches!(
+            self,
+            Permission::ViewOrganisation | Permission::ViewPeople | Permission::ViewCases
+        )
     }
 }
 
@@ -339,6 +345,155 @@ mod tests {
         assert_eq!(
             scope(&member, Permission::ViewOrganisation, &[t.atla]).single(),
             &[t.atla]
+        );
+    }
+}
+
+/// Where a procedure's party must hold its role, relative to a case's organisation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaseRelation {
+    /// The case's organisation itself.
+    OwnOrganisation,
+    /// The case's organisation or any above it.
+    ParentChain,
+    /// An organisation the case's organisation has a contract with.
+    ContractingOrganisation,
+    /// The case organisation's prime contractor.
+    PrimeContractor,
+}
+
+/// The organisations around a case that its procedure's parties are found in.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFacts {
+    /// The case's organisation and its ancestors, nearest first.
+    pub ancestors: Vec<Uuid>,
+    /// Organisations the case's organisation contracts with.
+    pub contracting: Vec<Uuid>,
+    /// The case organisation's prime contractors.
+    pub primes: Vec<Uuid>,
+}
+
+impl CaseFacts {
+    /// The organisations a designation may be in for `relation`.
+    pub fn organisations(&self, relation: CaseRelation) -> &[Uuid] {
+        match relation {
+            CaseRelation::OwnOrganisation => &self.ancestors[..self.ancestors.len().min(1)],
+            CaseRelation::ParentChain => &self.ancestors,
+            CaseRelation::ContractingOrganisation => &self.contracting,
+            CaseRelation::PrimeContractor => &self.primes,
+        }
+    }
+}
+
+/// The organisation in which the actor holds `role` as `relation` requires, if any: the
+/// nearest one, which is where what the actor writes is kept.
+///
+/// Taking part in a procedure needs the designation itself; being a system administrator
+/// or an administrator above does not make anyone a procedure's officer.
+pub fn acting_as(
+    actor: &Actor,
+    role_id: &str,
+    relation: CaseRelation,
+    facts: &CaseFacts,
+) -> Option<Uuid> {
+    facts.organisations(relation).iter().copied().find(|org| {
+        actor
+            .grants
+            .iter()
+            .any(|g| g.role == role_id && g.organisation == Some(*org))
+    })
+}
+
+#[cfg(test)]
+mod case_tests {
+    use super::*;
+
+    fn actor(role_id: &str, org: Uuid) -> Actor {
+        Actor {
+            person: Uuid::now_v7(),
+            organisation: org,
+            grants: vec![Grant {
+                role: role_id.into(),
+                organisation: Some(org),
+            }],
+        }
+    }
+
+    #[test]
+    fn a_party_must_hold_the_role_where_the_relation_points() {
+        let (ministry, bureau, unit, other) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let facts = CaseFacts {
+            ancestors: vec![unit, bureau, ministry],
+            contracting: vec![other],
+            primes: vec![],
+        };
+        let chief = actor("chief_ia_officer", ministry);
+        assert_eq!(
+            acting_as(
+                &chief,
+                "chief_ia_officer",
+                CaseRelation::ParentChain,
+                &facts
+            ),
+            Some(ministry)
+        );
+        assert_eq!(
+            acting_as(
+                &chief,
+                "chief_ia_officer",
+                CaseRelation::OwnOrganisation,
+                &facts
+            ),
+            None
+        );
+        assert_eq!(
+            acting_as(&chief, "ia_officer", CaseRelation::ParentChain, &facts),
+            None
+        );
+        let officer = actor("ia_officer", unit);
+        assert_eq!(
+            acting_as(
+                &officer,
+                "ia_officer",
+                CaseRelation::OwnOrganisation,
+                &facts
+            ),
+            Some(unit)
+        );
+        let elsewhere = actor("ia_officer", other);
+        assert_eq!(
+            acting_as(
+                &elsewhere,
+                "ia_officer",
+                CaseRelation::OwnOrganisation,
+                &facts
+            ),
+            None
+        );
+        assert_eq!(
+            acting_as(
+                &elsewhere,
+                "ia_officer",
+                CaseRelation::ContractingOrganisation,
+                &facts
+            ),
+            Some(other)
+        );
+        let mut admin = actor("system_admin", ministry);
+        admin.grants[0].organisation = None;
+        assert_eq!(
+            acting_as(
+                &admin,
+                "chief_ia_officer",
+                CaseRelation::ParentChain,
+                &facts
+            ),
+            None
         );
     }
 }

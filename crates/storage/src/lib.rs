@@ -5,12 +5,15 @@
 //! organisations demand a policy [`Scope`](mamori_domain::policy::Scope).
 
 pub mod audit;
+pub mod cases;
 pub mod db;
 pub mod designations;
 mod error;
+pub mod libraries;
 pub mod organisations;
 pub mod persons;
 pub mod posts;
+pub mod registers;
 mod scope;
 pub mod sessions;
 pub mod types;

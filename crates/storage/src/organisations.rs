@@ -95,6 +95,15 @@ pub async fn path<'a>(
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
 }
 
+/// The relations `id` states of itself: (kind, counterpart).
+pub async fn outgoing<'a>(
+    src: impl Into<Src<'a>>,
+    id: Uuid,
+) -> Result<Vec<(String, Uuid)>, StorageError> {
+    const SQL: &str = "SELECT kind, to_id FROM organisation_relations WHERE from_id = $1";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
+}
+
 /// Organisations related to `id` in either direction.
 pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
     const SQL: &str = "SELECT to_id FROM organisation_relations WHERE from_id = $1

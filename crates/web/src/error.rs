@@ -9,8 +9,9 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
-use mamori_app::AppError;
+use mamori_app::{AppError, FormProblem};
 use mamori_domain::{FieldError, FieldErrors};
+use mamori_library::Text;
 
 use crate::i18n::Tr;
 
@@ -22,7 +23,18 @@ pub struct Failure {
     message_key: String,
     detail: Option<String>,
     fields: Vec<FieldError>,
+    /// What a procedure library said (boxed: rare, and keeps every `Result` small).
+    library: Option<Box<LibraryProblems>>,
     retry_after_secs: Option<i64>,
+}
+
+/// Problems worded by a procedure library.
+#[derive(Debug, Clone, Default)]
+struct LibraryProblems {
+    /// Field problems of a library form.
+    form_fields: Vec<FormProblem>,
+    /// Requirements not met, in the library's words.
+    unmet: Vec<Text>,
 }
 
 impl Failure {
@@ -33,6 +45,7 @@ impl Failure {
             message_key: format!("problem-{code}"),
             detail: None,
             fields: vec![],
+            library: None,
             retry_after_secs: None,
         }
     }
@@ -85,8 +98,22 @@ impl Failure {
         self.status
     }
 
+    fn form_fields(&self) -> &[FormProblem] {
+        self.library.as_ref().map_or(&[], |l| &l.form_fields)
+    }
+
     /// The sentence for people, in `tr`'s language.
     pub fn message(&self, tr: Tr) -> String {
+        if let Some(l) = &self.library
+            && !l.unmet.is_empty()
+        {
+            return l
+                .unmet
+                .iter()
+                .map(|t| tr.text(t))
+                .collect::<Vec<_>>()
+                .join(" ");
+        }
         match (&self.detail, self.code) {
             (Some(minutes), "locked") => tr.t1(&self.message_key, "minutes", minutes),
             (Some(detail), _) => format!("{}（{detail}）", tr.t(&self.message_key)),
@@ -135,6 +162,20 @@ impl From<AppError> for Failure {
             AppError::Rule { code } => Failure {
                 message_key: format!("rule-{code}"),
                 ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "rule_violated")
+            },
+            AppError::FormInvalid(problems) => Failure {
+                library: Some(Box::new(LibraryProblems {
+                    form_fields: problems,
+                    unmet: vec![],
+                })),
+                ..Failure::new(StatusCode::BAD_REQUEST, "validation_failed")
+            },
+            AppError::Unmet(texts) => Failure {
+                library: Some(Box::new(LibraryProblems {
+                    form_fields: vec![],
+                    unmet: texts,
+                })),
+                ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "requirement_unmet")
             },
             AppError::Internal(message) => {
                 // Logged here, once, where it becomes a response.
@@ -212,18 +253,22 @@ pub async fn render(req: Request, next: Next) -> Response {
     let (status, headers) = (res.status(), res.headers().clone());
     let mut out = if api {
         let mut error = serde_json::json!({ "code": failure.code, "message": message });
-        if !failure.fields.is_empty() {
-            let fields: BTreeMap<&str, String> = failure
+        if !failure.fields.is_empty() || !failure.form_fields().is_empty() {
+            let mut fields: BTreeMap<&str, String> = failure
                 .fields
                 .iter()
                 .rev()
                 .map(|f| (f.field, tr.field_error(f)))
                 .collect();
+            for p in failure.form_fields().iter().rev() {
+                fields.insert(&p.field, tr.form_error(p));
+            }
             error["fields"] = serde_json::json!(fields);
         }
         axum::Json(serde_json::json!({ "error": error })).into_response()
     } else {
-        let fields: Vec<String> = failure.fields.iter().map(|f| tr.field_error(f)).collect();
+        let mut fields: Vec<String> = failure.fields.iter().map(|f| tr.field_error(f)).collect();
+        fields.extend(failure.form_fields().iter().map(|p| tr.form_error(p)));
         Html(crate::pages::error_page(tr, status, &message, &fields)).into_response()
     };
     *out.status_mut() = status;

@@ -72,6 +72,33 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// The message `key` with several named arguments.
+    pub fn tn(&self, key: &str, args: &[(&'static str, String)]) -> String {
+        let map: HashMap<Cow<'static, str>, FluentValue<'_>> = args
+            .iter()
+            .map(|(k, v)| (Cow::Borrowed(*k), FluentValue::from(v.clone())))
+            .collect();
+        LOCALES
+            .try_lookup_with_args(self.lang(), key, &map)
+            .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// A library text in the reader's language.
+    pub fn text<'a>(&self, text: &'a mamori_library::Text) -> &'a str {
+        text.get(self.code())
+    }
+
+    /// The message for one problem with a library form's field, naming its label.
+    pub fn form_error(&self, p: &mamori_app::FormProblem) -> String {
+        self.tn(
+            &format!("form-{}", p.code.replace('_', "-")),
+            &[
+                ("label", self.text(&p.label).to_owned()),
+                ("limit", p.limit.clone().unwrap_or_default()),
+            ],
+        )
+    }
+
     /// `ja` or `en`, for `<html lang>`.
     pub fn code(&self) -> &'static str {
         self.0.as_str()

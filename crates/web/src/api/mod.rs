@@ -2,6 +2,7 @@
 //! handlers (`/api/v1/openapi.json`).
 
 pub(crate) mod audit;
+pub(crate) mod cases;
 mod designations;
 mod dto;
 mod me;
@@ -34,6 +35,7 @@ use crate::error::Failure;
         (name = "posts", description = "役職"),
         (name = "designations", description = "指定"),
         (name = "audit", description = "証跡"),
+        (name = "cases", description = "手続・案件・受信箱・台帳"),
     )
 )]
 struct ApiDoc;
@@ -72,7 +74,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(designations::get_designation))
         .routes(routes!(designations::end_designation))
         .routes(routes!(audit::list_audit))
-        .routes(routes!(audit::export_audit_csv));
+        .routes(routes!(audit::export_audit_csv))
+        .routes(routes!(cases::list_libraries))
+        .routes(routes!(cases::list_cases, cases::create_case))
+        .routes(routes!(cases::get_case, cases::update_case))
+        .routes(routes!(cases::act_on_case))
+        .routes(routes!(cases::get_inbox))
+        .routes(routes!(cases::list_register_rows));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 

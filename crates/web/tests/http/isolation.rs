@@ -17,6 +17,7 @@ struct World {
     member_a_id: String,
     post_a: String,
     designation_a: String,
+    case_a: String,
     roles: Vec<(&'static str, Option<Client>)>,
 }
 
@@ -42,6 +43,9 @@ async fn world(t: &TestApp) -> World {
     t.designate(&sys, "administrator", &a, &admin_a).await;
     let designation_a = t.designate(&sys, "auditor", &a, &auditor_a).await;
     t.designate(&sys, "administrator", &b, &admin_b).await;
+    // 甲 runs the external-service approval: its member applies, its administrator decides.
+    t.designate(&sys, "ia_officer", &a, &member_a_id).await;
+    t.designate(&sys, "chief_ia_officer", &a, &admin_a).await;
     let post_a = t
         .create(
             &sys,
@@ -61,7 +65,30 @@ async fn world(t: &TestApp) -> World {
         roles.push((role, Some(t.first_login(email, "initial-pass-1").await)));
     }
     roles.push(("anonymous", None));
+    let member_a = roles[3].1.as_ref().unwrap();
+    let case_a = new_case(t, member_a, &a, "甲社 オンライン会議").await;
+    let (status, body) = send(
+        member_a,
+        Method::POST,
+        &t.url(&format!("/api/v1/cases/{case_a}/actions/submit")),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // A registry row kept by 甲.
+    let admin_a_client = roles[1].1.as_ref().unwrap();
+    let (status, body) = send(
+        admin_a_client,
+        Method::POST,
+        &t.url(&format!(
+            "/api/v1/cases/{case_a}/actions/record_nisc_advice"
+        )),
+        Some(json!({"fields": {"nisc_advice_on": "2026-11-01", "nisc_advice": "甲社への助言"}})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     World {
+        case_a,
         sys,
         mod_,
         a,
@@ -87,6 +114,20 @@ enum Expect {
 }
 
 const A_ADMINS: &[&str] = &["system_admin", "admin_a"];
+/// The only holder of 甲's information-assurance officer role.
+const A_OFFICER: &[&str] = &["member_a"];
+
+/// Opens a complete draft of the external-service application for `org`.
+async fn new_case(t: &TestApp, c: &Client, org: &str, service: &str) -> String {
+    t.create(
+        c,
+        "/api/v1/cases",
+        json!({"procedure": "approval", "organisation": org, "data": {
+            "service_name": service, "provider": "甲社 取引先", "service_kind": "web_meeting",
+            "purpose": "会議", "users": "甲社 全員", "app_install": false, "no_business_data": true}}),
+    )
+    .await
+}
 const A_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "member_a"];
 const AUDIT_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "admin_b"];
 
@@ -117,6 +158,14 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/designations/{id}/end", A_ADMINS),
     ("GET", "/api/v1/audit", AUDIT_READERS),
     ("GET", "/api/v1/audit.csv", AUDIT_READERS),
+    ("GET", "/api/v1/libraries", &[]),
+    ("GET", "/api/v1/cases", &[]),
+    ("POST", "/api/v1/cases", A_OFFICER),
+    ("GET", "/api/v1/cases/{id}", A_READERS),
+    ("PATCH", "/api/v1/cases/{id}", A_OFFICER),
+    ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
+    ("GET", "/api/v1/inbox", &[]),
+    ("GET", "/api/v1/registers/{id}/rows", &[]),
 ];
 
 /// Routes about the caller themselves, tested elsewhere; here only their coverage counts.
@@ -128,7 +177,8 @@ const SELF_ROUTES: &[(&str, &str)] = &[
 ];
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
-    let is_list = method == "GET" && !path.contains("{id}");
+    let is_list =
+        method == "GET" && (!path.contains("{id}") || path.starts_with("/api/v1/registers/"));
     match role {
         "anonymous" => Expect::Unauthenticated,
         _ if is_list && path.starts_with("/api/v1/audit") => {
@@ -248,6 +298,31 @@ async fn request(
                 .await;
             (path.replace("{id}", &d), Some(json!({})))
         }
+        ("POST", "/api/v1/cases") => (
+            path.into(),
+            Some(
+                json!({"procedure": "approval", "organisation": w.a, "data": {"service_name": format!("甲社 サービス{n}")}}),
+            ),
+        ),
+        ("GET", "/api/v1/cases/{id}") => (path.replace("{id}", &w.case_a), None),
+        // Drafts to change belong to the officer: opened as them, fresh each time.
+        ("PATCH", "/api/v1/cases/{id}") => {
+            let officer = w.roles[3].1.as_ref().unwrap();
+            let id = new_case(t, officer, &w.a, &format!("甲社 下書き{n}")).await;
+            (
+                path.replace("{id}", &id),
+                Some(json!({"data": {"service_name": "甲社 改題"}})),
+            )
+        }
+        ("POST", "/api/v1/cases/{id}/actions/{action}") => {
+            let officer = w.roles[3].1.as_ref().unwrap();
+            let id = new_case(t, officer, &w.a, &format!("甲社 取下げ{n}")).await;
+            (
+                path.replace("{id}", &id).replace("{action}", "withdraw"),
+                Some(json!({})),
+            )
+        }
+        ("GET", "/api/v1/registers/{id}/rows") => (path.replace("{id}", "external_services"), None),
         ("GET", _) => (path.into(), None),
         _ => panic!("no request for {method} {path}"),
     }

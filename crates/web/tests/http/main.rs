@@ -6,6 +6,7 @@ mod support;
 mod audit;
 mod auth;
 mod bad_input;
+mod cases;
 mod isolation;
 mod organisations;
 mod pages;

@@ -41,7 +41,11 @@ impl TestApp {
             ..Settings::default()
         };
         tune(&mut settings);
-        let app = App::new(db.clone(), system_clock(), settings).unwrap();
+        let app = App::new(db.clone(), system_clock(), settings)
+            .unwrap()
+            .install_libraries(mamori_library::shipped().unwrap())
+            .await
+            .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let first_run_token = "f".repeat(64);

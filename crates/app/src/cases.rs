@@ -1,0 +1,837 @@
+//! Cases: opening one from a procedure, saving its draft, acting through its transitions,
+//! reading it with its history, and the inbox of what waits on a person.
+//!
+//! Who may act is decided by [`policy::acting_as`] from the procedure's parties; who may
+//! read by [`Permission::ViewCases`] or by being one of its parties. Every command is one
+//! transaction with its case history entry, register writes and audit event.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mamori_domain::audit::Outcome;
+use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
+use mamori_library::condition::{self, Facts, Key, key_text};
+use mamori_library::form::{self, Completeness, Data};
+use mamori_library::model::{
+    CommentRule, Field, FieldType, Party, Procedure, Relation, Transition,
+};
+use mamori_library::{Library, Text};
+use mamori_storage::cases::{
+    self, CaseEventRow, CaseFilter, CaseRow, CaseUpdate, NewCase, NewCaseEvent,
+};
+use mamori_storage::organisations as orgs;
+use mamori_storage::registers::{self, RowWrite};
+use mamori_storage::{Page, PageRequest, Src, Tx};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::error::FormProblem;
+use crate::{App, AppError, Caller, Event};
+
+/// A request to open a case.
+#[derive(Debug, Clone)]
+pub struct OpenCase {
+    /// Library id.
+    pub library: String,
+    /// Procedure id.
+    pub procedure: String,
+    /// The organisation it is for.
+    pub organisation: Uuid,
+    /// Form data typed so far.
+    pub data: Data,
+}
+
+/// A request to take an action.
+#[derive(Debug, Clone, Default)]
+pub struct ActInput {
+    /// The action's own fields.
+    pub fields: Data,
+    /// The case form, when acting from the draft page (saved first).
+    pub form: Option<Data>,
+    /// The comment.
+    pub comment: String,
+}
+
+/// An action the reader may take now.
+#[derive(Debug, Clone)]
+pub struct ActionView {
+    /// The transition.
+    pub transition: Transition,
+    /// Requirements not met yet (the action is shown but refused).
+    pub unmet: Vec<Text>,
+}
+
+/// A case as its reader sees it.
+#[derive(Debug, Clone)]
+pub struct CaseView {
+    /// The stored case.
+    pub row: CaseRow,
+    /// Its data.
+    pub data: Data,
+    /// The library version it runs under.
+    pub library: Arc<Library>,
+    /// Its history.
+    pub events: Vec<CaseEventRow>,
+    /// What the reader may do now.
+    pub actions: Vec<ActionView>,
+    /// Whether the reader may edit the draft.
+    pub may_edit: bool,
+}
+
+impl CaseView {
+    /// The procedure.
+    pub fn procedure(&self) -> &Procedure {
+        &self.library.procedures[&self.row.procedure_id]
+    }
+
+    /// The case form's fields.
+    pub fn fields(&self) -> &[Field] {
+        &self.library.form_of(self.procedure()).fields
+    }
+}
+
+/// A procedure someone may start, and where.
+#[derive(Debug, Clone)]
+pub struct Startable {
+    /// The library (current version).
+    pub library: Arc<Library>,
+    /// The procedure id.
+    pub procedure: String,
+    /// Organisations the caller may open it for: (id, name).
+    pub organisations: Vec<(Uuid, String)>,
+}
+
+fn relation(r: Relation) -> CaseRelation {
+    match r {
+        Relation::OwnOrganisation => CaseRelation::OwnOrganisation,
+        Relation::ParentChain => CaseRelation::ParentChain,
+        Relation::ContractingOrganisation => CaseRelation::ContractingOrganisation,
+        Relation::PrimeContractor => CaseRelation::PrimeContractor,
+    }
+}
+
+/// The organisation the caller acts from as one of `parties`, if any.
+fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
+    parties
+        .iter()
+        .find_map(|p| policy::acting_as(&caller.actor, &p.role.value, relation(p.of), facts))
+}
+
+fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
+    AppError::FormInvalid(
+        found
+            .into_iter()
+            .map(|p| FormProblem {
+                label: fields
+                    .iter()
+                    .find(|f| f.id() == p.field)
+                    .map(|f| f.label.clone())
+                    .unwrap_or(Text {
+                        ja: p.field.clone(),
+                        en: None,
+                    }),
+                field: p.field,
+                code: p.code,
+                limit: p.limit,
+            })
+            .collect(),
+    )
+}
+
+fn parse_data(text: &str) -> Data {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn parse_done(text: &str) -> Vec<String> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn title_of(procedure: &Procedure, data: &Data) -> String {
+    let title = procedure
+        .title_field
+        .as_ref()
+        .and_then(|f| data.get(&f.value))
+        .and_then(Value::as_str)
+        .unwrap_or(&procedure.title.ja);
+    title.replace('\n', " ").trim().chars().take(200).collect()
+}
+
+impl App {
+    async fn case_facts<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        org: Uuid,
+    ) -> Result<CaseFacts, AppError> {
+        let mut src = src.into();
+        let ancestors = orgs::ancestors(reborrow(&mut src), org).await?;
+        if ancestors.is_empty() {
+            return Err(AppError::NotFound);
+        }
+        let outgoing = orgs::outgoing(reborrow(&mut src), org).await?;
+        let pick = |kind: &str| {
+            outgoing
+                .iter()
+                .filter(|(k, _)| k == kind)
+                .map(|(_, id)| *id)
+                .collect::<Vec<_>>()
+        };
+        Ok(CaseFacts {
+            ancestors,
+            contracting: pick("contracts_with"),
+            primes: pick("subcontractor_of"),
+        })
+    }
+
+    /// Register rows the conditions of `transitions` need, kept by the case's organisation
+    /// or one above it.
+    async fn rows_for<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        lib: &Library,
+        transitions: &[&Transition],
+        data: &Data,
+        facts: &CaseFacts,
+    ) -> Result<BTreeMap<(String, String), Data>, AppError> {
+        let mut src = src.into();
+        let today = self.today().0.to_string();
+        let mut wanted: Vec<(String, Key)> = Vec::new();
+        for t in transitions {
+            wanted.extend(condition::transition_lookups(t, data, &today));
+        }
+        let mut rows = BTreeMap::new();
+        for (register, key) in wanted {
+            let text = key_text(&key);
+            if rows.contains_key(&(register.clone(), text.clone())) {
+                continue;
+            }
+            if let Some(row) = registers::find(
+                reborrow(&mut src),
+                lib.id(),
+                &register,
+                &facts.ancestors,
+                &text,
+            )
+            .await?
+            {
+                rows.insert((register, text), parse_data(&row.data));
+            }
+        }
+        Ok(rows)
+    }
+
+    /// Procedures the caller may start, with the organisations they may start them for.
+    pub async fn startable(&self, caller: &Caller) -> Result<Vec<Startable>, AppError> {
+        let mut out = Vec::new();
+        for lib in self.catalog.current() {
+            for (id, procedure) in &lib.procedures {
+                let mut organisations = Vec::new();
+                for party in &procedure.start {
+                    for grant in caller
+                        .actor
+                        .grants
+                        .iter()
+                        .filter(|g| g.role == party.role.value)
+                    {
+                        if let Some(org) = grant.organisation
+                            && !organisations.iter().any(|(o, _)| *o == org)
+                        {
+                            let name = orgs::get(&self.db, org).await?.name;
+                            organisations.push((org, name));
+                        }
+                    }
+                }
+                out.push(Startable {
+                    library: lib.clone(),
+                    procedure: id.clone(),
+                    organisations,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Opens a case in its first state with the data typed so far (a draft).
+    pub async fn open_case(&self, caller: &Caller, input: OpenCase) -> Result<Uuid, AppError> {
+        let lib = self
+            .catalog
+            .latest(&input.library)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let procedure = lib
+            .procedures
+            .get(&input.procedure)
+            .ok_or(AppError::NotFound)?;
+        let fields = &lib.form_of(procedure).fields;
+        let data = form::validate(fields, &input.data, Completeness::Draft)
+            .map_err(|p| problems(fields, p))?;
+        let mut tx = self.db.begin().await?;
+        let facts = match self.case_facts(&mut tx, input.organisation).await {
+            Ok(f) => f,
+            Err(AppError::NotFound) => {
+                drop(tx);
+                return Err(AppError::Invalid(
+                    mamori_domain::FieldError {
+                        field: "organisation",
+                        code: "not-found",
+                        limit: None,
+                    }
+                    .into(),
+                ));
+            }
+            Err(e) => return Err(e),
+        };
+        if acting_org(caller, &procedure.start, &facts).is_none() {
+            drop(tx);
+            return self
+                .deny(caller, "case.open", Some(input.organisation), "case", None)
+                .await;
+        }
+        let id = Uuid::now_v7();
+        let now = self.now();
+        let state = procedure.initial_state().id.value.clone();
+        let title = title_of(procedure, &data);
+        let data_text = Value::Object(data).to_string();
+        cases::insert(
+            &mut tx,
+            &NewCase {
+                id,
+                library: lib.id(),
+                version: lib.version(),
+                procedure: procedure.id(),
+                organisation: input.organisation,
+                title: &title,
+                state: &state,
+                data: &data_text,
+                by: caller.actor.person,
+                now,
+            },
+        )
+        .await?;
+        cases::append_event(
+            &mut tx,
+            id,
+            &NewCaseEvent {
+                actor: caller.actor.person,
+                action: "open",
+                from_state: None,
+                to_state: Some(&state),
+                comment: "",
+                data: &data_text,
+                now,
+            },
+        )
+        .await?;
+        let data = parse_data(&data_text);
+        self.update_waits(&mut tx, &lib, procedure, id, &state, &data, &[], &facts)
+            .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "case.open",
+                organisation: Some(input.organisation),
+                target_kind: "case",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Rewrites whom the case waits on in `state`.
+    #[allow(clippy::too_many_arguments)]
+    async fn update_waits(
+        &self,
+        tx: &mut Tx,
+        lib: &Library,
+        procedure: &Procedure,
+        id: Uuid,
+        state: &str,
+        data: &Data,
+        done: &[String],
+        facts: &CaseFacts,
+    ) -> Result<(), AppError> {
+        let from: Vec<&Transition> = procedure.transitions_from(state).collect();
+        let rows = self.rows_for(&mut *tx, lib, &from, data, facts).await?;
+        let today = self.today().0.to_string();
+        let cf = Facts {
+            data,
+            done,
+            rows: &rows,
+            today: &today,
+        };
+        let mut waits = Vec::new();
+        for t in from
+            .iter()
+            .filter(|t| t.waits && condition::offered(t, &cf))
+        {
+            for p in &t.by {
+                for org in facts.organisations(relation(p.of)) {
+                    waits.push((p.role.value.clone(), *org));
+                }
+            }
+        }
+        waits.sort();
+        waits.dedup();
+        cases::set_waits(tx, id, &waits).await?;
+        Ok(())
+    }
+
+    /// Whether the caller may read the case: over its organisation, or as a party.
+    async fn may_read(
+        &self,
+        caller: &Caller,
+        row: &CaseRow,
+        procedure: &Procedure,
+        facts: &CaseFacts,
+    ) -> bool {
+        let org_facts = OrgFacts {
+            ancestors: facts.ancestors.clone(),
+            related: vec![],
+        };
+        policy::allows(&caller.actor, Permission::ViewCases, &org_facts)
+            || row.created_by == caller.actor.person
+            || procedure
+                .transitions
+                .iter()
+                .any(|t| acting_org(caller, &t.by, facts).is_some())
+    }
+
+    /// Reads a case with its history and the actions the caller may take now.
+    pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
+        let row = cases::get(&self.db, id).await?;
+        let lib = self
+            .catalog
+            .version(&row.library_id, &row.library_version)
+            .cloned()
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "library {} {} is not loaded",
+                    row.library_id, row.library_version
+                ))
+            })?;
+        let procedure = lib
+            .procedures
+            .get(&row.procedure_id)
+            .ok_or_else(|| AppError::Internal("the case's procedure is missing".into()))?;
+        let facts = self.case_facts(&self.db, row.organisation_id).await?;
+        if !self.may_read(caller, &row, procedure, &facts).await {
+            return self
+                .deny(
+                    caller,
+                    "case.read",
+                    Some(row.organisation_id),
+                    "case",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let data = parse_data(&row.data);
+        let done = parse_done(&row.done);
+        let from: Vec<&Transition> = procedure.transitions_from(&row.state).collect();
+        let rows = self.rows_for(&self.db, &lib, &from, &data, &facts).await?;
+        let today = self.today().0.to_string();
+        let cf = Facts {
+            data: &data,
+            done: &done,
+            rows: &rows,
+            today: &today,
+        };
+        let actions = from
+            .iter()
+            .filter(|t| condition::offered(t, &cf))
+            .filter(|t| acting_org(caller, &t.by, &facts).is_some())
+            .map(|t| ActionView {
+                transition: (*t).clone(),
+                unmet: condition::unmet(t, &cf).into_iter().cloned().collect(),
+            })
+            .collect();
+        let may_edit = row.state == procedure.initial_state().id.value
+            && acting_org(caller, &procedure.start, &facts).is_some();
+        let events = cases::events(&self.db, id).await?;
+        Ok(CaseView {
+            data,
+            library: lib.clone(),
+            events,
+            actions,
+            may_edit,
+            row,
+        })
+    }
+
+    /// Saves a draft's form data (only in the first state, only by who may open it).
+    pub async fn save_draft(&self, caller: &Caller, id: Uuid, data: Data) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        let row = cases::get(&mut tx, id).await?;
+        let (lib, procedure) = self.definition(&row)?;
+        let facts = self.case_facts(&mut tx, row.organisation_id).await?;
+        if acting_org(caller, &procedure.start, &facts).is_none() {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "case.save",
+                    Some(row.organisation_id),
+                    "case",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        if row.state != procedure.initial_state().id.value {
+            return Err(AppError::Rule {
+                code: "case-not-draft",
+            });
+        }
+        let fields = &lib.form_of(procedure).fields;
+        let clean =
+            form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn store_draft(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        lib: &Library,
+        procedure: &Procedure,
+        row: &CaseRow,
+        form_data: Data,
+        facts: &CaseFacts,
+    ) -> Result<(), AppError> {
+        let now = self.now();
+        let title = title_of(procedure, &form_data);
+        let text = Value::Object(form_data.clone()).to_string();
+        cases::update(
+            tx,
+            row.id,
+            &row.state,
+            &CaseUpdate {
+                title: &title,
+                state: &row.state,
+                data: &text,
+                done: &row.done,
+                now,
+                closed_at: None,
+            },
+        )
+        .await?;
+        cases::append_event(
+            tx,
+            row.id,
+            &NewCaseEvent {
+                actor: caller.actor.person,
+                action: "save",
+                from_state: Some(&row.state),
+                to_state: Some(&row.state),
+                comment: "",
+                data: &text,
+                now,
+            },
+        )
+        .await?;
+        self.update_waits(
+            tx,
+            lib,
+            procedure,
+            row.id,
+            &row.state,
+            &form_data,
+            &parse_done(&row.done),
+            facts,
+        )
+        .await?;
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "case.save",
+                organisation: Some(row.organisation_id),
+                target_kind: "case",
+                target_id: Some(row.id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "title": title }),
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
+    fn definition(&self, row: &CaseRow) -> Result<(Arc<Library>, &Procedure), AppError> {
+        let lib = self
+            .catalog
+            .version(&row.library_id, &row.library_version)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "library {} {} is not loaded",
+                    row.library_id, row.library_version
+                ))
+            })?;
+        let procedure = lib
+            .procedures
+            .get(&row.procedure_id)
+            .ok_or_else(|| AppError::Internal("the case's procedure is missing".into()))?;
+        Ok((lib.clone(), procedure))
+    }
+
+    /// Takes an action: checks who, the state, the fields and the requirements, then moves
+    /// the case, writes the registers it names and records it all in one transaction.
+    pub async fn act(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        action: &str,
+        input: ActInput,
+    ) -> Result<String, AppError> {
+        let mut tx = self.db.begin().await?;
+        let mut row = cases::get(&mut tx, id).await?;
+        let (lib, procedure) = self.definition(&row)?;
+        let Some(transition) = procedure.transition(action) else {
+            return Err(AppError::NotFound);
+        };
+        let facts = self.case_facts(&mut tx, row.organisation_id).await?;
+        let Some(acting) = acting_org(caller, &transition.by, &facts) else {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    &format!("case.{action}"),
+                    Some(row.organisation_id),
+                    "case",
+                    Some(id.to_string()),
+                )
+                .await;
+        };
+        if !transition.from.iter().any(|s| s.value == row.state) {
+            return Err(AppError::Rule {
+                code: "case-state-changed",
+            });
+        }
+        let initial = procedure.initial_state().id.value.as_str();
+        let form_fields = &lib.form_of(procedure).fields;
+        // Acting from the draft page saves what was typed first, whatever happens next.
+        if let Some(form_data) = input.form
+            && row.state == initial
+        {
+            let clean = form::validate(form_fields, &form_data, Completeness::Draft)
+                .map_err(|p| problems(form_fields, p))?;
+            self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
+                .await?;
+            row = cases::get(&mut tx, id).await?;
+        }
+        let mut data = parse_data(&row.data);
+        let mut done = parse_done(&row.done);
+        let mut found = Vec::new();
+        let given = match form::validate(&transition.fields, &input.fields, Completeness::Complete)
+        {
+            Ok(d) => d,
+            Err(p) => {
+                found.extend(p);
+                Data::new()
+            }
+        };
+        if row.state == initial
+            && let Err(p) = form::validate(form_fields, &data, Completeness::Complete)
+        {
+            found.extend(p);
+        }
+        let comment = input.comment.trim().to_owned();
+        if transition.comment == Some(CommentRule::Required) && comment.is_empty() {
+            found.push(form::FieldProblem {
+                field: "comment".into(),
+                code: "required",
+                limit: None,
+            });
+        }
+        if comment.chars().count() > 4000 {
+            found.push(form::FieldProblem {
+                field: "comment".into(),
+                code: "too_long",
+                limit: Some("4000".into()),
+            });
+        }
+        if !found.is_empty() {
+            // What was saved of the draft stays saved: commit it before refusing.
+            tx.commit().await?;
+            let mut all = form_fields.to_vec();
+            all.extend(transition.fields.iter().cloned());
+            all.push(comment_field());
+            return Err(problems(&all, found));
+        }
+        data.extend(given.clone());
+        let rows = self
+            .rows_for(&mut tx, &lib, &[transition], &data, &facts)
+            .await?;
+        let today = self.today().0.to_string();
+        let cf = Facts {
+            data: &data,
+            done: &done,
+            rows: &rows,
+            today: &today,
+        };
+        if !condition::offered(transition, &cf) {
+            return Err(AppError::Rule {
+                code: "action-not-offered",
+            });
+        }
+        let unmet: Vec<Text> = condition::unmet(transition, &cf)
+            .into_iter()
+            .cloned()
+            .collect();
+        if !unmet.is_empty() {
+            return Err(AppError::Unmet(unmet));
+        }
+        let to = condition::target(transition, &cf).to_owned();
+        let now = self.now();
+        for w in &transition.writes {
+            let Some(key) = condition::resolve_key(&w.key, &data, &today) else {
+                continue;
+            };
+            let text = key_text(&key);
+            let existing =
+                registers::find(&mut tx, lib.id(), &w.register.value, &[acting], &text).await?;
+            let mut merged = existing.map(|r| parse_data(&r.data)).unwrap_or_default();
+            let mut change = Data::new();
+            for (col, expr) in w.key.iter().chain(w.set.iter()) {
+                if let Some(v) = condition::resolve(expr, &data, &today) {
+                    change.insert(col.clone(), v);
+                }
+            }
+            merged.extend(change.clone());
+            registers::write(
+                &mut tx,
+                &RowWrite {
+                    library: lib.id(),
+                    register: &w.register.value,
+                    organisation: acting,
+                    key_text: &text,
+                    data: &Value::Object(merged).to_string(),
+                    change: &Value::Object(change).to_string(),
+                    actor: caller.actor.person,
+                    case: Some(id),
+                    now,
+                },
+            )
+            .await?;
+        }
+        done.push(action.to_owned());
+        let data_text = Value::Object(data.clone()).to_string();
+        let done_text = serde_json::to_string(&done).unwrap_or_else(|_| "[]".into());
+        let closed = condition::is_terminal(procedure, &to).then_some(now);
+        cases::update(
+            &mut tx,
+            id,
+            &row.state,
+            &CaseUpdate {
+                title: &row.title,
+                state: &to,
+                data: &data_text,
+                done: &done_text,
+                now,
+                closed_at: closed,
+            },
+        )
+        .await?;
+        cases::append_event(
+            &mut tx,
+            id,
+            &NewCaseEvent {
+                actor: caller.actor.person,
+                action,
+                from_state: Some(&row.state),
+                to_state: Some(&to),
+                comment: &comment,
+                data: &Value::Object(given).to_string(),
+                now,
+            },
+        )
+        .await?;
+        self.update_waits(&mut tx, &lib, procedure, id, &to, &data, &done, &facts)
+            .await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "case.act",
+                organisation: Some(row.organisation_id),
+                target_kind: "case",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "action": action, "from": row.state, "to": to }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(to)
+    }
+
+    /// What waits on the caller today.
+    pub async fn inbox(
+        &self,
+        caller: &Caller,
+        filter: &CaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<CaseRow>, AppError> {
+        Ok(cases::inbox(&self.db, caller.actor.person, self.today(), filter, page).await?)
+    }
+
+    /// Cases of the organisations the caller may read.
+    pub async fn cases(
+        &self,
+        caller: &Caller,
+        filter: &CaseFilter,
+        page: PageRequest,
+    ) -> Result<Page<CaseRow>, AppError> {
+        let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
+        Ok(cases::list(&self.db, &scope, filter, page).await?)
+    }
+
+    /// Live rows of a register kept by organisations the caller may read.
+    pub async fn register_rows(
+        &self,
+        caller: &Caller,
+        library: &str,
+        register: &str,
+    ) -> Result<(Arc<Library>, Vec<registers::RowRecord>), AppError> {
+        let lib = self
+            .catalog
+            .latest(library)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        if !lib.registers.contains_key(register) {
+            return Err(AppError::NotFound);
+        }
+        let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
+        let rows = registers::list(&self.db, library, register, &scope).await?;
+        Ok((lib, rows))
+    }
+}
+
+/// The comment, described like a field so that its problems read like the others'.
+fn comment_field() -> Field {
+    Field::built_in(
+        "comment",
+        FieldType::LongText,
+        Text {
+            ja: "コメント".into(),
+            en: Some("Comment".into()),
+        },
+    )
+}
+
+/// Lets one `Src` be used for several queries in a row.
+fn reborrow<'b>(src: &'b mut Src<'_>) -> Src<'b> {
+    match src {
+        Src::Db(db) => Src::Db(db),
+        Src::Tx(tx) => Src::Tx(tx),
+    }
+}

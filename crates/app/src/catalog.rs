@@ -1,0 +1,117 @@
+//! The procedure libraries an installation runs: the versions shipped with this build, and
+//! every older version that a case still refers to.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mamori_library::{Library, Source, load_sources};
+use mamori_storage::libraries::{self, LibraryVersionRow};
+
+use crate::{App, AppError};
+
+/// Loaded libraries by id and version.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    versions: BTreeMap<(String, String), Arc<Library>>,
+    /// The version new cases open under, by library id.
+    current: BTreeMap<String, String>,
+}
+
+impl Catalog {
+    /// The versions new cases open under.
+    pub fn current(&self) -> impl Iterator<Item = &Arc<Library>> {
+        self.current
+            .iter()
+            .filter_map(|(id, v)| self.versions.get(&(id.clone(), v.clone())))
+    }
+
+    /// The version new cases of a library open under.
+    pub fn latest(&self, id: &str) -> Option<&Arc<Library>> {
+        let version = self.current.get(id)?;
+        self.versions.get(&(id.to_owned(), version.clone()))
+    }
+
+    /// A version a case was opened under.
+    pub fn version(&self, id: &str, version: &str) -> Option<&Arc<Library>> {
+        self.versions.get(&(id.to_owned(), version.to_owned()))
+    }
+
+    /// Whether a current library declares the role (so it can be designated).
+    pub fn has_role(&self, role: &str) -> bool {
+        self.current().any(|l| l.role(role).is_some())
+    }
+
+    /// Every role of the current libraries: (library, role id, names).
+    pub fn roles(&self) -> Vec<(&Library, &mamori_library::model::Role)> {
+        self.current()
+            .flat_map(|l| l.manifest.roles.iter().map(move |r| (l.as_ref(), r)))
+            .collect()
+    }
+}
+
+impl App {
+    /// Stores the shipped libraries' versions (refusing a changed copy of a stored version)
+    /// and loads them with every stored version, so that old cases keep their definitions.
+    pub async fn install_libraries(mut self, shipped: Vec<Library>) -> Result<Self, AppError> {
+        let mut tx = self.db.begin().await?;
+        for lib in &shipped {
+            let files = serde_json::to_string(&lib.sources)
+                .map_err(|e| AppError::Internal(e.to_string()))?;
+            libraries::ensure(
+                &mut tx,
+                &LibraryVersionRow {
+                    library_id: lib.id().to_owned(),
+                    version: lib.version().to_owned(),
+                    digest: lib.digest.clone(),
+                    files,
+                },
+                self.now(),
+            )
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        }
+        tx.commit().await?;
+
+        let mut catalog = Catalog::default();
+        for row in libraries::all(&self.db).await? {
+            let files: Vec<(String, String)> = serde_json::from_str(&row.files).map_err(|e| {
+                AppError::Internal(format!("stored library {}: {e}", row.library_id))
+            })?;
+            let sources = files
+                .into_iter()
+                .map(|(path, content)| Source { path, content })
+                .collect();
+            // A stored version was valid when it was stored; if this build's checker finds
+            // fault with it, its cases can still be read through the shipped version only.
+            match load_sources(sources) {
+                Ok(lib) => {
+                    catalog
+                        .versions
+                        .insert((row.library_id, row.version), Arc::new(lib));
+                }
+                Err(problems) => tracing::error!(
+                    library = %row.library_id,
+                    version = %row.version,
+                    problems = problems.len(),
+                    "a stored library version no longer loads"
+                ),
+            }
+        }
+        for lib in shipped {
+            catalog
+                .current
+                .insert(lib.id().to_owned(), lib.version().to_owned());
+            catalog.versions.insert(
+                (lib.id().to_owned(), lib.version().to_owned()),
+                Arc::new(lib),
+            );
+        }
+        self.catalog = Arc::new(catalog);
+        Ok(self)
+    }
+
+    /// The libraries in use.
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+}

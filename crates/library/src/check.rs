@@ -1,0 +1,553 @@
+//! The checks a library must pass before a server loads it: every reference resolves,
+//! every id is unique and well formed, every condition makes sense for what it names.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_saphyr::Spanned;
+
+use crate::load::Problem;
+use crate::model::{
+    Condition, Field, FieldType, Form, Manifest, Party, Procedure, Register, RegisterWrite,
+};
+
+pub(crate) struct Parts<'a> {
+    pub manifest: &'a Manifest,
+    pub forms: &'a [(&'a str, Form)],
+    pub procedures: &'a [(&'a str, Procedure)],
+    pub registers: &'a [(&'a str, Register)],
+}
+
+struct Checker<'a> {
+    parts: &'a Parts<'a>,
+    problems: Vec<Problem>,
+    file: &'a str,
+}
+
+impl<'a> Checker<'a> {
+    fn at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_owned(),
+            line: spanned.referenced.line(),
+            column: spanned.referenced.column(),
+            message: message.into(),
+        });
+    }
+
+    fn whole_file(&mut self, message: impl Into<String>) {
+        self.problems.push(Problem {
+            file: self.file.to_owned(),
+            line: 0,
+            column: 0,
+            message: message.into(),
+        });
+    }
+
+    fn id(&mut self, id: &Spanned<String>, what: &str) {
+        let ok = !id.value.is_empty()
+            && id
+                .value
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_lowercase())
+            && id
+                .value
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            self.at(
+                id,
+                format!(
+                    "{what}の id「{}」は英小文字で始まり、英小文字・数字・_ だけにしてください (ids are snake_case)",
+                    id.value
+                ),
+            );
+        }
+    }
+
+    fn unique<'s>(&mut self, ids: impl IntoIterator<Item = &'s Spanned<String>>, what: &str) {
+        let mut seen = BTreeSet::new();
+        for id in ids {
+            if !seen.insert(id.value.as_str()) {
+                self.at(
+                    id,
+                    format!("{what}「{}」が重複しています (duplicate id)", id.value),
+                );
+            }
+        }
+    }
+
+    fn register(&self, id: &str) -> Option<&'a Register> {
+        self.parts
+            .registers
+            .iter()
+            .map(|(_, r)| r)
+            .find(|r| r.id.value == id)
+    }
+
+    fn role(&mut self, role: &Spanned<String>) {
+        if !self
+            .parts
+            .manifest
+            .roles
+            .iter()
+            .any(|r| r.id.value == role.value)
+        {
+            let known: Vec<&str> = self
+                .parts
+                .manifest
+                .roles
+                .iter()
+                .map(|r| r.id.value.as_str())
+                .collect();
+            self.at(
+                role,
+                format!(
+                    "役割「{}」は library.yaml の roles にありません (unknown role; declared: {})",
+                    role.value,
+                    known.join(", ")
+                ),
+            );
+        }
+    }
+
+    fn parties(&mut self, parties: &[Party], what: &str) {
+        if parties.is_empty() {
+            self.whole_file(format!(
+                "{what}: 誰が行えるか (by) を一つ以上書いてください"
+            ));
+        }
+        for p in parties {
+            self.role(&p.role);
+        }
+    }
+
+    fn fields(&mut self, fields: &[Field], what: &str) {
+        self.unique(fields.iter().map(|f| &f.id), &format!("{what}の項目"));
+        for f in fields {
+            self.id(&f.id, "項目");
+            let choice = matches!(f.kind, FieldType::Choice | FieldType::MultiChoice);
+            if choice && f.options.is_empty() {
+                self.at(
+                    &f.id,
+                    format!(
+                        "選択肢の項目「{}」に options がありません (a choice needs options)",
+                        f.id.value
+                    ),
+                );
+            }
+            if !choice && !f.options.is_empty() {
+                self.at(
+                    &f.id,
+                    format!(
+                        "項目「{}」は選択肢ではないので options は書けません",
+                        f.id.value
+                    ),
+                );
+            }
+            self.unique(f.options.iter().map(|o| &o.id), "選択肢");
+            if f.must_confirm && f.kind != FieldType::YesNo {
+                self.at(
+                    &f.id,
+                    format!(
+                        "must_confirm は yes_no の項目にだけ書けます（「{}」）",
+                        f.id.value
+                    ),
+                );
+            }
+            if let (Some(min), Some(max)) = (f.min, f.max)
+                && min > max
+            {
+                self.at(
+                    &f.id,
+                    format!("項目「{}」の min が max より大きい", f.id.value),
+                );
+            }
+        }
+    }
+
+    /// Checks a condition; `fields` are the fields it may name.
+    fn condition(
+        &mut self,
+        c: &Spanned<Condition>,
+        fields: &BTreeMap<&str, &Field>,
+        actions: &BTreeSet<&str>,
+    ) {
+        let v = &c.value;
+        let forms = [
+            v.field.is_some(),
+            v.register.is_some(),
+            v.done.is_some(),
+            v.rule.is_some(),
+            v.all.is_some(),
+            v.any.is_some(),
+            v.not.is_some(),
+        ]
+        .iter()
+        .filter(|x| **x)
+        .count();
+        if forms != 1 {
+            self.at(
+                c,
+                "条件には field / register / done / rule / all / any / not のどれか一つを書いてください (exactly one kind of condition)",
+            );
+            return;
+        }
+        if let Some(name) = &v.field {
+            match fields.get(name.value.as_str()) {
+                None => self.at(
+                    name,
+                    format!(
+                        "条件の項目「{}」はこの手続の様式にありません (unknown field)",
+                        name.value
+                    ),
+                ),
+                Some(field) => {
+                    let tests = [v.is.is_some(), v.one_of.is_some(), v.filled.is_some()]
+                        .iter()
+                        .filter(|x| **x)
+                        .count();
+                    if tests != 1 {
+                        self.at(
+                            name,
+                            "field の条件には is / in / filled のどれか一つを書いてください",
+                        );
+                    }
+                    let values = v.is.iter().chain(v.one_of.iter().flatten());
+                    for value in values {
+                        self.value_fits(name, field, value);
+                    }
+                }
+            }
+        }
+        if let Some(register) = &v.register {
+            match self.register(&register.value) {
+                None => self.at(
+                    register,
+                    format!(
+                        "台帳「{}」はこのライブラリにありません (unknown register)",
+                        register.value
+                    ),
+                ),
+                Some(r) => {
+                    self.key(register, r, &v.key, fields);
+                    match &v.has {
+                        None => self.at(
+                            register,
+                            "台帳の条件には has（埋まっているべき列）を書いてください",
+                        ),
+                        Some(col) if r.column(&col.value).is_none() => self.at(
+                            col,
+                            format!("台帳「{}」に列「{}」はありません", r.id.value, col.value),
+                        ),
+                        Some(_) => {}
+                    }
+                }
+            }
+        }
+        if let Some(done) = &v.done
+            && !actions.contains(done.value.as_str())
+        {
+            self.at(
+                done,
+                format!(
+                    "操作「{}」はこの手続にありません (unknown action)",
+                    done.value
+                ),
+            );
+        }
+        if let Some(rule) = &v.rule
+            && !crate::RULES.contains(&rule.value.as_str())
+        {
+            self.at(
+                rule,
+                format!(
+                    "規則「{}」は mamori にありません (unknown rule; known: {})",
+                    rule.value,
+                    crate::RULES.join(", ")
+                ),
+            );
+        }
+        for inner in v.all.iter().chain(v.any.iter()).flatten() {
+            self.condition(inner, fields, actions);
+        }
+        if let Some(inner) = &v.not {
+            self.condition(inner, fields, actions);
+        }
+    }
+
+    fn value_fits(&mut self, at: &Spanned<String>, field: &Field, value: &serde_json::Value) {
+        let fits = match field.kind {
+            FieldType::Choice | FieldType::MultiChoice => value
+                .as_str()
+                .is_some_and(|s| field.option_label(s).is_some()),
+            FieldType::YesNo => value.is_boolean(),
+            FieldType::Number => value.is_number(),
+            _ => value.is_string(),
+        };
+        if !fits {
+            self.at(
+                at,
+                format!(
+                    "値 {value} は項目「{}」の値になりえません (not a possible value)",
+                    field.id.value
+                ),
+            );
+        }
+    }
+
+    /// A register key: exactly the register's key columns, each `$field` or a literal.
+    fn key(
+        &mut self,
+        at: &Spanned<String>,
+        register: &Register,
+        key: &BTreeMap<String, String>,
+        fields: &BTreeMap<&str, &Field>,
+    ) {
+        let wanted: BTreeSet<&str> = register.key.iter().map(|k| k.value.as_str()).collect();
+        let given: BTreeSet<&str> = key.keys().map(String::as_str).collect();
+        if wanted != given {
+            self.at(
+                at,
+                format!(
+                    "台帳「{}」の key には {} を書いてください (the register's key columns)",
+                    register.id.value,
+                    wanted.iter().copied().collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+        for expr in key.values() {
+            self.expression(at, expr, fields);
+        }
+    }
+
+    fn expression(&mut self, at: &Spanned<String>, expr: &str, fields: &BTreeMap<&str, &Field>) {
+        if let Some(name) = expr.strip_prefix('$')
+            && name != "today"
+            && !fields.contains_key(name)
+        {
+            self.at(
+                at,
+                format!("「{expr}」の項目はこの手続にありません (unknown field in an expression)"),
+            );
+        }
+    }
+
+    fn write(&mut self, w: &RegisterWrite, fields: &BTreeMap<&str, &Field>) {
+        match self.register(&w.register.value) {
+            None => self.at(
+                &w.register,
+                format!("台帳「{}」はこのライブラリにありません", w.register.value),
+            ),
+            Some(r) => {
+                self.key(&w.register, r, &w.key, fields);
+                for (col, expr) in &w.set {
+                    if r.column(col).is_none() {
+                        self.at(
+                            &w.register,
+                            format!("台帳「{}」に列「{col}」はありません", r.id.value),
+                        );
+                    }
+                    self.expression(&w.register, expr, fields);
+                }
+            }
+        }
+    }
+
+    fn procedure(&mut self, p: &Procedure) {
+        self.id(&p.id, "手続");
+        let Some((_, form)) = self
+            .parts
+            .forms
+            .iter()
+            .find(|(_, f)| f.id.value == p.form.value)
+        else {
+            self.at(
+                &p.form,
+                format!(
+                    "様式「{}」は forms/ にありません (unknown form)",
+                    p.form.value
+                ),
+            );
+            return;
+        };
+        self.parties(&p.start, "start");
+        if p.states.is_empty() {
+            self.whole_file("状態 (states) が一つもありません");
+            return;
+        }
+        if p.states[0].terminal {
+            self.at(
+                &p.states[0].id,
+                "最初の状態（下書き）は終了状態にできません",
+            );
+        }
+        self.unique(p.states.iter().map(|s| &s.id), "状態");
+        self.unique(p.transitions.iter().map(|t| &t.action), "操作");
+        let states: BTreeSet<&str> = p.states.iter().map(|s| s.id.value.as_str()).collect();
+        let actions: BTreeSet<&str> = p
+            .transitions
+            .iter()
+            .map(|t| t.action.value.as_str())
+            .collect();
+        // Conditions may name the case form's fields and every transition's fields.
+        let mut fields: BTreeMap<&str, &Field> = BTreeMap::new();
+        for f in form
+            .fields
+            .iter()
+            .chain(p.transitions.iter().flat_map(|t| t.fields.iter()))
+        {
+            if fields.insert(f.id.value.as_str(), f).is_some() {
+                self.at(
+                    &f.id,
+                    format!("項目「{}」が様式と操作の間で重複しています", f.id.value),
+                );
+            }
+        }
+        if let Some(title) = &p.title_field
+            && !form.fields.iter().any(|f| f.id.value == title.value)
+        {
+            self.at(
+                title,
+                format!("title_field「{}」は様式にありません", title.value),
+            );
+        }
+        for f in &form.fields {
+            if let Some(c) = &f.required_when {
+                self.condition(c, &fields, &actions);
+            }
+        }
+        for t in &p.transitions {
+            self.id(&t.action, "操作");
+            self.parties(&t.by, &format!("操作「{}」", t.action.value));
+            self.fields(&t.fields, &format!("操作「{}」", t.action.value));
+            if t.from.is_empty() {
+                self.at(&t.action, "from（どの状態から行えるか）がありません");
+            }
+            for s in t.from.iter().chain(t.to.iter().map(|b| &b.state)) {
+                if !states.contains(s.value.as_str()) {
+                    self.at(
+                        s,
+                        format!("状態「{}」は states にありません (unknown state)", s.value),
+                    );
+                }
+            }
+            for s in &t.from {
+                if p.state(&s.value).is_some_and(|st| st.terminal) {
+                    self.at(s, format!("終了状態「{}」からは操作できません", s.value));
+                }
+            }
+            match t.to.last() {
+                None => self.at(&t.action, "to（行き先の状態）がありません"),
+                Some(last) if last.when.is_some() => self.at(
+                    &last.state,
+                    "to の最後の行き先には when を付けないでください（どの条件にも当たらない場合の行き先）",
+                ),
+                Some(_) => {}
+            }
+            for c in t
+                .when
+                .iter()
+                .chain(t.to.iter().filter_map(|b| b.when.as_ref()))
+                .chain(
+                    t.requires
+                        .iter()
+                        .flat_map(|r| r.when.iter().chain([&r.check])),
+                )
+            {
+                self.condition(c, &fields, &actions);
+            }
+            for w in &t.writes {
+                self.write(w, &fields);
+            }
+        }
+    }
+}
+
+pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
+    let mut c = Checker {
+        parts,
+        problems: Vec::new(),
+        file: "library.yaml",
+    };
+    let m = parts.manifest;
+    let id_ok = !m.id.value.is_empty()
+        && m.id
+            .value
+            .chars()
+            .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-');
+    if !id_ok {
+        c.at(
+            &m.id,
+            "ライブラリの id は英小文字・数字・- だけにしてください",
+        );
+    }
+    if m.version.value.trim().is_empty() {
+        c.at(&m.version, "version が空です");
+    }
+    c.unique(m.roles.iter().map(|r| &r.id), "役割");
+    for r in &m.roles {
+        c.id(&r.id, "役割");
+    }
+    for n in &m.notes {
+        if let Some(until) = &n.until
+            && until.value.parse::<jiff::civil::Date>().is_err()
+        {
+            c.at(
+                until,
+                format!("日付「{}」は YYYY-MM-DD で書いてください", until.value),
+            );
+        }
+    }
+    for (kind, ids) in [
+        (
+            "様式",
+            parts
+                .forms
+                .iter()
+                .map(|(f, x)| (*f, &x.id))
+                .collect::<Vec<_>>(),
+        ),
+        (
+            "手続",
+            parts.procedures.iter().map(|(f, x)| (*f, &x.id)).collect(),
+        ),
+        (
+            "台帳",
+            parts.registers.iter().map(|(f, x)| (*f, &x.id)).collect(),
+        ),
+    ] {
+        let mut seen = BTreeSet::new();
+        for (file, id) in ids {
+            if !seen.insert(id.value.as_str()) {
+                c.file = file;
+                c.at(id, format!("{kind}「{}」が重複しています", id.value));
+            }
+        }
+    }
+    for (file, form) in parts.forms {
+        c.file = file;
+        c.id(&form.id, "様式");
+        c.fields(&form.fields, &format!("様式「{}」", form.id.value));
+    }
+    for (file, register) in parts.registers {
+        c.file = file;
+        c.id(&register.id, "台帳");
+        c.fields(&register.columns, &format!("台帳「{}」", register.id.value));
+        if register.key.is_empty() {
+            c.at(&register.id, "台帳の key（行を特定する列）がありません");
+        }
+        for k in &register.key {
+            if register.column(&k.value).is_none() {
+                c.at(k, format!("key の列「{}」は columns にありません", k.value));
+            }
+        }
+        for e in &register.editors {
+            c.role(e);
+        }
+    }
+    for (file, procedure) in parts.procedures {
+        c.file = file;
+        c.procedure(procedure);
+    }
+    c.problems
+}

@@ -1,0 +1,24 @@
+//! Procedure libraries: a procedure of the seed documents written once, as data.
+//!
+//! A library is a folder of YAML files — `library.yaml` (id, version, title, roles),
+//! `forms/*.yaml`, `procedures/*.yaml` and `registers/*.yaml` — that [`load`] reads and
+//! checks as a whole, reporting every problem with its file and line. What a procedure
+//! needs at run time is pure and lives here too: validating form data ([`form`]) and
+//! deciding conditions and targets of transitions ([`condition`]).
+
+mod check;
+pub mod condition;
+pub mod form;
+pub mod load;
+pub mod model;
+mod shipped;
+
+pub use load::{Problem, Source, load_dir, load_sources};
+pub use model::{Library, Text};
+pub use shipped::shipped;
+
+/// Rules implemented in Rust that a library may name in a `rule:` condition.
+///
+/// Every rule must be listed here so that `mamori library check` can tell a typo from a
+/// rule that exists; the engine that evaluates them lives with the use cases.
+pub const RULES: &[&str] = &[];

@@ -1,0 +1,504 @@
+//! The library format, as it is read from YAML.
+//!
+//! Names that other parts refer to (states, fields, roles, registers) keep their source
+//! location, so that the checker can point at the line of a wrong reference.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+/// A text in Japanese, and in English when the library gives it.
+#[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Text {
+    /// Japanese: always present.
+    pub ja: String,
+    /// English; Japanese is shown where it is missing.
+    #[serde(default)]
+    pub en: Option<String>,
+}
+
+impl Text {
+    /// The text for a language tag (`ja`, `en`).
+    pub fn get(&self, lang: &str) -> &str {
+        match (lang, &self.en) {
+            ("en", Some(en)) => en,
+            _ => &self.ja,
+        }
+    }
+}
+
+/// A whole library, as loaded and checked.
+#[derive(Debug, Clone)]
+pub struct Library {
+    /// `library.yaml`.
+    pub manifest: Manifest,
+    /// Forms by id.
+    pub forms: BTreeMap<String, Form>,
+    /// Procedures by id.
+    pub procedures: BTreeMap<String, Procedure>,
+    /// Registers by id.
+    pub registers: BTreeMap<String, Register>,
+    /// SHA-256 over every file, in path order: two loads of the same version must agree.
+    pub digest: String,
+    /// The files it was read from (path inside the library, content), to keep with cases.
+    pub sources: Vec<(String, String)>,
+}
+
+impl Library {
+    /// The library's id.
+    pub fn id(&self) -> &str {
+        &self.manifest.id.value
+    }
+
+    /// The library's version.
+    pub fn version(&self) -> &str {
+        &self.manifest.version.value
+    }
+
+    /// A role declared by the library.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.manifest.roles.iter().find(|r| r.id.value == id)
+    }
+
+    /// The form a procedure fills.
+    pub fn form_of(&self, procedure: &Procedure) -> &Form {
+        // The checker refuses a library whose procedure names a missing form.
+        &self.forms[&procedure.form.value]
+    }
+}
+
+/// `library.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    /// Lower-case letters, digits and `-`; the folder's name.
+    pub id: Spanned<String>,
+    /// Any non-empty text; compared for equality only.
+    pub version: Spanned<String>,
+    /// The library's title.
+    pub title: Text,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<Text>,
+    /// The original document(s) it carries, as they are cited.
+    #[serde(default)]
+    pub source: Option<String>,
+    /// The roles its procedures name.
+    #[serde(default)]
+    pub roles: Vec<Role>,
+    /// Dated notes shown with the procedures (transitional rules and the like).
+    #[serde(default)]
+    pub notes: Vec<Note>,
+}
+
+/// A role of the library, held by designation.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Snake-case id, unique across every loaded library.
+    pub id: Spanned<String>,
+    /// What the originals call it.
+    pub name: Text,
+    /// What the role does.
+    #[serde(default)]
+    pub description: Option<Text>,
+}
+
+/// A note, optionally in force only until a date.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Note {
+    /// The note.
+    pub text: Text,
+    /// Last day it applies (inclusive).
+    #[serde(default)]
+    pub until: Option<Spanned<String>>,
+}
+
+/// A form: numbered fields as on the paper original.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Form {
+    /// Id, unique in the library.
+    pub id: Spanned<String>,
+    /// The form's title (様式名).
+    pub title: Text,
+    /// The fields, in order.
+    pub fields: Vec<Field>,
+}
+
+/// What a field holds.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldType {
+    /// One line of text.
+    Text,
+    /// Several lines of text.
+    LongText,
+    /// A decimal number.
+    Number,
+    /// A calendar day, `YYYY-MM-DD`.
+    Date,
+    /// A local date and time, `YYYY-MM-DDTHH:MM`.
+    Datetime,
+    /// One of `options`.
+    Choice,
+    /// Any number of `options`.
+    MultiChoice,
+    /// はい / いいえ.
+    YesNo,
+    /// A person's e-mail address or id.
+    Person,
+    /// An organisation's name.
+    Organisation,
+}
+
+/// One field of a form, of a transition or a register column.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Field {
+    /// Snake-case id, unique in its form.
+    pub id: Spanned<String>,
+    /// The paper form's numbering, kept as printed (①, (1), ア …).
+    #[serde(default)]
+    pub number: Option<String>,
+    /// What it holds.
+    #[serde(rename = "type")]
+    pub kind: FieldType,
+    /// Its label.
+    pub label: Text,
+    /// Help shown under it.
+    #[serde(default)]
+    pub help: Option<Text>,
+    /// Must be filled.
+    #[serde(default)]
+    pub required: bool,
+    /// Must be filled when this holds.
+    #[serde(default)]
+    pub required_when: Option<Spanned<Condition>>,
+    /// For `yes_no`: the only acceptable answer is yes (a confirmation).
+    #[serde(default)]
+    pub must_confirm: bool,
+    /// Longest text, in characters.
+    #[serde(default)]
+    pub max_length: Option<usize>,
+    /// Smallest number.
+    #[serde(default)]
+    pub min: Option<f64>,
+    /// Largest number.
+    #[serde(default)]
+    pub max: Option<f64>,
+    /// For `choice` and `multi_choice`.
+    #[serde(default)]
+    pub options: Vec<ChoiceOption>,
+}
+
+impl Field {
+    /// A plain optional field made in code (not read from a file).
+    pub fn built_in(id: &str, kind: FieldType, label: Text) -> Self {
+        use serde_saphyr::Location;
+        Field {
+            id: Spanned::new(id.to_owned(), Location::UNKNOWN, Location::UNKNOWN),
+            number: None,
+            kind,
+            label,
+            help: None,
+            required: false,
+            required_when: None,
+            must_confirm: false,
+            max_length: None,
+            min: None,
+            max: None,
+            options: vec![],
+        }
+    }
+
+    /// The field's id.
+    pub fn id(&self) -> &str {
+        &self.id.value
+    }
+
+    /// The label of an option, if it is one.
+    pub fn option_label(&self, id: &str) -> Option<&Text> {
+        self.options
+            .iter()
+            .find(|o| o.id.value == id)
+            .map(|o| &o.label)
+    }
+}
+
+/// One choice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChoiceOption {
+    /// Stored value.
+    pub id: Spanned<String>,
+    /// Shown label.
+    pub label: Text,
+}
+
+/// A condition on a case. Exactly one of its forms is given:
+///
+/// - `{ field: F, is: V }`, `{ field: F, in: [V, …] }`, `{ field: F, filled: true }`;
+/// - `{ register: R, key: { column: $field }, has: column }` — a row exists whose column is
+///   filled, among the registers of the case's organisation and its parents;
+/// - `{ done: action }` — the action was taken earlier in this case;
+/// - `{ rule: name }` — a rule written in Rust;
+/// - `{ all: [...] }`, `{ any: [...] }`, `{ not: ... }`.
+#[derive(Debug, Clone, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Condition {
+    /// A field of the case's form or of an earlier action.
+    #[serde(default)]
+    pub field: Option<Spanned<String>>,
+    /// The value the field must have.
+    #[serde(default)]
+    pub is: Option<serde_json::Value>,
+    /// The values the field may have.
+    #[serde(default, rename = "in")]
+    pub one_of: Option<Vec<serde_json::Value>>,
+    /// Whether the field is filled (true) or empty (false).
+    #[serde(default)]
+    pub filled: Option<bool>,
+    /// A register of this library.
+    #[serde(default)]
+    pub register: Option<Spanned<String>>,
+    /// The key of the row: register column → `$field` or a literal.
+    #[serde(default)]
+    pub key: BTreeMap<String, String>,
+    /// The column that must be filled in that row.
+    #[serde(default)]
+    pub has: Option<Spanned<String>>,
+    /// An action of the procedure.
+    #[serde(default)]
+    pub done: Option<Spanned<String>>,
+    /// A rule from [`crate::RULES`].
+    #[serde(default)]
+    pub rule: Option<Spanned<String>>,
+    /// Every one holds.
+    #[serde(default)]
+    pub all: Option<Vec<Spanned<Condition>>>,
+    /// At least one holds.
+    #[serde(default)]
+    pub any: Option<Vec<Spanned<Condition>>>,
+    /// It does not hold.
+    #[serde(default)]
+    pub not: Option<Box<Spanned<Condition>>>,
+}
+
+/// A procedure: its states and the transitions between them.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Procedure {
+    /// Id, unique in the library.
+    pub id: Spanned<String>,
+    /// Its title.
+    pub title: Text,
+    /// What it is for.
+    #[serde(default)]
+    pub description: Option<Text>,
+    /// The form the case fills.
+    pub form: Spanned<String>,
+    /// The field whose value names a case in lists (e.g. the service's name).
+    #[serde(default)]
+    pub title_field: Option<Spanned<String>>,
+    /// Who may open a case, relative to the organisation it is opened for.
+    pub start: Vec<Party>,
+    /// States; the first is where a case starts (a draft).
+    pub states: Vec<State>,
+    /// Transitions.
+    pub transitions: Vec<Transition>,
+}
+
+impl Procedure {
+    /// The procedure's id.
+    pub fn id(&self) -> &str {
+        &self.id.value
+    }
+
+    /// The state a new case is in.
+    pub fn initial_state(&self) -> &State {
+        // The checker refuses a procedure without states.
+        &self.states[0]
+    }
+
+    /// A state by id.
+    pub fn state(&self, id: &str) -> Option<&State> {
+        self.states.iter().find(|s| s.id.value == id)
+    }
+
+    /// A transition by action.
+    pub fn transition(&self, action: &str) -> Option<&Transition> {
+        self.transitions.iter().find(|t| t.action.value == action)
+    }
+
+    /// Transitions that leave a state.
+    pub fn transitions_from<'a>(&'a self, state: &'a str) -> impl Iterator<Item = &'a Transition> {
+        self.transitions
+            .iter()
+            .filter(move |t| t.from.iter().any(|f| f.value == state))
+    }
+
+    /// A field of the case form or of any transition, by id.
+    pub fn field<'a>(&'a self, form: &'a Form, id: &str) -> Option<&'a Field> {
+        form.fields
+            .iter()
+            .chain(self.transitions.iter().flat_map(|t| t.fields.iter()))
+            .find(|f| f.id.value == id)
+    }
+}
+
+/// A state of a case.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct State {
+    /// Id, unique in the procedure.
+    pub id: Spanned<String>,
+    /// Its name.
+    pub name: Text,
+    /// The case is finished here.
+    #[serde(default)]
+    pub terminal: bool,
+}
+
+/// Who, relative to a case, may act.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Party {
+    /// A role of this library.
+    pub role: Spanned<String>,
+    /// Where the designation must be, relative to the case's organisation.
+    pub of: Relation,
+}
+
+/// Where a designation must be, relative to the case's organisation.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// The case's organisation itself.
+    OwnOrganisation,
+    /// The case's organisation or any organisation above it.
+    ParentChain,
+    /// An organisation the case's organisation has a contract with.
+    ContractingOrganisation,
+    /// The prime contractor of the case's organisation.
+    PrimeContractor,
+}
+
+/// One transition.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Transition {
+    /// Id of the action, unique in the procedure.
+    pub action: Spanned<String>,
+    /// The button's label.
+    pub name: Text,
+    /// States it may be taken from.
+    pub from: Vec<Spanned<String>>,
+    /// Who may take it.
+    pub by: Vec<Party>,
+    /// Where it goes: the first branch whose condition holds.
+    pub to: Vec<Branch>,
+    /// Offered only when this holds.
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+    /// Refused (with the message) until these hold.
+    #[serde(default)]
+    pub requires: Vec<Requirement>,
+    /// Fields filled when taking it (recorded with the case's data).
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// A comment is asked for; `required` makes it mandatory.
+    #[serde(default)]
+    pub comment: Option<CommentRule>,
+    /// Taken at most once per case.
+    #[serde(default)]
+    pub once: bool,
+    /// Whether the case waits on this action, showing in the inbox of who may take it.
+    /// `false` for actions that are always possible but never expected (withdrawing).
+    #[serde(default = "yes")]
+    pub waits: bool,
+    /// Register rows written when it is taken.
+    #[serde(default)]
+    pub writes: Vec<RegisterWrite>,
+}
+
+/// Whether a transition asks for a comment.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum CommentRule {
+    /// A comment may be given.
+    Optional,
+    /// A comment must be given.
+    Required,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// A target state, with the condition under which it is chosen.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Branch {
+    /// The state.
+    pub state: Spanned<String>,
+    /// When it is chosen; the last branch usually has none.
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+}
+
+/// A condition a transition waits for.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requirement {
+    /// Only required when this holds.
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+    /// What must hold.
+    pub check: Spanned<Condition>,
+    /// What the user is told while it does not.
+    pub message: Text,
+}
+
+/// A register row written by a transition: found by key, created when missing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterWrite {
+    /// A register of this library.
+    pub register: Spanned<String>,
+    /// Key columns → `$field` or a literal.
+    pub key: BTreeMap<String, String>,
+    /// Columns set → `$field`, `$today` or a literal.
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+}
+
+/// A register (台帳): typed rows with a key.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Register {
+    /// Id, unique in the library.
+    pub id: Spanned<String>,
+    /// Its title.
+    pub title: Text,
+    /// Columns, in order.
+    pub columns: Vec<Field>,
+    /// The columns that identify a row.
+    pub key: Vec<Spanned<String>>,
+    /// Roles that may edit rows by hand (besides the transitions that write them).
+    #[serde(default)]
+    pub editors: Vec<Spanned<String>>,
+    /// How long retired rows are kept, in years.
+    #[serde(default)]
+    pub retention_years: Option<u32>,
+}
+
+impl Register {
+    /// A column by id.
+    pub fn column(&self, id: &str) -> Option<&Field> {
+        self.columns.iter().find(|c| c.id.value == id)
+    }
+}

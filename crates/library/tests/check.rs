@@ -1,0 +1,181 @@
+//! The shipped libraries load; a library with mistakes is refused with every mistake's
+//! file and line.
+
+use std::path::Path;
+
+use mamori_library::{Problem, Source, load_dir, load_sources};
+
+fn shipped(id: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../libraries")
+        .join(id)
+}
+
+fn sources(id: &str) -> Vec<Source> {
+    let dir = shipped(id);
+    let mut out = Vec::new();
+    for sub in ["", "forms", "procedures", "registers"] {
+        let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "yaml") {
+                let rel = path
+                    .strip_prefix(&dir)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                out.push(Source {
+                    path: rel,
+                    content: std::fs::read_to_string(&path).unwrap(),
+                });
+            }
+        }
+    }
+    out
+}
+
+/// Replaces `from` by `to` in one file of the library, which must contain it.
+fn edit(sources: &mut [Source], file: &str, from: &str, to: &str) {
+    let s = sources.iter_mut().find(|s| s.path == file).unwrap();
+    assert!(s.content.contains(from), "{file} has no {from:?}");
+    s.content = s.content.replacen(from, to, 1);
+}
+
+fn line_of(sources: &[Source], file: &str, needle: &str) -> u64 {
+    let s = sources.iter().find(|s| s.path == file).unwrap();
+    s.content
+        .lines()
+        .position(|l| l.contains(needle))
+        .map(|i| i as u64 + 1)
+        .unwrap()
+}
+
+#[test]
+fn the_external_service_library_loads() {
+    let lib = load_dir(&shipped("mod-external-service")).unwrap_or_else(|problems| {
+        panic!(
+            "{}",
+            problems
+                .iter()
+                .map(Problem::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        )
+    });
+    assert_eq!(lib.id(), "mod-external-service");
+    let approval = &lib.procedures["approval"];
+    assert_eq!(approval.initial_state().id.value, "draft");
+    assert_eq!(lib.form_of(approval).fields.len(), 8);
+    assert_eq!(lib.digest.len(), 64);
+}
+
+#[test]
+fn wrong_references_are_reported_with_file_and_line() {
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    edit(
+        &mut s,
+        file,
+        "  - state: nisc_advice\n",
+        "  - state: nisc_advise\n",
+    );
+    edit(
+        &mut s,
+        file,
+        "{ role: chief_ia_officer, of: parent_chain }",
+        "{ role: chief_officer, of: parent_chain }",
+    );
+    edit(
+        &mut s,
+        file,
+        "check: { done: report_to_ai_team }",
+        "check: { done: report_ai }",
+    );
+    edit(
+        &mut s,
+        file,
+        "when: { field: service_kind, is: generative_ai }",
+        "when: { field: service_kind, is: chatbot }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let expect = |needle: &str, fragment: &str| {
+        let line = line_of(&s, file, needle);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == file && p.line == line && p.message.contains(fragment)),
+            "expected {fragment:?} at {file}:{line}, got:\n{}",
+            problems
+                .iter()
+                .map(Problem::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    };
+    expect("state: nisc_advise", "nisc_advise");
+    expect("role: chief_officer", "chief_officer");
+    expect("done: report_ai", "report_ai");
+    expect("is: chatbot", "chatbot");
+    assert_eq!(problems.len(), 4, "{problems:?}");
+}
+
+#[test]
+fn a_yaml_mistake_names_the_line_and_the_field() {
+    let mut s = sources("mod-external-service");
+    edit(
+        &mut s,
+        "forms/application.yaml",
+        "    type: long_text\n    label: { ja: 利用目的",
+        "    type: paragraph\n    label: { ja: 利用目的",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    let p = &problems[0];
+    assert_eq!(p.file, "forms/application.yaml");
+    assert_eq!(
+        p.line,
+        line_of(&s, "forms/application.yaml", "type: paragraph")
+    );
+    assert!(p.message.contains("paragraph"), "{p}");
+}
+
+#[test]
+fn duplicates_missing_files_and_misplaced_files_are_refused() {
+    let mut s = sources("mod-external-service");
+    edit(
+        &mut s,
+        "forms/application.yaml",
+        "  - id: provider\n",
+        "  - id: service_name\n",
+    );
+    s.push(Source {
+        path: "notes/readme.yaml".into(),
+        content: "x: 1\n".into(),
+    });
+    let problems = load_sources(s).unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == "forms/application.yaml" && p.message.contains("重複")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.file == "notes/readme.yaml"),
+        "{problems:?}"
+    );
+
+    let s: Vec<Source> = sources("mod-external-service")
+        .into_iter()
+        .filter(|s| s.path != "library.yaml")
+        .collect();
+    let problems = load_sources(s).unwrap_err();
+    assert_eq!(problems[0].file, "library.yaml");
+}
+
+#[test]
+fn the_binary_carries_the_shipped_libraries() {
+    let libs = mamori_library::shipped().unwrap();
+    assert!(libs.iter().any(|l| l.id() == "mod-external-service"));
+}

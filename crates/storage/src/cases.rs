@@ -1,0 +1,312 @@
+//! Cases (案件): one run of a procedure, its history, and whom it waits on.
+
+use mamori_domain::policy::Scope;
+use sqlx::{AssertSqlSafe, FromRow};
+use uuid::Uuid;
+
+use crate::scope::{Page, PageRequest, like_pattern, org_condition};
+use crate::types::{Day, Ts};
+use crate::{Db, Src, StorageError, Tx, on_src, on_tx};
+
+/// A case as stored; `data` and `done` are JSON.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseRow {
+    /// Id.
+    pub id: Uuid,
+    /// Library.
+    pub library_id: String,
+    /// The library version it was opened under.
+    pub library_version: String,
+    /// Procedure.
+    pub procedure_id: String,
+    /// The organisation it is for.
+    pub organisation_id: Uuid,
+    /// That organisation's name.
+    pub organisation_name: String,
+    /// Shown in lists.
+    pub title: String,
+    /// Present state.
+    pub state: String,
+    /// Form and action fields, a JSON object.
+    pub data: String,
+    /// Actions taken, a JSON array.
+    pub done: String,
+    /// Who opened it.
+    pub created_by: Uuid,
+    /// Their name.
+    pub created_by_name: String,
+    /// Opened.
+    pub created_at: Ts,
+    /// Last changed.
+    pub updated_at: Ts,
+    /// Reached a final state.
+    pub closed_at: Option<Ts>,
+}
+
+const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
+    o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
+    p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at";
+const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
+    JOIN persons p ON p.id = c.created_by";
+
+/// A new case.
+pub struct NewCase<'a> {
+    /// Id.
+    pub id: Uuid,
+    /// Library.
+    pub library: &'a str,
+    /// Its version.
+    pub version: &'a str,
+    /// Procedure.
+    pub procedure: &'a str,
+    /// For which organisation.
+    pub organisation: Uuid,
+    /// Title.
+    pub title: &'a str,
+    /// Initial state.
+    pub state: &'a str,
+    /// Data (JSON object).
+    pub data: &'a str,
+    /// Who opens it.
+    pub by: Uuid,
+    /// Now.
+    pub now: Ts,
+}
+
+/// Opens a case.
+pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<(), StorageError> {
+    const SQL: &str =
+        "INSERT INTO cases (id, library_id, library_version, procedure_id, organisation_id, title,
+                       state, data, done, created_by, created_at, updated_at)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(c.id).bind(c.library).bind(c.version).bind(c.procedure).bind(c.organisation)
+        .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Reads a case.
+pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<CaseRow, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1");
+    on_src!(src.into(), x => sqlx::query_as(AssertSqlSafe(sql)).bind(id).fetch_optional(x).await)?
+        .ok_or(StorageError::NotFound)
+}
+
+/// What a transition or a save changes.
+pub struct CaseUpdate<'a> {
+    /// Title.
+    pub title: &'a str,
+    /// State.
+    pub state: &'a str,
+    /// Data (JSON object).
+    pub data: &'a str,
+    /// Actions taken (JSON array).
+    pub done: &'a str,
+    /// Now.
+    pub now: Ts,
+    /// Set when the state is final.
+    pub closed_at: Option<Ts>,
+}
+
+/// Updates a case, only if it is still in `expected_state` (so two people acting at once
+/// cannot both move it); `Conflict("state")` otherwise.
+pub async fn update(
+    tx: &mut Tx,
+    id: Uuid,
+    expected_state: &str,
+    u: &CaseUpdate<'_>,
+) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE cases SET title = $3, state = $4, data = $5, done = $6, updated_at = $7, closed_at = $8
+                       WHERE id = $1 AND state = $2";
+    let n = on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(expected_state).bind(u.title).bind(u.state).bind(u.data)
+        .bind(u.done).bind(u.now).bind(u.closed_at).execute(x).await.map(|r| r.rows_affected()))?;
+    if n == 0 {
+        return Err(StorageError::Conflict("state"));
+    }
+    Ok(())
+}
+
+/// One entry of a case's history.
+#[derive(Debug, Clone, FromRow)]
+pub struct CaseEventRow {
+    /// Position in the case's history, from 1.
+    pub seq: i64,
+    /// When.
+    pub occurred_at: Ts,
+    /// Who.
+    pub actor_id: Option<Uuid>,
+    /// Their name.
+    pub actor_name: Option<String>,
+    /// `open`, `save`, `comment` or a transition's action.
+    pub action: String,
+    /// State before.
+    pub from_state: Option<String>,
+    /// State after.
+    pub to_state: Option<String>,
+    /// The comment given.
+    pub comment: String,
+    /// Fields given with the action (JSON object).
+    pub data: String,
+}
+
+/// A new history entry.
+pub struct NewCaseEvent<'a> {
+    /// Who.
+    pub actor: Uuid,
+    /// What.
+    pub action: &'a str,
+    /// State before.
+    pub from_state: Option<&'a str>,
+    /// State after.
+    pub to_state: Option<&'a str>,
+    /// Comment.
+    pub comment: &'a str,
+    /// Fields (JSON object).
+    pub data: &'a str,
+    /// When.
+    pub now: Ts,
+}
+
+/// Appends to a case's history.
+pub async fn append_event(
+    tx: &mut Tx,
+    case: Uuid,
+    e: &NewCaseEvent<'_>,
+) -> Result<(), StorageError> {
+    const SQL: &str = "INSERT INTO case_events (case_id, seq, occurred_at, actor_id, action, from_state, to_state, comment, data)
+        VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1), $2, $3, $4, $5, $6, $7, $8)";
+    on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(e.now).bind(e.actor).bind(e.action).bind(e.from_state)
+        .bind(e.to_state).bind(e.comment).bind(e.data).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A case's history, oldest first.
+pub async fn events<'a>(
+    src: impl Into<Src<'a>>,
+    case: Uuid,
+) -> Result<Vec<CaseEventRow>, StorageError> {
+    const SQL: &str =
+        "SELECT e.seq, e.occurred_at, e.actor_id, p.name AS actor_name, e.action, e.from_state,
+        e.to_state, e.comment, e.data FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
+        WHERE e.case_id = $1 ORDER BY e.seq";
+    Ok(on_src!(src.into(), x => sqlx::query_as(SQL).bind(case).fetch_all(x).await)?)
+}
+
+/// Replaces whom a case waits on: (role, organisation) pairs.
+pub async fn set_waits(
+    tx: &mut Tx,
+    case: Uuid,
+    waits: &[(String, Uuid)],
+) -> Result<(), StorageError> {
+    on_tx!(tx, x => sqlx::query("DELETE FROM case_waits WHERE case_id = $1").bind(case).execute(x).await.map(|r| r.rows_affected()))?;
+    for (role, org) in waits {
+        const SQL: &str =
+            "INSERT INTO case_waits (case_id, role, organisation_id) VALUES ($1, $2, $3)
+                           ON CONFLICT DO NOTHING";
+        on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(role).bind(*org).execute(x).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Filters for case lists.
+#[derive(Debug, Default, Clone)]
+pub struct CaseFilter {
+    /// Only this procedure (`library/procedure`).
+    pub procedure: Option<(String, String)>,
+    /// Only open (true) or closed (false) cases.
+    pub open: Option<bool>,
+    /// Title contains.
+    pub q: Option<String>,
+}
+
+fn filter_sql(filter: &CaseFilter, mut n: usize) -> (String, Vec<String>) {
+    let mut sql = String::new();
+    let mut binds = Vec::new();
+    if let Some((lib, proc_)) = &filter.procedure {
+        sql.push_str(&format!(
+            " AND c.library_id = ${n} AND c.procedure_id = ${}",
+            n + 1
+        ));
+        n += 2;
+        binds.push(lib.clone());
+        binds.push(proc_.clone());
+    }
+    match filter.open {
+        Some(true) => sql.push_str(" AND c.closed_at IS NULL"),
+        Some(false) => sql.push_str(" AND c.closed_at IS NOT NULL"),
+        None => {}
+    }
+    if let Some(q) = &filter.q {
+        sql.push_str(&format!(" AND LOWER(c.title) LIKE ${n} ESCAPE '\\'"));
+        binds.push(like_pattern(q));
+    }
+    (sql, binds)
+}
+
+/// Cases of the organisations in `scope`, latest change first.
+pub async fn list(
+    db: &Db,
+    scope: &Scope,
+    filter: &CaseFilter,
+    page: PageRequest,
+) -> Result<Page<CaseRow>, StorageError> {
+    let cond = org_condition("c.organisation_id", scope, 1);
+    let (extra, binds) = filter_sql(filter, cond.ids.len() + 1);
+    let n = cond.ids.len() + binds.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {}{extra} ORDER BY c.updated_at DESC, c.id LIMIT ${} OFFSET ${}",
+        cond.sql,
+        n + 1,
+        n + 2
+    );
+    let count = format!("SELECT COUNT(*) FROM cases c WHERE {}{extra}", cond.sql);
+    let items = crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
+        for id in &cond.ids { q = q.bind(*id); }
+        for b in &binds { q = q.bind(b); }
+        q.bind(page.limit).bind(page.offset).fetch_all(p).await
+    })?;
+    let total: i64 = crate::on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count));
+        for id in &cond.ids { q = q.bind(*id); }
+        for b in &binds { q = q.bind(b); }
+        q.fetch_one(p).await
+    })?;
+    Ok(Page { items, total })
+}
+
+/// The cases waiting on a person today: those whose waits match one of the person's
+/// designations in force (held directly or through a post), oldest change first.
+pub async fn inbox(
+    db: &Db,
+    person: Uuid,
+    today: Day,
+    filter: &CaseFilter,
+    page: PageRequest,
+) -> Result<Page<CaseRow>, StorageError> {
+    const WAITING: &str = "c.id IN (
+        SELECT w.case_id FROM case_waits w JOIN designations d
+          ON d.role = w.role AND d.organisation_id = w.organisation_id
+         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+        WHERE d.person_id = $1 OR d.post_id IN (
+          SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
+             AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))";
+    let (extra, binds) = filter_sql(filter, 3);
+    let n = 2 + binds.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE {WAITING}{extra} ORDER BY c.updated_at, c.id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    let count = format!("SELECT COUNT(*) FROM cases c WHERE {WAITING}{extra}");
+    let items = crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql)).bind(person).bind(today);
+        for b in &binds { q = q.bind(b); }
+        q.bind(page.limit).bind(page.offset).fetch_all(p).await
+    })?;
+    let total: i64 = crate::on_db!(db, p => {
+        let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count)).bind(person).bind(today);
+        for b in &binds { q = q.bind(b); }
+        q.fetch_one(p).await
+    })?;
+    Ok(Page { items, total })
+}

@@ -1,0 +1,533 @@
+//! `/api/v1/libraries`, `/api/v1/cases`, `/api/v1/inbox` and `/api/v1/registers`.
+
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use mamori_app::{ActInput, AppError, CaseView, OpenCase};
+use mamori_library::Library;
+use mamori_library::form::Data;
+use mamori_library::model::{CommentRule, Field, FieldType};
+use mamori_storage::PageRequest;
+use mamori_storage::cases::{CaseFilter, CaseRow};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::dto::ErrorBody;
+use super::{ApiResult, created};
+use crate::AppState;
+use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
+
+/// A text in Japanese and, where the library gives it, English: `{"ja": …, "en": …}`.
+type TextDto = mamori_library::Text;
+
+/// A procedure library in use.
+#[derive(Serialize, ToSchema)]
+pub struct LibraryDto {
+    id: String,
+    version: String,
+    #[schema(value_type = Object)]
+    title: TextDto,
+    procedures: Vec<NamedDto>,
+    registers: Vec<NamedDto>,
+    roles: Vec<NamedDto>,
+}
+
+/// Something a library names.
+#[derive(Serialize, ToSchema)]
+pub struct NamedDto {
+    id: String,
+    #[schema(value_type = Object)]
+    name: TextDto,
+}
+
+impl LibraryDto {
+    fn new(lib: &Library) -> Self {
+        Self {
+            id: lib.id().to_owned(),
+            version: lib.version().to_owned(),
+            title: lib.manifest.title.clone(),
+            procedures: lib
+                .procedures
+                .values()
+                .map(|p| NamedDto {
+                    id: p.id().to_owned(),
+                    name: p.title.clone(),
+                })
+                .collect(),
+            registers: lib
+                .registers
+                .values()
+                .map(|r| NamedDto {
+                    id: r.id.value.clone(),
+                    name: r.title.clone(),
+                })
+                .collect(),
+            roles: lib
+                .manifest
+                .roles
+                .iter()
+                .map(|r| NamedDto {
+                    id: r.id.value.clone(),
+                    name: r.name.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// The procedure libraries in use, at the versions new cases open under.
+#[utoipa::path(get, path = "/libraries", tag = "cases",
+    responses((status = 200, body = Vec<LibraryDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_libraries(
+    State(state): State<AppState>,
+    ApiCaller(_s): ApiCaller,
+) -> ApiResult<axum::Json<Vec<LibraryDto>>> {
+    Ok(axum::Json(
+        state
+            .app
+            .catalog()
+            .current()
+            .map(|l| LibraryDto::new(l))
+            .collect(),
+    ))
+}
+
+/// Open a case.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseCreate {
+    /// The procedure: `approval`, or `mod-external-service/approval` when ids repeat.
+    procedure: String,
+    /// The organisation the case is for.
+    organisation: Uuid,
+    /// The form's fields typed so far, by field id.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    data: Data,
+}
+
+/// Save a draft.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CasePatch {
+    /// The form's fields, by field id; replaces what was saved.
+    #[schema(value_type = Object)]
+    data: Data,
+}
+
+/// Take an action.
+#[derive(Deserialize, ToSchema, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ActionRequest {
+    /// The action's own fields, by field id.
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    fields: Data,
+    /// A comment (required by some actions).
+    #[serde(default)]
+    comment: String,
+}
+
+/// A field of a form.
+#[derive(Serialize, ToSchema)]
+pub struct FieldDto {
+    id: String,
+    number: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    #[schema(value_type = Object)]
+    label: TextDto,
+    required: bool,
+    options: Vec<NamedDto>,
+}
+
+impl FieldDto {
+    fn new(f: &Field) -> Self {
+        Self {
+            id: f.id().to_owned(),
+            number: f.number.clone(),
+            kind: field_type(f.kind).to_owned(),
+            label: f.label.clone(),
+            required: f.required,
+            options: f
+                .options
+                .iter()
+                .map(|o| NamedDto {
+                    id: o.id.value.clone(),
+                    name: o.label.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn field_type(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Text => "text",
+        FieldType::LongText => "long_text",
+        FieldType::Number => "number",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime",
+        FieldType::Choice => "choice",
+        FieldType::MultiChoice => "multi_choice",
+        FieldType::YesNo => "yes_no",
+        FieldType::Person => "person",
+        FieldType::Organisation => "organisation",
+    }
+}
+
+/// An action the caller may take now.
+#[derive(Serialize, ToSchema)]
+pub struct ActionDto {
+    action: String,
+    #[schema(value_type = Object)]
+    name: TextDto,
+    fields: Vec<FieldDto>,
+    /// `optional`, `required` or absent.
+    comment: Option<&'static str>,
+    /// Why it would be refused now, if it would.
+    #[schema(value_type = Vec<Object>)]
+    unmet: Vec<TextDto>,
+}
+
+/// One entry of a case's history.
+#[derive(Serialize, ToSchema)]
+pub struct HistoryDto {
+    seq: i64,
+    at: String,
+    actor: Option<String>,
+    action: String,
+    from_state: Option<String>,
+    to_state: Option<String>,
+    comment: String,
+    #[schema(value_type = Object)]
+    data: Value,
+}
+
+/// A case in a list.
+#[derive(Serialize, ToSchema)]
+pub struct CaseSummary {
+    id: Uuid,
+    library: String,
+    procedure: String,
+    organisation: Uuid,
+    organisation_name: String,
+    title: String,
+    state: String,
+    created_by: String,
+    updated_at: String,
+    closed: bool,
+}
+
+impl CaseSummary {
+    fn new(r: CaseRow) -> Self {
+        Self {
+            id: r.id,
+            library: r.library_id,
+            procedure: r.procedure_id,
+            organisation: r.organisation_id,
+            organisation_name: r.organisation_name,
+            title: r.title,
+            state: r.state,
+            created_by: r.created_by_name,
+            updated_at: r.updated_at.0.to_string(),
+            closed: r.closed_at.is_some(),
+        }
+    }
+}
+
+/// A case with its data, history and the caller's possible actions.
+#[derive(Serialize, ToSchema)]
+pub struct CaseDto {
+    #[serde(flatten)]
+    summary: CaseSummary,
+    library_version: String,
+    #[schema(value_type = Object)]
+    state_name: TextDto,
+    #[schema(value_type = Object)]
+    data: Data,
+    fields: Vec<FieldDto>,
+    history: Vec<HistoryDto>,
+    actions: Vec<ActionDto>,
+    may_edit: bool,
+}
+
+impl CaseDto {
+    fn new(v: CaseView) -> Self {
+        let procedure = v.procedure();
+        let state_name = procedure
+            .state(&v.row.state)
+            .map(|s| s.name.clone())
+            .unwrap_or_else(|| TextDto {
+                ja: v.row.state.clone(),
+                en: None,
+            });
+        let fields = v.fields().iter().map(FieldDto::new).collect();
+        let actions = v
+            .actions
+            .iter()
+            .map(|a| ActionDto {
+                action: a.transition.action.value.clone(),
+                name: a.transition.name.clone(),
+                fields: a.transition.fields.iter().map(FieldDto::new).collect(),
+                comment: a.transition.comment.map(|c| match c {
+                    CommentRule::Optional => "optional",
+                    CommentRule::Required => "required",
+                }),
+                unmet: a.unmet.clone(),
+            })
+            .collect();
+        let history = v
+            .events
+            .iter()
+            .map(|e| HistoryDto {
+                seq: e.seq,
+                at: e.occurred_at.0.to_string(),
+                actor: e.actor_name.clone(),
+                action: e.action.clone(),
+                from_state: e.from_state.clone(),
+                to_state: e.to_state.clone(),
+                comment: e.comment.clone(),
+                data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+            })
+            .collect();
+        Self {
+            library_version: v.row.library_version.clone(),
+            state_name,
+            fields,
+            history,
+            actions,
+            may_edit: v.may_edit,
+            data: v.data,
+            summary: CaseSummary::new(v.row),
+        }
+    }
+}
+
+/// Finds `library/procedure`, or a procedure id that only one library has.
+pub(crate) fn find_procedure(state: &AppState, name: &str) -> Result<(String, String), AppError> {
+    if let Some((lib, proc_)) = name.split_once('/') {
+        return Ok((lib.to_owned(), proc_.to_owned()));
+    }
+    let mut found = state
+        .app
+        .catalog()
+        .current()
+        .filter(|l| l.procedures.contains_key(name))
+        .map(|l| l.id().to_owned());
+    match (found.next(), found.next()) {
+        (Some(lib), None) => Ok((lib, name.to_owned())),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Open a case as a draft with what is known so far.
+#[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseCreate,
+    responses((status = 201, body = super::dto::Created), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, description = "No such procedure", body = ErrorBody)))]
+pub async fn create_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiJson(body): ApiJson<CaseCreate>,
+) -> ApiResult<Response> {
+    let (library, procedure) = find_procedure(&state, &body.procedure)?;
+    let id = state
+        .app
+        .open_case(
+            &s.caller,
+            OpenCase {
+                library,
+                procedure,
+                organisation: body.organisation,
+                data: body.data,
+            },
+        )
+        .await?;
+    Ok(created(format!("/api/v1/cases/{id}"), id))
+}
+
+/// List filters.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CaseQuery {
+    /// `true`: open cases only; `false`: closed only.
+    open: Option<bool>,
+    /// Title contains.
+    q: Option<String>,
+    /// Rows per page (1–200, default 50).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
+}
+
+/// A page of cases.
+#[derive(Serialize, ToSchema)]
+pub struct CasePage {
+    items: Vec<CaseSummary>,
+    total: i64,
+}
+
+impl CaseQuery {
+    fn split(self) -> (CaseFilter, PageRequest) {
+        (
+            CaseFilter {
+                procedure: None,
+                open: self.open,
+                q: self.q.filter(|q| !q.trim().is_empty()),
+            },
+            PageRequest::new(self.limit, self.offset),
+        )
+    }
+}
+
+/// Cases of the organisations the caller may read, latest change first.
+#[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
+    responses((status = 200, body = CasePage), (status = 401, body = ErrorBody)))]
+pub async fn list_cases(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<axum::Json<CasePage>> {
+    let (filter, page) = q.split();
+    let p = state.app.cases(&s.caller, &filter, page).await?;
+    Ok(axum::Json(CasePage {
+        items: p.items.into_iter().map(CaseSummary::new).collect(),
+        total: p.total,
+    }))
+}
+
+/// What waits on the caller: cases whose next step one of their designations may take.
+#[utoipa::path(get, path = "/inbox", tag = "cases", params(CaseQuery),
+    responses((status = 200, body = CasePage), (status = 401, body = ErrorBody)))]
+pub async fn get_inbox(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiQuery(q): ApiQuery<CaseQuery>,
+) -> ApiResult<axum::Json<CasePage>> {
+    let (filter, page) = q.split();
+    let p = state.app.inbox(&s.caller, &filter, page).await?;
+    Ok(axum::Json(CasePage {
+        items: p.items.into_iter().map(CaseSummary::new).collect(),
+        total: p.total,
+    }))
+}
+
+/// One case, with its history and what the caller may do now.
+#[utoipa::path(get, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<CaseDto>> {
+    Ok(axum::Json(CaseDto::new(
+        state.app.case(&s.caller, id).await?,
+    )))
+}
+
+/// Save a draft's form data (before it is submitted).
+#[utoipa::path(patch, path = "/cases/{id}", tag = "cases", params(("id" = Uuid, Path)), request_body = CasePatch,
+    responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 422, description = "The case is no longer a draft", body = ErrorBody)))]
+pub async fn update_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CasePatch>,
+) -> ApiResult<axum::Json<CaseDto>> {
+    state.app.save_draft(&s.caller, id, body.data).await?;
+    Ok(axum::Json(CaseDto::new(
+        state.app.case(&s.caller, id).await?,
+    )))
+}
+
+/// Take an action on a case (submit, approve, …): the library says which exist.
+#[utoipa::path(post, path = "/cases/{id}/actions/{action}", tag = "cases",
+    params(("id" = Uuid, Path), ("action" = String, Path)), request_body = ActionRequest,
+    responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "Not possible now; the message says why", body = ErrorBody)))]
+pub async fn act_on_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, action)): ApiPath<(Uuid, String)>,
+    ApiJson(body): ApiJson<ActionRequest>,
+) -> ApiResult<axum::Json<CaseDto>> {
+    state
+        .app
+        .act(
+            &s.caller,
+            id,
+            &action,
+            ActInput {
+                fields: body.fields,
+                form: None,
+                comment: body.comment,
+            },
+        )
+        .await?;
+    Ok(axum::Json(CaseDto::new(
+        state.app.case(&s.caller, id).await?,
+    )))
+}
+
+/// A register's rows.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterRows {
+    register: String,
+    #[schema(value_type = Object)]
+    title: TextDto,
+    columns: Vec<FieldDto>,
+    rows: Vec<RegisterRowDto>,
+}
+
+/// One register row.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterRowDto {
+    id: Uuid,
+    organisation: Uuid,
+    organisation_name: String,
+    #[schema(value_type = Object)]
+    data: Value,
+    updated_at: String,
+}
+
+/// Finds the library holding a register id.
+pub(crate) fn find_register(state: &AppState, id: &str) -> Result<String, AppError> {
+    state
+        .app
+        .catalog()
+        .current()
+        .find(|l| l.registers.contains_key(id))
+        .map(|l| l.id().to_owned())
+        .ok_or(AppError::NotFound)
+}
+
+/// Live rows of a register (e.g. `external_services`) kept by organisations the caller may read.
+#[utoipa::path(get, path = "/registers/{id}/rows", tag = "cases", params(("id" = String, Path)),
+    responses((status = 200, body = RegisterRows), (status = 404, body = ErrorBody)))]
+pub async fn list_register_rows(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let library = find_register(&state, &id)?;
+    let (lib, rows) = state.app.register_rows(&s.caller, &library, &id).await?;
+    let register = &lib.registers[&id];
+    Ok(axum::Json(RegisterRows {
+        register: id.clone(),
+        title: register.title.clone(),
+        columns: register.columns.iter().map(FieldDto::new).collect(),
+        rows: rows
+            .into_iter()
+            .map(|r| RegisterRowDto {
+                id: r.id,
+                organisation: r.organisation_id,
+                organisation_name: r.organisation_name,
+                data: serde_json::from_str(&r.data).unwrap_or(Value::Null),
+                updated_at: r.updated_at.0.to_string(),
+            })
+            .collect(),
+    })
+    .into_response())
+}

@@ -1,0 +1,377 @@
+//! The external-service approval (seed 002) through the API: who may do what, the NISC
+//! step skipped for a service already advised on, the AI-team report required for
+//! generative AI, and bad input answered field by field.
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::TestApp;
+
+/// A ministry with a bureau and two units; an officer in each unit, a chief at the top.
+struct World {
+    t: TestApp,
+    unit: String,
+    other_unit: String,
+    officer: Client,
+    other_officer: Client,
+    chief: Client,
+    bystander: Client,
+}
+
+async fn world() -> World {
+    let t = TestApp::with_admin().await;
+    let admin = t.admin().await;
+    let ministry = t.org(&admin, "防衛省", "ministry", None).await;
+    let bureau = t.org(&admin, "整備計画局", "bureau", Some(&ministry)).await;
+    let unit = t.org(&admin, "情報通信課", "unit", Some(&bureau)).await;
+    let other_unit = t.org(&admin, "サイバー整備課", "unit", Some(&bureau)).await;
+    let officer = t
+        .person(&admin, "申請 一郎", "officer@mod.example.jp", &unit)
+        .await;
+    let other = t
+        .person(&admin, "別課 二郎", "other@mod.example.jp", &other_unit)
+        .await;
+    let chief = t
+        .person(&admin, "統括 三郎", "chief@mod.example.jp", &ministry)
+        .await;
+    t.person(&admin, "同課 四郎", "staff@mod.example.jp", &unit)
+        .await;
+    t.designate(&admin, "ia_officer", &unit, &officer).await;
+    t.designate(&admin, "ia_officer", &other_unit, &other).await;
+    t.designate(&admin, "chief_ia_officer", &ministry, &chief)
+        .await;
+    World {
+        officer: t
+            .first_login("officer@mod.example.jp", "initial-pass-1")
+            .await,
+        other_officer: t
+            .first_login("other@mod.example.jp", "initial-pass-1")
+            .await,
+        chief: t
+            .first_login("chief@mod.example.jp", "initial-pass-1")
+            .await,
+        bystander: t
+            .first_login("staff@mod.example.jp", "initial-pass-1")
+            .await,
+        unit,
+        other_unit,
+        t,
+    }
+}
+
+fn application(service: &str, kind: &str) -> Value {
+    json!({
+        "service_name": service,
+        "provider": "提供会社",
+        "service_kind": kind,
+        "purpose": "公開情報の要約に使う",
+        "users": "情報通信課 3名",
+        "app_install": false,
+        "no_business_data": true
+    })
+}
+
+impl World {
+    async fn apply(&self, c: &Client, unit: &str, service: &str, kind: &str) -> String {
+        let id = self
+            .t
+            .create(
+                c,
+                "/api/v1/cases",
+                json!({"procedure": "approval", "organisation": unit, "data": application(service, kind)}),
+            )
+            .await;
+        let (status, body) = self.act(c, &id, "submit", json!({})).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        id
+    }
+
+    async fn act(&self, c: &Client, id: &str, action: &str, body: Value) -> (StatusCode, Value) {
+        self.t
+            .post(c, &format!("/api/v1/cases/{id}/actions/{action}"), body)
+            .await
+    }
+
+    async fn inbox_ids(&self, c: &Client) -> Vec<String> {
+        let (status, body) = self.t.get(c, "/api/v1/inbox").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+fn actions(case: &Value) -> Vec<&str> {
+    case["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_nisc() {
+    let w = world().await;
+    let before = w.t.audit_count().await;
+    let id = w
+        .apply(&w.officer, &w.unit, "ChatGPT", "generative_ai")
+        .await;
+
+    // The chief sees it waiting; the officer no longer does.
+    assert_eq!(w.inbox_ids(&w.chief).await, vec![id.clone()]);
+    assert!(w.inbox_ids(&w.officer).await.is_empty());
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "nisc_advice");
+    assert_eq!(actions(&case), ["record_nisc_advice", "refuse"]);
+
+    // The officer cannot record NISC's advice.
+    let (status, _) = w
+        .act(
+            &w.officer,
+            &id,
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": "2026-11-20", "nisc_advice": "問題なし"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let (status, case) = w
+        .act(&w.chief, &id, "record_nisc_advice", json!({"fields": {"nisc_advice_on": "2026-11-20", "nisc_advice": "利用可。業務用データは入力しないこと"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "review");
+    assert_eq!(
+        actions(&case),
+        [
+            "report_to_ai_team",
+            "approve",
+            "refuse",
+            "return_to_applicant"
+        ]
+    );
+
+    // Approval waits for the AI-team report, and says so.
+    let approve = &case["actions"][1];
+    assert_eq!(
+        approve["unmet"][0]["ja"],
+        "生成AIサービスは、承認の前にAI戦略チームへの報告を記録してください。"
+    );
+    let (status, body) = w.act(&w.chief, &id, "approve", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AI戦略チーム")
+    );
+
+    let (status, case) = w
+        .act(
+            &w.chief,
+            &id,
+            "report_to_ai_team",
+            json!({"fields": {"ai_team_reported_on": "2026-11-21"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(
+        actions(&case),
+        ["approve", "refuse", "return_to_applicant"],
+        "reported once"
+    );
+    let (status, case) = w
+        .act(&w.chief, &id, "approve", json!({"comment": "承認します"}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "approved");
+    assert_eq!(case["state_name"]["ja"], "承認");
+    let history: Vec<&str> = case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        history,
+        [
+            "open",
+            "submit",
+            "record_nisc_advice",
+            "report_to_ai_team",
+            "approve"
+        ]
+    );
+
+    // The registry now holds the advice; a second application for the service (typed
+    // differently) goes straight to review.
+    let (_, rows) =
+        w.t.get(&w.chief, "/api/v1/registers/external_services/rows")
+            .await;
+    assert_eq!(rows["rows"][0]["data"]["nisc_advice_on"], "2026-11-20");
+    assert_eq!(
+        rows["rows"][0]["data"]["approved_on"]
+            .as_str()
+            .unwrap()
+            .len(),
+        10
+    );
+    let second = w
+        .apply(
+            &w.other_officer,
+            &w.other_unit,
+            " chatgpt ",
+            "generative_ai",
+        )
+        .await;
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
+    assert_eq!(case["state"], "review");
+    assert_eq!(case["library_version"], "2023.1");
+
+    // The applicant sees the outcome; every step is in the audit trail, chain intact.
+    let (status, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(case["state"], "approved");
+    assert_eq!(actions(&case), ["designate_managers"]);
+    assert!(w.t.audit_count().await >= before + 8);
+    w.t.verify_chain().await;
+}
+
+#[tokio::test]
+async fn another_unit_cannot_read_or_act_and_a_colleague_without_the_role_cannot_apply() {
+    let w = world().await;
+    let id = w.apply(&w.officer, &w.unit, "DeepL", "translation").await;
+    let path = format!("/api/v1/cases/{id}");
+    let (status, _) = w.t.get(&w.other_officer, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = w.act(&w.other_officer, &id, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, list) = w.t.get(&w.other_officer, "/api/v1/cases").await;
+    assert_eq!(list["total"], 0);
+
+    // A colleague in the same unit may read the unit's cases but has no role to apply.
+    let (status, _) = w.t.get(&w.bystander, &path).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) =
+        w.t.post(
+            &w.bystander,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // An officer cannot apply on another unit's behalf.
+    let (status, _) =
+        w.t.post(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.other_unit, "data": {}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn bad_input_is_named_field_by_field_and_the_draft_keeps_what_was_typed() {
+    let w = world().await;
+    let (status, body) = w
+        .t
+        .post(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": {"service_kind": "chatbot", "colour": "red"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["service_kind"],
+        "「外部サービスの種類」は選択肢から選んでください。"
+    );
+    assert!(body["error"]["fields"]["colour"].is_string());
+
+    let id = w
+        .t
+        .create(&w.officer, "/api/v1/cases", json!({"procedure": "approval", "organisation": w.unit, "data": {"service_name": "Zoom"}}))
+        .await;
+    // Submitting an incomplete application names every missing field; nothing moves.
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields = body["error"]["fields"].as_object().unwrap();
+    for f in [
+        "provider",
+        "service_kind",
+        "purpose",
+        "users",
+        "app_install",
+        "no_business_data",
+    ] {
+        assert!(fields.contains_key(f), "{f} missing in {body}");
+    }
+    assert_eq!(
+        fields["no_business_data"],
+        "「業務用データ（不開示情報を含むデータ）を取り扱わないことの確認」を確認のうえ「はい」を選んでください。"
+    );
+    let (_, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "draft");
+    assert_eq!(case["data"]["service_name"], "Zoom");
+
+    // A refusal needs its reason; an unknown action is 404; a bad date is named.
+    let mut data = application("Zoom", "web_meeting");
+    data["no_business_data"] = json!(false);
+    let (status, body) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": data}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["fields"]["no_business_data"].is_string());
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": application("Zoom", "web_meeting")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = w
+        .act(&w.chief, &id, "refuse", json!({"comment": "  "}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"]["fields"]["comment"],
+        "「コメント」を入力してください。"
+    );
+    let (status, _) = w.act(&w.chief, &id, "teleport", json!({})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = w
+        .act(
+            &w.chief,
+            &id,
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": "2026-13-01", "nisc_advice": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["nisc_advice_on"],
+        "「助言を受けた日」は日付（例: 2026-11-22）で入力してください。"
+    );
+    // Once submitted, the draft is closed to edits.
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": application("Zoom", "web_meeting")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+}
