@@ -98,7 +98,8 @@ impl Failure {
         self.status
     }
 
-    fn form_fields(&self) -> &[FormProblem] {
+    /// Problems with a library form's fields, if that is what failed.
+    pub(crate) fn form_fields(&self) -> &[FormProblem] {
         self.library.as_ref().map_or(&[], |l| &l.form_fields)
     }
 

@@ -17,6 +17,23 @@ static_loader! {
     };
 }
 
+/// Names of the roles the procedure libraries declare, set once when the server starts.
+static LIBRARY_ROLES: std::sync::OnceLock<
+    std::collections::BTreeMap<String, mamori_library::Text>,
+> = std::sync::OnceLock::new();
+
+/// Remembers the names of the libraries' roles (the first call wins: they are the same
+/// libraries for the whole process).
+pub fn learn_library_roles(catalog: &mamori_app::Catalog) {
+    let _ = LIBRARY_ROLES.set(
+        catalog
+            .roles()
+            .into_iter()
+            .map(|(_, r)| (r.id.value.clone(), r.name.clone()))
+            .collect(),
+    );
+}
+
 static JA: LanguageIdentifier = langid!("ja");
 static EN: LanguageIdentifier = langid!("en");
 
@@ -159,7 +176,16 @@ impl Tr {
 
     /// Name of a role.
     pub fn role(&self, role: &str) -> String {
-        self.t(&format!("role-{role}"))
+        let key = format!("role-{role}");
+        let name = self.t(&key);
+        if name != key {
+            return name;
+        }
+        // A role of a procedure library is named by the library.
+        LIBRARY_ROLES
+            .get()
+            .and_then(|roles| roles.get(role))
+            .map_or_else(|| role.to_owned(), |t| t.get(self.code()).to_owned())
     }
 
     /// Name of an audit action, or its id where none is written.

@@ -17,6 +17,9 @@ struct HomePage {
     organisation_name: String,
     organisation_id: String,
     roles: Vec<(String, String)>,
+    inbox: Vec<super::cases::CaseLine>,
+    inbox_total: i64,
+    registers: Vec<(String, String)>,
 }
 
 /// `GET /`.
@@ -40,7 +43,30 @@ pub async fn home(
         };
         roles.push((l.tr.role(&g.role), place));
     }
+    let page = state
+        .app
+        .inbox(
+            &s.caller,
+            &Default::default(),
+            mamori_storage::PageRequest::new(Some(50), None),
+        )
+        .await?;
+    let inbox = super::cases::case_lines(&state, l.tr, page.items);
+    let registers = state
+        .app
+        .catalog()
+        .current()
+        .flat_map(|lib| {
+            lib.registers
+                .values()
+                .map(|r| (r.id.value.clone(), l.tr.text(&r.title).to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     Ok(render(&HomePage {
+        inbox,
+        inbox_total: page.total,
+        registers,
         l,
         organisation_name: me.organisation_name,
         organisation_id: me.organisation_id.to_string(),

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod cases;
 mod home;
 mod login;
 mod organisations;
@@ -83,6 +84,12 @@ pub fn router() -> Router<AppState> {
         .route("/designations/new", get(persons::designation_form))
         .route("/designations", post(persons::designate))
         .route("/designations/{id}/end", post(persons::end_designation))
+        .route("/procedures", get(cases::procedures))
+        .route("/cases", get(cases::list).post(cases::create))
+        .route("/cases/new", get(cases::new_form))
+        .route("/cases/{id}", get(cases::show).post(cases::update))
+        .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route("/registers/{id}", get(cases::register))
         .route("/audit", get(audit::list))
         .route("/audit.csv", get(audit::csv))
 }
@@ -185,6 +192,15 @@ impl FormErrors {
     /// Every message, for the summary at the top of the form.
     pub fn all(&self) -> &[(String, String)] {
         &self.0
+    }
+
+    /// Adds messages (the first one per field is shown).
+    pub fn extend(&mut self, more: impl IntoIterator<Item = (String, String)>) {
+        for (field, message) in more {
+            if !self.0.iter().any(|(f, _)| *f == field) {
+                self.0.push((field, message));
+            }
+        }
     }
 
     /// Whether there is anything to show.

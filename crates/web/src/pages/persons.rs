@@ -380,7 +380,7 @@ pub async fn rename_post(
 struct DesignationPage {
     l: Layout,
     form: DesignationForm,
-    roles: Vec<(&'static str, String)>,
+    roles: Vec<(String, String)>,
     organisations: Vec<OrganisationRow>,
     people: Vec<PersonRow>,
     posts: Vec<PostRow>,
@@ -414,11 +414,22 @@ async fn designation_page(
     summary: Option<String>,
 ) -> Result<Response, Failure> {
     let l = Layout::new(s, "designation-new-title", "persons");
-    let roles = role::ALL
+    let mut roles: Vec<(String, String)> = role::ALL
         .iter()
         .filter(|r| **r != role::SYSTEM_ADMIN || s.caller.actor.is_system_admin())
-        .map(|r| (*r, l.tr.role(r)))
+        .map(|r| (r.to_string(), l.tr.role(r)))
         .collect();
+    // The roles the procedure libraries declare, named as the libraries name them.
+    for (lib, r) in state.app.catalog().roles() {
+        roles.push((
+            r.id.value.clone(),
+            format!(
+                "{}（{}）",
+                l.tr.text(&r.name),
+                l.tr.text(&lib.manifest.title)
+            ),
+        ));
+    }
     let org: Option<Uuid> = form.organisation.parse().ok();
     let people = state
         .app

@@ -375,3 +375,81 @@ async fn bad_input_is_named_field_by_field_and_the_draft_keeps_what_was_typed() 
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+#[tokio::test]
+async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
+    let w = world().await;
+    let c =
+        w.t.browser("officer@mod.example.jp", crate::support::PASSWORD)
+            .await;
+    let procedures = w.t.html(&c, "/procedures").await;
+    assert!(
+        procedures.contains("外部サービスの利用承認"),
+        "{procedures}"
+    );
+    let new = format!(
+        "/cases/new?procedure=mod-external-service%2Fapproval&organisation={}",
+        w.unit
+    );
+    let page = w.t.html(&c, &new).await;
+    assert!(page.contains("外部サービスの名称"));
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let base = [
+        ("_csrf", csrf.as_str()),
+        ("_procedure", "mod-external-service/approval"),
+        ("_organisation", w.unit.as_str()),
+        ("service_name", "Microsoft Teams"),
+        ("service_kind", "web_meeting"),
+        ("app_install", "yes"),
+    ];
+    // Submitting an incomplete form: the draft exists, the page names what is missing and
+    // keeps what was typed.
+    let mut submit = base.to_vec();
+    submit.push(("_do", "submit"));
+    let res = c
+        .post(w.t.url("/cases"))
+        .form(&submit)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("「提供者」を入力してください。"), "{html}");
+    assert!(html.contains("value=\"Microsoft Teams\""));
+    assert!(html.contains("<option value=\"web_meeting\" selected>"));
+    assert!(html.contains("value=\"yes\" checked"));
+    let (_, list) = w.t.get(&w.officer, "/api/v1/cases").await;
+    assert_eq!(list["total"], 1, "the draft was kept");
+    let id = list["items"][0]["id"].as_str().unwrap().to_owned();
+
+    // Completing it on the case page submits it; the chief's home page lists it.
+    let page = w.t.html(&c, &format!("/cases/{id}")).await;
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let res = c
+        .post(w.t.url(&format!("/cases/{id}")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("service_name", "Microsoft Teams"),
+            ("provider", "Microsoft"),
+            ("service_kind", "web_meeting"),
+            ("purpose", "部外との打合せ"),
+            ("users", "情報通信課 10名"),
+            ("app_install", "yes"),
+            ("no_business_data", "yes"),
+            ("_do", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let html =
+        w.t.html(&c, &format!("/cases/{id}?notice=case-acted"))
+            .await;
+    assert!(html.contains("処理しました。"));
+    assert!(html.contains("NISC助言待ち"), "{html}");
+    let chief =
+        w.t.browser("chief@mod.example.jp", crate::support::PASSWORD)
+            .await;
+    let home = w.t.html(&chief, "/").await;
+    assert!(home.contains("Microsoft Teams"), "{home}");
+}

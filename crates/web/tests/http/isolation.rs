@@ -412,6 +412,14 @@ async fn every_page_as_every_role() {
         ("/organisations".into(), &[]),
         ("/persons".into(), &[]),
         ("/designations/new".into(), &[]),
+        (format!("/cases/{}", w.case_a), A_READERS),
+        (
+            format!("/cases/new?procedure=approval&organisation={}", w.a),
+            A_READERS,
+        ),
+        ("/cases".into(), &[]),
+        ("/procedures".into(), &[]),
+        ("/registers/external_services".into(), &[]),
         ("/audit".into(), AUDIT_READERS),
         (format!("/audit.csv?organisation={}", w.a), AUDIT_READERS),
     ];
@@ -424,8 +432,10 @@ async fn every_page_as_every_role() {
             let status = res.status();
             let text = res.text().await.unwrap();
             let leaks = text.contains("甲") || text.contains(&w.a);
-            let is_list =
-                !path.contains(&w.a) && !path.contains(&w.member_a_id) && !path.contains(&w.post_a);
+            let is_list = !path.contains(&w.a)
+                && !path.contains(&w.member_a_id)
+                && !path.contains(&w.post_a)
+                && !path.contains(&w.case_a);
             let ok = match *role {
                 "anonymous" => status == StatusCode::SEE_OTHER,
                 r if path.starts_with("/audit") => {

@@ -1,0 +1,776 @@
+//! Procedures, cases and registers as pages. Forms are drawn from the library's field
+//! definitions; a form with mistakes comes back with what was typed and a message under
+//! each field, and a draft is saved before anything else is checked.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use mamori_app::{ActInput, CaseView, OpenCase, Startable};
+use mamori_library::form::{self, Data};
+use mamori_library::model::{CommentRule, Field, FieldType};
+use mamori_storage::PageRequest;
+use mamori_storage::cases::{CaseFilter, CaseRow};
+use serde::Deserialize;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render, render_status};
+use crate::AppState;
+use crate::api::cases::{find_procedure, find_register};
+use crate::error::Failure;
+use crate::extract::{CsrfForm, PageSession};
+use crate::i18n::Tr;
+
+/// A field as a form shows it.
+pub struct FieldView {
+    /// Field id (the input's name).
+    pub id: String,
+    /// Paper numbering.
+    pub number: String,
+    /// Label.
+    pub label: String,
+    /// Help.
+    pub help: String,
+    /// `text`, `textarea`, `number`, `date`, `datetime-local`, `select`, `checkboxes`, `yes_no`.
+    pub widget: &'static str,
+    /// Must be filled.
+    pub required: bool,
+    /// The value as typed (text widgets) or chosen (selects, yes/no).
+    pub value: String,
+    /// Chosen options (checkboxes).
+    pub chosen: Vec<String>,
+    /// Options: (id, label).
+    pub options: Vec<(String, String)>,
+}
+
+fn widget(kind: FieldType) -> &'static str {
+    match kind {
+        FieldType::Text | FieldType::Person | FieldType::Organisation => "text",
+        FieldType::LongText => "textarea",
+        FieldType::Number => "number",
+        FieldType::Date => "date",
+        FieldType::Datetime => "datetime-local",
+        FieldType::Choice => "select",
+        FieldType::MultiChoice => "checkboxes",
+        FieldType::YesNo => "yes_no",
+    }
+}
+
+fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldView> {
+    fields
+        .iter()
+        .map(|f| {
+            let v = data.get(f.id());
+            let value = match v {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(true)) => "yes".into(),
+                Some(Value::Bool(false)) => "no".into(),
+                Some(Value::Number(n)) => n.to_string(),
+                _ => String::new(),
+            };
+            let chosen = match v {
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect(),
+                _ => vec![],
+            };
+            FieldView {
+                id: f.id().to_owned(),
+                number: f.number.clone().unwrap_or_default(),
+                label: tr.text(&f.label).to_owned(),
+                help: f
+                    .help
+                    .as_ref()
+                    .map(|h| tr.text(h).to_owned())
+                    .unwrap_or_default(),
+                widget: widget(f.kind),
+                required: f.required || f.must_confirm,
+                value,
+                chosen,
+                options: f
+                    .options
+                    .iter()
+                    .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+/// Reads a posted form: the library fields, the comment and which button was pressed.
+#[derive(Debug, Clone, Default)]
+pub struct Posted {
+    pairs: Vec<(String, String)>,
+}
+
+impl Posted {
+    fn get(&self, key: &str) -> &str {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or("", |(_, v)| v.as_str())
+    }
+
+    fn data(&self, fields: &[Field]) -> Data {
+        form::from_pairs(fields, &self.pairs)
+    }
+}
+
+// ---------------------------------------------------------------- procedures --
+
+#[derive(Template)]
+#[template(path = "cases/procedures.html")]
+struct ProceduresPage {
+    l: Layout,
+    items: Vec<ProcedureItem>,
+}
+
+struct ProcedureItem {
+    key: String,
+    title: String,
+    library: String,
+    description: String,
+    notes: Vec<(String, String)>,
+    organisations: Vec<(Uuid, String)>,
+}
+
+fn procedure_item(tr: Tr, s: &Startable, today: &str) -> ProcedureItem {
+    let lib = &s.library;
+    let p = &lib.procedures[&s.procedure];
+    ProcedureItem {
+        key: format!("{}/{}", lib.id(), s.procedure),
+        title: tr.text(&p.title).to_owned(),
+        library: format!(
+            "{}（{} {}）",
+            tr.text(&lib.manifest.title),
+            lib.id(),
+            lib.version()
+        ),
+        description: p
+            .description
+            .as_ref()
+            .or(lib.manifest.description.as_ref())
+            .map(|d| tr.text(d).to_owned())
+            .unwrap_or_default(),
+        notes: lib
+            .manifest
+            .notes
+            .iter()
+            .map(|n| {
+                let until = n
+                    .until
+                    .as_ref()
+                    .map(|u| u.value.clone())
+                    .unwrap_or_default();
+                let expired = !until.is_empty() && until.as_str() < today;
+                let mark = if expired {
+                    tr.t("note-expired")
+                } else {
+                    String::new()
+                };
+                (tr.text(&n.text).to_owned(), mark)
+            })
+            .collect(),
+        organisations: s.organisations.clone(),
+    }
+}
+
+/// `GET /procedures`: what the reader may start, and for which organisation.
+pub async fn procedures(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+) -> Result<Response, Failure> {
+    let l = Layout::new(&s, "procedures-title", "procedures");
+    let today = state.app.today().0.to_string();
+    let items = state
+        .app
+        .startable(&s.caller)
+        .await?
+        .iter()
+        .map(|st| procedure_item(l.tr, st, &today))
+        .collect();
+    Ok(render(&ProceduresPage { l, items }))
+}
+
+// --------------------------------------------------------------------- new --
+
+#[derive(Template)]
+#[template(path = "cases/new.html")]
+struct NewPage {
+    l: Layout,
+    procedure: String,
+    organisation: Uuid,
+    organisation_name: String,
+    form_title: String,
+    fields: Vec<FieldView>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+/// `?procedure=library/procedure&organisation=…`.
+#[derive(Deserialize)]
+pub struct NewQuery {
+    procedure: String,
+    organisation: Uuid,
+}
+
+async fn new_page(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    procedure: &str,
+    organisation: Uuid,
+    data: &Data,
+    errors: FormErrors,
+    summary: Option<String>,
+) -> Result<Response, Failure> {
+    let (lib_id, proc_id) = find_procedure(state, procedure)?;
+    let lib = state
+        .app
+        .catalog()
+        .latest(&lib_id)
+        .cloned()
+        .ok_or_else(Failure::not_found)?;
+    let p = lib
+        .procedures
+        .get(&proc_id)
+        .ok_or_else(Failure::not_found)?;
+    let form_def = lib.form_of(p);
+    let l = Layout::new(s, "case-new-title", "procedures")
+        .titled(Tr(s.locale).text(&p.title).to_owned());
+    let organisation_name = state
+        .app
+        .organisation(&s.caller, organisation)
+        .await?
+        .organisation
+        .name;
+    Ok(render(&NewPage {
+        fields: field_views(l.tr, &form_def.fields, data),
+        form_title: l.tr.text(&form_def.title).to_owned(),
+        procedure: format!("{lib_id}/{proc_id}"),
+        organisation,
+        organisation_name,
+        l,
+        errors,
+        summary,
+    }))
+}
+
+/// `GET /cases/new`: an empty application form.
+pub async fn new_form(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, Failure> {
+    new_page(
+        &state,
+        &s,
+        &q.procedure,
+        q.organisation,
+        &Data::new(),
+        FormErrors::default(),
+        None,
+    )
+    .await
+}
+
+fn errors_for(tr: Tr, failure: &Failure) -> FormErrors {
+    let mut errors = FormErrors::new(tr, &failure.fields());
+    errors.extend(
+        failure
+            .form_fields()
+            .iter()
+            .map(|p| (p.field.clone(), tr.form_error(p))),
+    );
+    errors
+}
+
+/// `POST /cases`: opens the draft; "submit" submits it at once.
+pub async fn create(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(posted): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let posted = Posted { pairs: posted };
+    let procedure = posted.get("_procedure").to_owned();
+    let organisation: Uuid = posted
+        .get("_organisation")
+        .parse()
+        .map_err(|_| Failure::not_found())?;
+    let (lib_id, proc_id) = find_procedure(&state, &procedure)?;
+    let lib = state
+        .app
+        .catalog()
+        .latest(&lib_id)
+        .cloned()
+        .ok_or_else(Failure::not_found)?;
+    let p = lib
+        .procedures
+        .get(&proc_id)
+        .ok_or_else(Failure::not_found)?;
+    let data = posted.data(&lib.form_of(p).fields);
+    let opened = state
+        .app
+        .open_case(
+            &s.caller,
+            OpenCase {
+                library: lib_id,
+                procedure: proc_id,
+                organisation,
+                data: data.clone(),
+            },
+        )
+        .await;
+    let id = match opened {
+        Ok(id) => id,
+        Err(e) => {
+            let failure = Failure::from(e);
+            if failure.status() != StatusCode::BAD_REQUEST {
+                return Err(failure);
+            }
+            let errors = errors_for(tr, &failure);
+            let mut res =
+                new_page(&state, &s, &procedure, organisation, &data, errors, None).await?;
+            *res.status_mut() = StatusCode::BAD_REQUEST;
+            return Ok(res);
+        }
+    };
+    if posted.get("_do") != "submit" {
+        return Ok(done(&format!("/cases/{id}"), "case-saved"));
+    }
+    let first = p
+        .transitions_from(&p.initial_state().id.value)
+        .next()
+        .map(|t| t.action.value.clone());
+    let Some(action) = first else {
+        return Ok(done(&format!("/cases/{id}"), "case-saved"));
+    };
+    act_and_show(&state, &s, id, &action, ActInput::default(), posted).await
+}
+
+// -------------------------------------------------------------------- show --
+
+#[derive(Template)]
+#[template(path = "cases/show.html")]
+struct ShowPage {
+    l: Layout,
+    id: Uuid,
+    title: String,
+    state_name: String,
+    closed: bool,
+    organisation_name: String,
+    organisation_id: Uuid,
+    applicant: String,
+    opened: String,
+    library: String,
+    form_title: String,
+    /// Editable draft: the form; otherwise the data as read.
+    edit: Option<Vec<FieldView>>,
+    first_action: Option<(String, String)>,
+    rows: Vec<(String, String, String)>,
+    actions: Vec<ActionBox>,
+    history: Vec<HistoryLine>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+struct ActionBox {
+    action: String,
+    name: String,
+    fields: Vec<FieldView>,
+    comment: Option<bool>,
+    comment_value: String,
+    unmet: Vec<String>,
+    danger: bool,
+}
+
+struct HistoryLine {
+    at: String,
+    actor: String,
+    action: String,
+    to_state: String,
+    comment: String,
+    details: Vec<(String, String)>,
+}
+
+fn show_page(
+    s: &mamori_app::SessionInfo,
+    v: &CaseView,
+    posted: Option<&Posted>,
+    errors: FormErrors,
+    summary: Option<String>,
+    notice: Option<&str>,
+) -> ShowPage {
+    let tr = Tr(s.locale);
+    let procedure = v.procedure();
+    let l = Layout::new(s, "case-title", "cases")
+        .with_notice(notice)
+        .titled(v.row.title.clone());
+    let state_name = |id: &str| {
+        procedure
+            .state(id)
+            .map(|st| tr.text(&st.name).to_owned())
+            .unwrap_or_else(|| id.to_owned())
+    };
+    let fields = v.fields();
+    let form_data = match posted {
+        Some(p) if v.may_edit => p.data(fields),
+        _ => v.data.clone(),
+    };
+    let initial = &procedure.initial_state().id.value;
+    let first_action = v
+        .actions
+        .iter()
+        .find(|a| {
+            v.may_edit
+                && a.transition.from.iter().any(|f| f.value == *initial)
+                && a.transition.waits
+        })
+        .map(|a| {
+            (
+                a.transition.action.value.clone(),
+                tr.text(&a.transition.name).to_owned(),
+            )
+        });
+    let rows = fields
+        .iter()
+        .map(|f| {
+            (
+                f.number.clone().unwrap_or_default(),
+                tr.text(&f.label).to_owned(),
+                v.data
+                    .get(f.id())
+                    .map(|x| form::display(f, x, tr.code()))
+                    .unwrap_or_default(),
+            )
+        })
+        .collect();
+    let all_fields: Vec<&Field> = fields
+        .iter()
+        .chain(procedure.transitions.iter().flat_map(|t| t.fields.iter()))
+        .collect();
+    let actions = v
+        .actions
+        .iter()
+        .filter(|a| Some(&a.transition.action.value) != first_action.as_ref().map(|(id, _)| id))
+        .map(|a| {
+            let t = &a.transition;
+            let typed = posted
+                .filter(|p| p.get("_action") == t.action.value)
+                .map(|p| (p.data(&t.fields), p.get("comment").to_owned()))
+                .unwrap_or_default();
+            ActionBox {
+                action: t.action.value.clone(),
+                name: tr.text(&t.name).to_owned(),
+                fields: field_views(tr, &t.fields, &typed.0),
+                comment: t.comment.map(|c| c == CommentRule::Required),
+                comment_value: typed.1,
+                unmet: a.unmet.iter().map(|m| tr.text(m).to_owned()).collect(),
+                danger: matches!(t.action.value.as_str(), "refuse" | "withdraw"),
+            }
+        })
+        .collect();
+    let history = v
+        .events
+        .iter()
+        .map(|e| {
+            let data: Data = serde_json::from_str(&e.data).unwrap_or_default();
+            let details = if e.action == "open" || e.action == "save" {
+                vec![]
+            } else {
+                data.iter()
+                    .filter_map(|(k, val)| {
+                        let f = all_fields.iter().find(|f| f.id() == k)?;
+                        Some((
+                            tr.text(&f.label).to_owned(),
+                            form::display(f, val, tr.code()),
+                        ))
+                    })
+                    .collect()
+            };
+            HistoryLine {
+                at: tr.datetime(e.occurred_at),
+                actor: e.actor_name.clone().unwrap_or_default(),
+                action: match e.action.as_str() {
+                    "open" => tr.t("case-event-open"),
+                    "save" => tr.t("case-event-save"),
+                    a => procedure
+                        .transition(a)
+                        .map(|t| tr.text(&t.name).to_owned())
+                        .unwrap_or_else(|| a.to_owned()),
+                },
+                to_state: e.to_state.as_deref().map(state_name).unwrap_or_default(),
+                comment: e.comment.clone(),
+                details,
+            }
+        })
+        .collect();
+    ShowPage {
+        id: v.row.id,
+        title: v.row.title.clone(),
+        state_name: state_name(&v.row.state),
+        closed: v.row.closed_at.is_some(),
+        organisation_name: v.row.organisation_name.clone(),
+        organisation_id: v.row.organisation_id,
+        applicant: v.row.created_by_name.clone(),
+        opened: tr.datetime(v.row.created_at),
+        library: format!("{} {}", v.row.library_id, v.row.library_version),
+        form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
+        edit: v.may_edit.then(|| field_views(tr, fields, &form_data)),
+        first_action,
+        rows,
+        actions,
+        history,
+        errors,
+        summary,
+        l,
+    }
+}
+
+/// `GET /cases/{id}`.
+pub async fn show(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    let v = state.app.case(&s.caller, id).await?;
+    Ok(render(&show_page(
+        &s,
+        &v,
+        None,
+        FormErrors::default(),
+        None,
+        q.notice.as_deref(),
+    )))
+}
+
+/// Takes an action and shows the case; a refusal shows the case again with the reasons
+/// and what was typed.
+async fn act_and_show(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+    action: &str,
+    input: ActInput,
+    posted: Posted,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    match state.app.act(&s.caller, id, action, input).await {
+        Ok(_) => Ok(done(&format!("/cases/{id}"), "case-acted")),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let v = state.app.case(&s.caller, id).await?;
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                let summary = if errors.any() { None } else { summary };
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &show_page(s, &v, Some(&posted), errors, summary, None),
+                )
+            }))
+        }
+    }
+}
+
+/// `POST /cases/{id}`: saves the draft, or saves and submits it.
+pub async fn update(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted { pairs };
+    let v = state.app.case(&s.caller, id).await?;
+    let data = posted.data(v.fields());
+    let to = posted.get("_do").to_owned();
+    if to == "save" || to.is_empty() {
+        let tr = Tr(s.locale);
+        return match state.app.save_draft(&s.caller, id, data).await {
+            Ok(()) => Ok(done(&format!("/cases/{id}"), "case-saved")),
+            Err(e) => {
+                let failure = Failure::from(e);
+                let errors = errors_for(tr, &failure);
+                Ok(form_failure(tr, failure, |_, summary| {
+                    render_status(
+                        StatusCode::BAD_REQUEST,
+                        &show_page(&s, &v, Some(&posted), errors, summary, None),
+                    )
+                }))
+            }
+        };
+    }
+    let input = ActInput {
+        form: Some(data),
+        comment: posted.get("comment").to_owned(),
+        ..Default::default()
+    };
+    act_and_show(&state, &s, id, &to, input, posted).await
+}
+
+/// `POST /cases/{id}/actions/{action}`.
+pub async fn act(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, action)): Path<(Uuid, String)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let mut posted = Posted { pairs };
+    posted.pairs.push(("_action".into(), action.clone()));
+    let v = state.app.case(&s.caller, id).await?;
+    let fields = v
+        .procedure()
+        .transition(&action)
+        .map(|t| posted.data(&t.fields))
+        .unwrap_or_default();
+    let input = ActInput {
+        fields,
+        form: None,
+        comment: posted.get("comment").to_owned(),
+    };
+    act_and_show(&state, &s, id, &action, input, posted).await
+}
+
+// -------------------------------------------------------------------- list --
+
+#[derive(Template)]
+#[template(path = "cases/list.html")]
+struct ListPage {
+    l: Layout,
+    rows: Vec<CaseLine>,
+    total: i64,
+    q: String,
+    open: String,
+}
+
+/// A case in a list.
+pub struct CaseLine {
+    /// Id.
+    pub id: Uuid,
+    /// Title.
+    pub title: String,
+    /// Procedure title.
+    pub procedure: String,
+    /// State name.
+    pub state: String,
+    /// Organisation.
+    pub organisation: String,
+    /// Last change.
+    pub updated: String,
+    /// Closed.
+    pub closed: bool,
+}
+
+/// Turns stored cases into list lines, naming procedures and states from their library.
+pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine> {
+    rows.into_iter()
+        .map(|r| {
+            let lib = state
+                .app
+                .catalog()
+                .version(&r.library_id, &r.library_version);
+            let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
+            CaseLine {
+                id: r.id,
+                procedure: p.map_or(r.procedure_id.clone(), |p| tr.text(&p.title).to_owned()),
+                state: p
+                    .and_then(|p| p.state(&r.state))
+                    .map_or(r.state.clone(), |s| tr.text(&s.name).to_owned()),
+                title: r.title,
+                organisation: r.organisation_name,
+                updated: tr.datetime(r.updated_at),
+                closed: r.closed_at.is_some(),
+            }
+        })
+        .collect()
+}
+
+/// `?q=…&open=…`.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    open: String,
+    offset: Option<i64>,
+}
+
+/// `GET /cases`.
+pub async fn list(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Failure> {
+    let filter = CaseFilter {
+        procedure: None,
+        open: match q.open.as_str() {
+            "open" => Some(true),
+            "closed" => Some(false),
+            _ => None,
+        },
+        q: Some(q.q.trim().to_owned()).filter(|x| !x.is_empty()),
+    };
+    let page = state
+        .app
+        .cases(&s.caller, &filter, PageRequest::new(Some(100), q.offset))
+        .await?;
+    let l = Layout::new(&s, "cases-title", "cases");
+    Ok(render(&ListPage {
+        rows: case_lines(&state, l.tr, page.items),
+        total: page.total,
+        q: q.q,
+        open: q.open,
+        l,
+    }))
+}
+
+// --------------------------------------------------------------- registers --
+
+#[derive(Template)]
+#[template(path = "cases/register.html")]
+struct RegisterPage {
+    l: Layout,
+    columns: Vec<String>,
+    rows: Vec<(String, Vec<String>)>,
+}
+
+/// `GET /registers/{id}`.
+pub async fn register(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<String>,
+) -> Result<Response, Failure> {
+    let library = find_register(&state, &id)?;
+    let (lib, rows) = state.app.register_rows(&s.caller, &library, &id).await?;
+    let reg = &lib.registers[&id];
+    let tr = Tr(s.locale);
+    let l = Layout::new(&s, "register-title", "cases").titled(tr.text(&reg.title).to_owned());
+    let rows = rows
+        .into_iter()
+        .map(|r| {
+            let data: Data = serde_json::from_str(&r.data).unwrap_or_default();
+            let cells = reg
+                .columns
+                .iter()
+                .map(|c| {
+                    data.get(c.id())
+                        .map(|v| form::display(c, v, tr.code()))
+                        .unwrap_or_default()
+                })
+                .collect();
+            (r.organisation_name, cells)
+        })
+        .collect();
+    Ok(render(&RegisterPage {
+        columns: reg
+            .columns
+            .iter()
+            .map(|c| tr.text(&c.label).to_owned())
+            .collect(),
+        rows,
+        l,
+    }))
+}
