@@ -1,0 +1,104 @@
+// Seed 002 in the browser: an officer applies to use a generative-AI service, the chief
+// finds it in the inbox, records NISC's advice and the report to the AI strategy team,
+// and approves; a second application for the same service skips the NISC step.
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { adminCredentials, expectNoAxeViolations, login } from './helpers';
+
+const PASSWORD = 'a-long-enough-passphrase';
+
+/** A logged-in page for a person registered with an initial password. */
+async function personPage(browser: Browser, email: string, initial: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto('/login');
+  const first = await page.request.post('/api/v1/session', { data: { email, password: initial } });
+  expect(first.status()).toBe(403); // the initial password must be changed first
+  const changed = await page.request.post('/api/v1/me/password', { data: { current: initial, new: PASSWORD } });
+  expect(changed.status()).toBe(204);
+  return page;
+}
+
+async function apply(page: Page, unit: string, service: string): Promise<void> {
+  await page.goto('/procedures');
+  await page.getByRole('link', { name: `${unit} として申請する` }).click();
+  await page.getByLabel('外部サービスの名称').fill(service);
+  await page.getByLabel('提供者').fill('OpenAI');
+  await page.getByLabel('外部サービスの種類').selectOption('generative_ai');
+  await page.getByLabel('利用目的').fill('公開資料の要約と翻訳の下書き');
+  await page.getByLabel('利用者の範囲').fill('広報担当 3名');
+  await page.getByRole('group', { name: /インストール/ }).getByLabel('いいえ').check();
+  await page.getByRole('button', { name: '申請する' }).click();
+}
+
+test('a generative-AI service is applied for, advised on, reported and approved; the next one skips NISC', async ({ page, browser }) => {
+  const { email, password } = adminCredentials();
+  const suffix = Date.now().toString().slice(-6);
+  const service = `生成AIチャット ${suffix}`;
+
+  // The administrator sets up a ministry, two units and the three people (through the API).
+  await page.goto('/login');
+  await login(page, email, password);
+  const create = async (path: string, data: object): Promise<string> => {
+    const res = await page.request.post(path, { data });
+    expect(res.status(), `${path}: ${await res.text()}`).toBe(201);
+    return (await res.json()).id;
+  };
+  const ministry = await create('/api/v1/organisations', { name: `防衛省 ${suffix}`, kind: 'ministry' });
+  const unitName = `広報室 ${suffix}`;
+  const otherName = `報道室 ${suffix}`;
+  const unit = await create('/api/v1/organisations', { name: unitName, kind: 'unit', parent: ministry });
+  const other = await create('/api/v1/organisations', { name: otherName, kind: 'unit', parent: ministry });
+  const people: Array<[string, string, string, string]> = [
+    ['申請 一郎', `officer.${suffix}@mod.example.jp`, unit, 'ia_officer'],
+    ['報道 二郎', `other.${suffix}@mod.example.jp`, other, 'ia_officer'],
+    ['統括 三郎', `chief.${suffix}@mod.example.jp`, ministry, 'chief_ia_officer'],
+  ];
+  for (const [name, mail, org, role] of people) {
+    const person = await create('/api/v1/persons', { name, email: mail, organisation: org, initial_password: 'initial-pass-1' });
+    await create('/api/v1/designations', { role, organisation: org, person, starts_on: '2020-04-01' });
+  }
+
+  // The officer applies; leaving out the confirmation is caught and nothing typed is lost.
+  const officer = await personPage(browser, people[0][1], 'initial-pass-1');
+  await apply(officer, unitName, service);
+  await expect(officer.getByRole('alert')).toContainText('業務用データ');
+  await expect(officer.getByLabel('外部サービスの名称')).toHaveValue(service);
+  await expectNoAxeViolations(officer);
+  await officer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
+  await officer.getByRole('button', { name: '申請する' }).click();
+  await expect(officer.locator('[data-test=case-state]')).toHaveText('NISC助言待ち');
+
+  // The chief finds it in the inbox and records NISC's advice.
+  const chief = await personPage(browser, people[2][1], 'initial-pass-1');
+  await chief.goto('/');
+  await chief.locator('[data-test=inbox]').getByRole('link', { name: service }).click();
+  await expectNoAxeViolations(chief);
+  const advice = chief.locator('form[data-action=record_nisc_advice]');
+  await advice.getByLabel('助言を受けた日').fill('2026-11-20');
+  await advice.getByLabel('助言の内容').fill('利用可。業務用データを入力しないこと。');
+  await advice.getByRole('button', { name: 'NISCの助言を記録' }).click();
+  await expect(chief.locator('[data-test=case-state]')).toHaveText('審査中');
+
+  // Approval waits for the report to the AI strategy team.
+  const approve = chief.locator('form[data-action=approve]');
+  await expect(approve).toContainText('AI戦略チームへの報告を記録してください');
+  await approve.getByRole('button', { name: '承認する' }).click();
+  await expect(chief.getByRole('alert')).toContainText('AI戦略チーム');
+  const report = chief.locator('form[data-action=report_to_ai_team]');
+  await report.getByLabel('報告日').fill('2026-11-21');
+  await report.getByRole('button', { name: 'AI戦略チームへの報告を記録' }).click();
+  await chief.locator('form[data-action=approve]').getByLabel('コメント').fill('承認する。利用状況を四半期ごとに報告すること。');
+  await chief.locator('form[data-action=approve]').getByRole('button', { name: '承認する' }).click();
+  await expect(chief.locator('[data-test=case-state]')).toHaveText('承認');
+  await expect(chief.locator('[data-test=case-history]')).toContainText('NISCの助言を記録');
+  await expect(chief.locator('[data-test=case-history]')).toContainText('承認する');
+
+  // The registry keeps the advice, so the other unit's application goes straight to review.
+  await chief.goto('/registers/external_services');
+  await expect(chief.locator('[data-test=register]')).toContainText(service);
+  const otherOfficer = await personPage(browser, people[1][1], 'initial-pass-1');
+  await apply(otherOfficer, otherName, service);
+  await otherOfficer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
+  await otherOfficer.getByRole('button', { name: '申請する' }).click();
+  await expect(otherOfficer.locator('[data-test=case-state]')).toHaveText('審査中');
+});
