@@ -93,6 +93,11 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await expect(chief.locator('[data-test=case-history]')).toContainText('NISCの助言を記録');
   await expect(chief.locator('[data-test=case-history]')).toContainText('承認する');
 
+  // The applicant is told on the home page.
+  await officer.goto('/');
+  await expect(officer.locator('[data-test=notices]')).toContainText(`${service}: 承認する（承認）`);
+  await expectNoAxeViolations(officer);
+
   // The registry keeps the advice, so the other unit's application goes straight to review.
   await chief.goto('/registers/external_services');
   await expect(chief.locator('[data-test=register]')).toContainText(service);

@@ -355,3 +355,5 @@ register-kept-by = Kept by
 notice-case-saved = Draft saved.
 notice-case-acted = Done.
 case-at = When
+notices-title = Notifications
+notice-unread = New

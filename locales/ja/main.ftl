@@ -355,3 +355,5 @@ register-kept-by = 管理組織
 notice-case-saved = 下書きを保存しました。
 notice-case-acted = 処理しました。
 case-at = 日時
+notices-title = お知らせ
+notice-unread = 未読

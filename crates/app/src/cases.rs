@@ -13,12 +13,13 @@ use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission}
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{
-    CommentRule, Field, FieldType, Party, Procedure, Relation, Transition,
+    CommentRule, Field, FieldType, Participant, Party, Procedure, Recipient, Relation, Transition,
 };
 use mamori_library::{Library, Text};
 use mamori_storage::cases::{
     self, CaseEventRow, CaseFilter, CaseRow, CaseUpdate, NewCase, NewCaseEvent,
 };
+use mamori_storage::notifications::{self, NewNotification};
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::{self, RowWrite};
 use mamori_storage::{Page, PageRequest, Src, Tx};
@@ -453,6 +454,12 @@ impl App {
         let may_edit = row.state == procedure.initial_state().id.value
             && acting_org(caller, &procedure.start, &facts).is_some();
         let events = cases::events(&self.db, id).await?;
+        // Opening the case is reading what was notified about it.
+        if notifications::unread_for_case(&self.db, caller.actor.person, id).await? > 0 {
+            let mut tx = self.db.begin().await?;
+            notifications::mark_case_read(&mut tx, caller.actor.person, id, self.now()).await?;
+            tx.commit().await?;
+        }
         Ok(CaseView {
             data,
             library: lib.clone(),
@@ -756,6 +763,10 @@ impl App {
         .await?;
         self.update_waits(&mut tx, &lib, procedure, id, &to, &data, &done, &facts)
             .await?;
+        self.notify(
+            &mut tx, caller, &row, procedure, transition, &to, &facts, now,
+        )
+        .await?;
         self.record(
             &mut tx,
             Some(caller.actor.person),
@@ -772,6 +783,76 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(to)
+    }
+
+    /// Tells the transition's recipients (never the actor) what happened, in the same
+    /// transaction as the change.
+    #[allow(clippy::too_many_arguments)]
+    async fn notify(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        row: &CaseRow,
+        procedure: &Procedure,
+        transition: &Transition,
+        to: &str,
+        facts: &CaseFacts,
+        now: mamori_storage::Ts,
+    ) -> Result<(), AppError> {
+        let mut people: Vec<Uuid> = Vec::new();
+        for r in &transition.notify {
+            match r {
+                Recipient::Named(Participant::Applicant) => people.push(row.created_by),
+                Recipient::Party(p) => people.extend(
+                    notifications::holders_of(
+                        tx,
+                        &p.role.value,
+                        facts.organisations(relation(p.of)),
+                        self.today(),
+                    )
+                    .await?,
+                ),
+            }
+        }
+        people.sort();
+        people.dedup();
+        people.retain(|p| *p != caller.actor.person);
+        if people.is_empty() {
+            return Ok(());
+        }
+        let state = procedure.state(to);
+        let subject = |lang: &str| {
+            format!(
+                "{}: {}（{}）",
+                row.title,
+                transition.name.get(lang),
+                state.map_or(to, |s| s.name.get(lang))
+            )
+        };
+        let (ja, en) = (subject("ja"), subject("en"));
+        for person in people {
+            notifications::insert(
+                tx,
+                &NewNotification {
+                    person,
+                    case: Some(row.id),
+                    subject_ja: &ja,
+                    subject_en: &en,
+                    now,
+                },
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// The caller's notifications, unread first.
+    pub async fn notifications(
+        &self,
+        caller: &Caller,
+        limit: i64,
+    ) -> Result<Vec<notifications::NotificationRow>, AppError> {
+        Ok(notifications::for_person(&self.db, caller.actor.person, limit.clamp(1, 200)).await?)
     }
 
     /// What waits on the caller today.

@@ -459,6 +459,11 @@ impl<'a> Checker<'a> {
             for w in &t.writes {
                 self.write(w, &fields);
             }
+            for r in &t.notify {
+                if let crate::model::Recipient::Party(p) = r {
+                    self.role(&p.role);
+                }
+            }
         }
     }
 }

@@ -423,6 +423,28 @@ pub struct Transition {
     /// Register rows written when it is taken.
     #[serde(default)]
     pub writes: Vec<RegisterWrite>,
+    /// Who is told when it is taken.
+    #[serde(default)]
+    pub notify: Vec<Recipient>,
+}
+
+/// Someone a transition tells: `applicant` (who opened the case), or the holders of a role
+/// relative to the case (`{ role, of }`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Recipient {
+    /// A named participant of the case.
+    Named(Participant),
+    /// Everyone holding a role where the relation points.
+    Party(Party),
+}
+
+/// A participant of a case named in a library.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Participant {
+    /// The person who opened the case.
+    Applicant,
 }
 
 /// Whether a transition asks for a comment.

@@ -10,6 +10,7 @@ pub mod db;
 pub mod designations;
 mod error;
 pub mod libraries;
+pub mod notifications;
 pub mod organisations;
 pub mod persons;
 pub mod posts;

@@ -80,6 +80,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::act_on_case))
         .routes(routes!(cases::get_inbox))
+        .routes(routes!(cases::list_notifications))
         .routes(routes!(cases::list_register_rows));
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }

@@ -20,6 +20,7 @@ struct HomePage {
     inbox: Vec<super::cases::CaseLine>,
     inbox_total: i64,
     registers: Vec<(String, String)>,
+    notices: Vec<(Option<uuid::Uuid>, String, String, bool)>,
 }
 
 /// `GET /`.
@@ -63,7 +64,27 @@ pub async fn home(
                 .collect::<Vec<_>>()
         })
         .collect();
+    let notices = state
+        .app
+        .notifications(&s.caller, 10)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let subject = if l.tr.code() == "en" {
+                n.subject_en
+            } else {
+                n.subject_ja
+            };
+            (
+                n.case_id,
+                subject,
+                l.tr.datetime(n.created_at),
+                n.read_at.is_none(),
+            )
+        })
+        .collect();
     Ok(render(&HomePage {
+        notices,
         inbox,
         inbox_total: page.total,
         registers,

@@ -231,11 +231,25 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
     assert_eq!(case["state"], "review");
     assert_eq!(case["library_version"], "2023.1");
 
-    // The applicant sees the outcome; every step is in the audit trail, chain intact.
+    // The applicant is told of the decision, once, in their language; the chief (who
+    // acted) is not.
+    let (_, notes) = w.t.get(&w.officer, "/api/v1/notifications").await;
+    let notes = notes.as_array().unwrap().clone();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0]["subject"], "ChatGPT: 承認する（承認）");
+    assert_eq!(notes[0]["case"], id.as_str());
+    assert_eq!(notes[0]["read"], false);
+    let (_, chief_notes) = w.t.get(&w.chief, "/api/v1/notifications").await;
+    assert_eq!(chief_notes, json!([]));
+
+    // The applicant sees the outcome (which reads the notification); every step is in the
+    // audit trail, chain intact.
     let (status, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(case["state"], "approved");
     assert_eq!(actions(&case), ["designate_managers"]);
+    let (_, notes) = w.t.get(&w.officer, "/api/v1/notifications").await;
+    assert_eq!(notes[0]["read"], true);
     assert!(w.t.audit_count().await >= before + 8);
     w.t.verify_chain().await;
 }

@@ -174,6 +174,7 @@ const SELF_ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/api/v1/session"),
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/me/password"),
+    ("GET", "/api/v1/notifications"),
 ];
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
