@@ -325,20 +325,8 @@ impl App {
         let data = parse_data(&data_text);
         self.update_waits(&mut tx, &lib, procedure, id, &state, &data, &[], &facts)
             .await?;
-        self.record(
-            &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "case.open",
-                organisation: Some(input.organisation),
-                target_kind: "case",
-                target_id: Some(id.to_string()),
-                outcome: Outcome::Success,
-                detail: serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }),
-            },
-        )
-        .await?;
+        self.record_case(&mut tx, caller, "case.open", input.organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
+            .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -405,20 +393,7 @@ impl App {
     /// Reads a case with its history and the actions the caller may take now.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
         let row = cases::get(&self.db, id).await?;
-        let lib = self
-            .catalog
-            .version(&row.library_id, &row.library_version)
-            .cloned()
-            .ok_or_else(|| {
-                AppError::Internal(format!(
-                    "library {} {} is not loaded",
-                    row.library_id, row.library_version
-                ))
-            })?;
-        let procedure = lib
-            .procedures
-            .get(&row.procedure_id)
-            .ok_or_else(|| AppError::Internal("the case's procedure is missing".into()))?;
+        let (lib, procedure) = self.definition(&row)?;
         let facts = self.case_facts(&self.db, row.organisation_id).await?;
         if !self.may_read(caller, &row, procedure, &facts).await {
             return self
@@ -555,18 +530,13 @@ impl App {
             facts,
         )
         .await?;
-        self.record(
+        self.record_case(
             tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "case.save",
-                organisation: Some(row.organisation_id),
-                target_kind: "case",
-                target_id: Some(row.id.to_string()),
-                outcome: Outcome::Success,
-                detail: serde_json::json!({ "title": title }),
-            },
+            caller,
+            "case.save",
+            row.organisation_id,
+            row.id,
+            serde_json::json!({ "title": title }),
         )
         .await?;
         Ok(())
@@ -767,22 +737,44 @@ impl App {
             &mut tx, caller, &row, procedure, transition, &to, &facts, now,
         )
         .await?;
-        self.record(
+        self.record_case(
             &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "case.act",
-                organisation: Some(row.organisation_id),
-                target_kind: "case",
-                target_id: Some(id.to_string()),
-                outcome: Outcome::Success,
-                detail: serde_json::json!({ "action": action, "from": row.state, "to": to }),
-            },
+            caller,
+            "case.act",
+            row.organisation_id,
+            id,
+            serde_json::json!({ "action": action, "from": row.state, "to": to }),
         )
         .await?;
         tx.commit().await?;
         Ok(to)
+    }
+
+    /// Appends a successful case event to the audit trail.
+    async fn record_case(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        action: &str,
+        organisation: Uuid,
+        case: Uuid,
+        detail: Value,
+    ) -> Result<(), AppError> {
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action,
+                organisation: Some(organisation),
+                target_kind: "case",
+                target_id: Some(case.to_string()),
+                outcome: Outcome::Success,
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
     }
 
     /// Tells the transition's recipients (never the actor) what happened, in the same
