@@ -32,9 +32,7 @@ use crate::{App, AppError, Caller, Event};
 /// A request to open a case.
 #[derive(Debug, Clone)]
 pub struct OpenCase {
-    /// Library id.
-    pub library: String,
-    /// Procedure id.
+    /// The procedure: `library/procedure`, or an id only one library has.
     pub procedure: String,
     /// The organisation it is for.
     pub organisation: Uuid,
@@ -253,15 +251,11 @@ impl App {
 
     /// Opens a case in its first state with the data typed so far (a draft).
     pub async fn open_case(&self, caller: &Caller, input: OpenCase) -> Result<Uuid, AppError> {
-        let lib = self
+        let (lib, procedure_id) = self
             .catalog
-            .latest(&input.library)
-            .cloned()
+            .procedure(&input.procedure)
             .ok_or(AppError::NotFound)?;
-        let procedure = lib
-            .procedures
-            .get(&input.procedure)
-            .ok_or(AppError::NotFound)?;
+        let procedure = &lib.procedures[&procedure_id];
         let fields = &lib.form_of(procedure).fields;
         let data = form::validate(fields, &input.data, Completeness::Draft)
             .map_err(|p| problems(fields, p))?;
@@ -443,6 +437,14 @@ impl App {
             may_edit,
             row,
         })
+    }
+
+    /// The library version and procedure a case runs under, to read a posted form with;
+    /// says nothing about whether the caller may see or change the case.
+    pub async fn case_definition(&self, id: Uuid) -> Result<(Arc<Library>, String), AppError> {
+        let row = cases::get(&self.db, id).await?;
+        let (lib, procedure) = self.definition(&row)?;
+        Ok((lib.clone(), procedure.id().to_owned()))
     }
 
     /// Saves a draft's form data (only in the first state, only by who may open it).
@@ -872,19 +874,15 @@ impl App {
     pub async fn register_rows(
         &self,
         caller: &Caller,
-        library: &str,
         register: &str,
     ) -> Result<(Arc<Library>, Vec<registers::RowRecord>), AppError> {
         let lib = self
             .catalog
-            .latest(library)
+            .register(register)
             .cloned()
             .ok_or(AppError::NotFound)?;
-        if !lib.registers.contains_key(register) {
-            return Err(AppError::NotFound);
-        }
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        let rows = registers::list(&self.db, library, register, &scope).await?;
+        let rows = registers::list(&self.db, lib.id(), register, &scope).await?;
         Ok((lib, rows))
     }
 }

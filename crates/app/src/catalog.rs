@@ -36,6 +36,29 @@ impl Catalog {
         self.versions.get(&(id.to_owned(), version.to_owned()))
     }
 
+    /// A procedure new cases can open, named `library/procedure` or by an id that only
+    /// one library has: its library's current version and the procedure's id.
+    pub fn procedure(&self, name: &str) -> Option<(Arc<Library>, String)> {
+        let (lib, id) = match name.split_once('/') {
+            Some((lib, id)) => (self.latest(lib)?.clone(), id),
+            None => {
+                let mut found = self.current().filter(|l| l.procedures.contains_key(name));
+                match (found.next(), found.next()) {
+                    (Some(lib), None) => (lib.clone(), name),
+                    _ => return None,
+                }
+            }
+        };
+        lib.procedures
+            .contains_key(id)
+            .then(|| (lib, id.to_owned()))
+    }
+
+    /// The current library that declares a register.
+    pub fn register(&self, id: &str) -> Option<&Arc<Library>> {
+        self.current().find(|l| l.registers.contains_key(id))
+    }
+
     /// Whether a current library declares the role (so it can be designated).
     pub fn has_role(&self, role: &str) -> bool {
         self.current().any(|l| l.role(role).is_some())

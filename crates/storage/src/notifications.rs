@@ -1,6 +1,6 @@
 //! Notifications for people, written in the same transaction as what they announce.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
 use crate::types::{Day, Ts};
@@ -84,22 +84,27 @@ pub async fn holders_of(
     organisations: &[Uuid],
     today: Day,
 ) -> Result<Vec<Uuid>, StorageError> {
-    let mut out = Vec::new();
-    for org in organisations {
-        const SQL: &str = "SELECT d.person_id FROM designations d
-              WHERE d.role = $1 AND d.organisation_id = $2 AND d.person_id IS NOT NULL
-                AND d.starts_on <= $3 AND (d.ends_on IS NULL OR d.ends_on >= $3)
-            UNION
-            SELECT h.person_id FROM designations d JOIN post_holders h ON h.post_id = d.post_id
-              WHERE d.role = $1 AND d.organisation_id = $2
-                AND d.starts_on <= $3 AND (d.ends_on IS NULL OR d.ends_on >= $3)
-                AND h.starts_on <= $3 AND (h.ends_on IS NULL OR h.ends_on >= $3)";
-        let rows: Vec<(Uuid,)> = on_tx!(tx, c => sqlx::query_as(SQL).bind(role).bind(*org).bind(today).fetch_all(c).await)?;
-        for (p,) in rows {
-            if !out.contains(&p) {
-                out.push(p);
-            }
-        }
+    if organisations.is_empty() {
+        return Ok(vec![]);
     }
-    Ok(out)
+    let list: Vec<String> = (0..organisations.len())
+        .map(|i| format!("${}", i + 3))
+        .collect();
+    let orgs = list.join(", ");
+    let sql = format!(
+        "SELECT d.person_id FROM designations d
+          WHERE d.role = $1 AND d.organisation_id IN ({orgs}) AND d.person_id IS NOT NULL
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+        UNION
+        SELECT h.person_id FROM designations d JOIN post_holders h ON h.post_id = d.post_id
+          WHERE d.role = $1 AND d.organisation_id IN ({orgs})
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+            AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)"
+    );
+    let rows: Vec<(Uuid,)> = on_tx!(tx, c => {
+        let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(role).bind(today);
+        for o in organisations { q = q.bind(*o); }
+        q.fetch_all(c).await
+    })?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use mamori_app::{ActInput, AppError, CaseView, OpenCase};
+use mamori_app::{ActInput, CaseView, OpenCase};
 use mamori_library::Library;
 use mamori_library::form::Data;
 use mamori_library::model::{CommentRule, Field, FieldType};
@@ -305,23 +305,6 @@ impl CaseDto {
     }
 }
 
-/// Finds `library/procedure`, or a procedure id that only one library has.
-pub(crate) fn find_procedure(state: &AppState, name: &str) -> Result<(String, String), AppError> {
-    if let Some((lib, proc_)) = name.split_once('/') {
-        return Ok((lib.to_owned(), proc_.to_owned()));
-    }
-    let mut found = state
-        .app
-        .catalog()
-        .current()
-        .filter(|l| l.procedures.contains_key(name))
-        .map(|l| l.id().to_owned());
-    match (found.next(), found.next()) {
-        (Some(lib), None) => Ok((lib, name.to_owned())),
-        _ => Err(AppError::NotFound),
-    }
-}
-
 /// Open a case as a draft with what is known so far.
 #[utoipa::path(post, path = "/cases", tag = "cases", request_body = CaseCreate,
     responses((status = 201, body = super::dto::Created), (status = 400, body = ErrorBody),
@@ -331,14 +314,12 @@ pub async fn create_case(
     ApiCaller(s): ApiCaller,
     ApiJson(body): ApiJson<CaseCreate>,
 ) -> ApiResult<Response> {
-    let (library, procedure) = find_procedure(&state, &body.procedure)?;
     let id = state
         .app
         .open_case(
             &s.caller,
             OpenCase {
-                library,
-                procedure,
+                procedure: body.procedure,
                 organisation: body.organisation,
                 data: body.data,
             },
@@ -492,17 +473,6 @@ pub struct RegisterRowDto {
     updated_at: String,
 }
 
-/// Finds the library holding a register id.
-pub(crate) fn find_register(state: &AppState, id: &str) -> Result<String, AppError> {
-    state
-        .app
-        .catalog()
-        .current()
-        .find(|l| l.registers.contains_key(id))
-        .map(|l| l.id().to_owned())
-        .ok_or(AppError::NotFound)
-}
-
 /// Live rows of a register (e.g. `external_services`) kept by organisations the caller may read.
 #[utoipa::path(get, path = "/registers/{id}/rows", tag = "cases", params(("id" = String, Path)),
     responses((status = 200, body = RegisterRows), (status = 404, body = ErrorBody)))]
@@ -511,8 +481,7 @@ pub async fn list_register_rows(
     ApiCaller(s): ApiCaller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let library = find_register(&state, &id)?;
-    let (lib, rows) = state.app.register_rows(&s.caller, &library, &id).await?;
+    let (lib, rows) = state.app.register_rows(&s.caller, &id).await?;
     let register = &lib.registers[&id];
     Ok(axum::Json(RegisterRows {
         register: id.clone(),

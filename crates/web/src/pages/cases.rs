@@ -17,7 +17,6 @@ use uuid::Uuid;
 
 use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render, render_status};
 use crate::AppState;
-use crate::api::cases::{find_procedure, find_register};
 use crate::error::Failure;
 use crate::extract::{CsrfForm, PageSession};
 use crate::i18n::Tr;
@@ -226,17 +225,12 @@ async fn new_page(
     errors: FormErrors,
     summary: Option<String>,
 ) -> Result<Response, Failure> {
-    let (lib_id, proc_id) = find_procedure(state, procedure)?;
-    let lib = state
+    let (lib, proc_id) = state
         .app
         .catalog()
-        .latest(&lib_id)
-        .cloned()
+        .procedure(procedure)
         .ok_or_else(Failure::not_found)?;
-    let p = lib
-        .procedures
-        .get(&proc_id)
-        .ok_or_else(Failure::not_found)?;
+    let p = &lib.procedures[&proc_id];
     let form_def = lib.form_of(p);
     let l = Layout::new(s, "case-new-title", "procedures")
         .titled(Tr(s.locale).text(&p.title).to_owned());
@@ -249,7 +243,7 @@ async fn new_page(
     Ok(render(&NewPage {
         fields: field_views(l.tr, &form_def.fields, data),
         form_title: l.tr.text(&form_def.title).to_owned(),
-        procedure: format!("{lib_id}/{proc_id}"),
+        procedure: format!("{}/{proc_id}", lib.id()),
         organisation,
         organisation_name,
         l,
@@ -300,25 +294,19 @@ pub async fn create(
         .get("_organisation")
         .parse()
         .map_err(|_| Failure::not_found())?;
-    let (lib_id, proc_id) = find_procedure(&state, &procedure)?;
-    let lib = state
+    let (lib, proc_id) = state
         .app
         .catalog()
-        .latest(&lib_id)
-        .cloned()
+        .procedure(&procedure)
         .ok_or_else(Failure::not_found)?;
-    let p = lib
-        .procedures
-        .get(&proc_id)
-        .ok_or_else(Failure::not_found)?;
+    let p = &lib.procedures[&proc_id];
     let data = posted.data(&lib.form_of(p).fields);
     let opened = state
         .app
         .open_case(
             &s.caller,
             OpenCase {
-                library: lib_id,
-                procedure: proc_id,
+                procedure: procedure.clone(),
                 organisation,
                 data: data.clone(),
             },
@@ -584,8 +572,8 @@ pub async fn update(
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
     let posted = Posted { pairs };
-    let v = state.app.case(&s.caller, id).await?;
-    let data = posted.data(v.fields());
+    let (lib, procedure) = state.app.case_definition(id).await?;
+    let data = posted.data(&lib.form_of(&lib.procedures[&procedure]).fields);
     let to = posted.get("_do").to_owned();
     if to == "save" || to.is_empty() {
         let tr = Tr(s.locale);
@@ -594,6 +582,7 @@ pub async fn update(
             Err(e) => {
                 let failure = Failure::from(e);
                 let errors = errors_for(tr, &failure);
+                let v = state.app.case(&s.caller, id).await?;
                 Ok(form_failure(tr, failure, |_, summary| {
                     render_status(
                         StatusCode::BAD_REQUEST,
@@ -620,9 +609,8 @@ pub async fn act(
 ) -> Result<Response, Failure> {
     let mut posted = Posted { pairs };
     posted.pairs.push(("_action".into(), action.clone()));
-    let v = state.app.case(&s.caller, id).await?;
-    let fields = v
-        .procedure()
+    let (lib, procedure) = state.app.case_definition(id).await?;
+    let fields = lib.procedures[&procedure]
         .transition(&action)
         .map(|t| posted.data(&t.fields))
         .unwrap_or_default();
@@ -743,8 +731,7 @@ pub async fn register(
     PageSession(s): PageSession,
     Path(id): Path<String>,
 ) -> Result<Response, Failure> {
-    let library = find_register(&state, &id)?;
-    let (lib, rows) = state.app.register_rows(&s.caller, &library, &id).await?;
+    let (lib, rows) = state.app.register_rows(&s.caller, &id).await?;
     let reg = &lib.registers[&id];
     let tr = Tr(s.locale);
     let l = Layout::new(&s, "register-title", "cases").titled(tr.text(&reg.title).to_owned());
