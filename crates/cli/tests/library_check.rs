@@ -7,7 +7,9 @@ use std::process::Command;
 const BIN: &str = env!("CARGO_BIN_EXE_mamori");
 
 fn shipped() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../libraries/mod-external-service")
+    // Read when the test runs: a shared target folder may hold a binary built elsewhere.
+    Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+        .join("../../libraries/mod-external-service")
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -9,8 +9,12 @@ use mamori_library::{Library, load_dir};
 use serde_json::json;
 
 fn library() -> Library {
-    load_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../../libraries/mod-external-service"))
-        .unwrap()
+    // Read when the test runs: a shared target folder may hold a binary built elsewhere.
+    load_dir(
+        &Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("../../libraries/mod-external-service"),
+    )
+    .unwrap()
 }
 
 fn data(v: serde_json::Value) -> Data {
