@@ -13,7 +13,7 @@ use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission}
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{
-    CommentRule, Field, FieldType, Participant, Party, Procedure, Recipient, Relation, Transition,
+    CommentRule, Field, FieldType, Participant, Party, Procedure, Relation, Transition,
 };
 use mamori_library::{Library, Text};
 use mamori_storage::cases::{
@@ -794,19 +794,21 @@ impl App {
         now: mamori_storage::Ts,
     ) -> Result<(), AppError> {
         let mut people: Vec<Uuid> = Vec::new();
-        for r in &transition.notify {
-            match r {
-                Recipient::Named(Participant::Applicant) => people.push(row.created_by),
-                Recipient::Party(p) => people.extend(
-                    notifications::holders_of(
-                        tx,
-                        &p.role.value,
-                        facts.organisations(relation(p.of)),
-                        self.today(),
-                    )
-                    .await?,
-                ),
+        for participant in &transition.notify {
+            match participant {
+                Participant::Applicant => people.push(row.created_by),
             }
+        }
+        for p in &transition.notify_roles {
+            people.extend(
+                notifications::holders_of(
+                    tx,
+                    &p.role.value,
+                    facts.organisations(relation(p.of)),
+                    self.today(),
+                )
+                .await?,
+            );
         }
         people.sort();
         people.dedup();

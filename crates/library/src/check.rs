@@ -459,10 +459,8 @@ impl<'a> Checker<'a> {
             for w in &t.writes {
                 self.write(w, &fields);
             }
-            for r in &t.notify {
-                if let crate::model::Recipient::Party(p) = r {
-                    self.role(&p.role);
-                }
+            for p in &t.notify_roles {
+                self.role(&p.role);
             }
         }
     }

@@ -423,20 +423,13 @@ pub struct Transition {
     /// Register rows written when it is taken.
     #[serde(default)]
     pub writes: Vec<RegisterWrite>,
-    /// Who is told when it is taken.
+    /// Participants told when it is taken (`applicant`).
     #[serde(default)]
-    pub notify: Vec<Recipient>,
-}
-
-/// Someone a transition tells: `applicant` (who opened the case), or the holders of a role
-/// relative to the case (`{ role, of }`).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum Recipient {
-    /// A named participant of the case.
-    Named(Participant),
-    /// Everyone holding a role where the relation points.
-    Party(Party),
+    pub notify: Vec<Participant>,
+    /// Holders of a role relative to the case told when it is taken. Kept apart from
+    /// `notify` so that each entry keeps its line for the checker.
+    #[serde(default)]
+    pub notify_roles: Vec<Party>,
 }
 
 /// A participant of a case named in a library.
