@@ -19,7 +19,7 @@ use mamori_library::{Library, Text};
 use mamori_storage::cases::{
     self, CaseEventRow, CaseFilter, CaseRow, CaseUpdate, NewCase, NewCaseEvent,
 };
-use mamori_storage::notifications::{self, NewNotification};
+use mamori_storage::notifications;
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::{self, RowWrite};
 use mamori_storage::{Page, PageRequest, Src, Tx};
@@ -75,6 +75,17 @@ pub struct CaseView {
     pub actions: Vec<ActionView>,
     /// Whether the reader may edit the draft.
     pub may_edit: bool,
+    /// The deadline running in the present state.
+    pub due: Option<Due>,
+}
+
+/// A deadline as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    /// When, in the installation's zone (a day, or a day and a time).
+    pub label: String,
+    /// It has passed.
+    pub overdue: bool,
 }
 
 impl CaseView {
@@ -100,7 +111,7 @@ pub struct Startable {
     pub organisations: Vec<(Uuid, String)>,
 }
 
-fn relation(r: Relation) -> CaseRelation {
+pub(crate) fn relation(r: Relation) -> CaseRelation {
     match r {
         Relation::OwnOrganisation => CaseRelation::OwnOrganisation,
         Relation::ParentChain => CaseRelation::ParentChain,
@@ -156,7 +167,7 @@ fn title_of(procedure: &Procedure, data: &Data) -> String {
 }
 
 impl App {
-    async fn case_facts<'a>(
+    pub(crate) async fn case_facts<'a>(
         &self,
         src: impl Into<Src<'a>>,
         org: Uuid,
@@ -306,7 +317,7 @@ impl App {
             &mut tx,
             id,
             &NewCaseEvent {
-                actor: caller.actor.person,
+                actor: Some(caller.actor.person),
                 action: "open",
                 from_state: None,
                 to_state: Some(&state),
@@ -318,6 +329,8 @@ impl App {
         .await?;
         let data = parse_data(&data_text);
         self.update_waits(&mut tx, &lib, procedure, id, &state, &data, &[], &facts)
+            .await?;
+        self.set_deadlines(&mut tx, procedure, id, &state, &data)
             .await?;
         self.record_case(&mut tx, caller, "case.open", input.organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
             .await?;
@@ -364,32 +377,12 @@ impl App {
         Ok(())
     }
 
-    /// Whether the caller may read the case: over its organisation, or as a party.
-    async fn may_read(
-        &self,
-        caller: &Caller,
-        row: &CaseRow,
-        procedure: &Procedure,
-        facts: &CaseFacts,
-    ) -> bool {
-        let org_facts = OrgFacts {
-            ancestors: facts.ancestors.clone(),
-            related: vec![],
-        };
-        policy::allows(&caller.actor, Permission::ViewCases, &org_facts)
-            || row.created_by == caller.actor.person
-            || procedure
-                .transitions
-                .iter()
-                .any(|t| acting_org(caller, &t.by, facts).is_some())
-    }
-
     /// Reads a case with its history and the actions the caller may take now.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
         let row = cases::get(&self.db, id).await?;
         let (lib, procedure) = self.definition(&row)?;
         let facts = self.case_facts(&self.db, row.organisation_id).await?;
-        if !self.may_read(caller, &row, procedure, &facts).await {
+        if !may_read(caller, &row, procedure, &facts) {
             return self
                 .deny(
                     caller,
@@ -430,6 +423,7 @@ impl App {
             tx.commit().await?;
         }
         Ok(CaseView {
+            due: self.due(&row),
             data,
             library: lib.clone(),
             events,
@@ -511,7 +505,7 @@ impl App {
             tx,
             row.id,
             &NewCaseEvent {
-                actor: caller.actor.person,
+                actor: Some(caller.actor.person),
                 action: "save",
                 from_state: Some(&row.state),
                 to_state: Some(&row.state),
@@ -521,6 +515,15 @@ impl App {
             },
         )
         .await?;
+        // A deadline counted from a field of the form moves when the field does.
+        if procedure
+            .deadlines
+            .iter()
+            .any(|d| d.state.value == row.state && d.from.is_some())
+        {
+            self.set_deadlines(tx, procedure, row.id, &row.state, &form_data)
+                .await?;
+        }
         self.update_waits(
             tx,
             lib,
@@ -544,7 +547,7 @@ impl App {
         Ok(())
     }
 
-    fn definition(&self, row: &CaseRow) -> Result<(Arc<Library>, &Procedure), AppError> {
+    pub(crate) fn definition(&self, row: &CaseRow) -> Result<(Arc<Library>, &Procedure), AppError> {
         let lib = self
             .catalog
             .version(&row.library_id, &row.library_version)
@@ -723,7 +726,7 @@ impl App {
             &mut tx,
             id,
             &NewCaseEvent {
-                actor: caller.actor.person,
+                actor: Some(caller.actor.person),
                 action,
                 from_state: Some(&row.state),
                 to_state: Some(&to),
@@ -735,6 +738,10 @@ impl App {
         .await?;
         self.update_waits(&mut tx, &lib, procedure, id, &to, &data, &done, &facts)
             .await?;
+        if to != row.state {
+            self.set_deadlines(&mut tx, procedure, id, &to, &data)
+                .await?;
+        }
         self.notify(
             &mut tx, caller, &row, procedure, transition, &to, &facts, now,
         )
@@ -810,8 +817,6 @@ impl App {
                 .await?,
             );
         }
-        people.sort();
-        people.dedup();
         people.retain(|p| *p != caller.actor.person);
         if people.is_empty() {
             return Ok(());
@@ -825,21 +830,15 @@ impl App {
                 state.map_or(to, |s| s.name.get(lang))
             )
         };
-        let (ja, en) = (subject("ja"), subject("en"));
-        for person in people {
-            notifications::insert(
-                tx,
-                &NewNotification {
-                    person,
-                    case: Some(row.id),
-                    subject_ja: &ja,
-                    subject_en: &en,
-                    now,
-                },
-            )
-            .await?;
-        }
-        Ok(())
+        self.tell(
+            tx,
+            people,
+            Some(row.id),
+            &subject("ja"),
+            &subject("en"),
+            now,
+        )
+        .await
     }
 
     /// The caller's notifications, unread first.
@@ -887,6 +886,20 @@ impl App {
         let rows = registers::list(&self.db, lib.id(), register, &scope).await?;
         Ok((lib, rows))
     }
+}
+
+/// Whether the caller may read the case: over its organisation, or as a party.
+fn may_read(caller: &Caller, row: &CaseRow, procedure: &Procedure, facts: &CaseFacts) -> bool {
+    let org_facts = OrgFacts {
+        ancestors: facts.ancestors.clone(),
+        related: vec![],
+    };
+    policy::allows(&caller.actor, Permission::ViewCases, &org_facts)
+        || row.created_by == caller.actor.person
+        || procedure
+            .transitions
+            .iter()
+            .any(|t| acting_org(caller, &t.by, facts).is_some())
 }
 
 /// The comment, described like a field so that its problems read like the others'.

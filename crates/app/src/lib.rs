@@ -5,19 +5,22 @@
 mod audit_trail;
 mod cases;
 mod catalog;
+mod deadlines;
 mod error;
 mod first_admin;
 mod login;
+mod mail;
 mod organisations;
 mod people;
 mod session;
 
 pub use audit_trail::AuditQuery;
-pub use cases::{ActInput, ActionView, CaseView, OpenCase, Startable};
+pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};
 pub use catalog::Catalog;
 pub use error::{AppError, FormProblem};
 pub use first_admin::FirstAdmin;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
+pub use mail::{MailRun, Mailer};
 pub use organisations::{OrganisationInput, OrganisationView};
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use session::{Caller, SessionInfo};
@@ -60,6 +63,9 @@ pub struct Settings {
     /// Seals second-factor secrets at rest. The default is a random key, which is only
     /// right for tests: `mamori serve` loads a lasting one.
     pub sealer: Sealer,
+    /// Whether notifications are also sent by e-mail (an SMTP server is configured): each
+    /// notice then writes an e-mail to the outbox with its in-app copy.
+    pub email: bool,
 }
 
 impl Default for Settings {
@@ -72,6 +78,7 @@ impl Default for Settings {
             password_cost: Cost::RECOMMENDED,
             zone: TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::UTC),
             sealer: Sealer::random(),
+            email: false,
         }
     }
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use clap::{Args, Parser, Subcommand};
-use mamori_app::{App, FirstAdmin, Settings, system_clock};
+use mamori_app::{App, FirstAdmin, Mailer, Settings, system_clock};
 use mamori_auth::sealed::Sealer;
 use mamori_storage::{Db, DbConfig, PoolSize};
 use mamori_web::{AppState, WebConfig};
@@ -41,6 +41,22 @@ impl DataOptions {
     }
 }
 
+/// E-mail notifications; without an SMTP URL, notifications stay in the app.
+#[derive(Args)]
+struct MailOptions {
+    /// SMTP server: `smtps://user:pass@host`, `smtp://user:pass@host:587?tls=required`, or
+    /// plain `smtp://127.0.0.1:25` for a relay on the same host.
+    #[arg(long, env = "MAMORI_SMTP_URL", hide_env_values = true)]
+    smtp_url: Option<String>,
+    /// The sender of notification e-mails.
+    #[arg(
+        long,
+        env = "MAMORI_MAIL_FROM",
+        default_value = "mamori <mamori@localhost>"
+    )]
+    mail_from: String,
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web application and the API.
@@ -70,6 +86,8 @@ enum Command {
         /// folder, created on first start.
         #[arg(long, env = "MAMORI_SECRET_KEY", hide_env_values = true)]
         secret_key: Option<String>,
+        #[command(flatten)]
+        mail: MailOptions,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -182,6 +200,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             session_idle_minutes,
             connections,
             secret_key,
+            mail,
         } => {
             let sealer = load_sealer(secret_key.as_deref(), &data.data_dir)?;
             let settings = Settings {
@@ -189,9 +208,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 lockout_minutes,
                 session_idle_minutes,
                 sealer,
+                email: mail.smtp_url.is_some(),
                 ..Settings::default()
             };
-            serve(data, bind, public_url, settings, connections).await?;
+            serve(data, bind, public_url, settings, connections, mail).await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { data } => {
@@ -348,6 +368,7 @@ async fn serve(
     public_url: Option<String>,
     settings: Settings,
     connections: u32,
+    mail: MailOptions,
 ) -> anyhow::Result<()> {
     let db = data.open(connections).await?;
     let shipped = mamori_library::shipped().map_err(library_problems)?;
@@ -392,6 +413,29 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = sweeper.sweep_sessions().await {
                 tracing::warn!(error = %e, "session sweep failed");
+            }
+        }
+    });
+
+    // Deadlines fire and e-mails leave on every server; each timer and each message is
+    // claimed in the database, so running several servers sends nothing twice.
+    let mailer = match &mail.smtp_url {
+        Some(url) => Some(Mailer::new(url, &mail.mail_from, &public_origin)?),
+        None => None,
+    };
+    let ticker = app.clone();
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = ticker.fire_due_timers().await {
+                tracing::warn!(error = %e, "deadline timers failed");
+            }
+            if let Some(mailer) = &mailer
+                && let Err(e) = ticker.deliver_mail(mailer).await
+            {
+                tracing::warn!(error = %e, "e-mail delivery failed");
             }
         }
     });

@@ -4,6 +4,8 @@
 //! needs as arguments, so it can be tested in milliseconds and reused by every layer.
 
 pub mod audit;
+pub mod calendar;
+pub mod deadline;
 pub mod organisation;
 pub mod period;
 pub mod person;

@@ -6,8 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_saphyr::Spanned;
 
 use crate::load::Problem;
+use mamori_domain::deadline::Span;
+
 use crate::model::{
-    Condition, Field, FieldType, Form, Manifest, Party, Procedure, Register, RegisterWrite,
+    Condition, Deadline, Field, FieldType, Form, Manifest, Party, Procedure, Register,
+    RegisterWrite, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -462,6 +465,59 @@ impl<'a> Checker<'a> {
             for p in &t.notify_roles {
                 self.role(&p.role);
             }
+        }
+        for d in &p.deadlines {
+            self.deadline(p, d, &fields);
+        }
+    }
+
+    fn deadline(&mut self, p: &Procedure, d: &Deadline, fields: &BTreeMap<&str, &Field>) {
+        match p.state(&d.state.value) {
+            None => self.at(
+                &d.state,
+                format!(
+                    "状態「{}」は states にありません (unknown state)",
+                    d.state.value
+                ),
+            ),
+            Some(s) if s.terminal => self.at(
+                &d.state,
+                format!("終了状態「{}」に期限は付けられません", d.state.value),
+            ),
+            Some(_) => {}
+        }
+        if let Err(e) = d.due.value.parse::<Span>() {
+            self.at(
+                &d.due,
+                format!("期限 (due)「{}」を読めません: {e}", d.due.value),
+            );
+        }
+        if let Some(from) = &d.from {
+            match fields.get(from.value.as_str()) {
+                Some(f) if matches!(f.kind, FieldType::Datetime) => {}
+                Some(_) => self.at(
+                    from,
+                    format!(
+                        "from「{}」は日時 (datetime) の項目ではありません",
+                        from.value
+                    ),
+                ),
+                None => self.at(
+                    from,
+                    format!(
+                        "項目「{}」はこの手続にありません (unknown field)",
+                        from.value
+                    ),
+                ),
+            }
+        }
+        for r in &d.remind {
+            if let Err(e) = reminder_span(&r.value) {
+                self.at(r, format!("催促 (remind) を読めません: {e}"));
+            }
+        }
+        for p in &d.escalate {
+            self.role(&p.role);
         }
     }
 }

@@ -15,7 +15,7 @@ mod shipped;
 
 pub use load::{Problem, Source, load_dir, load_sources};
 pub use model::{Library, Text};
-pub use shipped::shipped;
+pub use shipped::{shipped, shipped_sources};
 
 /// Rules implemented in Rust that a library may name in a `rule:` condition.
 ///

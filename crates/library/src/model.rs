@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use mamori_domain::deadline::Span;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -310,6 +311,9 @@ pub struct Procedure {
     pub states: Vec<State>,
     /// Transitions.
     pub transitions: Vec<Transition>,
+    /// Deadlines that run while a case is in a state.
+    #[serde(default)]
+    pub deadlines: Vec<Deadline>,
 }
 
 impl Procedure {
@@ -348,6 +352,59 @@ impl Procedure {
             .chain(self.transitions.iter().flat_map(|t| t.fields.iter()))
             .find(|f| f.id.value == id)
     }
+}
+
+/// A deadline: it starts when a case enters a state (or at a date-time field of the case)
+/// and stops when the case leaves the state.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Deadline {
+    /// The state it runs in.
+    #[serde(rename = "in")]
+    pub state: Spanned<String>,
+    /// What is due, for the inbox and the reminders (the state's name when absent).
+    #[serde(default)]
+    pub name: Option<Text>,
+    /// How long after the start: `10 business days`, `1 hour`, `10営業日`, `1時間`.
+    pub due: Spanned<String>,
+    /// A date-time field of the case counted from, instead of entering the state (an
+    /// incident is due an hour after it was detected, not after the form was opened).
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    /// Reminders to those the case waits on: `3 business days before`, `15分前`.
+    #[serde(default)]
+    pub remind: Vec<Spanned<String>>,
+    /// Holders of these roles are told, with those the case waits on, once it is overdue.
+    #[serde(default)]
+    pub escalate: Vec<Party>,
+}
+
+impl Deadline {
+    /// The duration, once the checker has accepted it.
+    pub fn span(&self) -> Option<Span> {
+        self.due.value.parse().ok()
+    }
+
+    /// The reminders' offsets before the deadline, once the checker has accepted them.
+    pub fn reminders(&self) -> impl Iterator<Item = Span> + '_ {
+        self.remind
+            .iter()
+            .filter_map(|r| reminder_span(&r.value).ok())
+    }
+}
+
+/// Reads a reminder's offset: a duration followed by `before` (or `前`).
+pub fn reminder_span(text: &str) -> Result<Span, String> {
+    let text = text.trim();
+    let Some(span) = text
+        .strip_suffix("before")
+        .or_else(|| text.strip_suffix('前'))
+    else {
+        return Err(format!(
+            "a reminder says how long before the deadline, such as `3 business days before` or `15分前`; found `{text}`"
+        ));
+    };
+    span.parse::<Span>().map_err(|e| e.to_string())
 }
 
 /// A state of a case.

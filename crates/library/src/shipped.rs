@@ -9,9 +9,8 @@ use crate::model::Library;
 #[folder = "../../libraries"]
 struct Files;
 
-/// Every shipped library, loaded and checked. A problem here is a defect of this build,
-/// caught by the test suite before it ships.
-pub fn shipped() -> Result<Vec<Library>, Vec<Problem>> {
+/// The files of every shipped library by folder, to load as they are or adapted.
+pub fn shipped_sources() -> std::collections::BTreeMap<String, Vec<Source>> {
     let mut by_library: std::collections::BTreeMap<String, Vec<Source>> = Default::default();
     for path in Files::iter() {
         if !path.ends_with(".yaml") {
@@ -32,6 +31,13 @@ pub fn shipped() -> Result<Vec<Library>, Vec<Problem>> {
                 content,
             });
     }
+    by_library
+}
+
+/// Every shipped library, loaded and checked. A problem here is a defect of this build,
+/// caught by the test suite before it ships.
+pub fn shipped() -> Result<Vec<Library>, Vec<Problem>> {
+    let by_library = shipped_sources();
     let mut libraries = Vec::new();
     let mut problems = Vec::new();
     for (folder, sources) in by_library {

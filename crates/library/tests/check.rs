@@ -123,6 +123,55 @@ fn wrong_references_are_reported_with_file_and_line() {
 }
 
 #[test]
+fn deadlines_are_checked_for_state_duration_start_and_reminders() {
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    let good = "deadlines:\n  - in: review\n    due: 10営業日\n    remind: [ 3 business days before, 1日前 ]\n";
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content.push_str(good);
+    let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    let d = &lib.procedures["approval"].deadlines[0];
+    assert_eq!(d.span().unwrap().to_string(), "10 business days");
+    assert_eq!(d.reminders().count(), 2);
+
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content = f.content.replace(good, "");
+    f.content.push_str(
+        "deadlines:
+  - in: reveiw
+    due: 10 weeks
+  - in: refused
+    due: 1 hour
+  - in: review
+    due: 2 days
+    from: purpose
+    remind: [ 3 business days ]
+",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let expect = |needle: &str, fragment: &str| {
+        let line = line_of(&s, file, needle);
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.file == file && p.line == line && p.message.contains(fragment)),
+            "expected {fragment:?} at {file}:{line}, got:\n{}",
+            problems
+                .iter()
+                .map(Problem::to_string)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    };
+    expect("in: reveiw", "reveiw");
+    expect("due: 10 weeks", "10 weeks");
+    expect("in: refused", "終了状態");
+    expect("from: purpose", "datetime");
+    expect("remind: [ 3 business days ]", "before");
+    assert_eq!(problems.len(), 5, "{problems:?}");
+}
+
+#[test]
 fn a_yaml_mistake_names_the_line_and_the_field() {
     let mut s = sources("mod-external-service");
     edit(

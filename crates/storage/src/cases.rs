@@ -41,11 +41,13 @@ pub struct CaseRow {
     pub updated_at: Ts,
     /// Reached a final state.
     pub closed_at: Option<Ts>,
+    /// The earliest deadline running in the present state.
+    pub due_at: Option<Ts>,
 }
 
 const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
     o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
-    p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at";
+    p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at";
 const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
     JOIN persons p ON p.id = c.created_by";
 
@@ -151,7 +153,7 @@ pub struct CaseEventRow {
 /// A new history entry.
 pub struct NewCaseEvent<'a> {
     /// Who.
-    pub actor: Uuid,
+    pub actor: Option<Uuid>,
     /// What.
     pub action: &'a str,
     /// State before.
@@ -205,6 +207,36 @@ pub async fn set_waits(
         on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(role).bind(*org).execute(x).await.map(|r| r.rows_affected()))?;
     }
     Ok(())
+}
+
+/// Records the earliest deadline running in the case's present state.
+pub async fn set_due(tx: &mut Tx, case: Uuid, due: Option<Ts>) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE cases SET due_at = $2 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(due).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The people a case waits on today: holders, directly or through a post, of a role the
+/// case waits on in the organisation it waits on it.
+pub async fn waiting_people(
+    tx: &mut Tx,
+    case: Uuid,
+    today: Day,
+) -> Result<Vec<Uuid>, StorageError> {
+    const SQL: &str = "SELECT d.person_id FROM case_waits w JOIN designations d
+          ON d.role = w.role AND d.organisation_id = w.organisation_id
+         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+        WHERE w.case_id = $1 AND d.person_id IS NOT NULL
+        UNION
+        SELECT h.person_id FROM case_waits w JOIN designations d
+          ON d.role = w.role AND d.organisation_id = w.organisation_id
+         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+          JOIN post_holders h ON h.post_id = d.post_id
+         AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
+        WHERE w.case_id = $1";
+    let rows: Vec<(Uuid,)> =
+        on_tx!(tx, x => sqlx::query_as(SQL).bind(case).bind(today).fetch_all(x).await)?;
+    Ok(rows.into_iter().map(|(p,)| p).collect())
 }
 
 /// Filters for case lists.
@@ -293,7 +325,8 @@ pub async fn inbox(
     let (extra, binds) = filter_sql(filter, 3);
     let n = 2 + binds.len();
     let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {WAITING}{extra} ORDER BY c.updated_at, c.id LIMIT ${} OFFSET ${}",
+        "SELECT {COLUMNS} FROM {FROM} WHERE {WAITING}{extra}
+         ORDER BY CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.updated_at, c.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );

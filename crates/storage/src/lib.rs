@@ -17,6 +17,7 @@ pub mod posts;
 pub mod registers;
 mod scope;
 pub mod sessions;
+pub mod timers;
 pub mod types;
 pub mod writer;
 

@@ -23,8 +23,19 @@ pub struct NotificationRow {
     pub read_at: Option<Ts>,
 }
 
+/// How a notification reaches its person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// Shown in mamori; delivered by being written.
+    InApp,
+    /// Sent by e-mail from the outbox.
+    Email,
+}
+
 /// A notification to write.
 pub struct NewNotification<'a> {
+    /// How.
+    pub channel: Channel,
     /// To whom.
     pub person: Uuid,
     /// About which case.
@@ -37,13 +48,94 @@ pub struct NewNotification<'a> {
     pub now: Ts,
 }
 
-/// Writes an in-app notification (delivered by being written).
+/// Writes a notification: an in-app one is delivered by being written, an e-mail waits in
+/// the outbox for the worker.
 pub async fn insert(tx: &mut Tx, n: &NewNotification<'_>) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO notifications (id, person_id, channel, case_id, subject_ja, subject_en, created_at, delivered_at)
-                       VALUES ($1, $2, 'in_app', $3, $4, $5, $6, $6)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(n.person).bind(n.case).bind(n.subject_ja)
-        .bind(n.subject_en).bind(n.now).execute(c).await.map(|r| r.rows_affected()))?;
+    const SQL: &str = "INSERT INTO notifications (id, person_id, channel, case_id, subject_ja, subject_en,
+                       created_at, delivered_at, next_attempt_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    let (channel, delivered, next) = match n.channel {
+        Channel::InApp => ("in_app", Some(n.now), None),
+        Channel::Email => ("email", None, Some(n.now)),
+    };
+    on_tx!(tx, c => sqlx::query(SQL).bind(Uuid::now_v7()).bind(n.person).bind(channel).bind(n.case).bind(n.subject_ja)
+        .bind(n.subject_en).bind(n.now).bind(delivered).bind(next).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// An e-mail leased for sending.
+#[derive(Debug, Clone, FromRow)]
+pub struct MailRow {
+    /// Id (also the message's id, so that a resend after a crash can be recognised).
+    pub id: Uuid,
+    /// The case it is about.
+    pub case_id: Option<Uuid>,
+    /// Subject in Japanese.
+    pub subject_ja: String,
+    /// Subject in English.
+    pub subject_en: String,
+    /// Attempts so far.
+    pub attempts: i32,
+    /// The recipient's address.
+    pub email: String,
+    /// The recipient's name.
+    pub name: String,
+    /// The recipient's language.
+    pub locale: String,
+}
+
+/// Leases up to `limit` e-mails due for an attempt to `worker` until `until`. A lease that
+/// ran out (its worker died) is taken over; rows another worker holds are skipped, because
+/// the outer condition is checked again on the row as it is after the other's commit.
+pub async fn lease_mail(
+    tx: &mut Tx,
+    worker: &str,
+    now: Ts,
+    until: Ts,
+    limit: i64,
+) -> Result<Vec<MailRow>, StorageError> {
+    const LEASE: &str = "UPDATE notifications SET locked_by = $1, locked_until = $2
+        WHERE id IN (SELECT id FROM notifications
+                      WHERE channel = 'email' AND delivered_at IS NULL AND next_attempt_at <= $3
+                        AND (locked_until IS NULL OR locked_until < $3)
+                      ORDER BY next_attempt_at, id LIMIT $4)
+          AND delivered_at IS NULL AND (locked_until IS NULL OR locked_until < $3)";
+    on_tx!(tx, c => sqlx::query(LEASE).bind(worker).bind(until).bind(now).bind(limit).execute(c).await.map(|r| r.rows_affected()))?;
+    const SQL: &str =
+        "SELECT n.id, n.case_id, n.subject_ja, n.subject_en, n.attempts, p.email, p.name, p.locale
+        FROM notifications n JOIN persons p ON p.id = n.person_id
+        WHERE n.locked_by = $1 AND n.delivered_at IS NULL ORDER BY n.next_attempt_at, n.id";
+    Ok(on_tx!(tx, c => sqlx::query_as(SQL).bind(worker).fetch_all(c).await)?)
+}
+
+/// Records that an e-mail was handed to the mail server.
+pub async fn mail_sent(db: &Db, id: Uuid, worker: &str, now: Ts) -> Result<(), StorageError> {
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE notifications SET delivered_at = $3, attempts = attempts + 1,
+        locked_by = NULL, locked_until = NULL, last_error = NULL WHERE id = $1 AND locked_by = $2";
+    on_tx!(&mut tx, c => sqlx::query(SQL).bind(id).bind(worker).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await
+}
+
+/// Records a failed attempt and when to try again.
+pub async fn mail_failed(
+    db: &Db,
+    id: Uuid,
+    worker: &str,
+    error: &str,
+    retry_at: Ts,
+) -> Result<(), StorageError> {
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE notifications SET attempts = attempts + 1, next_attempt_at = $3,
+        locked_by = NULL, locked_until = NULL, last_error = $4 WHERE id = $1 AND locked_by = $2";
+    on_tx!(&mut tx, c => sqlx::query(SQL).bind(id).bind(worker).bind(retry_at).bind(error).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await
+}
+
+/// E-mails not yet delivered (for the health page and the tests).
+pub async fn mail_pending(db: &Db) -> Result<i64, StorageError> {
+    const SQL: &str =
+        "SELECT COUNT(*) FROM notifications WHERE channel = 'email' AND delivered_at IS NULL";
+    Ok(on_db!(db, p => sqlx::query_scalar(SQL).fetch_one(p).await)?)
 }
 
 /// A person's notifications, unread first, newest first.

@@ -1,6 +1,8 @@
 //! Test databases: a fresh SQLite folder per test by default, or a fresh PostgreSQL schema
 //! per test when `TEST_DATABASE_URL` names a server. The same tests run on both.
 
+pub mod smtp;
+
 use std::path::PathBuf;
 
 use sqlx::Connection;

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use mamori_app::{ActInput, CaseView, OpenCase};
+use mamori_app::{ActInput, App, CaseView, OpenCase};
 use mamori_library::Library;
 use mamori_library::form::Data;
 use mamori_library::model::{CommentRule, Field, FieldType};
@@ -218,11 +218,18 @@ pub struct CaseSummary {
     created_by: String,
     updated_at: String,
     closed: bool,
+    /// The deadline running in the present state (RFC 3339), if any.
+    due_at: Option<String>,
+    /// That deadline has passed.
+    overdue: bool,
 }
 
 impl CaseSummary {
-    fn new(r: CaseRow) -> Self {
+    fn new(app: &App, r: CaseRow) -> Self {
+        let due = app.due(&r);
         Self {
+            due_at: due.as_ref().and(r.due_at).map(|d| d.0.to_string()),
+            overdue: due.is_some_and(|d| d.overdue),
             id: r.id,
             library: r.library_id,
             procedure: r.procedure_id,
@@ -254,7 +261,7 @@ pub struct CaseDto {
 }
 
 impl CaseDto {
-    fn new(v: CaseView) -> Self {
+    fn new(app: &App, v: CaseView) -> Self {
         let procedure = v.procedure();
         let state_name = procedure
             .state(&v.row.state)
@@ -300,7 +307,7 @@ impl CaseDto {
             actions,
             may_edit: v.may_edit,
             data: v.data,
-            summary: CaseSummary::new(v.row),
+            summary: CaseSummary::new(app, v.row),
         }
     }
 }
@@ -373,7 +380,11 @@ pub async fn list_cases(
     let (filter, page) = q.split();
     let p = state.app.cases(&s.caller, &filter, page).await?;
     Ok(axum::Json(CasePage {
-        items: p.items.into_iter().map(CaseSummary::new).collect(),
+        items: p
+            .items
+            .into_iter()
+            .map(|r| CaseSummary::new(&state.app, r))
+            .collect(),
         total: p.total,
     }))
 }
@@ -389,7 +400,11 @@ pub async fn get_inbox(
     let (filter, page) = q.split();
     let p = state.app.inbox(&s.caller, &filter, page).await?;
     Ok(axum::Json(CasePage {
-        items: p.items.into_iter().map(CaseSummary::new).collect(),
+        items: p
+            .items
+            .into_iter()
+            .map(|r| CaseSummary::new(&state.app, r))
+            .collect(),
         total: p.total,
     }))
 }
@@ -403,6 +418,7 @@ pub async fn get_case(
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<CaseDto>> {
     Ok(axum::Json(CaseDto::new(
+        &state.app,
         state.app.case(&s.caller, id).await?,
     )))
 }
@@ -419,6 +435,7 @@ pub async fn update_case(
 ) -> ApiResult<axum::Json<CaseDto>> {
     state.app.save_draft(&s.caller, id, body.data).await?;
     Ok(axum::Json(CaseDto::new(
+        &state.app,
         state.app.case(&s.caller, id).await?,
     )))
 }
@@ -448,6 +465,7 @@ pub async fn act_on_case(
         )
         .await?;
     Ok(axum::Json(CaseDto::new(
+        &state.app,
         state.app.case(&s.caller, id).await?,
     )))
 }

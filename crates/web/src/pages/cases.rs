@@ -354,6 +354,8 @@ struct ShowPage {
     applicant: String,
     opened: String,
     library: String,
+    /// The deadline running in the present state, and whether it has passed.
+    due: Option<(String, bool)>,
     form_title: String,
     /// Editable draft: the form; otherwise the data as read.
     edit: Option<Vec<FieldView>>,
@@ -481,10 +483,15 @@ fn show_page(
             };
             HistoryLine {
                 at: tr.datetime(e.occurred_at),
-                actor: e.actor_name.clone().unwrap_or_default(),
+                actor: e
+                    .actor_name
+                    .clone()
+                    .unwrap_or_else(|| tr.t("case-actor-system")),
                 action: match e.action.as_str() {
                     "open" => tr.t("case-event-open"),
                     "save" => tr.t("case-event-save"),
+                    "deadline.remind" => tr.t("case-event-remind"),
+                    "deadline.due" => tr.t("case-event-overdue"),
                     a => procedure
                         .transition(a)
                         .map(|t| tr.text(&t.name).to_owned())
@@ -506,6 +513,7 @@ fn show_page(
         applicant: v.row.created_by_name.clone(),
         opened: tr.datetime(v.row.created_at),
         library: format!("{} {}", v.row.library_id, v.row.library_version),
+        due: v.due.as_ref().map(|d| (d.label.clone(), d.overdue)),
         form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
         edit: v.may_edit.then(|| field_views(tr, fields, &form_data)),
         first_action,
@@ -650,6 +658,8 @@ pub struct CaseLine {
     pub updated: String,
     /// Closed.
     pub closed: bool,
+    /// The deadline running now, and whether it has passed.
+    pub due: Option<(String, bool)>,
 }
 
 /// Turns stored cases into list lines, naming procedures and states from their library.
@@ -661,7 +671,9 @@ pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine>
                 .catalog()
                 .version(&r.library_id, &r.library_version);
             let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
+            let due = state.app.due(&r).map(|d| (d.label, d.overdue));
             CaseLine {
+                due,
                 id: r.id,
                 procedure: p.map_or(r.procedure_id.clone(), |p| tr.text(&p.title).to_owned()),
                 state: p

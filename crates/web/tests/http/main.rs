@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod bad_input;
 mod cases;
+mod deadlines;
 mod isolation;
 mod organisations;
 mod pages;

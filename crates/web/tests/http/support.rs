@@ -1,6 +1,6 @@
 //! A running mamori for one test, with helpers named after what a person does.
 
-use mamori_app::{App, FirstAdmin, Settings, system_clock};
+use mamori_app::{App, Clock, FirstAdmin, Settings, system_clock};
 use mamori_auth::password::Cost;
 use mamori_storage::{Db, DbConfig, PoolSize};
 use mamori_test_support::TestDb;
@@ -29,6 +29,15 @@ impl TestApp {
     }
 
     pub async fn with(tune: impl FnOnce(&mut Settings)) -> Self {
+        Self::build(system_clock(), mamori_library::shipped().unwrap(), tune).await
+    }
+
+    /// A server with its own clock and libraries (adapted shipped ones, say).
+    pub async fn build(
+        clock: Clock,
+        libraries: Vec<mamori_library::Library>,
+        tune: impl FnOnce(&mut Settings),
+    ) -> Self {
         let testdb = TestDb::new().await;
         let config =
             DbConfig::from_options(testdb.database_url.as_deref(), &testdb.data_dir).unwrap();
@@ -41,9 +50,9 @@ impl TestApp {
             ..Settings::default()
         };
         tune(&mut settings);
-        let app = App::new(db.clone(), system_clock(), settings)
+        let app = App::new(db.clone(), clock, settings)
             .unwrap()
-            .install_libraries(mamori_library::shipped().unwrap())
+            .install_libraries(libraries)
             .await
             .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -76,7 +85,12 @@ impl TestApp {
 
     /// Creates the system administrator the way the command line does.
     pub async fn with_admin() -> Self {
-        let t = Self::new().await;
+        Self::new().await.add_admin().await
+    }
+
+    /// Creates the system administrator on a server built otherwise.
+    pub async fn add_admin(self) -> Self {
+        let t = self;
         t.app
             .create_system_admin(
                 &FirstAdmin {
