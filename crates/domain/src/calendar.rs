@@ -63,11 +63,7 @@ pub fn sub_business_days(date: Date, n: u32) -> Date {
     step_business_days(date, n, Date::yesterday)
 }
 
-fn step_business_days(
-    mut date: Date,
-    n: u32,
-    step: fn(Date) -> Result<Date, jiff::Error>,
-) -> Date {
+fn step_business_days(mut date: Date, n: u32, step: fn(Date) -> Result<Date, jiff::Error>) -> Date {
     let mut left = n;
     while left > 0 {
         // At the edge of jiff's calendar (years ±9999) there is no further day: stop there
