@@ -12,7 +12,7 @@ CREATE TABLE case_timers (
     id       UUID PRIMARY KEY,
     case_id  UUID NOT NULL REFERENCES cases (id),
     state    TEXT NOT NULL,
-    deadline INTEGER NOT NULL,
+    deadline BIGINT NOT NULL,
     kind     TEXT NOT NULL CHECK (kind IN ('remind', 'due')),
     fire_at  TIMESTAMPTZ NOT NULL,
     fired_at TIMESTAMPTZ
