@@ -347,6 +347,7 @@ case-event-save = Draft saved
 case-event-remind = Deadline reminder
 case-event-overdue = Overdue notice
 case-actor-system = (automatic)
+case-documents = Documents
 case-due = Due
 case-overdue = Overdue
 cases-title = Cases

@@ -347,6 +347,7 @@ case-event-save = 下書き保存
 case-event-remind = 期限の催促
 case-event-overdue = 期限超過の通知
 case-actor-system = （自動）
+case-documents = 文書
 case-due = 期限
 case-overdue = 期限超過
 cases-title = 案件

@@ -469,6 +469,19 @@ impl<'a> Checker<'a> {
         for d in &p.deadlines {
             self.deadline(p, d, &fields);
         }
+        self.unique(p.documents.iter().map(|d| &d.id), "文書");
+        for d in &p.documents {
+            self.id(&d.id, "文書");
+            if let Err((line, reason)) = crate::document::check(&d.template.value) {
+                self.at(
+                    &d.template,
+                    format!(
+                        "文書「{}」のテンプレートの {line} 行目を読めません: {reason}",
+                        d.id.value
+                    ),
+                );
+            }
+        }
     }
 
     fn deadline(&mut self, p: &Procedure, d: &Deadline, fields: &BTreeMap<&str, &Field>) {

@@ -8,6 +8,7 @@
 
 mod check;
 pub mod condition;
+pub mod document;
 pub mod form;
 pub mod load;
 pub mod model;

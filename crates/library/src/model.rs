@@ -314,6 +314,38 @@ pub struct Procedure {
     /// Deadlines that run while a case is in a state.
     #[serde(default)]
     pub deadlines: Vec<Deadline>,
+    /// Documents a case renders to.
+    #[serde(default)]
+    pub documents: Vec<Document>,
+}
+
+/// A document made from a case: the paper form, a notice, a text to send or read out.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Document {
+    /// Id, unique in the procedure; the file is named after it.
+    pub id: Spanned<String>,
+    /// Its title.
+    pub title: Text,
+    /// What it renders to.
+    pub format: DocumentFormat,
+    /// A MiniJinja template over the case ([`crate::document`] lists what it may use).
+    pub template: Spanned<String>,
+}
+
+/// What a document renders to.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentFormat {
+    /// Plain UTF-8 text, to send by e-mail or read out on the phone.
+    Text,
+}
+
+impl Procedure {
+    /// A document by id.
+    pub fn document(&self, id: &str) -> Option<&Document> {
+        self.documents.iter().find(|d| d.id.value == id)
+    }
 }
 
 impl Procedure {

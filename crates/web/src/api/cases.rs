@@ -1,11 +1,12 @@
 //! `/api/v1/libraries`, `/api/v1/cases`, `/api/v1/inbox` and `/api/v1/registers`.
 
 use axum::extract::State;
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mamori_app::{ActInput, App, CaseView, OpenCase};
 use mamori_library::Library;
 use mamori_library::form::Data;
-use mamori_library::model::{CommentRule, Field, FieldType};
+use mamori_library::model::{CommentRule, DocumentFormat, Field, FieldType};
 use mamori_storage::PageRequest;
 use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::{Deserialize, Serialize};
@@ -244,6 +245,15 @@ impl CaseSummary {
     }
 }
 
+/// A document a case renders to.
+#[derive(Serialize, ToSchema)]
+pub struct DocumentDto {
+    id: String,
+    #[schema(value_type = Object)]
+    title: TextDto,
+    format: &'static str,
+}
+
 /// A case with its data, history and the caller's possible actions.
 #[derive(Serialize, ToSchema)]
 pub struct CaseDto {
@@ -258,6 +268,8 @@ pub struct CaseDto {
     history: Vec<HistoryDto>,
     actions: Vec<ActionDto>,
     may_edit: bool,
+    /// Documents the case renders to: `GET /cases/{id}/documents/{id}`.
+    documents: Vec<DocumentDto>,
 }
 
 impl CaseDto {
@@ -299,7 +311,19 @@ impl CaseDto {
                 data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
             })
             .collect();
+        let documents = procedure
+            .documents
+            .iter()
+            .map(|d| DocumentDto {
+                id: d.id.value.clone(),
+                title: d.title.clone(),
+                format: match d.format {
+                    DocumentFormat::Text => "text",
+                },
+            })
+            .collect();
         Self {
+            documents,
             library_version: v.row.library_version.clone(),
             state_name,
             fields,
@@ -438,6 +462,32 @@ pub async fn update_case(
         &state.app,
         state.app.case(&s.caller, id).await?,
     )))
+}
+
+/// A document of a case (`documents` of the case lists them), rendered now; the rendering
+/// is recorded in the audit trail.
+#[utoipa::path(get, path = "/cases/{id}/documents/{name}", tag = "cases",
+    params(("id" = Uuid, Path), ("name" = String, Path, description = "a document id, with or without its extension")),
+    responses((status = 200, description = "The document (text/plain for text documents)", content_type = "text/plain"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_case_document(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, name)): ApiPath<(Uuid, String)>,
+) -> ApiResult<Response> {
+    let name = name.strip_suffix(".txt").unwrap_or(&name);
+    let doc = state.app.document(&s.caller, id, name).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{}\"", doc.file_name),
+            ),
+        ],
+        doc.body,
+    )
+        .into_response())
 }
 
 /// Take an action on a case (submit, approve, …): the library says which exist.

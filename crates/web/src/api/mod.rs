@@ -79,6 +79,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::act_on_case))
+        .routes(routes!(cases::get_case_document))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
         .routes(routes!(cases::list_register_rows));

@@ -356,6 +356,8 @@ struct ShowPage {
     library: String,
     /// The deadline running in the present state, and whether it has passed.
     due: Option<(String, bool)>,
+    /// Documents: (file name, title).
+    documents: Vec<(String, String)>,
     form_title: String,
     /// Editable draft: the form; otherwise the data as read.
     edit: Option<Vec<FieldView>>,
@@ -514,6 +516,11 @@ fn show_page(
         opened: tr.datetime(v.row.created_at),
         library: format!("{} {}", v.row.library_id, v.row.library_version),
         due: v.due.as_ref().map(|d| (d.label.clone(), d.overdue)),
+        documents: procedure
+            .documents
+            .iter()
+            .map(|d| (format!("{}.txt", d.id.value), tr.text(&d.title).to_owned()))
+            .collect(),
         form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
         edit: v.may_edit.then(|| field_views(tr, fields, &form_data)),
         first_action,

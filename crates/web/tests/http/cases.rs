@@ -229,7 +229,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
     assert_eq!(case["state"], "review");
-    assert_eq!(case["library_version"], "2023.1");
+    assert_eq!(case["library_version"], "2023.2");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -302,6 +302,68 @@ async fn another_unit_cannot_read_or_act_and_a_colleague_without_the_role_cannot
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn the_application_renders_as_text_for_its_readers_and_each_rendering_is_recorded() {
+    let w = world().await;
+    let id = w.apply(&w.officer, &w.unit, "DeepL", "translation").await;
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["documents"][0]["id"], "application");
+    let before = w.t.audit_count().await;
+    let res = w
+        .chief
+        .get(w.t.url(&format!("/api/v1/cases/{id}/documents/application.txt")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "text/plain; charset=utf-8");
+    let text = res.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "外部サービス利用承認申請書");
+    for line in [
+        "情報通信課　機関等の情報保証責任者　申請 一郎",
+        "1. 外部サービスの名称: DeepL",
+        "3. 外部サービスの種類: 翻訳サービス",
+        "6. 防衛省の情報システムへのアプリケーション等のインストール: いいえ",
+        "☑ 業務用データ（不開示情報を含むデータ）は取り扱いません。",
+    ] {
+        assert!(lines.contains(&line), "{line:?} in {text}");
+    }
+    assert!(
+        !text.contains("その他の種類"),
+        "an empty optional field without a number is left out: {text}"
+    );
+    assert!(text.contains("申請 一郎 作成"), "the history: {text}");
+    assert!(text.contains("申請 一郎 申請する"), "the history: {text}");
+    assert_eq!(
+        w.t.audit_count().await,
+        before + 1,
+        "the rendering is recorded"
+    );
+
+    // Another unit's officer cannot read the case, so not its documents either.
+    let (status, _) =
+        w.t.get(
+            &w.other_officer,
+            &format!("/api/v1/cases/{id}/documents/application.txt"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        w.t.get(
+            &w.chief,
+            &format!("/api/v1/cases/{id}/documents/nothing.txt"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // The case page links to it.
+    let page = w.t.html(&w.chief, &format!("/cases/{id}")).await;
+    assert!(
+        page.contains(&format!("/api/v1/cases/{id}/documents/application.txt")),
+        "{page}"
+    );
 }
 
 #[tokio::test]

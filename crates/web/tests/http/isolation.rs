@@ -164,6 +164,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/cases/{id}", A_READERS),
     ("PATCH", "/api/v1/cases/{id}", A_OFFICER),
     ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
+    ("GET", "/api/v1/cases/{id}/documents/{name}", A_READERS),
     ("GET", "/api/v1/inbox", &[]),
     ("GET", "/api/v1/registers/{id}/rows", &[]),
 ];
@@ -323,6 +324,11 @@ async fn request(
                 Some(json!({})),
             )
         }
+        ("GET", "/api/v1/cases/{id}/documents/{name}") => (
+            path.replace("{id}", &w.case_a)
+                .replace("{name}", "application.txt"),
+            None,
+        ),
         ("GET", "/api/v1/registers/{id}/rows") => (path.replace("{id}", "external_services"), None),
         ("GET", _) => (path.into(), None),
         _ => panic!("no request for {method} {path}"),

@@ -1,0 +1,134 @@
+//! Documents of a case, rendered from the templates of its library version.
+
+use mamori_domain::audit::Outcome;
+use mamori_library::document;
+use mamori_library::form;
+use mamori_library::model::DocumentFormat;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::{App, AppError, Caller, CaseView, Event};
+
+/// A rendered document.
+#[derive(Debug, Clone)]
+pub struct RenderedDocument {
+    /// A file name: the document's id and the format's extension.
+    pub file_name: String,
+    /// Its media type.
+    pub content_type: &'static str,
+    /// Its content.
+    pub body: Vec<u8>,
+}
+
+impl App {
+    /// Renders a document of a case for a reader of the case; every rendering is recorded,
+    /// since a document is how a case's content leaves mamori.
+    pub async fn document(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        name: &str,
+    ) -> Result<RenderedDocument, AppError> {
+        let view = self.case(caller, id).await?;
+        let procedure = view.procedure();
+        let Some(doc) = procedure.document(name) else {
+            return Err(AppError::NotFound);
+        };
+        let context = self.document_context(&view);
+        let text = document::render(&doc.template.value, &context)
+            .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
+        let mut tx = self.db.begin().await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "case.document",
+                organisation: Some(view.row.organisation_id),
+                target_kind: "case",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: json!({ "document": name }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(match doc.format {
+            DocumentFormat::Text => RenderedDocument {
+                file_name: format!("{name}.txt"),
+                content_type: "text/plain; charset=utf-8",
+                body: text.into_bytes(),
+            },
+        })
+    }
+
+    /// What a template sees (listed in [`mamori_library::document`]).
+    fn document_context(&self, v: &CaseView) -> Value {
+        let procedure = v.procedure();
+        let form_fields = v.fields();
+        let all = form_fields
+            .iter()
+            .chain(procedure.transitions.iter().flat_map(|t| t.fields.iter()));
+        let shown = |f: &mamori_library::model::Field| {
+            v.data
+                .get(f.id())
+                .map(|val| form::display(f, val, "ja"))
+                .unwrap_or_default()
+        };
+        let fields: Vec<Value> = form_fields
+            .iter()
+            .map(|f| {
+                json!({
+                    "id": f.id(),
+                    "number": f.number.clone().unwrap_or_default(),
+                    "label": f.label.ja,
+                    "value": shown(f),
+                })
+            })
+            .collect();
+        let values: serde_json::Map<String, Value> = all
+            .map(|f| (f.id().to_owned(), Value::String(shown(f))))
+            .collect();
+        let local = |ts: mamori_storage::Ts| {
+            ts.0.to_zoned(self.settings.zone.clone())
+                .strftime("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        let history: Vec<Value> = v
+            .events
+            .iter()
+            .map(|e| {
+                json!({
+                    "at": local(e.occurred_at),
+                    "actor": e.actor_name.clone().unwrap_or_default(),
+                    "action": match e.action.as_str() {
+                        "open" => "作成".to_owned(),
+                        "save" => "下書き保存".to_owned(),
+                        "deadline.remind" => "期限の催促".to_owned(),
+                        "deadline.due" => "期限超過の通知".to_owned(),
+                        a => procedure
+                            .transition(a)
+                            .map_or(a.to_owned(), |t| t.name.ja.clone()),
+                    },
+                    "comment": e.comment,
+                })
+            })
+            .collect();
+        json!({
+            "case": {
+                "id": v.row.id.to_string(),
+                "title": v.row.title,
+                "state": v.row.state,
+                "state_name": procedure.state(&v.row.state).map_or(v.row.state.clone(), |s| s.name.ja.clone()),
+                "organisation": v.row.organisation_name,
+                "applicant": v.row.created_by_name,
+                "opened": local(v.row.created_at),
+                "today": self.today().0.to_string(),
+            },
+            "fields": fields,
+            "value": values,
+            "data": Value::Object(v.data.clone()),
+            "history": history,
+        })
+    }
+}

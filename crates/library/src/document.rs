@@ -1,0 +1,118 @@
+//! Documents rendered from a case with a template of the library.
+//!
+//! A template sees:
+//!
+//! - `case`: `id`, `title`, `state`, `state_name`, `organisation`, `applicant`, `opened`
+//!   (day and time), `today`;
+//! - `fields`: the form's fields in order, each with `id`, `number` (①…), `label` and
+//!   `value` (as a person reads it; empty when not filled);
+//! - `value`: the same values by field id, the transitions' fields included;
+//! - `data`: the raw values by field id (`true`/`false`, option ids, numbers);
+//! - `history`: each step with `at`, `actor`, `action` and `comment`.
+//!
+//! The filter `mark` turns a truth into ☑ or ☐, as on the paper forms. A name the template
+//! uses that the case does not have is an error, not an empty string: a typo must not
+//! print a form with a blank.
+
+use minijinja::value::Serde;
+use minijinja::{Environment, Error, UndefinedBehavior};
+use serde_json::Value;
+
+/// Steps a template may take before it is stopped: far above what any form needs, low
+/// enough that a loop written by mistake cannot hold a server thread.
+const FUEL: u64 = 200_000;
+
+fn environment() -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_fuel(Some(FUEL));
+    env.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()
+            .expect("the default delimiters are valid"),
+    );
+    env.add_filter(
+        "mark",
+        |checked: minijinja::Value| {
+            if checked.is_true() { "☑" } else { "☐" }
+        },
+    );
+    env
+}
+
+/// Whether a template reads; on error, the line within the template and the reason.
+pub fn check(template: &str) -> Result<(), (usize, String)> {
+    let env = environment();
+    env.template_from_str(template)
+        .map(|_| ())
+        .map_err(|e| (e.line().unwrap_or(0), reason(&e)))
+}
+
+/// Renders a template over a case's context (see the module's documentation).
+pub fn render(template: &str, context: &Value) -> Result<String, String> {
+    let env = environment();
+    let tmpl = env.template_from_str(template).map_err(|e| reason(&e))?;
+    tmpl.render(Serde(context)).map_err(|e| match e.line() {
+        Some(line) => format!("line {line}: {}", reason(&e)),
+        None => reason(&e),
+    })
+}
+
+fn reason(e: &Error) -> String {
+    match e.detail() {
+        Some(detail) => format!("{}: {detail}", e.kind()),
+        None => e.kind().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn fields_marks_and_loops_render() {
+        let out = render(
+            "{{ case.title }}\n{% for f in fields %}\n{{ f.number }} {{ f.label }}: {{ f.value }}\n{% endfor %}\nアプリ {{ data.app | mark }} / {{ data.other | mark }}\n",
+            &json!({
+                "case": { "title": "翻訳サービスA" },
+                "fields": [
+                    { "number": "①", "label": "名称", "value": "翻訳サービスA" },
+                    { "number": "②", "label": "提供者", "value": "" }
+                ],
+                "data": { "app": true, "other": false }
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "翻訳サービスA\n① 名称: 翻訳サービスA\n② 提供者: \nアプリ ☑ / ☐\n"
+        );
+    }
+
+    #[test]
+    fn a_misspelt_name_is_an_error_with_its_line() {
+        let e = render(
+            "一行目\n{{ case.titel }}\n",
+            &json!({ "case": { "title": "x" } }),
+        )
+        .unwrap_err();
+        assert!(e.contains("line 2"), "{e}");
+        let (line, reason) = check("一行目\n{% for f in fields %}\n").unwrap_err();
+        assert_eq!(line, 2, "{reason}");
+    }
+
+    #[test]
+    fn a_runaway_template_is_stopped() {
+        let e = render(
+            "{% for a in range(1000) %}{% for b in range(1000) %}.{% endfor %}{% endfor %}",
+            &json!({}),
+        )
+        .unwrap_err();
+        assert!(e.contains("fuel"), "{e}");
+    }
+}
