@@ -53,6 +53,22 @@ fn line_of(sources: &[Source], file: &str, needle: &str) -> u64 {
         .unwrap()
 }
 
+/// Asserts that a problem containing `fragment` is reported on the line of `needle`.
+fn reported(problems: &[Problem], sources: &[Source], file: &str, needle: &str, fragment: &str) {
+    let line = line_of(sources, file, needle);
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == file && p.line == line && p.message.contains(fragment)),
+        "expected {fragment:?} at {file}:{line}, got:\n{}",
+        problems
+            .iter()
+            .map(Problem::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
 #[test]
 fn the_external_service_library_loads() {
     let lib = load_dir(&shipped("mod-external-service")).unwrap_or_else(|problems| {
@@ -101,20 +117,7 @@ fn wrong_references_are_reported_with_file_and_line() {
         "when: { field: service_kind, is: chatbot }",
     );
     let problems = load_sources(s.clone()).unwrap_err();
-    let expect = |needle: &str, fragment: &str| {
-        let line = line_of(&s, file, needle);
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.file == file && p.line == line && p.message.contains(fragment)),
-            "expected {fragment:?} at {file}:{line}, got:\n{}",
-            problems
-                .iter()
-                .map(Problem::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    };
+    let expect = |needle: &str, fragment: &str| reported(&problems, &s, file, needle, fragment);
     expect("state: nisc_advise", "nisc_advise");
     expect("role: chief_officer", "chief_officer");
     expect("done: report_ai", "report_ai");
@@ -149,20 +152,7 @@ fn deadlines_are_checked_for_state_duration_start_and_reminders() {
 ",
     );
     let problems = load_sources(s.clone()).unwrap_err();
-    let expect = |needle: &str, fragment: &str| {
-        let line = line_of(&s, file, needle);
-        assert!(
-            problems
-                .iter()
-                .any(|p| p.file == file && p.line == line && p.message.contains(fragment)),
-            "expected {fragment:?} at {file}:{line}, got:\n{}",
-            problems
-                .iter()
-                .map(Problem::to_string)
-                .collect::<Vec<_>>()
-                .join("\n")
-        );
-    };
+    let expect = |needle: &str, fragment: &str| reported(&problems, &s, file, needle, fragment);
     expect("in: reveiw", "reveiw");
     expect("due: 10 weeks", "10 weeks");
     expect("in: refused", "終了状態");
