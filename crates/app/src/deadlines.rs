@@ -29,6 +29,10 @@ impl App {
         state: &str,
         data: &Data,
     ) -> Result<(), AppError> {
+        // A case's procedure never changes: one without deadlines never has timers.
+        if procedure.deadlines.is_empty() {
+            return Ok(());
+        }
         let now = self.now();
         let mut set = Vec::new();
         let mut earliest: Option<Timestamp> = None;
