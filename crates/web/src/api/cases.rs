@@ -393,6 +393,19 @@ impl CaseQuery {
     }
 }
 
+impl CasePage {
+    fn new(app: &App, p: mamori_storage::Page<CaseRow>) -> Self {
+        Self {
+            items: p
+                .items
+                .into_iter()
+                .map(|r| CaseSummary::new(app, r))
+                .collect(),
+            total: p.total,
+        }
+    }
+}
+
 /// Cases of the organisations the caller may read, latest change first.
 #[utoipa::path(get, path = "/cases", tag = "cases", params(CaseQuery),
     responses((status = 200, body = CasePage), (status = 401, body = ErrorBody)))]
@@ -403,14 +416,7 @@ pub async fn list_cases(
 ) -> ApiResult<axum::Json<CasePage>> {
     let (filter, page) = q.split();
     let p = state.app.cases(&s.caller, &filter, page).await?;
-    Ok(axum::Json(CasePage {
-        items: p
-            .items
-            .into_iter()
-            .map(|r| CaseSummary::new(&state.app, r))
-            .collect(),
-        total: p.total,
-    }))
+    Ok(axum::Json(CasePage::new(&state.app, p)))
 }
 
 /// What waits on the caller: cases whose next step one of their designations may take.
@@ -423,14 +429,7 @@ pub async fn get_inbox(
 ) -> ApiResult<axum::Json<CasePage>> {
     let (filter, page) = q.split();
     let p = state.app.inbox(&s.caller, &filter, page).await?;
-    Ok(axum::Json(CasePage {
-        items: p
-            .items
-            .into_iter()
-            .map(|r| CaseSummary::new(&state.app, r))
-            .collect(),
-        total: p.total,
-    }))
+    Ok(axum::Json(CasePage::new(&state.app, p)))
 }
 
 /// One case, with its history and what the caller may do now.
