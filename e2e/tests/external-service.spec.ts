@@ -79,6 +79,18 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await advice.getByRole('button', { name: 'NISCの助言を記録' }).click();
   await expect(chief.locator('[data-test=case-state]')).toHaveText('審査中');
 
+  // NISC's written advice goes with the case; a file whose content is not what its name
+  // says is refused with the reason.
+  const file = chief.getByLabel('ファイルを添付');
+  await file.setInputFiles({ name: 'NISC助言.pdf', mimeType: 'application/pdf', buffer: Buffer.from('MZ not a pdf') });
+  await chief.getByRole('button', { name: '添付する' }).click();
+  await expect(chief.locator('[data-test=attach-form]')).toContainText('ファイルの中身が拡張子と一致しません');
+  await chief.getByLabel('ファイルを添付').setInputFiles({ name: 'NISC助言.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7\n%%EOF\n') });
+  await chief.getByRole('button', { name: '添付する' }).click();
+  await expect(chief.getByRole('status')).toContainText('ファイルを添付しました');
+  await expect(chief.locator('[data-test=case-attachments]')).toContainText('NISC助言.pdf');
+  await expectNoAxeViolations(chief);
+
   // Approval waits for the report to the AI strategy team.
   const approve = chief.locator('form[data-action=approve]');
   await expect(approve).toContainText('AI戦略チームへの報告を記録してください');

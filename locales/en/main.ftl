@@ -203,6 +203,11 @@ relation-subcontractor_of = is a subcontractor of
 
 ## Input errors
 error-required = This is required.
+error-attachment-empty = The file is empty.
+error-attachment-too-large = The file is too large. Choose a file of { $limit } MB or less.
+error-attachment-name = The file name cannot be read. Rename the file and attach it again.
+error-attachment-type = Files of this format cannot be attached. Use PDF, PNG, JPEG, text, CSV, Word, Excel or PowerPoint.
+error-attachment-mismatch = The file's content does not match its extension. Save it again in the right format and attach it.
 error-too-long = Use at most { $limit } characters.
 error-too-short = Use at least { $limit } characters.
 error-control-chars = Line breaks and control characters are not allowed.
@@ -301,6 +306,9 @@ action-designation-end = Designation ended
 action-designation-read = Designation read
 action-audit-read = Audit trail read
 action-audit-verify = Audit trail verified
+action-case-attach = File attached
+action-case-attachment-download = Attachment downloaded
+action-case-attachment-withdraw = Attachment withdrawn
 
 ## Library forms: every message names the field's label.
 form-required = Enter “{ $label }”.
@@ -350,6 +358,16 @@ case-actor-system = (automatic)
 case-documents = Documents
 case-due = Due
 case-overdue = Overdue
+case-attachments = Attachments
+case-no-attachments = No files are attached.
+case-event-attach = File attached
+case-event-withdraw-attachment = Attachment withdrawn
+attachment-file = File
+attachment-size = Size
+attachment-add = Attach a file
+attachment-help = PDF, images (PNG, JPEG), text, CSV, Word, Excel and PowerPoint files up to { $limit }. Files are stored encrypted and every download is recorded in the audit trail.
+attachment-upload = Attach
+attachment-withdraw = Withdraw
 cases-title = Cases
 cases-all = All
 cases-open = In progress
@@ -360,6 +378,8 @@ register-empty = Nothing registered.
 register-kept-by = Kept by
 notice-case-saved = Draft saved.
 notice-case-acted = Done.
+notice-attachment-added = The file was attached.
+notice-attachment-withdrawn = The attachment was withdrawn.
 case-at = When
 notices-title = Notifications
 notice-unread = New

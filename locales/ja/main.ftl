@@ -203,6 +203,11 @@ relation-subcontractor_of = 下請負者である
 
 ## 入力エラー
 error-required = 入力してください。
+error-attachment-empty = ファイルが空です。
+error-attachment-too-large = ファイルが大きすぎます。{ $limit } MB 以下のファイルを選んでください。
+error-attachment-name = ファイル名を読み取れません。名前を付け直してから添付してください。
+error-attachment-type = この形式のファイルは添付できません。PDF・PNG・JPEG・テキスト・CSV・Word・Excel・PowerPoint のいずれかにしてください。
+error-attachment-mismatch = ファイルの中身が拡張子と一致しません。正しい形式で保存し直してから添付してください。
 error-too-long = { $limit }文字以内で入力してください。
 error-too-short = { $limit }文字以上で入力してください。
 error-control-chars = 改行や制御文字は使えません。
@@ -301,6 +306,9 @@ action-designation-end = 指定の終了
 action-designation-read = 指定の閲覧
 action-audit-read = 証跡の閲覧
 action-audit-verify = 証跡の検証
+action-case-attach = ファイルの添付
+action-case-attachment-download = 添付ファイルのダウンロード
+action-case-attachment-withdraw = 添付の取下げ
 
 ## Library forms: every message names the field's label.
 form-required = 「{ $label }」を入力してください。
@@ -350,6 +358,16 @@ case-actor-system = （自動）
 case-documents = 文書
 case-due = 期限
 case-overdue = 期限超過
+case-attachments = 添付ファイル
+case-no-attachments = 添付ファイルはありません。
+case-event-attach = ファイルの添付
+case-event-withdraw-attachment = 添付の取下げ
+attachment-file = ファイル
+attachment-size = サイズ
+attachment-add = ファイルを添付
+attachment-help = PDF・画像（PNG、JPEG）・テキスト・CSV・Word・Excel・PowerPoint を { $limit } まで添付できます。ファイルは暗号化して保存され、ダウンロードは証跡に記録されます。
+attachment-upload = 添付する
+attachment-withdraw = 取り下げる
 cases-title = 案件
 cases-all = すべて
 cases-open = 進行中
@@ -360,6 +378,8 @@ register-empty = 登録はありません。
 register-kept-by = 管理組織
 notice-case-saved = 下書きを保存しました。
 notice-case-acted = 処理しました。
+notice-attachment-added = ファイルを添付しました。
+notice-attachment-withdrawn = 添付を取り下げました。
 case-at = 日時
 notices-title = お知らせ
 notice-unread = 未読

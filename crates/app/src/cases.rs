@@ -16,6 +16,7 @@ use mamori_library::model::{
     CommentRule, Field, FieldType, Participant, Party, Procedure, Relation, Transition,
 };
 use mamori_library::{Library, Text};
+use mamori_storage::attachments::{self, AttachmentRow};
 use mamori_storage::cases::{
     self, CaseEventRow, CaseFilter, CaseRow, CaseUpdate, NewCase, NewCaseEvent,
 };
@@ -77,6 +78,11 @@ pub struct CaseView {
     pub may_edit: bool,
     /// The deadline running in the present state.
     pub due: Option<Due>,
+    /// Files attached and not withdrawn, oldest first.
+    pub attachments: Vec<AttachmentRow>,
+    /// Whether the reader may attach files now: the case waits on them, or it is their
+    /// draft.
+    pub may_attach: bool,
 }
 
 /// A deadline as shown to people.
@@ -404,7 +410,7 @@ impl App {
             rows: &rows,
             today: &today,
         };
-        let actions = from
+        let actions: Vec<ActionView> = from
             .iter()
             .filter(|t| condition::offered(t, &cf))
             .filter(|t| acting_org(caller, &t.by, &facts).is_some())
@@ -416,14 +422,19 @@ impl App {
         let may_edit = row.state == procedure.initial_state().id.value
             && acting_org(caller, &procedure.start, &facts).is_some();
         let events = cases::events(&self.db, id).await?;
+        let attachments = attachments::for_case(&self.db, id).await?;
         // Opening the case is reading what was notified about it.
         if notifications::unread_for_case(&self.db, caller.actor.person, id).await? > 0 {
             let mut tx = self.db.begin().await?;
             notifications::mark_case_read(&mut tx, caller.actor.person, id, self.now()).await?;
             tx.commit().await?;
         }
+        // Withdrawing is always possible but expects nothing; files come with expected steps.
+        let may_attach = may_edit || actions.iter().any(|a| a.transition.waits);
         Ok(CaseView {
             due: self.due(&row),
+            attachments,
+            may_attach,
             data,
             library: lib.clone(),
             events,

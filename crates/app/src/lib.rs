@@ -2,6 +2,7 @@
 //! [`mamori_domain::policy`], makes the change, and appends its audit event, so that a
 //! change and its evidence commit together or not at all.
 
+mod attachments;
 mod audit_trail;
 mod cases;
 mod catalog;
@@ -15,6 +16,7 @@ mod organisations;
 mod people;
 mod session;
 
+pub use attachments::{Download, Upload};
 pub use audit_trail::AuditQuery;
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};
 pub use catalog::Catalog;
@@ -68,6 +70,8 @@ pub struct Settings {
     /// Whether notifications are also sent by e-mail (an SMTP server is configured): each
     /// notice then writes an e-mail to the outbox with its in-app copy.
     pub email: bool,
+    /// The largest file that may be attached to a case, in bytes.
+    pub attachment_max_bytes: usize,
 }
 
 impl Default for Settings {
@@ -81,6 +85,7 @@ impl Default for Settings {
             zone: TimeZone::get("Asia/Tokyo").unwrap_or(TimeZone::UTC),
             sealer: Sealer::random(),
             email: false,
+            attachment_max_bytes: 20 * 1024 * 1024,
         }
     }
 }

@@ -5,6 +5,8 @@
 
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use aes_gcm::{Aes256Gcm, Nonce};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 /// Marks the format, so that a later one can be told apart.
 const PREFIX: &str = "v1:";
@@ -13,6 +15,8 @@ const PREFIX: &str = "v1:";
 #[derive(Clone)]
 pub struct Sealer {
     cipher: Aes256Gcm,
+    /// Names stored files by content without revealing it (see [`Sealer::address`]).
+    address_key: [u8; 32],
 }
 
 impl std::fmt::Debug for Sealer {
@@ -29,8 +33,12 @@ pub struct BadKey;
 impl Sealer {
     /// A sealer over a 256-bit key.
     pub fn new(key: [u8; 32]) -> Self {
+        // A second key for addresses, derived so that one secret still suffices.
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&key).expect("any key length");
+        mac.update(b"mamori file addresses v1");
         Self {
             cipher: Aes256Gcm::new(&key.into()),
+            address_key: mac.finalize().into_bytes().into(),
         }
     }
 
@@ -110,9 +118,93 @@ impl Sealer {
     }
 }
 
+impl Sealer {
+    /// A file's address: a keyed hash of its content, so that identical files are stored
+    /// once while someone holding only the database cannot test a guess of a file's
+    /// content against it, as a plain hash would let them.
+    pub fn address(&self, content: &[u8]) -> String {
+        let mut mac =
+            <Hmac<Sha256> as KeyInit>::new_from_slice(&self.address_key).expect("any key length");
+        mac.update(content);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// Encrypts a file stored under `address`: a fresh nonce followed by the ciphertext.
+    /// The address is bound in, so content swapped between rows does not open.
+    pub fn seal_file(&self, content: &[u8], address: &str) -> Vec<u8> {
+        let nonce_bytes: [u8; 12] = rand::random();
+        let sealed = self
+            .cipher
+            .encrypt(
+                &Nonce::from(nonce_bytes),
+                Payload {
+                    msg: content,
+                    aad: address.as_bytes(),
+                },
+            )
+            // AES-GCM refuses only messages above 64 GiB; uploads are limited far below.
+            .unwrap_or_default();
+        let mut out = Vec::with_capacity(12 + sealed.len());
+        out.extend_from_slice(&nonce_bytes);
+        out.extend_from_slice(&sealed);
+        out
+    }
+
+    /// Opens a stored file; `None` if it was altered, moved, or sealed under another key.
+    pub fn open_file(&self, sealed: &[u8], address: &str) -> Option<Vec<u8>> {
+        if sealed.len() < 12 + 16 {
+            return None;
+        }
+        let (nonce, body) = sealed.split_at(12);
+        let nonce: [u8; 12] = nonce.try_into().ok()?;
+        self.cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: body,
+                    aad: address.as_bytes(),
+                },
+            )
+            .ok()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn files_are_addressed_by_keyed_content_and_open_only_at_their_address() {
+        let s = Sealer::new([1; 32]);
+        let a = s.address(b"%PDF-1.7 secret plan");
+        assert_eq!(
+            a,
+            s.address(b"%PDF-1.7 secret plan"),
+            "same content, same address"
+        );
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, s.address(b"%PDF-1.7 other plan"));
+        assert_ne!(
+            a,
+            Sealer::new([2; 32]).address(b"%PDF-1.7 secret plan"),
+            "another installation cannot compute it"
+        );
+        let sealed = s.seal_file(b"%PDF-1.7 secret plan", &a);
+        assert!(!sealed.windows(6).any(|w| w == b"secret"));
+        assert_eq!(
+            s.open_file(&sealed, &a).as_deref(),
+            Some(&b"%PDF-1.7 secret plan"[..])
+        );
+        assert_eq!(s.open_file(&sealed, "other"), None);
+        assert_eq!(Sealer::new([2; 32]).open_file(&sealed, &a), None);
+        let mut tampered = sealed.clone();
+        *tampered.last_mut().unwrap() ^= 1;
+        assert_eq!(s.open_file(&tampered, &a), None);
+    }
 
     #[test]
     fn seals_and_opens_only_for_its_owner_and_key() {

@@ -78,6 +78,10 @@ enum Command {
         /// Minutes of inactivity that end a session.
         #[arg(long, env = "MAMORI_SESSION_IDLE_MINUTES", default_value_t = 60)]
         session_idle_minutes: i64,
+        /// The largest file that may be attached to a case, in megabytes.
+        #[arg(long, env = "MAMORI_ATTACHMENT_MAX_MB", default_value_t = 20,
+              value_parser = clap::value_parser!(u32).range(1..=1024))]
+        attachment_max_mb: u32,
         /// Database connections (readers on SQLite).
         #[arg(long, env = "MAMORI_DB_CONNECTIONS", default_value_t = 8)]
         connections: u32,
@@ -198,6 +202,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             lockout_threshold,
             lockout_minutes,
             session_idle_minutes,
+            attachment_max_mb,
             connections,
             secret_key,
             mail,
@@ -209,6 +214,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 session_idle_minutes,
                 sealer,
                 email: mail.smtp_url.is_some(),
+                attachment_max_bytes: attachment_max_mb as usize * 1024 * 1024,
                 ..Settings::default()
             };
             serve(data, bind, public_url, settings, connections, mail).await?;

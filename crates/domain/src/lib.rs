@@ -3,6 +3,7 @@
 //! Nothing here touches a database, a clock or the network: every rule takes the facts it
 //! needs as arguments, so it can be tested in milliseconds and reused by every layer.
 
+pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod deadline;

@@ -51,7 +51,7 @@ pub fn request_locale(headers: &HeaderMap) -> Tr {
     Tr(Locale::parse_or_default(first))
 }
 
-fn client_ip(parts: &Parts) -> Option<String> {
+pub(crate) fn client_ip(parts: &Parts) -> Option<String> {
     parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()

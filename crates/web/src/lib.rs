@@ -8,6 +8,7 @@ mod extract;
 mod i18n;
 mod pages;
 mod security;
+mod upload;
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

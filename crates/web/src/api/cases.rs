@@ -14,6 +14,7 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::attachments::AttachmentDto;
 use super::dto::ErrorBody;
 use super::{ApiResult, created};
 use crate::AppState;
@@ -270,6 +271,10 @@ pub struct CaseDto {
     may_edit: bool,
     /// Documents the case renders to: `GET /cases/{id}/documents/{id}`.
     documents: Vec<DocumentDto>,
+    /// Files attached to it.
+    attachments: Vec<AttachmentDto>,
+    /// Whether the caller may attach files now.
+    may_attach: bool,
 }
 
 impl CaseDto {
@@ -324,6 +329,8 @@ impl CaseDto {
             .collect();
         Self {
             documents,
+            attachments: v.attachments.iter().map(AttachmentDto::new).collect(),
+            may_attach: v.may_attach,
             library_version: v.row.library_version.clone(),
             state_name,
             fields,

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document generated from these
 //! handlers (`/api/v1/openapi.json`).
 
+mod attachments;
 pub(crate) mod audit;
 pub(crate) mod cases;
 mod designations;
@@ -11,6 +12,7 @@ mod persons;
 mod posts;
 mod session;
 
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi;
@@ -82,7 +84,17 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_case_document))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
-        .routes(routes!(cases::list_register_rows));
+        .routes(routes!(cases::list_register_rows))
+        .routes(routes!(
+            attachments::get_attachment,
+            attachments::withdraw_attachment
+        ))
+        // Files are limited by the installation's setting while they are read.
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(attachments::add_attachment))
+                .layer(DefaultBodyLimit::disable()),
+        );
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)
 }
 

@@ -20,6 +20,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::extract::{CsrfForm, PageSession};
 use crate::i18n::Tr;
+use crate::upload::UploadForm;
 
 /// A field as a form shows it.
 pub struct FieldView {
@@ -358,6 +359,12 @@ struct ShowPage {
     due: Option<(String, bool)>,
     /// Documents: (file name, title).
     documents: Vec<(String, String)>,
+    attachments: Vec<AttachmentLine>,
+    may_attach: bool,
+    /// File extensions the upload accepts.
+    accept: &'static str,
+    /// The size limit, as shown.
+    attachment_limit: String,
     form_title: String,
     /// Editable draft: the form; otherwise the data as read.
     edit: Option<Vec<FieldView>>,
@@ -379,6 +386,26 @@ struct ActionBox {
     danger: bool,
 }
 
+struct AttachmentLine {
+    href: String,
+    id: Uuid,
+    file_name: String,
+    size: String,
+    added_by: String,
+    added_at: String,
+    /// The reader attached it and may still withdraw it.
+    withdrawable: bool,
+}
+
+/// A size as people read it: bytes, KB or MB.
+fn size_label(bytes: i64) -> String {
+    match bytes {
+        b if b < 1024 => format!("{b} B"),
+        b if b < 1024 * 1024 => format!("{:.1} KB", b as f64 / 1024.0),
+        b => format!("{:.1} MB", b as f64 / (1024.0 * 1024.0)),
+    }
+}
+
 struct HistoryLine {
     at: String,
     actor: String,
@@ -389,6 +416,7 @@ struct HistoryLine {
 }
 
 fn show_page(
+    limit: usize,
     s: &mamori_app::SessionInfo,
     v: &CaseView,
     posted: Option<&Posted>,
@@ -494,6 +522,8 @@ fn show_page(
                     "save" => tr.t("case-event-save"),
                     "deadline.remind" => tr.t("case-event-remind"),
                     "deadline.due" => tr.t("case-event-overdue"),
+                    "attach" => tr.t("case-event-attach"),
+                    "attach.withdraw" => tr.t("case-event-withdraw-attachment"),
                     a => procedure
                         .transition(a)
                         .map(|t| tr.text(&t.name).to_owned())
@@ -521,6 +551,22 @@ fn show_page(
             .iter()
             .map(|d| (format!("{}.txt", d.id.value), tr.text(&d.title).to_owned()))
             .collect(),
+        attachments: v
+            .attachments
+            .iter()
+            .map(|a| AttachmentLine {
+                href: format!("/api/v1/cases/{}/attachments/{}", v.row.id, a.id),
+                id: a.id,
+                file_name: a.file_name.clone(),
+                size: size_label(a.size),
+                added_by: a.added_by_name.clone(),
+                added_at: tr.datetime(a.added_at),
+                withdrawable: v.may_attach && a.added_by == s.caller.actor.person,
+            })
+            .collect(),
+        may_attach: v.may_attach,
+        accept: mamori_domain::attachment::ACCEPTED,
+        attachment_limit: size_label(i64::try_from(limit).unwrap_or(i64::MAX)),
         form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
         edit: v.may_edit.then(|| field_views(tr, fields, &form_data)),
         first_action,
@@ -542,6 +588,7 @@ pub async fn show(
 ) -> Result<Response, Failure> {
     let v = state.app.case(&s.caller, id).await?;
     Ok(render(&show_page(
+        state.app.attachment_limit(),
         &s,
         &v,
         None,
@@ -572,7 +619,15 @@ async fn act_and_show(
                 let summary = if errors.any() { None } else { summary };
                 render_status(
                     StatusCode::BAD_REQUEST,
-                    &show_page(s, &v, Some(&posted), errors, summary, None),
+                    &show_page(
+                        state.app.attachment_limit(),
+                        s,
+                        &v,
+                        Some(&posted),
+                        errors,
+                        summary,
+                        None,
+                    ),
                 )
             }))
         }
@@ -601,7 +656,15 @@ pub async fn update(
                 Ok(form_failure(tr, failure, |_, summary| {
                     render_status(
                         StatusCode::BAD_REQUEST,
-                        &show_page(&s, &v, Some(&posted), errors, summary, None),
+                        &show_page(
+                            state.app.attachment_limit(),
+                            &s,
+                            &v,
+                            Some(&posted),
+                            errors,
+                            summary,
+                            None,
+                        ),
                     )
                 }))
             }
@@ -635,6 +698,60 @@ pub async fn act(
         comment: posted.get("comment").to_owned(),
     };
     act_and_show(&state, &s, id, &action, input, posted).await
+}
+
+/// `POST /cases/{id}/attachments`: attaches the chosen file; a refused file shows the
+/// case again with the reason under the file input.
+pub async fn attach(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    upload: Result<UploadForm, Failure>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let result = match upload {
+        Ok(UploadForm(upload)) => state
+            .app
+            .attach(&s.caller, id, upload)
+            .await
+            .map_err(Failure::from),
+        Err(f) => Err(f),
+    };
+    match result {
+        Ok(_) => Ok(done(&format!("/cases/{id}"), "attachment-added")),
+        Err(failure) => {
+            let v = state.app.case(&s.caller, id).await?;
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &show_page(
+                        state.app.attachment_limit(),
+                        &s,
+                        &v,
+                        None,
+                        errors,
+                        summary,
+                        None,
+                    ),
+                )
+            }))
+        }
+    }
+}
+
+/// `POST /cases/{id}/attachments/{attachment}/withdraw`.
+pub async fn withdraw_attachment(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, attachment)): Path<(Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .withdraw_attachment(&s.caller, id, attachment)
+        .await?;
+    Ok(done(&format!("/cases/{id}"), "attachment-withdrawn"))
 }
 
 // -------------------------------------------------------------------- list --

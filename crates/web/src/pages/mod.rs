@@ -11,6 +11,7 @@ mod persons;
 
 use askama::Template;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -89,6 +90,15 @@ pub fn router() -> Router<AppState> {
         .route("/cases/new", get(cases::new_form))
         .route("/cases/{id}", get(cases::show).post(cases::update))
         .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route(
+            "/cases/{id}/attachments",
+            // Files are limited by the installation's setting while they are read.
+            post(cases::attach).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/cases/{id}/attachments/{attachment}/withdraw",
+            post(cases::withdraw_attachment),
+        )
         .route("/registers/{id}", get(cases::register))
         .route("/audit", get(audit::list))
         .route("/audit.csv", get(audit::csv))

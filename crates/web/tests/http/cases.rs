@@ -8,18 +8,22 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 /// A ministry with a bureau and two units; an officer in each unit, a chief at the top.
-struct World {
-    t: TestApp,
-    unit: String,
-    other_unit: String,
-    officer: Client,
-    other_officer: Client,
-    chief: Client,
-    bystander: Client,
+pub(crate) struct World {
+    pub(crate) t: TestApp,
+    pub(crate) unit: String,
+    pub(crate) other_unit: String,
+    pub(crate) officer: Client,
+    pub(crate) other_officer: Client,
+    pub(crate) chief: Client,
+    pub(crate) bystander: Client,
 }
 
-async fn world() -> World {
-    let t = TestApp::with_admin().await;
+pub(crate) async fn world() -> World {
+    world_on(TestApp::with_admin().await).await
+}
+
+/// The same people on a server built otherwise.
+pub(crate) async fn world_on(t: TestApp) -> World {
     let admin = t.admin().await;
     let ministry = t.org(&admin, "防衛省", "ministry", None).await;
     let bureau = t.org(&admin, "整備計画局", "bureau", Some(&ministry)).await;
@@ -59,7 +63,7 @@ async fn world() -> World {
     }
 }
 
-fn application(service: &str, kind: &str) -> Value {
+pub(crate) fn application(service: &str, kind: &str) -> Value {
     json!({
         "service_name": service,
         "provider": "提供会社",
@@ -72,7 +76,7 @@ fn application(service: &str, kind: &str) -> Value {
 }
 
 impl World {
-    async fn apply(&self, c: &Client, unit: &str, service: &str, kind: &str) -> String {
+    pub(crate) async fn apply(&self, c: &Client, unit: &str, service: &str, kind: &str) -> String {
         let id = self
             .t
             .create(
@@ -86,7 +90,13 @@ impl World {
         id
     }
 
-    async fn act(&self, c: &Client, id: &str, action: &str, body: Value) -> (StatusCode, Value) {
+    pub(crate) async fn act(
+        &self,
+        c: &Client,
+        id: &str,
+        action: &str,
+        body: Value,
+    ) -> (StatusCode, Value) {
         self.t
             .post(c, &format!("/api/v1/cases/{id}/actions/{action}"), body)
             .await

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod attachments;
 mod audit;
 mod auth;
 mod bad_input;

@@ -237,6 +237,19 @@ impl TestApp {
     }
 }
 
+/// Uploads a file as the `file` part of a multipart form.
+pub async fn upload(c: &Client, url: &str, file_name: &str, content: &[u8]) -> (StatusCode, Value) {
+    let part = reqwest::multipart::Part::bytes(content.to_vec()).file_name(file_name.to_owned());
+    let form = reqwest::multipart::Form::new().part("file", part);
+    let res = c.post(url).multipart(form).send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
 /// Sends a JSON request; the answer's body as JSON (or a string for non-JSON).
 pub async fn send(
     c: &Client,

@@ -1,0 +1,240 @@
+//! Files attached to cases: checked, sealed at rest, stored once per content, and every
+//! download recorded, since a download is how evidence leaves mamori.
+//!
+//! Whoever the case waits on (or the applicant, while it is a draft) may attach; whoever
+//! may read the case may download; only the person who attached a file may withdraw it,
+//! and only while they could still attach.
+
+use mamori_domain::FieldErrors;
+use mamori_domain::attachment::{self, Refusal};
+use mamori_domain::audit::Outcome;
+use mamori_storage::attachments::{self, NewAttachment};
+use mamori_storage::cases::{self as case_store, NewCaseEvent};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::{App, AppError, Caller, Event};
+
+/// A file as uploaded.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// The name the browser or program gave.
+    pub file_name: String,
+    /// The content.
+    pub content: Vec<u8>,
+}
+
+/// A file to hand back.
+#[derive(Debug, Clone)]
+pub struct Download {
+    /// Its name.
+    pub file_name: String,
+    /// Its media type.
+    pub media_type: String,
+    /// Its content.
+    pub content: Vec<u8>,
+}
+
+impl App {
+    /// The largest file accepted, in bytes.
+    pub fn attachment_limit(&self) -> usize {
+        self.settings.attachment_max_bytes
+    }
+
+    fn refused(&self, r: Refusal) -> AppError {
+        let mut errors = FieldErrors::default();
+        match r {
+            Refusal::TooLarge => {
+                let mib = self.settings.attachment_max_bytes.div_ceil(1024 * 1024);
+                errors.push_limit("file", r.code(), u32::try_from(mib).unwrap_or(u32::MAX));
+            }
+            _ => errors.push("file", r.code()),
+        }
+        AppError::Invalid(errors)
+    }
+
+    /// Attaches a file to a case; returns the attachment's id.
+    pub async fn attach(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        upload: Upload,
+    ) -> Result<Uuid, AppError> {
+        let name = attachment::clean_file_name(&upload.file_name).map_err(|r| self.refused(r))?;
+        let kind = attachment::classify(&name, &upload.content, self.settings.attachment_max_bytes)
+            .map_err(|r| self.refused(r))?;
+        let view = self.case(caller, case).await?;
+        if !view.may_attach {
+            return self
+                .deny(
+                    caller,
+                    "case.attach",
+                    Some(view.row.organisation_id),
+                    "case",
+                    Some(case.to_string()),
+                )
+                .await;
+        }
+        let address = self.settings.sealer.address(&upload.content);
+        let sealed = self.settings.sealer.seal_file(&upload.content, &address);
+        let id = Uuid::now_v7();
+        let size = i64::try_from(upload.content.len()).unwrap_or(i64::MAX);
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        attachments::insert(
+            &mut tx,
+            &NewAttachment {
+                id,
+                case,
+                address: &address,
+                sealed: &sealed,
+                size,
+                file_name: &name,
+                media_type: kind.media_type(),
+                by: caller.actor.person,
+                now,
+            },
+        )
+        .await?;
+        case_store::append_event(
+            &mut tx,
+            case,
+            &NewCaseEvent {
+                actor: Some(caller.actor.person),
+                action: "attach",
+                from_state: None,
+                to_state: None,
+                comment: &name,
+                data: "{}",
+                now,
+            },
+        )
+        .await?;
+        self.record_attachment(&mut tx, caller, "case.attach", view.row.organisation_id, case,
+            json!({ "attachment": id, "file_name": name, "size": size, "media_type": kind.media_type() }))
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// A file attached to a case, for a reader of the case.
+    pub async fn attachment(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        id: Uuid,
+    ) -> Result<Download, AppError> {
+        let view = self.case(caller, case).await?;
+        let row = attachments::get(&self.db, case, id).await?;
+        if row.withdrawn_at.is_some() {
+            return Err(AppError::NotFound);
+        }
+        let sealed = attachments::sealed(&self.db, &row.file_address).await?;
+        let content = self
+            .settings
+            .sealer
+            .open_file(&sealed, &row.file_address)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "attachment {id} does not open under this installation's key"
+                ))
+            })?;
+        let mut tx = self.db.begin().await?;
+        self.record_attachment(
+            &mut tx,
+            caller,
+            "case.attachment.download",
+            view.row.organisation_id,
+            case,
+            json!({ "attachment": id, "file_name": row.file_name }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Download {
+            file_name: row.file_name,
+            media_type: row.media_type,
+            content,
+        })
+    }
+
+    /// Withdraws a file its uploader attached by mistake; the content stays on record.
+    pub async fn withdraw_attachment(
+        &self,
+        caller: &Caller,
+        case: Uuid,
+        id: Uuid,
+    ) -> Result<(), AppError> {
+        let view = self.case(caller, case).await?;
+        let row = attachments::get(&self.db, case, id).await?;
+        if row.withdrawn_at.is_some() {
+            return Err(AppError::NotFound);
+        }
+        if row.added_by != caller.actor.person || !view.may_attach {
+            return self
+                .deny(
+                    caller,
+                    "case.attachment.withdraw",
+                    Some(view.row.organisation_id),
+                    "case",
+                    Some(case.to_string()),
+                )
+                .await;
+        }
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !attachments::withdraw(&mut tx, id, caller.actor.person, now).await? {
+            return Err(AppError::NotFound);
+        }
+        case_store::append_event(
+            &mut tx,
+            case,
+            &NewCaseEvent {
+                actor: Some(caller.actor.person),
+                action: "attach.withdraw",
+                from_state: None,
+                to_state: None,
+                comment: &row.file_name,
+                data: "{}",
+                now,
+            },
+        )
+        .await?;
+        self.record_attachment(
+            &mut tx,
+            caller,
+            "case.attachment.withdraw",
+            view.row.organisation_id,
+            case,
+            json!({ "attachment": id, "file_name": row.file_name }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn record_attachment(
+        &self,
+        tx: &mut mamori_storage::Tx,
+        caller: &Caller,
+        action: &str,
+        organisation: Uuid,
+        case: Uuid,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action,
+                organisation: Some(organisation),
+                target_kind: "case",
+                target_id: Some(case.to_string()),
+                outcome: Outcome::Success,
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,123 @@
+//! `/api/v1/cases/{id}/attachments`: files attached to a case.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mamori_storage::attachments::AttachmentRow;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ApiResult;
+use super::dto::ErrorBody;
+use crate::AppState;
+use crate::extract::{ApiCaller, ApiPath};
+use crate::upload::{ApiUpload, disposition};
+
+/// A file attached to a case.
+#[derive(Serialize, ToSchema)]
+pub struct AttachmentDto {
+    id: Uuid,
+    file_name: String,
+    media_type: String,
+    /// Bytes.
+    size: i64,
+    added_by: String,
+    added_at: String,
+    /// Where to download it.
+    href: String,
+}
+
+impl AttachmentDto {
+    pub(super) fn new(a: &AttachmentRow) -> Self {
+        Self {
+            id: a.id,
+            file_name: a.file_name.clone(),
+            media_type: a.media_type.clone(),
+            size: a.size,
+            added_by: a.added_by_name.clone(),
+            added_at: a.added_at.0.to_string(),
+            href: format!("/api/v1/cases/{}/attachments/{}", a.case_id, a.id),
+        }
+    }
+}
+
+/// The upload: one part named `file`.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct UploadBody {
+    /// PDF, PNG, JPEG, text, CSV, or a Word, Excel or PowerPoint file; the content must
+    /// match the extension.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// Attach a file to a case: allowed to whoever the case waits on now, and to the applicant
+/// while it is a draft. The file is stored encrypted.
+#[utoipa::path(post, path = "/cases/{id}/attachments", tag = "cases", params(("id" = Uuid, Path)),
+    request_body(content = UploadBody, content_type = "multipart/form-data"),
+    responses((status = 201, body = AttachmentDto),
+        (status = 400, description = "No file, an empty or too large file, or a format not accepted", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_attachment(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiUpload(upload): ApiUpload,
+) -> ApiResult<Response> {
+    let added = state.app.attach(&s.caller, id, upload).await?;
+    let view = state.app.case(&s.caller, id).await?;
+    let row = view
+        .attachments
+        .iter()
+        .find(|a| a.id == added)
+        .ok_or_else(crate::error::Failure::not_found)?;
+    let location = format!("/api/v1/cases/{id}/attachments/{added}");
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        axum::Json(AttachmentDto::new(row)),
+    )
+        .into_response())
+}
+
+/// Download an attached file; every download is recorded in the audit trail.
+#[utoipa::path(get, path = "/cases/{id}/attachments/{attachment}", tag = "cases",
+    params(("id" = Uuid, Path), ("attachment" = Uuid, Path)),
+    responses((status = 200, description = "The file, with its media type", content_type = "application/octet-stream"),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_attachment(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, attachment)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<Response> {
+    let file = state.app.attachment(&s.caller, id, attachment).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, file.media_type),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition("attachment", &file.file_name),
+            ),
+        ],
+        file.content,
+    )
+        .into_response())
+}
+
+/// Withdraw a file attached by mistake (only its uploader, while they may still attach).
+/// The case's history keeps that it was attached and withdrawn.
+#[utoipa::path(delete, path = "/cases/{id}/attachments/{attachment}", tag = "cases",
+    params(("id" = Uuid, Path), ("attachment" = Uuid, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn withdraw_attachment(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, attachment)): ApiPath<(Uuid, Uuid)>,
+) -> ApiResult<StatusCode> {
+    state
+        .app
+        .withdraw_attachment(&s.caller, id, attachment)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,153 @@
+//! Files posted as `multipart/form-data`: a page's upload form (with its CSRF token) and
+//! the API's upload. The size limit is the installation's and is enforced here, while
+//! reading, so that an oversized file is never held whole in memory; the use case then
+//! judges the file and words the refusal.
+
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
+use mamori_app::Upload;
+use mamori_domain::FieldError;
+
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{MaybeSession, client_ip};
+
+/// The upload form's file input.
+const FILE: &str = "file";
+
+/// A file uploaded from a page; the form's CSRF token has been checked.
+pub struct UploadForm(pub Upload);
+
+/// A file uploaded through the API (cookies of a browser are covered by the cross-site
+/// guard, like every other API write).
+pub struct ApiUpload(pub Upload);
+
+struct Parts {
+    csrf: String,
+    file: Option<Upload>,
+}
+
+async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
+    let limit = state.app.attachment_limit();
+    let mut form = Multipart::from_request(req, state)
+        .await
+        .map_err(|e| Failure::bad_request("invalid_form", e.body_text()))?;
+    let broken = |e: axum::extract::multipart::MultipartError| {
+        Failure::bad_request("invalid_form", e.body_text())
+    };
+    let mut parts = Parts {
+        csrf: String::new(),
+        file: None,
+    };
+    while let Some(mut field) = form.next_field().await.map_err(broken)? {
+        match field.name() {
+            Some("_csrf") => {
+                let text = field.text().await.map_err(broken)?;
+                parts.csrf = text.chars().take(128).collect();
+            }
+            Some(FILE) if parts.file.is_none() => {
+                let file_name = field.file_name().unwrap_or_default().to_owned();
+                // A byte more than the limit is kept so that the use case sees the file is
+                // too large; the rest is read and dropped, so the browser gets the answer
+                // rather than a reset connection.
+                let mut content = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(broken)? {
+                    let room = (limit + 1).saturating_sub(content.len());
+                    content.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                }
+                // A file input left empty still sends a part, without a name or content.
+                if !(file_name.is_empty() && content.is_empty()) {
+                    parts.file = Some(Upload { file_name, content });
+                }
+            }
+            _ => while field.chunk().await.map_err(broken)?.is_some() {},
+        }
+    }
+    Ok(parts)
+}
+
+fn file_missing() -> Failure {
+    Failure::field(FieldError {
+        field: FILE,
+        code: "required",
+        limit: None,
+    })
+}
+
+impl FromRequest<AppState> for UploadForm {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut head, body) = req.into_parts();
+        let session = MaybeSession::from_request_parts(&mut head, state).await?.0;
+        let ip = client_ip(&head);
+        let path = head.uri.path().to_owned();
+        let parts = read(Request::from_parts(head, body), state).await?;
+        let expected = session.as_ref().map_or("", |s| s.csrf_token.as_str());
+        if expected.is_empty() || !mamori_auth::token::same_secret(expected, &parts.csrf) {
+            state
+                .app
+                .record_refused_request(
+                    session.as_ref().map(|s| &s.caller),
+                    ip,
+                    "csrf_token",
+                    &path,
+                )
+                .await?;
+            return Err(Failure::bad_csrf_token());
+        }
+        parts.file.map(UploadForm).ok_or_else(file_missing)
+    }
+}
+
+impl FromRequest<AppState> for ApiUpload {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        read(req, state)
+            .await?
+            .file
+            .map(ApiUpload)
+            .ok_or_else(file_missing)
+    }
+}
+
+/// `Content-Disposition` naming a file: an ASCII fallback and the UTF-8 name (RFC 6266),
+/// so that Japanese names survive in every browser.
+pub fn disposition(kind: &str, file_name: &str) -> String {
+    let fallback: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in file_name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(char::from(b));
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{fallback}\"; filename*=UTF-8''{encoded}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::disposition;
+
+    #[test]
+    fn names_files_for_every_browser() {
+        assert_eq!(
+            disposition("attachment", "申請書 v2.pdf"),
+            "attachment; filename=\"___ v2.pdf\"; filename*=UTF-8''%E7%94%B3%E8%AB%8B%E6%9B%B8%20v2.pdf"
+        );
+        assert_eq!(
+            disposition("inline", "a\"b.txt"),
+            "inline; filename=\"a_b.txt\"; filename*=UTF-8''a%22b.txt"
+        );
+    }
+}
