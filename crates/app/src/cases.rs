@@ -710,6 +710,8 @@ impl App {
                     change: &Value::Object(change).to_string(),
                     actor: caller.actor.person,
                     case: Some(id),
+                    action: "case",
+                    comment: "",
                     now,
                 },
             )
@@ -880,22 +882,6 @@ impl App {
     ) -> Result<Page<CaseRow>, AppError> {
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
         Ok(cases::list(&self.db, &scope, filter, page).await?)
-    }
-
-    /// Live rows of a register kept by organisations the caller may read.
-    pub async fn register_rows(
-        &self,
-        caller: &Caller,
-        register: &str,
-    ) -> Result<(Arc<Library>, Vec<registers::RowRecord>), AppError> {
-        let lib = self
-            .catalog
-            .register(register)
-            .cloned()
-            .ok_or(AppError::NotFound)?;
-        let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        let rows = registers::list(&self.db, lib.id(), register, &scope).await?;
-        Ok((lib, rows))
     }
 }
 

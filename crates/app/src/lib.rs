@@ -14,6 +14,7 @@ mod login;
 mod mail;
 mod organisations;
 mod people;
+mod registers;
 mod session;
 
 pub use attachments::{Download, Upload};
@@ -27,6 +28,7 @@ pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
 pub use organisations::{OrganisationInput, OrganisationView};
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
+pub use registers::{ImportReport, RegisterView, RowView};
 pub use session::{Caller, SessionInfo};
 
 use std::sync::Arc;

@@ -23,9 +23,11 @@ pub struct RowRecord {
     pub created_at: Ts,
     /// Last changed.
     pub updated_at: Ts,
+    /// When it was retired, if it was.
+    pub retired_at: Option<Ts>,
 }
 
-const COLUMNS: &str = "r.id, r.organisation_id, o.name AS organisation_name, r.key_text, r.data, r.created_at, r.updated_at";
+const COLUMNS: &str = "r.id, r.organisation_id, o.name AS organisation_name, r.key_text, r.data, r.created_at, r.updated_at, r.retired_at";
 
 /// The live row with this key kept by one of `organisations` (nearest first as given).
 pub async fn find<'a>(
@@ -76,6 +78,10 @@ pub struct RowWrite<'a> {
     pub actor: Uuid,
     /// The case that made the change, if one did.
     pub case: Option<Uuid>,
+    /// `case`, `add`, `edit` or `import`.
+    pub action: &'a str,
+    /// Why, when given.
+    pub comment: &'a str,
     /// When.
     pub now: Ts,
 }
@@ -101,25 +107,107 @@ pub async fn write(tx: &mut Tx, w: &RowWrite<'_>) -> Result<Uuid, StorageError> 
             id
         }
     };
-    const EVENT: &str = "INSERT INTO register_row_events (row_id, seq, occurred_at, actor_id, case_id, change)
-        VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM register_row_events WHERE row_id = $1), $2, $3, $4, $5)";
-    on_tx!(tx, c => sqlx::query(EVENT).bind(id).bind(w.now).bind(w.actor).bind(w.case).bind(w.change)
-        .execute(c).await.map(|r| r.rows_affected()))?;
+    append_event(
+        tx, id, w.now, w.actor, w.case, w.action, w.comment, w.change,
+    )
+    .await?;
     Ok(id)
 }
 
-/// Live rows of a register kept by the organisations in `scope`, by key.
+#[allow(clippy::too_many_arguments)]
+async fn append_event(
+    tx: &mut Tx,
+    row: Uuid,
+    now: Ts,
+    actor: Uuid,
+    case: Option<Uuid>,
+    action: &str,
+    comment: &str,
+    change: &str,
+) -> Result<(), StorageError> {
+    const EVENT: &str = "INSERT INTO register_row_events (row_id, seq, occurred_at, actor_id, case_id, change, action, comment)
+        VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM register_row_events WHERE row_id = $1), $2, $3, $4, $5, $6, $7)";
+    on_tx!(tx, c => sqlx::query(EVENT).bind(row).bind(now).bind(actor).bind(case).bind(change)
+        .bind(action).bind(comment).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Retires a live row; false if it was already retired.
+pub async fn retire(
+    tx: &mut Tx,
+    row: Uuid,
+    actor: Uuid,
+    comment: &str,
+    now: Ts,
+) -> Result<bool, StorageError> {
+    const SQL: &str = "UPDATE register_rows SET retired_at = $2, updated_at = $2 WHERE id = $1 AND retired_at IS NULL";
+    let n = on_tx!(tx, c => sqlx::query(SQL).bind(row).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    if n == 1 {
+        append_event(tx, row, now, actor, None, "retire", comment, "{}").await?;
+    }
+    Ok(n == 1)
+}
+
+/// One row of a register, live or retired.
+pub async fn get<'a>(
+    src: impl Into<Src<'a>>,
+    library: &str,
+    register: &str,
+    id: Uuid,
+) -> Result<RowRecord, StorageError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
+         WHERE r.id = $1 AND r.library_id = $2 AND r.register_id = $3"
+    );
+    on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(id).bind(library).bind(register).fetch_optional(c).await)?
+        .ok_or(StorageError::NotFound)
+}
+
+/// A change to a row, as its history shows it.
+#[derive(Debug, Clone, FromRow)]
+pub struct RowEvent {
+    /// Order within the row.
+    pub seq: i64,
+    /// When.
+    pub occurred_at: Ts,
+    /// Who.
+    pub actor_name: Option<String>,
+    /// The case that made it.
+    pub case_id: Option<Uuid>,
+    /// `case`, `add`, `edit`, `import` or `retire`.
+    pub action: String,
+    /// Why.
+    pub comment: String,
+    /// The columns changed (JSON object).
+    pub change: String,
+}
+
+/// A row's history, oldest first.
+pub async fn events<'a>(src: impl Into<Src<'a>>, row: Uuid) -> Result<Vec<RowEvent>, StorageError> {
+    const SQL: &str = "SELECT e.seq, e.occurred_at, p.name AS actor_name, e.case_id, e.action, e.comment, e.change
+        FROM register_row_events e LEFT JOIN persons p ON p.id = e.actor_id WHERE e.row_id = $1 ORDER BY e.seq";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(row).fetch_all(c).await)?)
+}
+
+/// Rows of a register kept by the organisations in `scope`, by key: the live ones, or
+/// the retired ones.
 pub async fn list(
     db: &crate::Db,
     library: &str,
     register: &str,
     scope: &mamori_domain::policy::Scope,
+    retired: bool,
 ) -> Result<Vec<RowRecord>, StorageError> {
     let cond = crate::scope::org_condition("r.organisation_id", scope, 3);
+    let state = if retired {
+        "r.retired_at IS NOT NULL"
+    } else {
+        "r.retired_at IS NULL"
+    };
     let sql = format!(
         "SELECT {COLUMNS} FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
-         WHERE r.library_id = $1 AND r.register_id = $2 AND r.retired_at IS NULL AND {}
-         ORDER BY r.key_text LIMIT 1000",
+         WHERE r.library_id = $1 AND r.register_id = $2 AND {state} AND {}
+         ORDER BY r.key_text, o.name LIMIT 5000",
         cond.sql
     );
     Ok(crate::on_db!(db, p => {

@@ -15,16 +15,39 @@ use crate::extract::{MaybeSession, client_ip};
 const FILE: &str = "file";
 
 /// A file uploaded from a page; the form's CSRF token has been checked.
-pub struct UploadForm(pub Upload);
+pub struct UploadForm(pub Uploaded);
 
 /// A file uploaded through the API (cookies of a browser are covered by the cross-site
 /// guard, like every other API write).
-pub struct ApiUpload(pub Upload);
+pub struct ApiUpload(pub Uploaded);
+
+/// The file and the form's other (short) fields.
+pub struct Uploaded {
+    /// The file.
+    pub file: Upload,
+    /// Other fields, as (name, value).
+    pub fields: Vec<(String, String)>,
+}
+
+impl Uploaded {
+    /// A field's value, or "".
+    pub fn field(&self, name: &str) -> &str {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
+    }
+}
 
 struct Parts {
     csrf: String,
     file: Option<Upload>,
+    fields: Vec<(String, String)>,
 }
+
+/// Other fields kept, and their length: enough for an organisation id or a comment.
+const MAX_FIELDS: usize = 20;
+const MAX_FIELD_BYTES: usize = 8000;
 
 async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
     let limit = state.app.attachment_limit();
@@ -37,32 +60,51 @@ async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
     let mut parts = Parts {
         csrf: String::new(),
         file: None,
+        fields: Vec::new(),
     };
     while let Some(mut field) = form.next_field().await.map_err(broken)? {
         match field.name() {
             Some("_csrf") => {
-                let text = field.text().await.map_err(broken)?;
-                parts.csrf = text.chars().take(128).collect();
+                let text = capped(&mut field, 128).await.map_err(broken)?;
+                parts.csrf = String::from_utf8_lossy(&text).into_owned();
             }
             Some(FILE) if parts.file.is_none() => {
                 let file_name = field.file_name().unwrap_or_default().to_owned();
                 // A byte more than the limit is kept so that the use case sees the file is
-                // too large; the rest is read and dropped, so the browser gets the answer
-                // rather than a reset connection.
-                let mut content = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(broken)? {
-                    let room = (limit + 1).saturating_sub(content.len());
-                    content.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                }
+                // too large.
+                let content = capped(&mut field, limit + 1).await.map_err(broken)?;
                 // A file input left empty still sends a part, without a name or content.
                 if !(file_name.is_empty() && content.is_empty()) {
                     parts.file = Some(Upload { file_name, content });
                 }
             }
-            _ => while field.chunk().await.map_err(broken)?.is_some() {},
+            Some(name) if field.file_name().is_none() && parts.fields.len() < MAX_FIELDS => {
+                let name = name.to_owned();
+                let text = capped(&mut field, MAX_FIELD_BYTES).await.map_err(broken)?;
+                parts
+                    .fields
+                    .push((name, String::from_utf8_lossy(&text).into_owned()));
+            }
+            _ => {
+                capped(&mut field, 0).await.map_err(broken)?;
+            }
         }
     }
     Ok(parts)
+}
+
+/// Reads a part, keeping at most `cap` bytes; the rest is read and dropped, so that the
+/// browser gets the answer rather than a reset connection.
+async fn capped(
+    field: &mut axum::extract::multipart::Field<'_>,
+    cap: usize,
+) -> Result<Vec<u8>, axum::extract::multipart::MultipartError> {
+    let mut kept = Vec::new();
+    while let Some(chunk) = field.chunk().await? {
+        let room = cap.saturating_sub(kept.len());
+        kept.extend_from_slice(&chunk[..chunk.len().min(room)]);
+    }
+    Ok(kept)
 }
 
 fn file_missing() -> Failure {
@@ -95,7 +137,11 @@ impl FromRequest<AppState> for UploadForm {
                 .await?;
             return Err(Failure::bad_csrf_token());
         }
-        parts.file.map(UploadForm).ok_or_else(file_missing)
+        let fields = parts.fields;
+        parts
+            .file
+            .map(|file| UploadForm(Uploaded { file, fields }))
+            .ok_or_else(file_missing)
     }
 }
 
@@ -103,10 +149,11 @@ impl FromRequest<AppState> for ApiUpload {
     type Rejection = Failure;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        read(req, state)
-            .await?
+        let parts = read(req, state).await?;
+        let fields = parts.fields;
+        parts
             .file
-            .map(ApiUpload)
+            .map(|file| ApiUpload(Uploaded { file, fields }))
             .ok_or_else(file_missing)
     }
 }

@@ -65,7 +65,7 @@ pub async fn add_attachment(
     ApiPath(id): ApiPath<Uuid>,
     ApiUpload(upload): ApiUpload,
 ) -> ApiResult<Response> {
-    let added = state.app.attach(&s.caller, id, upload).await?;
+    let added = state.app.attach(&s.caller, id, upload.file).await?;
     let view = state.app.case(&s.caller, id).await?;
     let row = view
         .attachments

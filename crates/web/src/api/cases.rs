@@ -21,7 +21,7 @@ use crate::AppState;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 
 /// A text in Japanese and, where the library gives it, English: `{"ja": …, "en": …}`.
-type TextDto = mamori_library::Text;
+pub(super) type TextDto = mamori_library::Text;
 
 /// A procedure library in use.
 #[derive(Serialize, ToSchema)]
@@ -145,7 +145,7 @@ pub struct FieldDto {
 }
 
 impl FieldDto {
-    fn new(f: &Field) -> Self {
+    pub(super) fn new(f: &Field) -> Self {
         Self {
             id: f.id().to_owned(),
             number: f.number.clone(),
@@ -524,55 +524,6 @@ pub async fn act_on_case(
         &state.app,
         state.app.case(&s.caller, id).await?,
     )))
-}
-
-/// A register's rows.
-#[derive(Serialize, ToSchema)]
-pub struct RegisterRows {
-    register: String,
-    #[schema(value_type = Object)]
-    title: TextDto,
-    columns: Vec<FieldDto>,
-    rows: Vec<RegisterRowDto>,
-}
-
-/// One register row.
-#[derive(Serialize, ToSchema)]
-pub struct RegisterRowDto {
-    id: Uuid,
-    organisation: Uuid,
-    organisation_name: String,
-    #[schema(value_type = Object)]
-    data: Value,
-    updated_at: String,
-}
-
-/// Live rows of a register (e.g. `external_services`) kept by organisations the caller may read.
-#[utoipa::path(get, path = "/registers/{id}/rows", tag = "cases", params(("id" = String, Path)),
-    responses((status = 200, body = RegisterRows), (status = 404, body = ErrorBody)))]
-pub async fn list_register_rows(
-    State(state): State<AppState>,
-    ApiCaller(s): ApiCaller,
-    ApiPath(id): ApiPath<String>,
-) -> ApiResult<Response> {
-    let (lib, rows) = state.app.register_rows(&s.caller, &id).await?;
-    let register = &lib.registers[&id];
-    Ok(axum::Json(RegisterRows {
-        register: id.clone(),
-        title: register.title.clone(),
-        columns: register.columns.iter().map(FieldDto::new).collect(),
-        rows: rows
-            .into_iter()
-            .map(|r| RegisterRowDto {
-                id: r.id,
-                organisation: r.organisation_id,
-                organisation_name: r.organisation_name,
-                data: serde_json::from_str(&r.data).unwrap_or(Value::Null),
-                updated_at: r.updated_at.0.to_string(),
-            })
-            .collect(),
-    })
-    .into_response())
 }
 
 /// A notification.

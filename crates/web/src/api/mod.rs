@@ -10,6 +10,7 @@ mod me;
 mod organisations;
 mod persons;
 mod posts;
+mod registers;
 mod session;
 
 use axum::extract::DefaultBodyLimit;
@@ -37,7 +38,8 @@ use crate::error::Failure;
         (name = "posts", description = "役職"),
         (name = "designations", description = "指定"),
         (name = "audit", description = "証跡"),
-        (name = "cases", description = "手続・案件・受信箱・台帳"),
+        (name = "cases", description = "手続・案件・受信箱・添付ファイル"),
+        (name = "registers", description = "台帳"),
     )
 )]
 struct ApiDoc;
@@ -84,7 +86,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_case_document))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
-        .routes(routes!(cases::list_register_rows))
+        .routes(routes!(
+            registers::list_register_rows,
+            registers::add_register_row
+        ))
+        .routes(routes!(
+            registers::get_register_row,
+            registers::edit_register_row
+        ))
+        .routes(routes!(registers::retire_register_row))
+        .routes(routes!(registers::export_register))
         .routes(routes!(
             attachments::get_attachment,
             attachments::withdraw_attachment
@@ -93,6 +104,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(attachments::add_attachment))
+                .routes(routes!(registers::import_register))
                 .layer(DefaultBodyLimit::disable()),
         );
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)

@@ -57,7 +57,7 @@ fn widget(kind: FieldType) -> &'static str {
     }
 }
 
-fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldView> {
+pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldView> {
     fields
         .iter()
         .map(|f| {
@@ -107,14 +107,19 @@ pub struct Posted {
 }
 
 impl Posted {
-    fn get(&self, key: &str) -> &str {
+    /// Wraps posted pairs.
+    pub(super) fn new(pairs: Vec<(String, String)>) -> Self {
+        Self { pairs }
+    }
+
+    pub(super) fn get(&self, key: &str) -> &str {
         self.pairs
             .iter()
             .find(|(k, _)| k == key)
             .map_or("", |(_, v)| v.as_str())
     }
 
-    fn data(&self, fields: &[Field]) -> Data {
+    pub(super) fn data(&self, fields: &[Field]) -> Data {
         form::from_pairs(fields, &self.pairs)
     }
 }
@@ -271,7 +276,7 @@ pub async fn new_form(
     .await
 }
 
-fn errors_for(tr: Tr, failure: &Failure) -> FormErrors {
+pub(super) fn errors_for(tr: Tr, failure: &Failure) -> FormErrors {
     let mut errors = FormErrors::new(tr, &failure.fields());
     errors.extend(
         failure
@@ -712,7 +717,7 @@ pub async fn attach(
     let result = match upload {
         Ok(UploadForm(upload)) => state
             .app
-            .attach(&s.caller, id, upload)
+            .attach(&s.caller, id, upload.file)
             .await
             .map_err(Failure::from),
         Err(f) => Err(f),
@@ -847,53 +852,6 @@ pub async fn list(
         total: page.total,
         q: q.q,
         open: q.open,
-        l,
-    }))
-}
-
-// --------------------------------------------------------------- registers --
-
-#[derive(Template)]
-#[template(path = "cases/register.html")]
-struct RegisterPage {
-    l: Layout,
-    columns: Vec<String>,
-    rows: Vec<(String, Vec<String>)>,
-}
-
-/// `GET /registers/{id}`.
-pub async fn register(
-    State(state): State<AppState>,
-    PageSession(s): PageSession,
-    Path(id): Path<String>,
-) -> Result<Response, Failure> {
-    let (lib, rows) = state.app.register_rows(&s.caller, &id).await?;
-    let reg = &lib.registers[&id];
-    let tr = Tr(s.locale);
-    let l = Layout::new(&s, "register-title", "cases").titled(tr.text(&reg.title).to_owned());
-    let rows = rows
-        .into_iter()
-        .map(|r| {
-            let data: Data = serde_json::from_str(&r.data).unwrap_or_default();
-            let cells = reg
-                .columns
-                .iter()
-                .map(|c| {
-                    data.get(c.id())
-                        .map(|v| form::display(c, v, tr.code()))
-                        .unwrap_or_default()
-                })
-                .collect();
-            (r.organisation_name, cells)
-        })
-        .collect();
-    Ok(render(&RegisterPage {
-        columns: reg
-            .columns
-            .iter()
-            .map(|c| tr.text(&c.label).to_owned())
-            .collect(),
-        rows,
         l,
     }))
 }

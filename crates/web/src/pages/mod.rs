@@ -8,6 +8,7 @@ mod home;
 mod login;
 mod organisations;
 mod persons;
+mod registers;
 
 use askama::Template;
 use axum::Router;
@@ -99,7 +100,18 @@ pub fn router() -> Router<AppState> {
             "/cases/{id}/attachments/{attachment}/withdraw",
             post(cases::withdraw_attachment),
         )
-        .route("/registers/{id}", get(cases::register))
+        .route("/registers/{id}", get(registers::list))
+        .route("/registers/{id}/rows", post(registers::add))
+        .route(
+            "/registers/{id}/rows/{row}",
+            get(registers::row).post(registers::edit),
+        )
+        .route("/registers/{id}/rows/{row}/retire", post(registers::retire))
+        .route(
+            "/registers/{id}/import",
+            // Workbooks are limited by the installation's file size while they are read.
+            post(registers::import).layer(DefaultBodyLimit::disable()),
+        )
         .route("/audit", get(audit::list))
         .route("/audit.csv", get(audit::csv))
 }

@@ -20,6 +20,8 @@ struct World {
     case_a: String,
     /// A file attached to `case_a`.
     attachment_a: String,
+    /// 甲's registry row, written by `case_a`.
+    row_a: String,
     roles: Vec<(&'static str, Option<Client>)>,
 }
 
@@ -97,8 +99,17 @@ async fn world(t: &TestApp) -> World {
     )
     .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
+    let attachment_a = body["id"].as_str().unwrap().to_owned();
+    let (_, rows) = send(
+        admin_a_client,
+        Method::GET,
+        &t.url("/api/v1/registers/external_services/rows"),
+        None,
+    )
+    .await;
     World {
-        attachment_a: body["id"].as_str().unwrap().to_owned(),
+        row_a: rows["rows"][0]["id"].as_str().unwrap().to_owned(),
+        attachment_a,
         case_a,
         sys,
         mod_,
@@ -189,7 +200,16 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/api/v1/inbox", &[]),
     ("GET", "/api/v1/registers/{id}/rows", &[]),
+    ("POST", "/api/v1/registers/{id}/rows", A_CHIEF),
+    ("GET", "/api/v1/registers/{id}/rows/{row}", A_READERS),
+    ("PATCH", "/api/v1/registers/{id}/rows/{row}", A_CHIEF),
+    ("POST", "/api/v1/registers/{id}/rows/{row}/retire", A_CHIEF),
+    ("GET", "/api/v1/registers/{id}/export.xlsx", &[]),
+    ("POST", "/api/v1/registers/{id}/import", A_CHIEF),
 ];
+
+/// The editor of 甲's external-service registry (its chief information-assurance officer).
+const A_CHIEF: &[&str] = &["admin_a"];
 
 /// Routes about the caller themselves, tested elsewhere; here only their coverage counts.
 const SELF_ROUTES: &[(&str, &str)] = &[
@@ -201,8 +221,9 @@ const SELF_ROUTES: &[(&str, &str)] = &[
 ];
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
-    let is_list =
-        method == "GET" && (!path.contains("{id}") || path.starts_with("/api/v1/registers/"));
+    let is_list = method == "GET"
+        && (!path.contains("{id}")
+            || (path.starts_with("/api/v1/registers/") && !path.contains("{row}")));
     match role {
         "anonymous" => Expect::Unauthenticated,
         _ if is_list && path.starts_with("/api/v1/audit") => {
@@ -380,10 +401,66 @@ async fn request(
                 None,
             )
         }
-        ("GET", "/api/v1/registers/{id}/rows") => (path.replace("{id}", "external_services"), None),
+        ("GET", "/api/v1/registers/{id}/rows") | ("GET", "/api/v1/registers/{id}/export.xlsx") => {
+            (path.replace("{id}", "external_services"), None)
+        }
+        ("POST", "/api/v1/registers/{id}/rows") => (
+            path.replace("{id}", "external_services"),
+            Some(json!({"organisation": w.a, "data": {"service_name": format!("甲社 台帳{n}")}})),
+        ),
+        (_, "/api/v1/registers/{id}/rows/{row}") => (
+            path.replace("{id}", "external_services")
+                .replace("{row}", &w.row_a),
+            (method == "PATCH").then(|| json!({"data": {"nisc_advice": format!("甲社 訂正{n}")}})),
+        ),
+        ("POST", "/api/v1/registers/{id}/rows/{row}/retire") => {
+            let chief = w.roles[1].1.as_ref().unwrap();
+            let row = t
+                .create(
+                    chief,
+                    "/api/v1/registers/external_services/rows",
+                    json!({"organisation": w.a, "data": {"service_name": format!("甲社 廃止{n}")}}),
+                )
+                .await;
+            (
+                path.replace("{id}", "external_services")
+                    .replace("{row}", &row),
+                Some(json!({"comment": "利用終了"})),
+            )
+        }
+        // The workbook is sent as a form by the walk.
+        ("POST", "/api/v1/registers/{id}/import") => {
+            (path.replace("{id}", "external_services"), None)
+        }
         ("GET", _) => (path.into(), None),
         _ => panic!("no request for {method} {path}"),
     }
+}
+
+/// Imports a one-row workbook into the rows kept by `org`.
+async fn import(c: &Client, url: &str, org: &str, service: &str) -> (StatusCode, Value) {
+    let table = mamori_sheets::Table {
+        sheet: "台帳".into(),
+        meta: vec![],
+        columns: vec![mamori_sheets::Column {
+            id: "service_name".into(),
+            label: "外部サービスの名称".into(),
+            width: 20.0,
+        }],
+        rows: vec![vec![service.to_owned()]],
+    };
+    let file = reqwest::multipart::Part::bytes(mamori_sheets::write(&table).unwrap())
+        .file_name("台帳.xlsx");
+    let form = reqwest::multipart::Form::new()
+        .text("organisation", org.to_owned())
+        .part("file", file);
+    let res = c.post(url).multipart(form).send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 #[tokio::test]
@@ -423,6 +500,8 @@ async fn every_api_route_as_every_role() {
             let c = client.as_ref().unwrap_or(&anonymous);
             let (status, answer) = if *method == "POST" && path.ends_with("/attachments") {
                 upload(c, &t.url(&url), "甲社 添付.pdf", b"%PDF-1.7 ko").await
+            } else if *method == "POST" && path.ends_with("/import") {
+                import(c, &t.url(&url), &w.a, &format!("甲社 取込{n}")).await
             } else {
                 send(
                     c,

@@ -13,3 +13,4 @@ mod isolation;
 mod organisations;
 mod pages;
 mod people;
+mod registers;

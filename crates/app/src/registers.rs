@@ -1,0 +1,774 @@
+//! Registers (台帳) kept by hand: rows added, corrected and retired by the register's
+//! editors, each change kept in the row's history; and the whole register to and from
+//! Excel, where an import is checked row by row and stored only if every row is right.
+//!
+//! Reading follows [`Permission::ViewCases`] over the organisation that keeps the row.
+//! Editing needs one of the register's `editors` roles held in that organisation or one
+//! above it (the same rule as a procedure's `parent_chain` party).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use mamori_domain::audit::Outcome;
+use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
+use mamori_library::condition::{key_text, resolve_key};
+use mamori_library::form::{self, Completeness, Data};
+use mamori_library::model::{FieldType, Register};
+use mamori_library::{Library, Text};
+use mamori_sheets::{Column, Limits, SheetError, Table};
+use mamori_storage::Tx;
+use mamori_storage::organisations as orgs;
+use mamori_storage::registers::{self, RowEvent, RowRecord, RowWrite};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::error::FormProblem;
+use crate::{App, AppError, Caller, Event, RenderedDocument};
+
+/// A register as its reader sees it.
+#[derive(Debug, Clone)]
+pub struct RegisterView {
+    /// The library (current version) that declares it.
+    pub library: Arc<Library>,
+    /// Its rows kept by organisations the reader may read.
+    pub rows: Vec<RowRecord>,
+    /// Organisations where the reader may add rows: (id, name).
+    pub editable_in: Vec<(Uuid, String)>,
+}
+
+impl RegisterView {
+    /// The register's definition.
+    pub fn register(&self, id: &str) -> &Register {
+        &self.library.registers[id]
+    }
+}
+
+/// A row with its history.
+#[derive(Debug, Clone)]
+pub struct RowView {
+    /// The library (current version) that declares the register.
+    pub library: Arc<Library>,
+    /// The row.
+    pub row: RowRecord,
+    /// Its columns.
+    pub data: Data,
+    /// Its changes, oldest first.
+    pub events: Vec<RowEvent>,
+    /// Whether the reader may edit or retire it.
+    pub may_edit: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImportReport {
+    /// Rows added.
+    pub added: usize,
+    /// Rows changed.
+    pub updated: usize,
+    /// Rows already as in the workbook.
+    pub unchanged: usize,
+}
+
+fn parse(text: &str) -> Data {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+/// The problems of one form-like validation, each labelled for people.
+fn problems(
+    register: &Register,
+    found: Vec<form::FieldProblem>,
+    row: Option<u32>,
+) -> Vec<FormProblem> {
+    found
+        .into_iter()
+        .map(|p| {
+            let label = register
+                .column(&p.field)
+                .map(|c| c.label.clone())
+                .unwrap_or_else(|| Text {
+                    ja: p.field.clone(),
+                    en: None,
+                });
+            let (field, label) = match row {
+                // Named after the row as Excel shows it, so people find the cell.
+                Some(line) => (
+                    format!("row{line}.{}", p.field),
+                    Text {
+                        ja: format!("{line}行目 {}", label.ja),
+                        en: Some(format!("row {line}, {}", label.get("en"))),
+                    },
+                ),
+                None => (p.field, label),
+            };
+            FormProblem {
+                label,
+                field,
+                code: p.code,
+                limit: p.limit,
+            }
+        })
+        .collect()
+}
+
+impl App {
+    fn register_def(&self, register: &str) -> Result<(Arc<Library>, Register), AppError> {
+        let lib = self
+            .catalog
+            .register(register)
+            .cloned()
+            .ok_or(AppError::NotFound)?;
+        let def = lib.registers[register].clone();
+        Ok((lib, def))
+    }
+
+    /// Whether the caller holds an editor role of `register` in `org` or above it.
+    async fn may_edit_in<'a>(
+        &self,
+        src: impl Into<mamori_storage::Src<'a>>,
+        caller: &Caller,
+        register: &Register,
+        org: Uuid,
+    ) -> Result<bool, AppError> {
+        let facts = CaseFacts {
+            ancestors: orgs::ancestors(src, org).await?,
+            contracting: vec![],
+            primes: vec![],
+        };
+        Ok(register.editors.iter().any(|role| {
+            policy::acting_as(
+                &caller.actor,
+                &role.value,
+                CaseRelation::ParentChain,
+                &facts,
+            )
+            .is_some()
+        }))
+    }
+
+    /// A register's rows kept by organisations the caller may read: the live ones, or the
+    /// retired ones.
+    pub async fn register(
+        &self,
+        caller: &Caller,
+        register: &str,
+        retired: bool,
+    ) -> Result<RegisterView, AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
+        let rows = registers::list(&self.db, lib.id(), register, &scope, retired).await?;
+        let mut editable_in: Vec<(Uuid, String)> = Vec::new();
+        for grant in caller
+            .actor
+            .grants
+            .iter()
+            .filter(|g| def.editors.iter().any(|e| e.value == g.role))
+        {
+            if let Some(org) = grant.organisation
+                && !editable_in.iter().any(|(o, _)| *o == org)
+            {
+                editable_in.push((org, orgs::get(&self.db, org).await?.name));
+            }
+        }
+        Ok(RegisterView {
+            library: lib,
+            rows,
+            editable_in,
+        })
+    }
+
+    /// One row with its history.
+    pub async fn register_row(
+        &self,
+        caller: &Caller,
+        register: &str,
+        id: Uuid,
+    ) -> Result<RowView, AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let row = registers::get(&self.db, lib.id(), register, id).await?;
+        let ancestors = orgs::ancestors(&self.db, row.organisation_id).await?;
+        let facts = OrgFacts {
+            ancestors,
+            related: vec![],
+        };
+        let may_edit = self
+            .may_edit_in(&self.db, caller, &def, row.organisation_id)
+            .await?;
+        if !may_edit && !policy::allows(&caller.actor, Permission::ViewCases, &facts) {
+            return self
+                .deny(
+                    caller,
+                    "register.read",
+                    Some(row.organisation_id),
+                    "register_row",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let events = registers::events(&self.db, id).await?;
+        Ok(RowView {
+            data: parse(&row.data),
+            may_edit: may_edit && row.retired_at.is_none(),
+            library: lib,
+            row,
+            events,
+        })
+    }
+
+    /// Adds a row kept by `organisation`; a live row with the same key is a conflict.
+    pub async fn add_register_row(
+        &self,
+        caller: &Caller,
+        register: &str,
+        organisation: Uuid,
+        data: Data,
+    ) -> Result<Uuid, AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let clean = form::validate(&def.columns, &data, Completeness::Complete)
+            .map_err(|p| AppError::FormInvalid(problems(&def, p, None)))?;
+        let mut tx = self.db.begin().await?;
+        if !self
+            .may_edit_in(&mut tx, caller, &def, organisation)
+            .await?
+        {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "register.add",
+                    Some(organisation),
+                    "register",
+                    Some(register.to_owned()),
+                )
+                .await;
+        }
+        let key = row_key(&def, &clean);
+        if registers::find(&mut tx, lib.id(), register, &[organisation], &key)
+            .await?
+            .is_some()
+        {
+            return Err(AppError::FormInvalid(vec![key_problem(
+                &def, None, "taken", None,
+            )]));
+        }
+        let id = self
+            .write_row(
+                &mut tx,
+                caller,
+                &lib,
+                register,
+                organisation,
+                &key,
+                &clean,
+                &clean,
+                "add",
+                "",
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Corrects a live row: `data` holds the columns to change (key columns cannot, since
+    /// they say which row this is).
+    pub async fn edit_register_row(
+        &self,
+        caller: &Caller,
+        register: &str,
+        id: Uuid,
+        data: Data,
+        comment: &str,
+    ) -> Result<(), AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let mut tx = self.db.begin().await?;
+        let row = registers::get(&mut tx, lib.id(), register, id).await?;
+        if !self
+            .may_edit_in(&mut tx, caller, &def, row.organisation_id)
+            .await?
+        {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "register.edit",
+                    Some(row.organisation_id),
+                    "register_row",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        if row.retired_at.is_some() {
+            return Err(AppError::Rule {
+                code: "register-row-retired",
+            });
+        }
+        let before = parse(&row.data);
+        let mut merged = before.clone();
+        for (k, v) in data {
+            if v.is_null() || v.as_str().is_some_and(|s| s.trim().is_empty()) {
+                merged.remove(&k);
+            } else {
+                merged.insert(k, v);
+            }
+        }
+        let clean = form::validate(&def.columns, &merged, Completeness::Complete)
+            .map_err(|p| AppError::FormInvalid(problems(&def, p, None)))?;
+        if row_key(&def, &clean) != row.key_text {
+            return Err(AppError::Rule {
+                code: "register-key-fixed",
+            });
+        }
+        let change = changes(&before, &clean);
+        if change.is_empty() {
+            return Ok(());
+        }
+        self.write_row(
+            &mut tx,
+            caller,
+            &lib,
+            register,
+            row.organisation_id,
+            &row.key_text,
+            &clean,
+            &change,
+            "edit",
+            comment.trim(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Retires a row (the service is no longer used, say); it stays, with its history,
+    /// among the retired rows.
+    pub async fn retire_register_row(
+        &self,
+        caller: &Caller,
+        register: &str,
+        id: Uuid,
+        comment: &str,
+    ) -> Result<(), AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let comment = mamori_domain::validation::clean_text("comment", comment, 2000)
+            .map_err(|e| AppError::Invalid(e.into()))?;
+        let mut tx = self.db.begin().await?;
+        let row = registers::get(&mut tx, lib.id(), register, id).await?;
+        if !self
+            .may_edit_in(&mut tx, caller, &def, row.organisation_id)
+            .await?
+        {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "register.retire",
+                    Some(row.organisation_id),
+                    "register_row",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        if !registers::retire(&mut tx, id, caller.actor.person, &comment, self.now()).await? {
+            return Err(AppError::Rule {
+                code: "register-row-retired",
+            });
+        }
+        self.record_register(
+            &mut tx,
+            caller,
+            "register.retire",
+            row.organisation_id,
+            register,
+            json!({ "row": id, "key": row.key_text, "comment": comment }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The register's live rows that the caller may read, as an Excel workbook; recorded,
+    /// since an export is how a register leaves mamori.
+    pub async fn export_register(
+        &self,
+        caller: &Caller,
+        register: &str,
+    ) -> Result<RenderedDocument, AppError> {
+        let view = self.register(caller, register, false).await?;
+        let def = view.register(register);
+        let lib = &view.library;
+        let mut columns = vec![Column {
+            id: "_organisation".into(),
+            label: "組織".into(),
+            width: 20.0,
+        }];
+        columns.extend(def.columns.iter().map(|c| Column {
+            id: c.id().to_owned(),
+            label: c.label.ja.clone(),
+            width: if c.kind == FieldType::LongText {
+                40.0
+            } else {
+                18.0
+            },
+        }));
+        let rows = view
+            .rows
+            .iter()
+            .map(|r| {
+                let data = parse(&r.data);
+                std::iter::once(r.organisation_name.clone())
+                    .chain(def.columns.iter().map(|c| {
+                        data.get(c.id())
+                            .map(|v| form::display(c, v, "ja"))
+                            .unwrap_or_default()
+                    }))
+                    .collect()
+            })
+            .collect();
+        let table = Table {
+            sheet: def.title.ja.clone(),
+            meta: vec![
+                ("library".into(), lib.id().to_owned()),
+                ("version".into(), lib.version().to_owned()),
+                ("register".into(), register.to_owned()),
+            ],
+            columns,
+            rows,
+        };
+        let body = mamori_sheets::write(&table).map_err(|e| AppError::Internal(e.to_string()))?;
+        let mut tx = self.db.begin().await?;
+        self.record_register(
+            &mut tx,
+            caller,
+            "register.export",
+            caller.actor.organisation,
+            register,
+            json!({ "rows": view.rows.len() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RenderedDocument {
+            file_name: format!("{register}.xlsx"),
+            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            body,
+        })
+    }
+
+    /// Imports a workbook into the rows kept by `organisation`: each row is added, or
+    /// changes the row with its key. Every row is checked first; if any is wrong nothing is
+    /// stored and every problem is reported with its row number.
+    pub async fn import_register(
+        &self,
+        caller: &Caller,
+        register: &str,
+        organisation: Uuid,
+        workbook: Vec<u8>,
+    ) -> Result<ImportReport, AppError> {
+        let (lib, def) = self.register_def(register)?;
+        if !self
+            .may_edit_in(&self.db, caller, &def, organisation)
+            .await?
+        {
+            return self
+                .deny(
+                    caller,
+                    "register.import",
+                    Some(organisation),
+                    "register",
+                    Some(register.to_owned()),
+                )
+                .await;
+        }
+        // Parsing an untrusted archive is CPU work: off the async workers.
+        let table =
+            tokio::task::spawn_blocking(move || mamori_sheets::read(&workbook, Limits::default()))
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| {
+                    let code = match e {
+                        SheetError::TooLarge(_) => "import-too-large",
+                        SheetError::Empty => "import-empty",
+                        _ => "import-not-xlsx",
+                    };
+                    AppError::Rule { code }
+                })?;
+        if table.meta("register").is_some_and(|r| r != register) {
+            return Err(AppError::Rule {
+                code: "import-other-register",
+            });
+        }
+        let positions = column_positions(&def, &table.header, table.meta("columns"));
+        if !def
+            .key
+            .iter()
+            .all(|k| positions.contains_key(k.value.as_str()))
+        {
+            return Err(AppError::Rule {
+                code: "import-no-key-column",
+            });
+        }
+        // Check every row before storing any.
+        let mut found = Vec::new();
+        let mut rows: Vec<(String, Data)> = Vec::new();
+        let mut first_line: BTreeMap<String, u32> = BTreeMap::new();
+        for (line, cells) in &table.rows {
+            let pairs: Vec<(String, String)> = def
+                .columns
+                .iter()
+                .filter_map(|c| {
+                    let at = positions.get(c.id())?;
+                    let raw = cells.get(*at).cloned().unwrap_or_default();
+                    Some((c.id().to_owned(), choice_id(c, raw)))
+                })
+                .collect();
+            let data = form::from_pairs(&def.columns, &pairs);
+            match form::validate(&def.columns, &data, Completeness::Complete) {
+                Ok(clean) => {
+                    let key = row_key(&def, &clean);
+                    if let Some(first) = first_line.get(&key) {
+                        found.push(key_problem(
+                            &def,
+                            Some(*line),
+                            "duplicate_key",
+                            Some(first.to_string()),
+                        ));
+                    } else {
+                        first_line.insert(key.clone(), *line);
+                    }
+                    rows.push((key, clean));
+                }
+                Err(p) => found.extend(problems(&def, p, Some(*line))),
+            }
+        }
+        if !found.is_empty() {
+            return Err(AppError::FormInvalid(found));
+        }
+        let mut report = ImportReport {
+            added: 0,
+            updated: 0,
+            unchanged: 0,
+        };
+        let mut tx = self.db.begin().await?;
+        for (key, clean) in &rows {
+            let existing =
+                registers::find(&mut tx, lib.id(), register, &[organisation], key).await?;
+            let before = existing
+                .as_ref()
+                .map(|r| parse(&r.data))
+                .unwrap_or_default();
+            // The sheet decides the columns it has (an empty cell clears one); columns it
+            // lacks keep their value.
+            let mut merged = before.clone();
+            for column in positions.keys() {
+                match clean.get(*column) {
+                    Some(v) => merged.insert((*column).to_owned(), v.clone()),
+                    None => merged.remove(*column),
+                };
+            }
+            let change = changes(&before, &merged);
+            match (&existing, change.is_empty()) {
+                (Some(_), true) => {
+                    report.unchanged += 1;
+                    continue;
+                }
+                (Some(_), false) => report.updated += 1,
+                (None, _) => report.added += 1,
+            }
+            self.write_row_quiet(
+                &mut tx,
+                caller,
+                &lib,
+                register,
+                organisation,
+                key,
+                &merged,
+                &change,
+            )
+            .await?;
+        }
+        self.record_register(&mut tx, caller, "register.import", organisation, register,
+            json!({ "added": report.added, "updated": report.updated, "unchanged": report.unchanged }))
+            .await?;
+        tx.commit().await?;
+        Ok(report)
+    }
+
+    /// Writes a row and records the audit event for it.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_row(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        lib: &Library,
+        register: &str,
+        organisation: Uuid,
+        key: &str,
+        data: &Data,
+        change: &Data,
+        action: &str,
+        comment: &str,
+    ) -> Result<Uuid, AppError> {
+        let id = registers::write(
+            tx,
+            &RowWrite {
+                library: lib.id(),
+                register,
+                organisation,
+                key_text: key,
+                data: &Value::Object(data.clone()).to_string(),
+                change: &Value::Object(change.clone()).to_string(),
+                actor: caller.actor.person,
+                case: None,
+                action,
+                comment,
+                now: self.now(),
+            },
+        )
+        .await?;
+        self.record_register(tx, caller, &format!("register.{action}"), organisation, register,
+            json!({ "row": id, "key": key, "change": Value::Object(change.clone()), "comment": comment }))
+            .await?;
+        Ok(id)
+    }
+
+    /// Writes a row of an import (the import as a whole is one audit event).
+    #[allow(clippy::too_many_arguments)]
+    async fn write_row_quiet(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        lib: &Library,
+        register: &str,
+        organisation: Uuid,
+        key: &str,
+        data: &Data,
+        change: &Data,
+    ) -> Result<Uuid, AppError> {
+        Ok(registers::write(
+            tx,
+            &RowWrite {
+                library: lib.id(),
+                register,
+                organisation,
+                key_text: key,
+                data: &Value::Object(data.clone()).to_string(),
+                change: &Value::Object(change.clone()).to_string(),
+                actor: caller.actor.person,
+                case: None,
+                action: "import",
+                comment: "",
+                now: self.now(),
+            },
+        )
+        .await?)
+    }
+
+    async fn record_register(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        action: &str,
+        organisation: Uuid,
+        register: &str,
+        detail: Value,
+    ) -> Result<(), AppError> {
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action,
+                organisation: Some(organisation),
+                target_kind: "register",
+                target_id: Some(register.to_owned()),
+                outcome: Outcome::Success,
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+}
+
+/// The canonical key of a row's data.
+fn row_key(def: &Register, data: &Data) -> String {
+    let spec: BTreeMap<String, String> = def
+        .key
+        .iter()
+        .map(|k| (k.value.clone(), format!("${}", k.value)))
+        .collect();
+    resolve_key(&spec, data, "")
+        .map(|k| key_text(&k))
+        .unwrap_or_default()
+}
+
+/// A problem with a row's key, reported on its first key column.
+fn key_problem(
+    def: &Register,
+    line: Option<u32>,
+    code: &'static str,
+    limit: Option<String>,
+) -> FormProblem {
+    let column = def.key[0].value.as_str();
+    let problem = form::FieldProblem {
+        field: column.to_owned(),
+        code,
+        limit,
+    };
+    problems(def, vec![problem], line).remove(0)
+}
+
+/// The columns whose value differs, with the new value (removed ones as null).
+fn changes(before: &Data, after: &Data) -> Data {
+    let mut out = Data::new();
+    for (k, v) in after {
+        if before.get(k) != Some(v) {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    for k in before.keys() {
+        if !after.contains_key(k) {
+            out.insert(k.clone(), Value::Null);
+        }
+    }
+    out
+}
+
+/// Where each register column is in the sheet: by the ids mamori wrote in `_meta`, or
+/// else by header labels in either language.
+fn column_positions<'a>(
+    def: &'a Register,
+    header: &[String],
+    ids: Option<&str>,
+) -> BTreeMap<&'a str, usize> {
+    let mut out = BTreeMap::new();
+    let ids: Vec<&str> = ids.map(|s| s.split(',').collect()).unwrap_or_default();
+    for c in &def.columns {
+        let by_id = ids.iter().position(|i| *i == c.id());
+        let by_label = || {
+            header.iter().position(|h| {
+                let h = h.trim();
+                h == c.label.ja || c.label.en.as_deref() == Some(h) || h == c.id()
+            })
+        };
+        if let Some(at) = by_id.or_else(by_label) {
+            out.insert(c.id(), at);
+        }
+    }
+    out
+}
+
+/// A choice cell may hold the option's label (as exported) or its id.
+fn choice_id(field: &mamori_library::model::Field, raw: String) -> String {
+    match field.kind {
+        FieldType::Choice => field
+            .options
+            .iter()
+            .find(|o| o.label.ja == raw || o.label.en.as_deref() == Some(raw.as_str()))
+            .map_or(raw, |o| o.id.value.clone()),
+        FieldType::YesNo => match raw.as_str() {
+            "はい" | "Yes" | "TRUE" | "○" => "yes".into(),
+            "いいえ" | "No" | "FALSE" | "×" => "no".into(),
+            _ => raw,
+        },
+        _ => raw,
+    }
+}

@@ -1,0 +1,318 @@
+//! `/api/v1/registers/{id}`: a register's rows, kept by hand and through Excel.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use mamori_app::RowView;
+use mamori_library::form::Data;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use super::cases::{FieldDto, TextDto};
+use super::dto::ErrorBody;
+use super::{ApiResult, created};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
+use crate::upload::{ApiUpload, disposition};
+
+/// A register's rows.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterRows {
+    register: String,
+    #[schema(value_type = Object)]
+    title: TextDto,
+    columns: Vec<FieldDto>,
+    /// The key columns: a row is added once per key and organisation.
+    key: Vec<String>,
+    rows: Vec<RegisterRowDto>,
+    /// Organisations where the caller may add rows and import.
+    may_add_in: Vec<Uuid>,
+}
+
+/// One register row.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterRowDto {
+    id: Uuid,
+    organisation: Uuid,
+    organisation_name: String,
+    #[schema(value_type = Object)]
+    data: Value,
+    updated_at: String,
+    /// Set on retired rows.
+    retired_at: Option<String>,
+}
+
+impl RegisterRowDto {
+    fn new(r: mamori_storage::registers::RowRecord) -> Self {
+        Self {
+            id: r.id,
+            organisation: r.organisation_id,
+            organisation_name: r.organisation_name,
+            data: serde_json::from_str(&r.data).unwrap_or(Value::Null),
+            updated_at: r.updated_at.0.to_string(),
+            retired_at: r.retired_at.map(|t| t.0.to_string()),
+        }
+    }
+}
+
+/// A change in a row's history.
+#[derive(Serialize, ToSchema)]
+pub struct RowChangeDto {
+    seq: i64,
+    at: String,
+    actor: Option<String>,
+    /// `case`, `add`, `edit`, `import` or `retire`.
+    action: String,
+    /// The case that made the change.
+    case: Option<Uuid>,
+    comment: String,
+    /// The columns changed, with their new values (null: cleared).
+    #[schema(value_type = Object)]
+    change: Value,
+}
+
+/// A row with its history.
+#[derive(Serialize, ToSchema)]
+pub struct RegisterRowDetail {
+    #[serde(flatten)]
+    row: RegisterRowDto,
+    history: Vec<RowChangeDto>,
+    /// Whether the caller may edit or retire it.
+    may_edit: bool,
+}
+
+impl RegisterRowDetail {
+    fn new(v: RowView) -> Self {
+        Self {
+            history: v
+                .events
+                .into_iter()
+                .map(|e| RowChangeDto {
+                    seq: e.seq,
+                    at: e.occurred_at.0.to_string(),
+                    actor: e.actor_name,
+                    action: e.action,
+                    case: e.case_id,
+                    comment: e.comment,
+                    change: serde_json::from_str(&e.change).unwrap_or(Value::Null),
+                })
+                .collect(),
+            may_edit: v.may_edit,
+            row: RegisterRowDto::new(v.row),
+        }
+    }
+}
+
+/// `?retired=true` lists the retired rows instead of the live ones.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct RowsQuery {
+    /// Retired rows instead of live ones.
+    retired: Option<bool>,
+}
+
+/// Rows of a register (e.g. `external_services`) kept by organisations the caller may read.
+#[utoipa::path(get, path = "/registers/{id}/rows", tag = "registers", params(("id" = String, Path), RowsQuery),
+    responses((status = 200, body = RegisterRows), (status = 404, body = ErrorBody)))]
+pub async fn list_register_rows(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(q): ApiQuery<RowsQuery>,
+) -> ApiResult<axum::Json<RegisterRows>> {
+    let view = state
+        .app
+        .register(&s.caller, &id, q.retired.unwrap_or(false))
+        .await?;
+    let register = view.register(&id);
+    Ok(axum::Json(RegisterRows {
+        register: id.clone(),
+        title: register.title.clone(),
+        columns: register.columns.iter().map(FieldDto::new).collect(),
+        key: register.key.iter().map(|k| k.value.clone()).collect(),
+        may_add_in: view.editable_in.iter().map(|(o, _)| *o).collect(),
+        rows: view.rows.into_iter().map(RegisterRowDto::new).collect(),
+    }))
+}
+
+/// A new row.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowCreate {
+    /// The organisation that keeps it (one where the caller holds an editor role).
+    organisation: Uuid,
+    /// Its columns.
+    #[schema(value_type = Object)]
+    data: Data,
+}
+
+/// Add a row by hand (the register's editors only).
+#[utoipa::path(post, path = "/registers/{id}/rows", tag = "registers", params(("id" = String, Path)), request_body = RowCreate,
+    responses((status = 201, body = super::dto::Created), (status = 400, description = "A column is wrong, or a row with this key exists", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn add_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<RowCreate>,
+) -> ApiResult<Response> {
+    let row = state
+        .app
+        .add_register_row(&s.caller, &id, body.organisation, body.data)
+        .await?;
+    Ok(created(format!("/api/v1/registers/{id}/rows/{row}"), row))
+}
+
+/// A row with its history.
+#[utoipa::path(get, path = "/registers/{id}/rows/{row}", tag = "registers", params(("id" = String, Path), ("row" = Uuid, Path)),
+    responses((status = 200, body = RegisterRowDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, row)): ApiPath<(String, Uuid)>,
+) -> ApiResult<axum::Json<RegisterRowDetail>> {
+    Ok(axum::Json(RegisterRowDetail::new(
+        state.app.register_row(&s.caller, &id, row).await?,
+    )))
+}
+
+/// A correction.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowPatch {
+    /// The columns to change; an empty value clears one. Key columns cannot change.
+    #[schema(value_type = Object)]
+    data: Data,
+    /// Why (kept in the row's history).
+    #[serde(default)]
+    comment: String,
+}
+
+/// Correct a live row (the register's editors only).
+#[utoipa::path(patch, path = "/registers/{id}/rows/{row}", tag = "registers", params(("id" = String, Path), ("row" = Uuid, Path)),
+    request_body = RowPatch,
+    responses((status = 200, body = RegisterRowDetail), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "The row is retired, or the key would change", body = ErrorBody)))]
+pub async fn edit_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, row)): ApiPath<(String, Uuid)>,
+    ApiJson(body): ApiJson<RowPatch>,
+) -> ApiResult<axum::Json<RegisterRowDetail>> {
+    state
+        .app
+        .edit_register_row(&s.caller, &id, row, body.data, &body.comment)
+        .await?;
+    Ok(axum::Json(RegisterRowDetail::new(
+        state.app.register_row(&s.caller, &id, row).await?,
+    )))
+}
+
+/// Why a row is retired.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RowRetire {
+    /// Why (kept in the row's history).
+    #[serde(default)]
+    comment: String,
+}
+
+/// Retire a row: it leaves the live register and keeps its history.
+#[utoipa::path(post, path = "/registers/{id}/rows/{row}/retire", tag = "registers", params(("id" = String, Path), ("row" = Uuid, Path)),
+    request_body = RowRetire,
+    responses((status = 200, body = RegisterRowDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Already retired", body = ErrorBody)))]
+pub async fn retire_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, row)): ApiPath<(String, Uuid)>,
+    ApiJson(body): ApiJson<RowRetire>,
+) -> ApiResult<axum::Json<RegisterRowDetail>> {
+    state
+        .app
+        .retire_register_row(&s.caller, &id, row, &body.comment)
+        .await?;
+    Ok(axum::Json(RegisterRowDetail::new(
+        state.app.register_row(&s.caller, &id, row).await?,
+    )))
+}
+
+/// The live rows the caller may read as an Excel workbook (recorded in the audit trail).
+#[utoipa::path(get, path = "/registers/{id}/export.xlsx", tag = "registers", params(("id" = String, Path)),
+    responses((status = 200, description = "The workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 404, body = ErrorBody)))]
+pub async fn export_register(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Response> {
+    let doc = state.app.export_register(&s.caller, &id).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition("attachment", &doc.file_name),
+            ),
+        ],
+        doc.body,
+    )
+        .into_response())
+}
+
+/// The workbook and the organisation whose rows it holds.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct ImportBody {
+    /// The organisation that keeps the rows.
+    organisation: Uuid,
+    /// An .xlsx workbook: one exported from this register, or one whose first row names
+    /// the columns.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// What an import did.
+#[derive(Serialize, ToSchema)]
+pub struct ImportDto {
+    added: usize,
+    updated: usize,
+    unchanged: usize,
+}
+
+/// Import a workbook: rows are added or corrected by key. Every row is checked first; if
+/// any is wrong, nothing is stored and the answer lists each problem with its row number.
+#[utoipa::path(post, path = "/registers/{id}/import", tag = "registers", params(("id" = String, Path)),
+    request_body(content = ImportBody, content_type = "multipart/form-data"),
+    responses((status = 200, body = ImportDto), (status = 400, description = "Rows with problems; nothing was stored", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Not a workbook of this register", body = ErrorBody)))]
+pub async fn import_register(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiUpload(upload): ApiUpload,
+) -> ApiResult<(StatusCode, axum::Json<ImportDto>)> {
+    let organisation: Uuid = upload.field("organisation").parse().map_err(|_| {
+        Failure::field(mamori_domain::FieldError {
+            field: "organisation",
+            code: "required",
+            limit: None,
+        })
+    })?;
+    let report = state
+        .app
+        .import_register(&s.caller, &id, organisation, upload.file.content)
+        .await?;
+    Ok((
+        StatusCode::OK,
+        axum::Json(ImportDto {
+            added: report.added,
+            updated: report.updated,
+            unchanged: report.unchanged,
+        }),
+    ))
+}

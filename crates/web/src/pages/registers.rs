@@ -1,0 +1,430 @@
+//! Registers (台帳) as pages: the rows, a row with its history, adding and correcting rows
+//! by hand, retiring them, and Excel export and import.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use mamori_app::{RegisterView, RowView, SessionInfo};
+use mamori_library::form::{self, Data};
+use mamori_library::model::Register;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::cases::{FieldView, Posted, errors_for, field_views};
+use super::{FormErrors, Layout, done, form_failure, render, render_status};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{CsrfForm, PageSession};
+use crate::i18n::Tr;
+use crate::upload::UploadForm;
+
+#[derive(Template)]
+#[template(path = "registers/list.html")]
+struct ListPage {
+    l: Layout,
+    id: String,
+    retired: bool,
+    columns: Vec<String>,
+    rows: Vec<RowLine>,
+    /// Organisations where the reader may add and import: (id, name).
+    editable_in: Vec<(Uuid, String)>,
+    /// The add form.
+    fields: Vec<FieldView>,
+    organisation: String,
+    errors: FormErrors,
+    summary: Option<String>,
+    /// Which form the errors belong to: `add` or `import`.
+    failed: &'static str,
+}
+
+struct RowLine {
+    id: Uuid,
+    organisation: String,
+    cells: Vec<String>,
+}
+
+fn cells(tr: Tr, def: &Register, data: &Data) -> Vec<String> {
+    def.columns
+        .iter()
+        .map(|c| {
+            data.get(c.id())
+                .map(|v| form::display(c, v, tr.code()))
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// What a re-shown list page keeps: the typed row, the chosen organisation, the problems.
+struct Typed<'a> {
+    data: &'a Data,
+    organisation: String,
+    errors: FormErrors,
+    summary: Option<String>,
+    failed: &'static str,
+}
+
+fn list_page(
+    s: &SessionInfo,
+    id: &str,
+    v: &RegisterView,
+    retired: bool,
+    notice: Option<&str>,
+    typed: Typed<'_>,
+) -> ListPage {
+    let tr = Tr(s.locale);
+    let def = v.register(id);
+    let l = Layout::new(s, "register-title", "cases")
+        .with_notice(notice)
+        .titled(tr.text(&def.title).to_owned());
+    ListPage {
+        id: id.to_owned(),
+        retired,
+        columns: def
+            .columns
+            .iter()
+            .map(|c| tr.text(&c.label).to_owned())
+            .collect(),
+        rows: v
+            .rows
+            .iter()
+            .map(|r| RowLine {
+                id: r.id,
+                organisation: r.organisation_name.clone(),
+                cells: cells(tr, def, &serde_json::from_str(&r.data).unwrap_or_default()),
+            })
+            .collect(),
+        editable_in: v.editable_in.clone(),
+        fields: field_views(tr, &def.columns, typed.data),
+        organisation: typed.organisation,
+        errors: typed.errors,
+        summary: typed.summary,
+        failed: typed.failed,
+        l,
+    }
+}
+
+/// `?retired=1&notice=…`.
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    retired: String,
+    notice: Option<String>,
+}
+
+/// `GET /registers/{id}`.
+pub async fn list(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> Result<Response, Failure> {
+    let retired = !q.retired.is_empty();
+    let v = state.app.register(&s.caller, &id, retired).await?;
+    let typed = Typed {
+        data: &Data::new(),
+        organisation: String::new(),
+        errors: FormErrors::default(),
+        summary: None,
+        failed: "",
+    };
+    Ok(render(&list_page(
+        &s,
+        &id,
+        &v,
+        retired,
+        q.notice.as_deref(),
+        typed,
+    )))
+}
+
+/// `POST /registers/{id}/rows`: adds a row; mistakes show the page again with what was
+/// typed.
+pub async fn add(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let posted = Posted::new(pairs);
+    let v = state.app.register(&s.caller, &id, false).await?;
+    let data = posted.data(&v.register(&id).columns);
+    let organisation = posted.get("_organisation").to_owned();
+    let org: Uuid = organisation.parse().map_err(|_| Failure::not_found())?;
+    match state
+        .app
+        .add_register_row(&s.caller, &id, org, data.clone())
+        .await
+    {
+        Ok(row) => Ok(done(
+            &format!("/registers/{id}/rows/{row}"),
+            "register-row-added",
+        )),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                let typed = Typed {
+                    data: &data,
+                    organisation,
+                    errors,
+                    summary,
+                    failed: "add",
+                };
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &list_page(&s, &id, &v, false, None, typed),
+                )
+            }))
+        }
+    }
+}
+
+/// `POST /registers/{id}/import`: imports a workbook; if any row is wrong nothing is
+/// stored and every problem is listed with its row number.
+pub async fn import(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<String>,
+    upload: Result<UploadForm, Failure>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let mut organisation = String::new();
+    let result = match upload {
+        Ok(UploadForm(u)) => {
+            organisation = u.field("organisation").to_owned();
+            match organisation.parse::<Uuid>() {
+                Ok(org) => state
+                    .app
+                    .import_register(&s.caller, &id, org, u.file.content)
+                    .await
+                    .map_err(Failure::from),
+                Err(_) => Err(Failure::not_found()),
+            }
+        }
+        Err(f) => Err(f),
+    };
+    match result {
+        Ok(r) => {
+            let notice = if r.added + r.updated == 0 {
+                "register-import-nothing"
+            } else {
+                "register-imported"
+            };
+            Ok(done(&format!("/registers/{id}"), notice))
+        }
+        Err(failure) => {
+            let v = state.app.register(&s.caller, &id, false).await?;
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                let typed = Typed {
+                    data: &Data::new(),
+                    organisation,
+                    errors,
+                    summary,
+                    failed: "import",
+                };
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &list_page(&s, &id, &v, false, None, typed),
+                )
+            }))
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "registers/row.html")]
+struct RowPage {
+    l: Layout,
+    id: String,
+    row: Uuid,
+    organisation: String,
+    retired: Option<String>,
+    /// (label, value) of every column.
+    values: Vec<(String, String)>,
+    /// The correction form (key columns left out), when the reader may edit.
+    edit: Option<Vec<FieldView>>,
+    comment: String,
+    history: Vec<ChangeLine>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+struct ChangeLine {
+    at: String,
+    actor: String,
+    action: String,
+    details: Vec<(String, String)>,
+    comment: String,
+    case: Option<Uuid>,
+}
+
+fn row_page(
+    s: &SessionInfo,
+    id: &str,
+    v: &RowView,
+    posted: Option<&Posted>,
+    errors: FormErrors,
+    summary: Option<String>,
+    notice: Option<&str>,
+) -> RowPage {
+    let tr = Tr(s.locale);
+    let def = &v.library.registers[id];
+    let key_of = |c: &&mamori_library::model::Field| def.key.iter().any(|k| k.value == c.id());
+    let editable: Vec<mamori_library::model::Field> =
+        def.columns.iter().filter(|c| !key_of(c)).cloned().collect();
+    let form_data = posted.map_or_else(|| v.data.clone(), |p| p.data(&editable));
+    let title = def
+        .key
+        .iter()
+        .filter_map(|k| v.data.get(&k.value).and_then(|x| x.as_str()))
+        .collect::<Vec<_>>()
+        .join(" / ");
+    let l = Layout::new(s, "register-row-title", "cases")
+        .with_notice(notice)
+        .titled(format!("{}: {title}", tr.text(&def.title)));
+    RowPage {
+        id: id.to_owned(),
+        row: v.row.id,
+        organisation: v.row.organisation_name.clone(),
+        retired: v.row.retired_at.map(|t| tr.datetime(t)),
+        values: def
+            .columns
+            .iter()
+            .map(|c| {
+                (
+                    tr.text(&c.label).to_owned(),
+                    v.data
+                        .get(c.id())
+                        .map(|x| form::display(c, x, tr.code()))
+                        .unwrap_or_default(),
+                )
+            })
+            .collect(),
+        edit: v.may_edit.then(|| field_views(tr, &editable, &form_data)),
+        comment: posted
+            .map(|p| p.get("comment").to_owned())
+            .unwrap_or_default(),
+        history: v
+            .events
+            .iter()
+            .map(|e| {
+                let change: Data = serde_json::from_str(&e.change).unwrap_or_default();
+                ChangeLine {
+                    at: tr.datetime(e.occurred_at),
+                    actor: e
+                        .actor_name
+                        .clone()
+                        .unwrap_or_else(|| tr.t("case-actor-system")),
+                    action: tr.t(&format!("register-change-{}", e.action)),
+                    details: def
+                        .columns
+                        .iter()
+                        .filter_map(|c| {
+                            let value = change.get(c.id())?;
+                            Some((
+                                tr.text(&c.label).to_owned(),
+                                form::display(c, value, tr.code()),
+                            ))
+                        })
+                        .collect(),
+                    comment: e.comment.clone(),
+                    case: e.case_id,
+                }
+            })
+            .collect(),
+        errors,
+        summary,
+        l,
+    }
+}
+
+/// `?notice=…`.
+#[derive(Deserialize, Default)]
+pub struct RowQuery {
+    notice: Option<String>,
+}
+
+/// `GET /registers/{id}/rows/{row}`.
+pub async fn row(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    Query(q): Query<RowQuery>,
+) -> Result<Response, Failure> {
+    let v = state.app.register_row(&s.caller, &id, row).await?;
+    Ok(render(&row_page(
+        &s,
+        &id,
+        &v,
+        None,
+        FormErrors::default(),
+        None,
+        q.notice.as_deref(),
+    )))
+}
+
+/// `POST /registers/{id}/rows/{row}`: a correction.
+pub async fn edit(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let posted = Posted::new(pairs);
+    let v = state.app.register_row(&s.caller, &id, row).await?;
+    let def = &v.library.registers[&id];
+    let editable: Vec<_> = def
+        .columns
+        .iter()
+        .filter(|c| !def.key.iter().any(|k| k.value == c.id()))
+        .cloned()
+        .collect();
+    // Every editable column is on the form: one left empty is cleared.
+    let mut data = posted.data(&editable);
+    for c in &editable {
+        data.entry(c.id().to_owned())
+            .or_insert(serde_json::Value::Null);
+    }
+    match state
+        .app
+        .edit_register_row(&s.caller, &id, row, data, posted.get("comment"))
+        .await
+    {
+        Ok(()) => Ok(done(
+            &format!("/registers/{id}/rows/{row}"),
+            "register-row-saved",
+        )),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &row_page(&s, &id, &v, Some(&posted), errors, summary, None),
+                )
+            }))
+        }
+    }
+}
+
+/// `POST /registers/{id}/rows/{row}/retire`.
+pub async fn retire(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted::new(pairs);
+    state
+        .app
+        .retire_register_row(&s.caller, &id, row, posted.get("retire_comment"))
+        .await?;
+    Ok(done(
+        &format!("/registers/{id}/rows/{row}"),
+        "register-row-retired",
+    ))
+}
