@@ -113,6 +113,16 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   // The registry keeps the advice, so the other unit's application goes straight to review.
   await chief.goto('/registers/external_services');
   await expect(chief.locator('[data-test=register]')).toContainText(service);
+  await expectNoAxeViolations(chief);
+  // The chief corrects the row by hand; the history keeps the reason.
+  await chief.locator('[data-test=register]').getByRole('link', { name: service }).click();
+  const edit = chief.locator('[data-test=edit-row]');
+  await edit.getByLabel('NISCの助言').fill('利用可。業務用データを入力しないこと。ログを月次で確認すること。');
+  await edit.getByLabel('理由').fill('NISCから追加の助言');
+  await edit.getByRole('button', { name: '訂正を保存' }).click();
+  await expect(chief.getByRole('status')).toContainText('訂正を保存しました');
+  await expect(chief.locator('[data-test=row-history]')).toContainText('NISCから追加の助言');
+  await expectNoAxeViolations(chief);
   const otherOfficer = await personPage(browser, people[1][1], 'initial-pass-1');
   await apply(otherOfficer, otherName, service);
   await otherOfficer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
