@@ -76,6 +76,11 @@ impl App {
     /// Stores the shipped libraries' versions (refusing a changed copy of a stored version)
     /// and loads them with every stored version, so that old cases keep their definitions.
     pub async fn install_libraries(mut self, shipped: Vec<Library>) -> Result<Self, AppError> {
+        // A PDF template that does not compile would fail only when someone asks for the
+        // document; refuse the library now instead, saying where.
+        for lib in &shipped {
+            check_pdf_templates(lib)?;
+        }
         let mut tx = self.db.begin().await?;
         for lib in &shipped {
             let files = serde_json::to_string(&lib.sources)
@@ -137,4 +142,34 @@ impl App {
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
+}
+
+/// Compiles every PDF template of `lib` against a sample case.
+fn check_pdf_templates(lib: &Library) -> Result<(), AppError> {
+    for procedure in lib.procedures.values() {
+        let form = &lib.form_of(procedure).fields;
+        let more: Vec<_> = procedure
+            .transitions
+            .iter()
+            .flat_map(|t| t.fields.iter())
+            .collect();
+        for doc in procedure
+            .documents
+            .iter()
+            .filter(|d| d.format == mamori_library::model::DocumentFormat::Pdf)
+        {
+            let sample = mamori_library::document::sample_context(form, &more).to_string();
+            mamori_documents::check_case_template(&doc.template.value, &sample).map_err(
+                |(line, reason)| {
+                    AppError::Internal(format!(
+                        "library {} {}: PDF document {} line {line}: {reason}",
+                        lib.id(),
+                        lib.version(),
+                        doc.id.value
+                    ))
+                },
+            )?;
+        }
+    }
+    Ok(())
 }

@@ -35,8 +35,22 @@ impl App {
             return Err(AppError::NotFound);
         };
         let context = self.document_context(&view);
-        let text = document::render(&doc.template.value, &context)
-            .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
+        let body = match doc.format {
+            DocumentFormat::Text => document::render(&doc.template.value, &context)
+                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
+                .into_bytes(),
+            DocumentFormat::Pdf => {
+                let template = doc.template.value.clone();
+                let today = self.today().0;
+                // Typesetting is CPU work: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    mamori_documents::render(&template, &[("context", &context.to_string())], today)
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
+            }
+        };
         let mut tx = self.db.begin().await?;
         self.record(
             &mut tx,
@@ -53,12 +67,13 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(match doc.format {
-            DocumentFormat::Text => RenderedDocument {
-                file_name: format!("{name}.txt"),
-                content_type: "text/plain; charset=utf-8",
-                body: text.into_bytes(),
+        Ok(RenderedDocument {
+            file_name: format!("{name}.{}", doc.format.extension()),
+            content_type: match doc.format {
+                DocumentFormat::Text => "text/plain; charset=utf-8",
+                DocumentFormat::Pdf => "application/pdf",
             },
+            body,
         })
     }
 

@@ -174,6 +174,8 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // Checking a library compiles its PDF templates too.
+    mamori_library::document::set_pdf_check(mamori_documents::check_case_template);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -9,8 +9,8 @@ use crate::load::Problem;
 use mamori_domain::deadline::Span;
 
 use crate::model::{
-    Condition, Deadline, Field, FieldType, Form, Manifest, Party, Procedure, Register,
-    RegisterWrite, reminder_span,
+    Condition, Deadline, DocumentFormat, Field, FieldType, Form, Manifest, Party, Procedure,
+    Register, RegisterWrite, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -470,9 +470,19 @@ impl<'a> Checker<'a> {
             self.deadline(p, d, &fields);
         }
         self.unique(p.documents.iter().map(|d| &d.id), "文書");
+        let form_fields = &form.fields;
+        let action_fields: Vec<&Field> =
+            p.transitions.iter().flat_map(|t| t.fields.iter()).collect();
         for d in &p.documents {
             self.id(&d.id, "文書");
-            if let Err((line, reason)) = crate::document::check(&d.template.value) {
+            let checked = match d.format {
+                DocumentFormat::Text => crate::document::check(&d.template.value),
+                DocumentFormat::Pdf => crate::document::check_pdf(
+                    &d.template.value,
+                    &crate::document::sample_context(form_fields, &action_fields),
+                ),
+            };
+            if let Err((line, reason)) = checked {
                 self.at(
                     &d.template,
                     format!(

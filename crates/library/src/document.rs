@@ -13,6 +13,11 @@
 //! The filter `mark` turns a truth into ☑ or ☐, as on the paper forms. A name the template
 //! uses that the case does not have is an error, not an empty string: a typo must not
 //! print a form with a blank.
+//!
+//! A PDF template is typst markup; it receives the same context as JSON text in
+//! `sys.inputs.context`. Typesetting lives in its own crate (`mamori-documents`), which
+//! is heavy; whoever links it registers its checker with [`set_pdf_check`], and from then
+//! on checking a library compiles every PDF template against [`sample_context`].
 
 use minijinja::value::Serde;
 use minijinja::{Environment, Error, UndefinedBehavior};
@@ -41,6 +46,56 @@ fn environment() -> Environment<'static> {
         },
     );
     env
+}
+
+/// Compiles a PDF template against a context (JSON text); on error, the line within the
+/// template and the reason.
+pub type PdfCheck = fn(&str, &str) -> Result<(), (usize, String)>;
+
+static PDF_CHECK: std::sync::OnceLock<PdfCheck> = std::sync::OnceLock::new();
+
+/// Registers the PDF checker (once per process; later calls are ignored).
+pub fn set_pdf_check(check: PdfCheck) {
+    let _ = PDF_CHECK.set(check);
+}
+
+/// Checks a PDF template, if a checker is registered.
+pub(crate) fn check_pdf(template: &str, context: &Value) -> Result<(), (usize, String)> {
+    match PDF_CHECK.get() {
+        Some(check) => check(template, &context.to_string()),
+        None => Ok(()),
+    }
+}
+
+/// A context shaped like a real case's, every value empty, for checking templates.
+pub fn sample_context(form: &[crate::model::Field], more: &[&crate::model::Field]) -> Value {
+    let fields: Vec<Value> = form
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "id": f.id(),
+                "number": f.number.clone().unwrap_or_default(),
+                "label": f.label.ja,
+                "value": "",
+            })
+        })
+        .collect();
+    let values: serde_json::Map<String, Value> = form
+        .iter()
+        .chain(more.iter().copied())
+        .map(|f| (f.id().to_owned(), Value::String(String::new())))
+        .collect();
+    serde_json::json!({
+        "case": {
+            "id": "00000000-0000-0000-0000-000000000000",
+            "title": "", "state": "", "state_name": "", "organisation": "",
+            "applicant": "", "opened": "", "today": "",
+        },
+        "fields": fields,
+        "value": values,
+        "data": {},
+        "history": [{ "at": "", "actor": "", "action": "", "comment": "" }],
+    })
 }
 
 /// Whether a template reads; on error, the line within the template and the reason.

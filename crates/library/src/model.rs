@@ -329,7 +329,8 @@ pub struct Document {
     pub title: Text,
     /// What it renders to.
     pub format: DocumentFormat,
-    /// A MiniJinja template over the case ([`crate::document`] lists what it may use).
+    /// A MiniJinja template over the case (text), or a typst template (PDF);
+    /// [`crate::document`] lists what either may use.
     pub template: Spanned<String>,
 }
 
@@ -339,6 +340,19 @@ pub struct Document {
 pub enum DocumentFormat {
     /// Plain UTF-8 text, to send by e-mail or read out on the phone.
     Text,
+    /// A4 PDF, to print, stamp and file: the template is typst markup that reads the
+    /// case as JSON from `sys.inputs.context`.
+    Pdf,
+}
+
+impl DocumentFormat {
+    /// The file extension.
+    pub fn extension(self) -> &'static str {
+        match self {
+            DocumentFormat::Text => "txt",
+            DocumentFormat::Pdf => "pdf",
+        }
+    }
 }
 
 impl Procedure {

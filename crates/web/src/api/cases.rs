@@ -324,6 +324,7 @@ impl CaseDto {
                 title: d.title.clone(),
                 format: match d.format {
                     DocumentFormat::Text => "text",
+                    DocumentFormat::Pdf => "pdf",
                 },
             })
             .collect();
@@ -474,14 +475,17 @@ pub async fn update_case(
 /// is recorded in the audit trail.
 #[utoipa::path(get, path = "/cases/{id}/documents/{name}", tag = "cases",
     params(("id" = Uuid, Path), ("name" = String, Path, description = "a document id, with or without its extension")),
-    responses((status = 200, description = "The document (text/plain for text documents)", content_type = "text/plain"),
+    responses((status = 200, description = "The document: text/plain or application/pdf", content_type = "application/pdf"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_case_document(
     State(state): State<AppState>,
     ApiCaller(s): ApiCaller,
     ApiPath((id, name)): ApiPath<(Uuid, String)>,
 ) -> ApiResult<Response> {
-    let name = name.strip_suffix(".txt").unwrap_or(&name);
+    let name = name
+        .strip_suffix(".txt")
+        .or_else(|| name.strip_suffix(".pdf"))
+        .unwrap_or(&name);
     let doc = state.app.document(&s.caller, id, name).await?;
     Ok((
         [

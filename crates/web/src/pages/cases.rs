@@ -554,7 +554,12 @@ fn show_page(
         documents: procedure
             .documents
             .iter()
-            .map(|d| (format!("{}.txt", d.id.value), tr.text(&d.title).to_owned()))
+            .map(|d| {
+                (
+                    format!("{}.{}", d.id.value, d.format.extension()),
+                    tr.text(&d.title).to_owned(),
+                )
+            })
             .collect(),
         attachments: v
             .attachments

@@ -239,7 +239,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
     assert_eq!(case["state"], "review");
-    assert_eq!(case["library_version"], "2023.2");
+    assert_eq!(case["library_version"], "2023.3");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -315,7 +315,7 @@ async fn another_unit_cannot_read_or_act_and_a_colleague_without_the_role_cannot
 }
 
 #[tokio::test]
-async fn the_application_renders_as_text_for_its_readers_and_each_rendering_is_recorded() {
+async fn the_application_renders_as_text_and_pdf_for_its_readers_and_each_rendering_is_recorded() {
     let w = world().await;
     let id = w.apply(&w.officer, &w.unit, "DeepL", "translation").await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
@@ -352,6 +352,26 @@ async fn the_application_renders_as_text_for_its_readers_and_each_rendering_is_r
         before + 1,
         "the rendering is recorded"
     );
+
+    // The same application as an A4 PDF, its metadata naming the case.
+    let res = w
+        .chief
+        .get(w.t.url(&format!("/api/v1/cases/{id}/documents/application_pdf.pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF-"));
+    let raw = String::from_utf8_lossy(&pdf);
+    assert!(
+        raw.contains("外部サービス利用承認申請書 DeepL"),
+        "the title in the XMP metadata"
+    );
+    assert!(raw.contains("BIZUDGothic"), "the Japanese font is embedded");
+    assert!(raw.contains("/MediaBox[0 0 595.2756 841.8898]"), "A4");
+    assert_eq!(w.t.audit_count().await, before + 2);
 
     // Another unit's officer cannot read the case, so not its documents either.
     let (status, _) =
