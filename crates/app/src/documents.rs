@@ -3,7 +3,7 @@
 use mamori_domain::audit::Outcome;
 use mamori_library::document;
 use mamori_library::form;
-use mamori_library::model::DocumentFormat;
+use mamori_library::model::{Document, DocumentFormat};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -30,27 +30,10 @@ impl App {
         name: &str,
     ) -> Result<RenderedDocument, AppError> {
         let view = self.case(caller, id).await?;
-        let procedure = view.procedure();
-        let Some(doc) = procedure.document(name) else {
+        let Some(doc) = view.procedure().document(name) else {
             return Err(AppError::NotFound);
         };
-        let context = self.document_context(&view);
-        let body = match doc.format {
-            DocumentFormat::Text => document::render(&doc.template.value, &context)
-                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
-                .into_bytes(),
-            DocumentFormat::Pdf => {
-                let template = doc.template.value.clone();
-                let today = self.today().0;
-                // Typesetting is CPU work: off the async workers.
-                tokio::task::spawn_blocking(move || {
-                    mamori_documents::render(&template, &[("context", &context.to_string())], today)
-                })
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
-            }
-        };
+        let rendered = self.render_document(&view, doc).await?;
         let mut tx = self.db.begin().await?;
         self.record(
             &mut tx,
@@ -67,6 +50,33 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        Ok(rendered)
+    }
+
+    /// Renders one document of a case already read (and authorised) by the caller.
+    pub(crate) async fn render_document(
+        &self,
+        view: &CaseView,
+        doc: &Document,
+    ) -> Result<RenderedDocument, AppError> {
+        let name = doc.id.value.clone();
+        let context = self.document_context(view);
+        let body = match doc.format {
+            DocumentFormat::Text => document::render(&doc.template.value, &context)
+                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
+                .into_bytes(),
+            DocumentFormat::Pdf => {
+                let template = doc.template.value.clone();
+                let today = self.today().0;
+                // Typesetting is CPU work: off the async workers.
+                tokio::task::spawn_blocking(move || {
+                    mamori_documents::render(&template, &[("context", &context.to_string())], today)
+                })
+                .await
+                .map_err(|e| AppError::Internal(e.to_string()))?
+                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
+            }
+        };
         Ok(RenderedDocument {
             file_name: format!("{name}.{}", doc.format.extension()),
             content_type: match doc.format {

@@ -9,6 +9,7 @@ mod catalog;
 mod deadlines;
 mod documents;
 mod error;
+mod exports;
 mod first_admin;
 mod login;
 mod mail;

@@ -4,14 +4,14 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use mamori_storage::attachments::AttachmentRow;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::ApiResult;
 use super::dto::ErrorBody;
 use crate::AppState;
-use crate::extract::{ApiCaller, ApiPath};
+use crate::extract::{ApiCaller, ApiJson, ApiPath};
 use crate::upload::{ApiUpload, disposition};
 
 /// A file attached to a case.
@@ -120,4 +120,44 @@ pub async fn withdraw_attachment(
         .withdraw_attachment(&s.caller, id, attachment)
         .await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// The password that locks a case bundle.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BundleRequest {
+    /// At least 12 characters; send it to the recipient by another way than the file.
+    password: String,
+}
+
+/// The case as one AES-256 ZIP to send outside mamori: its documents, attached files and
+/// `case.json` (data and history). The export is recorded in the audit trail.
+#[utoipa::path(post, path = "/cases/{id}/bundle", tag = "cases", params(("id" = Uuid, Path)),
+    request_body = BundleRequest,
+    responses((status = 200, description = "The encrypted ZIP", content_type = "application/zip"),
+        (status = 400, description = "The password is too short", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export_case_bundle(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<BundleRequest>,
+) -> ApiResult<Response> {
+    let zip = state.app.case_bundle(&s.caller, id, &body.password).await?;
+    Ok(bundle_response(zip))
+}
+
+/// A bundle as a download.
+pub(crate) fn bundle_response(zip: mamori_app::RenderedDocument) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, zip.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition("attachment", &zip.file_name),
+            ),
+        ],
+        zip.body,
+    )
+        .into_response()
 }

@@ -1,7 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document generated from these
 //! handlers (`/api/v1/openapi.json`).
 
-mod attachments;
+pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod cases;
 mod designations;
@@ -100,6 +100,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             attachments::get_attachment,
             attachments::withdraw_attachment
         ))
+        .routes(routes!(attachments::export_case_bundle))
         // Files are limited by the installation's setting while they are read.
         .merge(
             OpenApiRouter::new()

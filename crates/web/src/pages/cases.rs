@@ -750,6 +750,53 @@ pub async fn attach(
     }
 }
 
+/// `POST /cases/{id}/bundle`: the case as an encrypted ZIP, downloaded at once; a short
+/// password shows the case again with the reason.
+pub async fn bundle(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let posted = Posted { pairs };
+    let password = posted.get("password");
+    let result = if password != posted.get("password_confirm") {
+        Err(Failure::field(mamori_domain::FieldError {
+            field: "password_confirm",
+            code: "confirm-mismatch",
+            limit: None,
+        }))
+    } else {
+        state
+            .app
+            .case_bundle(&s.caller, id, password)
+            .await
+            .map_err(Failure::from)
+    };
+    match result {
+        Ok(zip) => Ok(crate::api::attachments::bundle_response(zip)),
+        Err(failure) => {
+            let v = state.app.case(&s.caller, id).await?;
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &show_page(
+                        state.app.attachment_limit(),
+                        &s,
+                        &v,
+                        None,
+                        errors,
+                        summary,
+                        None,
+                    ),
+                )
+            }))
+        }
+    }
+}
+
 /// `POST /cases/{id}/attachments/{attachment}/withdraw`.
 pub async fn withdraw_attachment(
     State(state): State<AppState>,

@@ -96,6 +96,7 @@ pub fn router() -> Router<AppState> {
             // Files are limited by the installation's setting while they are read.
             post(cases::attach).layer(DefaultBodyLimit::disable()),
         )
+        .route("/cases/{id}/bundle", post(cases::bundle))
         .route(
             "/cases/{id}/attachments/{attachment}/withdraw",
             post(cases::withdraw_attachment),

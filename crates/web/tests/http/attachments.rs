@@ -290,6 +290,115 @@ async fn the_case_page_uploads_and_shows_a_refusal_under_the_file_input() {
 
     let res = post("規約.pdf", PDF, "forged").await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    // The page exports the case as an encrypted ZIP; a mistyped confirmation is caught.
+    let bundle = |confirm: &str| {
+        browser
+            .post(w.t.url(&format!("/cases/{id}/bundle")))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("password", "電話で伝える合言葉 2026"),
+                ("password_confirm", confirm),
+            ])
+            .send()
+    };
+    let res = bundle("電話で伝える合言葉").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("確認用のパスワードが一致しません。")
+    );
+    let res = bundle("電話で伝える合言葉 2026").await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
     let (_, _, attachments) = stored(&w.t).await;
     assert_eq!(attachments, 1);
+}
+
+#[tokio::test]
+async fn a_case_leaves_as_an_aes_zip_that_opens_with_its_password_only() {
+    use std::io::Read;
+
+    let w = world().await;
+    let id = w
+        .apply(&w.officer, &w.unit, "Notion", "online_storage")
+        .await;
+    let (status, _) = w.attach(&w.chief, &id, "NISC助言.pdf", PDF).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let url = w.t.url(&format!("/api/v1/cases/{id}/bundle"));
+
+    let res = w
+        .chief
+        .post(&url)
+        .json(&json!({"password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"]["password"],
+        "12文字以上で入力してください。"
+    );
+
+    let before = w.t.audit_count().await;
+    let password = "電話で伝える合言葉 2026";
+    let res = w
+        .chief
+        .post(&url)
+        .json(&json!({"password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    assert!(
+        !bytes.windows(11).any(|x| x == b"SECRET-PLAN"),
+        "nothing in the clear"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
+    names.sort();
+    assert_eq!(names.len(), 4, "{names:?}");
+    assert_eq!(names[0], "application.txt");
+    assert_eq!(names[1], "application_pdf.pdf");
+    assert_eq!(names[2], "case.json");
+    assert!(
+        names[3].starts_with("添付/") && names[3].ends_with("_NISC助言.pdf"),
+        "{names:?}"
+    );
+    let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
+        let mut out = Vec::new();
+        zip.by_name_decrypt(name, password.as_bytes())
+            .unwrap()
+            .read_to_end(&mut out)
+            .unwrap();
+        out
+    };
+    assert_eq!(read(&mut zip, &names[3]), PDF);
+    assert!(read(&mut zip, "application_pdf.pdf").starts_with(b"%PDF-"));
+    let record: Value = serde_json::from_slice(&read(&mut zip, "case.json")).unwrap();
+    assert_eq!(record["data"]["service_name"], "Notion");
+    assert!(
+        zip.by_name_decrypt("case.json", b"a wrong password")
+            .is_err()
+    );
+    assert_eq!(
+        w.t.audit_count().await,
+        before + 1,
+        "one event for the export"
+    );
+
+    // Another unit's officer gets nothing.
+    let res = w
+        .other_officer
+        .post(&url)
+        .json(&json!({"password": password}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }

@@ -188,6 +188,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
     ("GET", "/api/v1/cases/{id}/documents/{name}", A_READERS),
     ("POST", "/api/v1/cases/{id}/attachments", A_OFFICER),
+    ("POST", "/api/v1/cases/{id}/bundle", A_READERS),
     (
         "GET",
         "/api/v1/cases/{id}/attachments/{attachment}",
@@ -378,6 +379,10 @@ async fn request(
             let id = new_case(t, officer, &w.a, &format!("甲社 添付{n}")).await;
             (path.replace("{id}", &id), None)
         }
+        ("POST", "/api/v1/cases/{id}/bundle") => (
+            path.replace("{id}", &w.case_a),
+            Some(json!({"password": "甲社 送付用のパスワード 2026"})),
+        ),
         ("GET", "/api/v1/cases/{id}/attachments/{attachment}") => (
             path.replace("{id}", &w.case_a)
                 .replace("{attachment}", &w.attachment_a),

@@ -1,0 +1,150 @@
+//! A case as one file to send outside mamori: its documents, its attachments and its
+//! record, in a ZIP encrypted with AES-256 under a password the reader chooses and sends
+//! by another way, as the procedures require for anything leaving by e-mail.
+
+use std::io::{Cursor, Write};
+
+use mamori_domain::FieldErrors;
+use mamori_domain::audit::Outcome;
+use mamori_storage::attachments;
+use serde_json::{Value, json};
+use uuid::Uuid;
+use zip::write::SimpleFileOptions;
+use zip::{AesMode, CompressionMethod, ZipWriter};
+
+use crate::{App, AppError, Caller, Event, RenderedDocument};
+
+/// The shortest password accepted: the ZIP is as strong as it.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+
+impl App {
+    /// The case as an AES-256 ZIP: every document, every attached file, and `case.json`
+    /// with its data and history. One audit event records what left and who took it.
+    pub async fn case_bundle(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        password: &str,
+    ) -> Result<RenderedDocument, AppError> {
+        let view = self.case(caller, id).await?;
+        if password.chars().count() < MIN_PASSWORD_CHARS {
+            let mut errors = FieldErrors::default();
+            errors.push_limit("password", "too-short", MIN_PASSWORD_CHARS as u32);
+            return Err(AppError::Invalid(errors));
+        }
+        let mut files: Vec<(String, Vec<u8>)> = Vec::new();
+        for doc in &view.procedure().documents {
+            let rendered = self.render_document(&view, doc).await?;
+            files.push((rendered.file_name, rendered.body));
+        }
+        for a in &view.attachments {
+            let sealed = attachments::sealed(&self.db, &a.file_address).await?;
+            let content = self
+                .settings
+                .sealer
+                .open_file(&sealed, &a.file_address)
+                .ok_or_else(|| AppError::Internal(format!("attachment {} does not open", a.id)))?;
+            // Two attachments may share a name; the id keeps them apart.
+            let short = &a.id.simple().to_string()[..8];
+            files.push((format!("添付/{short}_{}", a.file_name), content));
+        }
+        let record = json!({
+            "id": view.row.id,
+            "title": view.row.title,
+            "library": format!("{} {}", view.row.library_id, view.row.library_version),
+            "procedure": view.row.procedure_id,
+            "organisation": view.row.organisation_name,
+            "state": view.row.state,
+            "data": Value::Object(view.data.clone()),
+            "history": view.events.iter().map(|e| json!({
+                "at": e.occurred_at.0.to_string(),
+                "actor": e.actor_name,
+                "action": e.action,
+                "from": e.from_state,
+                "to": e.to_state,
+                "comment": e.comment,
+            })).collect::<Vec<_>>(),
+        });
+        let record =
+            serde_json::to_vec_pretty(&record).map_err(|e| AppError::Internal(e.to_string()))?;
+        files.push(("case.json".into(), record));
+
+        let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
+        let password = password.to_owned();
+        // Key derivation and encryption are CPU work: off the async workers.
+        let body = tokio::task::spawn_blocking(move || seal_zip(&files, &password))
+            .await
+            .map_err(|e| AppError::Internal(e.to_string()))?
+            .map_err(|e| AppError::Internal(format!("case bundle: {e}")))?;
+
+        let mut tx = self.db.begin().await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "case.export",
+                organisation: Some(view.row.organisation_id),
+                target_kind: "case",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: json!({ "files": names, "encryption": "AES-256" }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(RenderedDocument {
+            file_name: format!("case-{}.zip", &id.simple().to_string()[..8]),
+            content_type: "application/zip",
+            body,
+        })
+    }
+}
+
+/// Writes `files` into a ZIP, each encrypted with AES-256 (WinZip AE-2) under `password`.
+fn seal_zip(files: &[(String, Vec<u8>)], password: &str) -> zip::result::ZipResult<Vec<u8>> {
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    let options = SimpleFileOptions::default()
+        .compression_method(CompressionMethod::Deflated)
+        .with_aes_encryption(AesMode::Aes256, password);
+    for (name, content) in files {
+        zip.start_file(name.as_str(), options)?;
+        zip.write_all(content)?;
+    }
+    Ok(zip.finish()?.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Read;
+
+    use super::*;
+
+    #[test]
+    fn the_zip_opens_with_its_password_only() {
+        let files = vec![
+            (
+                "申請書.txt".to_owned(),
+                "外部サービス利用承認申請書 SECRET".as_bytes().to_vec(),
+            ),
+            ("添付/a.pdf".to_owned(), b"%PDF-1.7".to_vec()),
+        ];
+        let bytes = seal_zip(&files, "correct horse battery").unwrap();
+        assert!(!bytes.windows(6).any(|w| w == b"SECRET"));
+        let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        let mut text = String::new();
+        zip.by_name_decrypt("申請書.txt", b"correct horse battery")
+            .unwrap()
+            .read_to_string(&mut text)
+            .unwrap();
+        assert_eq!(text, "外部サービス利用承認申請書 SECRET");
+        assert!(
+            zip.by_name_decrypt("添付/a.pdf", b"wrong password")
+                .is_err()
+        );
+        assert!(
+            zip.by_name("添付/a.pdf").is_err(),
+            "nothing opens without it"
+        );
+    }
+}
