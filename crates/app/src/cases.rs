@@ -138,14 +138,10 @@ fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
         found
             .into_iter()
             .map(|p| FormProblem {
-                label: fields
-                    .iter()
-                    .find(|f| f.id() == p.field)
-                    .map(|f| f.label.clone())
-                    .unwrap_or(Text {
-                        ja: p.field.clone(),
-                        en: None,
-                    }),
+                label: form::label_of(fields, &p.field).unwrap_or(Text {
+                    ja: p.field.clone(),
+                    en: None,
+                }),
                 field: p.field,
                 code: p.code,
                 limit: p.limit,

@@ -165,6 +165,37 @@ impl<'a> Checker<'a> {
                     format!("項目「{}」の min が max より大きい", f.id.value),
                 );
             }
+            match f.kind {
+                FieldType::Group if f.fields.is_empty() => self.at(
+                    &f.id,
+                    format!(
+                        "表の項目「{}」に列 (fields) がありません (a group needs fields)",
+                        f.id.value
+                    ),
+                ),
+                FieldType::Group => {
+                    for inner in &f.fields {
+                        if matches!(inner.kind, FieldType::Group | FieldType::Contact) {
+                            self.at(
+                                &inner.id,
+                                format!(
+                                    "表「{}」の列に group や contact は使えません（「{}」）",
+                                    f.id.value, inner.id.value
+                                ),
+                            );
+                        }
+                    }
+                    self.fields(&f.fields, &format!("表「{}」", f.id.value));
+                }
+                _ if !f.fields.is_empty() || f.max_rows.is_some() => self.at(
+                    &f.id,
+                    format!(
+                        "fields と max_rows は表 (group) の項目にだけ書けます（「{}」）",
+                        f.id.value
+                    ),
+                ),
+                _ => {}
+            }
         }
     }
 
@@ -615,6 +646,17 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
         c.file = file;
         c.id(&register.id, "台帳");
         c.fields(&register.columns, &format!("台帳「{}」", register.id.value));
+        for column in &register.columns {
+            if matches!(column.kind, FieldType::Group | FieldType::Contact) {
+                c.at(
+                    &column.id,
+                    format!(
+                        "台帳の列に group や contact は使えません（「{}」）: 一行に一つの値を持たせてください",
+                        column.id.value
+                    ),
+                );
+            }
+        }
         if register.key.is_empty() {
             c.at(&register.id, "台帳の key（行を特定する列）がありません");
         }

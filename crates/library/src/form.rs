@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::condition::{self, Facts, is_empty};
-use crate::model::{Field, FieldType};
+use crate::model::{CONTACT_PARTS, Field, FieldType};
 
 /// A case's data.
 pub type Data = Map<String, Value>;
@@ -22,7 +22,8 @@ pub struct FieldProblem {
     pub field: String,
     /// What is wrong: `required`, `too_long`, `not_a_number`, `too_small`, `too_large`,
     /// `invalid_date`, `invalid_datetime`, `unknown_option`, `must_confirm`,
-    /// `invalid_value`, `unknown_field`.
+    /// `invalid_value`, `unknown_field`, `invalid_email`, `invalid_phone`,
+    /// `contact_incomplete`, `too_many_rows`.
     pub code: &'static str,
     /// The limit a message quotes (length, bound).
     pub limit: Option<String>,
@@ -43,6 +44,30 @@ pub fn from_pairs(fields: &[Field], pairs: &[(String, String)]) -> Data {
     let mut data = Data::new();
     for field in fields {
         let id = field.id();
+        match field.kind {
+            FieldType::Contact => {
+                let part: Data = CONTACT_PARTS
+                    .iter()
+                    .filter_map(|(p, _, _)| {
+                        let key = format!("{id}.{p}");
+                        let v = pairs.iter().find(|(k, _)| *k == key)?.1.trim();
+                        (!v.is_empty()).then(|| (p.to_string(), Value::String(v.to_owned())))
+                    })
+                    .collect();
+                if !part.is_empty() {
+                    data.insert(id.to_owned(), Value::Object(part));
+                }
+                continue;
+            }
+            FieldType::Group => {
+                let rows = group_rows(field, pairs);
+                if !rows.is_empty() {
+                    data.insert(id.to_owned(), Value::Array(rows));
+                }
+                continue;
+            }
+            _ => {}
+        }
         let mut values = pairs
             .iter()
             .filter(|(k, _)| k == id)
@@ -79,6 +104,33 @@ pub fn from_pairs(fields: &[Field], pairs: &[(String, String)]) -> Data {
         data.insert(id.to_owned(), value);
     }
     data
+}
+
+/// A group's rows from pairs named `group.<row>.<column>`, in row order; rows left
+/// entirely empty are dropped.
+fn group_rows(field: &Field, pairs: &[(String, String)]) -> Vec<Value> {
+    let prefix = format!("{}.", field.id());
+    let mut by_row: BTreeMap<usize, Vec<(String, String)>> = BTreeMap::new();
+    for (key, value) in pairs {
+        let Some(rest) = key.strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((row, column)) = rest.split_once('.') else {
+            continue;
+        };
+        if let Ok(row) = row.parse::<usize>() {
+            by_row
+                .entry(row)
+                .or_default()
+                .push((column.to_owned(), value.clone()));
+        }
+    }
+    by_row
+        .values()
+        .map(|cells| from_pairs(&field.fields, cells))
+        .filter(|row| !row.is_empty())
+        .map(Value::Object)
+        .collect()
 }
 
 fn parse_number(raw: &str) -> Option<serde_json::Number> {
@@ -138,17 +190,163 @@ pub fn validate(
             }
             continue;
         };
-        match check_value(field, value, completeness) {
-            Ok(v) => {
-                clean.insert(id.to_owned(), v);
-            }
-            Err((code, limit)) => problems.push(problem(id, code, limit)),
+        let checked = match field.kind {
+            FieldType::Contact => check_contact(field, value, completeness, &mut problems),
+            FieldType::Group => check_group(field, value, completeness, &mut problems),
+            _ => check_value(field, value, completeness)
+                .map_err(|(code, limit)| problems.push(problem(id, code, limit)))
+                .ok(),
+        };
+        if let Some(v) = checked {
+            clean.insert(id.to_owned(), v);
         }
     }
     if problems.is_empty() {
         Ok(clean)
     } else {
         Err(problems)
+    }
+}
+
+/// A contact: each part a line of text, the e-mail and telephone well formed; complete
+/// when there is a name and a way to reach them.
+fn check_contact(
+    field: &Field,
+    value: &Value,
+    completeness: Completeness,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<Value> {
+    let id = field.id();
+    let Value::Object(parts) = value else {
+        problems.push(problem(id, "invalid_value", None));
+        return None;
+    };
+    let mut clean = Data::new();
+    let before = problems.len();
+    for key in parts.keys() {
+        if !CONTACT_PARTS.iter().any(|(p, _, _)| p == key) {
+            problems.push(problem(&format!("{id}.{key}"), "unknown_field", None));
+        }
+    }
+    for (part, _, _) in CONTACT_PARTS {
+        let Some(v) = parts.get(part).filter(|v| !is_empty(v)) else {
+            continue;
+        };
+        let key = format!("{id}.{part}");
+        let s = match v.as_str().map(str::trim) {
+            Some(s) if s.chars().count() > 100 => {
+                problems.push(problem(&key, "too_long", Some("100".into())));
+                continue;
+            }
+            Some(s) if !s.contains('\n') && !s.chars().any(char::is_control) => s,
+            _ => {
+                problems.push(problem(&key, "invalid_value", None));
+                continue;
+            }
+        };
+        let well_formed = match part {
+            "email" => s
+                .split_once('@')
+                .is_some_and(|(l, d)| !l.is_empty() && d.contains('.')),
+            "phone" => {
+                s.chars().any(|c| c.is_ascii_digit())
+                    && s.chars().all(|c| c.is_ascii_digit() || "-+() ".contains(c))
+            }
+            _ => true,
+        };
+        if !well_formed {
+            problems.push(problem(
+                &key,
+                if part == "email" {
+                    "invalid_email"
+                } else {
+                    "invalid_phone"
+                },
+                None,
+            ));
+            continue;
+        }
+        clean.insert(part.to_owned(), Value::String(s.to_owned()));
+    }
+    if completeness == Completeness::Complete
+        && problems.len() == before
+        && (!clean.contains_key("name")
+            || !(clean.contains_key("phone") || clean.contains_key("email")))
+    {
+        problems.push(problem(id, "contact_incomplete", None));
+    }
+    (problems.len() == before && !clean.is_empty()).then_some(Value::Object(clean))
+}
+
+/// A group: at most `max_rows` rows, each checked against the group's columns; problems
+/// are named `group.<row>.<column>` (rows counted from 0).
+fn check_group(
+    field: &Field,
+    value: &Value,
+    completeness: Completeness,
+    problems: &mut Vec<FieldProblem>,
+) -> Option<Value> {
+    let id = field.id();
+    let Value::Array(rows) = value else {
+        problems.push(problem(id, "invalid_value", None));
+        return None;
+    };
+    let max = field.max_rows.unwrap_or(50);
+    if rows.len() > max {
+        problems.push(problem(id, "too_many_rows", Some(max.to_string())));
+        return None;
+    }
+    let before = problems.len();
+    let mut clean = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        let Value::Object(row) = row else {
+            problems.push(problem(&format!("{id}.{i}"), "invalid_value", None));
+            continue;
+        };
+        if row.values().all(is_empty) {
+            continue;
+        }
+        match validate(&field.fields, row, completeness) {
+            Ok(r) => clean.push(Value::Object(r)),
+            Err(found) => problems.extend(found.into_iter().map(|p| FieldProblem {
+                field: format!("{id}.{i}.{}", p.field),
+                ..p
+            })),
+        }
+    }
+    (problems.len() == before && !clean.is_empty()).then_some(Value::Array(clean))
+}
+
+/// The label of a field, or of a part of one (`contact.phone`, `group.2.name`), as the
+/// messages name it.
+pub fn label_of(fields: &[Field], id: &str) -> Option<crate::Text> {
+    if let Some(f) = fields.iter().find(|f| f.id() == id) {
+        return Some(f.label.clone());
+    }
+    let (head, rest) = id.split_once('.')?;
+    let f = fields.iter().find(|f| f.id() == head)?;
+    match f.kind {
+        FieldType::Contact => {
+            let (_, ja, en) = CONTACT_PARTS.iter().find(|(p, _, _)| *p == rest)?;
+            Some(crate::Text {
+                ja: format!("{}（{ja}）", f.label.ja),
+                en: Some(format!("{} ({en})", f.label.get("en"))),
+            })
+        }
+        FieldType::Group => {
+            let (row, column) = rest.split_once('.')?;
+            let n = row.parse::<usize>().ok()? + 1;
+            let inner = label_of(&f.fields, column)?;
+            Some(crate::Text {
+                ja: format!("{} {n}行目の{}", f.label.ja, inner.ja),
+                en: Some(format!(
+                    "{}, row {n}, {}",
+                    f.label.get("en"),
+                    inner.get("en")
+                )),
+            })
+        }
+        _ => None,
     }
 }
 
@@ -243,6 +441,8 @@ fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Resu
             }
             Ok(Value::Array(out))
         }
+        // Checked part by part (`check_contact`, `check_group`).
+        FieldType::Contact | FieldType::Group => Err(("invalid_value", None)),
         FieldType::YesNo => {
             let b = value.as_bool().ok_or(("invalid_value", None))?;
             if field.must_confirm && !b && completeness == Completeness::Complete {
@@ -275,8 +475,150 @@ pub fn display(field: &Field, value: &Value, lang: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join("、"),
+        (FieldType::Contact, Value::Object(parts)) => {
+            let part = |p: &str| parts.get(p).and_then(Value::as_str).unwrap_or("");
+            let mut out = part("name").to_owned();
+            if !part("section").is_empty() {
+                out.push_str(&format!("（{}）", part("section")));
+            }
+            if !part("phone").is_empty() {
+                out.push_str(&format!(" TEL {}", part("phone")));
+            }
+            if !part("email").is_empty() {
+                out.push_str(&format!(" {}", part("email")));
+            }
+            out.trim().to_owned()
+        }
+        (FieldType::Group, Value::Array(rows)) => rows
+            .iter()
+            .filter_map(Value::as_object)
+            .map(|row| {
+                field
+                    .fields
+                    .iter()
+                    .filter_map(|c| {
+                        let v = row.get(c.id())?;
+                        Some(format!("{}: {}", c.label.get(lang), display(c, v, lang)))
+                    })
+                    .collect::<Vec<_>>()
+                    .join("、")
+            })
+            .collect::<Vec<_>>()
+            .join("\n"),
         (_, Value::String(s)) => s.clone(),
         (_, Value::Null) => String::new(),
         (_, other) => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::Text;
+
+    fn text(ja: &str) -> Text {
+        Text {
+            ja: ja.into(),
+            en: None,
+        }
+    }
+
+    fn fields() -> Vec<Field> {
+        let mut reporter = Field::built_in("reporter", FieldType::Contact, text("報告者"));
+        reporter.required = true;
+        let mut systems =
+            Field::built_in("systems", FieldType::Group, text("影響を受けたシステム"));
+        systems.max_rows = Some(3);
+        let mut name = Field::built_in("name", FieldType::Text, text("名称"));
+        name.required = true;
+        systems.fields = vec![
+            name,
+            Field::built_in("since", FieldType::Date, text("発生日")),
+        ];
+        vec![reporter, systems]
+    }
+
+    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+        p.iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn contacts_and_tables_come_from_a_posted_form() {
+        let data = from_pairs(
+            &fields(),
+            &pairs(&[
+                ("reporter.name", " 申請 一郎 "),
+                ("reporter.phone", "03-1234-5678"),
+                ("systems.0.name", "人事システム"),
+                ("systems.0.since", "2026-11-20"),
+                ("systems.1.name", ""),
+                ("systems.1.since", ""),
+                ("systems.2.name", "会計システム"),
+            ]),
+        );
+        assert_eq!(
+            Value::Object(data.clone()),
+            json!({
+                "reporter": {"name": "申請 一郎", "phone": "03-1234-5678"},
+                "systems": [{"name": "人事システム", "since": "2026-11-20"}, {"name": "会計システム"}],
+            })
+        );
+        let clean = validate(&fields(), &data, Completeness::Complete).unwrap();
+        assert_eq!(
+            display(&fields()[0], &clean["reporter"], "ja"),
+            "申請 一郎 TEL 03-1234-5678"
+        );
+        assert_eq!(
+            display(&fields()[1], &clean["systems"], "ja"),
+            "名称: 人事システム、発生日: 2026-11-20\n名称: 会計システム"
+        );
+    }
+
+    #[test]
+    fn each_part_and_each_cell_is_named_in_problems() {
+        let data = json!({
+            "reporter": {"name": "申請 一郎", "email": "not-an-address", "phone": "０３"},
+            "systems": [{"since": "2026-02-30"}],
+        });
+        let found =
+            validate(&fields(), data.as_object().unwrap(), Completeness::Complete).unwrap_err();
+        let got: Vec<(&str, &str)> = found.iter().map(|p| (p.field.as_str(), p.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reporter.phone", "invalid_phone"),
+                ("reporter.email", "invalid_email"),
+                ("systems.0.name", "required"),
+                ("systems.0.since", "invalid_date"),
+            ]
+        );
+        assert_eq!(
+            label_of(&fields(), "systems.0.since").unwrap().ja,
+            "影響を受けたシステム 1行目の発生日"
+        );
+        assert_eq!(
+            label_of(&fields(), "reporter.email").unwrap().ja,
+            "報告者（メールアドレス）"
+        );
+
+        // A name without a way to reach them is not a contact; too many rows are refused.
+        let data = json!({"reporter": {"name": "申請 一郎"}, "systems": [{"name": "a"}, {"name": "b"}, {"name": "c"}, {"name": "d"}]});
+        let found =
+            validate(&fields(), data.as_object().unwrap(), Completeness::Complete).unwrap_err();
+        let got: Vec<(&str, &str)> = found.iter().map(|p| (p.field.as_str(), p.code)).collect();
+        assert_eq!(
+            got,
+            [
+                ("reporter", "contact_incomplete"),
+                ("systems", "too_many_rows")
+            ]
+        );
+        // A draft may hold a contact still incomplete.
+        let data = json!({"reporter": {"name": "申請 一郎"}});
+        assert!(validate(&fields(), data.as_object().unwrap(), Completeness::Draft).is_ok());
     }
 }

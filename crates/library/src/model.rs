@@ -154,7 +154,19 @@ pub enum FieldType {
     Person,
     /// An organisation's name.
     Organisation,
+    /// Who to reach: name, section, telephone and e-mail, held as one object.
+    Contact,
+    /// A table of rows, each with the group's own `fields` (systems affected, say).
+    Group,
 }
+
+/// The parts of a `contact` field: (id, Japanese label, English label).
+pub const CONTACT_PARTS: [(&str, &str, &str); 4] = [
+    ("name", "氏名", "Name"),
+    ("section", "所属", "Section"),
+    ("phone", "電話番号", "Telephone"),
+    ("email", "メールアドレス", "E-mail"),
+];
 
 /// One field of a form, of a transition or a register column.
 #[derive(Debug, Clone, Deserialize)]
@@ -194,6 +206,12 @@ pub struct Field {
     /// For `choice` and `multi_choice`.
     #[serde(default)]
     pub options: Vec<ChoiceOption>,
+    /// For `group`: the columns of each row.
+    #[serde(default)]
+    pub fields: Vec<Field>,
+    /// For `group`: the most rows (50 unless given).
+    #[serde(default)]
+    pub max_rows: Option<usize>,
 }
 
 impl Field {
@@ -213,6 +231,8 @@ impl Field {
             min: None,
             max: None,
             options: vec![],
+            fields: vec![],
+            max_rows: None,
         }
     }
 

@@ -219,3 +219,55 @@ fn the_binary_carries_the_shipped_libraries() {
     let libs = mamori_library::shipped().unwrap();
     assert!(libs.iter().any(|l| l.id() == "mod-external-service"));
 }
+
+#[test]
+fn tables_need_columns_of_plain_values_and_registers_take_no_tables() {
+    let mut s = sources("mod-external-service");
+    let form = "forms/application.yaml";
+    let mut f = s.iter().find(|x| x.path == form).unwrap().content.clone();
+    f.push_str(
+        "  - id: units
+    type: group
+    label: { ja: 利用する部署 }
+  - id: offices
+    type: group
+    label: { ja: 拠点 }
+    fields:
+      - { id: who, type: contact, label: { ja: 担当 } }
+  - id: note
+    type: text
+    label: { ja: 備考 }
+    max_rows: 3
+",
+    );
+    s.iter_mut().find(|x| x.path == form).unwrap().content = f;
+    edit(
+        &mut s,
+        "registers/external_services.yaml",
+        "  - id: refused_on\n    type: date",
+        "  - id: refused_on\n    type: contact",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, form, "id: units", "列 (fields) がありません");
+    reported(
+        &problems,
+        &s,
+        form,
+        "id: who",
+        "group や contact は使えません",
+    );
+    reported(
+        &problems,
+        &s,
+        form,
+        "id: note",
+        "fields と max_rows は表 (group)",
+    );
+    reported(
+        &problems,
+        &s,
+        "registers/external_services.yaml",
+        "id: refused_on",
+        "台帳の列に group や contact は使えません",
+    );
+}

@@ -142,6 +142,11 @@ pub struct FieldDto {
     label: TextDto,
     required: bool,
     options: Vec<NamedDto>,
+    /// A `group`'s columns; a `contact` is an object with `name`, `section`, `phone` and
+    /// `email`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(no_recursion)]
+    fields: Vec<FieldDto>,
 }
 
 impl FieldDto {
@@ -160,6 +165,7 @@ impl FieldDto {
                     name: o.label.clone(),
                 })
                 .collect(),
+            fields: f.fields.iter().map(FieldDto::new).collect(),
         }
     }
 }
@@ -176,6 +182,8 @@ fn field_type(kind: FieldType) -> &'static str {
         FieldType::YesNo => "yes_no",
         FieldType::Person => "person",
         FieldType::Organisation => "organisation",
+        FieldType::Contact => "contact",
+        FieldType::Group => "group",
     }
 }
 

@@ -42,7 +42,16 @@ pub struct FieldView {
     pub chosen: Vec<String>,
     /// Options: (id, label).
     pub options: Vec<(String, String)>,
+    /// A contact's parts, or nothing.
+    pub parts: Vec<FieldView>,
+    /// A group's column labels, and its rows of cells (those filled, then blank ones).
+    pub columns: Vec<String>,
+    /// The rows.
+    pub rows: Vec<Vec<FieldView>>,
 }
+
+/// Blank rows a group offers below those filled; more come after saving the draft.
+const BLANK_ROWS: usize = 2;
 
 fn widget(kind: FieldType) -> &'static str {
     match kind {
@@ -54,7 +63,69 @@ fn widget(kind: FieldType) -> &'static str {
         FieldType::Choice => "select",
         FieldType::MultiChoice => "checkboxes",
         FieldType::YesNo => "yes_no",
+        FieldType::Contact => "contact",
+        FieldType::Group => "group",
     }
+}
+
+/// A field's input as typed, for its widget.
+fn typed_value(v: Option<&Value>) -> String {
+    match v {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Bool(true)) => "yes".into(),
+        Some(Value::Bool(false)) => "no".into(),
+        Some(Value::Number(n)) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn contact_parts(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<FieldView> {
+    mamori_library::model::CONTACT_PARTS
+        .iter()
+        .map(|(part, ja, en)| FieldView {
+            id: format!("{}.{part}", f.id()),
+            number: String::new(),
+            label: if tr.code() == "en" {
+                (*en).to_owned()
+            } else {
+                (*ja).to_owned()
+            },
+            help: String::new(),
+            widget: match *part {
+                "phone" => "tel",
+                "email" => "email",
+                _ => "text",
+            },
+            required: false,
+            value: typed_value(v.and_then(|v| v.get(part))),
+            chosen: vec![],
+            options: vec![],
+            parts: vec![],
+            columns: vec![],
+            rows: vec![],
+        })
+        .collect()
+}
+
+fn group_rows(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<Vec<FieldView>> {
+    let filled: Vec<Data> = match v {
+        Some(Value::Array(rows)) => rows.iter().filter_map(|r| r.as_object().cloned()).collect(),
+        _ => vec![],
+    };
+    let max = f.max_rows.unwrap_or(50);
+    let count = (filled.len() + BLANK_ROWS).min(max.max(filled.len()));
+    (0..count)
+        .map(|i| {
+            let row = filled.get(i).cloned().unwrap_or_default();
+            field_views(tr, &f.fields, &row)
+                .into_iter()
+                .map(|mut cell| {
+                    cell.id = format!("{}.{i}.{}", f.id(), cell.id);
+                    cell
+                })
+                .collect()
+        })
+        .collect()
 }
 
 pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldView> {
@@ -62,13 +133,7 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
         .iter()
         .map(|f| {
             let v = data.get(f.id());
-            let value = match v {
-                Some(Value::String(s)) => s.clone(),
-                Some(Value::Bool(true)) => "yes".into(),
-                Some(Value::Bool(false)) => "no".into(),
-                Some(Value::Number(n)) => n.to_string(),
-                _ => String::new(),
-            };
+            let value = typed_value(v);
             let chosen = match v {
                 Some(Value::Array(items)) => items
                     .iter()
@@ -95,6 +160,21 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                     .iter()
                     .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
                     .collect(),
+                parts: if f.kind == FieldType::Contact {
+                    contact_parts(tr, f, v)
+                } else {
+                    vec![]
+                },
+                columns: f
+                    .fields
+                    .iter()
+                    .map(|c| tr.text(&c.label).to_owned())
+                    .collect(),
+                rows: if f.kind == FieldType::Group {
+                    group_rows(tr, f, v)
+                } else {
+                    vec![]
+                },
             }
         })
         .collect()

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod cases;
 mod deadlines;
+mod form_types;
 mod isolation;
 mod organisations;
 mod pages;
