@@ -133,7 +133,8 @@ impl App {
         &self.settings
     }
 
-    fn now(&self) -> Ts {
+    /// Now, by the application's clock.
+    pub fn now(&self) -> Ts {
         // Microseconds are what both databases keep; truncating here makes the audit hash
         // of an event identical before and after a round trip through storage.
         let t = (self.clock)();

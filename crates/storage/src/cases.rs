@@ -79,11 +79,31 @@ pub struct NewCase<'a> {
 pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<(), StorageError> {
     const SQL: &str =
         "INSERT INTO cases (id, library_id, library_version, procedure_id, organisation_id, title,
-                       state, data, done, created_by, created_at, updated_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10)";
+                       state, data, done, created_by, created_at, updated_at, search_text)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10, $11)";
+    let search = search_text(c.title, c.data);
     on_tx!(tx, x => sqlx::query(SQL).bind(c.id).bind(c.library).bind(c.version).bind(c.procedure).bind(c.organisation)
-        .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).execute(x).await.map(|r| r.rows_affected()))?;
+        .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).bind(&search).execute(x).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// What a case is found by: its title and every value of its data, one per line,
+/// lower-cased (full-width Latin letters too), so that a search ignores case.
+pub fn search_text(title: &str, data: &str) -> String {
+    fn values(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Number(n) => out.push(n.to_string()),
+            serde_json::Value::Array(items) => items.iter().for_each(|i| values(i, out)),
+            serde_json::Value::Object(map) => map.values().for_each(|i| values(i, out)),
+            serde_json::Value::Bool(_) | serde_json::Value::Null => {}
+        }
+    }
+    let mut out = vec![title.to_owned()];
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(data) {
+        values(&v, &mut out);
+    }
+    out.join("\n").to_lowercase()
 }
 
 /// Reads a case.
@@ -117,10 +137,11 @@ pub async fn update(
     expected_state: &str,
     u: &CaseUpdate<'_>,
 ) -> Result<(), StorageError> {
-    const SQL: &str = "UPDATE cases SET title = $3, state = $4, data = $5, done = $6, updated_at = $7, closed_at = $8
-                       WHERE id = $1 AND state = $2";
+    const SQL: &str = "UPDATE cases SET title = $3, state = $4, data = $5, done = $6, updated_at = $7, closed_at = $8,
+                       search_text = $9 WHERE id = $1 AND state = $2";
+    let search = search_text(u.title, u.data);
     let n = on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(expected_state).bind(u.title).bind(u.state).bind(u.data)
-        .bind(u.done).bind(u.now).bind(u.closed_at).execute(x).await.map(|r| r.rows_affected()))?;
+        .bind(u.done).bind(u.now).bind(u.closed_at).bind(&search).execute(x).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(StorageError::Conflict("state"));
     }
@@ -246,32 +267,106 @@ pub struct CaseFilter {
     pub procedure: Option<(String, String)>,
     /// Only open (true) or closed (false) cases.
     pub open: Option<bool>,
-    /// Title contains.
+    /// Words that must all appear in the title or the form's values.
     pub q: Option<String>,
+    /// Only cases in this state.
+    pub state: Option<String>,
+    /// Only cases of this organisation.
+    pub organisation: Option<Uuid>,
+    /// Only cases whose deadline passed before this instant.
+    pub overdue_at: Option<Ts>,
 }
 
-fn filter_sql(filter: &CaseFilter, mut n: usize) -> (String, Vec<String>) {
+/// A value bound to a filter's placeholder.
+enum Arg {
+    Text(String),
+    Time(Ts),
+    Id(Uuid),
+}
+
+/// Binds filter arguments in order.
+macro_rules! bind_args {
+    ($q:ident, $args:expr) => {
+        for a in $args {
+            $q = match a {
+                Arg::Text(s) => $q.bind(s.clone()),
+                Arg::Time(t) => $q.bind(*t),
+                Arg::Id(u) => $q.bind(*u),
+            };
+        }
+    };
+}
+
+/// Splits a search into words (half- or full-width spaces), at most ten.
+fn words(q: &str) -> Vec<String> {
+    q.split(|c: char| c.is_whitespace() || c == '\u{3000}')
+        .filter(|w| !w.is_empty())
+        .take(10)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// A word as an FTS5 phrase: quoted, inner quotes doubled, so no word is read as syntax.
+fn fts_phrase(word: &str) -> String {
+    format!("\"{}\"", word.replace('"', "\"\""))
+}
+
+fn filter_sql(db: &Db, filter: &CaseFilter, mut n: usize) -> (String, Vec<Arg>) {
     let mut sql = String::new();
-    let mut binds = Vec::new();
+    let mut args = Vec::new();
+    let mut push = |sql: &mut String, clause: String, arg: Arg| {
+        sql.push_str(&clause.replace("$?", &format!("${n}")));
+        args.push(arg);
+        n += 1;
+    };
     if let Some((lib, proc_)) = &filter.procedure {
-        sql.push_str(&format!(
-            " AND c.library_id = ${n} AND c.procedure_id = ${}",
-            n + 1
-        ));
-        n += 2;
-        binds.push(lib.clone());
-        binds.push(proc_.clone());
+        push(
+            &mut sql,
+            " AND c.library_id = $?".into(),
+            Arg::Text(lib.clone()),
+        );
+        push(
+            &mut sql,
+            " AND c.procedure_id = $?".into(),
+            Arg::Text(proc_.clone()),
+        );
     }
     match filter.open {
         Some(true) => sql.push_str(" AND c.closed_at IS NULL"),
         Some(false) => sql.push_str(" AND c.closed_at IS NOT NULL"),
         None => {}
     }
-    if let Some(q) = &filter.q {
-        sql.push_str(&format!(" AND LOWER(c.title) LIKE ${n} ESCAPE '\\'"));
-        binds.push(like_pattern(q));
+    if let Some(state) = &filter.state {
+        push(
+            &mut sql,
+            " AND c.state = $?".into(),
+            Arg::Text(state.clone()),
+        );
     }
-    (sql, binds)
+    if let Some(org) = filter.organisation {
+        push(&mut sql, " AND c.organisation_id = $?".into(), Arg::Id(org));
+    }
+    if let Some(now) = filter.overdue_at {
+        push(&mut sql, " AND c.due_at < $?".into(), Arg::Time(now));
+    }
+    let sqlite = matches!(db, Db::Sqlite { .. });
+    for word in words(filter.q.as_deref().unwrap_or("")) {
+        // Trigrams need three characters; shorter words are looked for directly.
+        if sqlite && word.chars().count() >= 3 {
+            push(
+                &mut sql,
+                " AND c.seq IN (SELECT rowid FROM case_search WHERE case_search MATCH $?)".into(),
+                Arg::Text(fts_phrase(&word)),
+            );
+        } else {
+            push(
+                &mut sql,
+                " AND c.search_text LIKE $? ESCAPE '\\'".into(),
+                Arg::Text(like_pattern(&word)),
+            );
+        }
+    }
+    (sql, args)
 }
 
 /// Cases of the organisations in `scope`, latest change first.
@@ -282,7 +377,7 @@ pub async fn list(
     page: PageRequest,
 ) -> Result<Page<CaseRow>, StorageError> {
     let cond = org_condition("c.organisation_id", scope, 1);
-    let (extra, binds) = filter_sql(filter, cond.ids.len() + 1);
+    let (extra, binds) = filter_sql(db, filter, cond.ids.len() + 1);
     let n = cond.ids.len() + binds.len();
     let sql = format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE {}{extra} ORDER BY c.updated_at DESC, c.id LIMIT ${} OFFSET ${}",
@@ -294,13 +389,13 @@ pub async fn list(
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
         for id in &cond.ids { q = q.bind(*id); }
-        for b in &binds { q = q.bind(b); }
+        bind_args!(q, &binds);
         q.bind(page.limit).bind(page.offset).fetch_all(p).await
     })?;
     let total: i64 = crate::on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count));
         for id in &cond.ids { q = q.bind(*id); }
-        for b in &binds { q = q.bind(b); }
+        bind_args!(q, &binds);
         q.fetch_one(p).await
     })?;
     Ok(Page { items, total })
@@ -322,7 +417,7 @@ pub async fn inbox(
         WHERE d.person_id = $1 OR d.post_id IN (
           SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
              AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))";
-    let (extra, binds) = filter_sql(filter, 3);
+    let (extra, binds) = filter_sql(db, filter, 3);
     let n = 2 + binds.len();
     let sql = format!(
         "SELECT {COLUMNS} FROM {FROM} WHERE {WAITING}{extra}
@@ -333,12 +428,12 @@ pub async fn inbox(
     let count = format!("SELECT COUNT(*) FROM cases c WHERE {WAITING}{extra}");
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql)).bind(person).bind(today);
-        for b in &binds { q = q.bind(b); }
+        bind_args!(q, &binds);
         q.bind(page.limit).bind(page.offset).fetch_all(p).await
     })?;
     let total: i64 = crate::on_db!(db, p => {
         let mut q = sqlx::query_scalar::<_, i64>(AssertSqlSafe(count)).bind(person).bind(today);
-        for b in &binds { q = q.bind(b); }
+        bind_args!(q, &binds);
         q.fetch_one(p).await
     })?;
     Ok(Page { items, total })

@@ -18,6 +18,7 @@ use super::attachments::AttachmentDto;
 use super::dto::ErrorBody;
 use super::{ApiResult, created};
 use crate::AppState;
+use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 
 /// A text in Japanese and, where the library gives it, English: `{"ja": …, "en": …}`.
@@ -381,8 +382,17 @@ pub async fn create_case(
 pub struct CaseQuery {
     /// `true`: open cases only; `false`: closed only.
     open: Option<bool>,
-    /// Title contains.
+    /// Words (separated by spaces) that must all appear in the title or the form's values;
+    /// Japanese is matched by any part of a word.
     q: Option<String>,
+    /// Only this procedure: `library/procedure`, or a procedure id only one library has.
+    procedure: Option<String>,
+    /// Only cases in this state (an id of the procedure's states).
+    state: Option<String>,
+    /// `true`: only cases whose deadline has passed.
+    overdue: Option<bool>,
+    /// Only cases of this organisation (within those the caller may see).
+    organisation: Option<Uuid>,
     /// Rows per page (1–200, default 50).
     limit: Option<i64>,
     /// Rows to skip.
@@ -397,15 +407,27 @@ pub struct CasePage {
 }
 
 impl CaseQuery {
-    fn split(self) -> (CaseFilter, PageRequest) {
-        (
+    fn split(self, app: &App) -> Result<(CaseFilter, PageRequest), Failure> {
+        let procedure = match self.procedure.as_deref().filter(|p| !p.is_empty()) {
+            None => None,
+            Some(p) => {
+                let (lib, id) = app.catalog().procedure(p).ok_or_else(|| {
+                    Failure::bad_request("invalid_query", format!("unknown procedure {p}"))
+                })?;
+                Some((lib.id().to_owned(), id))
+            }
+        };
+        Ok((
             CaseFilter {
-                procedure: None,
+                procedure,
                 open: self.open,
                 q: self.q.filter(|q| !q.trim().is_empty()),
+                state: self.state.filter(|s| !s.is_empty()),
+                organisation: self.organisation,
+                overdue_at: self.overdue.unwrap_or(false).then(|| app.now()),
             },
             PageRequest::new(self.limit, self.offset),
-        )
+        ))
     }
 }
 
@@ -430,7 +452,7 @@ pub async fn list_cases(
     ApiCaller(s): ApiCaller,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> ApiResult<axum::Json<CasePage>> {
-    let (filter, page) = q.split();
+    let (filter, page) = q.split(&state.app)?;
     let p = state.app.cases(&s.caller, &filter, page).await?;
     Ok(axum::Json(CasePage::new(&state.app, p)))
 }
@@ -443,7 +465,7 @@ pub async fn get_inbox(
     ApiCaller(s): ApiCaller,
     ApiQuery(q): ApiQuery<CaseQuery>,
 ) -> ApiResult<axum::Json<CasePage>> {
-    let (filter, page) = q.split();
+    let (filter, page) = q.split(&state.app)?;
     let p = state.app.inbox(&s.caller, &filter, page).await?;
     Ok(axum::Json(CasePage::new(&state.app, p)))
 }

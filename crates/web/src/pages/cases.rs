@@ -901,6 +901,10 @@ struct ListPage {
     total: i64,
     q: String,
     open: String,
+    /// The procedure chosen (`library/procedure`), and those to choose from.
+    procedure: String,
+    procedures: Vec<(String, String)>,
+    overdue: bool,
 }
 
 /// A case in a list.
@@ -956,6 +960,10 @@ pub struct ListQuery {
     q: String,
     #[serde(default)]
     open: String,
+    #[serde(default)]
+    procedure: String,
+    #[serde(default)]
+    overdue: String,
     offset: Option<i64>,
 }
 
@@ -966,24 +974,44 @@ pub async fn list(
     Query(q): Query<ListQuery>,
 ) -> Result<Response, Failure> {
     let filter = CaseFilter {
-        procedure: None,
         open: match q.open.as_str() {
             "open" => Some(true),
             "closed" => Some(false),
             _ => None,
         },
         q: Some(q.q.trim().to_owned()).filter(|x| !x.is_empty()),
+        procedure: state
+            .app
+            .catalog()
+            .procedure(&q.procedure)
+            .map(|(lib, id)| (lib.id().to_owned(), id)),
+        overdue_at: (!q.overdue.is_empty()).then(|| state.app.now()),
+        ..CaseFilter::default()
     };
     let page = state
         .app
         .cases(&s.caller, &filter, PageRequest::new(Some(100), q.offset))
         .await?;
     let l = Layout::new(&s, "cases-title", "cases");
+    let procedures = state
+        .app
+        .catalog()
+        .current()
+        .flat_map(|lib| {
+            lib.procedures
+                .iter()
+                .map(|(id, p)| (format!("{}/{id}", lib.id()), l.tr.text(&p.title).to_owned()))
+                .collect::<Vec<_>>()
+        })
+        .collect();
     Ok(render(&ListPage {
         rows: case_lines(&state, l.tr, page.items),
         total: page.total,
         q: q.q,
         open: q.open,
+        procedure: q.procedure,
+        procedures,
+        overdue: !q.overdue.is_empty(),
         l,
     }))
 }

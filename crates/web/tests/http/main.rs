@@ -15,3 +15,4 @@ mod organisations;
 mod pages;
 mod people;
 mod registers;
+mod search;
