@@ -10,7 +10,7 @@
 #   bash bench/run.sh                  # every case
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
-#                                      # baseline,list,page,create,login)
+#                                      # baseline,list,page,search,create,login)
 #
 # Traffic goes to 127.0.0.1 only, and every wrk run is bounded by -d.
 set -euo pipefail
@@ -20,7 +20,7 @@ usage() {
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,create,login
+CASES=baseline,list,page,search,create,login
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -242,6 +242,53 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   fi
 fi
 
+if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
+  # An information-assurance officer of a unit, who opens 1,000 external-service
+  # applications; one in ten names a regular meeting (定例会議) in its purpose.
+  api() { # method path body [cookie] -> writes $WORK/api.json, prints the HTTP code
+    curl -s -o "$WORK/api.json" -w '%{http_code}' --max-time 30 -X "$1" \
+      -H "Cookie: mamori_session=${4:-$COOKIE}" -H 'Content-Type: application/json' \
+      ${3:+-d "$3"} "$MAMORI_URL$2" || true
+  }
+  step "seeding 1,000 cases for the search case"
+  [[ $(api POST /api/v1/organisations '{"name":"情報通信課","kind":"unit"}') == 201 ]] ||
+    die "creating the unit failed: $(head -c 300 "$WORK/api.json")"
+  UNIT=$(jq -r .id "$WORK/api.json")
+  body=$(jq -cn --arg org "$UNIT" --arg pw "$SEED_PASS" \
+    '{name: "申請 一郎", email: "officer@example.jp", organisation: $org, initial_password: $pw}')
+  [[ $(api POST /api/v1/persons "$body") == 201 ]] || die "creating the officer failed: $(head -c 300 "$WORK/api.json")"
+  OFFICER=$(jq -r .id "$WORK/api.json")
+  body=$(jq -cn --arg org "$UNIT" --arg p "$OFFICER" \
+    '{role: "ia_officer", organisation: $org, person: $p, starts_on: "2026-04-01"}')
+  [[ $(api POST /api/v1/designations "$body") == 201 ]] || die "designating the officer failed: $(head -c 300 "$WORK/api.json")"
+  OFFICER_PASS="officer-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+  curl -s -c "$WORK/officer.jar" -o /dev/null --max-time 30 -H 'Content-Type: application/json' \
+    -d "$(jq -cn --arg pw "$SEED_PASS" '{email: "officer@example.jp", password: $pw}')" \
+    "$MAMORI_URL/api/v1/session" || true
+  OFFICER_COOKIE=$(awk -F '\t' '$6 == "mamori_session" { value = $7 } END { print value }' "$WORK/officer.jar")
+  [[ $(api POST /api/v1/me/password "$(jq -cn --arg c "$SEED_PASS" --arg n "$OFFICER_PASS" '{current: $c, new: $n}')" "$OFFICER_COOKIE") == 204 ]] ||
+    die "the officer's first password change failed: $(head -c 300 "$WORK/api.json")"
+  seed_case() { # n
+    local n=$1 purpose body code
+    if ((n % 10 == 0)); then purpose="取引先との定例会議 $n"; else purpose="公開情報の要約と翻訳 $n"; fi
+    body=$(jq -cn --arg org "$UNIT" --arg s "サービス $(printf '%04d' "$n")" --arg p "$purpose" \
+      '{procedure: "approval", organisation: $org, data: {service_name: $s, provider: "提供会社",
+        service_kind: "web_meeting", purpose: $p, users: "情報通信課 3名", app_install: false,
+        no_business_data: true}}')
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$OFFICER_COOKIE" \
+      -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
+    [[ $code == 201 ]] || { echo "run.sh: error: case $n answered HTTP $code" >&2; exit 255; }
+  }
+  export -f seed_case
+  export UNIT OFFICER_COOKIE
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+  seq 1 1000 | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_case "$1"' _ {} || die "seeding cases failed"
+  FOUND=$(curl -s --max-time 10 -H "Cookie: mamori_session=$OFFICER_COOKIE" \
+    "$MAMORI_URL/api/v1/cases?limit=1&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0" | jq -r '.total // empty') || true
+  [[ $FOUND == 100 ]] || echo "run.sh: warning: the search finds ${FOUND:-?} cases, expected 100" >&2
+  export MAMORI_OFFICER_COOKIE="$OFFICER_COOKIE"
+fi
+
 # ------------------------------------------------------------------ wrk ----
 ROWS=()
 
@@ -293,6 +340,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   export MAMORI_EMAIL="$EMAIL" MAMORI_PASSWORD="$PASS"
   wanted list && run_case list list.lua "$MAMORI_URL" "/api/v1/persons?limit=10&offset=0"
   wanted page && run_case page page.lua "$MAMORI_URL" "/organisations"
+  wanted search && run_case search search.lua "$MAMORI_URL" "/api/v1/cases?limit=10&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0"
   wanted create && run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
   # Last, because thousands of logins may trip the login throttle.
   wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
