@@ -7,13 +7,12 @@
 
 use mamori_domain::FieldErrors;
 use mamori_domain::attachment::{self, Refusal};
-use mamori_domain::audit::Outcome;
 use mamori_storage::attachments::{self, NewAttachment};
 use mamori_storage::cases::{self as case_store, NewCaseEvent};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::{App, AppError, Caller, Event};
+use crate::{App, AppError, Caller};
 
 /// A file as uploaded.
 #[derive(Debug, Clone)]
@@ -110,7 +109,7 @@ impl App {
             },
         )
         .await?;
-        self.record_attachment(&mut tx, caller, "case.attach", view.row.organisation_id, case,
+        self.record_done(&mut tx, caller, "case.attach", view.row.organisation_id, ("case", case.to_string()),
             json!({ "attachment": id, "file_name": name, "size": size, "media_type": kind.media_type() }))
             .await?;
         tx.commit().await?;
@@ -140,12 +139,12 @@ impl App {
                 ))
             })?;
         let mut tx = self.db.begin().await?;
-        self.record_attachment(
+        self.record_done(
             &mut tx,
             caller,
             "case.attachment.download",
             view.row.organisation_id,
-            case,
+            ("case", case.to_string()),
             json!({ "attachment": id, "file_name": row.file_name }),
         )
         .await?;
@@ -199,42 +198,16 @@ impl App {
             },
         )
         .await?;
-        self.record_attachment(
+        self.record_done(
             &mut tx,
             caller,
             "case.attachment.withdraw",
             view.row.organisation_id,
-            case,
+            ("case", case.to_string()),
             json!({ "attachment": id, "file_name": row.file_name }),
         )
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    async fn record_attachment(
-        &self,
-        tx: &mut mamori_storage::Tx,
-        caller: &Caller,
-        action: &str,
-        organisation: Uuid,
-        case: Uuid,
-        detail: serde_json::Value,
-    ) -> Result<(), AppError> {
-        self.record(
-            tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action,
-                organisation: Some(organisation),
-                target_kind: "case",
-                target_id: Some(case.to_string()),
-                outcome: Outcome::Success,
-                detail,
-            },
-        )
-        .await?;
         Ok(())
     }
 }

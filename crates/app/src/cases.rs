@@ -8,7 +8,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use mamori_domain::audit::Outcome;
 use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
@@ -28,7 +27,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::FormProblem;
-use crate::{App, AppError, Caller, Event};
+use crate::{App, AppError, Caller};
 
 /// A request to open a case.
 #[derive(Debug, Clone)]
@@ -778,21 +777,15 @@ impl App {
         case: Uuid,
         detail: Value,
     ) -> Result<(), AppError> {
-        self.record(
+        self.record_done(
             tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action,
-                organisation: Some(organisation),
-                target_kind: "case",
-                target_id: Some(case.to_string()),
-                outcome: Outcome::Success,
-                detail,
-            },
+            caller,
+            action,
+            organisation,
+            ("case", case.to_string()),
+            detail,
         )
-        .await?;
-        Ok(())
+        .await
     }
 
     /// Tells the transition's recipients (never the actor) what happened, in the same

@@ -1,13 +1,12 @@
 //! Documents of a case, rendered from the templates of its library version.
 
-use mamori_domain::audit::Outcome;
 use mamori_library::document;
 use mamori_library::form;
 use mamori_library::model::{Document, DocumentFormat};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{App, AppError, Caller, CaseView, Event};
+use crate::{App, AppError, Caller, CaseView};
 
 /// A rendered document.
 #[derive(Debug, Clone)]
@@ -35,18 +34,14 @@ impl App {
         };
         let rendered = self.render_document(&view, doc).await?;
         let mut tx = self.db.begin().await?;
-        self.record(
+        let org = view.row.organisation_id;
+        self.record_done(
             &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "case.document",
-                organisation: Some(view.row.organisation_id),
-                target_kind: "case",
-                target_id: Some(id.to_string()),
-                outcome: Outcome::Success,
-                detail: json!({ "document": name }),
-            },
+            caller,
+            "case.document",
+            org,
+            ("case", id.to_string()),
+            json!({ "document": name }),
         )
         .await?;
         tx.commit().await?;

@@ -5,14 +5,13 @@
 use std::io::{Cursor, Write};
 
 use mamori_domain::FieldErrors;
-use mamori_domain::audit::Outcome;
 use mamori_storage::attachments;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use zip::write::SimpleFileOptions;
 use zip::{AesMode, CompressionMethod, ZipWriter};
 
-use crate::{App, AppError, Caller, Event, RenderedDocument};
+use crate::{App, AppError, Caller, RenderedDocument};
 
 /// The shortest password accepted: the ZIP is as strong as it.
 pub const MIN_PASSWORD_CHARS: usize = 12;
@@ -78,18 +77,14 @@ impl App {
             .map_err(|e| AppError::Internal(format!("case bundle: {e}")))?;
 
         let mut tx = self.db.begin().await?;
-        self.record(
+        let detail = json!({ "files": names, "encryption": "AES-256" });
+        self.record_done(
             &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "case.export",
-                organisation: Some(view.row.organisation_id),
-                target_kind: "case",
-                target_id: Some(id.to_string()),
-                outcome: Outcome::Success,
-                detail: json!({ "files": names, "encryption": "AES-256" }),
-            },
+            caller,
+            "case.export",
+            view.row.organisation_id,
+            ("case", id.to_string()),
+            detail,
         )
         .await?;
         tx.commit().await?;

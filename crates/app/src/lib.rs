@@ -208,6 +208,33 @@ pub(crate) struct Event<'a> {
 }
 
 impl App {
+    /// Appends the caller's successful `action` on a target (`kind`, `id`) inside `tx`.
+    pub(crate) async fn record_done(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        action: &str,
+        organisation: Uuid,
+        target: (&str, String),
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action,
+                organisation: Some(organisation),
+                target_kind: target.0,
+                target_id: Some(target.1),
+                outcome: Outcome::Success,
+                detail,
+            },
+        )
+        .await?;
+        Ok(())
+    }
+
     /// Appends an event inside `tx`.
     pub(crate) async fn record(
         &self,

@@ -9,7 +9,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use mamori_domain::audit::Outcome;
 use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
 use mamori_library::condition::{key_text, resolve_key};
 use mamori_library::form::{self, Completeness, Data};
@@ -23,7 +22,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::FormProblem;
-use crate::{App, AppError, Caller, Event, RenderedDocument};
+use crate::{App, AppError, Caller, RenderedDocument};
 
 /// A register as its reader sees it.
 #[derive(Debug, Clone)]
@@ -143,6 +142,36 @@ impl App {
             )
             .is_some()
         }))
+    }
+
+    /// Begins the transaction of a change to row `id`, once the caller may edit it.
+    async fn row_for_change(
+        &self,
+        caller: &Caller,
+        register: &str,
+        id: Uuid,
+        action: &str,
+    ) -> Result<(Tx, Arc<Library>, Register, RowRecord), AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let mut tx = self.db.begin().await?;
+        let row = registers::get(&mut tx, lib.id(), register, id).await?;
+        if !self
+            .may_edit_in(&mut tx, caller, &def, row.organisation_id)
+            .await?
+        {
+            // The refusal is recorded in a transaction of its own.
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    action,
+                    Some(row.organisation_id),
+                    "register_row",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        Ok((tx, lib, def, row))
     }
 
     /// A register's rows kept by organisations the caller may read: the live ones, or the
@@ -278,24 +307,9 @@ impl App {
         data: Data,
         comment: &str,
     ) -> Result<(), AppError> {
-        let (lib, def) = self.register_def(register)?;
-        let mut tx = self.db.begin().await?;
-        let row = registers::get(&mut tx, lib.id(), register, id).await?;
-        if !self
-            .may_edit_in(&mut tx, caller, &def, row.organisation_id)
-            .await?
-        {
-            drop(tx);
-            return self
-                .deny(
-                    caller,
-                    "register.edit",
-                    Some(row.organisation_id),
-                    "register_row",
-                    Some(id.to_string()),
-                )
-                .await;
-        }
+        let (mut tx, lib, def, row) = self
+            .row_for_change(caller, register, id, "register.edit")
+            .await?;
         if row.retired_at.is_some() {
             return Err(AppError::Rule {
                 code: "register-row-retired",
@@ -347,37 +361,22 @@ impl App {
         id: Uuid,
         comment: &str,
     ) -> Result<(), AppError> {
-        let (lib, def) = self.register_def(register)?;
         let comment = mamori_domain::validation::clean_text("comment", comment, 2000)
             .map_err(|e| AppError::Invalid(e.into()))?;
-        let mut tx = self.db.begin().await?;
-        let row = registers::get(&mut tx, lib.id(), register, id).await?;
-        if !self
-            .may_edit_in(&mut tx, caller, &def, row.organisation_id)
-            .await?
-        {
-            drop(tx);
-            return self
-                .deny(
-                    caller,
-                    "register.retire",
-                    Some(row.organisation_id),
-                    "register_row",
-                    Some(id.to_string()),
-                )
-                .await;
-        }
+        let (mut tx, _, _, row) = self
+            .row_for_change(caller, register, id, "register.retire")
+            .await?;
         if !registers::retire(&mut tx, id, caller.actor.person, &comment, self.now()).await? {
             return Err(AppError::Rule {
                 code: "register-row-retired",
             });
         }
-        self.record_register(
+        self.record_done(
             &mut tx,
             caller,
             "register.retire",
             row.organisation_id,
-            register,
+            ("register", register.to_owned()),
             json!({ "row": id, "key": row.key_text, "comment": comment }),
         )
         .await?;
@@ -435,12 +434,12 @@ impl App {
         };
         let body = mamori_sheets::write(&table).map_err(|e| AppError::Internal(e.to_string()))?;
         let mut tx = self.db.begin().await?;
-        self.record_register(
+        self.record_done(
             &mut tx,
             caller,
             "register.export",
             caller.actor.organisation,
-            register,
+            ("register", register.to_owned()),
             json!({ "rows": view.rows.len() }),
         )
         .await?;
@@ -572,7 +571,7 @@ impl App {
                 (Some(_), false) => report.updated += 1,
                 (None, _) => report.added += 1,
             }
-            self.write_row_quiet(
+            self.write_row(
                 &mut tx,
                 caller,
                 &lib,
@@ -581,17 +580,19 @@ impl App {
                 key,
                 &merged,
                 &change,
+                "import",
+                "",
             )
             .await?;
         }
-        self.record_register(&mut tx, caller, "register.import", organisation, register,
+        self.record_done(&mut tx, caller, "register.import", organisation, ("register", register.to_owned()),
             json!({ "added": report.added, "updated": report.updated, "unchanged": report.unchanged }))
             .await?;
         tx.commit().await?;
         Ok(report)
     }
 
-    /// Writes a row and records the audit event for it.
+    /// Writes a row and, unless it comes from an import, records the audit event for it.
     #[allow(clippy::too_many_arguments)]
     async fn write_row(
         &self,
@@ -623,68 +624,14 @@ impl App {
             },
         )
         .await?;
-        self.record_register(tx, caller, &format!("register.{action}"), organisation, register,
+        // An import is one audit event for all its rows (written by the caller).
+        if action == "import" {
+            return Ok(id);
+        }
+        self.record_done(tx, caller, &format!("register.{action}"), organisation, ("register", register.to_owned()),
             json!({ "row": id, "key": key, "change": Value::Object(change.clone()), "comment": comment }))
             .await?;
         Ok(id)
-    }
-
-    /// Writes a row of an import (the import as a whole is one audit event).
-    #[allow(clippy::too_many_arguments)]
-    async fn write_row_quiet(
-        &self,
-        tx: &mut Tx,
-        caller: &Caller,
-        lib: &Library,
-        register: &str,
-        organisation: Uuid,
-        key: &str,
-        data: &Data,
-        change: &Data,
-    ) -> Result<Uuid, AppError> {
-        Ok(registers::write(
-            tx,
-            &RowWrite {
-                library: lib.id(),
-                register,
-                organisation,
-                key_text: key,
-                data: &Value::Object(data.clone()).to_string(),
-                change: &Value::Object(change.clone()).to_string(),
-                actor: caller.actor.person,
-                case: None,
-                action: "import",
-                comment: "",
-                now: self.now(),
-            },
-        )
-        .await?)
-    }
-
-    async fn record_register(
-        &self,
-        tx: &mut Tx,
-        caller: &Caller,
-        action: &str,
-        organisation: Uuid,
-        register: &str,
-        detail: Value,
-    ) -> Result<(), AppError> {
-        self.record(
-            tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action,
-                organisation: Some(organisation),
-                target_kind: "register",
-                target_id: Some(register.to_owned()),
-                outcome: Outcome::Success,
-                detail,
-            },
-        )
-        .await?;
-        Ok(())
     }
 }
 

@@ -688,6 +688,28 @@ pub async fn show(
     )))
 }
 
+/// Shows the case again after a refused post: each problem under its input (a summary
+/// only for those that belong to none), and what was typed when `posted` is given.
+async fn show_refused(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+    posted: Option<&Posted>,
+    failure: Failure,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let v = state.app.case(&s.caller, id).await?;
+    let errors = errors_for(tr, &failure);
+    Ok(form_failure(tr, failure, |_, summary| {
+        let summary = if errors.any() { None } else { summary };
+        let limit = state.app.attachment_limit();
+        render_status(
+            StatusCode::BAD_REQUEST,
+            &show_page(limit, s, &v, posted, errors, summary, None),
+        )
+    }))
+}
+
 /// Takes an action and shows the case; a refusal shows the case again with the reasons
 /// and what was typed.
 async fn act_and_show(
@@ -698,29 +720,9 @@ async fn act_and_show(
     input: ActInput,
     posted: Posted,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
     match state.app.act(&s.caller, id, action, input).await {
         Ok(_) => Ok(done(&format!("/cases/{id}"), "case-acted")),
-        Err(e) => {
-            let failure = Failure::from(e);
-            let v = state.app.case(&s.caller, id).await?;
-            let errors = errors_for(tr, &failure);
-            Ok(form_failure(tr, failure, |_, summary| {
-                let summary = if errors.any() { None } else { summary };
-                render_status(
-                    StatusCode::BAD_REQUEST,
-                    &show_page(
-                        state.app.attachment_limit(),
-                        s,
-                        &v,
-                        Some(&posted),
-                        errors,
-                        summary,
-                        None,
-                    ),
-                )
-            }))
-        }
+        Err(e) => show_refused(state, s, id, Some(&posted), Failure::from(e)).await,
     }
 }
 
@@ -736,28 +738,9 @@ pub async fn update(
     let data = posted.data(&lib.form_of(&lib.procedures[&procedure]).fields);
     let to = posted.get("_do").to_owned();
     if to == "save" || to.is_empty() {
-        let tr = Tr(s.locale);
         return match state.app.save_draft(&s.caller, id, data).await {
             Ok(()) => Ok(done(&format!("/cases/{id}"), "case-saved")),
-            Err(e) => {
-                let failure = Failure::from(e);
-                let errors = errors_for(tr, &failure);
-                let v = state.app.case(&s.caller, id).await?;
-                Ok(form_failure(tr, failure, |_, summary| {
-                    render_status(
-                        StatusCode::BAD_REQUEST,
-                        &show_page(
-                            state.app.attachment_limit(),
-                            &s,
-                            &v,
-                            Some(&posted),
-                            errors,
-                            summary,
-                            None,
-                        ),
-                    )
-                }))
-            }
+            Err(e) => show_refused(&state, &s, id, Some(&posted), Failure::from(e)).await,
         };
     }
     let input = ActInput {
@@ -798,7 +781,6 @@ pub async fn attach(
     Path(id): Path<Uuid>,
     upload: Result<UploadForm, Failure>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
     let result = match upload {
         Ok(UploadForm(upload)) => state
             .app
@@ -809,24 +791,7 @@ pub async fn attach(
     };
     match result {
         Ok(_) => Ok(done(&format!("/cases/{id}"), "attachment-added")),
-        Err(failure) => {
-            let v = state.app.case(&s.caller, id).await?;
-            let errors = errors_for(tr, &failure);
-            Ok(form_failure(tr, failure, |_, summary| {
-                render_status(
-                    StatusCode::BAD_REQUEST,
-                    &show_page(
-                        state.app.attachment_limit(),
-                        &s,
-                        &v,
-                        None,
-                        errors,
-                        summary,
-                        None,
-                    ),
-                )
-            }))
-        }
+        Err(failure) => show_refused(&state, &s, id, None, failure).await,
     }
 }
 
@@ -838,7 +803,6 @@ pub async fn bundle(
     Path(id): Path<Uuid>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
     let posted = Posted { pairs };
     let password = posted.get("password");
     let result = if password != posted.get("password_confirm") {
@@ -856,24 +820,7 @@ pub async fn bundle(
     };
     match result {
         Ok(zip) => Ok(crate::api::attachments::bundle_response(zip)),
-        Err(failure) => {
-            let v = state.app.case(&s.caller, id).await?;
-            let errors = errors_for(tr, &failure);
-            Ok(form_failure(tr, failure, |_, summary| {
-                render_status(
-                    StatusCode::BAD_REQUEST,
-                    &show_page(
-                        state.app.attachment_limit(),
-                        &s,
-                        &v,
-                        None,
-                        errors,
-                        summary,
-                        None,
-                    ),
-                )
-            }))
-        }
+        Err(failure) => show_refused(&state, &s, id, None, failure).await,
     }
 }
 
