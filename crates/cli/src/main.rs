@@ -85,7 +85,7 @@ enum Command {
         /// Database connections (readers on SQLite).
         #[arg(long, env = "MAMORI_DB_CONNECTIONS", default_value_t = 8)]
         connections: u32,
-        /// Key that seals second-factor secrets, as 64 hex characters. Every server of one
+        /// Key that seals second-factor secrets and attached files, as 64 hex characters. Every server of one
         /// installation needs the same key. Default: the file `secret.key` in the data
         /// folder, created on first start.
         #[arg(long, env = "MAMORI_SECRET_KEY", hide_env_values = true)]
@@ -357,7 +357,7 @@ fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Resul
             .open(&path)
             .with_context(|| format!("cannot create {}", path.display()))?;
         std::io::Write::write_all(&mut file, Sealer::new_key_hex().as_bytes())?;
-        tracing::info!(path = %path.display(), "created a new key for second-factor secrets; back it up with the database");
+        tracing::info!(path = %path.display(), "created a new key for second-factor secrets and attached files; back it up with the database");
     }
     let hex = std::fs::read_to_string(&path)
         .with_context(|| format!("cannot read {}", path.display()))?;
