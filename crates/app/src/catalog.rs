@@ -153,13 +153,14 @@ fn check_pdf_templates(lib: &Library) -> Result<(), AppError> {
             .iter()
             .flat_map(|t| t.fields.iter())
             .collect();
-        for doc in procedure
+        for (doc, template) in procedure
             .documents
             .iter()
             .filter(|d| d.format == mamori_library::model::DocumentFormat::Pdf)
+            .filter_map(|d| Some((d, d.template.as_ref()?)))
         {
             let sample = mamori_library::document::sample_context(form, &more).to_string();
-            mamori_documents::check_case_template(&doc.template.value, &sample).map_err(
+            mamori_documents::check_case_template(&template.value, &sample).map_err(
                 |(line, reason)| {
                     AppError::Internal(format!(
                         "library {} {}: PDF document {} line {line}: {reason}",

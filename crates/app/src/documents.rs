@@ -56,12 +56,17 @@ impl App {
     ) -> Result<RenderedDocument, AppError> {
         let name = doc.id.value.clone();
         let context = self.document_context(view);
+        let template = doc
+            .template
+            .as_ref()
+            .map(|t| t.value.clone())
+            .unwrap_or_default();
         let body = match doc.format {
-            DocumentFormat::Text => document::render(&doc.template.value, &context)
+            DocumentFormat::Text => document::render(&template, &context)
                 .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
                 .into_bytes(),
+            DocumentFormat::Xlsx => self.case_workbook(view)?,
             DocumentFormat::Pdf => {
-                let template = doc.template.value.clone();
                 let today = self.today().0;
                 // Typesetting is CPU work: off the async workers.
                 tokio::task::spawn_blocking(move || {
@@ -77,9 +82,68 @@ impl App {
             content_type: match doc.format {
                 DocumentFormat::Text => "text/plain; charset=utf-8",
                 DocumentFormat::Pdf => "application/pdf",
+                DocumentFormat::Xlsx => {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                }
             },
             body,
         })
+    }
+
+    /// The case as a workbook: a sheet of the form's items as the paper form numbers
+    /// them, and a sheet of its history.
+    fn case_workbook(&self, v: &CaseView) -> Result<Vec<u8>, AppError> {
+        use mamori_sheets::{Column, Table};
+        let context = self.document_context(v);
+        let column = |id: &str, label: &str, width: f64| Column {
+            id: id.into(),
+            label: label.into(),
+            width,
+        };
+        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+        let items = Table {
+            sheet: v.library.form_of(v.procedure()).title.ja.clone(),
+            meta: vec![
+                ("case".into(), v.row.id.to_string()),
+                (
+                    "library".into(),
+                    format!("{} {}", v.row.library_id, v.row.library_version),
+                ),
+                ("procedure".into(), v.row.procedure_id.clone()),
+            ],
+            columns: vec![
+                column("number", "番号", 6.0),
+                column("label", "項目", 36.0),
+                column("value", "内容", 60.0),
+            ],
+            rows: context["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| vec![text(f, "number"), text(f, "label"), text(f, "value")])
+                .collect(),
+        };
+        let history = Table {
+            sheet: "経過".into(),
+            meta: vec![],
+            columns: vec![
+                column("at", "日時", 18.0),
+                column("actor", "実施者", 16.0),
+                column("action", "内容", 28.0),
+                column("comment", "コメント", 48.0),
+            ],
+            rows: context["history"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|h| {
+                    ["at", "actor", "action", "comment"]
+                        .map(|k| text(h, k))
+                        .to_vec()
+                })
+                .collect(),
+        };
+        mamori_sheets::write_book(&[items, history]).map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// What a template sees (listed in [`mamori_library::document`]).

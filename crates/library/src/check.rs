@@ -506,16 +506,37 @@ impl<'a> Checker<'a> {
             p.transitions.iter().flat_map(|t| t.fields.iter()).collect();
         for d in &p.documents {
             self.id(&d.id, "文書");
+            let template = match (d.format, &d.template) {
+                (DocumentFormat::Xlsx, None) => continue,
+                (DocumentFormat::Xlsx, Some(t)) => {
+                    self.at(
+                        t,
+                        format!(
+                            "Excel の文書「{}」にテンプレートは書けません（様式から作ります）",
+                            d.id.value
+                        ),
+                    );
+                    continue;
+                }
+                (_, None) => {
+                    self.at(
+                        &d.id,
+                        format!("文書「{}」に template がありません", d.id.value),
+                    );
+                    continue;
+                }
+                (_, Some(t)) => t,
+            };
             let checked = match d.format {
-                DocumentFormat::Text => crate::document::check(&d.template.value),
-                DocumentFormat::Pdf => crate::document::check_pdf(
-                    &d.template.value,
+                DocumentFormat::Text => crate::document::check(&template.value),
+                DocumentFormat::Pdf | DocumentFormat::Xlsx => crate::document::check_pdf(
+                    &template.value,
                     &crate::document::sample_context(form_fields, &action_fields),
                 ),
             };
             if let Err((line, reason)) = checked {
                 self.at(
-                    &d.template,
+                    template,
                     format!(
                         "文書「{}」のテンプレートの {line} 行目を読めません: {reason}",
                         d.id.value

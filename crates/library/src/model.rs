@@ -350,8 +350,10 @@ pub struct Document {
     /// What it renders to.
     pub format: DocumentFormat,
     /// A MiniJinja template over the case (text), or a typst template (PDF);
-    /// [`crate::document`] lists what either may use.
-    pub template: Spanned<String>,
+    /// [`crate::document`] lists what either may use. An Excel workbook has none: it is
+    /// laid out from the form.
+    #[serde(default)]
+    pub template: Option<Spanned<String>>,
 }
 
 /// What a document renders to.
@@ -363,6 +365,9 @@ pub enum DocumentFormat {
     /// A4 PDF, to print, stamp and file: the template is typst markup that reads the
     /// case as JSON from `sys.inputs.context`.
     Pdf,
+    /// An Excel workbook of the form's items and the history, to keep working on the data
+    /// where the organisation's own files are kept.
+    Xlsx,
 }
 
 impl DocumentFormat {
@@ -371,6 +376,7 @@ impl DocumentFormat {
         match self {
             DocumentFormat::Text => "txt",
             DocumentFormat::Pdf => "pdf",
+            DocumentFormat::Xlsx => "xlsx",
         }
     }
 }

@@ -271,3 +271,23 @@ fn tables_need_columns_of_plain_values_and_registers_take_no_tables() {
         "台帳の列に group や contact は使えません",
     );
 }
+
+#[test]
+fn an_excel_document_takes_no_template() {
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    edit(
+        &mut s,
+        file,
+        "    format: xlsx\n",
+        "    format: xlsx\n    template: \"{{ case.title }}\"\n",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "{{ case.title }}",
+        "Excel の文書「application_xlsx」にテンプレートは書けません",
+    );
+}

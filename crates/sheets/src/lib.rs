@@ -82,6 +82,12 @@ impl Default for Limits {
 
 /// Writes `table` as an .xlsx workbook.
 pub fn write(table: &Table) -> Result<Vec<u8>, SheetError> {
+    write_book(std::slice::from_ref(table))
+}
+
+/// Writes several tables, a sheet each, into one workbook; the first table's `meta` and
+/// columns describe the workbook in `_meta` (what [`read`] reads back).
+pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
     let mut book = Workbook::new();
     let header = Format::new()
         .set_bold()
@@ -93,39 +99,44 @@ pub fn write(table: &Table) -> Result<Vec<u8>, SheetError> {
         // "@": cells stay text when people edit them, so a service named "1-2" is not
         // turned into a date by Excel.
         .set_num_format("@");
-    let sheet = book.add_worksheet();
-    sheet.set_name(sheet_name(&table.sheet))?;
-    let last_col = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
-    for (c, column) in table.columns.iter().enumerate() {
-        let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
-        // Text is always written as text: a value starting with "=" is never a formula.
-        sheet.write_string_with_format(0, c, &column.label, &header)?;
-        sheet.set_column_width(c, column.width.clamp(6.0, 80.0))?;
-        sheet.set_column_format(c, &cell)?;
-    }
-    for (r, row) in table.rows.iter().enumerate() {
-        let r = u32::try_from(r + 1).map_err(|_| SheetError::TooLarge("rows"))?;
-        for (c, value) in row.iter().enumerate() {
+    for table in tables {
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(&table.sheet))?;
+        let last_col = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
+        for (c, column) in table.columns.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
-            if !value.is_empty() {
-                sheet.write_string_with_format(r, c, value, &cell)?;
+            // Text is always written as text: a value starting with "=" is never a formula.
+            sheet.write_string_with_format(0, c, &column.label, &header)?;
+            sheet.set_column_width(c, column.width.clamp(6.0, 80.0))?;
+            sheet.set_column_format(c, &cell)?;
+        }
+        for (r, row) in table.rows.iter().enumerate() {
+            let r = u32::try_from(r + 1).map_err(|_| SheetError::TooLarge("rows"))?;
+            for (c, value) in row.iter().enumerate() {
+                let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
+                if !value.is_empty() {
+                    sheet.write_string_with_format(r, c, value, &cell)?;
+                }
             }
         }
+        sheet.set_freeze_panes(1, 0)?;
+        let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
+        sheet.autofilter(0, 0, last_row, last_col)?;
     }
-    sheet.set_freeze_panes(1, 0)?;
-    let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
-    sheet.autofilter(0, 0, last_row, last_col)?;
 
+    let Some(first) = tables.first() else {
+        return Err(SheetError::Empty);
+    };
     let meta = book.add_worksheet();
     meta.set_name(META)?;
     meta.set_hidden(true);
-    let pairs = table
+    let pairs = first
         .meta
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
         .chain(std::iter::once((
             "columns",
-            table
+            first
                 .columns
                 .iter()
                 .map(|c| c.id.as_str())

@@ -334,6 +334,7 @@ impl CaseDto {
                 format: match d.format {
                     DocumentFormat::Text => "text",
                     DocumentFormat::Pdf => "pdf",
+                    DocumentFormat::Xlsx => "xlsx",
                 },
             })
             .collect();
@@ -505,7 +506,7 @@ pub async fn update_case(
 /// is recorded in the audit trail.
 #[utoipa::path(get, path = "/cases/{id}/documents/{name}", tag = "cases",
     params(("id" = Uuid, Path), ("name" = String, Path, description = "a document id, with or without its extension")),
-    responses((status = 200, description = "The document: text/plain or application/pdf", content_type = "application/pdf"),
+    responses((status = 200, description = "The document: text/plain, application/pdf or an .xlsx workbook", content_type = "application/pdf"),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn get_case_document(
     State(state): State<AppState>,
@@ -515,6 +516,7 @@ pub async fn get_case_document(
     let name = name
         .strip_suffix(".txt")
         .or_else(|| name.strip_suffix(".pdf"))
+        .or_else(|| name.strip_suffix(".xlsx"))
         .unwrap_or(&name);
     let doc = state.app.document(&s.caller, id, name).await?;
     Ok((

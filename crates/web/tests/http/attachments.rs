@@ -362,12 +362,18 @@ async fn a_case_leaves_as_an_aes_zip_that_opens_with_its_password_only() {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
     let mut names: Vec<String> = zip.file_names().map(|n| n.unwrap().into_owned()).collect();
     names.sort();
-    assert_eq!(names.len(), 4, "{names:?}");
-    assert_eq!(names[0], "application.txt");
-    assert_eq!(names[1], "application_pdf.pdf");
-    assert_eq!(names[2], "case.json");
+    assert_eq!(names.len(), 5, "{names:?}");
+    assert_eq!(
+        names[..4],
+        [
+            "application.txt",
+            "application_pdf.pdf",
+            "application_xlsx.xlsx",
+            "case.json"
+        ]
+    );
     assert!(
-        names[3].starts_with("添付/") && names[3].ends_with("_NISC助言.pdf"),
+        names[4].starts_with("添付/") && names[4].ends_with("_NISC助言.pdf"),
         "{names:?}"
     );
     let read = |zip: &mut zip::ZipArchive<_>, name: &str| {
@@ -378,7 +384,7 @@ async fn a_case_leaves_as_an_aes_zip_that_opens_with_its_password_only() {
             .unwrap();
         out
     };
-    assert_eq!(read(&mut zip, &names[3]), PDF);
+    assert_eq!(read(&mut zip, &names[4]), PDF);
     assert!(read(&mut zip, "application_pdf.pdf").starts_with(b"%PDF-"));
     let record: Value = serde_json::from_slice(&read(&mut zip, "case.json")).unwrap();
     assert_eq!(record["data"]["service_name"], "Notion");

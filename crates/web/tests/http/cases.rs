@@ -239,7 +239,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
     assert_eq!(case["state"], "review");
-    assert_eq!(case["library_version"], "2023.3");
+    assert_eq!(case["library_version"], "2023.4");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -372,6 +372,25 @@ async fn the_application_renders_as_text_and_pdf_for_its_readers_and_each_render
     assert!(raw.contains("BIZUDGothic"), "the Japanese font is embedded");
     assert!(raw.contains("/MediaBox[0 0 595.2756 841.8898]"), "A4");
     assert_eq!(w.t.audit_count().await, before + 2);
+
+    // And as a workbook of the items and the history.
+    let res = w
+        .chief
+        .get(w.t.url(&format!(
+            "/api/v1/cases/{id}/documents/application_xlsx.xlsx"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let book = mamori_sheets::read(
+        &res.bytes().await.unwrap(),
+        mamori_sheets::Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(book.header, ["番号", "項目", "内容"]);
+    assert_eq!(book.rows[0].1, ["1", "外部サービスの名称", "DeepL"]);
+    assert_eq!(book.meta("case"), Some(id.as_str()));
 
     // Another unit's officer cannot read the case, so not its documents either.
     let (status, _) =
