@@ -123,6 +123,14 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await expect(chief.getByRole('status')).toContainText('訂正を保存しました');
   await expect(chief.locator('[data-test=row-history]')).toContainText('NISCから追加の助言');
   await expectNoAxeViolations(chief);
+
+  // The chief finds the case again by a phrase of its purpose, with the search kept.
+  await chief.goto('/cases');
+  await chief.getByLabel('件名・内容').fill('要約と翻訳');
+  await chief.getByRole('button', { name: '検索' }).click();
+  await expect(chief.locator('[data-test=cases]')).toContainText(service);
+  await expect(chief.getByLabel('件名・内容')).toHaveValue('要約と翻訳');
+  await expectNoAxeViolations(chief);
   const otherOfficer = await personPage(browser, people[1][1], 'initial-pass-1');
   await apply(otherOfficer, otherName, service);
   await otherOfficer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
