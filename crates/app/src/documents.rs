@@ -65,7 +65,7 @@ impl App {
             DocumentFormat::Text => document::render(&template, &context)
                 .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
                 .into_bytes(),
-            DocumentFormat::Xlsx => self.case_workbook(view)?,
+            DocumentFormat::Xlsx => Self::case_workbook(view, &context)?,
             DocumentFormat::Pdf => {
                 let today = self.today().0;
                 // Typesetting is CPU work: off the async workers.
@@ -91,10 +91,9 @@ impl App {
     }
 
     /// The case as a workbook: a sheet of the form's items as the paper form numbers
-    /// them, and a sheet of its history.
-    fn case_workbook(&self, v: &CaseView) -> Result<Vec<u8>, AppError> {
+    /// them, and a sheet of its history, from the documents' `context`.
+    fn case_workbook(v: &CaseView, context: &Value) -> Result<Vec<u8>, AppError> {
         use mamori_sheets::{Column, Table};
-        let context = self.document_context(v);
         let column = |id: &str, label: &str, width: f64| Column {
             id: id.into(),
             label: label.into(),

@@ -128,20 +128,8 @@ impl App {
         register: &Register,
         org: Uuid,
     ) -> Result<bool, AppError> {
-        let facts = CaseFacts {
-            ancestors: orgs::ancestors(src, org).await?,
-            contracting: vec![],
-            primes: vec![],
-        };
-        Ok(register.editors.iter().any(|role| {
-            policy::acting_as(
-                &caller.actor,
-                &role.value,
-                CaseRelation::ParentChain,
-                &facts,
-            )
-            .is_some()
-        }))
+        let ancestors = orgs::ancestors(src, org).await?;
+        Ok(may_edit(caller, register, ancestors))
     }
 
     /// Begins the transaction of a change to row `id`, once the caller may edit it.
@@ -215,13 +203,11 @@ impl App {
         let (lib, def) = self.register_def(register)?;
         let row = registers::get(&self.db, lib.id(), register, id).await?;
         let ancestors = orgs::ancestors(&self.db, row.organisation_id).await?;
+        let may_edit = may_edit(caller, &def, ancestors.clone());
         let facts = OrgFacts {
             ancestors,
             related: vec![],
         };
-        let may_edit = self
-            .may_edit_in(&self.db, caller, &def, row.organisation_id)
-            .await?;
         if !may_edit && !policy::allows(&caller.actor, Permission::ViewCases, &facts) {
             return self
                 .deny(
@@ -633,6 +619,25 @@ impl App {
             .await?;
         Ok(id)
     }
+}
+
+/// Whether the caller holds an editor role of `register` in the organisation whose
+/// chain (itself first, then those above) is `ancestors`.
+fn may_edit(caller: &Caller, register: &Register, ancestors: Vec<Uuid>) -> bool {
+    let facts = CaseFacts {
+        ancestors,
+        contracting: vec![],
+        primes: vec![],
+    };
+    register.editors.iter().any(|role| {
+        policy::acting_as(
+            &caller.actor,
+            &role.value,
+            CaseRelation::ParentChain,
+            &facts,
+        )
+        .is_some()
+    })
 }
 
 /// The canonical key of a row's data.
