@@ -360,6 +360,7 @@ case-event-remind = Deadline reminder
 case-event-overdue = Overdue notice
 case-actor-system = (automatic)
 case-documents = Documents
+case-need-to-know = Only whoever opened this case and those handling it can read it.
 case-due = Due
 case-overdue = Overdue
 bundle-title = Export as an encrypted ZIP

@@ -360,6 +360,7 @@ case-event-remind = 期限の催促
 case-event-overdue = 期限超過の通知
 case-actor-system = （自動）
 case-documents = 文書
+case-need-to-know = この案件を読めるのは、作成者と手続の担当者だけです。
 case-due = 期限
 case-overdue = 期限超過
 bundle-title = 暗号化 ZIP で書き出す

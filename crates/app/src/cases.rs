@@ -297,6 +297,8 @@ impl App {
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
         let title = title_of(procedure, &data);
+        let mark = mark_columns(&lib, &data);
+        let mark = (mark.0.map(str::to_owned), mark.1);
         let data_text = Value::Object(data).to_string();
         cases::insert(
             &mut tx,
@@ -309,6 +311,7 @@ impl App {
                 title: &title,
                 state: &state,
                 data: &data_text,
+                mark: (mark.0.as_deref(), mark.1),
                 by: caller.actor.person,
                 now,
             },
@@ -354,12 +357,14 @@ impl App {
     ) -> Result<(), AppError> {
         let from: Vec<&Transition> = procedure.transitions_from(state).collect();
         let rows = self.rows_for(&mut *tx, lib, &from, data, facts).await?;
-        let today = self.today().0.to_string();
+        let local = self.local_now();
+        let today = local.date().to_string();
         let cf = Facts {
             data,
             done,
             rows: &rows,
             today: &today,
+            now: Some(&local),
         };
         let mut waits = Vec::new();
         for t in from
@@ -383,7 +388,8 @@ impl App {
         let row = cases::get(&self.db, id).await?;
         let (lib, procedure) = self.definition(&row)?;
         let facts = self.case_facts(&self.db, row.organisation_id).await?;
-        if !may_read(caller, &row, procedure, &facts) {
+        let acted = row.need_to_know && cases::acted_in(&self.db, id, caller.actor.person).await?;
+        if !may_read(caller, &row, procedure, &facts, acted) {
             return self
                 .deny(
                     caller,
@@ -398,12 +404,14 @@ impl App {
         let done = parse_done(&row.done);
         let from: Vec<&Transition> = procedure.transitions_from(&row.state).collect();
         let rows = self.rows_for(&self.db, &lib, &from, &data, &facts).await?;
-        let today = self.today().0.to_string();
+        let local = self.local_now();
+        let today = local.date().to_string();
         let cf = Facts {
             data: &data,
             done: &done,
             rows: &rows,
             today: &today,
+            now: Some(&local),
         };
         let actions: Vec<ActionView> = from
             .iter()
@@ -501,6 +509,7 @@ impl App {
                 title: &title,
                 state: &row.state,
                 data: &text,
+                mark: mark_columns(lib, &form_data),
                 done: &row.done,
                 now,
                 closed_at: None,
@@ -658,12 +667,14 @@ impl App {
         let rows = self
             .rows_for(&mut tx, &lib, &[transition], &data, &facts)
             .await?;
-        let today = self.today().0.to_string();
+        let local = self.local_now();
+        let today = local.date().to_string();
         let cf = Facts {
             data: &data,
             done: &done,
             rows: &rows,
             today: &today,
+            now: Some(&local),
         };
         if !condition::offered(transition, &cf) {
             return Err(AppError::Rule {
@@ -724,6 +735,7 @@ impl App {
                 title: &row.title,
                 state: &to,
                 data: &data_text,
+                mark: mark_columns(&lib, &data),
                 done: &done_text,
                 now,
                 closed_at: closed,
@@ -870,18 +882,49 @@ impl App {
         page: PageRequest,
     ) -> Result<Page<CaseRow>, AppError> {
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        Ok(cases::list(&self.db, &scope, filter, page).await?)
+        // Whatever the caller asked for, need-to-know cases are filtered for them.
+        let filter = CaseFilter {
+            reader: Some((caller.actor.person, self.today())),
+            ..filter.clone()
+        };
+        Ok(cases::list(&self.db, &scope, &filter, page).await?)
     }
 }
 
-/// Whether the caller may read the case: over its organisation, or as a party.
-fn may_read(caller: &Caller, row: &CaseRow, procedure: &Procedure, facts: &CaseFacts) -> bool {
+/// The mark columns of a case with this data: its mark's id and whether it restricts
+/// reading.
+fn mark_columns<'d>(lib: &Library, data: &'d Data) -> (Option<&'d str>, bool) {
+    let need_to_know = lib.mark_of(data).is_some_and(|m| m.need_to_know);
+    let id = data
+        .get(mamori_library::model::MARK_FIELD)
+        .and_then(Value::as_str);
+    (id, need_to_know)
+}
+
+/// Whether the caller may read the case: over its organisation, or as a party. A case
+/// marked need-to-know is read only by whoever opened it, acted in it (`acted`) or is
+/// waited on now; holding an office over its organisation is not enough.
+fn may_read(
+    caller: &Caller,
+    row: &CaseRow,
+    procedure: &Procedure,
+    facts: &CaseFacts,
+    acted: bool,
+) -> bool {
+    if row.created_by == caller.actor.person || acted {
+        return true;
+    }
+    if row.need_to_know {
+        return procedure
+            .transitions_from(&row.state)
+            .filter(|t| t.waits)
+            .any(|t| acting_org(caller, &t.by, facts).is_some());
+    }
     let org_facts = OrgFacts {
         ancestors: facts.ancestors.clone(),
         related: vec![],
     };
     policy::allows(&caller.actor, Permission::ViewCases, &org_facts)
-        || row.created_by == caller.actor.person
         || procedure
             .transitions
             .iter()

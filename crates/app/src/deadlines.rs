@@ -3,7 +3,7 @@
 
 use jiff::Timestamp;
 use mamori_domain::audit::Outcome;
-use mamori_domain::deadline::{due_at, remind_at};
+use mamori_domain::deadline::remind_at;
 use mamori_library::form::Data;
 use mamori_library::model::{Deadline, Procedure};
 use mamori_storage::cases::{self, CaseRow, NewCaseEvent};
@@ -70,7 +70,7 @@ impl App {
     /// When a deadline falls: counted from its date-time field when it names one (no
     /// deadline while that field is empty), else from now.
     fn due_of(&self, d: &Deadline, data: &Data, now: Timestamp) -> Option<Timestamp> {
-        let span = d.span()?;
+        let due = d.due()?;
         let start = match &d.from {
             None => now,
             Some(field) => {
@@ -79,7 +79,7 @@ impl App {
                 local.to_zoned(self.settings.zone.clone()).ok()?.timestamp()
             }
         };
-        Some(due_at(start, span, &self.settings.zone))
+        Some(due.at(start, &self.settings.zone))
     }
 
     /// Fires the reminders and deadlines whose time has come; returns how many fired.

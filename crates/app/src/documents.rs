@@ -2,7 +2,7 @@
 
 use mamori_library::document;
 use mamori_library::form;
-use mamori_library::model::{Document, DocumentFormat};
+use mamori_library::model::{Document, DocumentFormat, MARK_FIELD};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -18,6 +18,9 @@ pub struct RenderedDocument {
     /// Its content.
     pub body: Vec<u8>,
 }
+
+/// What a PDF of a marked case starts with: its mark at the top right of every page.
+const PDF_MARK: &str = r#"#set page(header: align(right, text(weight: "bold", size: 11pt, json(bytes(sys.inputs.context)).case.mark)))"#;
 
 impl App {
     /// Renders a document of a case for a reader of the case; every rendering is recorded,
@@ -61,12 +64,29 @@ impl App {
             .as_ref()
             .map(|t| t.value.clone())
             .unwrap_or_default();
+        // A marked case carries its mark on every document, whatever the template says:
+        // at the head of a text, at the top right of every PDF page, in the page header
+        // and footer of every sheet.
+        let mark = view.library.mark_of(&view.data).map(|m| m.label.ja.clone());
         let body = match doc.format {
-            DocumentFormat::Text => document::render(&template, &context)
-                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
-                .into_bytes(),
-            DocumentFormat::Xlsx => Self::case_workbook(view, &context)?,
+            DocumentFormat::Text => {
+                let text = document::render(&template, &context)
+                    .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
+                match &mark {
+                    Some(mark) => format!("【{mark}】\n{text}"),
+                    None => text,
+                }
+                .into_bytes()
+            }
+            DocumentFormat::Xlsx => Self::case_workbook(view, &context, mark)?,
             DocumentFormat::Pdf => {
+                let template = match mark {
+                    // Read from the context, so the mark is text, never markup. A template
+                    // that sets its own page header replaces this one and must print
+                    // `case.mark` itself.
+                    Some(_) => format!("{PDF_MARK}\n{template}"),
+                    None => template,
+                };
                 let today = self.today().0;
                 // Typesetting is CPU work: off the async workers.
                 tokio::task::spawn_blocking(move || {
@@ -92,7 +112,11 @@ impl App {
 
     /// The case as a workbook: a sheet of the form's items as the paper form numbers
     /// them, and a sheet of its history, from the documents' `context`.
-    fn case_workbook(v: &CaseView, context: &Value) -> Result<Vec<u8>, AppError> {
+    fn case_workbook(
+        v: &CaseView,
+        context: &Value,
+        mark: Option<String>,
+    ) -> Result<Vec<u8>, AppError> {
         use mamori_sheets::{Column, Table};
         let column = |id: &str, label: &str, width: f64| Column {
             id: id.into(),
@@ -109,7 +133,10 @@ impl App {
                     format!("{} {}", v.row.library_id, v.row.library_version),
                 ),
                 ("procedure".into(), v.row.procedure_id.clone()),
-            ],
+            ]
+            .into_iter()
+            .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
+            .collect(),
             columns: vec![
                 column("number", "番号", 6.0),
                 column("label", "項目", 36.0),
@@ -158,8 +185,11 @@ impl App {
                 .map(|val| form::display(f, val, "ja"))
                 .unwrap_or_default()
         };
+        // The mark is printed by mamori on every document (see `render_document`), not
+        // as one of the form's items.
         let fields: Vec<Value> = form_fields
             .iter()
+            .filter(|f| f.id() != MARK_FIELD)
             .map(|f| {
                 json!({
                     "id": f.id(),
@@ -206,6 +236,7 @@ impl App {
                 "organisation": v.row.organisation_name,
                 "applicant": v.row.created_by_name,
                 "opened": local(v.row.created_at),
+                "mark": v.library.mark_of(&v.data).map_or("", |m| m.label.ja.as_str()),
                 "today": self.today().0.to_string(),
             },
             "fields": fields,

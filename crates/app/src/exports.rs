@@ -47,6 +47,7 @@ impl App {
             let short = &a.id.simple().to_string()[..8];
             files.push((format!("添付/{short}_{}", a.file_name), content));
         }
+        let mark = view.library.mark_of(&view.data).map(|m| m.label.ja.clone());
         let record = json!({
             "id": view.row.id,
             "title": view.row.title,
@@ -54,6 +55,7 @@ impl App {
             "procedure": view.row.procedure_id,
             "organisation": view.row.organisation_name,
             "state": view.row.state,
+            "mark": mark,
             "data": Value::Object(view.data.clone()),
             "history": view.events.iter().map(|e| json!({
                 "at": e.occurred_at.0.to_string(),
@@ -71,7 +73,10 @@ impl App {
         let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
         let password = password.to_owned();
         // Key derivation and encryption are CPU work: off the async workers.
-        let body = tokio::task::spawn_blocking(move || seal_zip(&files, &password))
+        // The archive's comment, readable without the password, says how to handle it, as
+        // the cover of a marked paper file does.
+        let comment = mark.map(|m| format!("取扱区分: {m}"));
+        let body = tokio::task::spawn_blocking(move || seal_zip(&files, &password, comment))
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?
             .map_err(|e| AppError::Internal(format!("case bundle: {e}")))?;
@@ -97,8 +102,15 @@ impl App {
 }
 
 /// Writes `files` into a ZIP, each encrypted with AES-256 (WinZip AE-2) under `password`.
-fn seal_zip(files: &[(String, Vec<u8>)], password: &str) -> zip::result::ZipResult<Vec<u8>> {
+fn seal_zip(
+    files: &[(String, Vec<u8>)],
+    password: &str,
+    comment: Option<String>,
+) -> zip::result::ZipResult<Vec<u8>> {
     let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+    if let Some(comment) = comment {
+        zip.set_comment(comment)?;
+    }
     let options = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .with_aes_encryption(AesMode::Aes256, password);
@@ -124,9 +136,15 @@ mod tests {
             ),
             ("添付/a.pdf".to_owned(), b"%PDF-1.7".to_vec()),
         ];
-        let bytes = seal_zip(&files, "correct horse battery").unwrap();
+        let bytes = seal_zip(
+            &files,
+            "correct horse battery",
+            Some("取扱区分: 注意".into()),
+        )
+        .unwrap();
         assert!(!bytes.windows(6).any(|w| w == b"SECRET"));
         let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).unwrap();
+        assert_eq!(zip.comment(), "取扱区分: 注意".as_bytes());
         let mut text = String::new();
         zip.by_name_decrypt("申請書.txt", b"correct horse battery")
             .unwrap()

@@ -141,6 +141,11 @@ impl App {
         Ts(Timestamp::from_microsecond(t.as_microsecond()).unwrap_or(t))
     }
 
+    /// The present moment in the installation's zone, for rules that read the clock.
+    pub fn local_now(&self) -> jiff::Zoned {
+        (self.clock)().to_zoned(self.settings.zone.clone())
+    }
+
     /// Today in the installation's zone.
     pub fn today(&self) -> Day {
         Day((self.clock)().to_zoned(self.settings.zone.clone()).date())

@@ -90,6 +90,85 @@ impl fmt::Display for Span {
     }
 }
 
+/// When a deadline falls: a duration after its start, or a calendar rule that ends it on a
+/// fixed day of the calendar whatever the start (returns due by the end of the month, a
+/// plan by the end of the fiscal year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Due {
+    /// A duration after the start.
+    After(Span),
+    /// The end of the start's month (0), of the next (1), or the one after (2).
+    EndOfMonth(u8),
+    /// The end of the fiscal year (年度, April to March) that the start falls in: 31 March.
+    EndOfFiscalYear,
+}
+
+impl FromStr for Due {
+    type Err = SpanError;
+
+    /// Reads a duration (see [`Span`]) or one of the calendar rules: `end of month` (月末),
+    /// `end of next month` (翌月末), `end of the month after next` (翌々月末) and
+    /// `end of fiscal year` (年度末).
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        Ok(match words.as_str() {
+            "end of month" | "end of the month" | "月末" => Due::EndOfMonth(0),
+            "end of next month" | "end of the next month" | "翌月末" => Due::EndOfMonth(1),
+            "end of the month after next" | "翌々月末" => Due::EndOfMonth(2),
+            "end of fiscal year" | "end of the fiscal year" | "年度末" => Due::EndOfFiscalYear,
+            _ => {
+                return text.parse::<Span>().map(Due::After).map_err(|e| {
+                    SpanError(format!(
+                        "{e}; or a calendar rule: `end of month`, `end of next month`, \
+                         `end of the month after next`, `end of fiscal year` \
+                         (月末, 翌月末, 翌々月末, 年度末)"
+                    ))
+                });
+            }
+        })
+    }
+}
+
+impl fmt::Display for Due {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Due::After(span) => span.fmt(f),
+            Due::EndOfMonth(0) => f.write_str("end of month"),
+            Due::EndOfMonth(1) => f.write_str("end of next month"),
+            Due::EndOfMonth(_) => f.write_str("end of the month after next"),
+            Due::EndOfFiscalYear => f.write_str("end of fiscal year"),
+        }
+    }
+}
+
+impl Due {
+    /// When something that started at `start` is due, counted in `zone`: see [`due_at`] for
+    /// durations. A calendar rule ends with its last day, at the following local midnight,
+    /// even when the start is on that very day (a start on 31 March is due the same night
+    /// under `end of fiscal year`; authors who want the next period write `end of next
+    /// month`).
+    pub fn at(self, start: Timestamp, zone: &TimeZone) -> Timestamp {
+        let first = zone.to_datetime(start).date();
+        match self {
+            Due::After(span) => due_at(start, span, zone),
+            Due::EndOfMonth(ahead) => {
+                let month = first
+                    .first_of_month()
+                    .checked_add(jiff::Span::new().months(i64::from(ahead)));
+                month.map_or(Timestamp::MAX, |m| end_of(m.last_of_month(), zone))
+            }
+            Due::EndOfFiscalYear => {
+                let year = if first.month() >= 4 {
+                    first.year() + 1
+                } else {
+                    first.year()
+                };
+                Date::new(year, 3, 31).map_or(Timestamp::MAX, |d| end_of(d, zone))
+            }
+        }
+    }
+}
+
 /// When something that started at `start` is due, counted in `zone`.
 ///
 /// - Minutes and hours are elapsed time: `start + span`, whatever the clock says.
@@ -326,5 +405,56 @@ mod tests {
             }
             day = day.tomorrow().unwrap();
         }
+    }
+
+    #[test]
+    fn calendar_rules_read_in_english_and_japanese_and_write_back_in_english() {
+        for (text, due) in [
+            ("end of month", Due::EndOfMonth(0)),
+            ("月末", Due::EndOfMonth(0)),
+            ("end of  next month", Due::EndOfMonth(1)),
+            ("翌月末", Due::EndOfMonth(1)),
+            ("翌々月末", Due::EndOfMonth(2)),
+            ("年度末", Due::EndOfFiscalYear),
+            ("10営業日", Due::After(Span::BusinessDays(10))),
+        ] {
+            assert_eq!(text.parse::<Due>(), Ok(due), "{text}");
+            assert_eq!(due.to_string().parse::<Due>(), Ok(due));
+        }
+        let e = "end of week".parse::<Due>().unwrap_err().to_string();
+        assert!(
+            e.contains("翌月末") && e.contains("10 business days"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn month_ends_fall_at_the_local_midnight_after_the_last_day() {
+        let z = tokyo();
+        // 2026-11-22 10:00 JST.
+        let start = ts("2026-11-22T01:00:00Z");
+        assert_eq!(Due::EndOfMonth(0).at(start, &z), ts("2026-11-30T15:00:00Z"));
+        assert_eq!(Due::EndOfMonth(1).at(start, &z), ts("2026-12-31T15:00:00Z"));
+        assert_eq!(Due::EndOfMonth(2).at(start, &z), ts("2027-01-31T15:00:00Z"));
+        // From 31 January the next month ends on 28 February, not on "31 February".
+        let jan31 = ts("2027-01-31T03:00:00Z");
+        assert_eq!(Due::EndOfMonth(1).at(jan31, &z), ts("2027-02-28T15:00:00Z"));
+        // 2028 is a leap year.
+        let jan2028 = ts("2028-01-10T03:00:00Z");
+        assert_eq!(
+            Due::EndOfMonth(1).at(jan2028, &z),
+            ts("2028-02-29T15:00:00Z")
+        );
+    }
+
+    #[test]
+    fn the_fiscal_year_ends_on_the_31st_of_march() {
+        let z = tokyo();
+        let fy = |start: &str| Due::EndOfFiscalYear.at(ts(start), &z);
+        assert_eq!(fy("2026-11-22T01:00:00Z"), ts("2027-03-31T15:00:00Z"));
+        assert_eq!(fy("2027-02-01T01:00:00Z"), ts("2027-03-31T15:00:00Z"));
+        // 1 April 00:30 JST is still 31 March in UTC: the local date decides.
+        assert_eq!(fy("2027-03-31T15:30:00Z"), ts("2028-03-31T15:00:00Z"));
+        assert_eq!(fy("2027-03-31T14:30:00Z"), ts("2027-03-31T15:00:00Z"));
     }
 }

@@ -6,11 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_saphyr::Spanned;
 
 use crate::load::Problem;
-use mamori_domain::deadline::Span;
+use mamori_domain::deadline::Due;
 
 use crate::model::{
-    Condition, Deadline, DocumentFormat, Field, FieldType, Form, Manifest, Party, Procedure,
-    Register, RegisterWrite, reminder_span,
+    Condition, Deadline, DocumentFormat, Field, FieldType, Form, MARK_FIELD, Manifest, Party,
+    Procedure, Register, RegisterWrite, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -290,14 +290,14 @@ impl<'a> Checker<'a> {
             );
         }
         if let Some(rule) = &v.rule
-            && !crate::RULES.contains(&rule.value.as_str())
+            && crate::rules::rule(&rule.value).is_none()
         {
             self.at(
                 rule,
                 format!(
                     "規則「{}」は mamori にありません (unknown rule; known: {})",
                     rule.value,
-                    crate::RULES.join(", ")
+                    crate::rules::names().join(", ")
                 ),
             );
         }
@@ -561,7 +561,7 @@ impl<'a> Checker<'a> {
             ),
             Some(_) => {}
         }
-        if let Err(e) = d.due.value.parse::<Span>() {
+        if let Err(e) = d.due.value.parse::<Due>() {
             self.at(
                 &d.due,
                 format!("期限 (due)「{}」を読めません: {e}", d.due.value),
@@ -622,6 +622,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     for r in &m.roles {
         c.id(&r.id, "役割");
     }
+    c.unique(m.marks.iter().map(|r| &r.id), "取扱区分");
+    for mark in &m.marks {
+        c.id(&mark.id, "取扱区分");
+    }
     for n in &m.notes {
         if let Some(until) = &n.until
             && until.value.parse::<jiff::civil::Date>().is_err()
@@ -661,6 +665,12 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     for (file, form) in parts.forms {
         c.file = file;
         c.id(&form.id, "様式");
+        if let Some(f) = form.fields.iter().find(|f| f.id.value == MARK_FIELD) {
+            c.at(
+                &f.id,
+                format!("項目 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+            );
+        }
         c.fields(&form.fields, &format!("様式「{}」", form.id.value));
     }
     for (file, register) in parts.registers {

@@ -21,6 +21,9 @@ pub struct Facts<'a> {
     pub rows: &'a BTreeMap<(String, String), Data>,
     /// Today, `YYYY-MM-DD`, for `$today`.
     pub today: &'a str,
+    /// The present moment in the installation's zone, for rules that read the clock; `None`
+    /// where there is no case in time (a form checked on its own).
+    pub now: Option<&'a jiff::Zoned>,
 }
 
 /// The value of an expression: `$field`, `$today` or a literal text.
@@ -135,9 +138,9 @@ pub fn holds(c: &Condition, facts: &Facts<'_>) -> bool {
     if let Some(done) = &c.done {
         return facts.done.contains(&done.value);
     }
-    if c.rule.is_some() {
-        // No rule is defined yet; the checker refuses a library that names one.
-        return false;
+    if let Some(rule) = &c.rule {
+        // The checker refuses a library that names an unknown rule.
+        return crate::rules::rule(&rule.value).is_some_and(|r| (r.holds)(facts));
     }
     if let Some(all) = &c.all {
         return all.iter().all(|i| holds(&i.value, facts));

@@ -3,9 +3,10 @@
 //! A template sees:
 //!
 //! - `case`: `id`, `title`, `state`, `state_name`, `organisation`, `applicant`, `opened`
-//!   (day and time), `today`;
-//! - `fields`: the form's fields in order, each with `id`, `number` (①…), `label` and
-//!   `value` (as a person reads it; empty when not filled);
+//!   (day and time), `today`, `mark` (the label of its classification or handling mark,
+//!   empty when it has none; mamori prints it on every document anyway);
+//! - `fields`: the form's fields in order (the handling mark apart), each with `id`,
+//!   `number` (①…), `label` and `value` (as a person reads it; empty when not filled);
 //! - `value`: the same values by field id, the transitions' fields included;
 //! - `data`: the raw values by field id (`true`/`false`, option ids, numbers);
 //! - `history`: each step with `at`, `actor`, `action` and `comment`.
@@ -89,7 +90,7 @@ pub fn sample_context(form: &[crate::model::Field], more: &[&crate::model::Field
         "case": {
             "id": "00000000-0000-0000-0000-000000000000",
             "title": "", "state": "", "state_name": "", "organisation": "",
-            "applicant": "", "opened": "", "today": "",
+            "applicant": "", "opened": "", "today": "", "mark": "",
         },
         "fields": fields,
         "value": values,

@@ -173,6 +173,7 @@ pub fn validate(
         done: &[],
         rows: &none,
         today: "",
+        now: None,
     };
     for field in fields {
         let id = field.id();

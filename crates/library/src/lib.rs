@@ -12,14 +12,9 @@ pub mod document;
 pub mod form;
 pub mod load;
 pub mod model;
+pub mod rules;
 mod shipped;
 
 pub use load::{Problem, Source, load_dir, load_sources};
 pub use model::{Library, Text};
 pub use shipped::{shipped, shipped_sources};
-
-/// Rules implemented in Rust that a library may name in a `rule:` condition.
-///
-/// Every rule must be listed here so that `mamori library check` can tell a typo from a
-/// rule that exists; the engine that evaluates them lives with the use cases.
-pub const RULES: &[&str] = &[];

@@ -127,7 +127,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     sources.sort_by(|a, b| a.path.cmp(&b.path));
     let mut problems = Vec::new();
     let mut manifest: Option<Manifest> = None;
-    let mut forms = Vec::new();
+    let mut forms: Vec<(&str, Form)> = Vec::new();
     let mut procedures = Vec::new();
     let mut registers = Vec::new();
     let mut misplaced = Vec::new();
@@ -189,6 +189,12 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    if !manifest.marks.is_empty() {
+        let field = mark_field(&manifest.marks);
+        for (_, form) in &mut forms {
+            form.fields.insert(0, field.clone());
+        }
+    }
     Ok(Library {
         manifest,
         forms: by_id(forms, |f| &f.id.value),
@@ -197,6 +203,56 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         digest,
         sources: sources.into_iter().map(|s| (s.path, s.content)).collect(),
     })
+}
+
+/// The choice of marks that heads every form of a library that declares them. It is a
+/// field like any other, so it is validated, shown, printed and kept in the history with the
+/// rest of the form; the checker keeps its id free.
+fn mark_field(marks: &[crate::model::Mark]) -> crate::model::Field {
+    use crate::model::{ChoiceOption, Field, FieldType, MARK_FIELD, Text};
+    let mut field = Field::built_in(
+        MARK_FIELD,
+        FieldType::Choice,
+        Text {
+            ja: "取扱区分".into(),
+            en: Some("Handling mark".into()),
+        },
+    );
+    field.options = marks
+        .iter()
+        .map(|m| ChoiceOption {
+            id: m.id.clone(),
+            label: m.label.clone(),
+        })
+        .collect();
+    let restricted: Vec<&str> = marks
+        .iter()
+        .filter(|m| m.need_to_know)
+        .map(|m| m.label.ja.as_str())
+        .collect();
+    let restricted_en: Vec<&str> = marks
+        .iter()
+        .filter(|m| m.need_to_know)
+        .map(|m| m.label.get("en"))
+        .collect();
+    field.help = Some(if restricted.is_empty() {
+        Text {
+            ja: "文書と出力のすべてに表示されます。".into(),
+            en: Some("Printed on every document and export.".into()),
+        }
+    } else {
+        Text {
+            ja: format!(
+                "文書と出力のすべてに表示されます。{} の案件を読めるのは、作成者と手続の担当者だけです。",
+                restricted.join("・")
+            ),
+            en: Some(format!(
+                "Printed on every document and export. A case marked {} can be read only by whoever opened it and those handling it.",
+                restricted_en.join(" or ")
+            )),
+        }
+    });
+    field
 }
 
 fn by_id<T>(items: Vec<(&str, T)>, id: impl Fn(&T) -> &String) -> BTreeMap<String, T> {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use mamori_domain::deadline::Span;
+use mamori_domain::deadline::{Due, Span};
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
@@ -63,6 +63,18 @@ impl Library {
         self.manifest.roles.iter().find(|r| r.id.value == id)
     }
 
+    /// A mark declared by the library.
+    pub fn mark(&self, id: &str) -> Option<&Mark> {
+        self.manifest.marks.iter().find(|m| m.id.value == id)
+    }
+
+    /// The mark a case's data carries, if any.
+    pub fn mark_of(&self, data: &serde_json::Map<String, serde_json::Value>) -> Option<&Mark> {
+        data.get(MARK_FIELD)
+            .and_then(|v| v.as_str())
+            .and_then(|id| self.mark(id))
+    }
+
     /// The form a procedure fills.
     pub fn form_of(&self, procedure: &Procedure) -> &Form {
         // The checker refuses a library whose procedure names a missing form.
@@ -92,6 +104,32 @@ pub struct Manifest {
     /// Dated notes shown with the procedures (transitional rules and the like).
     #[serde(default)]
     pub notes: Vec<Note>,
+    /// Classification and handling marks a case may carry (機密性3, 注意, 部内限り …),
+    /// least restrictive first. When given, every form of the library gets a choice of
+    /// them as its first field, [`MARK_FIELD`].
+    #[serde(default)]
+    pub marks: Vec<Mark>,
+}
+
+/// The id of the field that holds a case's classification or handling mark.
+pub const MARK_FIELD: &str = "handling_mark";
+
+/// A classification or handling mark (格付・取扱制限).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mark {
+    /// Snake-case id, unique in the library.
+    pub id: Spanned<String>,
+    /// As it is printed on documents.
+    pub label: Text,
+    /// What it means for the people handling it.
+    #[serde(default)]
+    pub description: Option<Text>,
+    /// Only those who need to know may read a case carrying it: whoever opened it, whoever
+    /// acted in it and whoever it waits on. Readers by office (administrators, auditors of
+    /// the organisation) no longer see it.
+    #[serde(default)]
+    pub need_to_know: bool,
 }
 
 /// A role of the library, held by designation.
@@ -295,7 +333,7 @@ pub struct Condition {
     /// An action of the procedure.
     #[serde(default)]
     pub done: Option<Spanned<String>>,
-    /// A rule from [`crate::RULES`].
+    /// A rule from [`crate::rules::RULES`].
     #[serde(default)]
     pub rule: Option<Spanned<String>>,
     /// Every one holds.
@@ -437,7 +475,8 @@ pub struct Deadline {
     /// What is due, for the inbox and the reminders (the state's name when absent).
     #[serde(default)]
     pub name: Option<Text>,
-    /// How long after the start: `10 business days`, `1 hour`, `10営業日`, `1時間`.
+    /// How long after the start (`10 business days`, `1 hour`, `10営業日`, `1時間`) or a
+    /// calendar rule (`end of month`, `end of next month`, `end of fiscal year`, 月末, 年度末).
     pub due: Spanned<String>,
     /// A date-time field of the case counted from, instead of entering the state (an
     /// incident is due an hour after it was detected, not after the form was opened).
@@ -452,8 +491,8 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// The duration, once the checker has accepted it.
-    pub fn span(&self) -> Option<Span> {
+    /// When it falls, once the checker has accepted it.
+    pub fn due(&self) -> Option<Due> {
         self.due.value.parse().ok()
     }
 

@@ -84,7 +84,11 @@ fn the_external_service_library_loads() {
     assert_eq!(lib.id(), "mod-external-service");
     let approval = &lib.procedures["approval"];
     assert_eq!(approval.initial_state().id.value, "draft");
-    assert_eq!(lib.form_of(approval).fields.len(), 8);
+    // The paper form's eight items, after the handling mark the library adds.
+    let fields = &lib.form_of(approval).fields;
+    assert_eq!(fields.len(), 9);
+    assert_eq!(fields[0].id(), "handling_mark");
+    assert_eq!(fields[0].options.len(), 2);
     assert_eq!(lib.digest.len(), 64);
 }
 
@@ -126,6 +130,34 @@ fn wrong_references_are_reported_with_file_and_line() {
 }
 
 #[test]
+fn a_rule_must_be_one_mamori_knows() {
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    edit(
+        &mut s,
+        file,
+        "check: { done: report_to_ai_team }",
+        "check: { rule: office_hours }",
+    );
+    load_sources(s.clone()).unwrap_or_else(|p| panic!("a known rule: {p:?}"));
+    edit(
+        &mut s,
+        file,
+        "check: { rule: office_hours }",
+        "check: { rule: office_hour }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "rule: office_hour",
+        "known: office_hours",
+    );
+    assert_eq!(problems.len(), 1, "{problems:?}");
+}
+
+#[test]
 fn deadlines_are_checked_for_state_duration_start_and_reminders() {
     let mut s = sources("mod-external-service");
     let file = "procedures/approval.yaml";
@@ -134,8 +166,16 @@ fn deadlines_are_checked_for_state_duration_start_and_reminders() {
     f.content.push_str(good);
     let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
     let d = &lib.procedures["approval"].deadlines[0];
-    assert_eq!(d.span().unwrap().to_string(), "10 business days");
+    assert_eq!(d.due().unwrap().to_string(), "10 business days");
     assert_eq!(d.reminders().count(), 2);
+
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content = f.content.replace("due: 10営業日", "due: 翌月末");
+    let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    let d = &lib.procedures["approval"].deadlines[0];
+    assert_eq!(d.due().unwrap().to_string(), "end of next month");
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content = f.content.replace("due: 翌月末", "due: 10営業日");
 
     let f = s.iter_mut().find(|x| x.path == file).unwrap();
     f.content = f.content.replace(good, "");

@@ -127,6 +127,7 @@ fn submit_skips_nisc_when_the_registry_holds_its_advice() {
         done: &[],
         rows: &rows,
         today: "2026-11-22",
+        now: None,
     };
     assert_eq!(condition::target(submit, &facts), "nisc_advice");
 
@@ -139,6 +140,7 @@ fn submit_skips_nisc_when_the_registry_holds_its_advice() {
         done: &[],
         rows: &rows,
         today: "2026-11-22",
+        now: None,
     };
     assert_eq!(condition::target(submit, &facts), "review");
 }
@@ -156,6 +158,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         done: &[],
         rows: &rows,
         today: "2026-11-22",
+        now: None,
     };
     assert!(condition::offered(report, &facts));
     assert_eq!(condition::unmet(approve, &facts).len(), 1);
@@ -166,6 +169,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         done: &done,
         rows: &rows,
         today: "2026-11-22",
+        now: None,
     };
     assert!(
         !condition::offered(report, &facts),
@@ -180,6 +184,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         done: &[],
         rows: &rows,
         today: "2026-11-22",
+        now: None,
     };
     assert!(!condition::offered(report, &facts));
     assert!(condition::unmet(approve, &facts).is_empty());

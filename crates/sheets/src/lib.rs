@@ -18,6 +18,11 @@ use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 /// The sheet that carries the table's identity.
 const META: &str = "_meta";
 
+/// The `meta` key of a classification or handling mark (機密性2, 注意 …): when the first
+/// table has one, every sheet prints it at the top right of each page and in the footer,
+/// where a marked paper document carries it.
+pub const MARK: &str = "mark";
+
 /// A column of a table.
 #[derive(Debug, Clone)]
 pub struct Column {
@@ -99,9 +104,17 @@ pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
         // "@": cells stay text when people edit them, so a service named "1-2" is not
         // turned into a date by Excel.
         .set_num_format("@");
+    let mark = tables
+        .first()
+        .and_then(|t| t.meta.iter().find(|(k, _)| k == MARK))
+        .map(|(_, label)| label.replace('&', "&&"));
     for table in tables {
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(&table.sheet))?;
+        if let Some(mark) = &mark {
+            sheet.set_header(format!("&R&\"-,Bold\"{mark}"));
+            sheet.set_footer(format!("&C&\"-,Bold\"{mark}&\"-,Regular\"  &P / &N"));
+        }
         let last_col = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
         for (c, column) in table.columns.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
@@ -367,6 +380,40 @@ mod tests {
                 (3, vec!["=HYPERLINK(\"x\")".to_owned(), String::new()]),
             ]
         );
+    }
+
+    #[test]
+    fn a_mark_is_printed_on_every_sheet() {
+        let mut marked = table();
+        marked.meta.push((MARK.into(), "注意 & 部内限り".into()));
+        let history = Table {
+            sheet: "経過".into(),
+            meta: vec![],
+            ..table()
+        };
+        let bytes = write_book(&[marked, history]).unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        for part in ["xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml"] {
+            let mut xml = String::new();
+            std::io::Read::read_to_string(&mut zip.by_name(part).unwrap(), &mut xml).unwrap();
+            // `&` is doubled for Excel's header codes, then escaped for XML.
+            assert!(
+                xml.contains(
+                    "<oddHeader>&amp;R&amp;\"-,Bold\"注意 &amp;&amp; 部内限り</oddHeader>"
+                ),
+                "{part}: {xml}"
+            );
+            assert!(xml.contains("<oddFooter>"), "{part}");
+        }
+        let plain = write(&table()).unwrap();
+        let mut zip = zip::ZipArchive::new(Cursor::new(plain)).unwrap();
+        let mut xml = String::new();
+        std::io::Read::read_to_string(
+            &mut zip.by_name("xl/worksheets/sheet1.xml").unwrap(),
+            &mut xml,
+        )
+        .unwrap();
+        assert!(!xml.contains("oddHeader"));
     }
 
     #[test]

@@ -43,11 +43,16 @@ pub struct CaseRow {
     pub closed_at: Option<Ts>,
     /// The earliest deadline running in the present state.
     pub due_at: Option<Ts>,
+    /// Its classification or handling mark (an id of the library's marks).
+    pub mark: Option<String>,
+    /// The mark restricts reading to those who need to know.
+    pub need_to_know: bool,
 }
 
 const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
     o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
-    p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at";
+    p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at, c.mark,
+    c.need_to_know";
 const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
     JOIN persons p ON p.id = c.created_by";
 
@@ -69,6 +74,8 @@ pub struct NewCase<'a> {
     pub state: &'a str,
     /// Data (JSON object).
     pub data: &'a str,
+    /// Its mark, and whether the mark restricts reading.
+    pub mark: (Option<&'a str>, bool),
     /// Who opens it.
     pub by: Uuid,
     /// Now.
@@ -79,11 +86,12 @@ pub struct NewCase<'a> {
 pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<(), StorageError> {
     const SQL: &str =
         "INSERT INTO cases (id, library_id, library_version, procedure_id, organisation_id, title,
-                       state, data, done, created_by, created_at, updated_at, search_text)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10, $11)";
+                       state, data, done, created_by, created_at, updated_at, search_text, mark, need_to_know)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10, $11, $12, $13)";
     let search = search_text(c.title, c.data);
     on_tx!(tx, x => sqlx::query(SQL).bind(c.id).bind(c.library).bind(c.version).bind(c.procedure).bind(c.organisation)
-        .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).bind(&search).execute(x).await.map(|r| r.rows_affected()))?;
+        .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).bind(&search).bind(c.mark.0).bind(c.mark.1)
+        .execute(x).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
@@ -106,6 +114,17 @@ pub fn search_text(title: &str, data: &str) -> String {
     out.join("\n").to_lowercase()
 }
 
+/// Whether `person` acted in the case (opened, saved, took an action, commented).
+pub async fn acted_in<'a>(
+    src: impl Into<Src<'a>>,
+    case: Uuid,
+    person: Uuid,
+) -> Result<bool, StorageError> {
+    const SQL: &str = "SELECT COUNT(*) FROM case_events WHERE actor_id = $1 AND case_id = $2";
+    let n: i64 = on_src!(src.into(), x => sqlx::query_scalar(SQL).bind(person).bind(case).fetch_one(x).await)?;
+    Ok(n > 0)
+}
+
 /// Reads a case.
 pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<CaseRow, StorageError> {
     let sql = format!("SELECT {COLUMNS} FROM {FROM} WHERE c.id = $1");
@@ -121,6 +140,8 @@ pub struct CaseUpdate<'a> {
     pub state: &'a str,
     /// Data (JSON object).
     pub data: &'a str,
+    /// Its mark, and whether the mark restricts reading.
+    pub mark: (Option<&'a str>, bool),
     /// Actions taken (JSON array).
     pub done: &'a str,
     /// Now.
@@ -138,10 +159,11 @@ pub async fn update(
     u: &CaseUpdate<'_>,
 ) -> Result<(), StorageError> {
     const SQL: &str = "UPDATE cases SET title = $3, state = $4, data = $5, done = $6, updated_at = $7, closed_at = $8,
-                       search_text = $9 WHERE id = $1 AND state = $2";
+                       search_text = $9, mark = $10, need_to_know = $11 WHERE id = $1 AND state = $2";
     let search = search_text(u.title, u.data);
     let n = on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(expected_state).bind(u.title).bind(u.state).bind(u.data)
-        .bind(u.done).bind(u.now).bind(u.closed_at).bind(&search).execute(x).await.map(|r| r.rows_affected()))?;
+        .bind(u.done).bind(u.now).bind(u.closed_at).bind(&search).bind(u.mark.0).bind(u.mark.1)
+        .execute(x).await.map(|r| r.rows_affected()))?;
     if n == 0 {
         return Err(StorageError::Conflict("state"));
     }
@@ -275,6 +297,9 @@ pub struct CaseFilter {
     pub organisation: Option<Uuid>,
     /// Only cases whose deadline passed before this instant.
     pub overdue_at: Option<Ts>,
+    /// The reader, on this day: cases marked need-to-know are left out unless the reader
+    /// opened them, acted in them or is waited on. Set by the application, never by a user.
+    pub reader: Option<(Uuid, Day)>,
 }
 
 /// A value bound to a filter's placeholder.
@@ -282,6 +307,7 @@ enum Arg {
     Text(String),
     Time(Ts),
     Id(Uuid),
+    Day(Day),
 }
 
 /// Binds filter arguments in order.
@@ -292,6 +318,7 @@ macro_rules! bind_args {
                 Arg::Text(s) => $q.bind(s.clone()),
                 Arg::Time(t) => $q.bind(*t),
                 Arg::Id(u) => $q.bind(*u),
+                Arg::Day(d) => $q.bind(*d),
             };
         }
     };
@@ -311,9 +338,34 @@ fn fts_phrase(word: &str) -> String {
     format!("\"{}\"", word.replace('"', "\"\""))
 }
 
+/// Cases waiting, on `$day`, on the person `$person` through a designation in force (held
+/// directly or through a post).
+fn waiting_on(person: usize, day: usize) -> String {
+    format!(
+        "c.id IN (
+        SELECT w.case_id FROM case_waits w JOIN designations d
+          ON d.role = w.role AND d.organisation_id = w.organisation_id
+         AND d.starts_on <= ${day} AND (d.ends_on IS NULL OR d.ends_on >= ${day})
+        WHERE d.person_id = ${person} OR d.post_id IN (
+          SELECT h.post_id FROM post_holders h WHERE h.person_id = ${person}
+             AND h.starts_on <= ${day} AND (h.ends_on IS NULL OR h.ends_on >= ${day})))"
+    )
+}
+
 fn filter_sql(db: &Db, filter: &CaseFilter, mut n: usize) -> (String, Vec<Arg>) {
     let mut sql = String::new();
     let mut args = Vec::new();
+    if let Some((person, day)) = filter.reader {
+        let (p, d) = (n, n + 1);
+        sql.push_str(&format!(
+            " AND (NOT c.need_to_know OR c.created_by = ${p} OR EXISTS (SELECT 1 FROM case_events e
+               WHERE e.actor_id = ${p} AND e.case_id = c.id) OR {})",
+            waiting_on(p, d)
+        ));
+        args.push(Arg::Id(person));
+        args.push(Arg::Day(day));
+        n += 2;
+    }
     let mut push = |sql: &mut String, clause: String, arg: Arg| {
         sql.push_str(&clause.replace("$?", &format!("${n}")));
         args.push(arg);
@@ -410,22 +462,16 @@ pub async fn inbox(
     filter: &CaseFilter,
     page: PageRequest,
 ) -> Result<Page<CaseRow>, StorageError> {
-    const WAITING: &str = "c.id IN (
-        SELECT w.case_id FROM case_waits w JOIN designations d
-          ON d.role = w.role AND d.organisation_id = w.organisation_id
-         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
-        WHERE d.person_id = $1 OR d.post_id IN (
-          SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
-             AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))";
+    let waiting = waiting_on(1, 2);
     let (extra, binds) = filter_sql(db, filter, 3);
     let n = 2 + binds.len();
     let sql = format!(
-        "SELECT {COLUMNS} FROM {FROM} WHERE {WAITING}{extra}
+        "SELECT {COLUMNS} FROM {FROM} WHERE {waiting}{extra}
          ORDER BY CASE WHEN c.due_at IS NULL THEN 1 ELSE 0 END, c.due_at, c.updated_at, c.id LIMIT ${} OFFSET ${}",
         n + 1,
         n + 2
     );
-    let count = format!("SELECT COUNT(*) FROM cases c WHERE {WAITING}{extra}");
+    let count = format!("SELECT COUNT(*) FROM cases c WHERE {waiting}{extra}");
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql)).bind(person).bind(today);
         bind_args!(q, &binds);

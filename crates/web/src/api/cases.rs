@@ -233,12 +233,34 @@ pub struct CaseSummary {
     due_at: Option<String>,
     /// That deadline has passed.
     overdue: bool,
+    /// Its classification or handling mark.
+    mark: Option<MarkDto>,
+}
+
+/// A classification or handling mark.
+#[derive(Serialize, ToSchema)]
+pub struct MarkDto {
+    id: String,
+    #[schema(value_type = Object)]
+    label: TextDto,
+    /// Only those who need to know may read the case.
+    need_to_know: bool,
 }
 
 impl CaseSummary {
     fn new(app: &App, r: CaseRow) -> Self {
         let due = app.due(&r);
+        let mark = r.mark.as_deref().and_then(|m| {
+            let lib = app.catalog().version(&r.library_id, &r.library_version)?;
+            let mark = lib.mark(m)?;
+            Some(MarkDto {
+                id: m.to_owned(),
+                label: mark.label.clone(),
+                need_to_know: mark.need_to_know,
+            })
+        });
         Self {
+            mark,
             due_at: due.as_ref().and(r.due_at).map(|d| d.0.to_string()),
             overdue: due.is_some_and(|d| d.overdue),
             id: r.id,
@@ -426,6 +448,7 @@ impl CaseQuery {
                 state: self.state.filter(|s| !s.is_empty()),
                 organisation: self.organisation,
                 overdue_at: self.overdue.unwrap_or(false).then(|| app.now()),
+                reader: None,
             },
             PageRequest::new(self.limit, self.offset),
         ))

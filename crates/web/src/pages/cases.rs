@@ -440,6 +440,9 @@ struct ShowPage {
     applicant: String,
     opened: String,
     library: String,
+    /// Its classification or handling mark, as printed, and whether only those who need
+    /// to know may read it.
+    mark: Option<(String, bool)>,
     /// The deadline running in the present state, and whether it has passed.
     due: Option<(String, bool)>,
     /// Documents: (file name, title).
@@ -630,6 +633,10 @@ fn show_page(
         applicant: v.row.created_by_name.clone(),
         opened: tr.datetime(v.row.created_at),
         library: format!("{} {}", v.row.library_id, v.row.library_version),
+        mark: v
+            .library
+            .mark_of(&v.data)
+            .map(|m| (tr.text(&m.label).to_owned(), m.need_to_know)),
         due: v.due.as_ref().map(|d| (d.label.clone(), d.overdue)),
         documents: procedure
             .documents
@@ -872,6 +879,8 @@ pub struct CaseLine {
     pub closed: bool,
     /// The deadline running now, and whether it has passed.
     pub due: Option<(String, bool)>,
+    /// Its classification or handling mark, as printed.
+    pub mark: Option<String>,
 }
 
 /// Turns stored cases into list lines, naming procedures and states from their library.
@@ -884,8 +893,14 @@ pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine>
                 .version(&r.library_id, &r.library_version);
             let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
             let due = state.app.due(&r).map(|d| (d.label, d.overdue));
+            let mark = r
+                .mark
+                .as_deref()
+                .and_then(|m| lib.and_then(|l| l.mark(m)))
+                .map(|m| tr.text(&m.label).to_owned());
             CaseLine {
                 due,
+                mark,
                 id: r.id,
                 procedure: p.map_or(r.procedure_id.clone(), |p| tr.text(&p.title).to_owned()),
                 state: p

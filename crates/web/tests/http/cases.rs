@@ -239,7 +239,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
     assert_eq!(case["state"], "review");
-    assert_eq!(case["library_version"], "2023.4");
+    assert_eq!(case["library_version"], "2023.5");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.

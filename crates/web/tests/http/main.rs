@@ -11,6 +11,7 @@ mod cases;
 mod deadlines;
 mod form_types;
 mod isolation;
+mod marks;
 mod organisations;
 mod pages;
 mod people;
