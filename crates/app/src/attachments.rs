@@ -7,6 +7,7 @@
 
 use mamori_domain::FieldErrors;
 use mamori_domain::attachment::{self, Refusal};
+use mamori_library::model::FieldType;
 use mamori_storage::attachments::{self, NewAttachment};
 use mamori_storage::cases::{self as case_store, NewCaseEvent};
 use serde_json::json;
@@ -52,17 +53,30 @@ impl App {
         AppError::Invalid(errors)
     }
 
-    /// Attaches a file to a case; returns the attachment's id.
+    /// Attaches a file to a case, for one of its form's attachment fields or for the case
+    /// as a whole; returns the attachment's id.
     pub async fn attach(
         &self,
         caller: &Caller,
         case: Uuid,
         upload: Upload,
+        field: Option<&str>,
     ) -> Result<Uuid, AppError> {
         let name = attachment::clean_file_name(&upload.file_name).map_err(|r| self.refused(r))?;
         let kind = attachment::classify(&name, &upload.content, self.settings.attachment_max_bytes)
             .map_err(|r| self.refused(r))?;
         let view = self.case(caller, case).await?;
+        let field = field.filter(|f| !f.is_empty());
+        if let Some(f) = field
+            && !view
+                .fields()
+                .iter()
+                .any(|x| x.id() == f && x.kind == FieldType::Attachment)
+        {
+            let mut errors = FieldErrors::default();
+            errors.push("field", "not-found");
+            return Err(AppError::Invalid(errors));
+        }
         if !view.may_attach {
             return self
                 .deny(
@@ -89,6 +103,7 @@ impl App {
                 sealed: &sealed,
                 size,
                 file_name: &name,
+                field,
                 media_type: kind.media_type(),
                 by: caller.actor.person,
                 now,
@@ -104,13 +119,13 @@ impl App {
                 from_state: None,
                 to_state: None,
                 comment: &name,
-                data: "{}",
+                data: &field.map_or_else(|| "{}".to_owned(), |f| json!({ "field": f }).to_string()),
                 now,
             },
         )
         .await?;
         self.record_done(&mut tx, caller, "case.attach", view.row.organisation_id, ("case", case.to_string()),
-            json!({ "attachment": id, "file_name": name, "size": size, "media_type": kind.media_type() }))
+            json!({ "attachment": id, "file_name": name, "size": size, "media_type": kind.media_type(), "field": field }))
             .await?;
         tx.commit().await?;
         Ok(id)

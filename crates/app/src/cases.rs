@@ -269,8 +269,11 @@ impl App {
             .ok_or(AppError::NotFound)?;
         let procedure = &lib.procedures[&procedure_id];
         let fields = &lib.form_of(procedure).fields;
-        let data = form::validate(fields, &input.data, Completeness::Draft)
-            .map_err(|p| problems(fields, p))?;
+        // A case not yet opened has no files attached.
+        let mut data = input.data;
+        form::derive(fields, &mut data, &form::Attached::new());
+        let data =
+            form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
         let mut tx = self.db.begin().await?;
         let facts = match self.case_facts(&mut tx, input.organisation).await {
             Ok(f) => f,
@@ -342,6 +345,11 @@ impl App {
         Ok(id)
     }
 
+    /// The names of the files attached to a case, by the form field they were attached for.
+    async fn attached(&self, tx: &mut Tx, case: Uuid) -> Result<form::Attached, AppError> {
+        Ok(attached_by_field(&attachments::for_case(tx, case).await?))
+    }
+
     /// Rewrites whom the case waits on in `state`.
     #[allow(clippy::too_many_arguments)]
     async fn update_waits(
@@ -400,7 +408,13 @@ impl App {
                 )
                 .await;
         }
-        let data = parse_data(&row.data);
+        let attachments = attachments::for_case(&self.db, id).await?;
+        let mut data = parse_data(&row.data);
+        form::derive(
+            &lib.form_of(procedure).fields,
+            &mut data,
+            &attached_by_field(&attachments),
+        );
         let done = parse_done(&row.done);
         let from: Vec<&Transition> = procedure.transitions_from(&row.state).collect();
         let rows = self.rows_for(&self.db, &lib, &from, &data, &facts).await?;
@@ -425,7 +439,6 @@ impl App {
         let may_edit = row.state == procedure.initial_state().id.value
             && acting_org(caller, &procedure.start, &facts).is_some();
         let events = cases::events(&self.db, id).await?;
-        let attachments = attachments::for_case(&self.db, id).await?;
         // Opening the case is reading what was notified about it.
         if notifications::unread_for_case(&self.db, caller.actor.person, id).await? > 0 {
             let mut tx = self.db.begin().await?;
@@ -479,6 +492,8 @@ impl App {
             });
         }
         let fields = &lib.form_of(procedure).fields;
+        let mut data = data;
+        form::derive(fields, &mut data, &self.attached(&mut tx, id).await?);
         let clean =
             form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
         self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
@@ -618,6 +633,12 @@ impl App {
         if let Some(form_data) = input.form
             && row.state == initial
         {
+            let mut form_data = form_data;
+            form::derive(
+                form_fields,
+                &mut form_data,
+                &self.attached(&mut tx, id).await?,
+            );
             let clean = form::validate(form_fields, &form_data, Completeness::Draft)
                 .map_err(|p| problems(form_fields, p))?;
             self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
@@ -625,6 +646,8 @@ impl App {
             row = cases::get(&mut tx, id).await?;
         }
         let mut data = parse_data(&row.data);
+        // The files attached so far go into the data the action records.
+        form::derive(form_fields, &mut data, &self.attached(&mut tx, id).await?);
         let mut done = parse_done(&row.done);
         let mut found = Vec::new();
         let given = match form::validate(&transition.fields, &input.fields, Completeness::Complete)
@@ -893,6 +916,18 @@ impl App {
 
 /// The mark columns of a case with this data: its mark's id and whether it restricts
 /// reading.
+fn attached_by_field(rows: &[AttachmentRow]) -> form::Attached {
+    let mut out = form::Attached::new();
+    for row in rows {
+        if let Some(field) = &row.field {
+            out.entry(field.clone())
+                .or_default()
+                .push(row.file_name.clone());
+        }
+    }
+    out
+}
+
 fn mark_columns<'d>(lib: &Library, data: &'d Data) -> (Option<&'d str>, bool) {
     let need_to_know = lib.mark_of(data).is_some_and(|m| m.need_to_know);
     let id = data

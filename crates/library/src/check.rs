@@ -9,8 +9,8 @@ use crate::load::Problem;
 use mamori_domain::deadline::Due;
 
 use crate::model::{
-    Condition, Deadline, DocumentFormat, Field, FieldType, Form, MARK_FIELD, Manifest, Party,
-    Procedure, Register, RegisterWrite, reminder_span,
+    Compute, Condition, Deadline, DocumentFormat, Field, FieldType, Form, MARK_FIELD, Manifest,
+    Party, Procedure, Register, RegisterWrite, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -113,6 +113,74 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// Computed and attachment fields belong to a case's form: a table cell, a register
+    /// column or an action's field has nowhere to attach a file or a rule to work from.
+    fn only_typed(&mut self, fields: &[Field]) {
+        for f in fields.iter().filter(|f| f.is_derived()) {
+            self.at(
+                &f.id,
+                format!(
+                    "computed と attachment の項目は様式の項目にだけ書けます（「{}」）",
+                    f.id.value
+                ),
+            );
+        }
+    }
+
+    /// A computed field says how, from fields of its own form, and nobody types it.
+    fn compute(&mut self, f: &Field, siblings: &[Field]) {
+        let Some(how) = &f.compute else {
+            return self.at(
+                &f.id,
+                format!(
+                    "計算項目「{}」に compute（count: 表 / sum: 表.列）がありません",
+                    f.id.value
+                ),
+            );
+        };
+        if f.required || f.required_when.is_some() {
+            self.at(
+                &f.id,
+                format!(
+                    "計算項目「{}」は入力されないので required は書けません",
+                    f.id.value
+                ),
+            );
+        }
+        let find = |id: &str| siblings.iter().find(|s| s.id() == id);
+        let problem = match &how.value {
+            Compute::Count(of) => match find(of) {
+                Some(s) if matches!(s.kind, FieldType::Group | FieldType::MultiChoice) => None,
+                Some(_) => Some(format!(
+                    "count できるのは表 (group) か複数選択 (multi_choice) の項目です（「{of}」）"
+                )),
+                None => Some(format!("count の項目「{of}」はこの様式にありません")),
+            },
+            Compute::Sum(path) => {
+                let (group, column) = path.split_once('.').unwrap_or((path, ""));
+                match find(group) {
+                    Some(g) if g.kind == FieldType::Group => {
+                        match g.fields.iter().find(|c| c.id() == column) {
+                            Some(c) if c.kind == FieldType::Number => None,
+                            Some(_) => Some(format!(
+                                "sum できるのは数値 (number) の列です（「{path}」）"
+                            )),
+                            None => Some(format!(
+                                "表「{group}」に列「{column}」がありません（sum: 表.列 と書きます）"
+                            )),
+                        }
+                    }
+                    _ => Some(format!(
+                        "sum の表「{group}」はこの様式にありません（sum: 表.列 と書きます）"
+                    )),
+                }
+            }
+        };
+        if let Some(message) = problem {
+            self.at(how, message);
+        }
+    }
+
     fn parties(&mut self, parties: &[Party], what: &str) {
         if parties.is_empty() {
             self.whole_file(format!(
@@ -157,6 +225,17 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            if let Some(how) = &f.compute
+                && f.kind != FieldType::Computed
+            {
+                self.at(
+                    how,
+                    format!(
+                        "compute は computed の項目にだけ書けます（「{}」）",
+                        f.id.value
+                    ),
+                );
+            }
             if let (Some(min), Some(max)) = (f.min, f.max)
                 && min > max
             {
@@ -185,8 +264,10 @@ impl<'a> Checker<'a> {
                             );
                         }
                     }
+                    self.only_typed(&f.fields);
                     self.fields(&f.fields, &format!("表「{}」", f.id.value));
                 }
+                FieldType::Computed => self.compute(f, fields),
                 _ if !f.fields.is_empty() || f.max_rows.is_some() => self.at(
                     &f.id,
                     format!(
@@ -453,6 +534,7 @@ impl<'a> Checker<'a> {
         for t in &p.transitions {
             self.id(&t.action, "操作");
             self.parties(&t.by, &format!("操作「{}」", t.action.value));
+            self.only_typed(&t.fields);
             self.fields(&t.fields, &format!("操作「{}」", t.action.value));
             if t.from.is_empty() {
                 self.at(&t.action, "from（どの状態から行えるか）がありません");
@@ -676,6 +758,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     for (file, register) in parts.registers {
         c.file = file;
         c.id(&register.id, "台帳");
+        c.only_typed(&register.columns);
         c.fields(&register.columns, &format!("台帳「{}」", register.id.value));
         for column in &register.columns {
             if matches!(column.kind, FieldType::Group | FieldType::Contact) {

@@ -9,7 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::condition::{self, Facts, is_empty};
-use crate::model::{CONTACT_PARTS, Field, FieldType};
+use crate::model::{CONTACT_PARTS, Compute, Field, FieldType};
 
 /// A case's data.
 pub type Data = Map<String, Value>;
@@ -23,7 +23,7 @@ pub struct FieldProblem {
     /// What is wrong: `required`, `too_long`, `not_a_number`, `too_small`, `too_large`,
     /// `invalid_date`, `invalid_datetime`, `unknown_option`, `must_confirm`,
     /// `invalid_value`, `unknown_field`, `invalid_email`, `invalid_phone`,
-    /// `contact_incomplete`, `too_many_rows`.
+    /// `contact_incomplete`, `too_many_rows`, `attachment_required`.
     pub code: &'static str,
     /// The limit a message quotes (length, bound).
     pub limit: Option<String>,
@@ -185,7 +185,12 @@ pub fn validate(
                     .as_ref()
                     .is_some_and(|c| condition::holds(&c.value, &facts));
             if completeness == Completeness::Complete && required {
-                problems.push(problem(id, "required", None));
+                let code = if field.kind == FieldType::Attachment {
+                    "attachment_required"
+                } else {
+                    "required"
+                };
+                problems.push(problem(id, code, None));
             } else if completeness == Completeness::Complete && field.must_confirm {
                 problems.push(problem(id, "must_confirm", None));
             }
@@ -206,6 +211,55 @@ pub fn validate(
         Ok(clean)
     } else {
         Err(problems)
+    }
+}
+
+/// The names of the files attached to a case, by the field they were attached for.
+pub type Attached = BTreeMap<String, Vec<String>>;
+
+/// Puts in what mamori works out rather than what a person types: each computed field's
+/// value, and the names of the files attached for each attachment field. Whatever a
+/// client sent for them is replaced, so call it before [`validate`].
+pub fn derive(fields: &[Field], data: &mut Data, attached: &Attached) {
+    for field in fields {
+        let value = match field.kind {
+            FieldType::Computed => field.compute.as_ref().map(|c| compute(&c.value, data)),
+            FieldType::Attachment => attached
+                .get(field.id())
+                .filter(|names| !names.is_empty())
+                .map(|names| names.iter().cloned().map(Value::String).collect()),
+            _ => continue,
+        };
+        match value {
+            Some(v) => data.insert(field.id().to_owned(), v),
+            None => data.remove(field.id()),
+        };
+    }
+}
+
+/// A computed value. Cells that are not numbers count as nothing in a sum: the form's own
+/// validation names them.
+pub fn compute(how: &Compute, data: &Data) -> Value {
+    match how {
+        Compute::Count(of) => {
+            Value::from(data.get(of).and_then(Value::as_array).map_or(0, Vec::len))
+        }
+        Compute::Sum(path) => {
+            let (group, column) = path.split_once('.').unwrap_or((path, ""));
+            let total: f64 = data
+                .get(group)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|row| row.get(column))
+                .filter_map(|cell| match cell {
+                    Value::Number(n) => n.as_f64(),
+                    Value::String(s) => parse_number(s.trim()).and_then(|n| n.as_f64()),
+                    _ => None,
+                })
+                .sum();
+            parse_number(&total.to_string()).map_or(Value::Null, Value::Number)
+        }
     }
 }
 
@@ -444,6 +498,15 @@ fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Resu
         }
         // Checked part by part (`check_contact`, `check_group`).
         FieldType::Contact | FieldType::Group => Err(("invalid_value", None)),
+        // Put in by `derive`, never typed.
+        FieldType::Computed => match value {
+            Value::Number(_) => Ok(value.clone()),
+            _ => Err(("invalid_value", None)),
+        },
+        FieldType::Attachment => match value {
+            Value::Array(names) if names.iter().all(Value::is_string) => Ok(value.clone()),
+            _ => Err(("invalid_value", None)),
+        },
         FieldType::YesNo => {
             let b = value.as_bool().ok_or(("invalid_value", None))?;
             if field.must_confirm && !b && completeness == Completeness::Complete {
@@ -474,6 +537,11 @@ pub fn display(field: &Field, value: &Value, lang: &str) -> String {
                     .option_label(s)
                     .map_or_else(|| s.to_owned(), |l| l.get(lang).to_owned())
             })
+            .collect::<Vec<_>>()
+            .join("、"),
+        (FieldType::Attachment, Value::Array(names)) => names
+            .iter()
+            .filter_map(Value::as_str)
             .collect::<Vec<_>>()
             .join("、"),
         (FieldType::Contact, Value::Object(parts)) => {
@@ -515,6 +583,8 @@ pub fn display(field: &Field, value: &Value, lang: &str) -> String {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    use serde_saphyr::Spanned;
 
     use super::*;
     use crate::Text;
@@ -621,5 +691,67 @@ mod tests {
         // A draft may hold a contact still incomplete.
         let data = json!({"reporter": {"name": "申請 一郎"}});
         assert!(validate(&fields(), data.as_object().unwrap(), Completeness::Draft).is_ok());
+    }
+
+    #[test]
+    fn computed_and_attachment_fields_are_worked_out_not_typed() {
+        let mut terminals = Field::built_in("terminals", FieldType::Group, text("端末"));
+        terminals.fields = vec![
+            Field::built_in("name", FieldType::Text, text("名称")),
+            Field::built_in("users", FieldType::Number, text("利用者数")),
+        ];
+        let mut count = Field::built_in("count", FieldType::Computed, text("台数"));
+        count.compute = Some(Spanned::new(
+            Compute::Count("terminals".into()),
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        ));
+        let mut users = Field::built_in("users", FieldType::Computed, text("利用者数計"));
+        users.compute = Some(Spanned::new(
+            Compute::Sum("terminals.users".into()),
+            serde_saphyr::Location::UNKNOWN,
+            serde_saphyr::Location::UNKNOWN,
+        ));
+        let mut evidence = Field::built_in("evidence", FieldType::Attachment, text("監査結果"));
+        evidence.required = true;
+        let fields = vec![terminals, count, users, evidence];
+
+        // What a client sends for a derived field is replaced.
+        let mut data = json!({
+            "terminals": [{"name": "A", "users": 3}, {"name": "B", "users": "２.5"}, {"name": "C"}],
+            "count": 99,
+            "evidence": ["forged.pdf"],
+        })
+        .as_object()
+        .unwrap()
+        .clone();
+        derive(&fields, &mut data, &Attached::new());
+        assert_eq!(data["count"], json!(3));
+        assert_eq!(data["users"], json!(5.5));
+        assert!(!data.contains_key("evidence"));
+        // A required attachment field wants a file attached for it.
+        let found = validate(&fields, &data, Completeness::Complete).unwrap_err();
+        assert_eq!(
+            found
+                .iter()
+                .map(|p| (p.field.as_str(), p.code))
+                .collect::<Vec<_>>(),
+            [("evidence", "attachment_required")]
+        );
+        let attached = Attached::from([("evidence".to_owned(), vec!["監査結果.pdf".to_owned()])]);
+        derive(&fields, &mut data, &attached);
+        let clean = validate(&fields, &data, Completeness::Complete).unwrap();
+        assert_eq!(
+            display(&fields[3], &clean["evidence"], "ja"),
+            "監査結果.pdf"
+        );
+        assert_eq!(display(&fields[1], &clean["count"], "ja"), "3");
+        // No rows: nothing counted, nothing summed.
+        let mut empty = Data::new();
+        derive(&fields, &mut empty, &Attached::new());
+        assert_eq!(
+            (empty["count"].clone(), empty["users"].clone()),
+            (json!(0), json!(0))
+        );
     }
 }

@@ -196,6 +196,20 @@ pub enum FieldType {
     Contact,
     /// A table of rows, each with the group's own `fields` (systems affected, say).
     Group,
+    /// Worked out by mamori from the rest of the form (`compute`), never typed.
+    Computed,
+    /// The files attached to the case for this field; required means at least one.
+    Attachment,
+}
+
+/// How a `computed` field is worked out.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+pub enum Compute {
+    /// How many rows a group has, or how many options a multi-choice has chosen.
+    Count(String),
+    /// The total of a number column of a group, written `group.column`.
+    Sum(String),
 }
 
 /// The parts of a `contact` field: (id, Japanese label, English label).
@@ -250,6 +264,9 @@ pub struct Field {
     /// For `group`: the most rows (50 unless given).
     #[serde(default)]
     pub max_rows: Option<usize>,
+    /// For `computed`: how.
+    #[serde(default)]
+    pub compute: Option<Spanned<Compute>>,
 }
 
 impl Field {
@@ -271,12 +288,19 @@ impl Field {
             options: vec![],
             fields: vec![],
             max_rows: None,
+            compute: None,
         }
     }
 
     /// The field's id.
     pub fn id(&self) -> &str {
         &self.id.value
+    }
+
+    /// Its value is worked out by mamori rather than typed: a computed field, or the
+    /// files attached for it.
+    pub fn is_derived(&self) -> bool {
+        matches!(self.kind, FieldType::Computed | FieldType::Attachment)
     }
 
     /// The label of an option, if it is one.

@@ -84,9 +84,11 @@ fn the_external_service_library_loads() {
     assert_eq!(lib.id(), "mod-external-service");
     let approval = &lib.procedures["approval"];
     assert_eq!(approval.initial_state().id.value, "draft");
-    // The paper form's eight items, after the handling mark the library adds.
+    // The paper form's eight items after the handling mark the library adds, then the
+    // optional copy of the terms of use.
     let fields = &lib.form_of(approval).fields;
-    assert_eq!(fields.len(), 9);
+    assert_eq!(fields.len(), 10);
+    assert_eq!(fields[9].kind, mamori_library::model::FieldType::Attachment);
     assert_eq!(fields[0].id(), "handling_mark");
     assert_eq!(fields[0].options.len(), 2);
     assert_eq!(lib.digest.len(), 64);
@@ -329,5 +331,64 @@ fn an_excel_document_takes_no_template() {
         file,
         "{{ case.title }}",
         "Excel の文書「application_xlsx」にテンプレートは書けません",
+    );
+}
+
+#[test]
+fn computed_fields_say_how_and_files_belong_to_the_form() {
+    let mut s = sources("mod-external-service");
+    let form = "forms/application.yaml";
+    let mut f = s.iter().find(|x| x.path == form).unwrap().content.clone();
+    f.push_str(
+        "  - id: units
+    type: group
+    label: { ja: 利用する部署 }
+    fields:
+      - { id: unit, type: text, label: { ja: 部署 } }
+      - { id: people, type: number, label: { ja: 人数 } }
+      - { id: manual, type: attachment, label: { ja: 手順書 } }
+  - id: people_total
+    type: computed
+    label: { ja: 人数の計 }
+    compute: { sum: units.unit }
+  - id: unit_count
+    type: computed
+    label: { ja: 部署数 }
+    required: true
+    compute: { count: unitz }
+  - id: nothing_said
+    type: computed
+    label: { ja: 何か }
+  - id: typed_total
+    type: number
+    label: { ja: 入力した計 }
+    compute: { count: units }
+",
+    );
+    s.iter_mut().find(|x| x.path == form).unwrap().content = f;
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        form,
+        "id: manual",
+        "様式の項目にだけ書けます",
+    );
+    reported(&problems, &s, form, "sum: units.unit", "数値 (number) の列");
+    reported(
+        &problems,
+        &s,
+        form,
+        "id: unit_count",
+        "required は書けません",
+    );
+    reported(&problems, &s, form, "count: unitz", "この様式にありません");
+    reported(&problems, &s, form, "id: nothing_said", "compute");
+    reported(
+        &problems,
+        &s,
+        form,
+        "count: units }",
+        "computed の項目にだけ",
     );
 }

@@ -29,6 +29,8 @@ pub struct AttachmentRow {
     pub added_at: Ts,
     /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<Ts>,
+    /// The form field it was attached for, if any.
+    pub field: Option<String>,
 }
 
 /// A new attachment.
@@ -46,6 +48,8 @@ pub struct NewAttachment<'a> {
     pub size: i64,
     /// File name.
     pub file_name: &'a str,
+    /// The form field it is attached for, if any.
+    pub field: Option<&'a str>,
     /// Media type.
     pub media_type: &'a str,
     /// Who.
@@ -61,17 +65,17 @@ pub async fn insert(tx: &mut Tx, a: &NewAttachment<'_>) -> Result<(), StorageErr
                         ON CONFLICT (address) DO NOTHING";
     on_tx!(tx, c => sqlx::query(FILE).bind(a.address).bind(a.size).bind(a.sealed).bind(a.now)
         .execute(c).await.map(|r| r.rows_affected()))?;
-    const ROW: &str = "INSERT INTO case_attachments (id, case_id, file_address, file_name, media_type, size, added_by, added_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    const ROW: &str = "INSERT INTO case_attachments (id, case_id, file_address, file_name, media_type, size, added_by, added_at, field)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     on_tx!(tx, c => sqlx::query(ROW).bind(a.id).bind(a.case).bind(a.address).bind(a.file_name)
-        .bind(a.media_type).bind(a.size).bind(a.by).bind(a.now)
+        .bind(a.media_type).bind(a.size).bind(a.by).bind(a.now).bind(a.field)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 const COLUMNS: &str =
     "a.id, a.case_id, a.file_address, a.file_name, a.media_type, a.size, a.added_by,
-    p.name AS added_by_name, a.added_at, a.withdrawn_at";
+    p.name AS added_by_name, a.added_at, a.withdrawn_at, a.field";
 
 /// The attachments of a case still in it, oldest first.
 pub async fn for_case<'a>(

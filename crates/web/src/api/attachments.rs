@@ -24,6 +24,8 @@ pub struct AttachmentDto {
     size: i64,
     added_by: String,
     added_at: String,
+    /// The form field (of type `attachment`) it was attached for, if any.
+    field: Option<String>,
     /// Where to download it.
     href: String,
 }
@@ -37,12 +39,13 @@ impl AttachmentDto {
             size: a.size,
             added_by: a.added_by_name.clone(),
             added_at: a.added_at.0.to_string(),
+            field: a.field.clone(),
             href: format!("/api/v1/cases/{}/attachments/{}", a.case_id, a.id),
         }
     }
 }
 
-/// The upload: one part named `file`.
+/// The upload: one part named `file`, and optionally one named `field`.
 #[derive(ToSchema)]
 #[allow(dead_code)]
 pub struct UploadBody {
@@ -50,6 +53,9 @@ pub struct UploadBody {
     /// match the extension.
     #[schema(format = Binary, content_media_type = "application/octet-stream")]
     file: String,
+    /// The id of the form's `attachment` field the file is for (監査結果通知書, say);
+    /// left out, the file belongs to the case as a whole.
+    field: Option<String>,
 }
 
 /// Attach a file to a case: allowed to whoever the case waits on now, and to the applicant
@@ -65,7 +71,11 @@ pub async fn add_attachment(
     ApiPath(id): ApiPath<Uuid>,
     ApiUpload(upload): ApiUpload,
 ) -> ApiResult<Response> {
-    let added = state.app.attach(&s.caller, id, upload.file).await?;
+    let field = upload.field("field").to_owned();
+    let added = state
+        .app
+        .attach(&s.caller, id, upload.file, Some(&field))
+        .await?;
     let view = state.app.case(&s.caller, id).await?;
     let row = view
         .attachments

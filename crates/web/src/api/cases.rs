@@ -185,6 +185,8 @@ fn field_type(kind: FieldType) -> &'static str {
         FieldType::Organisation => "organisation",
         FieldType::Contact => "contact",
         FieldType::Group => "group",
+        FieldType::Computed => "computed",
+        FieldType::Attachment => "attachment",
     }
 }
 

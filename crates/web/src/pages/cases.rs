@@ -48,6 +48,8 @@ pub struct FieldView {
     pub columns: Vec<String>,
     /// The rows.
     pub rows: Vec<Vec<FieldView>>,
+    /// What an attachment field says while nothing is attached for it.
+    pub empty: String,
 }
 
 /// Blank rows a group offers below those filled; more come after saving the draft.
@@ -65,6 +67,8 @@ fn widget(kind: FieldType) -> &'static str {
         FieldType::YesNo => "yes_no",
         FieldType::Contact => "contact",
         FieldType::Group => "group",
+        FieldType::Computed => "computed",
+        FieldType::Attachment => "attachment",
     }
 }
 
@@ -103,6 +107,7 @@ fn contact_parts(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<FieldView> {
             parts: vec![],
             columns: vec![],
             rows: vec![],
+            empty: String::new(),
         })
         .collect()
 }
@@ -146,11 +151,20 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                 id: f.id().to_owned(),
                 number: f.number.clone().unwrap_or_default(),
                 label: tr.text(&f.label).to_owned(),
-                help: f
-                    .help
-                    .as_ref()
-                    .map(|h| tr.text(h).to_owned())
-                    .unwrap_or_default(),
+                help: {
+                    let own = f.help.as_ref().map(|h| tr.text(h).to_owned());
+                    // What to do instead of typing, for what mamori fills in.
+                    let how = match f.kind {
+                        FieldType::Computed => Some(tr.t("field-computed-help")),
+                        FieldType::Attachment => Some(tr.t("field-attachment-help")),
+                        _ => None,
+                    };
+                    [own, how]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                },
                 widget: widget(f.kind),
                 required: f.required || f.must_confirm,
                 value,
@@ -174,6 +188,11 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                     group_rows(tr, f, v)
                 } else {
                     vec![]
+                },
+                empty: if f.kind == FieldType::Attachment {
+                    tr.t("field-attachment-none")
+                } else {
+                    String::new()
                 },
             }
         })
@@ -449,6 +468,8 @@ struct ShowPage {
     documents: Vec<(String, String)>,
     attachments: Vec<AttachmentLine>,
     may_attach: bool,
+    /// The form's attachment fields a file may be attached for: (id, label).
+    attach_fields: Vec<(String, String)>,
     /// File extensions the upload accepts.
     accept: &'static str,
     /// The size limit, as shown.
@@ -481,6 +502,8 @@ struct AttachmentLine {
     size: String,
     added_by: String,
     added_at: String,
+    /// The label of the form field it was attached for, or "".
+    field: String,
     /// The reader attached it and may still withdraw it.
     withdrawable: bool,
 }
@@ -658,10 +681,21 @@ fn show_page(
                 size: size_label(a.size),
                 added_by: a.added_by_name.clone(),
                 added_at: tr.datetime(a.added_at),
+                field: a
+                    .field
+                    .as_deref()
+                    .and_then(|f| fields.iter().find(|x| x.id() == f))
+                    .map(|f| tr.text(&f.label).to_owned())
+                    .unwrap_or_default(),
                 withdrawable: v.may_attach && a.added_by == s.caller.actor.person,
             })
             .collect(),
         may_attach: v.may_attach,
+        attach_fields: fields
+            .iter()
+            .filter(|f| f.kind == FieldType::Attachment)
+            .map(|f| (f.id().to_owned(), tr.text(&f.label).to_owned()))
+            .collect(),
         accept: mamori_domain::attachment::ACCEPTED,
         attachment_limit: size_label(i64::try_from(limit).unwrap_or(i64::MAX)),
         form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
@@ -789,11 +823,14 @@ pub async fn attach(
     upload: Result<UploadForm, Failure>,
 ) -> Result<Response, Failure> {
     let result = match upload {
-        Ok(UploadForm(upload)) => state
-            .app
-            .attach(&s.caller, id, upload.file)
-            .await
-            .map_err(Failure::from),
+        Ok(UploadForm(upload)) => {
+            let field = upload.field("field").to_owned();
+            state
+                .app
+                .attach(&s.caller, id, upload.file, Some(&field))
+                .await
+                .map_err(Failure::from)
+        }
         Err(f) => Err(f),
     };
     match result {

@@ -9,6 +9,7 @@ mod auth;
 mod bad_input;
 mod cases;
 mod deadlines;
+mod derived_fields;
 mod form_types;
 mod isolation;
 mod marks;
