@@ -400,6 +400,7 @@ register-kept-by = Kept by
 register-live = Live rows
 register-retired = Retired rows
 register-export = Export to Excel
+register-export-sealed-help = To send the register outside the organisation, export the workbook inside a ZIP encrypted with AES-256. Choose a password of 12 characters or more and give it to the recipient another way (by phone, say). The export is recorded in the audit trail.
 register-add = Add a row
 register-add-button = Add
 register-import = Import from Excel

@@ -400,6 +400,7 @@ register-kept-by = 管理組織
 register-live = 現行の行
 register-retired = 廃止した行
 register-export = Excel で出力
+register-export-sealed-help = 組織の外へ送るときは、Excel ファイルを AES-256 で暗号化した ZIP にして書き出します。パスワードは 12 文字以上とし、ファイルとは別の方法（電話など）で相手に伝えてください。書き出しは証跡に記録されます。
 register-add = 行を追加
 register-add-button = 追加する
 register-import = Excel から取り込む

@@ -26,11 +26,7 @@ impl App {
         password: &str,
     ) -> Result<RenderedDocument, AppError> {
         let view = self.case(caller, id).await?;
-        if password.chars().count() < MIN_PASSWORD_CHARS {
-            let mut errors = FieldErrors::default();
-            errors.push_limit("password", "too-short", MIN_PASSWORD_CHARS as u32);
-            return Err(AppError::Invalid(errors));
-        }
+        check_password(password)?;
         let mut files: Vec<(String, Vec<u8>)> = Vec::new();
         for doc in &view.procedure().documents {
             let rendered = self.render_document(&view, doc).await?;
@@ -71,15 +67,10 @@ impl App {
         files.push(("case.json".into(), record));
 
         let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
-        let password = password.to_owned();
-        // Key derivation and encryption are CPU work: off the async workers.
         // The archive's comment, readable without the password, says how to handle it, as
         // the cover of a marked paper file does.
         let comment = mark.map(|m| format!("取扱区分: {m}"));
-        let body = tokio::task::spawn_blocking(move || seal_zip(&files, &password, comment))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(format!("case bundle: {e}")))?;
+        let body = sealed_off_thread(files, password, comment).await?;
 
         let mut tx = self.db.begin().await?;
         let detail = json!({ "files": names, "encryption": "AES-256" });
@@ -99,6 +90,30 @@ impl App {
             body,
         })
     }
+}
+
+/// Refuses a password too short to protect what leaves.
+pub(crate) fn check_password(password: &str) -> Result<(), AppError> {
+    if password.chars().count() < MIN_PASSWORD_CHARS {
+        let mut errors = FieldErrors::default();
+        errors.push_limit("password", "too-short", MIN_PASSWORD_CHARS as u32);
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(())
+}
+
+/// [`seal_zip`] on a blocking thread: key derivation and encryption are CPU work that
+/// would hold up the async workers.
+pub(crate) async fn sealed_off_thread(
+    files: Vec<(String, Vec<u8>)>,
+    password: &str,
+    comment: Option<String>,
+) -> Result<Vec<u8>, AppError> {
+    let password = password.to_owned();
+    tokio::task::spawn_blocking(move || seal_zip(&files, &password, comment))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(format!("encrypted export: {e}")))
 }
 
 /// Writes `files` into a ZIP, each encrypted with AES-256 (WinZip AE-2) under `password`.

@@ -372,11 +372,18 @@ impl App {
 
     /// The register's live rows that the caller may read, as an Excel workbook; recorded,
     /// since an export is how a register leaves mamori.
+    ///
+    /// With a password the workbook leaves inside an AES-256 ZIP, as anything sent outside
+    /// the organisation must; the password goes to the recipient another way.
     pub async fn export_register(
         &self,
         caller: &Caller,
         register: &str,
+        password: Option<&str>,
     ) -> Result<RenderedDocument, AppError> {
+        if let Some(p) = password {
+            crate::exports::check_password(p)?;
+        }
         let view = self.register(caller, register, false).await?;
         let def = view.register(register);
         let lib = &view.library;
@@ -419,6 +426,19 @@ impl App {
             rows,
         };
         let body = mamori_sheets::write(&table).map_err(|e| AppError::Internal(e.to_string()))?;
+        let workbook = format!("{register}.xlsx");
+        let doc = match password {
+            Some(p) => RenderedDocument {
+                file_name: format!("{register}.zip"),
+                content_type: "application/zip",
+                body: crate::exports::sealed_off_thread(vec![(workbook, body)], p, None).await?,
+            },
+            None => RenderedDocument {
+                file_name: workbook,
+                content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                body,
+            },
+        };
         let mut tx = self.db.begin().await?;
         self.record_done(
             &mut tx,
@@ -426,15 +446,11 @@ impl App {
             "register.export",
             caller.actor.organisation,
             ("register", register.to_owned()),
-            json!({ "rows": view.rows.len() }),
+            json!({ "rows": view.rows.len(), "encryption": password.map(|_| "AES-256") }),
         )
         .await?;
         tx.commit().await?;
-        Ok(RenderedDocument {
-            file_name: format!("{register}.xlsx"),
-            content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            body,
-        })
+        Ok(doc)
     }
 
     /// Imports a workbook into the rows kept by `organisation`: each row is added, or

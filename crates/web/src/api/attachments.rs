@@ -132,12 +132,12 @@ pub async fn withdraw_attachment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// The password that locks a case bundle.
+/// The password that locks an export (a case bundle, a register).
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BundleRequest {
     /// At least 12 characters; send it to the recipient by another way than the file.
-    password: String,
+    pub(super) password: String,
 }
 
 /// The case as one AES-256 ZIP to send outside mamori: its documents, attached files and
@@ -154,11 +154,11 @@ pub async fn export_case_bundle(
     ApiJson(body): ApiJson<BundleRequest>,
 ) -> ApiResult<Response> {
     let zip = state.app.case_bundle(&s.caller, id, &body.password).await?;
-    Ok(bundle_response(zip))
+    Ok(download_response(zip))
 }
 
-/// A bundle as a download.
-pub(crate) fn bundle_response(zip: mamori_app::RenderedDocument) -> Response {
+/// A rendered file (a bundle, an encrypted export) as a download.
+pub(crate) fn download_response(zip: mamori_app::RenderedDocument) -> Response {
     (
         [
             (header::CONTENT_TYPE, zip.content_type.to_owned()),

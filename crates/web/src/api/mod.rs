@@ -96,6 +96,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(registers::retire_register_row))
         .routes(routes!(registers::export_register))
+        .routes(routes!(registers::export_register_sealed))
         .routes(routes!(
             attachments::get_attachment,
             attachments::withdraw_attachment

@@ -1,8 +1,8 @@
 //! `/api/v1/registers/{id}`: a register's rows, kept by hand and through Excel.
 
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use mamori_app::RowView;
 use mamori_library::form::Data;
 use serde::{Deserialize, Serialize};
@@ -10,13 +10,14 @@ use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::attachments::{BundleRequest, download_response};
 use super::cases::{FieldDto, TextDto};
 use super::dto::ErrorBody;
 use super::{ApiResult, created};
 use crate::AppState;
 use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
-use crate::upload::{ApiUpload, disposition};
+use crate::upload::ApiUpload;
 
 /// A register's rows.
 #[derive(Serialize, ToSchema)]
@@ -249,18 +250,28 @@ pub async fn export_register(
     ApiCaller(s): ApiCaller,
     ApiPath(id): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let doc = state.app.export_register(&s.caller, &id).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, doc.content_type.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                disposition("attachment", &doc.file_name),
-            ),
-        ],
-        doc.body,
-    )
-        .into_response())
+    let doc = state.app.export_register(&s.caller, &id, None).await?;
+    Ok(download_response(doc))
+}
+
+/// The same workbook inside an AES-256 ZIP, to send outside the organisation; the
+/// password goes to the recipient by another way. Recorded in the audit trail.
+#[utoipa::path(post, path = "/registers/{id}/export.zip", tag = "registers", params(("id" = String, Path)),
+    request_body = BundleRequest,
+    responses((status = 200, description = "The encrypted ZIP holding the workbook", content_type = "application/zip"),
+        (status = 400, description = "The password is too short", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn export_register_sealed(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(body): ApiJson<BundleRequest>,
+) -> ApiResult<Response> {
+    let doc = state
+        .app
+        .export_register(&s.caller, &id, Some(&body.password))
+        .await?;
+    Ok(download_response(doc))
 }
 
 /// The workbook and the organisation whose rows it holds.

@@ -863,7 +863,7 @@ pub async fn bundle(
             .map_err(Failure::from)
     };
     match result {
-        Ok(zip) => Ok(crate::api::attachments::bundle_response(zip)),
+        Ok(zip) => Ok(crate::api::attachments::download_response(zip)),
         Err(failure) => show_refused(&state, &s, id, None, failure).await,
     }
 }

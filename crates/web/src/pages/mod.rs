@@ -103,6 +103,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/registers/{id}", get(registers::list))
         .route("/registers/{id}/rows", post(registers::add))
+        .route("/registers/{id}/export", post(registers::export_sealed))
         .route(
             "/registers/{id}/rows/{row}",
             get(registers::row).post(registers::edit),

@@ -34,7 +34,7 @@ struct ListPage {
     organisation: String,
     errors: FormErrors,
     summary: Option<String>,
-    /// Which form the errors belong to: `add` or `import`.
+    /// Which form the errors belong to: `add`, `import` or `export`.
     failed: &'static str,
 }
 
@@ -224,6 +224,52 @@ pub async fn import(
                     errors,
                     summary,
                     failed: "import",
+                };
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &list_page(&s, &id, &v, false, None, typed),
+                )
+            }))
+        }
+    }
+}
+
+/// `POST /registers/{id}/export`: the live rows as a workbook in an AES-256 ZIP, downloaded
+/// at once; a short or mistyped password shows the page again with the reason.
+pub async fn export_sealed(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<String>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    let posted = Posted::new(pairs);
+    let password = posted.get("password");
+    let result = if password != posted.get("password_confirm") {
+        Err(Failure::field(mamori_domain::FieldError {
+            field: "password_confirm",
+            code: "confirm-mismatch",
+            limit: None,
+        }))
+    } else {
+        state
+            .app
+            .export_register(&s.caller, &id, Some(password))
+            .await
+            .map_err(Failure::from)
+    };
+    match result {
+        Ok(zip) => Ok(crate::api::attachments::download_response(zip)),
+        Err(failure) => {
+            let v = state.app.register(&s.caller, &id, false).await?;
+            let errors = errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                let typed = Typed {
+                    data: &Data::new(),
+                    organisation: String::new(),
+                    errors,
+                    summary,
+                    failed: "export",
                 };
                 render_status(
                     StatusCode::BAD_REQUEST,

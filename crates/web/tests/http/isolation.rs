@@ -206,6 +206,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/registers/{id}/rows/{row}", A_CHIEF),
     ("POST", "/api/v1/registers/{id}/rows/{row}/retire", A_CHIEF),
     ("GET", "/api/v1/registers/{id}/export.xlsx", &[]),
+    ("POST", "/api/v1/registers/{id}/export.zip", &[]),
     ("POST", "/api/v1/registers/{id}/import", A_CHIEF),
 ];
 
@@ -222,9 +223,10 @@ const SELF_ROUTES: &[(&str, &str)] = &[
 ];
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
-    let is_list = method == "GET"
+    let is_list = (method == "GET"
         && (!path.contains("{id}")
-            || (path.starts_with("/api/v1/registers/") && !path.contains("{row}")));
+            || (path.starts_with("/api/v1/registers/") && !path.contains("{row}"))))
+        || path.ends_with("/export.zip");
     match role {
         "anonymous" => Expect::Unauthenticated,
         _ if is_list && path.starts_with("/api/v1/audit") => {
@@ -409,6 +411,11 @@ async fn request(
         ("GET", "/api/v1/registers/{id}/rows") | ("GET", "/api/v1/registers/{id}/export.xlsx") => {
             (path.replace("{id}", "external_services"), None)
         }
+        // Encrypted: the walk opens it (`opened`) to look for what must not be there.
+        ("POST", "/api/v1/registers/{id}/export.zip") => (
+            path.replace("{id}", "external_services"),
+            Some(json!({"password": ZIP_PASSWORD})),
+        ),
         ("POST", "/api/v1/registers/{id}/rows") => (
             path.replace("{id}", "external_services"),
             Some(json!({"organisation": w.a, "data": {"service_name": format!("甲社 台帳{n}")}})),
@@ -440,6 +447,38 @@ async fn request(
         ("GET", _) => (path.into(), None),
         _ => panic!("no request for {method} {path}"),
     }
+}
+
+const ZIP_PASSWORD: &str = "甲社 送付用のパスワード 2026";
+
+/// What an encrypted register export holds, as text: the workbook's cells.
+async fn opened(c: &Client, url: &str) -> (StatusCode, Value) {
+    use std::io::Read;
+    let res = c
+        .post(url)
+        .json(&json!({ "password": ZIP_PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    let bytes = res.bytes().await.unwrap().to_vec();
+    if !status.is_success() {
+        return (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        );
+    }
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut workbook = Vec::new();
+    zip.by_name_decrypt("external_services.xlsx", ZIP_PASSWORD.as_bytes())
+        .unwrap()
+        .read_to_end(&mut workbook)
+        .unwrap();
+    let table = mamori_sheets::read(&workbook, mamori_sheets::Limits::default()).unwrap();
+    (
+        status,
+        json!(table.rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>()),
+    )
 }
 
 /// Imports a one-row workbook into the rows kept by `org`.
@@ -505,6 +544,8 @@ async fn every_api_route_as_every_role() {
             let c = client.as_ref().unwrap_or(&anonymous);
             let (status, answer) = if *method == "POST" && path.ends_with("/attachments") {
                 upload(c, &t.url(&url), "甲社 添付.pdf", b"%PDF-1.7 ko").await
+            } else if path.ends_with("/export.zip") {
+                opened(c, &t.url(&url)).await
             } else if *method == "POST" && path.ends_with("/import") {
                 import(c, &t.url(&url), &w.a, &format!("甲社 取込{n}")).await
             } else {

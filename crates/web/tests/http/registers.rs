@@ -352,3 +352,92 @@ async fn the_register_page_adds_a_row_and_keeps_what_was_typed_on_a_mistake() {
     let page = w.t.html(&officer, "/registers/external_services").await;
     assert!(!page.contains("data-test=\"add-row\"") && !page.contains("data-test=\"import\""));
 }
+
+#[tokio::test]
+async fn a_register_leaves_encrypted_with_only_its_readers_rows() {
+    use std::io::Read;
+
+    let w = world().await;
+    let org = w.kept_by().await;
+    w.t.create(&w.chief, ROWS, json!({"organisation": org, "data": {"service_name": "Zoom", "nisc_advice_on": "2026-09-01"}}))
+        .await;
+    let url = w.t.url("/api/v1/registers/external_services/export.zip");
+    let export =
+        |c: &Client, password: &str| c.post(&url).json(&json!({ "password": password })).send();
+
+    let before = w.t.audit_count().await;
+    let res = export(&w.chief, "short").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["error"]["fields"]["password"],
+        "12文字以上で入力してください。"
+    );
+    assert_eq!(
+        w.t.audit_count().await,
+        before,
+        "nothing left, nothing recorded"
+    );
+
+    let password = "台帳送付用の合言葉 2026";
+    let open = |bytes: Vec<u8>| {
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        assert!(
+            zip.by_name_decrypt("external_services.xlsx", b"wrong password 1234")
+                .is_err()
+        );
+        let mut workbook = Vec::new();
+        zip.by_name_decrypt("external_services.xlsx", password.as_bytes())
+            .unwrap()
+            .read_to_end(&mut workbook)
+            .unwrap();
+        mamori_sheets::read(&workbook, mamori_sheets::Limits::default()).unwrap()
+    };
+    let res = export(&w.chief, password).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap().to_vec();
+    assert!(
+        !bytes.windows(4).any(|x| x == b"Zoom"),
+        "nothing in the clear"
+    );
+    let table = open(bytes);
+    assert_eq!(table.meta("register"), Some("external_services"));
+    assert_eq!(table.rows.len(), 1);
+    assert_eq!(table.rows[0].1[1], "Zoom");
+    assert_eq!(
+        w.t.audit_count().await,
+        before + 1,
+        "one event for the export"
+    );
+    // Another unit's officer gets a workbook, but none of the rows it may not read.
+    let res = export(&w.other_officer, password).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(open(res.bytes().await.unwrap().to_vec()).rows.is_empty());
+
+    // The page: a mistyped confirmation is named and nothing is downloaded.
+    let browser = w.t.browser("chief@mod.example.jp", PASSWORD).await;
+    let page = w.t.html(&browser, "/registers/external_services").await;
+    let csrf = hidden(&page, "_csrf");
+    let post = |confirm: &str| {
+        browser
+            .post(w.t.url("/registers/external_services/export"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("password", password),
+                ("password_confirm", confirm),
+            ])
+            .send()
+    };
+    let res = post("台帳送付用の合言葉").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("確認用のパスワードが一致しません。")
+    );
+    let res = post(password).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(open(res.bytes().await.unwrap().to_vec()).rows.len(), 1);
+}
