@@ -244,6 +244,7 @@ problem-invalid_query = The query parameters are not valid
 problem-invalid_form = The form could not be read
 problem-unsupported_media_type = Send the body as Content-Type: application/json.
 problem-payload_too_large = The request is too large.
+problem-library_invalid = The file has mistakes; see each line's problem.
 rule-cycle = An organisation cannot be moved below itself.
 rule-not-empty = It still has sub-organisations, people, posts, designations or relations.
 rule-self-relation = An organisation cannot be related to itself.
@@ -447,3 +448,18 @@ notice-attachment-withdrawn = The attachment was withdrawn.
 case-at = When
 notices-title = Notifications
 notice-unread = New
+
+# Form variants
+adaptation-title = Form variant
+adaptation-intro = Adjust the forms this organisation, and those below it without a variant of their own, use — without changing the shipped forms.
+adaptation-help = Write in adaptation.yaml, per form, new labels and help (reword), optional fields to hide (hide) and optional fields to add (add). Fields that must be filled cannot be hidden, and added fields are optional. Once saved, new cases use it; cases already opened keep the form they were opened with.
+adaptation-shipped = Shipped version
+adaptation-in-effect = Version new cases use
+adaptation-spec = The changes (YAML)
+adaptation-save = Save
+adaptation-remove = Drop the variant and use the shipped forms
+adaptation-forms = Forms new cases use
+adaptation-label = Label
+adaptation-required = Required
+notice-adaptation-saved = The form variant is saved; new cases use it.
+notice-adaptation-removed = The form variant is dropped.

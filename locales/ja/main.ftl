@@ -244,6 +244,7 @@ problem-invalid_query = 検索条件が正しくありません
 problem-invalid_form = フォームの内容を読み取れませんでした
 problem-unsupported_media_type = Content-Type: application/json で送信してください。
 problem-payload_too_large = 送信内容が大きすぎます。
+problem-library_invalid = ファイルに誤りがあります。行ごとの指摘を確認してください。
 rule-cycle = 組織を自分自身の下位組織の下へ移動することはできません。
 rule-not-empty = 下位組織・職員・役職・指定・関係が残っているため削除できません。
 rule-self-relation = 同じ組織どうしの関係は登録できません。
@@ -447,3 +448,18 @@ notice-attachment-withdrawn = 添付を取り下げました。
 case-at = 日時
 notices-title = お知らせ
 notice-unread = 未読
+
+# Form variants
+adaptation-title = 様式の変更
+adaptation-intro = この組織と、その下の組織（自分の変更を持たないもの）で使う様式を、配布された様式を変えずに調整できます。
+adaptation-help = adaptation.yaml に、様式ごとの表示名・説明の変更（reword）、任意の項目の非表示（hide）、任意の項目の追加（add）を書きます。入力が必要な項目は隠せず、加える項目は任意の項目に限ります。保存すると新しく作る案件から使われ、作成済みの案件は作成時の様式のままです。
+adaptation-shipped = 配布された版
+adaptation-in-effect = 新しい案件で使う版
+adaptation-spec = 変更の内容（YAML）
+adaptation-save = 保存する
+adaptation-remove = 変更をやめて配布された様式に戻す
+adaptation-forms = 新しい案件で使う様式
+adaptation-label = 表示名
+adaptation-required = 必須
+notice-adaptation-saved = 様式の変更を保存しました。新しく作る案件から使われます。
+notice-adaptation-removed = 様式の変更をやめました。

@@ -261,19 +261,13 @@ impl App {
         Ok(out)
     }
 
-    /// Opens a case in its first state with the data typed so far (a draft).
+    /// Opens a case in its first state with the data typed so far (a draft), under the
+    /// organisation's variant of the form if it has one.
     pub async fn open_case(&self, caller: &Caller, input: OpenCase) -> Result<Uuid, AppError> {
-        let (lib, procedure_id) = self
+        let (shipped, procedure_id) = self
             .catalog
             .procedure(&input.procedure)
             .ok_or(AppError::NotFound)?;
-        let procedure = &lib.procedures[&procedure_id];
-        let fields = &lib.form_of(procedure).fields;
-        // A case not yet opened has no files attached.
-        let mut data = input.data;
-        form::derive(fields, &mut data, &form::Attached::new());
-        let data =
-            form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
         let mut tx = self.db.begin().await?;
         let facts = match self.case_facts(&mut tx, input.organisation).await {
             Ok(f) => f,
@@ -290,12 +284,22 @@ impl App {
             }
             Err(e) => return Err(e),
         };
-        if acting_org(caller, &procedure.start, &facts).is_none() {
+        if acting_org(caller, &shipped.procedures[&procedure_id].start, &facts).is_none() {
             drop(tx);
             return self
                 .deny(caller, "case.open", Some(input.organisation), "case", None)
                 .await;
         }
+        let lib = self
+            .library_for(&mut tx, &shipped, &facts.ancestors)
+            .await?;
+        let procedure = &lib.procedures[&procedure_id];
+        let fields = &lib.form_of(procedure).fields;
+        // A case not yet opened has no files attached.
+        let mut data = input.data;
+        form::derive(fields, &mut data, &form::Attached::new());
+        let data =
+            form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
         let id = Uuid::now_v7();
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
@@ -394,7 +398,8 @@ impl App {
     /// Reads a case with its history and the actions the caller may take now.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
         let row = cases::get(&self.db, id).await?;
-        let (lib, procedure) = self.definition(&row)?;
+        let lib = self.definition(&self.db, &row).await?;
+        let procedure = &lib.procedures[&row.procedure_id];
         let facts = self.case_facts(&self.db, row.organisation_id).await?;
         let acted = row.need_to_know && cases::acted_in(&self.db, id, caller.actor.person).await?;
         if !may_read(caller, &row, procedure, &facts, acted) {
@@ -460,19 +465,39 @@ impl App {
         })
     }
 
+    /// The library version a new case of `organisation` would open under (its variant of
+    /// the forms, if any) and the procedure's id, to show and read the form with; says
+    /// nothing about whether the caller may open it.
+    pub async fn form_for(
+        &self,
+        procedure: &str,
+        organisation: Uuid,
+    ) -> Result<(Arc<Library>, String), AppError> {
+        let (shipped, procedure) = self
+            .catalog
+            .procedure(procedure)
+            .ok_or(AppError::NotFound)?;
+        let mut tx = self.db.begin().await?;
+        let ancestors = orgs::ancestors(&mut tx, organisation).await?;
+        let lib = self.library_for(&mut tx, &shipped, &ancestors).await?;
+        tx.commit().await?;
+        Ok((lib, procedure))
+    }
+
     /// The library version and procedure a case runs under, to read a posted form with;
     /// says nothing about whether the caller may see or change the case.
     pub async fn case_definition(&self, id: Uuid) -> Result<(Arc<Library>, String), AppError> {
         let row = cases::get(&self.db, id).await?;
-        let (lib, procedure) = self.definition(&row)?;
-        Ok((lib.clone(), procedure.id().to_owned()))
+        let lib = self.definition(&self.db, &row).await?;
+        Ok((lib, row.procedure_id))
     }
 
     /// Saves a draft's form data (only in the first state, only by who may open it).
     pub async fn save_draft(&self, caller: &Caller, id: Uuid, data: Data) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
         let row = cases::get(&mut tx, id).await?;
-        let (lib, procedure) = self.definition(&row)?;
+        let lib = self.definition(&mut tx, &row).await?;
+        let procedure = &lib.procedures[&row.procedure_id];
         let facts = self.case_facts(&mut tx, row.organisation_id).await?;
         if acting_org(caller, &procedure.start, &facts).is_none() {
             drop(tx);
@@ -577,21 +602,19 @@ impl App {
         Ok(())
     }
 
-    pub(crate) fn definition(&self, row: &CaseRow) -> Result<(Arc<Library>, &Procedure), AppError> {
+    /// The library version a case runs under.
+    pub(crate) async fn definition<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        row: &CaseRow,
+    ) -> Result<Arc<Library>, AppError> {
         let lib = self
-            .catalog
-            .version(&row.library_id, &row.library_version)
-            .ok_or_else(|| {
-                AppError::Internal(format!(
-                    "library {} {} is not loaded",
-                    row.library_id, row.library_version
-                ))
-            })?;
-        let procedure = lib
-            .procedures
-            .get(&row.procedure_id)
-            .ok_or_else(|| AppError::Internal("the case's procedure is missing".into()))?;
-        Ok((lib.clone(), procedure))
+            .stored_version(src, &row.library_id, &row.library_version)
+            .await?;
+        if !lib.procedures.contains_key(&row.procedure_id) {
+            return Err(AppError::Internal("the case's procedure is missing".into()));
+        }
+        Ok(lib)
     }
 
     /// Takes an action: checks who, the state, the fields and the requirements, then moves
@@ -605,7 +628,8 @@ impl App {
     ) -> Result<String, AppError> {
         let mut tx = self.db.begin().await?;
         let mut row = cases::get(&mut tx, id).await?;
-        let (lib, procedure) = self.definition(&row)?;
+        let lib = self.definition(&mut tx, &row).await?;
+        let procedure = &lib.procedures[&row.procedure_id];
         let Some(transition) = procedure.transition(action) else {
             return Err(AppError::NotFound);
         };

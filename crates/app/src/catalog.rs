@@ -2,7 +2,7 @@
 //! every older version that a case still refers to.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use mamori_library::{Library, Source, load_sources};
 use mamori_storage::libraries::{self, LibraryVersionRow};
@@ -15,6 +15,9 @@ pub struct Catalog {
     versions: BTreeMap<(String, String), Arc<Library>>,
     /// The version new cases open under, by library id.
     current: BTreeMap<String, String>,
+    /// Versions built from organisations' form variants, or read from the database, since
+    /// the server started: another server may have stored them.
+    later: RwLock<BTreeMap<(String, String), Arc<Library>>>,
 }
 
 impl Catalog {
@@ -31,9 +34,27 @@ impl Catalog {
         self.versions.get(&(id.to_owned(), version.clone()))
     }
 
-    /// A version a case was opened under.
-    pub fn version(&self, id: &str, version: &str) -> Option<&Arc<Library>> {
-        self.versions.get(&(id.to_owned(), version.to_owned()))
+    /// A version a case was opened under, if this server has it loaded.
+    pub fn version(&self, id: &str, version: &str) -> Option<Arc<Library>> {
+        let key = (id.to_owned(), version.to_owned());
+        if let Some(lib) = self.versions.get(&key) {
+            return Some(lib.clone());
+        }
+        self.later
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&key)
+            .cloned()
+    }
+
+    /// Keeps a version loaded after start.
+    pub(crate) fn keep(&self, lib: Library) -> Arc<Library> {
+        let lib = Arc::new(lib);
+        self.later
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert((lib.id().to_owned(), lib.version().to_owned()), lib.clone());
+        lib
     }
 
     /// A procedure new cases can open, named `library/procedure` or by an id that only
@@ -102,16 +123,9 @@ impl App {
 
         let mut catalog = Catalog::default();
         for row in libraries::all(&self.db).await? {
-            let files: Vec<(String, String)> = serde_json::from_str(&row.files).map_err(|e| {
-                AppError::Internal(format!("stored library {}: {e}", row.library_id))
-            })?;
-            let sources = files
-                .into_iter()
-                .map(|(path, content)| Source { path, content })
-                .collect();
             // A stored version was valid when it was stored; if this build's checker finds
             // fault with it, its cases can still be read through the shipped version only.
-            match load_sources(sources) {
+            match stored_library(&row)? {
                 Ok(lib) => {
                     catalog
                         .versions
@@ -142,6 +156,23 @@ impl App {
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }
+}
+
+/// Loads a stored version from its files.
+pub(crate) fn stored_library(
+    row: &LibraryVersionRow,
+) -> Result<Result<Library, Vec<mamori_library::Problem>>, AppError> {
+    let files: Vec<(String, String)> = serde_json::from_str(&row.files)
+        .map_err(|e| AppError::Internal(format!("stored library {}: {e}", row.library_id)))?;
+    let sources = files
+        .into_iter()
+        .map(|(path, content)| Source { path, content })
+        .collect();
+    Ok(load_sources(sources).map(|mut lib| {
+        // A version built from a form variant is named by mamori, not by its library.yaml.
+        lib.manifest.version.value = row.version.clone();
+        lib
+    }))
 }
 
 /// Compiles every PDF template of `lib` against a sample case.

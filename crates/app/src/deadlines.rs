@@ -103,7 +103,8 @@ impl App {
             return Ok(false);
         }
         let row = cases::get(&mut tx, timer.case_id).await?;
-        let (_, procedure) = self.definition(&row)?;
+        let lib = self.definition(&mut tx, &row).await?;
+        let procedure = &lib.procedures[&row.procedure_id];
         let deadline = usize::try_from(timer.deadline)
             .ok()
             .and_then(|i| procedure.deadlines.get(i));

@@ -48,6 +48,9 @@ pub enum AppError {
     /// A procedure's requirement does not hold yet; the library's messages say which.
     #[error("requirements not met")]
     Unmet(Vec<mamori_library::Text>),
+    /// A library file written by a user (a form variant) has mistakes, each with its line.
+    #[error("invalid library file")]
+    LibraryInvalid(Vec<mamori_library::Problem>),
     /// Anything else; logged where it is turned into a response.
     #[error("internal error: {0}")]
     Internal(String),

@@ -2,6 +2,7 @@
 //! [`mamori_domain::policy`], makes the change, and appends its audit event, so that a
 //! change and its evidence commit together or not at all.
 
+mod adaptations;
 mod attachments;
 mod audit_trail;
 mod cases;
@@ -18,6 +19,7 @@ mod people;
 mod registers;
 mod session;
 
+pub use adaptations::{AdaptationView, adapt_library, adapted_version};
 pub use attachments::{Download, Upload};
 pub use audit_trail::AuditQuery;
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};

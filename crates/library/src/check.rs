@@ -789,3 +789,25 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     }
     c.problems
 }
+
+/// Checks the fields an organisation's variant adds to a form (already checked without
+/// them), naming the variant's file: each added field gets the checks a shipped one does,
+/// and may not take an id the form already uses.
+pub(crate) fn check_added(parts: &Parts<'_>, file: &str, form: &Form) -> Vec<Problem> {
+    let mut c = Checker {
+        parts,
+        problems: Vec::new(),
+        file,
+    };
+    for f in &form.fields {
+        if f.id.value == MARK_FIELD && f.id.referenced.line() > 0 {
+            c.at(
+                &f.id,
+                format!("項目 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+            );
+        }
+    }
+    // The form's own fields passed already; what is found now is about the added ones.
+    c.fields(&form.fields, &format!("様式「{}」", form.id.value));
+    c.problems
+}

@@ -6,6 +6,7 @@
 //! needs at run time is pure and lives here too: validating form data ([`form`]) and
 //! deciding conditions and targets of transitions ([`condition`]).
 
+pub mod adapt;
 mod check;
 pub mod condition;
 pub mod document;

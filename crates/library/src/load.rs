@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use crate::adapt::{ADAPTATION_FILE, Adaptation};
 use crate::model::{Form, Library, Manifest, Procedure, Register};
 
 /// One file of a library: its path inside the library folder, with `/` separators.
@@ -131,11 +132,13 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     let mut procedures = Vec::new();
     let mut registers = Vec::new();
     let mut misplaced = Vec::new();
+    let mut adaptation: Option<Adaptation> = None;
     for source in &sources {
         let path = source.path.as_str();
         let folder = path.rsplit_once('/').map(|(f, _)| f);
         match (path, folder) {
             ("library.yaml", _) => manifest = parse(source, &mut problems),
+            (ADAPTATION_FILE, _) => adaptation = parse(source, &mut problems),
             (_, Some("forms")) => forms.extend(parse::<Form>(source, &mut problems).map(|f| (path, f))),
             (_, Some("procedures")) => procedures
                 .extend(parse::<Procedure>(source, &mut problems).map(|p| (path, p))),
@@ -145,7 +148,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
                 file: path.to_owned(),
                 line: 0,
                 column: 0,
-                message: "置き場所が分かりません: library.yaml、forms/、procedures/、registers/ のいずれかに置いてください (unknown place for a file)".into(),
+                message: "置き場所が分かりません: library.yaml、adaptation.yaml、forms/、procedures/、registers/ のいずれかに置いてください (unknown place for a file)".into(),
             }),
         }
     }
@@ -167,6 +170,9 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         }
         return Err(problems);
     };
+    if let Some(a) = &adaptation {
+        crate::adapt::reshape(a, &mut forms, &mut problems);
+    }
     let parts = crate::check::Parts {
         manifest: &manifest,
         forms: &forms,
@@ -176,6 +182,12 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     problems.extend(crate::check::check(&parts));
     if !problems.is_empty() {
         return Err(problems);
+    }
+    if let Some(a) = &adaptation {
+        problems = crate::adapt::extend(a, &manifest, &mut forms, &procedures, &registers);
+        if !problems.is_empty() {
+            return Err(problems);
+        }
     }
     let mut hasher = Sha256::new();
     for s in &sources {

@@ -202,6 +202,28 @@ pub enum FieldType {
     Attachment,
 }
 
+impl FieldType {
+    /// The name the library files (and the API) use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FieldType::Text => "text",
+            FieldType::LongText => "long_text",
+            FieldType::Number => "number",
+            FieldType::Date => "date",
+            FieldType::Datetime => "datetime",
+            FieldType::Choice => "choice",
+            FieldType::MultiChoice => "multi_choice",
+            FieldType::YesNo => "yes_no",
+            FieldType::Person => "person",
+            FieldType::Organisation => "organisation",
+            FieldType::Contact => "contact",
+            FieldType::Group => "group",
+            FieldType::Computed => "computed",
+            FieldType::Attachment => "attachment",
+        }
+    }
+}
+
 /// How a `computed` field is worked out.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, rename_all = "snake_case")]

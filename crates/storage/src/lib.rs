@@ -4,6 +4,7 @@
 //! transaction's own rows) or anything that converts into a [`Src`]. Lists that cross
 //! organisations demand a policy [`Scope`](mamori_domain::policy::Scope).
 
+pub mod adaptations;
 pub mod attachments;
 pub mod audit;
 pub mod cases;

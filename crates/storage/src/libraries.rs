@@ -3,7 +3,7 @@
 use sqlx::FromRow;
 
 use crate::types::Ts;
-use crate::{Db, StorageError, Tx, on_db, on_tx};
+use crate::{Db, Src, StorageError, Tx, on_db, on_src, on_tx};
 
 /// A stored library version.
 #[derive(Debug, Clone, FromRow)]
@@ -30,9 +30,10 @@ pub async fn ensure(tx: &mut Tx, row: &LibraryVersionRow, now: Ts) -> Result<(),
             row.library_id, row.version
         ))),
         None => {
+            // Two servers may build the same version at once; the first one stored stands.
             const INSERT: &str =
                 "INSERT INTO library_versions (library_id, version, digest, files, loaded_at)
-                                  VALUES ($1, $2, $3, $4, $5)";
+                                  VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
             on_tx!(tx, c => sqlx::query(INSERT).bind(&row.library_id).bind(&row.version).bind(&row.digest).bind(&row.files).bind(now)
                 .execute(c).await.map(|r| r.rows_affected()))?;
             Ok(())
@@ -44,4 +45,16 @@ pub async fn ensure(tx: &mut Tx, row: &LibraryVersionRow, now: Ts) -> Result<(),
 pub async fn all(db: &Db) -> Result<Vec<LibraryVersionRow>, StorageError> {
     const SQL: &str = "SELECT library_id, version, digest, files FROM library_versions ORDER BY library_id, loaded_at";
     Ok(on_db!(db, p => sqlx::query_as(SQL).fetch_all(p).await)?)
+}
+
+/// One stored version.
+pub async fn get<'a>(
+    src: impl Into<Src<'a>>,
+    library: &str,
+    version: &str,
+) -> Result<LibraryVersionRow, StorageError> {
+    const SQL: &str = "SELECT library_id, version, digest, files FROM library_versions
+                       WHERE library_id = $1 AND version = $2";
+    on_src!(src.into(), c => sqlx::query_as(SQL).bind(library).bind(version).fetch_optional(c).await)?
+        .ok_or(StorageError::NotFound)
 }

@@ -280,6 +280,9 @@ pub async fn dependants(tx: &mut Tx, id: Uuid) -> Result<Option<&'static str>, S
 pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
     on_tx!(tx, c => {
         sqlx::query("DELETE FROM organisation_paths WHERE descendant_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        // Its form variants are its settings and go with it; the versions built from them
+        // stay, for the cases that ran under them.
+        sqlx::query("DELETE FROM library_adaptations WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
         sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
     Ok(())

@@ -35,6 +35,8 @@ struct LibraryProblems {
     form_fields: Vec<FormProblem>,
     /// Requirements not met, in the library's words.
     unmet: Vec<Text>,
+    /// Mistakes in a library file a user wrote (a form variant), each with its line.
+    file: Vec<mamori_library::Problem>,
 }
 
 impl Failure {
@@ -103,6 +105,11 @@ impl Failure {
         self.library.as_ref().map_or(&[], |l| &l.form_fields)
     }
 
+    /// Mistakes in a library file a user wrote, if that is what failed.
+    pub(crate) fn file_problems(&self) -> &[mamori_library::Problem] {
+        self.library.as_ref().map_or(&[], |l| &l.file)
+    }
+
     /// The sentence for people, in `tr`'s language.
     pub fn message(&self, tr: Tr) -> String {
         if let Some(l) = &self.library
@@ -167,16 +174,23 @@ impl From<AppError> for Failure {
             AppError::FormInvalid(problems) => Failure {
                 library: Some(Box::new(LibraryProblems {
                     form_fields: problems,
-                    unmet: vec![],
+                    ..LibraryProblems::default()
                 })),
                 ..Failure::new(StatusCode::BAD_REQUEST, "validation_failed")
             },
             AppError::Unmet(texts) => Failure {
                 library: Some(Box::new(LibraryProblems {
-                    form_fields: vec![],
                     unmet: texts,
+                    ..LibraryProblems::default()
                 })),
                 ..Failure::new(StatusCode::UNPROCESSABLE_ENTITY, "requirement_unmet")
+            },
+            AppError::LibraryInvalid(problems) => Failure {
+                library: Some(Box::new(LibraryProblems {
+                    file: problems,
+                    ..LibraryProblems::default()
+                })),
+                ..Failure::new(StatusCode::BAD_REQUEST, "library_invalid")
             },
             AppError::Internal(message) => {
                 // Logged here, once, where it becomes a response.
@@ -266,10 +280,22 @@ pub async fn render(req: Request, next: Next) -> Response {
             }
             error["fields"] = serde_json::json!(fields);
         }
+        if !failure.file_problems().is_empty() {
+            error["problems"] = failure
+                .file_problems()
+                .iter()
+                .map(|p| {
+                    serde_json::json!({
+                        "file": p.file, "line": p.line, "column": p.column, "message": p.message,
+                    })
+                })
+                .collect();
+        }
         axum::Json(serde_json::json!({ "error": error })).into_response()
     } else {
         let mut fields: Vec<String> = failure.fields.iter().map(|f| tr.field_error(f)).collect();
         fields.extend(failure.form_fields().iter().map(|p| tr.form_error(p)));
+        fields.extend(failure.file_problems().iter().map(|p| p.to_string()));
         Html(crate::pages::error_page(tr, status, &message, &fields)).into_response()
     };
     *out.status_mut() = status;

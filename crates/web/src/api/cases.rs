@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use mamori_app::{ActInput, App, CaseView, OpenCase};
 use mamori_library::Library;
 use mamori_library::form::Data;
-use mamori_library::model::{CommentRule, DocumentFormat, Field, FieldType};
+use mamori_library::model::{CommentRule, DocumentFormat, Field};
 use mamori_storage::PageRequest;
 use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::{Deserialize, Serialize};
@@ -155,7 +155,7 @@ impl FieldDto {
         Self {
             id: f.id().to_owned(),
             number: f.number.clone(),
-            kind: field_type(f.kind).to_owned(),
+            kind: f.kind.as_str().to_owned(),
             label: f.label.clone(),
             required: f.required,
             options: f
@@ -168,25 +168,6 @@ impl FieldDto {
                 .collect(),
             fields: f.fields.iter().map(FieldDto::new).collect(),
         }
-    }
-}
-
-fn field_type(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::Text => "text",
-        FieldType::LongText => "long_text",
-        FieldType::Number => "number",
-        FieldType::Date => "date",
-        FieldType::Datetime => "datetime",
-        FieldType::Choice => "choice",
-        FieldType::MultiChoice => "multi_choice",
-        FieldType::YesNo => "yes_no",
-        FieldType::Person => "person",
-        FieldType::Organisation => "organisation",
-        FieldType::Contact => "contact",
-        FieldType::Group => "group",
-        FieldType::Computed => "computed",
-        FieldType::Attachment => "attachment",
     }
 }
 

@@ -33,6 +33,21 @@ pub struct ErrorDetail {
     pub message: String,
     /// Per-field messages.
     pub fields: Option<std::collections::BTreeMap<String, String>>,
+    /// Mistakes in a library file sent (a form variant), each with its place.
+    pub problems: Option<Vec<FileProblemDto>>,
+}
+
+/// One mistake in a library file.
+#[derive(Serialize, ToSchema)]
+pub struct FileProblemDto {
+    /// The file (`adaptation.yaml`, …).
+    pub file: String,
+    /// 1-based line; 0 for the file as a whole.
+    pub line: u64,
+    /// 1-based column; 0 when unknown.
+    pub column: u64,
+    /// What is wrong, in Japanese (English in parentheses where it helps).
+    pub message: String,
 }
 
 /// The id of something just created.

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`, documented by the OpenAPI document generated from these
 //! handlers (`/api/v1/openapi.json`).
 
+mod adaptations;
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod cases;
@@ -80,6 +81,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit_csv))
         .routes(routes!(cases::list_libraries))
+        .routes(routes!(
+            adaptations::get_adaptation,
+            adaptations::put_adaptation,
+            adaptations::delete_adaptation
+        ))
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::act_on_case))

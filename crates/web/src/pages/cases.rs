@@ -330,11 +330,7 @@ async fn new_page(
     errors: FormErrors,
     summary: Option<String>,
 ) -> Result<Response, Failure> {
-    let (lib, proc_id) = state
-        .app
-        .catalog()
-        .procedure(procedure)
-        .ok_or_else(Failure::not_found)?;
+    let (lib, proc_id) = state.app.form_for(procedure, organisation).await?;
     let p = &lib.procedures[&proc_id];
     let form_def = lib.form_of(p);
     let l = Layout::new(s, "case-new-title", "procedures")
@@ -399,11 +395,7 @@ pub async fn create(
         .get("_organisation")
         .parse()
         .map_err(|_| Failure::not_found())?;
-    let (lib, proc_id) = state
-        .app
-        .catalog()
-        .procedure(&procedure)
-        .ok_or_else(Failure::not_found)?;
+    let (lib, proc_id) = state.app.form_for(&procedure, organisation).await?;
     let p = &lib.procedures[&proc_id];
     let data = posted.data(&lib.form_of(p).fields);
     let opened = state
@@ -924,10 +916,13 @@ pub struct CaseLine {
 pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine> {
     rows.into_iter()
         .map(|r| {
-            let lib = state
-                .app
-                .catalog()
-                .version(&r.library_id, &r.library_version);
+            let catalog = state.app.catalog();
+            // A version another server built from a form variant names its procedure and
+            // states as the shipped one does.
+            let lib = catalog
+                .version(&r.library_id, &r.library_version)
+                .or_else(|| catalog.latest(&r.library_id).cloned());
+            let lib = lib.as_ref();
             let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
             let due = state.app.due(&r).map(|d| (d.label, d.overdue));
             let mark = r

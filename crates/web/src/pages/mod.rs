@@ -2,6 +2,7 @@
 //! form with mistakes is shown again with what was typed and a message per field.
 
 mod account;
+mod adaptations;
 mod audit;
 mod cases;
 mod home;
@@ -100,6 +101,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/cases/{id}/attachments/{attachment}/withdraw",
             post(cases::withdraw_attachment),
+        )
+        .route(
+            "/organisations/{id}/adaptations/{library}",
+            get(adaptations::show).post(adaptations::save),
+        )
+        .route(
+            "/organisations/{id}/adaptations/{library}/remove",
+            post(adaptations::remove),
         )
         .route("/registers/{id}", get(registers::list))
         .route("/registers/{id}/rows", post(registers::add))

@@ -219,6 +219,8 @@ struct ShowPage {
     others: Vec<OrganisationRow>,
     relation_kinds: Vec<(&'static str, String)>,
     today: String,
+    /// Libraries whose forms the organisation may adapt: (id, title).
+    libraries: Vec<(String, String)>,
 }
 
 /// `GET /organisations/{id}`.
@@ -274,6 +276,17 @@ pub async fn show(
             .map(|k| (k.as_str(), l.tr.relation(k.as_str())))
             .collect(),
         today: state.app.today().0.to_string(),
+        libraries: state
+            .app
+            .catalog()
+            .current()
+            .map(|lib| {
+                (
+                    lib.id().to_owned(),
+                    l.tr.text(&lib.manifest.title).to_owned(),
+                )
+            })
+            .collect(),
         l,
         v,
         people,

@@ -163,6 +163,21 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/organisations/{id}/relations", A_READERS),
     ("POST", "/api/v1/organisations/{id}/relations", A_ADMINS),
     ("DELETE", "/api/v1/relations/{id}", A_ADMINS),
+    (
+        "GET",
+        "/api/v1/organisations/{id}/adaptations/{library}",
+        A_READERS,
+    ),
+    (
+        "PUT",
+        "/api/v1/organisations/{id}/adaptations/{library}",
+        A_ADMINS,
+    ),
+    (
+        "DELETE",
+        "/api/v1/organisations/{id}/adaptations/{library}",
+        A_ADMINS,
+    ),
     ("GET", "/api/v1/persons", &[]),
     ("POST", "/api/v1/persons", A_ADMINS),
     ("GET", "/api/v1/persons/{id}", A_READERS),
@@ -284,6 +299,30 @@ async fn request(
                 format!("/api/v1/organisations/{}/relations", w.a),
                 Some(json!({"kind": "contracts_with", "other": other})),
             )
+        }
+        ("GET", "/api/v1/organisations/{id}/adaptations/{library}") => (
+            path.replace("{id}", &w.a)
+                .replace("{library}", "mod-external-service"),
+            None,
+        ),
+        ("PUT", "/api/v1/organisations/{id}/adaptations/{library}") => (
+            path.replace("{id}", &w.a)
+                .replace("{library}", "mod-external-service"),
+            Some(json!({ "spec": ADAPTATION })),
+        ),
+        // Each removal needs a variant to remove: a fresh organisation's.
+        ("DELETE", "/api/v1/organisations/{id}/adaptations/{library}") => {
+            let org = fresh_org().await;
+            let url = format!("/api/v1/organisations/{org}/adaptations/mod-external-service");
+            let (status, body) = send(
+                sys,
+                Method::PUT,
+                &t.url(&url),
+                Some(json!({ "spec": ADAPTATION })),
+            )
+            .await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            (url, None)
         }
         (_, "/api/v1/organisations/{id}") | (_, "/api/v1/organisations/{id}/relations") => {
             (path.replace("{id}", &w.a), None)
@@ -449,6 +488,14 @@ async fn request(
     }
 }
 
+/// A form variant 甲 may keep.
+const ADAPTATION: &str = "forms:
+  - form: application
+    reword:
+      - field: purpose
+        label: { ja: 利用目的（業務名を含めて） }
+";
+
 const ZIP_PASSWORD: &str = "甲社 送付用のパスワード 2026";
 
 /// What an encrypted register export holds, as text: the workbook's cells.
@@ -594,6 +641,10 @@ async fn every_page_as_every_role() {
     let pages: Vec<(String, &[&str])> = vec![
         (format!("/organisations/{}", w.a), A_READERS),
         (format!("/organisations/{}/edit", w.a), A_ADMINS),
+        (
+            format!("/organisations/{}/adaptations/mod-external-service", w.a),
+            A_READERS,
+        ),
         (format!("/persons/{}", w.member_a_id), A_READERS),
         (format!("/posts/{}", w.post_a), A_READERS),
         ("/organisations".into(), &[]),

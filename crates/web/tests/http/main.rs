@@ -3,6 +3,7 @@
 
 mod support;
 
+mod adaptations;
 mod attachments;
 mod audit;
 mod auth;

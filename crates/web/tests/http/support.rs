@@ -83,6 +83,39 @@ impl TestApp {
         }
     }
 
+    /// A second server on the same database, as a second instance behind a load balancer
+    /// would be: it shares nothing with the first but the database. Returns its base URL;
+    /// it stops when the returned sender is dropped.
+    pub async fn second_instance(&self) -> (String, oneshot::Sender<()>) {
+        let settings = Settings {
+            password_cost: Cost::TESTING,
+            ..Settings::default()
+        };
+        let app = App::new(self.db.clone(), system_clock(), settings)
+            .unwrap()
+            .install_libraries(mamori_library::shipped().unwrap())
+            .await
+            .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let state = AppState::new(
+            app,
+            WebConfig {
+                public_origin: base.clone(),
+            },
+            None,
+        );
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            mamori_web::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        (base, stop)
+    }
+
     /// Creates the system administrator the way the command line does.
     pub async fn with_admin() -> Self {
         Self::new().await.add_admin().await

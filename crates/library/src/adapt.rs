@@ -1,0 +1,265 @@
+//! An organisation's own variant of a library's forms (様式の適宜修正): labels and help
+//! reworded, optional fields hidden, optional fields added — without touching the shipped
+//! files. The variant is one more file of the library, [`ADAPTATION_FILE`], applied to the
+//! forms before the library is checked, so an added field gets every check a shipped one
+//! does and a mistake is reported with its line like any other.
+
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+
+use crate::Text;
+use crate::load::Problem;
+use crate::model::{Field, Form};
+
+/// The file that holds an organisation's variant, beside `library.yaml`.
+pub const ADAPTATION_FILE: &str = "adaptation.yaml";
+
+/// `adaptation.yaml`: changes to some forms of the library.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Adaptation {
+    /// The forms changed.
+    pub forms: Vec<FormAdaptation>,
+}
+
+/// Changes to one form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FormAdaptation {
+    /// The form's id.
+    pub form: Spanned<String>,
+    /// Fields reworded.
+    #[serde(default)]
+    pub reword: Vec<Reword>,
+    /// Optional fields left out of the organisation's form.
+    #[serde(default)]
+    pub hide: Vec<Spanned<String>>,
+    /// Optional fields added at the end of the form.
+    #[serde(default)]
+    pub add: Vec<Field>,
+}
+
+/// A field's new label or help.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reword {
+    /// The field's id.
+    pub field: Spanned<String>,
+    /// The new label.
+    #[serde(default)]
+    pub label: Option<Text>,
+    /// The new help text.
+    #[serde(default)]
+    pub help: Option<Text>,
+}
+
+/// Rewords and hides fields as `adaptation` says, before the library is checked, and
+/// reports (in [`ADAPTATION_FILE`]) what a variant may not do: name a form or field that
+/// is not there, hide a field that must be filled, or add one that must. A variant may make
+/// a form easier to fill, never harder, and may not drop what the procedure needs.
+pub(crate) fn reshape(
+    adaptation: &Adaptation,
+    forms: &mut [(&str, Form)],
+    problems: &mut Vec<Problem>,
+) {
+    let mut at = |s: &Spanned<String>, message: String| {
+        problems.push(Problem {
+            file: ADAPTATION_FILE.into(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+            message,
+        })
+    };
+    for change in &adaptation.forms {
+        let Some((_, form)) = forms
+            .iter_mut()
+            .find(|(_, f)| f.id.value == change.form.value)
+        else {
+            let known: Vec<&str> = forms.iter().map(|(_, f)| f.id.value.as_str()).collect();
+            at(
+                &change.form,
+                format!(
+                    "様式「{}」はこのライブラリにありません (no such form; known: {})",
+                    change.form.value,
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        for r in &change.reword {
+            match form.fields.iter_mut().find(|f| f.id.value == r.field.value) {
+                Some(f) => {
+                    if let Some(label) = &r.label {
+                        f.label = label.clone();
+                    }
+                    if let Some(help) = &r.help {
+                        f.help = Some(help.clone());
+                    }
+                }
+                None => at(
+                    &r.field,
+                    format!(
+                        "項目「{}」は様式「{}」にありません (no such field)",
+                        r.field.value, change.form.value
+                    ),
+                ),
+            }
+        }
+        for h in &change.hide {
+            match form.fields.iter().position(|f| f.id.value == h.value) {
+                Some(i)
+                    if form.fields[i].required
+                        || form.fields[i].required_when.is_some()
+                        || form.fields[i].must_confirm =>
+                {
+                    at(
+                        h,
+                        format!(
+                            "項目「{}」は入力が必要な項目なので隠せません (only optional fields can be hidden)",
+                            h.value
+                        ),
+                    )
+                }
+                Some(i) => {
+                    form.fields.remove(i);
+                }
+                None => at(
+                    h,
+                    format!(
+                        "項目「{}」は様式「{}」にありません (no such field)",
+                        h.value, change.form.value
+                    ),
+                ),
+            }
+        }
+        for f in &change.add {
+            if f.required || f.required_when.is_some() || f.must_confirm {
+                at(
+                    &f.id,
+                    format!(
+                        "追加する項目「{}」は任意の項目にしてください: required・required_when・must_confirm は書けません (added fields are optional)",
+                        f.id.value
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Adds the variant's fields once the library has passed its checks, and checks them.
+pub(crate) fn extend(
+    adaptation: &Adaptation,
+    manifest: &crate::model::Manifest,
+    forms: &mut [(&str, Form)],
+    procedures: &[(&str, crate::model::Procedure)],
+    registers: &[(&str, crate::model::Register)],
+) -> Vec<Problem> {
+    let mut changed = Vec::new();
+    for change in adaptation.forms.iter().filter(|c| !c.add.is_empty()) {
+        if let Some((_, form)) = forms
+            .iter_mut()
+            .find(|(_, f)| f.id.value == change.form.value)
+        {
+            form.fields.extend(change.add.iter().cloned());
+            changed.push(change.form.value.clone());
+        }
+    }
+    let parts = crate::check::Parts {
+        manifest,
+        forms,
+        procedures,
+        registers,
+    };
+    forms
+        .iter()
+        .filter(|(_, f)| changed.contains(&f.id.value))
+        .flat_map(|(_, f)| crate::check::check_added(&parts, ADAPTATION_FILE, f))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::{Source, load_sources};
+
+    fn shipped_with(adaptation: &str) -> Vec<Source> {
+        let mut sources: Vec<Source> = crate::shipped_sources()
+            .remove("mod-external-service")
+            .unwrap();
+        sources.push(Source {
+            path: ADAPTATION_FILE.into(),
+            content: adaptation.into(),
+        });
+        sources
+    }
+
+    #[test]
+    fn a_variant_rewords_hides_and_adds() {
+        let lib = load_sources(shipped_with(
+            "forms:
+  - form: application
+    reword:
+      - field: purpose
+        label: { ja: 利用目的（業務名を含めて）}
+    hide: [terms]
+    add:
+      - { id: budget, type: number, label: { ja: 年間の費用（円） }, min: 0 }
+",
+        ))
+        .unwrap();
+        let fields = &lib.forms["application"].fields;
+        let ids: Vec<&str> = fields.iter().map(|f| f.id()).collect();
+        assert!(!ids.contains(&"terms"));
+        assert_eq!(ids.last(), Some(&"budget"));
+        let purpose = fields.iter().find(|f| f.id() == "purpose").unwrap();
+        assert_eq!(purpose.label.ja, "利用目的（業務名を含めて）");
+        assert_eq!(fields[0].id(), "handling_mark", "the mark still heads it");
+    }
+
+    #[test]
+    fn a_variant_may_not_make_the_form_harder_or_name_what_is_not_there() {
+        let problems = load_sources(shipped_with(
+            "forms:
+  - form: application
+    reword:
+      - field: purpos
+        label: { ja: 目的 }
+    hide: [service_name]
+    add:
+      - { id: budget, type: number, label: { ja: 費用 }, required: true }
+      - { id: provider, type: text, label: { ja: 重複 } }
+  - form: applicaton
+",
+        ))
+        .unwrap_err();
+        let got: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        let on = |line: u64, fragment: &str| {
+            assert!(
+                got.iter().any(|(l, m)| *l == line && m.contains(fragment)),
+                "{fragment:?} on line {line}: {got:#?}"
+            )
+        };
+        on(4, "項目「purpos」は様式「application」にありません");
+        on(6, "入力が必要な項目なので隠せません");
+        on(8, "任意の項目にしてください");
+        on(10, "様式「applicaton」はこのライブラリにありません");
+
+        // An added field gets the checks a shipped one does, reported in the variant.
+        let problems = load_sources(shipped_with(
+            "forms:
+  - form: application
+    add:
+      - { id: provider, type: text, label: { ja: 重複 } }
+      - { id: plan, type: choice, label: { ja: 契約プラン } }
+",
+        ))
+        .unwrap_err();
+        let got: Vec<String> = problems.iter().map(Problem::to_string).collect();
+        assert_eq!(got.len(), 2, "{got:#?}");
+        assert!(got[0].starts_with("adaptation.yaml:4:") && got[0].contains("重複"));
+        assert!(got[1].starts_with("adaptation.yaml:5:") && got[1].contains("options"));
+    }
+}
