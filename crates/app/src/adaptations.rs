@@ -93,13 +93,13 @@ impl App {
             return Ok(base.clone());
         };
         let version = adapted_version(base, row.organisation_id, &row.spec);
-        if let Some(lib) = self.catalog.version(base.id(), &version) {
+        if let Some(lib) = self.libraries.version(base.id(), &version) {
             return Ok(lib);
         }
         match adapt_library(base, row.organisation_id, &row.spec) {
             Ok(lib) => {
                 self.store_version(tx, &lib).await?;
-                Ok(self.catalog.keep(lib))
+                Ok(self.libraries.keep(lib))
             }
             // The variant was valid for the version it was written against; a new shipped
             // version it no longer fits must not stop the organisation's work.
@@ -123,14 +123,14 @@ impl App {
         id: &str,
         version: &str,
     ) -> Result<Arc<Library>, AppError> {
-        if let Some(lib) = self.catalog.version(id, version) {
+        if let Some(lib) = self.libraries.version(id, version) {
             return Ok(lib);
         }
         let row = libraries::get(src, id, version)
             .await
             .map_err(|_| AppError::Internal(format!("library {id} {version} is not stored")))?;
-        match crate::catalog::stored_library(&row)? {
-            Ok(lib) => Ok(self.catalog.keep(lib)),
+        match crate::libraries::stored_library(&row)? {
+            Ok(lib) => Ok(self.libraries.keep(lib)),
             Err(problems) => Err(AppError::Internal(format!(
                 "stored library {id} {version} no longer loads ({} problems)",
                 problems.len()
@@ -163,7 +163,7 @@ impl App {
         library: &str,
     ) -> Result<AdaptationView, AppError> {
         let base = self
-            .catalog
+            .libraries
             .latest(library)
             .cloned()
             .ok_or(AppError::NotFound)?;
@@ -202,7 +202,7 @@ impl App {
         spec: &str,
     ) -> Result<String, AppError> {
         let base = self
-            .catalog
+            .libraries
             .latest(library)
             .cloned()
             .ok_or(AppError::NotFound)?;
@@ -233,7 +233,7 @@ impl App {
             self.now(),
         )
         .await?;
-        self.catalog.keep(lib);
+        self.libraries.keep(lib);
         self.record(
             &mut tx,
             Some(caller.actor.person),

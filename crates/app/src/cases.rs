@@ -233,7 +233,7 @@ impl App {
     /// Procedures the caller may start, with the organisations they may start them for.
     pub async fn startable(&self, caller: &Caller) -> Result<Vec<Startable>, AppError> {
         let mut out = Vec::new();
-        for lib in self.catalog.current() {
+        for lib in self.libraries.current() {
             for (id, procedure) in &lib.procedures {
                 let mut organisations = Vec::new();
                 for party in &procedure.start {
@@ -265,7 +265,7 @@ impl App {
     /// organisation's variant of the form if it has one.
     pub async fn open_case(&self, caller: &Caller, input: OpenCase) -> Result<Uuid, AppError> {
         let (shipped, procedure_id) = self
-            .catalog
+            .libraries
             .procedure(&input.procedure)
             .ok_or(AppError::NotFound)?;
         let mut tx = self.db.begin().await?;
@@ -474,7 +474,7 @@ impl App {
         organisation: Uuid,
     ) -> Result<(Arc<Library>, String), AppError> {
         let (shipped, procedure) = self
-            .catalog
+            .libraries
             .procedure(procedure)
             .ok_or(AppError::NotFound)?;
         let mut tx = self.db.begin().await?;

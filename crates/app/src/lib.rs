@@ -6,12 +6,12 @@ mod adaptations;
 mod attachments;
 mod audit_trail;
 mod cases;
-mod catalog;
 mod deadlines;
 mod documents;
 mod error;
 mod exports;
 mod first_admin;
+mod libraries;
 mod login;
 mod mail;
 mod organisations;
@@ -23,10 +23,10 @@ pub use adaptations::{AdaptationView, adapt_library, adapted_version};
 pub use attachments::{Download, Upload};
 pub use audit_trail::AuditQuery;
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};
-pub use catalog::Catalog;
 pub use documents::RenderedDocument;
 pub use error::{AppError, FormProblem};
 pub use first_admin::FirstAdmin;
+pub use libraries::Libraries;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
 pub use organisations::{OrganisationInput, OrganisationView};
@@ -106,7 +106,7 @@ pub struct App {
     /// logins queues instead of starving every other request.
     hash_slots: Arc<Semaphore>,
     /// The procedure libraries in use (empty until [`App::install_libraries`]).
-    catalog: Arc<Catalog>,
+    libraries: Arc<Libraries>,
 }
 
 impl App {
@@ -121,7 +121,7 @@ impl App {
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
             hash_slots: Arc::new(Semaphore::new(cores)),
-            catalog: Arc::new(Catalog::default()),
+            libraries: Arc::new(Libraries::default()),
         })
     }
 

@@ -568,7 +568,7 @@ impl App {
         input: &DesignationInput,
     ) -> Result<Uuid, AppError> {
         let mut errors = FieldErrors::default();
-        if !role::ALL.contains(&input.role.as_str()) && !self.catalog.has_role(&input.role) {
+        if !role::ALL.contains(&input.role.as_str()) && !self.libraries.has_role(&input.role) {
             errors.push("role", "invalid-choice");
         }
         let platform_wide = input.role == role::SYSTEM_ADMIN;

@@ -112,7 +112,7 @@ fn problems(
 impl App {
     fn register_def(&self, register: &str) -> Result<(Arc<Library>, Register), AppError> {
         let lib = self
-            .catalog
+            .libraries
             .register(register)
             .cloned()
             .ok_or(AppError::NotFound)?;

@@ -24,9 +24,9 @@ static LIBRARY_ROLES: std::sync::OnceLock<
 
 /// Remembers the names of the libraries' roles (the first call wins: they are the same
 /// libraries for the whole process).
-pub fn learn_library_roles(catalog: &mamori_app::Catalog) {
+pub fn learn_library_roles(libraries: &mamori_app::Libraries) {
     let _ = LIBRARY_ROLES.set(
-        catalog
+        libraries
             .roles()
             .into_iter()
             .map(|(_, r)| (r.id.value.clone(), r.name.clone()))

@@ -62,7 +62,7 @@ pub struct AppState {
 impl AppState {
     /// Builds the state; `first_run_token` is set when the server found no administrator.
     pub fn new(app: App, web: WebConfig, first_run_token: Option<String>) -> Self {
-        i18n::learn_library_roles(app.catalog());
+        i18n::learn_library_roles(app.libraries());
         Self {
             app,
             web: Arc::new(web),

@@ -89,7 +89,7 @@ pub async fn list_libraries(
     Ok(axum::Json(
         state
             .app
-            .catalog()
+            .libraries()
             .current()
             .map(|l| LibraryDto::new(l))
             .collect(),
@@ -234,7 +234,7 @@ impl CaseSummary {
     fn new(app: &App, r: CaseRow) -> Self {
         let due = app.due(&r);
         let mark = r.mark.as_deref().and_then(|m| {
-            let lib = app.catalog().version(&r.library_id, &r.library_version)?;
+            let lib = app.libraries().version(&r.library_id, &r.library_version)?;
             let mark = lib.mark(m)?;
             Some(MarkDto {
                 id: m.to_owned(),
@@ -417,7 +417,7 @@ impl CaseQuery {
         let procedure = match self.procedure.as_deref().filter(|p| !p.is_empty()) {
             None => None,
             Some(p) => {
-                let (lib, id) = app.catalog().procedure(p).ok_or_else(|| {
+                let (lib, id) = app.libraries().procedure(p).ok_or_else(|| {
                     Failure::bad_request("invalid_query", format!("unknown procedure {p}"))
                 })?;
                 Some((lib.id().to_owned(), id))

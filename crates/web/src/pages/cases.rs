@@ -916,12 +916,12 @@ pub struct CaseLine {
 pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine> {
     rows.into_iter()
         .map(|r| {
-            let catalog = state.app.catalog();
+            let libraries = state.app.libraries();
             // A version another server built from a form variant names its procedure and
             // states as the shipped one does.
-            let lib = catalog
+            let lib = libraries
                 .version(&r.library_id, &r.library_version)
-                .or_else(|| catalog.latest(&r.library_id).cloned());
+                .or_else(|| libraries.latest(&r.library_id).cloned());
             let lib = lib.as_ref();
             let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
             let due = state.app.due(&r).map(|d| (d.label, d.overdue));
@@ -976,7 +976,7 @@ pub async fn list(
         q: Some(q.q.trim().to_owned()).filter(|x| !x.is_empty()),
         procedure: state
             .app
-            .catalog()
+            .libraries()
             .procedure(&q.procedure)
             .map(|(lib, id)| (lib.id().to_owned(), id)),
         overdue_at: (!q.overdue.is_empty()).then(|| state.app.now()),
@@ -989,7 +989,7 @@ pub async fn list(
     let l = Layout::new(&s, "cases-title", "cases");
     let procedures = state
         .app
-        .catalog()
+        .libraries()
         .current()
         .flat_map(|lib| {
             lib.procedures

@@ -55,7 +55,7 @@ pub async fn home(
     let inbox = super::cases::case_lines(&state, l.tr, page.items);
     let registers = state
         .app
-        .catalog()
+        .libraries()
         .current()
         .flat_map(|lib| {
             lib.registers

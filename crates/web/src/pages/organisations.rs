@@ -278,7 +278,7 @@ pub async fn show(
         today: state.app.today().0.to_string(),
         libraries: state
             .app
-            .catalog()
+            .libraries()
             .current()
             .map(|lib| {
                 (

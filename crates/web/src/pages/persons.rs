@@ -420,7 +420,7 @@ async fn designation_page(
         .map(|r| (r.to_string(), l.tr.role(r)))
         .collect();
     // The roles the procedure libraries declare, named as the libraries name them.
-    for (lib, r) in state.app.catalog().roles() {
+    for (lib, r) in state.app.libraries().roles() {
         roles.push((
             r.id.value.clone(),
             format!(

@@ -11,7 +11,7 @@ use crate::{App, AppError};
 
 /// Loaded libraries by id and version.
 #[derive(Debug, Default)]
-pub struct Catalog {
+pub struct Libraries {
     versions: BTreeMap<(String, String), Arc<Library>>,
     /// The version new cases open under, by library id.
     current: BTreeMap<String, String>,
@@ -20,7 +20,7 @@ pub struct Catalog {
     later: RwLock<BTreeMap<(String, String), Arc<Library>>>,
 }
 
-impl Catalog {
+impl Libraries {
     /// The versions new cases open under.
     pub fn current(&self) -> impl Iterator<Item = &Arc<Library>> {
         self.current
@@ -121,13 +121,13 @@ impl App {
         }
         tx.commit().await?;
 
-        let mut catalog = Catalog::default();
+        let mut libraries = Libraries::default();
         for row in libraries::all(&self.db).await? {
             // A stored version was valid when it was stored; if this build's checker finds
             // fault with it, its cases can still be read through the shipped version only.
             match stored_library(&row)? {
                 Ok(lib) => {
-                    catalog
+                    libraries
                         .versions
                         .insert((row.library_id, row.version), Arc::new(lib));
                 }
@@ -140,21 +140,21 @@ impl App {
             }
         }
         for lib in shipped {
-            catalog
+            libraries
                 .current
                 .insert(lib.id().to_owned(), lib.version().to_owned());
-            catalog.versions.insert(
+            libraries.versions.insert(
                 (lib.id().to_owned(), lib.version().to_owned()),
                 Arc::new(lib),
             );
         }
-        self.catalog = Arc::new(catalog);
+        self.libraries = Arc::new(libraries);
         Ok(self)
     }
 
     /// The libraries in use.
-    pub fn catalog(&self) -> &Catalog {
-        &self.catalog
+    pub fn libraries(&self) -> &Libraries {
+        &self.libraries
     }
 }
 
