@@ -463,3 +463,11 @@ adaptation-label = Label
 adaptation-required = Required
 notice-adaptation-saved = The form variant is saved; new cases use it.
 notice-adaptation-removed = The form variant is dropped.
+
+# Assessments
+form-unknown-requirement = "{ $label }" is not a requirement of this catalog.
+form-not-asked = "{ $label }" is not asked in this assessment (its group is not included, or an earlier answer makes it unnecessary).
+form-unknown-answer = Choose one of the answers for "{ $label }".
+form-reason-required = Give the reason "{ $label }" does not apply.
+form-unanswered = "{ $label }" has no answer yet.
+rule-assessment-submitted = A submitted assessment cannot change.

@@ -463,3 +463,11 @@ adaptation-label = 表示名
 adaptation-required = 必須
 notice-adaptation-saved = 様式の変更を保存しました。新しく作る案件から使われます。
 notice-adaptation-removed = 様式の変更をやめました。
+
+# Assessments
+form-unknown-requirement = 「{ $label }」という要件はこの点検項目集にありません。
+form-not-asked = 「{ $label }」はこの点検では問われていません（対象外のグループか、前の回答により不要です）。
+form-unknown-answer = 「{ $label }」の回答は選択肢から選んでください。
+form-reason-required = 「{ $label }」を「該当なし」とする理由を入力してください。
+form-unanswered = 「{ $label }」が未回答です。
+rule-assessment-submitted = 提出済みの点検は変更できません。

@@ -126,7 +126,7 @@ pub(crate) fn relation(r: Relation) -> CaseRelation {
 }
 
 /// The organisation the caller acts from as one of `parties`, if any.
-fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
+pub(crate) fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
     parties
         .iter()
         .find_map(|p| policy::acting_as(&caller.actor, &p.role.value, relation(p.of), facts))

@@ -3,6 +3,7 @@
 //! change and its evidence commit together or not at all.
 
 mod adaptations;
+mod assessments;
 mod attachments;
 mod audit_trail;
 mod cases;
@@ -20,6 +21,7 @@ mod registers;
 mod session;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
+pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, StartAssessment};
 pub use attachments::{Download, Upload};
 pub use audit_trail::AuditQuery;
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};

@@ -153,6 +153,7 @@ pub(crate) fn extend(
     forms: &mut [(&str, Form)],
     procedures: &[(&str, crate::model::Procedure)],
     registers: &[(&str, crate::model::Register)],
+    catalogs: &[(&str, crate::catalog::Catalog)],
 ) -> Vec<Problem> {
     let mut changed = Vec::new();
     for change in adaptation.forms.iter().filter(|c| !c.add.is_empty()) {
@@ -169,6 +170,7 @@ pub(crate) fn extend(
         forms,
         procedures,
         registers,
+        catalogs,
     };
     forms
         .iter()

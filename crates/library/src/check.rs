@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_saphyr::Spanned;
 
+use crate::catalog::{Catalog, Question};
 use crate::load::Problem;
 use mamori_domain::deadline::Due;
 
@@ -18,6 +19,7 @@ pub(crate) struct Parts<'a> {
     pub forms: &'a [(&'a str, Form)],
     pub procedures: &'a [(&'a str, Procedure)],
     pub registers: &'a [(&'a str, Register)],
+    pub catalogs: &'a [(&'a str, Catalog)],
 }
 
 struct Checker<'a> {
@@ -178,6 +180,76 @@ impl<'a> Checker<'a> {
         };
         if let Some(message) = problem {
             self.at(how, message);
+        }
+    }
+
+    /// A catalog: who answers it, its groups, and requirements with ids unique in it,
+    /// options where they choose, and conditions on earlier answers they could have.
+    fn catalog(&mut self, catalog: &Catalog) {
+        self.id(&catalog.id, "点検項目集");
+        self.parties(&catalog.by, &format!("点検項目集「{}」", catalog.id.value));
+        self.unique(catalog.groups.iter().map(|g| &g.id), "グループ");
+        for g in &catalog.groups {
+            self.id(&g.id, "グループ");
+        }
+        let lines = catalog.lines();
+        self.unique(lines.iter().map(|l| &l.requirement.id), "要件");
+        for (i, line) in lines.iter().enumerate() {
+            let r = line.requirement;
+            if r.id.value.trim().is_empty() {
+                self.at(&r.id, "要件の id が空です");
+            }
+            if let Some(g) = &r.group
+                && !catalog.groups.iter().any(|x| x.id.value == g.value)
+            {
+                self.at(
+                    g,
+                    format!(
+                        "グループ「{}」は groups にありません (unknown group)",
+                        g.value
+                    ),
+                );
+            }
+            let choice = r.question() == Question::Choice;
+            if choice && r.options.is_empty() {
+                self.at(
+                    &r.id,
+                    format!("要件「{}」は choice なので options が必要です", r.id.value),
+                );
+            }
+            if !choice && !r.options.is_empty() {
+                self.at(
+                    &r.id,
+                    format!(
+                        "options は question: choice の要件にだけ書けます（「{}」）",
+                        r.id.value
+                    ),
+                );
+            }
+            self.unique(r.options.iter().map(|o| &o.id), "選択肢");
+            if let Some(w) = &r.when {
+                let earlier = lines[..i]
+                    .iter()
+                    .map(|l| l.requirement)
+                    .find(|e| e.id.value == w.value.requirement);
+                match earlier {
+                    None => self.at(
+                        w,
+                        format!(
+                            "when の要件「{}」はこの要件より前にありません (a condition looks at an earlier answer)",
+                            w.value.requirement
+                        ),
+                    ),
+                    Some(e) if e.judge(&w.value.is, "理由").is_err() || w.value.is == crate::catalog::NOT_APPLICABLE => self.at(
+                        w,
+                        format!(
+                            "要件「{}」の答えに「{}」はありません",
+                            e.id.value, w.value.is
+                        ),
+                    ),
+                    Some(_) => {}
+                }
+            }
         }
     }
 
@@ -735,6 +807,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
             "台帳",
             parts.registers.iter().map(|(f, x)| (*f, &x.id)).collect(),
         ),
+        (
+            "点検項目集",
+            parts.catalogs.iter().map(|(f, x)| (*f, &x.id)).collect(),
+        ),
     ] {
         let mut seen = BTreeSet::new();
         for (file, id) in ids {
@@ -786,6 +862,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     for (file, procedure) in parts.procedures {
         c.file = file;
         c.procedure(procedure);
+    }
+    for (file, catalog) in parts.catalogs {
+        c.file = file;
+        c.catalog(catalog);
     }
     c.problems
 }

@@ -7,6 +7,7 @@
 //! deciding conditions and targets of transitions ([`condition`]).
 
 pub mod adapt;
+pub mod catalog;
 mod check;
 pub mod condition;
 pub mod document;

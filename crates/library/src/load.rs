@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
 use crate::adapt::{ADAPTATION_FILE, Adaptation};
+use crate::catalog::Catalog;
 use crate::model::{Form, Library, Manifest, Procedure, Register};
 
 /// One file of a library: its path inside the library folder, with `/` separators.
@@ -131,6 +132,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     let mut forms: Vec<(&str, Form)> = Vec::new();
     let mut procedures = Vec::new();
     let mut registers = Vec::new();
+    let mut catalogs = Vec::new();
     let mut misplaced = Vec::new();
     let mut adaptation: Option<Adaptation> = None;
     for source in &sources {
@@ -144,11 +146,13 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
                 .extend(parse::<Procedure>(source, &mut problems).map(|p| (path, p))),
             (_, Some("registers")) => registers
                 .extend(parse::<Register>(source, &mut problems).map(|r| (path, r))),
+            (_, Some("catalogs")) => catalogs
+                .extend(parse::<Catalog>(source, &mut problems).map(|c| (path, c))),
             _ => misplaced.push(Problem {
                 file: path.to_owned(),
                 line: 0,
                 column: 0,
-                message: "置き場所が分かりません: library.yaml、adaptation.yaml、forms/、procedures/、registers/ のいずれかに置いてください (unknown place for a file)".into(),
+                message: "置き場所が分かりません: library.yaml、adaptation.yaml、forms/、procedures/、registers/、catalogs/ のいずれかに置いてください (unknown place for a file)".into(),
             }),
         }
     }
@@ -178,13 +182,15 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         forms: &forms,
         procedures: &procedures,
         registers: &registers,
+        catalogs: &catalogs,
     };
     problems.extend(crate::check::check(&parts));
     if !problems.is_empty() {
         return Err(problems);
     }
     if let Some(a) = &adaptation {
-        problems = crate::adapt::extend(a, &manifest, &mut forms, &procedures, &registers);
+        problems =
+            crate::adapt::extend(a, &manifest, &mut forms, &procedures, &registers, &catalogs);
         if !problems.is_empty() {
             return Err(problems);
         }
@@ -212,6 +218,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         forms: by_id(forms, |f| &f.id.value),
         procedures: by_id(procedures, |p| &p.id.value),
         registers: by_id(registers, |r| &r.id.value),
+        catalogs: by_id(catalogs, |c| &c.id.value),
         digest,
         sources: sources.into_iter().map(|s| (s.path, s.content)).collect(),
     })

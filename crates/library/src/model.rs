@@ -41,6 +41,8 @@ pub struct Library {
     pub procedures: BTreeMap<String, Procedure>,
     /// Registers by id.
     pub registers: BTreeMap<String, Register>,
+    /// Catalogs (checklists, control frameworks) by id.
+    pub catalogs: BTreeMap<String, crate::catalog::Catalog>,
     /// SHA-256 over every file, in path order: two loads of the same version must agree.
     pub digest: String,
     /// The files it was read from (path inside the library, content), to keep with cases.

@@ -15,7 +15,7 @@ fn shipped(id: &str) -> std::path::PathBuf {
 fn sources(id: &str) -> Vec<Source> {
     let dir = shipped(id);
     let mut out = Vec::new();
-    for sub in ["", "forms", "procedures", "registers"] {
+    for sub in ["", "forms", "procedures", "registers", "catalogs"] {
         let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
             continue;
         };
@@ -391,4 +391,60 @@ fn computed_fields_say_how_and_files_belong_to_the_form() {
         "count: units }",
         "computed の項目にだけ",
     );
+}
+
+#[test]
+fn a_catalog_is_checked_for_ids_groups_options_and_conditions() {
+    let mut s = sources("mod-external-service");
+    let file = "catalogs/self_check.yaml";
+    s.push(Source {
+        path: file.into(),
+        content: r#"id: self_check
+title: { ja: 自己点検票 }
+by: [{ role: chief_ia_officerz, of: own_organisation }]
+groups:
+  - { id: staff, label: { ja: 職員 } }
+requirements:
+  - id: "5.3"
+    text: { ja: パスワード }
+    requirements:
+      - { id: "5.3(1)", text: { ja: 秘密にしている }, group: staf }
+      - { id: "5.3(1)", text: { ja: 重複 } }
+      - id: "5.3(2)"
+        text: { ja: 変更している }
+        when: { requirement: "5.3(9)", is: "yes" }
+      - id: "5.3(3)"
+        text: { ja: 頻度 }
+        question: choice
+      - id: "5.3(4)"
+        text: { ja: 記録 }
+        when: { requirement: "5.3(1)", is: "often" }
+"#
+        .into(),
+    });
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "chief_ia_officerz",
+        "役割「chief_ia_officerz」",
+    );
+    reported(
+        &problems,
+        &s,
+        file,
+        "group: staf",
+        "グループ「staf」は groups にありません",
+    );
+    reported(
+        &problems,
+        &s,
+        file,
+        "{ ja: 重複 }",
+        "要件「5.3(1)」が重複しています",
+    );
+    reported(&problems, &s, file, "5.3(9)", "この要件より前にありません");
+    reported(&problems, &s, file, "id: \"5.3(3)\"", "options が必要です");
+    reported(&problems, &s, file, "often", "答えに「often」はありません");
 }

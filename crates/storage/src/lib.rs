@@ -5,6 +5,7 @@
 //! organisations demand a policy [`Scope`](mamori_domain::policy::Scope).
 
 pub mod adaptations;
+pub mod assessments;
 pub mod attachments;
 pub mod audit;
 pub mod cases;

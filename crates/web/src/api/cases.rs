@@ -39,9 +39,9 @@ pub struct LibraryDto {
 /// Something a library names.
 #[derive(Serialize, ToSchema)]
 pub struct NamedDto {
-    id: String,
+    pub(super) id: String,
     #[schema(value_type = Object)]
-    name: TextDto,
+    pub(super) name: TextDto,
 }
 
 impl LibraryDto {

@@ -2,6 +2,7 @@
 //! handlers (`/api/v1/openapi.json`).
 
 mod adaptations;
+mod assessments;
 pub(crate) mod attachments;
 pub(crate) mod audit;
 pub(crate) mod cases;
@@ -41,6 +42,7 @@ use crate::error::Failure;
         (name = "audit", description = "証跡"),
         (name = "cases", description = "手続・案件・受信箱・添付ファイル"),
         (name = "registers", description = "台帳"),
+        (name = "assessments", description = "点検・監査"),
     )
 )]
 struct ApiDoc;
@@ -81,6 +83,14 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit_csv))
         .routes(routes!(cases::list_libraries))
+        .routes(routes!(
+            assessments::list_assessments,
+            assessments::create_assessment
+        ))
+        .routes(routes!(assessments::get_assessment))
+        .routes(routes!(assessments::answer_assessment))
+        .routes(routes!(assessments::submit_assessment))
+        .routes(routes!(assessments::list_findings))
         .routes(routes!(
             adaptations::get_adaptation,
             adaptations::put_adaptation,

@@ -196,6 +196,12 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/audit", AUDIT_READERS),
     ("GET", "/api/v1/audit.csv", AUDIT_READERS),
     ("GET", "/api/v1/libraries", &[]),
+    ("GET", "/api/v1/assessments", &[]),
+    ("POST", "/api/v1/assessments", A_OFFICER),
+    ("GET", "/api/v1/assessments/{id}", A_READERS),
+    ("PUT", "/api/v1/assessments/{id}/answers", A_OFFICER),
+    ("POST", "/api/v1/assessments/{id}/submit", A_OFFICER),
+    ("GET", "/api/v1/assessments/{id}/findings", A_READERS),
     ("GET", "/api/v1/cases", &[]),
     ("POST", "/api/v1/cases", A_OFFICER),
     ("GET", "/api/v1/cases/{id}", A_READERS),
@@ -299,6 +305,32 @@ async fn request(
                 format!("/api/v1/organisations/{}/relations", w.a),
                 Some(json!({"kind": "contracts_with", "other": other})),
             )
+        }
+        ("POST", "/api/v1/assessments") => (
+            path.into(),
+            Some(
+                json!({"catalog": "self_check", "organisation": w.a, "title": format!("甲社 点検{n}")}),
+            ),
+        ),
+        // Each attempt gets a fresh assessment of 甲's, answered as far as the route needs.
+        (_, p) if p.starts_with("/api/v1/assessments/{id}") => {
+            let member_a = w.roles[3].1.as_ref().unwrap();
+            let id = t
+                .create(
+                    member_a,
+                    "/api/v1/assessments",
+                    json!({"catalog": "self_check", "organisation": w.a, "title": format!("甲社 点検{n}")}),
+                )
+                .await;
+            let all = json!({"answers": [
+                {"requirement": "5.3(1)", "answer": "yes"}, {"requirement": "5.3(2)", "answer": "no"},
+                {"requirement": "6.1", "answer": "all"}, {"requirement": "7.1", "answer": "yes"}]});
+            if method != "PUT" {
+                let url = t.url(&format!("/api/v1/assessments/{id}/answers"));
+                let (status, body) = send(member_a, Method::PUT, &url, Some(all.clone())).await;
+                assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+            }
+            (path.replace("{id}", &id), (method == "PUT").then_some(all))
         }
         ("GET", "/api/v1/organisations/{id}/adaptations/{library}") => (
             path.replace("{id}", &w.a)
@@ -556,7 +588,15 @@ async fn import(c: &Client, url: &str, org: &str, service: &str) -> (StatusCode,
 
 #[tokio::test]
 async fn every_api_route_as_every_role() {
-    let t = TestApp::with_admin().await;
+    // The shipped libraries with a catalog, so that assessments have something to answer.
+    let t = TestApp::build(
+        mamori_app::system_clock(),
+        crate::assessments::libraries_with_catalogs(0),
+        |_| {},
+    )
+    .await
+    .add_admin()
+    .await;
     let w = world(&t).await;
 
     // The table covers the whole API: a new route without a row fails here.

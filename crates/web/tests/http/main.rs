@@ -4,6 +4,7 @@
 mod support;
 
 mod adaptations;
+mod assessments;
 mod attachments;
 mod audit;
 mod auth;

@@ -1,0 +1,249 @@
+//! Assessments: whoever the catalog names answers it for their organisation, every answer
+//! is checked and a wrong one stores nothing, earlier answers decide what is asked, the
+//! summary is counted in the database, and a large catalog is read a page at a time.
+
+use mamori_app::system_clock;
+use mamori_library::{Library, Source, load_sources};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::cases::world_on;
+use crate::support::{TestApp, send};
+
+const SELF_CHECK: &str = r#"id: self_check
+title: { ja: 自己点検票, en: Self-check }
+by: [{ role: ia_officer, of: own_organisation }]
+groups:
+  - { id: staff, label: { ja: 職員 } }
+  - { id: admin, label: { ja: 管理者 } }
+requirements:
+  - id: "5.3"
+    text: { ja: パスワードの管理 }
+    requirements:
+      - { id: "5.3(1)", text: { ja: パスワードを秘密にしている }, group: staff }
+      - { id: "5.3(2)", text: { ja: 共有アカウントがある }, group: admin }
+      - id: "5.3(2)①"
+        text: { ja: 共有アカウントの利用者を記録している }
+        group: admin
+        weight: 3
+        when: { requirement: "5.3(2)", is: "yes" }
+  - id: "6.1"
+    text: { ja: 媒体を台帳で管理している }
+    question: choice
+    options:
+      - { id: all, label: { ja: すべて }, pass: true }
+      - { id: some, label: { ja: 一部 }, pass: false }
+  - { id: "7.1", text: { ja: 窓口端末を施錠している } }
+"#;
+
+/// The shipped libraries, the external-service one with catalogs added: the self-check
+/// above and, if `large` is given, one of that many requirements.
+pub(crate) fn libraries_with_catalogs(large: usize) -> Vec<Library> {
+    let mut all = mamori_library::shipped_sources();
+    let sources = all.get_mut("mod-external-service").unwrap();
+    sources.push(Source {
+        path: "catalogs/self_check.yaml".into(),
+        content: SELF_CHECK.into(),
+    });
+    if large > 0 {
+        let mut yaml = String::from(
+            "id: large\ntitle: { ja: 大きな点検項目集 }\nby: [{ role: ia_officer, of: own_organisation }]\nrequirements:\n",
+        );
+        for chapter in 0..large.div_ceil(30) {
+            yaml.push_str(&format!(
+                "  - id: \"{chapter}\"\n    text: {{ ja: 第{chapter}章 }}\n    requirements:\n"
+            ));
+            for n in 0..30.min(large - chapter * 30) {
+                yaml.push_str(&format!(
+                    "      - {{ id: \"{chapter}.{n}\", text: {{ ja: 要件{chapter}の{n} }} }}\n"
+                ));
+            }
+        }
+        sources.push(Source {
+            path: "catalogs/large.yaml".into(),
+            content: yaml,
+        });
+    }
+    all.into_values()
+        .map(|s| load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
+        .collect()
+}
+
+async fn server(large: usize) -> TestApp {
+    TestApp::build(system_clock(), libraries_with_catalogs(large), |_| {})
+        .await
+        .add_admin()
+        .await
+}
+
+fn answers(list: &[(&str, &str, &str)]) -> Value {
+    json!({ "answers": list.iter().map(|(r, a, n)| json!({"requirement": r, "answer": a, "note": n})).collect::<Vec<_>>() })
+}
+
+#[tokio::test]
+async fn an_officer_answers_the_self_check_and_findings_follow_the_answers() {
+    let w = world_on(server(0).await).await;
+    let start = json!({"catalog": "mod-external-service/self_check", "organisation": w.unit, "title": "令和8年度 自己点検"});
+    let (status, _) =
+        w.t.post(&w.other_officer, "/api/v1/assessments", start.clone())
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "another unit's officer");
+    let (status, body) = w.t.post(&w.officer, "/api/v1/assessments", json!({"catalog": "self_check", "organisation": w.unit, "title": " ", "groups": ["nobody"]})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["title"].is_string()
+            && body["error"]["fields"]["groups"].is_string()
+    );
+    let id = w.t.create(&w.officer, "/api/v1/assessments", start).await;
+    let path = format!("/api/v1/assessments/{id}");
+    let answers_url = w.t.url(&format!("{path}/answers"));
+    let put = |c, body| send(c, Method::PUT, &answers_url, Some(body));
+
+    // The page lists the tree in order; the conditional requirement waits for its answer.
+    let (_, a) = w.t.get(&w.officer, &path).await;
+    assert_eq!(a["asked"], 4);
+    assert_eq!(a["unanswered"], 4);
+    let ids: Vec<&str> = a["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["5.3", "5.3(1)", "5.3(2)", "5.3(2)①", "6.1", "7.1"]);
+    assert_eq!(a["requirements"][3]["applies"], false);
+    assert_eq!(a["requirements"][0]["question"], "none");
+
+    // Every wrong answer is named, and none is stored.
+    let (status, body) = put(
+        &w.officer,
+        answers(&[
+            ("5.3(1)", "yes", ""),
+            ("5.3", "yes", ""),
+            ("6.1", "most", ""),
+            ("7.1", "na", ""),
+            ("9.9", "yes", ""),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let f = &body["error"]["fields"];
+    assert_eq!(
+        f["7.1"],
+        "「7.1 窓口端末を施錠している」を「該当なし」とする理由を入力してください。"
+    );
+    assert_eq!(
+        f["6.1"],
+        "「6.1 媒体を台帳で管理している」の回答は選択肢から選んでください。"
+    );
+    assert!(f["5.3"].is_string() && f["9.9"].is_string());
+    let (_, a) = w.t.get(&w.officer, &path).await;
+    assert_eq!(
+        (a["pass"].as_i64(), a["unanswered"].as_i64()),
+        (Some(0), Some(4))
+    );
+
+    // Answering "yes" to 5.3(2) asks 5.3(2)①; the chief reads but does not answer.
+    let (status, body) = put(
+        &w.officer,
+        answers(&[
+            ("5.3(1)", "yes", ""),
+            ("5.3(2)", "yes", ""),
+            ("5.3(2)①", "no", "記録簿がない"),
+            ("6.1", "some", ""),
+            ("7.1", "na", "窓口端末を置いていない"),
+        ]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, _) = put(&w.chief, answers(&[("5.3(1)", "no", "")])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, a) = w.t.get(&w.chief, &path).await;
+    assert_eq!(status, StatusCode::OK, "the chief above reads it");
+    assert_eq!(a["may_answer"], false);
+    assert_eq!(
+        (
+            a["pass"].as_i64(),
+            a["fail"].as_i64(),
+            a["not_applicable"].as_i64()
+        ),
+        (Some(2), Some(2), Some(1))
+    );
+    assert_eq!(a["score"], 33, "2 of 6 weight passes");
+    let (status, _) = w.t.get(&w.other_officer, &path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Taking back the answer that asked 5.3(2)① drops its answer, and its finding.
+    let (status, _) = put(&w.officer, answers(&[("5.3(2)", "no", "")])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, found) = w.t.get(&w.officer, &format!("{path}/findings")).await;
+    let found: Vec<&str> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["requirement"].as_str().unwrap())
+        .collect();
+    assert_eq!(found, ["5.3(2)", "6.1"]);
+
+    let (status, _) = send(
+        &w.officer,
+        Method::POST,
+        &w.t.url(&format!("{path}/submit")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, body) = put(&w.officer, answers(&[("6.1", "all", "")])).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, list) = w.t.get(&w.chief, "/api/v1/assessments").await;
+    assert_eq!(list["items"][0]["state"], "submitted");
+}
+
+#[tokio::test]
+async fn a_catalog_of_1200_requirements_is_read_a_page_at_a_time() {
+    let w = world_on(server(1200).await).await;
+    let id =
+        w.t.create(
+            &w.officer,
+            "/api/v1/assessments",
+            json!({"catalog": "large", "organisation": w.unit, "title": "大規模"}),
+        )
+        .await;
+    let path = format!("/api/v1/assessments/{id}");
+    let (_, a) =
+        w.t.get(&w.officer, &format!("{path}?offset=620&limit=50"))
+            .await;
+    assert_eq!(a["asked"], 1200);
+    assert_eq!(a["total"], 1240, "40 headings and 1200 requirements");
+    let page = a["requirements"].as_array().unwrap();
+    assert_eq!(page.len(), 50);
+    assert_eq!(page[0]["id"], "20", "chapter 20's heading is line 620");
+    assert_eq!(page[1]["id"], "20.0");
+    // A page answered at once; submitting names what is still missing, the first 50.
+    let body = json!({"answers": page.iter().filter(|r| r["question"] == "yes_no")
+        .map(|r| json!({"requirement": r["id"], "answer": "yes"})).collect::<Vec<_>>()});
+    let n = body["answers"].as_array().unwrap().len();
+    let (status, _) = send(
+        &w.officer,
+        Method::PUT,
+        &w.t.url(&format!("{path}/answers")),
+        Some(body),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, a) = w.t.get(&w.officer, &path).await;
+    assert_eq!(a["pass"].as_u64().unwrap() as usize, n);
+    assert_eq!(a["unanswered"].as_u64().unwrap() as usize, 1200 - n);
+    let (status, body) = send(
+        &w.officer,
+        Method::POST,
+        &w.t.url(&format!("{path}/submit")),
+        None,
+    )
+    .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"]["fields"].as_object().unwrap().len(), 50);
+    assert_eq!(
+        body["error"]["fields"]["0.0"],
+        "「0.0 要件0の0」が未回答です。"
+    );
+}
