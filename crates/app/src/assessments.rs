@@ -104,6 +104,17 @@ impl AssessmentView {
     }
 }
 
+/// A catalog someone may start, and where.
+#[derive(Debug, Clone)]
+pub struct Assessable {
+    /// The library (current version).
+    pub library: Arc<Library>,
+    /// The catalog's id.
+    pub catalog: String,
+    /// Organisations the caller may assess with it: (id, name).
+    pub organisations: Vec<(Uuid, String)>,
+}
+
 /// A finding: a requirement answered as not met.
 #[derive(Debug, Clone)]
 pub struct Finding {
@@ -157,6 +168,40 @@ impl App {
                 }
             }
         }
+    }
+
+    /// The catalogs of the current libraries, each with the organisations where the caller
+    /// holds a role that answers it.
+    pub async fn assessable(&self, caller: &Caller) -> Result<Vec<Assessable>, AppError> {
+        let mut out = Vec::new();
+        for lib in self.libraries.current() {
+            for (id, catalog) in &lib.catalogs {
+                let mut organisations = Vec::new();
+                for party in &catalog.by {
+                    for grant in caller
+                        .actor
+                        .grants
+                        .iter()
+                        .filter(|g| g.role == party.role.value)
+                    {
+                        if let Some(org) = grant.organisation
+                            && !organisations.iter().any(|(o, _)| *o == org)
+                        {
+                            let name = mamori_storage::organisations::get(&self.db, org)
+                                .await?
+                                .name;
+                            organisations.push((org, name));
+                        }
+                    }
+                }
+                out.push(Assessable {
+                    library: lib.clone(),
+                    catalog: id.clone(),
+                    organisations,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// Starts an assessment of an organisation, for whoever the catalog names there.

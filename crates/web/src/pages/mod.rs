@@ -3,6 +3,7 @@
 
 mod account;
 mod adaptations;
+mod assessments;
 mod audit;
 mod cases;
 mod home;
@@ -110,6 +111,13 @@ pub fn router() -> Router<AppState> {
             "/organisations/{id}/adaptations/{library}/remove",
             post(adaptations::remove),
         )
+        .route(
+            "/assessments",
+            get(assessments::list).post(assessments::start),
+        )
+        .route("/assessments/{id}", get(assessments::show))
+        .route("/assessments/{id}/answers", post(assessments::answer))
+        .route("/assessments/{id}/submit", post(assessments::submit))
         .route("/registers/{id}", get(registers::list))
         .route("/registers/{id}/rows", post(registers::add))
         .route("/registers/{id}/export", post(registers::export_sealed))

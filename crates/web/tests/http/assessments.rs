@@ -247,3 +247,118 @@ async fn a_catalog_of_1200_requirements_is_read_a_page_at_a_time() {
         "「0.0 要件0の0」が未回答です。"
     );
 }
+
+#[tokio::test]
+async fn the_assessment_pages_start_answer_and_keep_what_was_typed() {
+    use crate::auth::hidden;
+    use crate::support::PASSWORD;
+
+    let w = world_on(server(0).await).await;
+    let browser = w.t.browser("officer@mod.example.jp", PASSWORD).await;
+    let page = w.t.html(&browser, "/assessments").await;
+    let csrf = hidden(&page, "_csrf");
+    assert!(
+        page.contains("value=\"mod-external-service/self_check\""),
+        "{page}"
+    );
+    let start = |title: &'static str| {
+        browser
+            .post(w.t.url("/assessments"))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("catalog", "mod-external-service/self_check"),
+                ("organisation", w.unit.as_str()),
+                ("title", title),
+                ("groups", "staff"),
+            ])
+            .send()
+    };
+    let res = start("  ").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("入力してください"));
+    let res = start("令和8年度 自己点検（職員）").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let path = to.split('?').next().unwrap().to_owned();
+    let page = w.t.html(&browser, &to).await;
+    assert!(page.contains("点検を始めました"));
+    // Only the staff group is asked: the admin requirements are shown as not asked.
+    assert!(page.contains("name=\"a:5.3(1)\""));
+    assert!(!page.contains("name=\"a:5.3(2)\""));
+
+    let answer = |pairs: Vec<(&'static str, &'static str)>| {
+        let mut form = vec![("_csrf", csrf.as_str()), ("_offset", "0")];
+        form.extend(pairs);
+        browser
+            .post(w.t.url(&format!("{path}/answers")))
+            .form(&form)
+            .send()
+    };
+    let res = answer(vec![
+        ("r", "5.3(1)"),
+        ("a:5.3(1)", "yes"),
+        ("n:5.3(1)", "年1回確認"),
+        ("r", "7.1"),
+        ("a:7.1", "na"),
+        ("n:7.1", ""),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("「7.1 窓口端末を施錠している」を「該当なし」とする理由を入力してください。"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"年1回確認\""),
+        "the remark typed is kept"
+    );
+    assert!(
+        page.contains("name=\"a:5.3(1)\" value=\"yes\" checked"),
+        "the answer chosen is kept"
+    );
+
+    let res = browser
+        .post(w.t.url(&format!("{path}/submit")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("「6.1 媒体を台帳で管理している」が未回答です。")
+    );
+
+    let res = answer(vec![
+        ("r", "5.3(1)"),
+        ("a:5.3(1)", "yes"),
+        ("n:5.3(1)", ""),
+        ("r", "6.1"),
+        ("a:6.1", "some"),
+        ("n:6.1", "USBメモリの一部が未登録"),
+        ("r", "7.1"),
+        ("a:7.1", "na"),
+        ("n:7.1", "窓口端末なし"),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = browser
+        .post(w.t.url(&format!("{path}/submit")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = w.t.html(&browser, &path).await;
+    assert!(page.contains("提出済み"));
+    assert!(
+        page.contains("適合 1 件・不適合 1 件・該当なし 1 件"),
+        "{page}"
+    );
+    assert!(!page.contains("name=\"a:5.3(1)\""), "no more answering");
+}

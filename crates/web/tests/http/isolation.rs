@@ -697,6 +697,7 @@ async fn every_page_as_every_role() {
         ),
         ("/cases".into(), &[]),
         ("/procedures".into(), &[]),
+        ("/assessments".into(), &[]),
         ("/registers/external_services".into(), &[]),
         ("/audit".into(), AUDIT_READERS),
         (format!("/audit.csv?organisation={}", w.a), AUDIT_READERS),
