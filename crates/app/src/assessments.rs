@@ -551,6 +551,9 @@ impl App {
                 code: "assessment-submitted",
             });
         }
+        let opened = self
+            .open_remediation(&mut tx, caller, &library, &row, catalog)
+            .await?;
         let tally = assessments::tally(&mut tx, id).await?;
         self.record_done(
             &mut tx,
@@ -558,11 +561,79 @@ impl App {
             "assessment.submit",
             row.organisation_id,
             ("assessment", id.to_string()),
-            json!({ "pass": tally.pass, "fail": tally.fail, "not_applicable": tally.not_applicable }),
+            json!({ "pass": tally.pass, "fail": tally.fail, "not_applicable": tally.not_applicable, "remediation_cases": opened }),
         )
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Opens a remediation case for every finding, when the catalog names the procedure:
+    /// in the same transaction as the submission, so a submitted assessment never lacks
+    /// the cases its findings call for.
+    async fn open_remediation(
+        &self,
+        tx: &mut mamori_storage::Tx,
+        caller: &Caller,
+        library: &Library,
+        row: &AssessmentRow,
+        catalog: &Catalog,
+    ) -> Result<Vec<Uuid>, AppError> {
+        let Some(findings) = &catalog.findings else {
+            return Ok(vec![]);
+        };
+        let procedure = &library.procedures[&findings.procedure.value];
+        let facts = self.case_facts(&mut *tx, row.organisation_id).await?;
+        let failed = assessments::failed(&mut *tx, row.id).await?;
+        let mut opened = Vec::new();
+        for line in catalog.lines() {
+            let Some(answer) = failed
+                .iter()
+                .find(|a| a.requirement_id == line.requirement.id.value)
+            else {
+                continue;
+            };
+            let remark = if answer.note.is_empty() {
+                format!("{}（{}）", row.title, answer.answer)
+            } else {
+                format!("{}: {}", row.title, answer.note)
+            };
+            let form = &library.form_of(procedure).fields;
+            let mut data = mamori_library::form::Data::new();
+            for (field, text) in [
+                (
+                    "requirement",
+                    format!("{} {}", line.requirement.id.value, line.requirement.text.ja),
+                ),
+                ("finding", remark),
+            ] {
+                // Kept within the field's limit, so that the case can be submitted as it is.
+                let limit = form.iter().find(|f| f.id() == field).map_or(200, |f| {
+                    f.max_length.unwrap_or(match f.kind {
+                        mamori_library::model::FieldType::LongText => 4000,
+                        _ => 200,
+                    })
+                });
+                data.insert(
+                    field.into(),
+                    json!(text.chars().take(limit).collect::<String>()),
+                );
+            }
+            let case = self
+                .insert_case(
+                    tx,
+                    caller,
+                    library,
+                    procedure,
+                    row.organisation_id,
+                    data,
+                    &facts,
+                )
+                .await?;
+            assessments::set_remediation(tx, row.id, &answer.requirement_id, case).await?;
+            opened.push(case);
+        }
+        Ok(opened)
     }
 
     /// The findings of an assessment, in the catalog's order.

@@ -300,21 +300,49 @@ impl App {
         form::derive(fields, &mut data, &form::Attached::new());
         let data =
             form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        let id = self
+            .insert_case(
+                &mut tx,
+                caller,
+                &lib,
+                procedure,
+                input.organisation,
+                data,
+                &facts,
+            )
+            .await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stores a new case in its first state with checked data: its opening event, whom it
+    /// waits on, its deadlines and its audit event.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_case(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        lib: &Library,
+        procedure: &Procedure,
+        organisation: Uuid,
+        data: Data,
+        facts: &CaseFacts,
+    ) -> Result<Uuid, AppError> {
         let id = Uuid::now_v7();
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
         let title = title_of(procedure, &data);
-        let mark = mark_columns(&lib, &data);
+        let mark = mark_columns(lib, &data);
         let mark = (mark.0.map(str::to_owned), mark.1);
         let data_text = Value::Object(data).to_string();
         cases::insert(
-            &mut tx,
+            tx,
             &NewCase {
                 id,
                 library: lib.id(),
                 version: lib.version(),
                 procedure: procedure.id(),
-                organisation: input.organisation,
+                organisation,
                 title: &title,
                 state: &state,
                 data: &data_text,
@@ -325,7 +353,7 @@ impl App {
         )
         .await?;
         cases::append_event(
-            &mut tx,
+            tx,
             id,
             &NewCaseEvent {
                 actor: Some(caller.actor.person),
@@ -339,13 +367,11 @@ impl App {
         )
         .await?;
         let data = parse_data(&data_text);
-        self.update_waits(&mut tx, &lib, procedure, id, &state, &data, &[], &facts)
+        self.update_waits(tx, lib, procedure, id, &state, &data, &[], facts)
             .await?;
-        self.set_deadlines(&mut tx, procedure, id, &state, &data)
+        self.set_deadlines(tx, procedure, id, &state, &data).await?;
+        self.record_case(tx, caller, "case.open", organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
             .await?;
-        self.record_case(&mut tx, caller, "case.open", input.organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
-            .await?;
-        tx.commit().await?;
         Ok(id)
     }
 

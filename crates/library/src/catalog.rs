@@ -31,7 +31,25 @@ pub struct Catalog {
     pub groups: Vec<Group>,
     /// The requirements, in the original's order.
     pub requirements: Vec<Requirement>,
+    /// What becomes of a requirement answered as not met.
+    #[serde(default)]
+    pub findings: Option<Findings>,
 }
+
+/// `findings: { procedure: remediation }`: when an assessment is submitted, every
+/// requirement answered as not met opens a case of this procedure of the same library for
+/// the organisation, with its form's `requirement` and `finding` fields filled in (the
+/// requirement's id and text; the answer's remark); the procedure's deadlines set the due
+/// dates.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Findings {
+    /// The remediation procedure.
+    pub procedure: Spanned<String>,
+}
+
+/// The fields a remediation procedure's form fills from a finding.
+pub const FINDING_FIELDS: [&str; 2] = ["requirement", "finding"];
 
 /// A group of requirements.
 #[derive(Debug, Clone, Deserialize)]

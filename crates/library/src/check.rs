@@ -192,6 +192,46 @@ impl<'a> Checker<'a> {
         for g in &catalog.groups {
             self.id(&g.id, "グループ");
         }
+        if let Some(f) = &catalog.findings {
+            match self
+                .parts
+                .procedures
+                .iter()
+                .find(|(_, p)| p.id.value == f.procedure.value)
+            {
+                None => self.at(
+                    &f.procedure,
+                    format!(
+                        "findings の手続「{}」はこのライブラリにありません",
+                        f.procedure.value
+                    ),
+                ),
+                Some((_, p)) => {
+                    let form = self
+                        .parts
+                        .forms
+                        .iter()
+                        .find(|(_, x)| x.id.value == p.form.value);
+                    for needed in crate::catalog::FINDING_FIELDS {
+                        let ok = form.is_some_and(|(_, x)| {
+                            x.fields.iter().any(|f| {
+                                f.id.value == needed
+                                    && matches!(f.kind, FieldType::Text | FieldType::LongText)
+                            })
+                        });
+                        if !ok {
+                            self.at(
+                                &f.procedure,
+                                format!(
+                                    "手続「{}」の様式に、指摘事項を書き込む text か long_text の項目「{needed}」がありません",
+                                    f.procedure.value
+                                ),
+                            );
+                        }
+                    }
+                }
+            }
+        }
         let lines = catalog.lines();
         self.unique(lines.iter().map(|l| &l.requirement.id), "要件");
         for (i, line) in lines.iter().enumerate() {

@@ -419,6 +419,7 @@ requirements:
       - id: "5.3(4)"
         text: { ja: 記録 }
         when: { requirement: "5.3(1)", is: "often" }
+findings: { procedure: approval }
 "#
         .into(),
     });
@@ -447,4 +448,11 @@ requirements:
     reported(&problems, &s, file, "5.3(9)", "この要件より前にありません");
     reported(&problems, &s, file, "id: \"5.3(3)\"", "options が必要です");
     reported(&problems, &s, file, "often", "答えに「often」はありません");
+    reported(
+        &problems,
+        &s,
+        file,
+        "findings:",
+        "text か long_text の項目「requirement」がありません",
+    );
 }

@@ -78,6 +78,8 @@ pub struct AnswerRow {
     pub answered_by_name: String,
     /// When.
     pub answered_at: Ts,
+    /// The remediation case the finding opened, if any.
+    pub remediation_case: Option<Uuid>,
 }
 
 /// Answers counted by outcome, and the weights that passed and failed.
@@ -170,7 +172,7 @@ pub async fn answers_to<'a>(
         .collect();
     let sql = format!(
         "SELECT x.requirement_id, x.answer, x.outcome, x.weight, x.note, x.answered_by,
-                p.name AS answered_by_name, x.answered_at
+                p.name AS answered_by_name, x.answered_at, x.remediation_case
          FROM assessment_answers x JOIN persons p ON p.id = x.answered_by
          WHERE x.assessment_id = $1 AND x.requirement_id IN ({})",
         list.join(", ")
@@ -186,7 +188,7 @@ pub async fn answers_to<'a>(
 pub async fn failed<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<AnswerRow>, StorageError> {
     const SQL: &str =
         "SELECT x.requirement_id, x.answer, x.outcome, x.weight, x.note, x.answered_by,
-                p.name AS answered_by_name, x.answered_at
+                p.name AS answered_by_name, x.answered_at, x.remediation_case
          FROM assessment_answers x JOIN persons p ON p.id = x.answered_by
          WHERE x.assessment_id = $1 AND x.outcome = 'fail'";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
@@ -256,4 +258,17 @@ pub async fn submit(tx: &mut Tx, id: Uuid, now: Ts) -> Result<bool, StorageError
     const SQL: &str = "UPDATE assessments SET state = 'submitted', submitted_at = $2 WHERE id = $1 AND state = 'open'";
     let n = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
+}
+
+/// Links a finding to the remediation case it opened.
+pub async fn set_remediation(
+    tx: &mut Tx,
+    id: Uuid,
+    requirement: &str,
+    case: Uuid,
+) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE assessment_answers SET remediation_case = $3
+                       WHERE assessment_id = $1 AND requirement_id = $2";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(requirement).bind(case).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
 }

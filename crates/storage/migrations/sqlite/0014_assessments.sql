@@ -28,6 +28,8 @@ CREATE TABLE assessment_answers (
     note           TEXT NOT NULL,
     answered_by    BLOB NOT NULL REFERENCES persons (id),
     answered_at    INTEGER NOT NULL,
+    -- The remediation case a finding opened on submission, if the catalog names one.
+    remediation_case BLOB REFERENCES cases (id),
     PRIMARY KEY (assessment_id, requirement_id)
 ) STRICT;
 CREATE INDEX assessment_answers_outcome ON assessment_answers (assessment_id, outcome);

@@ -92,6 +92,8 @@ pub struct AnswerDto {
     note: String,
     answered_by: String,
     answered_at: String,
+    /// The remediation case a finding opened, if any.
+    remediation_case: Option<Uuid>,
 }
 
 impl From<AnswerRow> for AnswerDto {
@@ -102,6 +104,7 @@ impl From<AnswerRow> for AnswerDto {
             note: a.note,
             answered_by: a.answered_by_name,
             answered_at: a.answered_at.0.to_string(),
+            remediation_case: a.remediation_case,
         }
     }
 }

@@ -34,6 +34,33 @@ requirements:
       - { id: all, label: { ja: すべて }, pass: true }
       - { id: some, label: { ja: 一部 }, pass: false }
   - { id: "7.1", text: { ja: 窓口端末を施錠している } }
+findings: { procedure: remediation }
+"#;
+
+const REMEDIATION_FORM: &str = r#"id: remediation
+title: { ja: 改善計画 }
+fields:
+  - { id: requirement, type: long_text, label: { ja: 要件 } }
+  - { id: finding, type: long_text, label: { ja: 指摘事項 } }
+  - { id: measures, type: long_text, label: { ja: 改善措置 }, required: true }
+"#;
+
+const REMEDIATION: &str = r#"id: remediation
+title: { ja: 指摘事項の改善 }
+form: remediation
+title_field: requirement
+start: [{ role: ia_officer, of: own_organisation }]
+states:
+  - { id: open, name: { ja: 改善中 } }
+  - { id: done, name: { ja: 改善済み }, terminal: true }
+transitions:
+  - action: complete
+    name: { ja: 改善を報告 }
+    from: [open]
+    by: [{ role: ia_officer, of: own_organisation }]
+    to: [{ state: done }]
+deadlines:
+  - { in: open, due: 翌月末 }
 "#;
 
 /// The shipped libraries, the external-service one with catalogs added: the self-check
@@ -41,10 +68,16 @@ requirements:
 pub(crate) fn libraries_with_catalogs(large: usize) -> Vec<Library> {
     let mut all = mamori_library::shipped_sources();
     let sources = all.get_mut("mod-external-service").unwrap();
-    sources.push(Source {
-        path: "catalogs/self_check.yaml".into(),
-        content: SELF_CHECK.into(),
-    });
+    for (path, content) in [
+        ("catalogs/self_check.yaml", SELF_CHECK),
+        ("forms/remediation.yaml", REMEDIATION_FORM),
+        ("procedures/remediation.yaml", REMEDIATION),
+    ] {
+        sources.push(Source {
+            path: path.into(),
+            content: content.into(),
+        });
+    }
     if large > 0 {
         let mut yaml = String::from(
             "id: large\ntitle: { ja: 大きな点検項目集 }\nby: [{ role: ia_officer, of: own_organisation }]\nrequirements:\n",
@@ -192,6 +225,22 @@ async fn an_officer_answers_the_self_check_and_findings_follow_the_answers() {
     )
     .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
+    // Each finding opened a remediation case, due at the end of next month, in the inbox.
+    let (_, found) = w.t.get(&w.officer, &format!("{path}/findings")).await;
+    let case = found[1]["answer"]["remediation_case"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (_, remediation) = w.t.get(&w.officer, &format!("/api/v1/cases/{case}")).await;
+    assert_eq!(remediation["procedure"], "remediation", "{remediation}");
+    assert_eq!(
+        remediation["data"]["requirement"],
+        "6.1 媒体を台帳で管理している"
+    );
+    assert_eq!(remediation["data"]["finding"], "令和8年度 自己点検（some）");
+    assert!(remediation["due_at"].is_string(), "{remediation}");
+    let (_, inbox) = w.t.get(&w.officer, "/api/v1/inbox").await;
+    assert_eq!(inbox["items"].as_array().map(Vec::len), Some(2), "{inbox}");
     let (status, body) = put(&w.officer, answers(&[("6.1", "all", "")])).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (_, list) = w.t.get(&w.chief, "/api/v1/assessments").await;
