@@ -12,7 +12,7 @@ use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_library::catalog::{Catalog, Line, Outcome, Question};
 use mamori_library::{Library, Text};
 use mamori_storage::assessments::{
-    self, AnswerRow, AssessmentRow, NewAnswer, NewAssessment, Tally,
+    self, AnswerRow, AssessmentRow, NewAnswer, NewAssessment, PartRow, Tally,
 };
 use mamori_storage::{Page, PageRequest};
 use serde_json::json;
@@ -88,6 +88,8 @@ pub struct AssessmentView {
     pub total: usize,
     /// Whether the reader may answer now.
     pub may_answer: bool,
+    /// For a campaign: its parts, one per organisation, each counted.
+    pub parts: Vec<PartRow>,
 }
 
 impl AssessmentView {
@@ -113,6 +115,8 @@ pub struct Assessable {
     pub catalog: String,
     /// Organisations the caller may assess with it: (id, name).
     pub organisations: Vec<(Uuid, String)>,
+    /// Organisations whose sections the caller may assess with it, as a campaign.
+    pub campaign_organisations: Vec<(Uuid, String)>,
 }
 
 /// A finding: a requirement answered as not met.
@@ -176,32 +180,53 @@ impl App {
         let mut out = Vec::new();
         for lib in self.libraries.current() {
             for (id, catalog) in &lib.catalogs {
-                let mut organisations = Vec::new();
-                for party in &catalog.by {
-                    for grant in caller
-                        .actor
-                        .grants
-                        .iter()
-                        .filter(|g| g.role == party.role.value)
-                    {
-                        if let Some(org) = grant.organisation
-                            && !organisations.iter().any(|(o, _)| *o == org)
-                        {
-                            let name = mamori_storage::organisations::get(&self.db, org)
-                                .await?
-                                .name;
-                            organisations.push((org, name));
-                        }
-                    }
-                }
                 out.push(Assessable {
                     library: lib.clone(),
                     catalog: id.clone(),
-                    organisations,
+                    organisations: self.held_in(caller, &catalog.by).await?,
+                    campaign_organisations: self.held_in(caller, &catalog.campaign_by).await?,
                 });
             }
         }
         Ok(out)
+    }
+
+    /// Where the caller holds one of the roles of `parties`: (organisation, name).
+    async fn held_in(
+        &self,
+        caller: &Caller,
+        parties: &[mamori_library::model::Party],
+    ) -> Result<Vec<(Uuid, String)>, AppError> {
+        let mut out: Vec<(Uuid, String)> = Vec::new();
+        for party in parties {
+            for grant in caller
+                .actor
+                .grants
+                .iter()
+                .filter(|g| g.role == party.role.value)
+            {
+                if let Some(org) = grant.organisation
+                    && !out.iter().any(|(o, _)| *o == org)
+                {
+                    let name = mamori_storage::organisations::get(&self.db, org)
+                        .await?
+                        .name;
+                    out.push((org, name));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Starts a campaign: one assessment for every organisation directly below
+    /// `input.organisation`, each answered there, totalled on the campaign. For whoever the
+    /// catalog lets run campaigns there.
+    pub async fn start_campaign(
+        &self,
+        caller: &Caller,
+        input: StartAssessment,
+    ) -> Result<Uuid, AppError> {
+        self.start(caller, input, true).await
     }
 
     /// Starts an assessment of an organisation, for whoever the catalog names there.
@@ -209,6 +234,15 @@ impl App {
         &self,
         caller: &Caller,
         input: StartAssessment,
+    ) -> Result<Uuid, AppError> {
+        self.start(caller, input, false).await
+    }
+
+    async fn start(
+        &self,
+        caller: &Caller,
+        input: StartAssessment,
+        campaign: bool,
     ) -> Result<Uuid, AppError> {
         let lib = self
             .find_catalog(&input.catalog)
@@ -241,7 +275,12 @@ impl App {
             }
             Err(e) => return Err(e),
         };
-        if acting_org(caller, &catalog.by, &facts).is_none() {
+        let who = if campaign {
+            &catalog.campaign_by
+        } else {
+            &catalog.by
+        };
+        if acting_org(caller, who, &facts).is_none() {
             drop(tx);
             return self
                 .deny(
@@ -258,28 +297,39 @@ impl App {
         }
         let id = Uuid::now_v7();
         let groups = serde_json::to_string(&input.groups).unwrap_or_else(|_| "[]".into());
-        assessments::insert(
-            &mut tx,
-            &NewAssessment {
-                id,
-                library: lib.id(),
-                version: lib.version(),
-                catalog: catalog_id,
-                organisation: input.organisation,
-                title,
-                groups: &groups,
-                by: caller.actor.person,
-                now: self.now(),
-            },
-        )
-        .await?;
+        let new = |id, organisation, state, parent| NewAssessment {
+            id,
+            library: lib.id(),
+            version: lib.version(),
+            catalog: catalog_id,
+            organisation,
+            title,
+            groups: &groups,
+            state,
+            parent,
+            by: caller.actor.person,
+            now: self.now(),
+        };
+        let mut parts = Vec::new();
+        if campaign {
+            assessments::insert(&mut tx, &new(id, input.organisation, "campaign", None)).await?;
+            for child in
+                mamori_storage::organisations::children(&self.db, input.organisation).await?
+            {
+                let part = Uuid::now_v7();
+                assessments::insert(&mut tx, &new(part, child.id, "open", Some(id))).await?;
+                parts.push(part);
+            }
+        } else {
+            assessments::insert(&mut tx, &new(id, input.organisation, "open", None)).await?;
+        }
         self.record_done(
             &mut tx,
             caller,
-            "assessment.start",
+            if campaign { "assessment.campaign" } else { "assessment.start" },
             input.organisation,
             ("assessment", id.to_string()),
-            json!({ "library": lib.id(), "version": lib.version(), "catalog": catalog_id, "title": title, "groups": input.groups }),
+            json!({ "library": lib.id(), "version": lib.version(), "catalog": catalog_id, "title": title, "groups": input.groups, "parts": parts }),
         )
         .await?;
         tx.commit().await?;
@@ -302,12 +352,15 @@ impl App {
             .get(&row.catalog_id)
             .ok_or_else(|| AppError::Internal("the assessment's catalog is missing".into()))?;
         let facts = self.case_facts(&self.db, row.organisation_id).await?;
-        let answers = acting_org(caller, &catalog.by, &facts).is_some();
+        // A campaign is answered only through its parts.
+        let campaign = row.state == "campaign";
+        let answers = !campaign && acting_org(caller, &catalog.by, &facts).is_some();
+        let runs = campaign && acting_org(caller, &catalog.campaign_by, &facts).is_some();
         let org_facts = OrgFacts {
             ancestors: facts.ancestors.clone(),
             related: vec![],
         };
-        if !answers && !policy::allows(&caller.actor, Permission::ViewCases, &org_facts) {
+        if !answers && !runs && !policy::allows(&caller.actor, Permission::ViewCases, &org_facts) {
             return self
                 .deny(
                     caller,
@@ -370,8 +423,26 @@ impl App {
                 }
             })
             .collect();
+        let parts = if row.state == "campaign" {
+            assessments::parts(&self.db, id).await?
+        } else {
+            vec![]
+        };
+        let tally = if row.state == "campaign" {
+            // The campaign's own total is its parts'.
+            parts.iter().fold(Tally::default(), |t, p| Tally {
+                pass: t.pass + p.tally.pass,
+                fail: t.fail + p.tally.fail,
+                not_applicable: t.not_applicable + p.tally.not_applicable,
+                pass_weight: t.pass_weight + p.tally.pass_weight,
+                scored_weight: t.scored_weight + p.tally.scored_weight,
+            })
+        } else {
+            assessments::tally(&self.db, id).await?
+        };
         Ok(AssessmentView {
-            tally: assessments::tally(&self.db, id).await?,
+            tally,
+            parts,
             may_answer: answers_it && row.state == "open",
             asked: applicable,
             unanswered: missing,

@@ -25,6 +25,10 @@ pub struct Catalog {
     pub description: Option<Text>,
     /// Who answers it for an organisation (and may start an assessment).
     pub by: Vec<Party>,
+    /// Who may run it as a campaign: one assessment for every organisation directly below
+    /// theirs, each answered there and totalled upward.
+    #[serde(default)]
+    pub campaign_by: Vec<Party>,
     /// Groups requirements may belong to (by role, by level); an assessment may take only
     /// some of them.
     #[serde(default)]

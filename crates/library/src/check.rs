@@ -188,6 +188,9 @@ impl<'a> Checker<'a> {
     fn catalog(&mut self, catalog: &Catalog) {
         self.id(&catalog.id, "点検項目集");
         self.parties(&catalog.by, &format!("点検項目集「{}」", catalog.id.value));
+        for p in &catalog.campaign_by {
+            self.role(&p.role);
+        }
         self.unique(catalog.groups.iter().map(|g| &g.id), "グループ");
         for g in &catalog.groups {
             self.id(&g.id, "グループ");

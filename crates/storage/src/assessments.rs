@@ -35,6 +35,8 @@ pub struct AssessmentRow {
     pub created_at: Ts,
     /// When it was submitted.
     pub submitted_at: Option<Ts>,
+    /// The campaign it is part of.
+    pub parent_id: Option<Uuid>,
 }
 
 /// A new assessment.
@@ -53,6 +55,10 @@ pub struct NewAssessment<'a> {
     pub title: &'a str,
     /// The groups asked, as JSON.
     pub groups: &'a str,
+    /// `open`, or `campaign` for one answered through its parts.
+    pub state: &'a str,
+    /// The campaign it is part of.
+    pub parent: Option<Uuid>,
     /// Who.
     pub by: Uuid,
     /// When.
@@ -99,16 +105,17 @@ pub struct Tally {
 
 const COLUMNS: &str = "a.id, a.library_id, a.library_version, a.catalog_id, a.organisation_id,
     o.name AS organisation_name, a.title, a.groups, a.state, a.created_by, a.created_at,
-    a.submitted_at";
+    a.submitted_at, a.parent_id";
 const FROM: &str = "assessments a JOIN organisations o ON o.id = a.organisation_id";
 
 /// Stores a new assessment, open.
 pub async fn insert(tx: &mut Tx, a: &NewAssessment<'_>) -> Result<(), StorageError> {
     const SQL: &str = "INSERT INTO assessments (id, library_id, library_version, catalog_id,
-        organisation_id, title, groups, state, created_by, created_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, 'open', $8, $9)";
+        organisation_id, title, groups, state, created_by, created_at, parent_id)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     on_tx!(tx, c => sqlx::query(SQL).bind(a.id).bind(a.library).bind(a.version).bind(a.catalog)
-        .bind(a.organisation).bind(a.title).bind(a.groups).bind(a.by).bind(a.now)
+        .bind(a.organisation).bind(a.title).bind(a.groups).bind(a.state).bind(a.by).bind(a.now)
+        .bind(a.parent)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -192,6 +199,43 @@ pub async fn failed<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<AnswerR
          FROM assessment_answers x JOIN persons p ON p.id = x.answered_by
          WHERE x.assessment_id = $1 AND x.outcome = 'fail'";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
+}
+
+/// A part of a campaign with its answers counted.
+#[derive(Debug, Clone, FromRow)]
+pub struct PartRow {
+    /// The part.
+    #[sqlx(flatten)]
+    pub row: AssessmentRow,
+    /// Its answers, counted.
+    #[sqlx(flatten)]
+    pub tally: Tally,
+    /// How many answers it has.
+    pub answered: i64,
+}
+
+/// The parts of a campaign, by organisation name, each counted in one query.
+pub async fn parts<'a>(
+    src: impl Into<Src<'a>>,
+    campaign: Uuid,
+) -> Result<Vec<PartRow>, StorageError> {
+    let sql = format!(
+        "SELECT {COLUMNS},
+            CAST(COALESCE(SUM(CASE WHEN x.outcome = 'pass' THEN 1 ELSE 0 END), 0) AS BIGINT) AS pass,
+            CAST(COALESCE(SUM(CASE WHEN x.outcome = 'fail' THEN 1 ELSE 0 END), 0) AS BIGINT) AS fail,
+            CAST(COALESCE(SUM(CASE WHEN x.outcome = 'not_applicable' THEN 1 ELSE 0 END), 0) AS BIGINT) AS not_applicable,
+            CAST(COALESCE(SUM(CASE WHEN x.outcome = 'pass' THEN x.weight ELSE 0 END), 0) AS BIGINT) AS pass_weight,
+            CAST(COALESCE(SUM(CASE WHEN x.outcome <> 'not_applicable' THEN x.weight ELSE 0 END), 0) AS BIGINT) AS scored_weight,
+            COUNT(x.requirement_id) AS answered
+         FROM {FROM} LEFT JOIN assessment_answers x ON x.assessment_id = a.id
+         WHERE a.parent_id = $1
+         GROUP BY a.id, a.library_id, a.library_version, a.catalog_id, a.organisation_id, o.name,
+            a.title, a.groups, a.state, a.created_by, a.created_at, a.submitted_at, a.parent_id
+         ORDER BY o.name, a.id"
+    );
+    Ok(
+        on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(campaign).fetch_all(c).await)?,
+    )
 }
 
 /// Answers counted by outcome, in SQL.

@@ -13,9 +13,13 @@ CREATE TABLE assessments (
     created_by      BLOB NOT NULL REFERENCES persons (id),
     created_at      INTEGER NOT NULL,
     submitted_at    INTEGER,
+    -- The campaign it is part of: an assessment in state 'campaign' of the organisation
+    -- above, which is answered only through its parts.
+    parent_id       BLOB REFERENCES assessments (id),
     FOREIGN KEY (library_id, library_version) REFERENCES library_versions (library_id, version)
 ) STRICT;
 CREATE INDEX assessments_organisation ON assessments (organisation_id, created_at);
+CREATE INDEX assessments_parent ON assessments (parent_id);
 
 -- One answer per requirement. The outcome and weight are kept with it so that a summary is
 -- counted in SQL, however large the catalog.

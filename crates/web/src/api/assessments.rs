@@ -32,6 +32,8 @@ pub struct AssessmentSummary {
     state: String,
     created_at: String,
     submitted_at: Option<String>,
+    /// The campaign it is part of.
+    campaign: Option<Uuid>,
 }
 
 impl From<AssessmentRow> for AssessmentSummary {
@@ -46,6 +48,7 @@ impl From<AssessmentRow> for AssessmentSummary {
             state: r.state,
             created_at: r.created_at.0.to_string(),
             submitted_at: r.submitted_at.map(|t| t.0.to_string()),
+            campaign: r.parent_id,
         }
     }
 }
@@ -80,6 +83,10 @@ pub struct AssessmentCreate {
     /// The groups asked; all when left out.
     #[serde(default)]
     groups: Vec<String>,
+    /// Run it as a campaign: one assessment for every organisation directly below
+    /// `organisation`, totalled on this one (for whoever the catalog's `campaign_by` names).
+    #[serde(default)]
+    campaign: bool,
 }
 
 /// An answer.
@@ -144,6 +151,21 @@ pub struct AssessmentDetail {
     /// Requirements in all (headings included), to page through.
     total: usize,
     requirements: Vec<RequirementDto>,
+    /// For a campaign: its parts, each with its answers counted.
+    parts: Vec<PartDto>,
+}
+
+/// A part of a campaign.
+#[derive(Serialize, ToSchema)]
+pub struct PartDto {
+    id: Uuid,
+    organisation: Uuid,
+    organisation_name: String,
+    state: String,
+    answered: i64,
+    pass: i64,
+    fail: i64,
+    not_applicable: i64,
 }
 
 impl AssessmentDetail {
@@ -177,6 +199,20 @@ impl AssessmentDetail {
                         .collect(),
                     applies: r.applies,
                     answer: r.answer.map(Into::into),
+                })
+                .collect(),
+            parts: v
+                .parts
+                .into_iter()
+                .map(|p| PartDto {
+                    id: p.row.id,
+                    organisation: p.row.organisation_id,
+                    organisation_name: p.row.organisation_name,
+                    state: p.row.state,
+                    answered: p.answered,
+                    pass: p.tally.pass,
+                    fail: p.tally.fail,
+                    not_applicable: p.tally.not_applicable,
                 })
                 .collect(),
             summary: v.row.into(),
@@ -248,18 +284,17 @@ pub async fn create_assessment(
     ApiCaller(s): ApiCaller,
     ApiJson(body): ApiJson<AssessmentCreate>,
 ) -> ApiResult<Response> {
-    let id = state
-        .app
-        .start_assessment(
-            &s.caller,
-            StartAssessment {
-                catalog: body.catalog,
-                organisation: body.organisation,
-                title: body.title,
-                groups: body.groups,
-            },
-        )
-        .await?;
+    let input = StartAssessment {
+        catalog: body.catalog,
+        organisation: body.organisation,
+        title: body.title,
+        groups: body.groups,
+    };
+    let id = if body.campaign {
+        state.app.start_campaign(&s.caller, input).await?
+    } else {
+        state.app.start_assessment(&s.caller, input).await?
+    };
     Ok(created(format!("/api/v1/assessments/{id}"), id))
 }
 

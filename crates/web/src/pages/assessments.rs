@@ -46,6 +46,8 @@ struct Startable {
     title: String,
     groups: Vec<(String, String)>,
     organisations: Vec<(Uuid, String)>,
+    /// Where the reader may run it as a campaign over the sections below.
+    campaign_organisations: Vec<(Uuid, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -82,6 +84,7 @@ async fn list_page(
                     .map(|g| (g.id.value.clone(), tr.text(&g.label).to_owned()))
                     .collect(),
                 organisations: a.organisations,
+                campaign_organisations: a.campaign_organisations,
             }
         })
         .collect();
@@ -145,18 +148,17 @@ pub async fn start(
         .filter(|(k, _)| k == "groups")
         .map(|(_, v)| v.clone())
         .collect();
-    let started = state
-        .app
-        .start_assessment(
-            &s.caller,
-            StartAssessment {
-                catalog: catalog.clone(),
-                organisation,
-                title: title.clone(),
-                groups,
-            },
-        )
-        .await;
+    let input = StartAssessment {
+        catalog: catalog.clone(),
+        organisation,
+        title: title.clone(),
+        groups,
+    };
+    let started = if get("campaign") == "yes" {
+        state.app.start_campaign(&s.caller, input).await
+    } else {
+        state.app.start_assessment(&s.caller, input).await
+    };
     match started {
         Ok(id) => Ok(done(&format!("/assessments/{id}"), "assessment-started")),
         Err(e) => {
@@ -176,6 +178,10 @@ pub async fn start(
 struct ShowPage {
     l: Layout,
     v: Summary,
+    /// A campaign's parts: (id, organisation, state, answered, pass, fail, not applicable).
+    parts: Vec<(Uuid, String, String, i64, i64, i64, i64)>,
+    /// The campaign this is part of.
+    campaign: Option<Uuid>,
     rows: Vec<Row>,
     offset: i64,
     previous: Option<i64>,
@@ -287,6 +293,22 @@ fn show_page(
         .with_notice(notice)
         .titled(v.row.title.clone());
     ShowPage {
+        parts: v
+            .parts
+            .iter()
+            .map(|p| {
+                (
+                    p.row.id,
+                    p.row.organisation_name.clone(),
+                    tr.t(&format!("assessment-state-{}", p.row.state)),
+                    p.answered,
+                    p.tally.pass,
+                    p.tally.fail,
+                    p.tally.not_applicable,
+                )
+            })
+            .collect(),
+        campaign: v.row.parent_id,
         v: Summary {
             id: v.row.id,
             catalog,

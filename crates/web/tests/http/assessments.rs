@@ -13,6 +13,7 @@ use crate::support::{TestApp, send};
 const SELF_CHECK: &str = r#"id: self_check
 title: { ja: 自己点検票, en: Self-check }
 by: [{ role: ia_officer, of: own_organisation }]
+campaign_by: [{ role: chief_ia_officer, of: parent_chain }]
 groups:
   - { id: staff, label: { ja: 職員 } }
   - { id: admin, label: { ja: 管理者 } }
@@ -410,4 +411,87 @@ async fn the_assessment_pages_start_answer_and_keep_what_was_typed() {
         "{page}"
     );
     assert!(!page.contains("name=\"a:5.3(1)\""), "no more answering");
+}
+
+#[tokio::test]
+async fn a_campaign_fans_out_to_each_section_and_totals_upward() {
+    let w = world_on(server(0).await).await;
+    let admin = w.t.admin().await;
+    let (_, unit) =
+        w.t.get(&admin, &format!("/api/v1/organisations/{}", w.unit))
+            .await;
+    let bureau = unit["parent"].as_str().unwrap().to_owned();
+    let start = json!({"catalog": "self_check", "organisation": bureau, "title": "令和8年度 一斉点検", "campaign": true});
+    let (status, _) =
+        w.t.post(&w.officer, "/api/v1/assessments", start.clone())
+            .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a unit's officer runs no campaign"
+    );
+    let campaign = w.t.create(&w.chief, "/api/v1/assessments", start).await;
+    let (_, c) =
+        w.t.get(&w.chief, &format!("/api/v1/assessments/{campaign}"))
+            .await;
+    assert_eq!(c["state"], "campaign");
+    let parts = c["parts"].as_array().unwrap();
+    let names: Vec<&str> = parts
+        .iter()
+        .map(|p| p["organisation_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["サイバー整備課", "情報通信課"]);
+    // Each section answers its own part; the campaign itself takes no answers.
+    let part_of = |org: &str| {
+        parts.iter().find(|p| p["organisation"] == org).unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let ours = part_of(&w.unit);
+    let theirs = part_of(&w.other_unit);
+    let put = |c, id: &str, body| {
+        let url = w.t.url(&format!("/api/v1/assessments/{id}/answers"));
+        async move { send(c, Method::PUT, &url, Some(body)).await }
+    };
+    let (status, _) = put(&w.officer, &campaign, answers(&[("5.3(1)", "yes", "")])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = put(&w.officer, &theirs, answers(&[("5.3(1)", "yes", "")])).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "not another section's part");
+    let (status, _) = put(
+        &w.officer,
+        &ours,
+        answers(&[("5.3(1)", "yes", ""), ("6.1", "some", "")]),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = put(&w.other_officer, &theirs, answers(&[("5.3(1)", "no", "")])).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) =
+        w.t.get(&w.officer, &format!("/api/v1/assessments/{campaign}"))
+            .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a section does not read the others' results"
+    );
+    let (_, c) =
+        w.t.get(&w.chief, &format!("/api/v1/assessments/{campaign}"))
+            .await;
+    assert_eq!(
+        (c["pass"].as_i64(), c["fail"].as_i64()),
+        (Some(1), Some(2)),
+        "{c}"
+    );
+    let answered: Vec<i64> = c["parts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["answered"].as_i64().unwrap())
+        .collect();
+    assert_eq!(answered, [1, 2]);
+    let (_, part) =
+        w.t.get(&w.officer, &format!("/api/v1/assessments/{ours}"))
+            .await;
+    assert_eq!(part["campaign"], campaign.as_str());
 }
