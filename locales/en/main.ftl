@@ -223,6 +223,7 @@ error-not-found = The selected item was not found.
 error-taken = This is already in use.
 error-person-or-post = Choose either a person or a post.
 error-confirm-mismatch = The two new passwords differ.
+error-evidence-not-in-force = This evidence is not in force today (check the days it is good for).
 
 ## Answers
 problem-validation_failed = Some values are not valid.

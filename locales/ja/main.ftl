@@ -223,6 +223,7 @@ error-not-found = 選択されたものが見つかりません。
 error-taken = すでに使われています。
 error-person-or-post = 職員または役職のどちらか一方を選んでください。
 error-confirm-mismatch = 確認用のパスワードが一致しません。
+error-evidence-not-in-force = この証跡は今日の時点で有効ではありません（有効期間を確認してください）。
 
 ## 応答
 problem-validation_failed = 入力内容に誤りがあります。

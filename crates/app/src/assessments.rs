@@ -65,6 +65,8 @@ pub struct RequirementView {
     pub applies: bool,
     /// The answer given, if any.
     pub answer: Option<AnswerRow>,
+    /// The evidence linked to it.
+    pub evidence: Vec<mamori_storage::evidence::EvidenceRow>,
 }
 
 /// An assessment as its reader sees it.
@@ -403,6 +405,7 @@ impl App {
             .into_iter()
             .map(|a| (a.requirement_id.clone(), a))
             .collect();
+        let mut linked = mamori_storage::evidence::linked(&self.db, id, &ids).await?;
         let page = lines
             .into_iter()
             .map(|(l, applies)| {
@@ -420,6 +423,10 @@ impl App {
                         .collect(),
                     applies: *applies,
                     answer: stored.remove(&r.id.value),
+                    evidence: linked
+                        .extract_if(.., |(req, _)| *req == r.id.value)
+                        .map(|(_, e)| e)
+                        .collect(),
                 }
             })
             .collect();

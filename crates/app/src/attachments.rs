@@ -43,6 +43,12 @@ impl App {
 
     fn refused(&self, r: Refusal) -> AppError {
         let mut errors = FieldErrors::default();
+        self.file_refused(&mut errors, r);
+        AppError::Invalid(errors)
+    }
+
+    /// Names why a file is refused under the `file` input, with the limit if it is too big.
+    pub(crate) fn file_refused(&self, errors: &mut FieldErrors, r: Refusal) {
         match r {
             Refusal::TooLarge => {
                 let mib = self.settings.attachment_max_bytes.div_ceil(1024 * 1024);
@@ -50,7 +56,6 @@ impl App {
             }
             _ => errors.push("file", r.code()),
         }
-        AppError::Invalid(errors)
     }
 
     /// Attaches a file to a case, for one of its form's attachment fields or for the case

@@ -58,13 +58,25 @@ pub struct NewAttachment<'a> {
     pub now: Ts,
 }
 
-/// Stores the content (once per address) and the attachment.
-pub async fn insert(tx: &mut Tx, a: &NewAttachment<'_>) -> Result<(), StorageError> {
+/// Stores sealed content under its address, unless the same content is already there.
+pub async fn store_file(
+    tx: &mut Tx,
+    address: &str,
+    size: i64,
+    sealed: &[u8],
+    now: Ts,
+) -> Result<(), StorageError> {
     const FILE: &str =
         "INSERT INTO files (address, size, sealed, created_at) VALUES ($1, $2, $3, $4)
                         ON CONFLICT (address) DO NOTHING";
-    on_tx!(tx, c => sqlx::query(FILE).bind(a.address).bind(a.size).bind(a.sealed).bind(a.now)
+    on_tx!(tx, c => sqlx::query(FILE).bind(address).bind(size).bind(sealed).bind(now)
         .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Stores the content (once per address) and the attachment.
+pub async fn insert(tx: &mut Tx, a: &NewAttachment<'_>) -> Result<(), StorageError> {
+    store_file(tx, a.address, a.size, a.sealed, a.now).await?;
     const ROW: &str = "INSERT INTO case_attachments (id, case_id, file_address, file_name, media_type, size, added_by, added_at, field)
                        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
     on_tx!(tx, c => sqlx::query(ROW).bind(a.id).bind(a.case).bind(a.address).bind(a.file_name)

@@ -12,6 +12,7 @@ pub mod cases;
 pub mod db;
 pub mod designations;
 mod error;
+pub mod evidence;
 pub mod libraries;
 pub mod notifications;
 pub mod organisations;

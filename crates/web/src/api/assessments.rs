@@ -131,6 +131,8 @@ pub struct RequirementDto {
     /// Asked in this assessment (its group, and earlier answers).
     applies: bool,
     answer: Option<AnswerDto>,
+    /// The evidence linked to it.
+    evidence: Vec<super::evidence::EvidenceDto>,
 }
 
 /// An assessment with a page of its requirements.
@@ -199,6 +201,7 @@ impl AssessmentDetail {
                         .collect(),
                     applies: r.applies,
                     answer: r.answer.map(Into::into),
+                    evidence: r.evidence.into_iter().map(Into::into).collect(),
                 })
                 .collect(),
             parts: v

@@ -102,7 +102,12 @@ pub async fn get_attachment(
     ApiPath((id, attachment)): ApiPath<(Uuid, Uuid)>,
 ) -> ApiResult<Response> {
     let file = state.app.attachment(&s.caller, id, attachment).await?;
-    Ok((
+    Ok(file_download(file))
+}
+
+/// A stored file as a download, with its own media type.
+pub(crate) fn file_download(file: mamori_app::Download) -> Response {
+    (
         [
             (header::CONTENT_TYPE, file.media_type),
             (
@@ -112,7 +117,7 @@ pub async fn get_attachment(
         ],
         file.content,
     )
-        .into_response())
+        .into_response()
 }
 
 /// Withdraw a file attached by mistake (only its uploader, while they may still attach).

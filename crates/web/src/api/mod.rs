@@ -8,6 +8,7 @@ pub(crate) mod audit;
 pub(crate) mod cases;
 mod designations;
 mod dto;
+mod evidence;
 mod me;
 mod organisations;
 mod persons;
@@ -91,6 +92,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assessments::answer_assessment))
         .routes(routes!(assessments::submit_assessment))
         .routes(routes!(assessments::list_findings))
+        .routes(routes!(evidence::list_evidence))
+        .routes(routes!(evidence::get_evidence))
+        .routes(routes!(evidence::link_evidence))
         .routes(routes!(
             adaptations::get_adaptation,
             adaptations::put_adaptation,
@@ -123,6 +127,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(attachments::add_attachment))
                 .routes(routes!(registers::import_register))
+                .routes(routes!(evidence::add_evidence))
                 .layer(DefaultBodyLimit::disable()),
         );
     OpenApiRouter::with_openapi(ApiDoc::openapi()).nest("/api/v1", v1)

@@ -495,3 +495,152 @@ async fn a_campaign_fans_out_to_each_section_and_totals_upward() {
             .await;
     assert_eq!(part["campaign"], campaign.as_str());
 }
+
+/// Uploads evidence for an organisation through the API.
+pub(crate) async fn add_evidence(
+    t: &TestApp,
+    c: &reqwest::Client,
+    org: &str,
+    title: &str,
+    effective_on: &str,
+    expires_on: &str,
+) -> (StatusCode, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 audit report".to_vec())
+                .file_name("監査結果通知書.pdf"),
+        )
+        .text("title", title.to_owned())
+        .text("effective_on", effective_on.to_owned())
+        .text("expires_on", expires_on.to_owned());
+    let res = c
+        .post(t.url(&format!("/api/v1/organisations/{org}/evidence")))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    let status = res.status();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn evidence_is_kept_once_and_serves_every_assessment_while_in_force() {
+    let w = world_on(server(0).await).await;
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .date();
+    let (status, body) =
+        add_evidence(&w.t, &w.officer, &w.unit, " ", "2026-02-30", "2020-01-01").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let f = &body["error"]["fields"];
+    assert!(
+        f["title"].is_string() && f["effective_on"].is_string(),
+        "{body}"
+    );
+    let (status, _) = add_evidence(&w.t, &w.other_officer, &w.unit, "他課", "2026-04-01", "").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let year_ago = today
+        .checked_sub(jiff::Span::new().years(1))
+        .unwrap()
+        .to_string();
+    let yesterday = today.yesterday().unwrap().to_string();
+    let (status, good) = add_evidence(
+        &w.t,
+        &w.officer,
+        &w.unit,
+        "令和8年度 監査結果通知書",
+        &year_ago,
+        "",
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{good}");
+    let good = good["id"].as_str().unwrap().to_owned();
+    let (_, old) = add_evidence(
+        &w.t,
+        &w.officer,
+        &w.unit,
+        "失効した証明書",
+        &year_ago,
+        &yesterday,
+    )
+    .await;
+    let old = old["id"].as_str().unwrap().to_owned();
+
+    // Two assessments of the unit use the same evidence; expired evidence is refused.
+    let mut assessments = Vec::new();
+    for title in ["前期", "後期"] {
+        let id =
+            w.t.create(
+                &w.officer,
+                "/api/v1/assessments",
+                json!({"catalog": "self_check", "organisation": w.unit, "title": title}),
+            )
+            .await;
+        let (status, body) =
+            w.t.post(
+                &w.officer,
+                &format!("/api/v1/assessments/{id}/evidence"),
+                json!({"requirement": "5.3(1)", "evidence": good}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+        assessments.push(id);
+    }
+    let (status, body) =
+        w.t.post(
+            &w.officer,
+            &format!("/api/v1/assessments/{}/evidence", assessments[0]),
+            json!({"requirement": "6.1", "evidence": old}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        body["error"]["fields"]["evidence"],
+        "この証跡は今日の時点で有効ではありません（有効期間を確認してください）。"
+    );
+    let (_, a) =
+        w.t.get(
+            &w.officer,
+            &format!("/api/v1/assessments/{}", assessments[1]),
+        )
+        .await;
+    let linked = &a["requirements"][1]["evidence"];
+    assert_eq!(linked[0]["title"], "令和8年度 監査結果通知書", "{a}");
+
+    // Readers of the unit list and download it, each download recorded; others do not.
+    let (_, list) =
+        w.t.get(
+            &w.chief,
+            &format!("/api/v1/organisations/{}/evidence", w.unit),
+        )
+        .await;
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    let before = w.t.audit_count().await;
+    let res = w
+        .chief
+        .get(w.t.url(&format!("/api/v1/evidence/{good}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.7 audit report"
+    );
+    assert_eq!(w.t.audit_count().await, before + 1);
+    let (status, _) =
+        w.t.get(
+            &w.other_officer,
+            &format!("/api/v1/organisations/{}/evidence", w.unit),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let res = w
+        .other_officer
+        .get(w.t.url(&format!("/api/v1/evidence/{good}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}

@@ -202,6 +202,10 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("PUT", "/api/v1/assessments/{id}/answers", A_OFFICER),
     ("POST", "/api/v1/assessments/{id}/submit", A_OFFICER),
     ("GET", "/api/v1/assessments/{id}/findings", A_READERS),
+    ("POST", "/api/v1/assessments/{id}/evidence", A_OFFICER),
+    ("POST", "/api/v1/organisations/{id}/evidence", A_OFFICER),
+    ("GET", "/api/v1/organisations/{id}/evidence", A_READERS),
+    ("GET", "/api/v1/evidence/{id}", A_READERS),
     ("GET", "/api/v1/cases", &[]),
     ("POST", "/api/v1/cases", A_OFFICER),
     ("GET", "/api/v1/cases/{id}", A_READERS),
@@ -312,6 +316,35 @@ async fn request(
                 json!({"catalog": "self_check", "organisation": w.a, "title": format!("甲社 点検{n}")}),
             ),
         ),
+        // Evidence is sent as a form by the walk.
+        ("POST", "/api/v1/organisations/{id}/evidence") => (path.replace("{id}", &w.a), None),
+        ("GET", "/api/v1/organisations/{id}/evidence") => (path.replace("{id}", &w.a), None),
+        ("GET", "/api/v1/evidence/{id}") => {
+            let member_a = w.roles[3].1.as_ref().unwrap();
+            let (status, body) =
+                crate::assessments::add_evidence(t, member_a, &w.a, "甲社 証跡", "2020-04-01", "")
+                    .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            (path.replace("{id}", body["id"].as_str().unwrap()), None)
+        }
+        ("POST", "/api/v1/assessments/{id}/evidence") => {
+            let member_a = w.roles[3].1.as_ref().unwrap();
+            let id = t
+                .create(
+                    member_a,
+                    "/api/v1/assessments",
+                    json!({"catalog": "self_check", "organisation": w.a, "title": format!("甲社 点検{n}")}),
+                )
+                .await;
+            let (status, body) =
+                crate::assessments::add_evidence(t, member_a, &w.a, "甲社 証跡", "2020-04-01", "")
+                    .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            (
+                path.replace("{id}", &id),
+                Some(json!({"requirement": "5.3(1)", "evidence": body["id"]})),
+            )
+        }
         // Each attempt gets a fresh assessment of 甲's, answered as far as the route needs.
         (_, p) if p.starts_with("/api/v1/assessments/{id}") => {
             let member_a = w.roles[3].1.as_ref().unwrap();
@@ -631,6 +664,16 @@ async fn every_api_route_as_every_role() {
             let c = client.as_ref().unwrap_or(&anonymous);
             let (status, answer) = if *method == "POST" && path.ends_with("/attachments") {
                 upload(c, &t.url(&url), "甲社 添付.pdf", b"%PDF-1.7 ko").await
+            } else if *method == "POST" && *path == "/api/v1/organisations/{id}/evidence" {
+                crate::assessments::add_evidence(
+                    &t,
+                    c,
+                    &w.a,
+                    &format!("甲社 証跡{n}"),
+                    "2020-04-01",
+                    "",
+                )
+                .await
             } else if path.ends_with("/export.zip") {
                 opened(c, &t.url(&url)).await
             } else if *method == "POST" && path.ends_with("/import") {
