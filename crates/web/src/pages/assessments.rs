@@ -183,6 +183,8 @@ struct ShowPage {
     /// The campaign this is part of.
     campaign: Option<Uuid>,
     rows: Vec<Row>,
+    /// The organisation's evidence in force today: (id, title and days).
+    evidence: Vec<(Uuid, String)>,
     offset: i64,
     previous: Option<i64>,
     next: Option<i64>,
@@ -218,6 +220,8 @@ struct Row {
     answer: String,
     note: String,
     outcome: String,
+    /// Evidence linked: (download link, title).
+    evidence: Vec<(String, String)>,
 }
 
 #[derive(Deserialize, Default)]
@@ -287,6 +291,11 @@ fn show_page(
                 .as_ref()
                 .map(|a| a.outcome.clone())
                 .unwrap_or_default(),
+            evidence: r
+                .evidence
+                .iter()
+                .map(|e| (format!("/api/v1/evidence/{}", e.id), e.title.clone()))
+                .collect(),
         })
         .collect();
     let l = Layout::new(s, "assessments-title", "assessments")
@@ -309,6 +318,7 @@ fn show_page(
             })
             .collect(),
         campaign: v.row.parent_id,
+        evidence: vec![],
         v: Summary {
             id: v.row.id,
             catalog,
@@ -346,15 +356,134 @@ pub async fn show(
         .app
         .assessment(&s.caller, id, PageRequest::new(Some(PAGE), Some(offset)))
         .await?;
-    Ok(render(&show_page(
-        &s,
-        v,
-        offset,
-        q.notice.as_deref(),
-        None,
-        FormErrors::default(),
-        None,
-    )))
+    let evidence = in_force(&state, &s, &v).await?;
+    Ok(render(&ShowPage {
+        evidence,
+        ..show_page(
+            &s,
+            v,
+            offset,
+            q.notice.as_deref(),
+            None,
+            FormErrors::default(),
+            None,
+        )
+    }))
+}
+
+/// The evidence of the assessed organisation in force today, for whoever answers.
+async fn in_force(
+    state: &AppState,
+    s: &SessionInfo,
+    v: &AssessmentView,
+) -> Result<Vec<(Uuid, String)>, Failure> {
+    if !v.may_answer {
+        return Ok(vec![]);
+    }
+    let today = state.app.today().0;
+    Ok(state
+        .app
+        .evidence(&s.caller, v.row.organisation_id)
+        .await?
+        .into_iter()
+        .filter(|e| e.effective_on.0 <= today && e.expires_on.is_none_or(|x| x.0 >= today))
+        .map(|e| {
+            let until = e.expires_on.map(|d| d.0.to_string()).unwrap_or_default();
+            (e.id, format!("{}（{}–{until}）", e.title, e.effective_on.0))
+        })
+        .collect())
+}
+
+/// `POST /assessments/{id}/evidence`: uploads new evidence of the organisation and links
+/// it to the chosen requirement.
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    upload: Result<crate::upload::UploadForm, Failure>,
+) -> Result<Response, Failure> {
+    let result = async {
+        let crate::upload::UploadForm(u) = upload?;
+        let v = state
+            .app
+            .assessment(&s.caller, id, PageRequest::new(Some(1), None))
+            .await?;
+        let requirement = u.field("requirement").to_owned();
+        let input = mamori_app::EvidenceInput {
+            title: u.field("title").to_owned(),
+            effective_on: u.field("effective_on").to_owned(),
+            expires_on: u.field("expires_on").to_owned(),
+            file: u.file,
+        };
+        let evidence = state
+            .app
+            .add_evidence(&s.caller, v.row.organisation_id, input)
+            .await?;
+        state
+            .app
+            .link_evidence(&s.caller, id, &requirement, evidence)
+            .await?;
+        Ok::<_, Failure>(())
+    }
+    .await;
+    evidence_done(&state, &s, id, result).await
+}
+
+/// `POST /assessments/{id}/evidence/link`: links evidence the organisation already keeps.
+pub async fn link_evidence(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(key, _)| key == k)
+            .map_or("", |(_, v)| v.as_str())
+    };
+    let result = match get("evidence").parse::<Uuid>() {
+        Ok(evidence) => state
+            .app
+            .link_evidence(&s.caller, id, get("requirement"), evidence)
+            .await
+            .map_err(Failure::from),
+        Err(_) => Err(Failure::field(mamori_domain::FieldError {
+            field: "evidence",
+            code: "required",
+            limit: None,
+        })),
+    };
+    evidence_done(&state, &s, id, result).await
+}
+
+async fn evidence_done(
+    state: &AppState,
+    s: &SessionInfo,
+    id: Uuid,
+    result: Result<(), Failure>,
+) -> Result<Response, Failure> {
+    match result {
+        Ok(()) => Ok(done(&format!("/assessments/{id}"), "evidence-linked")),
+        Err(failure) => {
+            let tr = Tr(s.locale);
+            let errors = errors_for(tr, &failure);
+            let v = state
+                .app
+                .assessment(&s.caller, id, PageRequest::new(Some(PAGE), Some(0)))
+                .await?;
+            let evidence = in_force(state, s, &v).await?;
+            Ok(form_failure(tr, failure, |_, summary| {
+                render_status(
+                    StatusCode::BAD_REQUEST,
+                    &ShowPage {
+                        evidence,
+                        ..show_page(s, v, 0, None, None, errors, summary)
+                    },
+                )
+            }))
+        }
+    }
 }
 
 /// `POST /assessments/{id}/answers`: saves the answers of one page; mistakes show the page

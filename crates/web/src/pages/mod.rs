@@ -118,6 +118,14 @@ pub fn router() -> Router<AppState> {
         .route("/assessments/{id}", get(assessments::show))
         .route("/assessments/{id}/answers", post(assessments::answer))
         .route("/assessments/{id}/submit", post(assessments::submit))
+        .route(
+            "/assessments/{id}/evidence",
+            post(assessments::upload_evidence).layer(DefaultBodyLimit::disable()),
+        )
+        .route(
+            "/assessments/{id}/evidence/link",
+            post(assessments::link_evidence),
+        )
         .route("/registers/{id}", get(registers::list))
         .route("/registers/{id}/rows", post(registers::add))
         .route("/registers/{id}/export", post(registers::export_sealed))

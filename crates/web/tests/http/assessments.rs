@@ -336,6 +336,33 @@ async fn the_assessment_pages_start_answer_and_keep_what_was_typed() {
     assert!(page.contains("name=\"a:5.3(1)\""));
     assert!(!page.contains("name=\"a:5.3(2)\""));
 
+    // Evidence uploaded from the page is kept and linked; a mistake is named.
+    let evidence = |title: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .text("requirement", "5.3(1)")
+            .text("title", title)
+            .text("effective_on", "2026-04-01")
+            .text("expires_on", "")
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(b"%PDF-1.7 rules".to_vec()).file_name("規程.pdf"),
+            );
+        browser
+            .post(w.t.url(&format!("{path}/evidence")))
+            .multipart(form)
+            .send()
+    };
+    let res = evidence("").await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert!(res.text().await.unwrap().contains("入力してください"));
+    let res = evidence("パスワード管理規程").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let page = w.t.html(&browser, &to).await;
+    assert!(page.contains("証跡を要件に結び付けました"), "{page}");
+    assert!(page.contains(">パスワード管理規程</a>"), "{page}");
+
     let answer = |pairs: Vec<(&'static str, &'static str)>| {
         let mut form = vec![("_csrf", csrf.as_str()), ("_offset", "0")];
         form.extend(pairs);
