@@ -12,7 +12,7 @@ use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission}
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{
-    CommentRule, Field, FieldType, Participant, Party, Procedure, Relation, Transition,
+    CommentRule, Field, FieldType, MARK_FIELD, Participant, Party, Procedure, Relation, Transition,
 };
 use mamori_library::{Library, Text};
 use mamori_storage::attachments::{self, AttachmentRow};
@@ -776,6 +776,15 @@ impl App {
                 if let Some(v) = condition::resolve(expr, &data, &today) {
                     change.insert(col.clone(), v);
                 }
+            }
+            // A marked case marks the rows it writes, unless the write says otherwise.
+            if let Some(mark) = data.get(MARK_FIELD)
+                && lib.registers[&w.register.value]
+                    .column(MARK_FIELD)
+                    .is_some()
+                && !change.contains_key(MARK_FIELD)
+            {
+                change.insert(MARK_FIELD.to_owned(), mark.clone());
             }
             merged.extend(change.clone());
             registers::write(

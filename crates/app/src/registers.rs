@@ -4,7 +4,8 @@
 //!
 //! Reading follows [`Permission::ViewCases`] over the organisation that keeps the row.
 //! Editing needs one of the register's `editors` roles held in that organisation or one
-//! above it (the same rule as a procedure's `parent_chain` party).
+//! above it (the same rule as a procedure's `parent_chain` party). A row whose handling
+//! mark is need-to-know is read by its editors only.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
 use mamori_library::condition::{key_text, resolve_key};
 use mamori_library::form::{self, Completeness, Data};
-use mamori_library::model::{FieldType, Register};
+use mamori_library::model::{FieldType, MARK_FIELD, Register};
 use mamori_library::{Library, Text};
 use mamori_sheets::{Column, Limits, SheetError, Table};
 use mamori_storage::Tx;
@@ -172,7 +173,13 @@ impl App {
     ) -> Result<RegisterView, AppError> {
         let (lib, def) = self.register_def(register)?;
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        let rows = registers::list(&self.db, lib.id(), register, &scope, retired).await?;
+        let mut rows = registers::list(&self.db, lib.id(), register, &scope, retired).await?;
+        if rows.iter().any(|r| need_to_know(&lib, &parse(&r.data))) {
+            let edits = self.edited_organisations(caller, &def).await?;
+            rows.retain(|r| {
+                !need_to_know(&lib, &parse(&r.data)) || edits.contains(&r.organisation_id)
+            });
+        }
         let mut editable_in: Vec<(Uuid, String)> = Vec::new();
         for grant in caller
             .actor
@@ -193,6 +200,27 @@ impl App {
         })
     }
 
+    /// The organisations whose rows of `register` the caller edits: the subtrees below
+    /// where they hold an editor role.
+    async fn edited_organisations(
+        &self,
+        caller: &Caller,
+        register: &Register,
+    ) -> Result<std::collections::BTreeSet<Uuid>, AppError> {
+        let mut out = std::collections::BTreeSet::new();
+        for grant in caller
+            .actor
+            .grants
+            .iter()
+            .filter(|g| register.editors.iter().any(|e| e.value == g.role))
+        {
+            if let Some(org) = grant.organisation {
+                out.extend(orgs::subtree(&self.db, org).await?);
+            }
+        }
+        Ok(out)
+    }
+
     /// One row with its history.
     pub async fn register_row(
         &self,
@@ -208,7 +236,9 @@ impl App {
             ancestors,
             related: vec![],
         };
-        if !may_edit && !policy::allows(&caller.actor, Permission::ViewCases, &facts) {
+        let readers_by_office = !need_to_know(&lib, &parse(&row.data))
+            && policy::allows(&caller.actor, Permission::ViewCases, &facts);
+        if !may_edit && !readers_by_office {
             return self
                 .deny(
                     caller,
@@ -415,13 +445,28 @@ impl App {
                     .collect()
             })
             .collect();
+        // The workbook is printed with the most restrictive mark among its rows.
+        let marked = lib
+            .manifest
+            .marks
+            .iter()
+            .rev()
+            .find(|m| {
+                view.rows.iter().any(|r| {
+                    parse(&r.data).get(MARK_FIELD).and_then(Value::as_str) == Some(&m.id.value)
+                })
+            })
+            .map(|m| (mamori_sheets::MARK.to_owned(), m.label.ja.clone()));
         let table = Table {
             sheet: def.title.ja.clone(),
             meta: vec![
                 ("library".into(), lib.id().to_owned()),
                 ("version".into(), lib.version().to_owned()),
                 ("register".into(), register.to_owned()),
-            ],
+            ]
+            .into_iter()
+            .chain(marked)
+            .collect(),
             columns,
             rows,
         };
@@ -639,6 +684,11 @@ impl App {
 
 /// Whether the caller holds an editor role of `register` in the organisation whose
 /// chain (itself first, then those above) is `ancestors`.
+/// Whether a row's mark keeps it from readers by office.
+fn need_to_know(lib: &Library, data: &Data) -> bool {
+    lib.mark_of(data).is_some_and(|m| m.need_to_know)
+}
+
 fn may_edit(caller: &Caller, register: &Register, ancestors: Vec<Uuid>) -> bool {
     let facts = CaseFacts {
         ancestors,

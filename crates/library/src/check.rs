@@ -877,6 +877,12 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
     for (file, register) in parts.registers {
         c.file = file;
         c.id(&register.id, "台帳");
+        if let Some(f) = register.columns.iter().find(|f| f.id.value == MARK_FIELD) {
+            c.at(
+                &f.id,
+                format!("列 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+            );
+        }
         c.only_typed(&register.columns);
         c.fields(&register.columns, &format!("台帳「{}」", register.id.value));
         for column in &register.columns {

@@ -212,6 +212,11 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         for (_, form) in &mut forms {
             form.fields.insert(0, field.clone());
         }
+        // A register row carries a mark too, last so that the register's own columns keep
+        // their places in exports and imports.
+        for (_, register) in &mut registers {
+            register.columns.push(field.clone());
+        }
     }
     Ok(Library {
         manifest,

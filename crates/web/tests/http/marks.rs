@@ -147,3 +147,55 @@ async fn a_mark_the_library_does_not_have_is_refused_on_its_field_and_the_draft_
     // The field heads the form, as the mark heads a paper form.
     assert_eq!(case["fields"][0]["id"], "handling_mark");
 }
+
+#[tokio::test]
+async fn a_marked_case_marks_the_register_rows_it_writes() {
+    let w = world().await;
+    let admin = w.t.admin().await;
+    let mut data = application("内部翻訳AI", "generative_ai");
+    data["handling_mark"] = json!("caution");
+    let marked =
+        w.t.create(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": data}),
+        )
+        .await;
+    let (status, body) = w.act(&w.officer, &marked, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = w
+        .act(
+            &w.chief,
+            &marked,
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": "2026-11-20", "nisc_advice": "利用可"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let rows = "/api/v1/registers/external_services/rows";
+    let (_, list) = w.t.get(&w.chief, rows).await;
+    let row = &list["rows"][0];
+    assert_eq!(row["data"]["handling_mark"], "caution", "{list}");
+    let row_path = format!("{rows}/{}", row["id"].as_str().unwrap());
+
+    // The administrator reads registers by office: the marked row is not for them.
+    let (_, list) = w.t.get(&admin, rows).await;
+    assert_eq!(list["rows"].as_array().unwrap().len(), 0, "{list}");
+    let (status, _) = w.t.get(&admin, &row_path).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = w.t.get(&w.chief, &row_path).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The editor's export carries the mark on every sheet.
+    let export = |c: &reqwest::Client| {
+        c.get(w.t.url("/api/v1/registers/external_services/export.xlsx"))
+            .send()
+    };
+    let bytes = export(&w.chief).await.unwrap().bytes().await.unwrap();
+    let table = mamori_sheets::read(&bytes, mamori_sheets::Limits::default()).unwrap();
+    assert_eq!(table.meta("mark"), Some("注意"));
+    assert_eq!(table.rows.len(), 1);
+    let bytes = export(&admin).await.unwrap().bytes().await.unwrap();
+    let table = mamori_sheets::read(&bytes, mamori_sheets::Limits::default()).unwrap();
+    assert!(table.rows.is_empty() && table.meta("mark").is_none());
+}
