@@ -155,6 +155,26 @@ impl App {
         .map_err(|e| AppError::Internal(e.to_string()))
     }
 
+    /// Begins the transaction of a change to an organisation's variants, once the caller
+    /// administers the organisation.
+    async fn adapting(&self, caller: &Caller, organisation: Uuid) -> Result<Tx, AppError> {
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::ancestry(&mut tx, organisation).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "library.adapt",
+                    Some(organisation),
+                    "organisation",
+                    Some(organisation.to_string()),
+                )
+                .await;
+        }
+        Ok(tx)
+    }
+
     /// An organisation's variant of a library, for whoever may see the organisation.
     pub async fn adaptation(
         &self,
@@ -206,20 +226,7 @@ impl App {
             .latest(library)
             .cloned()
             .ok_or(AppError::NotFound)?;
-        let mut tx = self.db.begin().await?;
-        let facts = orgs::ancestry(&mut tx, organisation).await?;
-        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
-            drop(tx);
-            return self
-                .deny(
-                    caller,
-                    "library.adapt",
-                    Some(organisation),
-                    "organisation",
-                    Some(organisation.to_string()),
-                )
-                .await;
-        }
+        let mut tx = self.adapting(caller, organisation).await?;
         let lib = adapt_library(&base, organisation, spec).map_err(AppError::LibraryInvalid)?;
         let version = lib.version().to_owned();
         self.store_version(&mut tx, &lib).await?;
@@ -264,20 +271,7 @@ impl App {
         organisation: Uuid,
         library: &str,
     ) -> Result<(), AppError> {
-        let mut tx = self.db.begin().await?;
-        let facts = orgs::ancestry(&mut tx, organisation).await?;
-        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
-            drop(tx);
-            return self
-                .deny(
-                    caller,
-                    "library.adapt",
-                    Some(organisation),
-                    "organisation",
-                    Some(organisation.to_string()),
-                )
-                .await;
-        }
+        let mut tx = self.adapting(caller, organisation).await?;
         let before = adaptations::get(&mut tx, organisation, library)
             .await?
             .ok_or(AppError::NotFound)?;

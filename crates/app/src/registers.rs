@@ -457,6 +457,7 @@ impl App {
                 })
             })
             .map(|m| (mamori_sheets::MARK.to_owned(), m.label.ja.clone()));
+        let marked_label = marked.as_ref().map(|(_, l)| l.clone());
         let table = Table {
             sheet: def.title.ja.clone(),
             meta: vec![
@@ -476,7 +477,14 @@ impl App {
             Some(p) => RenderedDocument {
                 file_name: format!("{register}.zip"),
                 content_type: "application/zip",
-                body: crate::exports::sealed_off_thread(vec![(workbook, body)], p, None).await?,
+                // The archive's comment, readable without the password, says how to
+                // handle it, as the workbook's header does once opened.
+                body: crate::exports::sealed_off_thread(
+                    vec![(workbook, body)],
+                    p,
+                    marked_label.map(|m| format!("取扱区分: {m}")),
+                )
+                .await?,
             },
             None => RenderedDocument {
                 file_name: workbook,

@@ -195,6 +195,19 @@ async fn a_marked_case_marks_the_register_rows_it_writes() {
     let table = mamori_sheets::read(&bytes, mamori_sheets::Limits::default()).unwrap();
     assert_eq!(table.meta("mark"), Some("注意"));
     assert_eq!(table.rows.len(), 1);
+    // Sent outside, the encrypted archive says how to handle it before it is opened.
+    let zip = w
+        .chief
+        .post(w.t.url("/api/v1/registers/external_services/export.zip"))
+        .json(&json!({"password": "台帳送付用の合言葉 2026"}))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip.to_vec())).unwrap();
+    assert_eq!(archive.comment(), "取扱区分: 注意".as_bytes());
     let bytes = export(&admin).await.unwrap().bytes().await.unwrap();
     let table = mamori_sheets::read(&bytes, mamori_sheets::Limits::default()).unwrap();
     assert!(table.rows.is_empty() && table.meta("mark").is_none());
