@@ -171,17 +171,12 @@ async fn a_variant_shapes_new_cases_below_it_and_leaves_old_ones_alone() {
     assert_eq!(purpose["label"]["ja"], "利用目的（業務名を含めて）");
     let (status, body) = w.act(&w.officer, &adapted, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let text = w
-        .officer
-        .get(w.t.url(&format!(
-            "/api/v1/cases/{adapted}/documents/application.txt"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text =
+        w.t.html(
+            &w.officer,
+            &format!("/api/v1/cases/{adapted}/documents/application.txt"),
+        )
+        .await;
     assert!(text.contains("年間の費用（円）: 120000"), "{text}");
 
     // A second server started before the variant reads the case under it all the same.

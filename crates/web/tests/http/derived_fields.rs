@@ -3,7 +3,7 @@
 //! until a file is there.
 
 use mamori_app::system_clock;
-use mamori_library::{Library, load_sources};
+use mamori_library::Library;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
@@ -15,13 +15,7 @@ const PDF: &[u8] = b"%PDF-1.7\n%%EOF\n";
 /// The shipped application form with a table of units, two computed fields and a required
 /// attachment field.
 fn library_with_derived_fields() -> Vec<Library> {
-    let mut all = mamori_library::shipped_sources();
-    let sources = all.get_mut("mod-external-service").unwrap();
-    let form = sources
-        .iter_mut()
-        .find(|s| s.path == "forms/application.yaml")
-        .unwrap();
-    form.content.push_str(
+    crate::support::application_form_with(
         "  - id: units
     type: group
     label: { ja: 利用する部署, en: Units using it }
@@ -41,10 +35,7 @@ fn library_with_derived_fields() -> Vec<Library> {
     label: { ja: 利用規約の写し, en: Copy of the terms }
     required: true
 ",
-    );
-    all.into_values()
-        .map(|s| load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
-        .collect()
+    )
 }
 
 async fn server() -> TestApp {
@@ -129,15 +120,12 @@ async fn computed_fields_and_attachment_fields_are_filled_in_by_mamori() {
 
     let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let text = w
-        .officer
-        .get(w.t.url(&format!("/api/v1/cases/{id}/documents/application.txt")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text =
+        w.t.html(
+            &w.officer,
+            &format!("/api/v1/cases/{id}/documents/application.txt"),
+        )
+        .await;
     assert!(text.contains("利用者数の計: 7"), "{text}");
     assert!(text.contains("利用規約の写し: 利用規約.pdf"), "{text}");
 }

@@ -2,7 +2,7 @@
 //! checked and named in its message, and what was typed comes back on a mistake.
 
 use mamori_app::system_clock;
-use mamori_library::{Library, load_sources};
+use mamori_library::Library;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -12,13 +12,7 @@ use crate::support::{PASSWORD, TestApp};
 
 /// The shipped application form with a contact and a table of units added.
 fn library_with_contact_and_table() -> Vec<Library> {
-    let mut all = mamori_library::shipped_sources();
-    let sources = all.get_mut("mod-external-service").unwrap();
-    let form = sources
-        .iter_mut()
-        .find(|s| s.path == "forms/application.yaml")
-        .unwrap();
-    form.content.push_str(
+    crate::support::application_form_with(
         "  - id: contact
     type: contact
     label: { ja: 連絡担当者, en: Contact }
@@ -31,10 +25,7 @@ fn library_with_contact_and_table() -> Vec<Library> {
       - { id: unit, type: text, label: { ja: 部署名, en: Unit }, required: true }
       - { id: users, type: number, label: { ja: 利用者数, en: Users }, min: 1 }
 ",
-    );
-    all.into_values()
-        .map(|s| load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
-        .collect()
+    )
 }
 
 async fn server() -> TestApp {
@@ -126,15 +117,12 @@ async fn contacts_and_tables_are_checked_part_by_part_through_the_api() {
     assert_eq!(group["type"], "group");
     assert_eq!(group["fields"][1]["id"], "users");
     // The documents print them as people read them.
-    let text = w
-        .officer
-        .get(w.t.url(&format!("/api/v1/cases/{id}/documents/application.txt")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text =
+        w.t.html(
+            &w.officer,
+            &format!("/api/v1/cases/{id}/documents/application.txt"),
+        )
+        .await;
     assert!(
         text.contains("連絡担当者: 連絡 花子 TEL 03-1234-5678"),
         "{text}"

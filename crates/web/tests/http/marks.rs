@@ -80,15 +80,9 @@ async fn a_case_marked_caution_is_read_only_by_those_who_need_to_know() {
         .find(|c| c["id"] == marked.as_str())
         .unwrap_or_else(|| panic!("{list}"));
     assert_eq!(line["mark"]["label"]["ja"], "注意");
-    let text = w
-        .officer
-        .get(w.t.url(&format!("{path}/documents/application.txt")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text =
+        w.t.html(&w.officer, &format!("{path}/documents/application.txt"))
+            .await;
     assert!(text.starts_with("【注意】\n"), "{text}");
     // The PDF template gets the mark put above it and still typesets.
     let pdf = w
@@ -105,15 +99,12 @@ async fn a_case_marked_caution_is_read_only_by_those_who_need_to_know() {
     assert!(list_page.contains("data-test=\"mark\">注意"), "{list_page}");
 
     // An unmarked case's documents carry no mark.
-    let text = w
-        .officer
-        .get(w.t.url(&format!("/api/v1/cases/{plain}/documents/application.txt")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text =
+        w.t.html(
+            &w.officer,
+            &format!("/api/v1/cases/{plain}/documents/application.txt"),
+        )
+        .await;
     assert!(!text.starts_with('【'), "{text}");
 }
 

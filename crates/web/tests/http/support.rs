@@ -302,3 +302,18 @@ pub async fn send(
         serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
 }
+
+/// The shipped libraries, with `fields` (YAML list items) added to the end of the
+/// external-service application form.
+pub fn application_form_with(fields: &str) -> Vec<mamori_library::Library> {
+    let mut all = mamori_library::shipped_sources();
+    let sources = all.get_mut("mod-external-service").unwrap();
+    let form = sources
+        .iter_mut()
+        .find(|s| s.path == "forms/application.yaml")
+        .unwrap();
+    form.content.push_str(fields);
+    all.into_values()
+        .map(|s| mamori_library::load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
+        .collect()
+}
