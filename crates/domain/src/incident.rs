@@ -1,0 +1,356 @@
+//! Incident reports from defence contractors (seed 001): what happened decides what must be
+//! reported, under which clause, and how fast.
+//!
+//! The taxonomy of cyber events the notice lists (記3) and the two tables of its annex
+//! (by the security guideline for secrets, by the information-security standard for
+//! protected information) are carried here as data; [`classify`] applies them. It is pure:
+//! the incident library asks it while the reporter answers the wizard.
+
+/// One event of the notice's taxonomy, as numbered there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Event {
+    /// `1ア` … `1シ`, `2ア` … `2ウ`, `3ア`, `3イ`, `4`.
+    pub id: &'static str,
+    /// The group: サイバー攻撃, 誤操作, サイバー攻撃以外によるウィルスの混入等, その他.
+    pub group: u8,
+    /// What happened, as the notice words it (shortened).
+    pub label: &'static str,
+}
+
+/// The taxonomy (記3(1)–(4)).
+pub const EVENTS: [Event; 18] = [
+    Event {
+        id: "1ア",
+        group: 1,
+        label: "不審なメールの添付ファイルを開いたことによるウィルス感染",
+    },
+    Event {
+        id: "1イ",
+        group: 1,
+        label: "不審なメールのリンクをクリックしたことによるウィルス感染",
+    },
+    Event {
+        id: "1ウ",
+        group: 1,
+        label: "不正なWebサイトを閲覧したことによるウィルス感染",
+    },
+    Event {
+        id: "1エ",
+        group: 1,
+        label: "自社のWebサイトを閲覧してウィルス感染したとの外部からの連絡",
+    },
+    Event {
+        id: "1オ",
+        group: 1,
+        label: "大量・不正なデータによるサーバの処理能力の過負荷",
+    },
+    Event {
+        id: "1カ",
+        group: 1,
+        label: "大量・不正なデータによるネットワーク帯域の圧迫",
+    },
+    Event {
+        id: "1キ",
+        group: 1,
+        label: "自社のWebコンテンツにウィルスを仕込む改ざん",
+    },
+    Event {
+        id: "1ク",
+        group: 1,
+        label: "自社のWebコンテンツの見た目又は内容が変わる改ざん",
+    },
+    Event {
+        id: "1ケ",
+        group: 1,
+        label: "セキュリティ器材等による外部への不正な通信の検知",
+    },
+    Event {
+        id: "1コ",
+        group: 1,
+        label: "防衛部門システムのネットワークを経由した不正な通信の検知",
+    },
+    Event {
+        id: "1サ",
+        group: 1,
+        label: "防衛部門システムを送信元とした不正な通信に関する外部組織からの連絡",
+    },
+    Event {
+        id: "1シ",
+        group: 1,
+        label: "ソフトウェア等の脆弱性を突いた攻撃による不正侵入又は情報窃取",
+    },
+    Event {
+        id: "2ア",
+        group: 2,
+        label: "誤操作による外部への不正な通信",
+    },
+    Event {
+        id: "2イ",
+        group: 2,
+        label: "誤設定による閲覧不可情報の開示",
+    },
+    Event {
+        id: "2ウ",
+        group: 2,
+        label: "メール誤送信による秘密等又は保護すべき情報の漏えい",
+    },
+    Event {
+        id: "3ア",
+        group: 3,
+        label: "可搬記憶媒体経由によるウィルス感染",
+    },
+    Event {
+        id: "3イ",
+        group: 3,
+        label: "システム導入期からのウィルス混入",
+    },
+    Event {
+        id: "4",
+        group: 4,
+        label: "ウィルス感染の拡大が予想される場合のウィルス検知",
+    },
+];
+
+/// An event by id.
+pub fn event(id: &str) -> Option<&'static Event> {
+    EVENTS.iter().find(|e| e.id == id)
+}
+
+/// How far it is known that information was leaked, lost or destroyed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurrence {
+    /// It happened (事故の発生).
+    Occurred,
+    /// It may have happened, or may happen (事故の疑い又は事故につながるおそれ).
+    Suspected,
+    /// Someone inside or outside pointed out it may have happened or may happen (指摘).
+    Indication,
+}
+
+/// What a server or PC affected held or was connected to (the standard's 12(1)イ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Servers {
+    /// Malicious code on a server or PC storing protected information (④ア).
+    pub malware_on_storing: bool,
+    /// Unauthorised access to a server or PC storing protected information (④イ).
+    pub access_to_storing: bool,
+    /// Malicious code on a server or PC on the same intranet as one storing it (④ウ).
+    pub malware_on_same_intranet: bool,
+}
+
+/// What the reporter answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Situation {
+    /// Taxonomy events (ids of [`EVENTS`]).
+    pub events: Vec<&'static str>,
+    /// How far a leak is known, if anything is known of one.
+    pub occurrence: Option<Occurrence>,
+    /// The company handles secrets under its contracts (the guideline applies).
+    pub secrets: bool,
+    /// The company handles protected information (the standard applies).
+    pub protected: bool,
+    /// Servers and PCs affected.
+    pub servers: Servers,
+}
+
+/// How soon, and what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Obligation {
+    /// The clause (ガイドライン第9(1)ア, 情報セキュリティ基準第12(1)イ(ア), …).
+    pub basis: &'static str,
+    /// The category of the annex table.
+    pub category: &'static str,
+    /// What is reported immediately (直ちに).
+    pub immediately: &'static str,
+    /// What is reported promptly after (速やかに), if anything.
+    pub promptly: Option<&'static str>,
+}
+
+const ALL_KNOWN: &str = "把握し得る限りの全ての内容";
+const DETAILS: &str = "詳細";
+const BACKGROUND: &str = "当該可能性又は懸念の真偽を含む把握し得る限りの全ての背景及び事実関係";
+
+/// The obligations a situation gives rise to, in the order of the annex tables (guideline
+/// first). Every event of the taxonomy counts at least as a suspected incident (記3), for
+/// secrets and protected information alike, since the information may sit unseen on the
+/// defence division's systems.
+pub fn classify(s: &Situation) -> Vec<Obligation> {
+    let attacked = s.events.iter().any(|e| event(e).is_some());
+    let occurrence = match (s.occurrence, attacked) {
+        (Some(Occurrence::Indication), true) => Some(Occurrence::Suspected),
+        (None, true) => Some(Occurrence::Suspected),
+        (o, _) => o,
+    };
+    let mut out = Vec::new();
+    if s.secrets {
+        match occurrence {
+            Some(Occurrence::Occurred | Occurrence::Suspected) => out.push(Obligation {
+                basis: "ガイドライン第9(1)ア",
+                category: "事故の発生",
+                immediately: ALL_KNOWN,
+                promptly: Some(DETAILS),
+            }),
+            Some(Occurrence::Indication) => out.push(Obligation {
+                basis: "ガイドライン第9(1)イ",
+                category: "事故が発生した可能性又は将来発生する懸念についての指摘",
+                immediately: BACKGROUND,
+                promptly: None,
+            }),
+            None => {}
+        }
+    }
+    if s.protected {
+        match occurrence {
+            Some(Occurrence::Occurred) => out.push(Obligation {
+                basis: "情報セキュリティ基準第12(1)ア",
+                category: "事故の発生",
+                immediately: ALL_KNOWN,
+                promptly: Some(DETAILS),
+            }),
+            Some(Occurrence::Suspected) => out.push(Obligation {
+                basis: "情報セキュリティ基準第12(1)ウ",
+                category: "事故の疑い又は事故につながるおそれ",
+                immediately: ALL_KNOWN,
+                promptly: Some(DETAILS),
+            }),
+            Some(Occurrence::Indication) => out.push(Obligation {
+                basis: "情報セキュリティ基準第12(1)エ",
+                category: "事故が発生した可能性又は将来発生する懸念についての指摘",
+                immediately: BACKGROUND,
+                promptly: None,
+            }),
+            None => {}
+        }
+        if s.servers.malware_on_storing || s.servers.access_to_storing {
+            out.push(Obligation {
+                basis: "情報セキュリティ基準第12(1)イ(ア)",
+                category: "保護すべき情報が保存されたサーバ等への悪意のあるコードへの感染又は不正アクセス",
+                immediately: ALL_KNOWN,
+                promptly: None,
+            });
+        }
+        if s.servers.malware_on_same_intranet {
+            out.push(Obligation {
+                basis: "情報セキュリティ基準第12(1)イ(イ)",
+                category: "保護すべき情報が保存されたサーバ等と同一のイントラネットのサーバ等への悪意のあるコードへの感染",
+                immediately: ALL_KNOWN,
+                promptly: None,
+            });
+        }
+    }
+    out
+}
+
+/// The items of ④ of the rapid-report form the servers call for: ア, イ, ウ.
+pub fn form_items(servers: &Servers) -> Vec<&'static str> {
+    [
+        (servers.malware_on_storing, "ア"),
+        (servers.access_to_storing, "イ"),
+        (servers.malware_on_same_intranet, "ウ"),
+    ]
+    .into_iter()
+    .filter_map(|(on, item)| on.then_some(item))
+    .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn situation(events: &[&'static str], occurrence: Option<Occurrence>) -> Situation {
+        Situation {
+            events: events.to_vec(),
+            occurrence,
+            secrets: true,
+            protected: true,
+            servers: Servers::default(),
+        }
+    }
+
+    fn bases(s: &Situation) -> Vec<&'static str> {
+        classify(s).into_iter().map(|o| o.basis).collect()
+    }
+
+    #[test]
+    fn every_event_of_the_taxonomy_counts_at_least_as_a_suspected_incident() {
+        let per_group: Vec<usize> = (1..=4)
+            .map(|g| EVENTS.iter().filter(|e| e.group == g).count())
+            .collect();
+        assert_eq!(
+            per_group,
+            [12, 3, 2, 1],
+            "ア–シ, ア–ウ, ア–イ and the other"
+        );
+        for e in &EVENTS {
+            let got = classify(&situation(&[e.id], None));
+            assert_eq!(
+                got.iter().map(|o| o.basis).collect::<Vec<_>>(),
+                ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ウ"],
+                "{}",
+                e.id
+            );
+            assert!(got.iter().all(|o| o.promptly == Some(DETAILS)), "{}", e.id);
+        }
+        // Even a mere indication becomes a suspicion once an event of the list occurred.
+        assert_eq!(
+            bases(&situation(&["1コ"], Some(Occurrence::Indication))),
+            ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ウ"]
+        );
+    }
+
+    #[test]
+    fn what_is_known_of_a_leak_picks_the_clause() {
+        assert_eq!(
+            bases(&situation(&[], Some(Occurrence::Occurred))),
+            ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ア"]
+        );
+        let indication = classify(&situation(&[], Some(Occurrence::Indication)));
+        assert_eq!(
+            indication.iter().map(|o| o.basis).collect::<Vec<_>>(),
+            ["ガイドライン第9(1)イ", "情報セキュリティ基準第12(1)エ"]
+        );
+        assert!(indication.iter().all(|o| o.promptly.is_none()));
+        assert!(
+            classify(&situation(&[], None)).is_empty(),
+            "nothing to report"
+        );
+        // A company that handles only protected information reports under the standard.
+        let only_protected = Situation {
+            secrets: false,
+            ..situation(&[], Some(Occurrence::Occurred))
+        };
+        assert_eq!(bases(&only_protected), ["情報セキュリティ基準第12(1)ア"]);
+        let only_secrets = Situation {
+            protected: false,
+            ..situation(&["2ウ"], None)
+        };
+        assert_eq!(bases(&only_secrets), ["ガイドライン第9(1)ア"]);
+    }
+
+    #[test]
+    fn servers_affected_add_the_rapid_report_of_12_1_i() {
+        let s = Situation {
+            servers: Servers {
+                malware_on_storing: true,
+                access_to_storing: false,
+                malware_on_same_intranet: true,
+            },
+            ..situation(&["1ア"], None)
+        };
+        assert_eq!(
+            bases(&s),
+            [
+                "ガイドライン第9(1)ア",
+                "情報セキュリティ基準第12(1)ウ",
+                "情報セキュリティ基準第12(1)イ(ア)",
+                "情報セキュリティ基準第12(1)イ(イ)"
+            ]
+        );
+        assert_eq!(form_items(&s.servers), ["ア", "ウ"]);
+        let access = Servers {
+            access_to_storing: true,
+            ..Servers::default()
+        };
+        assert_eq!(form_items(&access), ["イ"]);
+    }
+}
