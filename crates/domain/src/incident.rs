@@ -354,3 +354,157 @@ mod tests {
         assert_eq!(form_items(&access), ["イ"]);
     }
 }
+
+/// An emergency contact (緊急窓口) of the directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Contact {
+    /// The contracting organisation it serves (防衛装備庁, 陸上自衛隊, 北海道防衛局 …).
+    pub organisation: String,
+    /// The desk (装備政策部 装備保全管理官 …).
+    pub desk: String,
+    /// Its telephone, with extensions where it has them.
+    pub phone: String,
+    /// The number for nights, weekends and holidays, where it has one.
+    pub night_phone: Option<String>,
+}
+
+/// Whom to call now, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The contact.
+    pub contact: Contact,
+    /// The number to call now.
+    pub number: String,
+    /// The contracting organisation matched no contact: this is the fallback.
+    pub fallback: bool,
+}
+
+/// Whom a report goes to first. A subcontractor reports to its prime contractor, which
+/// forwards to the Ministry (記2); anyone else calls the contact of each contracting
+/// organisation affected, or the fallback contact when none matches. Outside office hours
+/// (nights, weekends, holidays, the year-end closure) a contact's night number is called,
+/// or the fallback's when it has none.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FirstReport {
+    /// Report to the prime contractor, which forwards.
+    Prime,
+    /// Call these Ministry contacts, in order.
+    Ministry(Vec<Call>),
+}
+
+/// Routes a report (see [`FirstReport`]).
+pub fn route(
+    directory: &[Contact],
+    fallback: &Contact,
+    contracting: &[&str],
+    subcontractor: bool,
+    office_hours: bool,
+) -> FirstReport {
+    if subcontractor {
+        return FirstReport::Prime;
+    }
+    let number = |c: &Contact| -> String {
+        if office_hours {
+            return c.phone.clone();
+        }
+        c.night_phone
+            .clone()
+            .or_else(|| fallback.night_phone.clone())
+            .unwrap_or_else(|| c.phone.clone())
+    };
+    let mut calls: Vec<Call> = Vec::new();
+    let mut unmatched = contracting.is_empty();
+    for org in contracting {
+        match directory.iter().find(|c| c.organisation == *org) {
+            Some(c) if !calls.iter().any(|x| x.contact == *c) => calls.push(Call {
+                number: number(c),
+                contact: c.clone(),
+                fallback: false,
+            }),
+            Some(_) => {}
+            None => unmatched = true,
+        }
+    }
+    if unmatched && !calls.iter().any(|x| x.contact == *fallback) {
+        calls.push(Call {
+            number: number(fallback),
+            contact: fallback.clone(),
+            fallback: true,
+        });
+    }
+    FirstReport::Ministry(calls)
+}
+
+#[cfg(test)]
+mod routing {
+    use super::*;
+
+    fn directory() -> (Vec<Contact>, Contact) {
+        let atla = Contact {
+            organisation: "防衛装備庁".into(),
+            desk: "装備政策部 装備保全管理官".into(),
+            phone: "03-3268-3111 (内線21040、21043)".into(),
+            night_phone: Some("080-8420-0628".into()),
+        };
+        let gsdf = Contact {
+            organisation: "陸上自衛隊".into(),
+            desk: "陸上幕僚監部 装備計画部装備計画課 補給管理班".into(),
+            phone: "03-3268-3111 (内線40752～40754)".into(),
+            night_phone: None,
+        };
+        let fallback = Contact {
+            organisation: "防衛装備庁".into(),
+            desk: "装備政策部 装備保全管理官".into(),
+            phone: "03-3268-3111 (内線35258、35242)".into(),
+            night_phone: Some("080-8420-0628".into()),
+        };
+        (vec![atla, gsdf], fallback)
+    }
+
+    fn numbers(r: &FirstReport) -> Vec<(&str, bool)> {
+        match r {
+            FirstReport::Ministry(calls) => calls
+                .iter()
+                .map(|c| (c.number.as_str(), c.fallback))
+                .collect(),
+            FirstReport::Prime => vec![],
+        }
+    }
+
+    #[test]
+    fn a_report_goes_to_the_contact_of_each_contracting_organisation() {
+        let (dir, fallback) = directory();
+        let day = route(&dir, &fallback, &["陸上自衛隊", "防衛装備庁"], false, true);
+        assert_eq!(
+            numbers(&day),
+            [
+                ("03-3268-3111 (内線40752～40754)", false),
+                ("03-3268-3111 (内線21040、21043)", false)
+            ]
+        );
+        // At night ATLA's own night number; the GSDF desk has none, so the fallback's.
+        let night = route(&dir, &fallback, &["陸上自衛隊", "防衛装備庁"], false, false);
+        assert_eq!(
+            numbers(&night),
+            [("080-8420-0628", false), ("080-8420-0628", false)]
+        );
+    }
+
+    #[test]
+    fn an_unknown_contracting_organisation_goes_to_the_fallback_and_says_so() {
+        let (dir, fallback) = directory();
+        let r = route(&dir, &fallback, &["どこか"], false, true);
+        assert_eq!(numbers(&r), [("03-3268-3111 (内線35258、35242)", true)]);
+        let none = route(&dir, &fallback, &[], false, false);
+        assert_eq!(numbers(&none), [("080-8420-0628", true)]);
+    }
+
+    #[test]
+    fn a_subcontractor_reports_to_its_prime_first() {
+        let (dir, fallback) = directory();
+        assert_eq!(
+            route(&dir, &fallback, &["防衛装備庁"], true, true),
+            FirstReport::Prime
+        );
+    }
+}
