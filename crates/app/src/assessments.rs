@@ -185,36 +185,16 @@ impl App {
                 out.push(Assessable {
                     library: lib.clone(),
                     catalog: id.clone(),
-                    organisations: self.held_in(caller, &catalog.by).await?,
-                    campaign_organisations: self.held_in(caller, &catalog.campaign_by).await?,
+                    organisations: self
+                        .held_in(caller, catalog.by.iter().map(|p| p.role.value.as_str()))
+                        .await?,
+                    campaign_organisations: self
+                        .held_in(
+                            caller,
+                            catalog.campaign_by.iter().map(|p| p.role.value.as_str()),
+                        )
+                        .await?,
                 });
-            }
-        }
-        Ok(out)
-    }
-
-    /// Where the caller holds one of the roles of `parties`: (organisation, name).
-    async fn held_in(
-        &self,
-        caller: &Caller,
-        parties: &[mamori_library::model::Party],
-    ) -> Result<Vec<(Uuid, String)>, AppError> {
-        let mut out: Vec<(Uuid, String)> = Vec::new();
-        for party in parties {
-            for grant in caller
-                .actor
-                .grants
-                .iter()
-                .filter(|g| g.role == party.role.value)
-            {
-                if let Some(org) = grant.organisation
-                    && !out.iter().any(|(o, _)| *o == org)
-                {
-                    let name = mamori_storage::organisations::get(&self.db, org)
-                        .await?
-                        .name;
-                    out.push((org, name));
-                }
             }
         }
         Ok(out)
@@ -340,7 +320,7 @@ impl App {
 
     /// The assessment, the loaded library and whether the caller answers it; refuses
     /// whoever may neither read nor answer it.
-    async fn assessment_for(
+    pub(crate) async fn assessment_for(
         &self,
         caller: &Caller,
         id: Uuid,

@@ -136,6 +136,32 @@ impl App {
         Ok(id)
     }
 
+    /// The plain content of a stored file (an attachment's, a piece of evidence's).
+    pub(crate) async fn open_stored(&self, address: &str) -> Result<Vec<u8>, AppError> {
+        let sealed = attachments::sealed(&self.db, address).await?;
+        self.settings
+            .sealer
+            .open_file(&sealed, address)
+            .ok_or_else(|| {
+                AppError::Internal(format!(
+                    "file {address} does not open under this installation's key"
+                ))
+            })
+    }
+
+    /// Seals and stores a file's content once per content; returns its address and size.
+    pub(crate) async fn store_sealed(
+        &self,
+        tx: &mut mamori_storage::Tx,
+        content: &[u8],
+    ) -> Result<(String, i64), AppError> {
+        let address = self.settings.sealer.address(content);
+        let sealed = self.settings.sealer.seal_file(content, &address);
+        let size = i64::try_from(content.len()).unwrap_or(i64::MAX);
+        attachments::store_file(tx, &address, size, &sealed, self.now()).await?;
+        Ok((address, size))
+    }
+
     /// A file attached to a case, for a reader of the case.
     pub async fn attachment(
         &self,
@@ -148,16 +174,7 @@ impl App {
         if row.withdrawn_at.is_some() {
             return Err(AppError::NotFound);
         }
-        let sealed = attachments::sealed(&self.db, &row.file_address).await?;
-        let content = self
-            .settings
-            .sealer
-            .open_file(&sealed, &row.file_address)
-            .ok_or_else(|| {
-                AppError::Internal(format!(
-                    "attachment {id} does not open under this installation's key"
-                ))
-            })?;
+        let content = self.open_stored(&row.file_address).await?;
         let mut tx = self.db.begin().await?;
         self.record_done(
             &mut tx,

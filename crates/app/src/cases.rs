@@ -235,22 +235,12 @@ impl App {
         let mut out = Vec::new();
         for lib in self.libraries.current() {
             for (id, procedure) in &lib.procedures {
-                let mut organisations = Vec::new();
-                for party in &procedure.start {
-                    for grant in caller
-                        .actor
-                        .grants
-                        .iter()
-                        .filter(|g| g.role == party.role.value)
-                    {
-                        if let Some(org) = grant.organisation
-                            && !organisations.iter().any(|(o, _)| *o == org)
-                        {
-                            let name = orgs::get(&self.db, org).await?.name;
-                            organisations.push((org, name));
-                        }
-                    }
-                }
+                let organisations = self
+                    .held_in(
+                        caller,
+                        procedure.start.iter().map(|p| p.role.value.as_str()),
+                    )
+                    .await?;
                 out.push(Startable {
                     library: lib.clone(),
                     procedure: id.clone(),
@@ -332,9 +322,7 @@ impl App {
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
         let title = title_of(procedure, &data);
-        let mark = mark_columns(lib, &data);
-        let mark = (mark.0.map(str::to_owned), mark.1);
-        let data_text = Value::Object(data).to_string();
+        let data_text = Value::Object(data.clone()).to_string();
         cases::insert(
             tx,
             &NewCase {
@@ -346,7 +334,7 @@ impl App {
                 title: &title,
                 state: &state,
                 data: &data_text,
-                mark: (mark.0.as_deref(), mark.1),
+                mark: mark_columns(lib, &data),
                 by: caller.actor.person,
                 now,
             },
@@ -366,7 +354,6 @@ impl App {
             },
         )
         .await?;
-        let data = parse_data(&data_text);
         self.update_waits(tx, lib, procedure, id, &state, &data, &[], facts)
             .await?;
         self.set_deadlines(tx, procedure, id, &state, &data).await?;
@@ -973,8 +960,7 @@ impl App {
     }
 }
 
-/// The mark columns of a case with this data: its mark's id and whether it restricts
-/// reading.
+/// The names of the files attached for each form field.
 fn attached_by_field(rows: &[AttachmentRow]) -> form::Attached {
     let mut out = form::Attached::new();
     for row in rows {
@@ -987,11 +973,11 @@ fn attached_by_field(rows: &[AttachmentRow]) -> form::Attached {
     out
 }
 
+/// The mark columns of a case with this data: its mark's id and whether it restricts
+/// reading.
 fn mark_columns<'d>(lib: &Library, data: &'d Data) -> (Option<&'d str>, bool) {
     let need_to_know = lib.mark_of(data).is_some_and(|m| m.need_to_know);
-    let id = data
-        .get(mamori_library::model::MARK_FIELD)
-        .and_then(Value::as_str);
+    let id = data.get(MARK_FIELD).and_then(Value::as_str);
     (id, need_to_know)
 }
 

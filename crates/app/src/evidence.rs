@@ -7,7 +7,6 @@ use mamori_domain::FieldErrors;
 use mamori_domain::attachment;
 use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_storage::Day;
-use mamori_storage::attachments;
 use mamori_storage::evidence::{self, EvidenceRow, NewEvidence};
 use mamori_storage::organisations as orgs;
 use serde_json::json;
@@ -98,16 +97,10 @@ impl App {
         if !errors.is_empty() {
             return Err(AppError::Invalid(errors));
         }
-        let address = self.settings.sealer.address(&input.file.content);
-        let sealed = self
-            .settings
-            .sealer
-            .seal_file(&input.file.content, &address);
-        let size = i64::try_from(input.file.content.len()).unwrap_or(i64::MAX);
         let id = Uuid::now_v7();
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        attachments::store_file(&mut tx, &address, size, &sealed, now).await?;
+        let (address, size) = self.store_sealed(&mut tx, &input.file.content).await?;
         evidence::insert(
             &mut tx,
             &NewEvidence {
@@ -191,12 +184,7 @@ impl App {
                 )
                 .await;
         }
-        let sealed = attachments::sealed(&self.db, &row.file_address).await?;
-        let content = self
-            .settings
-            .sealer
-            .open_file(&sealed, &row.file_address)
-            .ok_or_else(|| AppError::Internal(format!("evidence {id} does not open")))?;
+        let content = self.open_stored(&row.file_address).await?;
         let mut tx = self.db.begin().await?;
         self.record_done(
             &mut tx,
@@ -224,27 +212,20 @@ impl App {
         requirement: &str,
         evidence_id: Uuid,
     ) -> Result<(), AppError> {
-        let view = self
-            .assessment(
-                caller,
-                assessment,
-                mamori_storage::PageRequest::new(Some(1), None),
-            )
-            .await?;
-        if !view.may_answer {
+        let (row, library, answers_it) = self.assessment_for(caller, assessment).await?;
+        if !answers_it || row.state != "open" {
             return self
                 .deny(
                     caller,
                     "assessment.evidence",
-                    Some(view.row.organisation_id),
+                    Some(row.organisation_id),
                     "assessment",
                     Some(assessment.to_string()),
                 )
                 .await;
         }
         let mut errors = FieldErrors::default();
-        let asked = view
-            .catalog()
+        let asked = library.catalogs[&row.catalog_id]
             .requirement(requirement)
             .is_some_and(|r| r.question() != mamori_library::catalog::Question::None);
         if !asked {
@@ -253,15 +234,11 @@ impl App {
         let found = evidence::get(&self.db, evidence_id).await.ok();
         let today = self.today();
         match &found {
-            Some(e) if e.organisation_id != view.row.organisation_id => {
+            Some(e) if e.organisation_id != row.organisation_id => {
                 errors.push("evidence", "not-found");
             }
             None => errors.push("evidence", "not-found"),
-            Some(e)
-                if e.effective_on.0 > today.0 || e.expires_on.is_some_and(|x| x.0 < today.0) =>
-            {
-                errors.push("evidence", "evidence-not-in-force");
-            }
+            Some(e) if !e.in_force(today) => errors.push("evidence", "evidence-not-in-force"),
             Some(_) => {}
         }
         if !errors.is_empty() {
@@ -281,7 +258,7 @@ impl App {
             &mut tx,
             caller,
             "assessment.evidence",
-            view.row.organisation_id,
+            row.organisation_id,
             ("assessment", assessment.to_string()),
             json!({ "requirement": requirement, "evidence": evidence_id }),
         )

@@ -220,6 +220,30 @@ pub(crate) struct Event<'a> {
 
 impl App {
     /// Appends the caller's successful `action` on a target (`kind`, `id`) inside `tx`.
+    /// The organisations where the caller holds one of `roles`, with their names, each
+    /// once: where they may start a procedure, answer a catalog or keep a register.
+    pub(crate) async fn held_in<'r>(
+        &self,
+        caller: &Caller,
+        roles: impl Iterator<Item = &'r str> + Clone,
+    ) -> Result<Vec<(Uuid, String)>, AppError> {
+        let mut out: Vec<(Uuid, String)> = Vec::new();
+        for grant in &caller.actor.grants {
+            if !roles.clone().any(|r| r == grant.role) {
+                continue;
+            }
+            if let Some(org) = grant.organisation
+                && !out.iter().any(|(o, _)| *o == org)
+            {
+                let name = mamori_storage::organisations::get(&self.db, org)
+                    .await?
+                    .name;
+                out.push((org, name));
+            }
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn record_done(
         &self,
         tx: &mut Tx,

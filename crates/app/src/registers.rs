@@ -174,25 +174,20 @@ impl App {
         let (lib, def) = self.register_def(register)?;
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
         let mut rows = registers::list(&self.db, lib.id(), register, &scope, retired).await?;
-        if rows.iter().any(|r| need_to_know(&lib, &parse(&r.data))) {
+        let restricted: Vec<bool> = rows
+            .iter()
+            .map(|r| need_to_know(&lib, &parse(&r.data)))
+            .collect();
+        if restricted.contains(&true) {
             let edits = self.edited_organisations(caller, &def).await?;
+            let mut restricted = restricted.into_iter();
             rows.retain(|r| {
-                !need_to_know(&lib, &parse(&r.data)) || edits.contains(&r.organisation_id)
+                !restricted.next().unwrap_or(false) || edits.contains(&r.organisation_id)
             });
         }
-        let mut editable_in: Vec<(Uuid, String)> = Vec::new();
-        for grant in caller
-            .actor
-            .grants
-            .iter()
-            .filter(|g| def.editors.iter().any(|e| e.value == g.role))
-        {
-            if let Some(org) = grant.organisation
-                && !editable_in.iter().any(|(o, _)| *o == org)
-            {
-                editable_in.push((org, orgs::get(&self.db, org).await?.name));
-            }
-        }
+        let editable_in = self
+            .held_in(caller, def.editors.iter().map(|e| e.value.as_str()))
+            .await?;
         Ok(RegisterView {
             library: lib,
             rows,
@@ -431,11 +426,12 @@ impl App {
                 18.0
             },
         }));
+        let data: Vec<Data> = view.rows.iter().map(|r| parse(&r.data)).collect();
         let rows = view
             .rows
             .iter()
-            .map(|r| {
-                let data = parse(&r.data);
+            .zip(&data)
+            .map(|(r, data)| {
                 std::iter::once(r.organisation_name.clone())
                     .chain(def.columns.iter().map(|c| {
                         data.get(c.id())
@@ -445,18 +441,21 @@ impl App {
                     .collect()
             })
             .collect();
-        // The workbook is printed with the most restrictive mark among its rows.
-        let marked = lib
-            .manifest
-            .marks
+        // The workbook is printed with the most restrictive mark among its rows (marks are
+        // declared least restrictive first).
+        let marked = data
             .iter()
-            .rev()
-            .find(|m| {
-                view.rows.iter().any(|r| {
-                    parse(&r.data).get(MARK_FIELD).and_then(Value::as_str) == Some(&m.id.value)
-                })
+            .filter_map(|d| {
+                let id = d.get(MARK_FIELD).and_then(Value::as_str)?;
+                lib.manifest.marks.iter().position(|m| m.id.value == id)
             })
-            .map(|m| (mamori_sheets::MARK.to_owned(), m.label.ja.clone()));
+            .max()
+            .map(|i| {
+                (
+                    mamori_sheets::MARK.to_owned(),
+                    lib.manifest.marks[i].label.ja.clone(),
+                )
+            });
         let marked_label = marked.as_ref().map(|(_, l)| l.clone());
         let table = Table {
             sheet: def.title.ja.clone(),

@@ -78,6 +78,17 @@ pub enum Question {
     None,
 }
 
+impl Question {
+    /// As the API and the pages name it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Question::YesNo => "yes_no",
+            Question::Choice => "choice",
+            Question::None => "none",
+        }
+    }
+}
+
 /// One requirement, perhaps with requirements under it.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]

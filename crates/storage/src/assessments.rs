@@ -265,7 +265,8 @@ pub struct NewAnswer<'a> {
     pub note: &'a str,
 }
 
-/// Stores answers, replacing earlier ones to the same requirements.
+/// Stores answers, replacing earlier ones to the same requirements: one statement per
+/// thousand answers.
 pub async fn answer(
     tx: &mut Tx,
     id: Uuid,
@@ -273,26 +274,55 @@ pub async fn answer(
     by: Uuid,
     now: Ts,
 ) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO assessment_answers (assessment_id, requirement_id, answer,
-            outcome, weight, note, answered_by, answered_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-        ON CONFLICT (assessment_id, requirement_id) DO UPDATE SET answer = excluded.answer,
-            outcome = excluded.outcome, weight = excluded.weight, note = excluded.note,
-            answered_by = excluded.answered_by, answered_at = excluded.answered_at";
-    for a in answers {
-        on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(a.requirement).bind(a.answer)
-            .bind(a.outcome).bind(a.weight).bind(a.note).bind(by).bind(now)
-            .execute(c).await.map(|r| r.rows_affected()))?;
+    for chunk in answers.chunks(1000) {
+        // $1 the assessment, $2 who, $3 when; then five per answer.
+        let rows: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let n = 4 + i * 5;
+                format!(
+                    "($1, ${n}, ${}, ${}, ${}, ${}, $2, $3)",
+                    n + 1,
+                    n + 2,
+                    n + 3,
+                    n + 4
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO assessment_answers (assessment_id, requirement_id, answer, outcome,
+                weight, note, answered_by, answered_at)
+             VALUES {}
+             ON CONFLICT (assessment_id, requirement_id) DO UPDATE SET answer = excluded.answer,
+                outcome = excluded.outcome, weight = excluded.weight, note = excluded.note,
+                answered_by = excluded.answered_by, answered_at = excluded.answered_at",
+            rows.join(", ")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id).bind(by).bind(now);
+            for a in chunk {
+                q = q.bind(a.requirement).bind(a.answer).bind(a.outcome).bind(a.weight).bind(a.note);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
     }
     Ok(())
 }
 
 /// Removes answers to requirements that no longer apply (a `when` that stopped holding).
 pub async fn forget(tx: &mut Tx, id: Uuid, requirements: &[String]) -> Result<(), StorageError> {
-    const SQL: &str =
-        "DELETE FROM assessment_answers WHERE assessment_id = $1 AND requirement_id = $2";
-    for r in requirements {
-        on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(r).execute(c).await.map(|r| r.rows_affected()))?;
+    for chunk in requirements.chunks(1000) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "DELETE FROM assessment_answers WHERE assessment_id = $1 AND requirement_id IN ({})",
+            list.join(", ")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(id);
+            for r in chunk {
+                q = q.bind(r);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
     }
     Ok(())
 }

@@ -35,6 +35,13 @@ pub struct EvidenceRow {
     pub added_at: Ts,
 }
 
+impl EvidenceRow {
+    /// Whether it holds on `day`.
+    pub fn in_force(&self, day: Day) -> bool {
+        self.effective_on <= day && self.expires_on.is_none_or(|x| x >= day)
+    }
+}
+
 /// New evidence; the content is stored with [`crate::attachments::store_file`].
 pub struct NewEvidence<'a> {
     /// Id.

@@ -5,7 +5,6 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{AnswerInput, AssessmentView, Finding, StartAssessment};
-use mamori_library::catalog::Question;
 use mamori_storage::PageRequest;
 use mamori_storage::assessments::{AnswerRow, AssessmentRow};
 use serde::{Deserialize, Serialize};
@@ -189,11 +188,7 @@ impl AssessmentDetail {
                     id: r.id,
                     depth: r.depth,
                     text: r.text,
-                    question: match r.question {
-                        Question::YesNo => "yes_no",
-                        Question::Choice => "choice",
-                        Question::None => "none",
-                    },
+                    question: r.question.as_str(),
                     options: r
                         .options
                         .into_iter()

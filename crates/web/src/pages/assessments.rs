@@ -6,7 +6,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{AnswerInput, AssessmentView, SessionInfo, StartAssessment};
-use mamori_library::catalog::Question;
 use mamori_storage::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -178,8 +177,8 @@ pub async fn start(
 struct ShowPage {
     l: Layout,
     v: Summary,
-    /// A campaign's parts: (id, organisation, state, answered, pass, fail, not applicable).
-    parts: Vec<(Uuid, String, String, i64, i64, i64, i64)>,
+    /// A campaign's parts.
+    parts: Vec<PartLine>,
     /// The campaign this is part of.
     campaign: Option<Uuid>,
     rows: Vec<Row>,
@@ -190,6 +189,16 @@ struct ShowPage {
     next: Option<i64>,
     errors: FormErrors,
     summary: Option<String>,
+}
+
+struct PartLine {
+    id: Uuid,
+    organisation: String,
+    state: String,
+    answered: i64,
+    pass: i64,
+    fail: i64,
+    not_applicable: i64,
 }
 
 struct Summary {
@@ -263,11 +272,7 @@ fn show_page(
                 .as_ref()
                 .map(|h| tr.text(h).to_owned())
                 .unwrap_or_default(),
-            question: match r.question {
-                Question::YesNo => "yes_no",
-                Question::Choice => "choice",
-                Question::None => "none",
-            },
+            question: r.question.as_str(),
             options: r
                 .options
                 .iter()
@@ -305,16 +310,14 @@ fn show_page(
         parts: v
             .parts
             .iter()
-            .map(|p| {
-                (
-                    p.row.id,
-                    p.row.organisation_name.clone(),
-                    tr.t(&format!("assessment-state-{}", p.row.state)),
-                    p.answered,
-                    p.tally.pass,
-                    p.tally.fail,
-                    p.tally.not_applicable,
-                )
+            .map(|p| PartLine {
+                id: p.row.id,
+                organisation: p.row.organisation_name.clone(),
+                state: tr.t(&format!("assessment-state-{}", p.row.state)),
+                answered: p.answered,
+                pass: p.tally.pass,
+                fail: p.tally.fail,
+                not_applicable: p.tally.not_applicable,
             })
             .collect(),
         campaign: v.row.parent_id,
@@ -380,13 +383,13 @@ async fn in_force(
     if !v.may_answer {
         return Ok(vec![]);
     }
-    let today = state.app.today().0;
+    let today = state.app.today();
     Ok(state
         .app
         .evidence(&s.caller, v.row.organisation_id)
         .await?
         .into_iter()
-        .filter(|e| e.effective_on.0 <= today && e.expires_on.is_none_or(|x| x.0 >= today))
+        .filter(|e| e.in_force(today))
         .map(|e| {
             let until = e.expires_on.map(|d| d.0.to_string()).unwrap_or_default();
             (e.id, format!("{}（{}–{until}）", e.title, e.effective_on.0))
