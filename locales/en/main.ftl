@@ -517,3 +517,11 @@ evidence-upload = Add the evidence and link it to the requirement
 evidence-kept = Evidence kept
 evidence-link = Link to the requirement
 notice-evidence-linked = The evidence is linked to the requirement.
+
+## Numbers to call before a report is sent
+calls-title = Telephone first
+calls-prime = A subcontractor's report goes to its prime contractor ({ $primes }). Call the prime's desk before sending; it forwards the report to the contacts below.
+calls-office-hours = Office-hours numbers. After calling, record the call, then send.
+calls-night = Night and holiday numbers. After calling, record the call, then send.
+calls-unmatched = Not in the emergency-contacts list: { $names }. Call the contact of last resort (ATLA equipment security manager).
+calls-fallback = Last resort

@@ -517,3 +517,11 @@ evidence-upload = 証跡を登録して要件に結び付ける
 evidence-kept = 保管している証跡
 evidence-link = 要件に結び付ける
 notice-evidence-linked = 証跡を要件に結び付けました。
+
+## Numbers to call before a report is sent
+calls-title = まず電話してください
+calls-prime = 下請負者の報告は元請負者（{ $primes }）へ届きます。元請負者の窓口に電話してから送信してください。元請負者が下記の緊急窓口へ転送します。
+calls-office-hours = 勤務時間内の番号です。電話をしたら「電話連絡を記録」してから送信してください。
+calls-night = 夜間・休日等の番号です。電話をしたら「電話連絡を記録」してから送信してください。
+calls-unmatched = 緊急窓口一覧にない契約機関等: { $names }。連絡がつかない場合の窓口（防衛装備庁 装備保全管理官）へ電話してください。
+calls-fallback = 連絡がつかない場合

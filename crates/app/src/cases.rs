@@ -390,6 +390,7 @@ impl App {
             rows: &rows,
             today: &today,
             now: Some(&local),
+            subcontractor: !facts.primes.is_empty(),
         };
         let mut waits = Vec::new();
         for t in from
@@ -444,6 +445,7 @@ impl App {
             rows: &rows,
             today: &today,
             now: Some(&local),
+            subcontractor: !facts.primes.is_empty(),
         };
         let actions: Vec<ActionView> = from
             .iter()
@@ -553,6 +555,14 @@ impl App {
     ) -> Result<(), AppError> {
         let now = self.now();
         let title = title_of(procedure, &form_data);
+        // What actions recorded while the case is a draft (a telephone call) stays.
+        let mut form_data = form_data;
+        let form_fields = &lib.form_of(procedure).fields;
+        for (k, v) in parse_data(&row.data) {
+            if !form_fields.iter().any(|f| f.id() == k) {
+                form_data.entry(k).or_insert(v);
+            }
+        }
         let text = Value::Object(form_data.clone()).to_string();
         cases::update(
             tx,
@@ -695,10 +705,25 @@ impl App {
                 Data::new()
             }
         };
-        if row.state == initial
-            && let Err(p) = form::validate(form_fields, &data, Completeness::Complete)
-        {
-            found.extend(p);
+        // Sending the form on (out of the draft, to a state that goes on) needs it
+        // complete; an action that keeps the draft (recording a call) or ends it (a
+        // withdrawal) does not. Values of actions' fields kept with the draft are not the
+        // form's to check.
+        let sends_on = transition.to.iter().any(|b| {
+            b.state.value != initial
+                && !procedure
+                    .state(&b.state.value)
+                    .is_some_and(|st| st.terminal)
+        });
+        if row.state == initial && sends_on {
+            let form_part: Data = data
+                .iter()
+                .filter(|(k, _)| form_fields.iter().any(|f| f.id() == k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            if let Err(p) = form::validate(form_fields, &form_part, Completeness::Complete) {
+                found.extend(p);
+            }
         }
         let comment = input.comment.trim().to_owned();
         if transition.comment == Some(CommentRule::Required) && comment.is_empty() {
@@ -735,6 +760,7 @@ impl App {
             rows: &rows,
             today: &today,
             now: Some(&local),
+            subcontractor: !facts.primes.is_empty(),
         };
         if !condition::offered(transition, &cf) {
             return Err(AppError::Rule {

@@ -3,8 +3,9 @@
 //! A library's PDF document is a typst template. The case comes in as one JSON text in
 //! `sys.inputs.context` (read with `json(bytes(sys.inputs.context))`), so values are
 //! inserted as text and never parsed as markup: a service named `#exit` stays a name.
-//! Templates cannot read files or import packages; the only font is BIZ UD Gothic, a
-//! universal-design Japanese face made for official documents, embedded in the binary
+//! Templates cannot read files or import packages; the font is BIZ UD Gothic, a
+//! universal-design Japanese face made for official documents, with DejaVu Sans behind it
+//! for the symbols it lacks (the ticked box ☑ of paper forms), both embedded in the binary
 //! and subset into each PDF.
 
 use std::sync::OnceLock;
@@ -21,9 +22,13 @@ use typst_layout::PagedDocument;
 /// fonts-morisawa-bizud-gothic, see `fonts/BIZUDGothic-COPYRIGHT`).
 const FONT: &[u8] = include_bytes!("../fonts/BIZUDGothic-Regular.ttf");
 
+/// DejaVu Sans (free license, see `fonts/DejaVuSans-COPYRIGHT`; from Debian's
+/// fonts-dejavu-core): only for glyphs BIZ UD Gothic does not have.
+const SYMBOLS: &[u8] = include_bytes!("../fonts/DejaVuSans.ttf");
+
 /// Set before every template: A4, the Japanese font, Japanese line breaking.
 const PREAMBLE: &str = "#set page(paper: \"a4\", margin: (x: 20mm, y: 18mm))\n\
-                        #set text(font: \"BIZ UDGothic\", lang: \"ja\", size: 10.5pt)\n";
+                        #set text(font: (\"BIZ UDGothic\", \"DejaVu Sans\"), lang: \"ja\", size: 10.5pt)\n";
 
 /// Why a document could not be made.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -43,7 +48,10 @@ struct Fonts {
 fn fonts() -> &'static Fonts {
     static FONTS: OnceLock<Fonts> = OnceLock::new();
     FONTS.get_or_init(|| {
-        let fonts: Vec<Font> = Font::new(Bytes::new(FONT), 0).into_iter().collect();
+        let fonts: Vec<Font> = Font::new(Bytes::new(FONT), 0)
+            .into_iter()
+            .chain(Font::new(Bytes::new(SYMBOLS), 0))
+            .collect();
         Fonts {
             book: LazyHash::new(FontBook::from_fonts(&fonts)),
             fonts,

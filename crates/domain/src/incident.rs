@@ -11,6 +11,8 @@
 pub struct Event {
     /// `1ア` … `1シ`, `2ア` … `2ウ`, `3ア`, `3イ`, `4`.
     pub id: &'static str,
+    /// The same id in ASCII, as a library's option ids are written (`e1a`, `e1shi`, `e4`).
+    pub code: &'static str,
     /// The group: サイバー攻撃, 誤操作, サイバー攻撃以外によるウィルスの混入等, その他.
     pub group: u8,
     /// What happened, as the notice words it (shortened).
@@ -21,91 +23,109 @@ pub struct Event {
 pub const EVENTS: [Event; 18] = [
     Event {
         id: "1ア",
+        code: "e1a",
         group: 1,
         label: "不審なメールの添付ファイルを開いたことによるウィルス感染",
     },
     Event {
         id: "1イ",
+        code: "e1i",
         group: 1,
         label: "不審なメールのリンクをクリックしたことによるウィルス感染",
     },
     Event {
         id: "1ウ",
+        code: "e1u",
         group: 1,
         label: "不正なWebサイトを閲覧したことによるウィルス感染",
     },
     Event {
         id: "1エ",
+        code: "e1e",
         group: 1,
         label: "自社のWebサイトを閲覧してウィルス感染したとの外部からの連絡",
     },
     Event {
         id: "1オ",
+        code: "e1o",
         group: 1,
         label: "大量・不正なデータによるサーバの処理能力の過負荷",
     },
     Event {
         id: "1カ",
+        code: "e1ka",
         group: 1,
         label: "大量・不正なデータによるネットワーク帯域の圧迫",
     },
     Event {
         id: "1キ",
+        code: "e1ki",
         group: 1,
         label: "自社のWebコンテンツにウィルスを仕込む改ざん",
     },
     Event {
         id: "1ク",
+        code: "e1ku",
         group: 1,
         label: "自社のWebコンテンツの見た目又は内容が変わる改ざん",
     },
     Event {
         id: "1ケ",
+        code: "e1ke",
         group: 1,
         label: "セキュリティ器材等による外部への不正な通信の検知",
     },
     Event {
         id: "1コ",
+        code: "e1ko",
         group: 1,
         label: "防衛部門システムのネットワークを経由した不正な通信の検知",
     },
     Event {
         id: "1サ",
+        code: "e1sa",
         group: 1,
         label: "防衛部門システムを送信元とした不正な通信に関する外部組織からの連絡",
     },
     Event {
         id: "1シ",
+        code: "e1shi",
         group: 1,
         label: "ソフトウェア等の脆弱性を突いた攻撃による不正侵入又は情報窃取",
     },
     Event {
         id: "2ア",
+        code: "e2a",
         group: 2,
         label: "誤操作による外部への不正な通信",
     },
     Event {
         id: "2イ",
+        code: "e2i",
         group: 2,
         label: "誤設定による閲覧不可情報の開示",
     },
     Event {
         id: "2ウ",
+        code: "e2u",
         group: 2,
         label: "メール誤送信による秘密等又は保護すべき情報の漏えい",
     },
     Event {
         id: "3ア",
+        code: "e3a",
         group: 3,
         label: "可搬記憶媒体経由によるウィルス感染",
     },
     Event {
         id: "3イ",
+        code: "e3i",
         group: 3,
         label: "システム導入期からのウィルス混入",
     },
     Event {
         id: "4",
+        code: "e4",
         group: 4,
         label: "ウィルス感染の拡大が予想される場合のウィルス検知",
     },
@@ -114,6 +134,11 @@ pub const EVENTS: [Event; 18] = [
 /// An event by id.
 pub fn event(id: &str) -> Option<&'static Event> {
     EVENTS.iter().find(|e| e.id == id)
+}
+
+/// An event by its ASCII code.
+pub fn event_by_code(code: &str) -> Option<&'static Event> {
+    EVENTS.iter().find(|e| e.code == code)
 }
 
 /// How far it is known that information was leaked, lost or destroyed.
@@ -395,7 +420,7 @@ pub enum FirstReport {
 /// Routes a report (see [`FirstReport`]).
 pub fn route(
     directory: &[Contact],
-    fallback: &Contact,
+    fallback: Option<&Contact>,
     contracting: &[&str],
     subcontractor: bool,
     office_hours: bool,
@@ -409,7 +434,7 @@ pub fn route(
         }
         c.night_phone
             .clone()
-            .or_else(|| fallback.night_phone.clone())
+            .or_else(|| fallback.and_then(|f| f.night_phone.clone()))
             .unwrap_or_else(|| c.phone.clone())
     };
     let mut calls: Vec<Call> = Vec::new();
@@ -425,7 +450,10 @@ pub fn route(
             None => unmatched = true,
         }
     }
-    if unmatched && !calls.iter().any(|x| x.contact == *fallback) {
+    if let Some(fallback) = fallback
+        && unmatched
+        && !calls.iter().any(|x| x.contact == *fallback)
+    {
         calls.push(Call {
             number: number(fallback),
             contact: fallback.clone(),
@@ -474,7 +502,13 @@ mod routing {
     #[test]
     fn a_report_goes_to_the_contact_of_each_contracting_organisation() {
         let (dir, fallback) = directory();
-        let day = route(&dir, &fallback, &["陸上自衛隊", "防衛装備庁"], false, true);
+        let day = route(
+            &dir,
+            Some(&fallback),
+            &["陸上自衛隊", "防衛装備庁"],
+            false,
+            true,
+        );
         assert_eq!(
             numbers(&day),
             [
@@ -483,7 +517,13 @@ mod routing {
             ]
         );
         // At night ATLA's own night number; the GSDF desk has none, so the fallback's.
-        let night = route(&dir, &fallback, &["陸上自衛隊", "防衛装備庁"], false, false);
+        let night = route(
+            &dir,
+            Some(&fallback),
+            &["陸上自衛隊", "防衛装備庁"],
+            false,
+            false,
+        );
         assert_eq!(
             numbers(&night),
             [("080-8420-0628", false), ("080-8420-0628", false)]
@@ -493,9 +533,9 @@ mod routing {
     #[test]
     fn an_unknown_contracting_organisation_goes_to_the_fallback_and_says_so() {
         let (dir, fallback) = directory();
-        let r = route(&dir, &fallback, &["どこか"], false, true);
+        let r = route(&dir, Some(&fallback), &["どこか"], false, true);
         assert_eq!(numbers(&r), [("03-3268-3111 (内線35258、35242)", true)]);
-        let none = route(&dir, &fallback, &[], false, false);
+        let none = route(&dir, Some(&fallback), &[], false, false);
         assert_eq!(numbers(&none), [("080-8420-0628", true)]);
     }
 
@@ -503,7 +543,7 @@ mod routing {
     fn a_subcontractor_reports_to_its_prime_first() {
         let (dir, fallback) = directory();
         assert_eq!(
-            route(&dir, &fallback, &["防衛装備庁"], true, true),
+            route(&dir, Some(&fallback), &["防衛装備庁"], true, true),
             FirstReport::Prime
         );
     }

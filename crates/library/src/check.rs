@@ -135,7 +135,7 @@ impl<'a> Checker<'a> {
             return self.at(
                 &f.id,
                 format!(
-                    "計算項目「{}」に compute（count: 表 / sum: 表.列）がありません",
+                    "計算項目「{}」に compute（count: 表 / sum: 表.列 / rule: 名前）がありません",
                     f.id.value
                 ),
             );
@@ -177,6 +177,12 @@ impl<'a> Checker<'a> {
                     )),
                 }
             }
+            Compute::Rule(name) => crate::rules::derivation(name).is_none().then(|| {
+                format!(
+                    "計算の規則「{name}」は mamori にありません (unknown derivation; known: {})",
+                    crate::rules::derivation_names().join(", ")
+                )
+            }),
         };
         if let Some(message) = problem {
             self.at(how, message);
@@ -583,6 +589,94 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// The directory exists and has the columns routing reads; the organisations are a
+    /// text field or a text column of a group of the case's form.
+    fn phone_first(&mut self, pf: &crate::model::PhoneFirst, form: &Form) {
+        match self.register(&pf.directory.value) {
+            None => self.at(
+                &pf.directory,
+                format!("台帳「{}」はこのライブラリにありません", pf.directory.value),
+            ),
+            Some(r) => {
+                let missing: Vec<&str> = crate::model::DIRECTORY_COLUMNS
+                    .into_iter()
+                    .filter(|c| r.column(c).is_none())
+                    .collect();
+                if !missing.is_empty() || r.key.len() != 1 || r.key[0].value != "organisation" {
+                    self.at(
+                        &pf.directory,
+                        format!(
+                            "連絡先の台帳には列 {} と key [organisation] が必要です（足りない列: {}）",
+                            crate::model::DIRECTORY_COLUMNS.join(", "),
+                            missing.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        let path = &pf.organisations.value;
+        let (first, column) = match path.split_once('.') {
+            Some((g, c)) => (g, Some(c)),
+            None => (path.as_str(), None),
+        };
+        let found = form
+            .fields
+            .iter()
+            .find(|f| f.id() == first)
+            .and_then(|f| match column {
+                Some(c) if f.kind == FieldType::Group => f.fields.iter().find(|x| x.id() == c),
+                None => Some(f),
+                _ => None,
+            });
+        if !found.is_some_and(|f| f.kind == FieldType::Text) {
+            self.at(
+                &pf.organisations,
+                format!("organisations「{path}」は様式の文字 (text) の項目か、表の文字の列（表.列）にしてください"),
+            );
+        }
+    }
+
+    /// A prefill names a field of the form of the right kind: text for names, a group
+    /// sharing at least one column with the register for rows.
+    fn prefill(&mut self, pre: &crate::model::Prefill, form: &Form) {
+        use crate::model::PrefillSource;
+        let Some(field) = form.fields.iter().find(|f| f.id() == pre.field.value) else {
+            return self.at(
+                &pre.field,
+                format!("prefill の項目「{}」は様式にありません", pre.field.value),
+            );
+        };
+        match (pre.from, &pre.register) {
+            (PrefillSource::Register, Some(r)) => match self.register(&r.value) {
+                None => self.at(
+                    r,
+                    format!("台帳「{}」はこのライブラリにありません", r.value),
+                ),
+                Some(reg) => {
+                    let shared = field.fields.iter().any(|c| reg.column(c.id()).is_some());
+                    if field.kind != FieldType::Group || !shared {
+                        self.at(
+                            &pre.field,
+                            format!("台帳から埋める項目「{}」は、台帳と同じ id の列を持つ表 (group) にしてください", pre.field.value),
+                        );
+                    }
+                }
+            },
+            (PrefillSource::Register, None) => {
+                self.at(&pre.field, "from: register には register: 台帳 が必要です")
+            }
+            (_, Some(r)) => self.at(r, "register: は from: register のときだけ書けます"),
+            (_, None) if field.kind != FieldType::Text => self.at(
+                &pre.field,
+                format!(
+                    "組織名・氏名で埋める項目「{}」は文字 (text) にしてください",
+                    pre.field.value
+                ),
+            ),
+            _ => {}
+        }
+    }
+
     fn procedure(&mut self, p: &Procedure) {
         self.id(&p.id, "手続");
         let Some((_, form)) = self
@@ -601,6 +695,12 @@ impl<'a> Checker<'a> {
             return;
         };
         self.parties(&p.start, "start");
+        if let Some(pf) = &p.phone_first {
+            self.phone_first(pf, form);
+        }
+        for pre in &p.prefill {
+            self.prefill(pre, form);
+        }
         if p.states.is_empty() {
             self.whole_file("状態 (states) が一つもありません");
             return;
@@ -906,6 +1006,45 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
         }
         for e in &register.editors {
             c.role(e);
+        }
+        // Shipped rows are held to the columns like a row typed on the register's page,
+        // and two rows may not share a key.
+        let mut keys = BTreeSet::new();
+        for row in &register.rows {
+            if let Err(found) = crate::form::validate(
+                &register.columns,
+                &row.value,
+                crate::form::Completeness::Complete,
+            ) {
+                for p in found {
+                    c.at(
+                        row,
+                        format!(
+                            "台帳「{}」の行: 列「{}」が正しくありません（{}）",
+                            register.id.value, p.field, p.code
+                        ),
+                    );
+                }
+            }
+            let key: Vec<String> = register
+                .key
+                .iter()
+                .map(|k| {
+                    row.value
+                        .get(&k.value)
+                        .map(|v| v.to_string())
+                        .unwrap_or_default()
+                })
+                .collect();
+            if !keys.insert(key) {
+                c.at(
+                    row,
+                    format!(
+                        "台帳「{}」の行の key が重複しています (duplicate key)",
+                        register.id.value
+                    ),
+                );
+            }
         }
     }
     for (file, procedure) in parts.procedures {

@@ -24,6 +24,8 @@ pub struct Facts<'a> {
     /// The present moment in the installation's zone, for rules that read the clock; `None`
     /// where there is no case in time (a form checked on its own).
     pub now: Option<&'a jiff::Zoned>,
+    /// The case's organisation is a subcontractor: it has a prime contractor.
+    pub subcontractor: bool,
 }
 
 /// The value of an expression: `$field`, `$today` or a literal text.

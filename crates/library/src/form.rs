@@ -174,6 +174,7 @@ pub fn validate(
         rows: &none,
         today: "",
         now: None,
+        subcontractor: false,
     };
     for field in fields {
         let id = field.id();
@@ -259,6 +260,10 @@ pub fn compute(how: &Compute, data: &Data) -> Value {
                 })
                 .sum();
             parse_number(&total.to_string()).map_or(Value::Null, Value::Number)
+        }
+        // The checker refuses a library that names an unknown derivation.
+        Compute::Rule(name) => {
+            crate::rules::derivation(name).map_or(Value::Null, |d| (d.derive)(data))
         }
     }
 }
@@ -499,8 +504,9 @@ fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Resu
         // Checked part by part (`check_contact`, `check_group`).
         FieldType::Contact | FieldType::Group => Err(("invalid_value", None)),
         // Put in by `derive`, never typed.
+        // A count or sum is a number; a rule's derivation may give text.
         FieldType::Computed => match value {
-            Value::Number(_) => Ok(value.clone()),
+            Value::Number(_) | Value::String(_) => Ok(value.clone()),
             _ => Err(("invalid_value", None)),
         },
         FieldType::Attachment => match value {
@@ -539,6 +545,8 @@ pub fn display(field: &Field, value: &Value, lang: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join("、"),
+        // As people write it: "2026-12-01 22:20", not the ISO "T".
+        (FieldType::Datetime, Value::String(s)) => s.replacen('T', " ", 1),
         (FieldType::Attachment, Value::Array(names)) => names
             .iter()
             .filter_map(Value::as_str)

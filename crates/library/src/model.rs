@@ -234,6 +234,8 @@ pub enum Compute {
     Count(String),
     /// The total of a number column of a group, written `group.column`.
     Sum(String),
+    /// A derivation written in Rust ([`crate::rules::DERIVATIONS`]) over the whole form.
+    Rule(String),
 }
 
 /// The parts of a `contact` field: (id, Japanese label, English label).
@@ -423,7 +425,58 @@ pub struct Procedure {
     /// Documents a case renders to.
     #[serde(default)]
     pub documents: Vec<Document>,
+    /// A telephone call comes before the form (an incident report): the contacts to call,
+    /// picked from a directory register by the organisations the form names.
+    #[serde(default)]
+    pub phone_first: Option<PhoneFirst>,
+    /// Fields filled in when a form is opened, for the person to check rather than type.
+    #[serde(default)]
+    pub prefill: Vec<Prefill>,
 }
+
+/// A field filled in on a new form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Prefill {
+    /// A field of the case's form.
+    pub field: Spanned<String>,
+    /// Where its value comes from.
+    pub from: PrefillSource,
+    /// For `from: register`: a register of this library.
+    #[serde(default)]
+    pub register: Option<Spanned<String>>,
+}
+
+/// Where a prefilled value comes from.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum PrefillSource {
+    /// The name of the organisation the case is opened for (a text field).
+    Organisation,
+    /// The name of the person opening it (a text field).
+    Person,
+    /// The live rows of a register kept by the organisation or one above it, into a group
+    /// whose columns share the register's column ids.
+    Register,
+}
+
+/// Where the numbers to call come from. The directory register has the columns
+/// [`DIRECTORY_COLUMNS`]; its key is the organisation a contact serves. Outside office
+/// hours a contact's night number is shown; an organisation not in the directory, or none
+/// named, sends the caller to the row marked `fallback`. A subcontractor calls its prime
+/// contractor instead, which then calls the directory's contacts.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PhoneFirst {
+    /// The directory: a register of this library.
+    pub directory: Spanned<String>,
+    /// The organisations named by the form, as `group.column` (or a text field).
+    pub organisations: Spanned<String>,
+}
+
+/// The columns a `phone_first` directory must have.
+pub const DIRECTORY_COLUMNS: [&str; 5] =
+    ["organisation", "desk", "phone", "night_phone", "fallback"];
 
 /// A document made from a case: the paper form, a notice, a text to send or read out.
 #[derive(Debug, Clone, Deserialize)]
@@ -725,9 +778,29 @@ pub struct Register {
     /// How long retired rows are kept, in years.
     #[serde(default)]
     pub retention_years: Option<u32>,
+    /// Rows that ship with the library (a directory of contacts, say): every installation
+    /// reads them until an organisation keeps its own row under the same key.
+    #[serde(default)]
+    pub rows: Vec<Spanned<serde_json::Map<String, serde_json::Value>>>,
 }
 
 impl Register {
+    /// The shipped row under `key`, a key as [`crate::condition::resolve_key`] makes it.
+    pub fn shipped_row(
+        &self,
+        key: &crate::condition::Key,
+    ) -> Option<&serde_json::Map<String, serde_json::Value>> {
+        let columns: BTreeMap<String, String> = self
+            .key
+            .iter()
+            .map(|k| (k.value.clone(), format!("${}", k.value)))
+            .collect();
+        self.rows
+            .iter()
+            .map(|r| &r.value)
+            .find(|row| crate::condition::resolve_key(&columns, row, "").as_ref() == Some(key))
+    }
+
     /// A column by id.
     pub fn column(&self, id: &str) -> Option<&Field> {
         self.columns.iter().find(|c| c.id.value == id)

@@ -5,10 +5,13 @@
 //! are pure: they see the same [`Facts`] as every other condition, including the present
 //! time in the installation's zone.
 
-use jiff::civil::{Time, time};
+use jiff::civil::{DateTime, Time, time};
+use serde_json::Value;
 
 use crate::condition::Facts;
+use crate::form::Data;
 use mamori_domain::calendar::is_business_day;
+use mamori_domain::incident::{self, Occurrence, Servers, Situation};
 
 /// A named rule.
 pub struct Rule {
@@ -21,11 +24,50 @@ pub struct Rule {
 }
 
 /// Every rule a library may name.
-pub const RULES: &[Rule] = &[Rule {
-    name: "office_hours",
-    about: "官公庁の勤務時間内（営業日の 8:30〜17:15）である",
-    holds: office_hours,
+pub const RULES: &[Rule] = &[
+    Rule {
+        name: "office_hours",
+        about: "官公庁の勤務時間内（営業日の 8:30〜17:15）である",
+        holds: office_hours,
+    },
+    Rule {
+        name: "subcontractor",
+        about: "案件の組織が下請負者である（元請負者との関係が登録されている）",
+        holds: subcontractor,
+    },
+    Rule {
+        name: "detected_in_the_past",
+        about: "検知日時（detected_at）が現在より後ではない",
+        holds: detected_in_the_past,
+    },
+];
+
+/// A value worked out in Rust from a form's data, for `compute: { rule: name }`.
+pub struct Derivation {
+    /// The name a library writes.
+    pub name: &'static str,
+    /// What it works out.
+    pub about: &'static str,
+    /// How; `Null` when there is nothing to show yet.
+    pub derive: fn(&Data) -> Value,
+}
+
+/// Every derivation a computed field may name.
+pub const DERIVATIONS: &[Derivation] = &[Derivation {
+    name: "incident_obligations",
+    about: "防衛関連企業の事故等の報告: 根拠条文、区分、「直ちに」「速やかに」報告する内容（events, occurrence, handles_secrets, handles_protected, report_items から）",
+    derive: incident_obligations,
 }];
+
+/// The derivation called `name`.
+pub fn derivation(name: &str) -> Option<&'static Derivation> {
+    DERIVATIONS.iter().find(|d| d.name == name)
+}
+
+/// The names of every derivation, for messages.
+pub fn derivation_names() -> Vec<&'static str> {
+    DERIVATIONS.iter().map(|d| d.name).collect()
+}
 
 /// The rule called `name`.
 pub fn rule(name: &str) -> Option<&'static Rule> {
@@ -46,9 +88,79 @@ pub const OFFICE_CLOSES: Time = time(17, 15, 0, 0);
 
 fn office_hours(facts: &Facts<'_>) -> bool {
     // Without a clock (checking a form on its own) the rule cannot know; it does not hold.
-    let Some(now) = facts.now else { return false };
+    facts.now.is_some_and(in_office_hours)
+}
+
+/// Whether government offices are open at `now` (see [`OFFICE_OPENS`]).
+pub fn in_office_hours(now: &jiff::Zoned) -> bool {
     let t = now.time();
     is_business_day(now.date()) && t >= OFFICE_OPENS && t < OFFICE_CLOSES
+}
+
+fn subcontractor(facts: &Facts<'_>) -> bool {
+    facts.subcontractor
+}
+
+/// A detection time later than now is a typing mistake (a wrong day or AM/PM): the clock of
+/// the report would start in the future. Empty is left to `required`.
+fn detected_in_the_past(facts: &Facts<'_>) -> bool {
+    let Some(now) = facts.now else { return true };
+    let Some(text) = facts.data.get("detected_at").and_then(Value::as_str) else {
+        return true;
+    };
+    match text.parse::<DateTime>() {
+        Ok(at) => at <= now.datetime(),
+        Err(_) => true,
+    }
+}
+
+/// What the incident-report wizard's answers oblige the company to report, one obligation
+/// per paragraph, as the annex tables of seed 001 word them.
+fn incident_obligations(data: &Data) -> Value {
+    let strings = |id: &str| -> Vec<&str> {
+        data.get(id)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default()
+    };
+    let yes = |id: &str| data.get(id).and_then(Value::as_bool).unwrap_or(false);
+    let items = strings("report_items");
+    let situation = Situation {
+        events: strings("events")
+            .into_iter()
+            .filter_map(incident::event_by_code)
+            .map(|e| e.id)
+            .collect(),
+        occurrence: match data.get("occurrence").and_then(Value::as_str) {
+            Some("occurred") => Some(Occurrence::Occurred),
+            Some("suspected") => Some(Occurrence::Suspected),
+            Some("indication") => Some(Occurrence::Indication),
+            _ => None,
+        },
+        secrets: yes("handles_secrets"),
+        protected: yes("handles_protected"),
+        servers: Servers {
+            malware_on_storing: items.contains(&"a"),
+            access_to_storing: items.contains(&"i"),
+            malware_on_same_intranet: items.contains(&"u"),
+        },
+    };
+    let text = incident::classify(&situation)
+        .iter()
+        .map(|o| {
+            let mut p = format!("{}（{}）\n直ちに: {}", o.basis, o.category, o.immediately);
+            if let Some(later) = o.promptly {
+                p.push_str(&format!("\n速やかに: {later}"));
+            }
+            p
+        })
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    if text.is_empty() {
+        Value::Null
+    } else {
+        Value::String(text)
+    }
 }
 
 #[cfg(test)]
@@ -67,6 +179,7 @@ mod tests {
             rows: &rows,
             today: "",
             now: Some(&now),
+            subcontractor: false,
         };
         (rule("office_hours").unwrap().holds)(&facts)
     }
@@ -106,6 +219,7 @@ mod tests {
             rows: &rows,
             today: "",
             now: None,
+            subcontractor: false,
         };
         assert!(!(rule("office_hours").unwrap().holds)(&facts));
     }

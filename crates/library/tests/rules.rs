@@ -128,6 +128,7 @@ fn submit_skips_nisc_when_the_registry_holds_its_advice() {
         rows: &rows,
         today: "2026-11-22",
         now: None,
+        subcontractor: false,
     };
     assert_eq!(condition::target(submit, &facts), "nisc_advice");
 
@@ -141,6 +142,7 @@ fn submit_skips_nisc_when_the_registry_holds_its_advice() {
         rows: &rows,
         today: "2026-11-22",
         now: None,
+        subcontractor: false,
     };
     assert_eq!(condition::target(submit, &facts), "review");
 }
@@ -159,6 +161,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         rows: &rows,
         today: "2026-11-22",
         now: None,
+        subcontractor: false,
     };
     assert!(condition::offered(report, &facts));
     assert_eq!(condition::unmet(approve, &facts).len(), 1);
@@ -170,6 +173,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         rows: &rows,
         today: "2026-11-22",
         now: None,
+        subcontractor: false,
     };
     assert!(
         !condition::offered(report, &facts),
@@ -185,6 +189,7 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
         rows: &rows,
         today: "2026-11-22",
         now: None,
+        subcontractor: false,
     };
     assert!(!condition::offered(report, &facts));
     assert!(condition::unmet(approve, &facts).is_empty());

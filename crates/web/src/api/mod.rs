@@ -5,6 +5,7 @@ mod adaptations;
 mod assessments;
 pub(crate) mod attachments;
 pub(crate) mod audit;
+mod calls;
 pub(crate) mod cases;
 mod designations;
 mod dto;
@@ -104,6 +105,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::act_on_case))
         .routes(routes!(cases::get_case_document))
+        .routes(routes!(calls::get_calls))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
         .routes(routes!(

@@ -359,12 +359,19 @@ pub async fn new_form(
     PageSession(s): PageSession,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, Failure> {
+    // What mamori knows already (the organisation's name, the person's, the register's
+    // rows) fills the form for the person to check.
+    let (lib, proc_id) = state.app.form_for(&q.procedure, q.organisation).await?;
+    let data = state
+        .app
+        .prefill(&s.caller, &lib, &proc_id, q.organisation)
+        .await?;
     new_page(
         &state,
         &s,
         &q.procedure,
         q.organisation,
-        &Data::new(),
+        &data,
         FormErrors::default(),
         None,
     )
@@ -475,6 +482,60 @@ struct ShowPage {
     history: Vec<HistoryLine>,
     errors: FormErrors,
     summary: Option<String>,
+    /// Whom to telephone before the form is sent, for procedures that call first.
+    calls: Option<CallsPanel>,
+}
+
+/// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
+struct CallsPanel {
+    /// Prime contractors a subcontractor reports to first.
+    primes: Vec<String>,
+    /// (organisation and desk, number, `tel:` link, last resort).
+    calls: Vec<(String, String, String, bool)>,
+    office_hours: bool,
+    /// Organisations named that the directory does not list.
+    unmatched: Vec<String>,
+}
+
+impl CallsPanel {
+    fn new(plan: mamori_app::CallPlan) -> Self {
+        CallsPanel {
+            primes: plan.primes,
+            calls: plan
+                .calls
+                .into_iter()
+                .map(|c| {
+                    (
+                        format!("{} {}", c.contact.organisation, c.contact.desk),
+                        c.number.clone(),
+                        tel_link(&c.number),
+                        c.fallback,
+                    )
+                })
+                .collect(),
+            office_hours: plan.office_hours,
+            unmatched: plan.unmatched,
+        }
+    }
+}
+
+/// A `tel:` link for a number as the directory writes it: the digits before any note of
+/// extensions ("03-3268-3111 (内線21040、21043)" → `tel:0332683111`).
+fn tel_link(number: &str) -> String {
+    let main = number.split(['(', '（']).next().unwrap_or(number);
+    let digits: String = main
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+/// The calls panel of a case whose procedure calls first, while the reader may still act.
+async fn calls_panel(state: &AppState, v: &CaseView) -> Result<Option<CallsPanel>, Failure> {
+    if v.row.closed_at.is_some() || v.actions.is_empty() {
+        return Ok(None);
+    }
+    Ok(state.app.plan_for(v).await?.map(CallsPanel::new))
 }
 
 struct ActionBox {
@@ -698,6 +759,7 @@ fn show_page(
         history,
         errors,
         summary,
+        calls: None,
         l,
     }
 }
@@ -710,15 +772,19 @@ pub async fn show(
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Failure> {
     let v = state.app.case(&s.caller, id).await?;
-    Ok(render(&show_page(
-        state.app.attachment_limit(),
-        &s,
-        &v,
-        None,
-        FormErrors::default(),
-        None,
-        q.notice.as_deref(),
-    )))
+    let page = ShowPage {
+        calls: calls_panel(&state, &v).await?,
+        ..show_page(
+            state.app.attachment_limit(),
+            &s,
+            &v,
+            None,
+            FormErrors::default(),
+            None,
+            q.notice.as_deref(),
+        )
+    };
+    Ok(render(&page))
 }
 
 /// Shows the case again after a refused post: each problem under its input (a summary
@@ -732,13 +798,17 @@ async fn show_refused(
 ) -> Result<Response, Failure> {
     let tr = Tr(s.locale);
     let v = state.app.case(&s.caller, id).await?;
+    let calls = calls_panel(state, &v).await?;
     let errors = errors_for(tr, &failure);
     Ok(form_failure(tr, failure, |_, summary| {
         let summary = if errors.any() { None } else { summary };
         let limit = state.app.attachment_limit();
         render_status(
             StatusCode::BAD_REQUEST,
-            &show_page(limit, s, &v, posted, errors, summary, None),
+            &ShowPage {
+                calls,
+                ..show_page(limit, s, &v, posted, errors, summary, None)
+            },
         )
     }))
 }

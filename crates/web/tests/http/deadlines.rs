@@ -3,17 +3,14 @@
 //! the inbox's marks, and the notices leaving by SMTP to a real (test) mail server that
 //! can fail without losing anything.
 
-use std::sync::{Arc, Mutex};
-
-use jiff::Timestamp;
-use mamori_app::{App, Clock, Mailer, Settings};
+use mamori_app::{App, Mailer, Settings};
 use mamori_auth::password::Cost;
 use mamori_library::{Library, load_sources};
 use mamori_test_support::smtp::SmtpSink;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{Hands, TestApp};
 
 /// The shipped external-service library, with a deadline on the NISC step: ten business
 /// days, a reminder three business days before, the applicant told when it passes.
@@ -37,23 +34,6 @@ fn library_with_deadline() -> Vec<Library> {
     all.into_values()
         .map(|s| load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
         .collect()
-}
-
-/// A clock the test sets.
-#[derive(Clone)]
-struct Hands(Arc<Mutex<Timestamp>>);
-
-impl Hands {
-    fn at(when: &str) -> Self {
-        Self(Arc::new(Mutex::new(when.parse().unwrap())))
-    }
-    fn set(&self, when: &str) {
-        *self.0.lock().unwrap() = when.parse().unwrap();
-    }
-    fn clock(&self) -> Clock {
-        let hands = self.0.clone();
-        Arc::new(move || *hands.lock().unwrap())
-    }
 }
 
 fn tune(s: &mut Settings) {

@@ -18,6 +18,7 @@ struct World {
     post_a: String,
     designation_a: String,
     case_a: String,
+    incident_a: String,
     /// A file attached to `case_a`.
     attachment_a: String,
     /// 甲's registry row, written by `case_a`.
@@ -50,6 +51,9 @@ async fn world(t: &TestApp) -> World {
     // 甲 runs the external-service approval: its member applies, its administrator decides.
     t.designate(&sys, "ia_officer", &a, &member_a_id).await;
     t.designate(&sys, "chief_ia_officer", &a, &admin_a).await;
+    // …and reports incidents.
+    t.designate(&sys, "incident_reporter", &a, &member_a_id)
+        .await;
     let post_a = t
         .create(
             &sys,
@@ -71,6 +75,13 @@ async fn world(t: &TestApp) -> World {
     roles.push(("anonymous", None));
     let member_a = roles[3].1.as_ref().unwrap();
     let case_a = new_case(t, member_a, &a, "甲社 オンライン会議").await;
+    let incident_a = t
+        .create(
+            member_a,
+            "/api/v1/cases",
+            json!({"procedure": "report", "organisation": a, "data": {"company": "甲社 本社"}}),
+        )
+        .await;
     let (status, body) = send(
         member_a,
         Method::POST,
@@ -111,6 +122,7 @@ async fn world(t: &TestApp) -> World {
         row_a: rows["rows"][0]["id"].as_str().unwrap().to_owned(),
         attachment_a,
         case_a,
+        incident_a,
         sys,
         mod_,
         a,
@@ -212,6 +224,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/cases/{id}", A_OFFICER),
     ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
     ("GET", "/api/v1/cases/{id}/documents/{name}", A_READERS),
+    ("GET", "/api/v1/cases/{id}/calls", A_READERS),
     ("POST", "/api/v1/cases/{id}/attachments", A_OFFICER),
     ("POST", "/api/v1/cases/{id}/bundle", A_READERS),
     (
@@ -474,6 +487,7 @@ async fn request(
                 Some(json!({})),
             )
         }
+        ("GET", "/api/v1/cases/{id}/calls") => (path.replace("{id}", &w.incident_a), None),
         ("GET", "/api/v1/cases/{id}/documents/{name}") => (
             path.replace("{id}", &w.case_a)
                 .replace("{name}", "application.txt"),

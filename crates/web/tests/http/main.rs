@@ -13,6 +13,7 @@ mod cases;
 mod deadlines;
 mod derived_fields;
 mod form_types;
+mod incidents;
 mod isolation;
 mod marks;
 mod organisations;

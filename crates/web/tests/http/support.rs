@@ -317,3 +317,25 @@ pub fn application_form_with(fields: &str) -> Vec<mamori_library::Library> {
         .map(|s| mamori_library::load_sources(s).unwrap_or_else(|p| panic!("{p:?}")))
         .collect()
 }
+
+/// A clock the test sets.
+#[derive(Clone)]
+pub struct Hands(std::sync::Arc<std::sync::Mutex<jiff::Timestamp>>);
+
+impl Hands {
+    /// Stopped at `when` (RFC 3339).
+    pub fn at(when: &str) -> Self {
+        Self(std::sync::Arc::new(std::sync::Mutex::new(
+            when.parse().unwrap(),
+        )))
+    }
+    /// Moved to `when`.
+    pub fn set(&self, when: &str) {
+        *self.0.lock().unwrap() = when.parse().unwrap();
+    }
+    /// The clock a server reads.
+    pub fn clock(&self) -> Clock {
+        let hands = self.0.clone();
+        std::sync::Arc::new(move || *hands.lock().unwrap())
+    }
+}

@@ -1,0 +1,209 @@
+//! Whom to telephone before a report is sent, for procedures that say a call comes first
+//! (`phone_first`): the emergency contacts of the organisations the form names, from the
+//! library's directory as shipped or as a contracting organisation corrected it.
+
+use serde_json::Value;
+use uuid::Uuid;
+
+use mamori_domain::incident::{self, Call, Contact, FirstReport};
+use mamori_library::condition::{self, Key, key_text};
+use mamori_library::model::{PhoneFirst, Register};
+use mamori_library::rules::in_office_hours;
+use mamori_storage::{organisations as orgs, registers};
+
+use crate::cases::CaseView;
+use crate::{App, AppError, Caller};
+
+/// What the case page shows above the report: whom to call now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallPlan {
+    /// The case's organisation is a subcontractor: it calls these prime contractors first,
+    /// and they call `calls`.
+    pub primes: Vec<String>,
+    /// The Ministry's contacts, with the number to call now.
+    pub calls: Vec<Call>,
+    /// Government offices are open now (otherwise night numbers are shown).
+    pub office_hours: bool,
+    /// Organisations the form names that the directory does not list: the last-resort
+    /// contact is among `calls` for them.
+    pub unmatched: Vec<String>,
+}
+
+impl App {
+    /// Whom to call for a case the caller may read; `None` when its procedure does not ask
+    /// for a call first.
+    pub async fn call_plan(&self, caller: &Caller, id: Uuid) -> Result<Option<CallPlan>, AppError> {
+        let view = self.case(caller, id).await?;
+        self.plan_for(&view).await
+    }
+
+    /// [`App::call_plan`] for a case already read.
+    pub async fn plan_for(&self, view: &CaseView) -> Result<Option<CallPlan>, AppError> {
+        let Some(pf) = &view.procedure().phone_first else {
+            return Ok(None);
+        };
+        let lib = &view.library;
+        let Some(directory) = lib.registers.get(&pf.directory.value) else {
+            return Ok(None);
+        };
+        let facts = self.case_facts(&self.db, view.row.organisation_id).await?;
+        // A contracting organisation keeps its corrections in its own register or one
+        // above it: those are the rows that count, never a row any other company keeps.
+        let mut keepers = Vec::new();
+        for org in &facts.contracting {
+            for a in orgs::ancestors(&self.db, *org).await? {
+                if !keepers.contains(&a) {
+                    keepers.push(a);
+                }
+            }
+        }
+        let named = named_organisations(pf, &view.data);
+        let mut entries = Vec::new();
+        let mut unmatched = Vec::new();
+        for name in &named {
+            match self.entry(lib.id(), directory, &keepers, name).await? {
+                Some(c) => entries.push(c),
+                None => unmatched.push(name.clone()),
+            }
+        }
+        let fallback = self.fallback(lib.id(), directory, &keepers).await?;
+        let office_hours = in_office_hours(&self.local_now());
+        let names: Vec<&str> = entries.iter().map(|c| c.organisation.as_str()).collect();
+        let mut with_missing = names.clone();
+        if !unmatched.is_empty() {
+            // Not a directory name: `route` then adds the last-resort contact.
+            with_missing.push("");
+        }
+        let calls = match incident::route(
+            &entries,
+            fallback.as_ref(),
+            &with_missing,
+            false,
+            office_hours,
+        ) {
+            FirstReport::Ministry(calls) => calls,
+            FirstReport::Prime => Vec::new(),
+        };
+        let mut primes = Vec::new();
+        for p in &facts.primes {
+            primes.push(orgs::get(&self.db, *p).await?.name);
+        }
+        Ok(Some(CallPlan {
+            primes,
+            calls,
+            office_hours,
+            unmatched,
+        }))
+    }
+
+    /// The directory's entry for an organisation: a contracting organisation's own row,
+    /// or the shipped one.
+    async fn entry(
+        &self,
+        library: &str,
+        directory: &Register,
+        keepers: &[Uuid],
+        name: &str,
+    ) -> Result<Option<Contact>, AppError> {
+        let key: Key = [("organisation".to_owned(), normalise(name))].into();
+        if let Some(row) = registers::find(
+            &self.db,
+            library,
+            directory.id.value.as_str(),
+            keepers,
+            &key_text(&key),
+        )
+        .await?
+        {
+            let data: serde_json::Map<String, Value> =
+                serde_json::from_str(&row.data).unwrap_or_default();
+            return Ok(contact(&data));
+        }
+        Ok(directory.shipped_row(&key).and_then(contact))
+    }
+
+    /// The last-resort contact: the shipped row marked `fallback`, as corrected.
+    async fn fallback(
+        &self,
+        library: &str,
+        directory: &Register,
+        keepers: &[Uuid],
+    ) -> Result<Option<Contact>, AppError> {
+        let Some(shipped) = directory
+            .rows
+            .iter()
+            .find(|r| r.value.get("fallback") == Some(&Value::Bool(true)))
+        else {
+            return Ok(None);
+        };
+        let name = shipped
+            .value
+            .get("organisation")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.entry(library, directory, keepers, name).await
+    }
+}
+
+/// Key values compare as register keys do.
+fn normalise(name: &str) -> String {
+    let data: serde_json::Map<String, Value> =
+        [("organisation".to_owned(), Value::String(name.to_owned()))]
+            .into_iter()
+            .collect();
+    condition::resolve_key(
+        &[("organisation".to_owned(), "$organisation".to_owned())].into(),
+        &data,
+        "",
+    )
+    .and_then(|k| k.into_values().next())
+    .unwrap_or_default()
+}
+
+fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {
+    let text = |k: &str| {
+        row.get(k)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+    };
+    Some(Contact {
+        organisation: text("organisation")?,
+        desk: text("desk").unwrap_or_default(),
+        // A contact without a telephone cannot be called: the directory refuses one, and
+        // a row that lost it is treated as missing so that the last resort is shown.
+        phone: text("phone")?,
+        night_phone: text("night_phone"),
+    })
+}
+
+/// The distinct organisations a case's form names, in the order typed.
+fn named_organisations(pf: &PhoneFirst, data: &serde_json::Map<String, Value>) -> Vec<String> {
+    let path = &pf.organisations.value;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |v: Option<&Value>| {
+        if let Some(s) = v
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            && !out.iter().any(|o| o == s)
+        {
+            out.push(s.to_owned());
+        }
+    };
+    match path.split_once('.') {
+        Some((group, column)) => {
+            for row in data
+                .get(group)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                push(row.get(column));
+            }
+        }
+        None => push(data.get(path.as_str())),
+    }
+    out
+}

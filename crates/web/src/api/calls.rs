@@ -1,0 +1,71 @@
+//! Whom to telephone before a report is sent (`GET /cases/{id}/calls`).
+
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ApiResult;
+use super::dto::ErrorBody;
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{ApiCaller, ApiPath};
+
+/// The numbers to call now.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallPlanDto {
+    /// The case's organisation is a subcontractor: it calls these prime contractors first.
+    pub primes: Vec<String>,
+    /// The Ministry's contacts, each with the number to call now.
+    pub calls: Vec<CallDto>,
+    /// Government offices are open now; otherwise night and holiday numbers are given.
+    pub office_hours: bool,
+    /// Organisations the form names that the directory does not list; the contact of last
+    /// resort is among `calls` for them.
+    pub unmatched: Vec<String>,
+}
+
+/// One contact to call.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CallDto {
+    /// The contracting organisation it serves.
+    pub organisation: String,
+    /// The desk.
+    pub desk: String,
+    /// The number to call now.
+    pub number: String,
+    /// The contact of last resort.
+    pub fallback: bool,
+}
+
+/// Whom to telephone for a case whose procedure asks for a call before the form.
+#[utoipa::path(get, path = "/cases/{id}/calls", tag = "cases",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = CallPlanDto), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such case, or its procedure asks for no call", body = ErrorBody)))]
+pub async fn get_calls(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<CallPlanDto>> {
+    let plan = state
+        .app
+        .call_plan(&s.caller, id)
+        .await?
+        .ok_or_else(Failure::not_found)?;
+    Ok(axum::Json(CallPlanDto {
+        primes: plan.primes,
+        calls: plan
+            .calls
+            .into_iter()
+            .map(|c| CallDto {
+                organisation: c.contact.organisation,
+                desk: c.contact.desk,
+                number: c.number,
+                fallback: c.fallback,
+            })
+            .collect(),
+        office_hours: plan.office_hours,
+        unmatched: plan.unmatched,
+    }))
+}
