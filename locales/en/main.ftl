@@ -525,3 +525,23 @@ calls-office-hours = Office-hours numbers. After calling, record the call, then 
 calls-night = Night and holiday numbers. After calling, record the call, then send.
 calls-unmatched = Not in the emergency-contacts list: { $names }. Call the contact of last resort (ATLA equipment security manager).
 calls-fallback = Last resort
+case-elapsed-m = { $minutes } min ago
+case-elapsed-hm = { $hours } h { $minutes } min ago
+case-elapsed-dhm = { $days } d { $hours } h { $minutes } min ago
+case-elapsed-future = in the future; please check
+
+## The board of open incident reports
+nav-reports = Reports
+reports-title = Open incident reports
+reports-help = Open rapid reports by contracting organisation. "To first report" is the time from detection to sending.
+reports-empty = No open reports.
+reports-no-organisation = (no contracting organisation named)
+reports-summary = { $open } open, { $reported } reported, median time to first report { $median }
+reports-company = Company and office
+reports-detected = Detected at
+reports-since = Since detection
+reports-to-report = To first report
+minutes = { $n } min
+hours-minutes = { $h } h { $m } min
+autosave-saved = Draft saved automatically.
+autosave-failed = Could not save automatically. Check the connection and press Save draft.

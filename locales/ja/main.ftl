@@ -525,3 +525,23 @@ calls-office-hours = 勤務時間内の番号です。電話をしたら「電�
 calls-night = 夜間・休日等の番号です。電話をしたら「電話連絡を記録」してから送信してください。
 calls-unmatched = 緊急窓口一覧にない契約機関等: { $names }。連絡がつかない場合の窓口（防衛装備庁 装備保全管理官）へ電話してください。
 calls-fallback = 連絡がつかない場合
+case-elapsed-m = { $minutes }分経過
+case-elapsed-hm = { $hours }時間{ $minutes }分経過
+case-elapsed-dhm = { $days }日{ $hours }時間{ $minutes }分経過
+case-elapsed-future = 未来の日時です。確かめてください
+
+## The board of open incident reports
+nav-reports = 速報
+reports-title = 速報の状況
+reports-help = 対応中の速報を契約機関等ごとに示します。「第一報まで」は検知から報告（送信）までの時間です。
+reports-empty = 対応中の速報はありません。
+reports-no-organisation = （契約機関等の記載なし）
+reports-summary = 対応中 { $open } 件・報告済み { $reported } 件・第一報までの中央値 { $median }
+reports-company = 会社・事業所
+reports-detected = 検知した日時
+reports-since = 検知から
+reports-to-report = 第一報まで
+minutes = { $n }分
+hours-minutes = { $h }時間{ $m }分
+autosave-saved = 下書きを自動で保存しました。
+autosave-failed = 自動保存できませんでした。通信を確かめ、「下書き保存」を押してください。

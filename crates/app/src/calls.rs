@@ -179,7 +179,10 @@ fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {
 }
 
 /// The distinct organisations a case's form names, in the order typed.
-fn named_organisations(pf: &PhoneFirst, data: &serde_json::Map<String, Value>) -> Vec<String> {
+pub(crate) fn named_organisations(
+    pf: &PhoneFirst,
+    data: &serde_json::Map<String, Value>,
+) -> Vec<String> {
     let path = &pf.organisations.value;
     let mut out: Vec<String> = Vec::new();
     let mut push = |v: Option<&Value>| {

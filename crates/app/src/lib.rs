@@ -21,6 +21,7 @@ mod organisations;
 mod people;
 mod prefill;
 mod registers;
+mod report_board;
 mod session;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
@@ -39,6 +40,7 @@ pub use mail::{MailRun, Mailer};
 pub use organisations::{OrganisationInput, OrganisationView};
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use registers::{ImportReport, RegisterView, RowView};
+pub use report_board::{ReportGroup, ReportLine};
 pub use session::{Caller, SessionInfo};
 
 use std::sync::Arc;

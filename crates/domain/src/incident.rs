@@ -324,6 +324,23 @@ mod tests {
     }
 
     #[test]
+    fn every_event_has_one_ascii_code() {
+        for e in &EVENTS {
+            assert_eq!(
+                event_by_code(e.code).map(|x| x.id),
+                Some(e.id),
+                "{}",
+                e.code
+            );
+            assert!(e.code.is_ascii() && e.code.starts_with('e'), "{}", e.code);
+        }
+        let mut codes: Vec<&str> = EVENTS.iter().map(|e| e.code).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), EVENTS.len());
+    }
+
+    #[test]
     fn what_is_known_of_a_leak_picks_the_clause() {
         assert_eq!(
             bases(&situation(&[], Some(Occurrence::Occurred))),

@@ -224,7 +224,12 @@ pub type Attached = BTreeMap<String, Vec<String>>;
 pub fn derive(fields: &[Field], data: &mut Data, attached: &Attached) {
     for field in fields {
         let value = match field.kind {
-            FieldType::Computed => field.compute.as_ref().map(|c| compute(&c.value, data)),
+            // Nothing to work from yet: the field is emptied, not left stale.
+            FieldType::Computed => field
+                .compute
+                .as_ref()
+                .map(|c| compute(&c.value, data))
+                .filter(|v| !v.is_null()),
             FieldType::Attachment => attached
                 .get(field.id())
                 .filter(|names| !names.is_empty())

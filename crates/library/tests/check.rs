@@ -456,3 +456,123 @@ findings: { procedure: approval }
         "text か long_text の項目「requirement」がありません",
     );
 }
+
+#[test]
+fn the_incident_library_loads_with_its_directory() {
+    let lib = load_dir(&shipped("mod-incident-report")).unwrap_or_else(|p| panic!("{p:?}"));
+    let directory = &lib.registers["emergency_contacts"];
+    // The seed's table: ATLA, the other contracting organisations, and the last resort.
+    assert_eq!(directory.rows.len(), 20);
+    let fallback: Vec<_> = directory
+        .rows
+        .iter()
+        .filter(|r| r.value.get("fallback") == Some(&serde_json::Value::Bool(true)))
+        .collect();
+    assert_eq!(fallback.len(), 1);
+    assert_eq!(
+        fallback[0].value["phone"],
+        "03-3268-3111 (内線35258、35242)"
+    );
+    let key = [("organisation".to_owned(), "防衛装備庁".to_owned())].into();
+    assert_eq!(
+        directory.shipped_row(&key).unwrap()["night_phone"],
+        "080-8420-0628"
+    );
+}
+
+#[test]
+fn phone_first_prefill_shipped_rows_and_derivations_are_checked() {
+    let mut s = sources("mod-incident-report");
+    let (p, r, f) = (
+        "procedures/report.yaml",
+        "registers/emergency_contacts.yaml",
+        "forms/report.yaml",
+    );
+    edit(
+        &mut s,
+        p,
+        "  directory: emergency_contacts",
+        "  directory: defence_contracts",
+    );
+    edit(
+        &mut s,
+        p,
+        "  organisations: contracts.contracting_organisation",
+        "  organisations: contracts.nowhere",
+    );
+    edit(
+        &mut s,
+        p,
+        "{ field: department_person, from: person }",
+        "{ field: report_items, from: person }",
+    );
+    edit(
+        &mut s,
+        p,
+        "{ field: contracts, from: register, register: defence_contracts }",
+        "{ field: contracts, from: register }",
+    );
+    edit(&mut s, r, "phone: \"011-272-7560 (直通)\"", "phone: \"\"");
+    edit(
+        &mut s,
+        r,
+        "organisation: \"東北防衛局\"",
+        "organisation: \"北海道防衛局\"",
+    );
+    edit(
+        &mut s,
+        f,
+        "compute: { rule: incident_obligations }",
+        "compute: { rule: incident_obligation }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        p,
+        "  directory: defence_contracts",
+        "key [organisation]",
+    );
+    reported(
+        &problems,
+        &s,
+        p,
+        "  organisations: contracts.nowhere",
+        "表の文字の列",
+    );
+    reported(
+        &problems,
+        &s,
+        p,
+        "{ field: report_items, from: person }",
+        "文字 (text)",
+    );
+    reported(
+        &problems,
+        &s,
+        p,
+        "{ field: contracts, from: register }",
+        "register: 台帳",
+    );
+    reported(
+        &problems,
+        &s,
+        r,
+        "\"北海道防衛局\", desk: \"総務部会計課総務係\"",
+        "列「phone」",
+    );
+    reported(
+        &problems,
+        &s,
+        r,
+        "\"北海道防衛局\", desk: \"総務部会計課会計係\"",
+        "key が重複",
+    );
+    reported(
+        &problems,
+        &s,
+        f,
+        "compute: { rule: incident_obligation }",
+        "incident_obligations",
+    );
+}

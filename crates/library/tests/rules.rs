@@ -194,3 +194,89 @@ fn generative_ai_needs_the_ai_team_report_before_approval() {
     assert!(!condition::offered(report, &facts));
     assert!(condition::unmet(approve, &facts).is_empty());
 }
+
+fn incident_library() -> Library {
+    load_dir(
+        &Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("../../libraries/mod-incident-report"),
+    )
+    .unwrap()
+}
+
+#[test]
+fn the_incident_wizard_derives_the_clauses_on_every_save() {
+    let lib = incident_library();
+    let fields = &lib.forms["report"].fields;
+    let mut d = data(json!({
+        "events": ["e2u"],
+        "handles_secrets": true,
+        "handles_protected": true,
+        "report_items": ["u"],
+        "obligations": "typed by hand"
+    }));
+    form::derive(fields, &mut d, &form::Attached::new());
+    let text = d["obligations"].as_str().unwrap();
+    // A mis-sent mail is at least a suspicion: the guideline's 9(1)ア and the standard's
+    // 12(1)ウ, with the rapid report of 12(1)イ(イ) for the server on the same intranet.
+    assert!(
+        text.starts_with(
+            "ガイドライン第9(1)ア（事故の発生）\n直ちに: 把握し得る限りの全ての内容\n速やかに: 詳細"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("情報セキュリティ基準第12(1)ウ"), "{text}");
+    assert!(text.contains("情報セキュリティ基準第12(1)イ(イ)"), "{text}");
+    assert!(!text.contains("typed by hand"));
+    // Nothing answered yet: nothing derived, and the field is empty rather than stale.
+    let mut empty = data(json!({ "obligations": "stale" }));
+    form::derive(fields, &mut empty, &form::Attached::new());
+    assert!(!empty.contains_key("obligations"));
+}
+
+#[test]
+fn a_detection_time_in_the_future_and_a_subcontractor_are_rules() {
+    let lib = incident_library();
+    let submit = lib.procedures["report"].transition("submit").unwrap();
+    let now: jiff::Zoned = "2026-12-01T22:30:00+09:00[Asia/Tokyo]".parse().unwrap();
+    let rows = BTreeMap::new();
+    let unmet = |detected: &str, done: &[String]| {
+        let d = data(json!({ "detected_at": detected }));
+        let facts = Facts {
+            data: &d,
+            done,
+            rows: &rows,
+            today: "2026-12-01",
+            now: Some(&now),
+            subcontractor: false,
+        };
+        condition::unmet(submit, &facts)
+            .into_iter()
+            .map(|t| t.ja.clone())
+            .collect::<Vec<_>>()
+    };
+    let called = ["record_call".to_owned()];
+    assert!(unmet("2026-12-01T22:10", &called).is_empty());
+    assert!(
+        unmet("2026-12-01T22:30", &called).is_empty(),
+        "now is not the future"
+    );
+    let future = unmet("2026-12-01T22:31", &called);
+    assert_eq!(future.len(), 1);
+    assert!(future[0].contains("検知した日時"), "{future:?}");
+    let not_called = unmet("2026-12-01T22:10", &[]);
+    assert!(not_called[0].contains("電話"), "{not_called:?}");
+
+    // Where the report goes first: the prime for a subcontractor, the Ministry otherwise.
+    let d = data(json!({}));
+    for (subcontractor, state) in [(true, "with_prime"), (false, "reported")] {
+        let facts = Facts {
+            data: &d,
+            done: &called,
+            rows: &rows,
+            today: "2026-12-01",
+            now: Some(&now),
+            subcontractor,
+        };
+        assert_eq!(condition::target(submit, &facts), state);
+    }
+}

@@ -484,3 +484,55 @@ pub async fn inbox(
     })?;
     Ok(Page { items, total })
 }
+
+/// The cases a person is part of without reading them by office: those they acted in or
+/// that wait on them today, latest change first.
+pub async fn involving(
+    db: &Db,
+    person: Uuid,
+    today: Day,
+    filter: &CaseFilter,
+    page: PageRequest,
+) -> Result<Vec<CaseRow>, StorageError> {
+    let waiting = waiting_on(1, 2);
+    let (extra, binds) = filter_sql(db, filter, 3);
+    let n = 2 + binds.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM}
+         WHERE ({waiting} OR c.id IN (SELECT e.case_id FROM case_events e WHERE e.actor_id = $1)){extra}
+         ORDER BY c.updated_at DESC, c.id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    Ok(crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql)).bind(person).bind(today);
+        bind_args!(q, &binds);
+        q.bind(page.limit).bind(page.offset).fetch_all(p).await
+    })?)
+}
+
+/// When each of `cases` first left `state` (a draft sent on): (case, instant).
+pub async fn first_left(
+    db: &Db,
+    cases: &[Uuid],
+    state: &str,
+) -> Result<Vec<(Uuid, Ts)>, StorageError> {
+    let mut out = Vec::new();
+    // A few hundred placeholders at a time stays far below either database's limit.
+    for chunk in cases.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!(
+            "SELECT e.case_id, MIN(e.occurred_at) FROM case_events e
+             WHERE e.from_state = $1 AND e.to_state <> $1 AND e.case_id IN ({})
+             GROUP BY e.case_id",
+            list.join(", ")
+        );
+        let rows: Vec<(Uuid, Ts)> = crate::on_db!(db, p => {
+            let mut q = sqlx::query_as::<_, (Uuid, Ts)>(AssertSqlSafe(sql)).bind(state);
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(p).await
+        })?;
+        out.extend(rows);
+    }
+    Ok(out)
+}

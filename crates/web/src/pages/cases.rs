@@ -484,6 +484,9 @@ struct ShowPage {
     summary: Option<String>,
     /// Whom to telephone before the form is sent, for procedures that call first.
     calls: Option<CallsPanel>,
+    /// For a case whose deadlines count from one of its date-times (an incident's
+    /// detection): that field's label, its value and how long ago it was.
+    elapsed: Option<(String, String, String)>,
 }
 
 /// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
@@ -528,6 +531,46 @@ fn tel_link(number: &str) -> String {
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect();
     format!("tel:{digits}")
+}
+
+/// How long ago the date-time a case's deadlines count from was, while the case is open:
+/// the clock a person reporting an incident watches.
+fn elapsed(tr: Tr, v: &CaseView, now: &jiff::Zoned) -> Option<(String, String, String)> {
+    if v.row.closed_at.is_some() {
+        return None;
+    }
+    let procedure = v.procedure();
+    let from = procedure.deadlines.iter().find_map(|d| d.from.as_ref())?;
+    let field = procedure.field(v.library.form_of(procedure), &from.value)?;
+    let value = v.data.get(&from.value)?;
+    let at: jiff::civil::DateTime = value.as_str()?.parse().ok()?;
+    let minutes = (now.datetime() - at)
+        .total(jiff::Unit::Minute)
+        .ok()?
+        .floor() as i64;
+    let shown = if minutes < 0 {
+        tr.t("case-elapsed-future")
+    } else {
+        let (d, h, m) = (minutes / 1440, minutes % 1440 / 60, minutes % 60);
+        let key = match (d, h) {
+            (0, 0) => "case-elapsed-m",
+            (0, _) => "case-elapsed-hm",
+            _ => "case-elapsed-dhm",
+        };
+        tr.tn(
+            key,
+            &[
+                ("days", d.to_string()),
+                ("hours", h.to_string()),
+                ("minutes", m.to_string()),
+            ],
+        )
+    };
+    Some((
+        tr.text(&field.label).to_owned(),
+        form::display(field, value, tr.code()),
+        shown,
+    ))
 }
 
 /// The calls panel of a case whose procedure calls first, while the reader may still act.
@@ -760,6 +803,7 @@ fn show_page(
         errors,
         summary,
         calls: None,
+        elapsed: None,
         l,
     }
 }
@@ -774,6 +818,7 @@ pub async fn show(
     let v = state.app.case(&s.caller, id).await?;
     let page = ShowPage {
         calls: calls_panel(&state, &v).await?,
+        elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
         ..show_page(
             state.app.attachment_limit(),
             &s,
@@ -807,6 +852,7 @@ async fn show_refused(
             StatusCode::BAD_REQUEST,
             &ShowPage {
                 calls,
+                elapsed: elapsed(tr, &v, &state.app.local_now()),
                 ..show_page(limit, s, &v, posted, errors, summary, None)
             },
         )

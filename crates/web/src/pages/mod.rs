@@ -11,6 +11,7 @@ mod login;
 mod organisations;
 mod persons;
 mod registers;
+mod reports;
 
 use askama::Template;
 use axum::Router;
@@ -90,6 +91,7 @@ pub fn router() -> Router<AppState> {
         .route("/designations/{id}/end", post(persons::end_designation))
         .route("/procedures", get(cases::procedures))
         .route("/cases", get(cases::list).post(cases::create))
+        .route("/reports", get(reports::board))
         .route("/cases/new", get(cases::new_form))
         .route("/cases/{id}", get(cases::show).post(cases::update))
         .route("/cases/{id}/actions/{action}", post(cases::act))

@@ -232,6 +232,8 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     let page = w.t.html(&w.reporter, &format!("/cases/{case}")).await;
     assert!(page.contains("href=\"tel:08084200628\""), "{page}");
     assert!(page.contains("data-test=\"call-prime\""), "{page}");
+    // The clock: detected at 22:10, now 22:30.
+    assert!(page.contains("20分経過"), "{page}");
 
     // The form follows the call: sending before recording one is refused, nothing lost.
     let (status, body) = w.act(&w.reporter, &case, "submit", json!({})).await;
@@ -276,6 +278,15 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     assert!(w.inbox(&w.gsdf_contact).await.is_empty());
     assert!(w.inbox(&w.prime_desk).await.is_empty());
 
+    // The board of open reports: under ATLA, first report 20 minutes after detection;
+    // the GSDF's contact has nothing on it.
+    let board = w.t.html(&w.atla_contact, "/reports").await;
+    assert!(board.contains("<h2>防衛装備庁</h2>"), "{board}");
+    assert!(board.contains("丙社 横浜事業所"), "{board}");
+    assert!(board.contains("data-test=\"to-report\">20分<"), "{board}");
+    let board = w.t.html(&w.gsdf_contact, "/reports").await;
+    assert!(board.contains("data-test=\"reports-empty\""), "{board}");
+    assert!(!board.contains("丙社"), "{board}");
     let (status, body) = w
         .act(&w.atla_contact, &case, "acknowledge", json!({}))
         .await;
