@@ -1,5 +1,5 @@
 // Shared building blocks for the page tests.
-import { expect, type Page } from '@playwright/test';
+import { expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
 export interface Credentials {
@@ -70,4 +70,54 @@ export async function expectNoAxeViolations(page: Page, options: AxeOptions = {}
     return `${violation.id} [${violation.impact ?? 'unknown'}]: ${targets}`;
   });
   expect(found, `accessibility violations on ${page.url()}`).toEqual([]);
+}
+
+/** The phone of the `mobile` project in playwright.config.ts, for a context of its own. */
+export const PHONE: BrowserContextOptions = {
+  viewport: { width: 390, height: 844 },
+  isMobile: true,
+  hasTouch: true,
+};
+
+/**
+ * A page in a browser context of its own for a person the administrator registered with an
+ * initial password. The first sign-in is refused until that password is replaced, so this
+ * signs in and replaces it through the API, leaving the page signed in with `password`.
+ * `options` are the context's (e.g. PHONE); the rest comes from playwright.config.ts.
+ */
+export async function firstLoginPage(
+  browser: Browser,
+  email: string,
+  initial: string,
+  password: string,
+  options: BrowserContextOptions = {},
+): Promise<Page> {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  await page.goto('/login');
+  const first = await page.request.post('/api/v1/session', { data: { email, password: initial } });
+  expect(first.status(), `first sign-in of ${email}`).toBe(403);
+  const changed = await page.request.post('/api/v1/me/password', { data: { current: initial, new: password } });
+  expect(changed.status(), `password change of ${email}`).toBe(204);
+  return page;
+}
+
+/**
+ * Tokyo's wall-clock time `minutesFromNow` minutes from now, as a datetime-local input
+ * takes it (YYYY-MM-DDTHH:MM). The server runs on the real clock and reads such times as
+ * Tokyo's, whatever the zone of the machine running the tests.
+ */
+export function tokyoLocalTime(minutesFromNow = 0): string {
+  const when = new Date(Date.now() + minutesFromNow * 60_000);
+  const parts = new Intl.DateTimeFormat('en-GB', {
+    timeZone: 'Asia/Tokyo',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+  }).formatToParts(when);
+  const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }

@@ -349,7 +349,6 @@ procedure-start-for = Apply as { $organisation }
 note-expired = expired
 case-new-title = New application
 case-title = Case
-case-submit = Submit
 case-save-draft = Save draft
 case-applicant = Applicant
 case-opened = Opened

@@ -349,7 +349,6 @@ procedure-start-for = { $organisation } として申請する
 note-expired = 期限切れ
 case-new-title = 新しい申請
 case-title = 案件
-case-submit = 申請する
 case-save-draft = 下書きを保存
 case-applicant = 申請者
 case-opened = 作成日時

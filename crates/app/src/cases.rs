@@ -235,12 +235,38 @@ impl App {
         let mut out = Vec::new();
         for lib in self.libraries.current() {
             for (id, procedure) in &lib.procedures {
-                let organisations = self
+                // Roles held where the case is opened: where they are held.
+                let mut organisations = self
                     .held_in(
                         caller,
-                        procedure.start.iter().map(|p| p.role.value.as_str()),
+                        procedure
+                            .start
+                            .iter()
+                            .filter(|p| {
+                                matches!(p.of, Relation::OwnOrganisation | Relation::ParentChain)
+                            })
+                            .map(|p| p.role.value.as_str()),
                     )
                     .await?;
+                // Roles held across a contract (a Ministry contact entering a company's
+                // report): the organisations related to where they are held.
+                for p in &procedure.start {
+                    let kind = match p.of {
+                        Relation::ContractingOrganisation => "contracts_with",
+                        Relation::PrimeContractor => "subcontractor_of",
+                        _ => continue,
+                    };
+                    for (held, _) in self
+                        .held_in(caller, std::iter::once(p.role.value.as_str()))
+                        .await?
+                    {
+                        for (org, name) in orgs::incoming(&self.db, held, kind).await? {
+                            if !organisations.iter().any(|(o, _)| *o == org) {
+                                organisations.push((org, name));
+                            }
+                        }
+                    }
+                }
                 out.push(Startable {
                     library: lib.clone(),
                     procedure: id.clone(),
@@ -926,6 +952,12 @@ impl App {
                 .await?,
             );
         }
+        if transition.notify_waiting {
+            // The waits of the new state are already written in this transaction.
+            people.extend(cases::waiting_people(tx, row.id, self.today()).await?);
+        }
+        people.sort_unstable();
+        people.dedup();
         people.retain(|p| *p != caller.actor.person);
         if people.is_empty() {
             return Ok(());

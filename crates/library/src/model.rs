@@ -699,6 +699,10 @@ pub struct Transition {
     /// `notify` so that each entry keeps its line for the checker.
     #[serde(default)]
     pub notify_roles: Vec<Party>,
+    /// Everyone the case waits on once it is taken is told: whoever the branch taken
+    /// routed it to (the prime contractor's desk, or the Ministry's contacts).
+    #[serde(default)]
+    pub notify_waiting: bool,
 }
 
 /// A participant of a case named in a library.

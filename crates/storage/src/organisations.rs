@@ -104,6 +104,19 @@ pub async fn outgoing<'a>(
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
 }
 
+/// The organisations that state a relation of `kind` towards `id` (the companies that
+/// contract with it, say): (id, name), by name.
+pub async fn incoming<'a>(
+    src: impl Into<Src<'a>>,
+    id: Uuid,
+    kind: &str,
+) -> Result<Vec<(Uuid, String)>, StorageError> {
+    const SQL: &str = "SELECT o.id, o.name FROM organisation_relations r
+                       JOIN organisations o ON o.id = r.from_id
+                       WHERE r.to_id = $1 AND r.kind = $2 ORDER BY o.name";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).bind(kind).fetch_all(c).await)?)
+}
+
 /// Organisations related to `id` in either direction.
 pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
     const SQL: &str = "SELECT to_id FROM organisation_relations WHERE from_id = $1

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{ActInput, CaseView, OpenCase, Startable};
 use mamori_library::form::{self, Data};
-use mamori_library::model::{CommentRule, Field, FieldType};
+use mamori_library::model::{CommentRule, Field, FieldType, Procedure, Transition};
 use mamori_storage::PageRequest;
 use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::Deserialize;
@@ -312,6 +312,20 @@ struct NewPage {
     fields: Vec<FieldView>,
     errors: FormErrors,
     summary: Option<String>,
+    /// The name of the action that sends the form on, if the form can be sent at once.
+    send: Option<String>,
+}
+
+/// The action that sends a new form on: the first from the draft that is expected of
+/// someone (not one that keeps the draft aside, like recording a call, or ends it).
+fn sending_action(p: &Procedure) -> Option<&Transition> {
+    let initial = &p.initial_state().id.value;
+    p.transitions_from(initial).find(|t| {
+        t.waits
+            && t.to.iter().any(|b| {
+                b.state.value != *initial && !p.state(&b.state.value).is_some_and(|s| s.terminal)
+            })
+    })
 }
 
 /// `?procedure=library/procedure&organisation=…`.
@@ -342,6 +356,7 @@ async fn new_page(
         .organisation
         .name;
     Ok(render(&NewPage {
+        send: sending_action(p).map(|t| l.tr.text(&t.name).to_owned()),
         fields: field_views(l.tr, &form_def.fields, data),
         form_title: l.tr.text(&form_def.title).to_owned(),
         procedure: format!("{}/{proc_id}", lib.id()),
@@ -433,10 +448,7 @@ pub async fn create(
     if posted.get("_do") != "submit" {
         return Ok(done(&format!("/cases/{id}"), "case-saved"));
     }
-    let first = p
-        .transitions_from(&p.initial_state().id.value)
-        .next()
-        .map(|t| t.action.value.clone());
+    let first = sending_action(p).map(|t| t.action.value.clone());
     let Some(action) = first else {
         return Ok(done(&format!("/cases/{id}"), "case-saved"));
     };

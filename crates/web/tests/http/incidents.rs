@@ -200,6 +200,27 @@ impl World {
 #[tokio::test]
 async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledges() {
     let w = world().await;
+    // The new form starts from what mamori knows: the company, the person and the
+    // company's contracts; its button sends the report (recording the call is apart).
+    w.t.create(
+        &w.reporter,
+        "/api/v1/registers/defence_contracts/rows",
+        json!({"organisation": w.sub, "data": {"subject": "〇〇の部品", "contracting_organisation": "防衛装備庁"}}),
+    )
+    .await;
+    let page =
+        w.t.html(
+            &w.reporter,
+            &format!(
+                "/cases/new?procedure=mod-incident-report/report&organisation={}",
+                w.sub
+            ),
+        )
+        .await;
+    assert!(page.contains("value=\"丙社\""), "{page}");
+    assert!(page.contains("value=\"丙 報告\""), "{page}");
+    assert!(page.contains("value=\"〇〇の部品\""), "{page}");
+    assert!(page.contains(">報告を送信</button>"), "{page}");
     let case = w.open(&w.reporter, &w.sub, report("丙社 横浜事業所")).await;
 
     // The answers decide the clauses: a suspicion under the standard, and the rapid report
@@ -248,6 +269,9 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "with_prime");
 
+    // The prime's desk is told at once (and by e-mail, where the installation sends it).
+    assert!(w.told(&w.prime_desk, &case).await);
+    assert!(!w.told(&w.atla_contact, &case).await);
     // It is the prime's to forward; the Ministry does not see it yet, the GSDF never.
     assert!(w.inbox(&w.prime_desk).await.contains(&case));
     assert!(w.inbox(&w.atla_contact).await.is_empty());
@@ -277,6 +301,8 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     assert_eq!(w.inbox(&w.atla_contact).await, std::slice::from_ref(&case));
     assert!(w.inbox(&w.gsdf_contact).await.is_empty());
     assert!(w.inbox(&w.prime_desk).await.is_empty());
+    assert!(w.told(&w.atla_contact, &case).await);
+    assert!(!w.told(&w.gsdf_contact, &case).await);
 
     // The board of open reports: under ATLA, first report 20 minutes after detection;
     // the GSDF's contact has nothing on it.
@@ -516,6 +542,23 @@ async fn bad_reports_are_refused_with_reasons_and_kept_as_drafts() {
 #[tokio::test]
 async fn the_emergency_contact_enters_a_report_taken_by_telephone() {
     let w = world().await;
+    // ATLA's contact may start a report for the companies contracting with ATLA, not for
+    // ATLA itself or a company without such a contract.
+    let page = w.t.html(&w.atla_contact, "/procedures").await;
+    assert!(
+        page.contains(&format!("organisation={}", w.prime)),
+        "{page}"
+    );
+    assert!(page.contains(&format!("organisation={}", w.sub)), "{page}");
+    assert!(
+        !page.contains(&format!("organisation={}", w.atla)),
+        "{page}"
+    );
+    let page = w.t.html(&w.gsdf_contact, "/procedures").await;
+    assert!(
+        !page.contains(&format!("organisation={}", w.prime)),
+        "{page}"
+    );
     let case = w.open(&w.atla_contact, &w.prime, report("甲社 本社")).await;
     let (status, body) = w
         .act(
@@ -558,6 +601,13 @@ async fn the_emergency_contact_enters_a_report_taken_by_telephone() {
 }
 
 impl World {
+    /// Whether a notification about `case` reached `c`.
+    async fn told(&self, c: &Client, case: &str) -> bool {
+        let (status, body) = self.t.get(c, "/api/v1/notifications").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array().unwrap().iter().any(|n| n["case"] == case)
+    }
+
     async fn document(&self, c: &Client, case: &str, name: &str) -> String {
         let res = c
             .get(
