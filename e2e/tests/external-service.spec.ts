@@ -2,7 +2,7 @@
 // finds it in the inbox, records NISC's advice and the report to the AI strategy team,
 // and approves; a second application for the same service skips the NISC step.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { adminCredentials, expectNoAxeViolations, login } from './helpers';
+import { adminCredentials, apiCreate, expectNoAxeViolations, login } from './helpers';
 
 const PASSWORD = 'a-long-enough-passphrase';
 
@@ -38,11 +38,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   // The administrator sets up a ministry, two units and the three people (through the API).
   await page.goto('/login');
   await login(page, email, password);
-  const create = async (path: string, data: object): Promise<string> => {
-    const res = await page.request.post(path, { data });
-    expect(res.status(), `${path}: ${await res.text()}`).toBe(201);
-    return (await res.json()).id;
-  };
+  const create = (path: string, data: object) => apiCreate(page, path, data);
   const ministry = await create('/api/v1/organisations', { name: `防衛省 ${suffix}`, kind: 'ministry' });
   const unitName = `広報室 ${suffix}`;
   const otherName = `報道室 ${suffix}`;

@@ -121,3 +121,10 @@ export function tokyoLocalTime(minutesFromNow = 0): string {
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? '';
   return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}`;
 }
+
+/** Creates something through the JSON API as the page's session and returns its id. */
+export async function apiCreate(page: Page, path: string, data: object): Promise<string> {
+  const res = await page.request.post(path, { data });
+  expect(res.status(), `${path}: ${await res.text()}`).toBe(201);
+  return (await res.json()).id;
+}

@@ -7,7 +7,7 @@
 // the night ones depends on when this runs: the test checks that a number to call is shown,
 // not which one (crates/web/tests/http/incidents.rs pins the clock and checks that).
 import { expect, test, type Page } from '@playwright/test';
-import { PHONE, adminCredentials, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
+import { PHONE, adminCredentials, apiCreate, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
 
 const INITIAL = 'initial-pass-1';
 const PASSWORD = 'a-long-enough-passphrase';
@@ -41,11 +41,7 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   // the Ministry, the prime 甲社 and the subcontractor 丙社, both with contracts of ATLA.
   await page.goto('/login');
   await login(page, email, password);
-  const create = async (path: string, data: object): Promise<string> => {
-    const res = await page.request.post(path, { data });
-    expect(res.status(), `${path}: ${await res.text()}`).toBe(201);
-    return (await res.json()).id;
-  };
+  const create = (path: string, data: object) => apiCreate(page, path, data);
   const ministry = await create('/api/v1/organisations', { name: `防衛省 ${suffix}`, kind: 'ministry' });
   // Named with the suffix so that runs do not collide; the report names the contracting
   // organisation as the directory of emergency contacts does (防衛装備庁), which is what

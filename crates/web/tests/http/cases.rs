@@ -103,14 +103,7 @@ impl World {
     }
 
     async fn inbox_ids(&self, c: &Client) -> Vec<String> {
-        let (status, body) = self.t.get(c, "/api/v1/inbox").await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|c| c["id"].as_str().unwrap().to_owned())
-            .collect()
+        self.t.inbox_ids(c).await
     }
 }
 

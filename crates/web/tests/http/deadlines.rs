@@ -10,7 +10,7 @@ use mamori_test_support::smtp::SmtpSink;
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Hands, TestApp};
+use crate::support::{Hands, TestApp, history_actions};
 
 /// The shipped external-service library, with a deadline on the NISC step: ten business
 /// days, a reminder three business days before, the applicant told when it passes.
@@ -200,12 +200,7 @@ async fn a_deadline_in_business_days_reminds_once_then_marks_the_case_overdue() 
     }
     let case = w.case(&w.chief).await;
     assert_eq!(case["overdue"], true);
-    let history: Vec<&str> = case["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["action"].as_str().unwrap())
-        .collect();
+    let history = history_actions(&case);
     assert_eq!(
         history,
         ["open", "submit", "deadline.remind", "deadline.due"]

@@ -6,7 +6,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Hands, TestApp};
+use crate::support::{Hands, TestApp, history_actions};
 
 /// Tuesday 1 December 2026, 22:30 in Tokyo: after office hours.
 const NIGHT: &str = "2026-12-01T13:30:00Z";
@@ -180,14 +180,7 @@ impl World {
     }
 
     async fn inbox(&self, c: &Client) -> Vec<String> {
-        let (status, body) = self.t.get(c, "/api/v1/inbox").await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i["id"].as_str().unwrap().to_owned())
-            .collect()
+        self.t.inbox_ids(c).await
     }
 
     async fn state(&self, c: &Client, case: &str) -> String {
@@ -320,27 +313,14 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     assert_eq!(body["state"], "acknowledged");
 
     // A relay inside the Ministry is recorded only after a call.
-    let (status, body) = w
-        .act(
-            &w.atla_contact,
-            &case,
-            "relay",
-            json!({"relayed_to": "装備政策部 装備保全管理官", "relayed_at": "2026-12-01T22:50", "relay_phoned": false}),
-        )
-        .await;
+    let relay = |phoned: bool| json!({"relayed_to": "装備政策部 装備保全管理官", "relayed_at": "2026-12-01T22:50", "relay_phoned": phoned});
+    let (status, body) = w.act(&w.atla_contact, &case, "relay", relay(false)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
         body["error"]["fields"]["relay_phoned"].is_string(),
         "{body}"
     );
-    let (status, body) = w
-        .act(
-            &w.atla_contact,
-            &case,
-            "relay",
-            json!({"relayed_to": "装備政策部 装備保全管理官", "relayed_at": "2026-12-01T22:50", "relay_phoned": true}),
-        )
-        .await;
+    let (status, body) = w.act(&w.atla_contact, &case, "relay", relay(true)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "acknowledged");
 
@@ -377,12 +357,7 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "closed");
-    let actions: Vec<&str> = body["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["action"].as_str().unwrap())
-        .collect();
+    let actions = history_actions(&body);
     assert_eq!(
         actions,
         [
@@ -659,6 +634,18 @@ async fn the_abbreviated_text_reads_line_for_line_like_the_notice() {
     let case = w.open(&w.reporter, &w.sub, data).await;
     let text = w.document(&w.reporter, &case, "abbreviated.txt").await;
     golden("incident_abbreviated.txt", &text);
+    // The same report as a workbook to keep with the company's files.
+    let res = w
+        .reporter
+        .get(w.t.url(&format!("/api/v1/cases/{case}/documents/report_xlsx.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.bytes().await.unwrap().starts_with(b"PK"),
+        "an .xlsx is a ZIP"
+    );
 }
 
 #[tokio::test]

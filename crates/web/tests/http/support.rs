@@ -260,6 +260,18 @@ impl TestApp {
     }
 
     /// Number of audit events (read straight from the database).
+    /// The ids of the cases in a person's inbox, in its order.
+    pub async fn inbox_ids(&self, c: &Client) -> Vec<String> {
+        let (status, body) = self.get(c, "/api/v1/inbox").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
     pub async fn audit_count(&self) -> i64 {
         mamori_storage::audit::head(&self.db).await.unwrap().0
     }
@@ -338,4 +350,14 @@ impl Hands {
         let hands = self.0.clone();
         std::sync::Arc::new(move || *hands.lock().unwrap())
     }
+}
+
+/// The actions of a case's history, in order.
+pub fn history_actions(case: &Value) -> Vec<String> {
+    case["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_owned())
+        .collect()
 }
