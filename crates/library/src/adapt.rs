@@ -1,6 +1,7 @@
 //! An organisation's own variant of a library's forms (様式の適宜修正): labels and help
-//! reworded, optional fields hidden, optional fields added — without touching the shipped
-//! files. The variant is one more file of the library, [`ADAPTATION_FILE`], applied to the
+//! reworded, optional fields hidden, optional fields added, and its own deadlines (an hour
+//! for the first report of an incident may be thirty minutes here) — without touching the
+//! shipped files. The variant is one more file of the library, [`ADAPTATION_FILE`], applied to the
 //! forms before the library is checked, so an added field gets every check a shipped one
 //! does and a mistake is reported with its line like any other.
 
@@ -19,7 +20,94 @@ pub const ADAPTATION_FILE: &str = "adaptation.yaml";
 #[serde(deny_unknown_fields)]
 pub struct Adaptation {
     /// The forms changed.
+    #[serde(default)]
     pub forms: Vec<FormAdaptation>,
+    /// Deadlines set otherwise.
+    #[serde(default)]
+    pub deadlines: Vec<DeadlineAdaptation>,
+}
+
+/// A deadline of a procedure, set otherwise: `{ procedure, in: state, due, remind? }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeadlineAdaptation {
+    /// The procedure's id.
+    pub procedure: Spanned<String>,
+    /// The state whose deadline changes.
+    #[serde(rename = "in")]
+    pub state: Spanned<String>,
+    /// The new deadline, written as in a procedure.
+    pub due: Spanned<String>,
+    /// New reminders, if given; otherwise the shipped ones stay.
+    #[serde(default)]
+    pub remind: Option<Vec<Spanned<String>>>,
+}
+
+/// Sets the deadlines the variant changes, reporting (in [`ADAPTATION_FILE`]) a procedure
+/// or a state without a deadline, and a duration that does not read.
+pub(crate) fn retime(
+    adaptation: &Adaptation,
+    procedures: &mut [(&str, crate::model::Procedure)],
+    problems: &mut Vec<Problem>,
+) {
+    let mut at = |s: &Spanned<String>, message: String| {
+        problems.push(Problem {
+            file: ADAPTATION_FILE.into(),
+            line: s.referenced.line(),
+            column: s.referenced.column(),
+            message,
+        })
+    };
+    for change in &adaptation.deadlines {
+        let Some((_, procedure)) = procedures
+            .iter_mut()
+            .find(|(_, p)| p.id.value == change.procedure.value)
+        else {
+            at(
+                &change.procedure,
+                format!(
+                    "手続「{}」はこのライブラリにありません (no such procedure)",
+                    change.procedure.value
+                ),
+            );
+            continue;
+        };
+        let Some(deadline) = procedure
+            .deadlines
+            .iter_mut()
+            .find(|d| d.state.value == change.state.value)
+        else {
+            at(
+                &change.state,
+                format!(
+                    "手続「{}」の状態「{}」には期限がありません (no deadline in that state)",
+                    change.procedure.value, change.state.value
+                ),
+            );
+            continue;
+        };
+        if let Err(e) = change.due.value.parse::<mamori_domain::deadline::Due>() {
+            at(
+                &change.due,
+                format!("期限「{}」を読めません: {e}", change.due.value),
+            );
+            continue;
+        }
+        let mut ok = true;
+        for r in change.remind.iter().flatten() {
+            if let Err(e) = crate::model::reminder_span(&r.value) {
+                at(r, format!("リマインダー「{}」を読めません: {e}", r.value));
+                ok = false;
+            }
+        }
+        if !ok {
+            continue;
+        }
+        deadline.due = change.due.clone();
+        if let Some(remind) = &change.remind {
+            deadline.remind = remind.clone();
+        }
+    }
 }
 
 /// Changes to one form.
@@ -263,5 +351,60 @@ mod tests {
         assert_eq!(got.len(), 2, "{got:#?}");
         assert!(got[0].starts_with("adaptation.yaml:4:") && got[0].contains("重複"));
         assert!(got[1].starts_with("adaptation.yaml:5:") && got[1].contains("options"));
+    }
+
+    fn incident_with(adaptation: &str) -> Vec<Source> {
+        let mut sources: Vec<Source> = crate::shipped_sources()
+            .remove("mod-incident-report")
+            .unwrap();
+        sources.push(Source {
+            path: ADAPTATION_FILE.into(),
+            content: adaptation.into(),
+        });
+        sources
+    }
+
+    #[test]
+    fn a_variant_sets_its_own_deadlines() {
+        let lib = load_sources(incident_with(
+            "deadlines:
+  - { procedure: report, in: draft, due: 30 minutes, remind: [10分前] }
+  - { procedure: report, in: reported, due: 10分 }
+",
+        ))
+        .unwrap();
+        let p = &lib.procedures["report"];
+        let due = |state: &str| p.deadlines.iter().find(|d| d.state.value == state).unwrap();
+        assert_eq!(due("draft").due.value, "30 minutes");
+        assert_eq!(due("draft").remind[0].value, "10分前");
+        assert_eq!(due("reported").due.value, "10分");
+        assert_eq!(due("reported").escalate.len(), 1, "the rest stays");
+        assert_eq!(due("acknowledged").due.value, "3 business days");
+
+        let problems = load_sources(incident_with(
+            "deadlines:
+  - { procedure: reprt, in: draft, due: 30 minutes }
+  - { procedure: report, in: closed, due: 1 hour }
+  - { procedure: report, in: draft, due: soon }
+",
+        ))
+        .unwrap_err();
+        let got: Vec<(u64, &str)> = problems
+            .iter()
+            .map(|p| (p.line, p.message.as_str()))
+            .collect();
+        assert!(
+            got.iter().any(|(l, m)| *l == 2 && m.contains("reprt")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(l, m)| *l == 3 && m.contains("期限がありません")),
+            "{got:#?}"
+        );
+        assert!(
+            got.iter().any(|(l, m)| *l == 4 && m.contains("soon")),
+            "{got:#?}"
+        );
     }
 }

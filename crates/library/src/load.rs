@@ -176,6 +176,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     };
     if let Some(a) = &adaptation {
         crate::adapt::reshape(a, &mut forms, &mut problems);
+        crate::adapt::retime(a, &mut procedures, &mut problems);
     }
     let parts = crate::check::Parts {
         manifest: &manifest,

@@ -763,3 +763,33 @@ async fn a_contracting_organisation_corrects_its_directory_entry_with_history() 
             .await;
     assert_eq!(plan["calls"][0]["number"], "03-3268-3111 (内線21060)");
 }
+
+#[tokio::test]
+async fn a_company_sets_a_shorter_first_report_deadline_for_itself() {
+    let w = world().await;
+    let sys = w.t.admin().await;
+    let (status, body) = crate::support::send(
+        &sys,
+        reqwest::Method::PUT,
+        &w.t.url(&format!(
+            "/api/v1/organisations/{}/adaptations/mod-incident-report",
+            w.prime
+        )),
+        Some(
+            json!({"spec": "deadlines:\n  - { procedure: report, in: draft, due: 30 minutes }\n"}),
+        ),
+    )
+    .await;
+    assert!(status.is_success(), "{body}");
+    // Detected at 22:10 in Tokyo: the first report is due at 22:40 for 甲社, 23:10 for 丙社.
+    let prime = w
+        .open(&w.prime_reporter, &w.prime, report("甲社 本社"))
+        .await;
+    let sub = w.open(&w.reporter, &w.sub, report("丙社 横浜事業所")).await;
+    let (_, prime) =
+        w.t.get(&w.prime_reporter, &format!("/api/v1/cases/{prime}"))
+            .await;
+    let (_, sub) = w.t.get(&w.reporter, &format!("/api/v1/cases/{sub}")).await;
+    assert_eq!(prime["due_at"], "2026-12-01T13:40:00Z", "{prime}");
+    assert_eq!(sub["due_at"], "2026-12-01T14:10:00Z", "{sub}");
+}
