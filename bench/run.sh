@@ -10,17 +10,23 @@
 #   bash bench/run.sh                  # every case
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
-#                                      # baseline,list,page,search,create,login)
+#                                      # baseline,list,page,search,create,
+#                                      # incidents,login)
 #
-# Traffic goes to 127.0.0.1 only, and every wrk run is bounded by -d.
+# The incidents case is not a wrk run: it submits 200 prepared incident reports
+# at once, one per connection (curl --parallel), then checks that every one was
+# routed to the right emergency contact's inbox.
+#
+# Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
+# curl --max-time).
 set -euo pipefail
 
 usage() {
-  sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,login
+CASES=baseline,list,page,search,create,incidents,login
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -242,14 +248,16 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   fi
 fi
 
+api() { # method path body [cookie] -> writes $WORK/api.json, prints the HTTP code
+  assert_loopback "$MAMORI_URL$2"
+  curl -s -o "$WORK/api.json" -w '%{http_code}' --max-time 30 -X "$1" \
+    -H "Cookie: mamori_session=${4:-$COOKIE}" -H 'Content-Type: application/json' \
+    ${3:+-d "$3"} "$MAMORI_URL$2" || true
+}
+
 if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
   # An information-assurance officer of a unit, who opens 1,000 external-service
   # applications; one in ten names a regular meeting (定例会議) in its purpose.
-  api() { # method path body [cookie] -> writes $WORK/api.json, prints the HTTP code
-    curl -s -o "$WORK/api.json" -w '%{http_code}' --max-time 30 -X "$1" \
-      -H "Cookie: mamori_session=${4:-$COOKIE}" -H 'Content-Type: application/json' \
-      ${3:+-d "$3"} "$MAMORI_URL$2" || true
-  }
   step "seeding 1,000 cases for the search case"
   [[ $(api POST /api/v1/organisations '{"name":"情報通信課","kind":"unit"}') == 201 ]] ||
     die "creating the unit failed: $(head -c 300 "$WORK/api.json")"
@@ -280,13 +288,120 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
     [[ $code == 201 ]] || { echo "run.sh: error: case $n answered HTTP $code" >&2; exit 255; }
   }
   export -f seed_case
-  export UNIT OFFICER_COOKIE
+  export UNIT OFFICER_COOKIE MAMORI_URL
   # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
   seq 1 1000 | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_case "$1"' _ {} || die "seeding cases failed"
   FOUND=$(curl -s --max-time 10 -H "Cookie: mamori_session=$OFFICER_COOKIE" \
     "$MAMORI_URL/api/v1/cases?limit=1&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0" | jq -r '.total // empty') || true
   [[ $FOUND == 100 ]] || echo "run.sh: warning: the search finds ${FOUND:-?} cases, expected 100" >&2
   export MAMORI_OFFICER_COOKIE="$OFFICER_COOKIE"
+fi
+
+if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
+  # The world of crates/web/tests/http/incidents.rs: the Ministry (防衛省) with two
+  # agencies, ATLA (防衛装備庁) and the GSDF (陸上自衛隊); 甲社, a prime contractor of ATLA,
+  # and 丙社, its subcontractor. 甲社's incident reporter prepares 200 reports, each with
+  # its telephone call recorded; the timed part submits them (see run_incidents below).
+  curl --help all 2>/dev/null | grep -q -- '--parallel-immediate' ||
+    die "the incidents case needs curl 7.68 or later (--parallel-immediate)"
+  INCIDENTS=200
+  INC_DIR="$WORK/incidents"
+  mkdir -p "$INC_DIR/cases"
+
+  new_org() { # name kind [parent] -> sets NEW_ID
+    local body
+    body=$(jq -cn --arg n "$1" --arg k "$2" --arg p "${3:-}" \
+      '{name: $n, kind: $k} + (if $p == "" then {} else {parent: $p} end)')
+    [[ $(api POST /api/v1/organisations "$body") == 201 ]] ||
+      die "creating the organisation $1 failed: $(head -c 300 "$WORK/api.json")"
+    NEW_ID=$(jq -r .id "$WORK/api.json")
+  }
+  relate() { # from kind other
+    [[ $(api POST "/api/v1/organisations/$1/relations" "$(jq -cn --arg k "$2" --arg o "$3" \
+      '{kind: $k, other: $o}')") == 201 ]] ||
+      die "relating $1 $2 $3 failed: $(head -c 300 "$WORK/api.json")"
+  }
+  # Creates a person in ORG with ROLE there, logs in with the initial password, sets
+  # their own password and leaves the session cookie in SESSION.
+  new_person() { # name email org role
+    local name=$1 email=$2 org=$3 role=$4 body id jar="$WORK/person.jar" hdr="$WORK/person.headers"
+    body=$(jq -cn --arg n "$name" --arg e "$email" --arg o "$org" --arg pw "$SEED_PASS" \
+      '{name: $n, email: $e, organisation: $o, initial_password: $pw}')
+    [[ $(api POST /api/v1/persons "$body") == 201 ]] ||
+      die "creating $email failed: $(head -c 300 "$WORK/api.json")"
+    id=$(jq -r .id "$WORK/api.json")
+    body=$(jq -cn --arg r "$role" --arg o "$org" --arg p "$id" \
+      '{role: $r, organisation: $o, person: $p, starts_on: "2020-01-01"}')
+    [[ $(api POST /api/v1/designations "$body") == 201 ]] ||
+      die "designating $email as $role failed: $(head -c 300 "$WORK/api.json")"
+    rm -f "$jar" "$hdr"
+    # The first login answers 403 password_change_required with a session that may
+    # only change the password.
+    curl -s -c "$jar" -D "$hdr" -o /dev/null --max-time 30 -H 'Content-Type: application/json' \
+      -d "$(jq -cn --arg e "$email" --arg pw "$SEED_PASS" '{email: $e, password: $pw}')" \
+      "$MAMORI_URL/api/v1/session" || true
+    SESSION=$(awk -F '\t' '$6 == "mamori_session" { value = $7 } END { print value }' "$jar")
+    [[ -n "$SESSION" ]] || SESSION=$(tr -d '\r' <"$hdr" |
+      sed -n 's/^[Ss]et-[Cc]ookie: *mamori_session=\([^;]*\).*/\1/p' | tail -n 1)
+    [[ -n "$SESSION" ]] || die "logging in as $email set no mamori_session cookie"
+    body=$(jq -cn --arg c "$SEED_PASS" --arg n "person-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" \
+      '{current: $c, new: $n}')
+    [[ $(api POST /api/v1/me/password "$body" "$SESSION") == 204 ]] ||
+      die "the first password change of $email failed: $(head -c 300 "$WORK/api.json")"
+  }
+
+  step "incidents: seeding 防衛省, 防衛装備庁, 陸上自衛隊, 甲社, 丙社 and their contacts"
+  new_org 防衛省 ministry && MINISTRY=$NEW_ID
+  new_org 防衛装備庁 agency "$MINISTRY" && ATLA=$NEW_ID
+  new_org 陸上自衛隊 agency "$MINISTRY" && GSDF=$NEW_ID
+  new_org 甲社 company && PRIME=$NEW_ID
+  new_org 丙社 company && SUB=$NEW_ID
+  relate "$PRIME" contracts_with "$ATLA"
+  relate "$SUB" contracts_with "$ATLA"
+  relate "$SUB" subcontractor_of "$PRIME"
+  new_person "甲 報告" reporter@ko.example.jp "$PRIME" incident_reporter && REPORTER_COOKIE=$SESSION
+  new_person "装備 窓口" contact@atla.example.jp "$ATLA" emergency_contact && ATLA_COOKIE=$SESSION
+  new_person "陸 窓口" contact@gsdf.example.jp "$GSDF" emergency_contact && GSDF_COOKIE=$SESSION
+
+  # Local time in Tokyo (UTC+9, no summer time), as the form's datetime fields expect;
+  # the submit refuses a detection time in the future.
+  DETECTED_AT=$(TZ=JST-9 date -d '-10 minutes' '+%Y-%m-%dT%H:%M')
+  CALLED_AT=$(TZ=JST-9 date -d '-5 minutes' '+%Y-%m-%dT%H:%M')
+  step "incidents: preparing $INCIDENTS report drafts as 甲社's reporter, each with its call recorded ($SEED_PARALLEL in parallel)"
+  prepare_report() { # n
+    local n=$1 body code id out="$INC_DIR/prepare-$1.json"
+    body=$(jq -cn --arg org "$PRIME" --arg at "$DETECTED_AT" --arg n "$n" \
+      '{procedure: "report", organisation: $org, data: {
+        detected_at: $at, events: ["e1a"], occurrence: "suspected",
+        handles_secrets: false, handles_protected: true, company: "甲社 本社",
+        department_person: "情報システム課 甲 報告", phone: "03-1234-5678", extension: "123",
+        report_items: ["a"],
+        details: ("設計データを保存したPCで不審な通信を検知。流出の可能性あり。（ベンチ " + $n + "）"),
+        actions_taken: ["disconnected", "notified", "other"], public_bodies: ["npa"],
+        other_action: "社内対策会議を緊急召集",
+        contracts: [{subject: "〇〇式〇〇に関する契約", contracting_organisation: "防衛装備庁",
+          department: "装備政策部"}]}}')
+    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$REPORTER_COOKIE" \
+      -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
+    [[ $code == 201 ]] || { echo "run.sh: error: opening report $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+    id=$(jq -r .id "$out")
+    body=$(jq -cn --arg at "$CALLED_AT" \
+      '{fields: {called_number: "03-3268-3111", called_party: "装備保全管理官 当直", called_at: $at}}')
+    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$REPORTER_COOKIE" \
+      -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases/$id/actions/record_call") || true
+    [[ $code == 200 && $(jq -r .state "$out") == draft ]] ||
+      { echo "run.sh: error: recording the call of report $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+    printf '%s\n' "$id" >"$INC_DIR/cases/$(printf '%04d' "$n")"
+    rm -f "$out"
+  }
+  export -f prepare_report
+  export INC_DIR PRIME REPORTER_COOKIE DETECTED_AT CALLED_AT MAMORI_URL
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+  seq 1 "$INCIDENTS" | xargs -P "$SEED_PARALLEL" -I{} bash -c 'prepare_report "$1"' _ {} ||
+    die "preparing the incident reports failed"
+  cat "$INC_DIR"/cases/* >"$INC_DIR/ids"
+  [[ $(sort -u "$INC_DIR/ids" | wc -l) -eq $INCIDENTS ]] ||
+    die "expected $INCIDENTS distinct prepared reports, have $(sort -u "$INC_DIR/ids" | wc -l)"
 fi
 
 # ------------------------------------------------------------------ wrk ----
@@ -334,6 +449,140 @@ run_case() { # name script base-url path
   done
 }
 
+# The incidents case: every prepared report submitted at once, exactly one request per
+# case and one case per connection, then read back. wrk cannot send a fixed number of
+# requests (it keeps every connection busy until -d ends, which would submit cases
+# twice), so this burst uses curl's parallel mode over a URL glob: one transfer per case,
+# all started together, each on a connection of its own (--parallel-immediate; checked
+# with %{num_connects}). Latency is curl's time_total per transfer (connect, request,
+# answer); p50 and p99 are nearest-rank over the answers.
+INCIDENT_FAILURES=()
+INCIDENT_NOTES=()
+INCIDENT_CHECKS=()
+
+incident_fail() {
+  INCIDENT_FAILURES+=("$1")
+  echo "run.sh: incidents: FAILED: $1" >&2
+}
+
+# mamori's ERROR and WARN log lines so far, without colours.
+log_problems() {
+  sed 's/\x1b\[[0-9;]*m//g' "$WORK/mamori.log" | grep -E '^[^ ]+ +(ERROR|WARN) ' || true
+}
+
+# CPU time mamori has used so far, in milliseconds (user + system, from /proc).
+server_cpu_ms() {
+  awk -v hz="$(getconf CLK_TCK 2>/dev/null || echo 100)" \
+    '{ sub(/^.*\) /, ""); printf "%d", ($12 + $13) * 1000 / hz }' "/proc/$MAMORI_PID/stat" 2>/dev/null || echo ""
+}
+
+inbox_ids() { # cookie out-file -> the ids in out-file, the total in INBOX_TOTAL
+  local cookie=$1 out=$2 offset=0 code count
+  INBOX_TOTAL=""
+  : >"$out"
+  while :; do
+    code=$(api GET "/api/v1/inbox?limit=100&offset=$offset" "" "$cookie")
+    [[ $code == 200 ]] || { incident_fail "GET /api/v1/inbox answered HTTP $code: $(head -c 200 "$WORK/api.json")"; return 0; }
+    INBOX_TOTAL=$(jq -r '.total' "$WORK/api.json")
+    count=$(jq -r '.items[].id' "$WORK/api.json" | tee -a "$out" | wc -l)
+    offset=$((offset + 100))
+    ((count > 0 && offset < INBOX_TOTAL)) || break
+  done
+}
+
+run_incidents() {
+  local dir=$INC_DIR glob url start end wall n200 non200 errors reused p50 p99 max min rate spread
+  local answered reported atla_total gsdf_total missing stray log_before log_after first_bad
+  local cpu_before cpu_after cpu
+  mkdir -p "$dir/submit" "$dir/state"
+  glob=$(paste -sd, "$dir/ids")
+  url="$MAMORI_URL/api/v1/cases/{$glob}/actions/submit"
+  assert_loopback "$url"
+  log_before=$(log_problems | wc -l)
+
+  step "incidents: submitting $INCIDENTS reports at once, one per connection (curl --parallel)"
+  cpu_before=$(server_cpu_ms)
+  start=$(date +%s%N)
+  curl -s --parallel --parallel-immediate --parallel-max "$INCIDENTS" --max-time 60 \
+    -H "Cookie: mamori_session=$REPORTER_COOKIE" -H 'Content-Type: application/json' \
+    -H 'Accept: application/json' -d '{"fields":{}}' -o "$dir/submit/#1.json" \
+    -w '%{http_code} %{time_total} %{num_connects}\n' "$url" >"$dir/timings.txt" 2>"$dir/curl.err" &
+  WRK_PID=$!
+  wait "$WRK_PID" || true # a transfer that failed shows as HTTP 000 below
+  WRK_PID=""
+  end=$(date +%s%N)
+  cpu_after=$(server_cpu_ms)
+
+  wall=$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", (e - s) / 1e6 }')
+  n200=$(awk '$1 == "200"' "$dir/timings.txt" | wc -l)
+  errors=$(awk '$1 == "000"' "$dir/timings.txt" | wc -l)
+  non200=$(awk '$1 != "200" && $1 != "000"' "$dir/timings.txt" | wc -l)
+  reused=$(awk '$1 != "000" && $3 != 1' "$dir/timings.txt" | wc -l)
+  awk '$1 != "000" { print $2 * 1000 }' "$dir/timings.txt" | sort -n >"$dir/latencies"
+  read -r p50 p99 max min < <(awk '{ v[NR] = $1 } END {
+      if (NR == 0) { print "- - - -"; exit }
+      printf "%.2f %.2f %.2f %.2f\n", v[int((NR * 50 + 99) / 100)], v[int((NR * 99 + 99) / 100)], v[NR], v[1] }' \
+    "$dir/latencies")
+  # Every tenth percentile, to see whether the answers spread out or came together.
+  spread=$(awk '{ v[NR] = $1 } END {
+      for (p = 10; p <= 90; p += 10) printf "%s%.0f", (p > 10 ? " " : ""), v[int((NR * p + 99) / 100)] }' \
+    "$dir/latencies")
+  rate=$(awk -v n="$n200" -v w="$wall" 'BEGIN { printf "%.2f", (w > 0 ? n * 1000 / w : 0) }')
+  ROWS+=("incidents|$INCIDENTS|$rate|$p50|$p99|$non200|$errors")
+  echo "   $n200 of $INCIDENTS answered 200 in $wall ms; min $min, p50 $p50, p99 $p99, max $max ms" >&2
+  echo "   latency at 10, 20, … 90 %: $spread ms" >&2
+  INCIDENT_NOTES+=("one burst of $INCIDENTS submits, all started together on $INCIDENTS connections: wall time $wall ms (includes curl's start-up); answers took $min ms at the fastest, $max ms at the slowest (10th…90th percentiles: $spread ms); req/s is the submits that answered 200, divided by the wall time")
+  if [[ -n "$cpu_before" && -n "$cpu_after" ]]; then
+    cpu=$((cpu_after - cpu_before))
+    echo "   mamori used $cpu ms of CPU during the burst ($(awk -v c="$cpu" -v n="$INCIDENTS" 'BEGIN { printf "%.1f", c / n }') ms a submit)" >&2
+    INCIDENT_NOTES+=("mamori used $cpu ms of CPU time (user + system) during the burst, $(awk -v c="$cpu" -v n="$INCIDENTS" 'BEGIN { printf "%.1f", c / n }') ms a submit")
+  fi
+
+  [[ $(wc -l <"$dir/timings.txt") -eq $INCIDENTS ]] ||
+    incident_fail "curl reported $(wc -l <"$dir/timings.txt") transfers, expected $INCIDENTS"
+  if ((n200 != INCIDENTS)); then
+    first_bad=$(awk '$1 != "200" { print $1; exit }' "$dir/timings.txt")
+    incident_fail "$((INCIDENTS - n200)) of $INCIDENTS submits did not answer 200 ($non200 other HTTP answers, $errors without an answer; first: $first_bad); curl: $(head -c 200 "$dir/curl.err")"
+  fi
+  ((reused == 0)) ||
+    incident_fail "$reused submits did not open a connection of their own, so fewer than $INCIDENTS were concurrent"
+  answered=$(cat "$dir"/submit/*.json 2>/dev/null | jq -r '.state // empty' 2>/dev/null | grep -cx reported || true)
+  ((answered == INCIDENTS)) ||
+    incident_fail "only $answered of $INCIDENTS submits answered with state reported"
+
+  # Not timed: read every case back, and the two contacts' inboxes.
+  step "incidents: checking states and inboxes"
+  assert_loopback "$MAMORI_URL/api/v1/cases/"
+  curl -s --max-time 120 -H "Cookie: mamori_session=$REPORTER_COOKIE" -H 'Accept: application/json' \
+    -o "$dir/state/#1.json" "$MAMORI_URL/api/v1/cases/{$glob}" || true
+  reported=$(cat "$dir"/state/*.json 2>/dev/null | jq -r '.state // empty' 2>/dev/null | grep -cx reported || true)
+  inbox_ids "$ATLA_COOKIE" "$dir/atla-inbox"
+  atla_total=${INBOX_TOTAL:-?}
+  missing=$(comm -23 <(sort -u "$dir/ids") <(sort -u "$dir/atla-inbox") | wc -l)
+  inbox_ids "$GSDF_COOKIE" "$dir/gsdf-inbox"
+  gsdf_total=${INBOX_TOTAL:-?}
+  stray=$(comm -12 <(sort -u "$dir/ids") <(sort -u "$dir/gsdf-inbox") | wc -l)
+  echo "   $reported of $INCIDENTS read back as reported; ATLA's contact's inbox: total $atla_total, $missing of ours missing; GSDF's: total $gsdf_total, $stray of ours" >&2
+
+  local ok
+  ok=$([[ $n200 -eq $INCIDENTS && $answered -eq $INCIDENTS && $reported -eq $INCIDENTS ]] && echo x || echo " ")
+  INCIDENT_CHECKS+=("- [$ok] incidents: $n200 of $INCIDENTS submits answered 200, $answered with state \`reported\`; $reported of $INCIDENTS read back in that state")
+  ((reported == INCIDENTS)) || incident_fail "only $reported of $INCIDENTS cases are in state reported"
+  ok=$([[ $atla_total == "$INCIDENTS" && $missing -eq 0 ]] && echo x || echo " ")
+  INCIDENT_CHECKS+=("- [$ok] incidents: 防衛装備庁's emergency contact's inbox lists all of them (total $atla_total, $missing missing)")
+  [[ $ok == x ]] || incident_fail "ATLA's contact's inbox has total $atla_total and misses $missing of the $INCIDENTS reports"
+  ok=$([[ $stray -eq 0 ]] && echo x || echo " ")
+  INCIDENT_CHECKS+=("- [$ok] incidents: 陸上自衛隊's emergency contact's inbox lists none of them (total $gsdf_total)")
+  ((stray == 0)) || incident_fail "the GSDF contact's inbox lists $stray of the reports"
+
+  log_after=$(log_problems | wc -l)
+  if ((log_after > log_before)); then
+    INCIDENT_NOTES+=("mamori logged $((log_after - log_before)) ERROR/WARN lines during the case")
+    echo "run.sh: incidents: mamori logged $((log_after - log_before)) ERROR/WARN lines:" >&2
+    log_problems | tail -n "$((log_after - log_before))" | head -n 5 >&2
+  fi
+}
+
 wanted baseline && run_case baseline baseline.lua "$BASELINE_URL" "/api/v1/persons?limit=10&offset=0"
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   export MAMORI_COOKIE="$COOKIE" MAMORI_ORG="$ORG" MAMORI_CSRF="$CSRF"
@@ -342,6 +591,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted page && run_case page page.lua "$MAMORI_URL" "/organisations"
   wanted search && run_case search search.lua "$MAMORI_URL" "/api/v1/cases?limit=10&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0"
   wanted create && run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
+  wanted incidents && run_incidents
   # Last, because thousands of logins may trip the login throttle.
   wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
 fi
@@ -382,6 +632,11 @@ report() {
     IFS='|' read -r -a f <<<"$row"
     printf '| %s | %s | %s | %s | %s | %s | %s |\n' "${f[@]}"
   done
+  if [[ ${#INCIDENT_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${INCIDENT_NOTES[@]}"; do echo "incidents: $note."; done
+  fi
   if [[ $BASELINE_ONLY -eq 0 ]]; then
     local base8 list8 p99l8 p99l200 create8
     base8=$(cell baseline 8 2)
@@ -397,8 +652,11 @@ report() {
     check "list p99 under 5 ms at 8 connections (${p99l8:-?} ms)" "$p99l8" "<" 5
     check "list p99 under 25 ms at 200 connections (${p99l200:-?} ms)" "$p99l200" "<" 25
     check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
+    [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
   fi
 }
 
 report | tee "$RESULTS"
 step "written to ${RESULTS#"$ROOT"/}"
+[[ ${#INCIDENT_FAILURES[@]} -eq 0 ]] ||
+  die "the incidents case failed: $(printf '%s; ' "${INCIDENT_FAILURES[@]}")"
