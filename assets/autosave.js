@@ -13,6 +13,8 @@
   // A button pressed while a save is on its way: pressed again once the save is back, so
   // that a new form is never opened twice.
   var waiting = null;
+  // Typed while a save was on its way: saved once that one is back.
+  var again = false;
 
   function body() {
     var data = new URLSearchParams();
@@ -53,6 +55,11 @@
       })
       .then(function () {
         busy = false;
+        if (again) {
+          again = false;
+          clearTimeout(timer);
+          timer = setTimeout(save, 3000);
+        }
         if (waiting) {
           var button = waiting;
           waiting = null;
@@ -63,6 +70,7 @@
 
   form.addEventListener("input", function () {
     dirty = true;
+    if (busy) again = true;
     clearTimeout(timer);
     timer = setTimeout(save, 3000);
   });

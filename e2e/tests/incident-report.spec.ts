@@ -76,7 +76,9 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
     .locator('[data-procedure="mod-incident-report/report"]')
     .getByRole('link', { name: `${subName} として申請する` })
     .click();
-  const form = reporter.locator('form[action="/cases"]');
+  // The form saves itself as a draft while it is typed (its address then becomes the
+  // draft's), so it is found by that, not by where it posts.
+  const form = reporter.locator('form[data-autosave]');
 
   // What mamori knows is filled in already: ① the company, ② the person (the reporter adds
   // the department).
@@ -95,8 +97,16 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   await form.getByLabel('契約 1', { exact: true }).fill('〇〇式〇〇に関する契約');
   await form.getByLabel('契約機関等 1', { exact: true }).fill('防衛装備庁');
   await form.getByLabel('担当課等 1', { exact: true }).fill('装備政策部');
-  await form.getByRole('button', { name: '下書きを保存' }).click();
+  // Nothing pressed: a few seconds after the last keystroke the draft is on the server, and
+  // a browser opened again on the same address finds everything typed.
+  await expect(reporter.locator('[data-autosave-status]')).toHaveText('下書きを自動で保存しました。', {
+    timeout: 15_000,
+  });
+  await expect(reporter).toHaveURL(/\/cases\/[0-9a-f-]{36}$/);
+  await reporter.reload();
   await expect(reporter.locator('[data-test=case-state]')).toHaveText('作成中');
+  await expect(form.getByLabel('現時点でわかっていることの詳細')).toHaveValue(details);
+  await expect(form.getByLabel('契約機関等 1', { exact: true })).toHaveValue('防衛装備庁');
 
   // Whom to telephone is shown above the form, as a number the phone can dial, with a
   // reminder that a subcontractor's report goes to its prime first.

@@ -544,3 +544,5 @@ minutes = { $n } min
 hours-minutes = { $h } h { $m } min
 autosave-saved = Draft saved automatically.
 autosave-failed = Could not save automatically. Check the connection and press Save draft.
+register-shipped = Rows shipped with the library
+register-shipped-help = These rows come with the procedure library. Add a row with the same key for your organisation to correct one; yours then counts, and every change is kept.

@@ -544,3 +544,5 @@ minutes = { $n }分
 hours-minutes = { $h }時間{ $m }分
 autosave-saved = 下書きを自動で保存しました。
 autosave-failed = 自動保存できませんでした。通信を確かめ、「下書き保存」を押してください。
+register-shipped = ライブラリに含まれる行
+register-shipped-help = 手続のライブラリとともに提供される行です。自組織の行として同じキーの行を追加すると、その内容が優先されます（変更は履歴に残ります）。

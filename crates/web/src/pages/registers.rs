@@ -27,6 +27,9 @@ struct ListPage {
     retired: bool,
     columns: Vec<String>,
     rows: Vec<RowLine>,
+    /// The rows shipped with the library (a directory), as every installation reads them
+    /// until an organisation keeps its own row under the same key.
+    shipped: Vec<Vec<String>>,
     /// Organisations where the reader may add and import: (id, name).
     editable_in: Vec<(Uuid, String)>,
     /// The add form.
@@ -94,6 +97,11 @@ fn list_page(
                 cells: cells(tr, def, &serde_json::from_str(&r.data).unwrap_or_default()),
             })
             .collect(),
+        shipped: if retired {
+            Vec::new()
+        } else {
+            def.rows.iter().map(|r| cells(tr, def, &r.value)).collect()
+        },
         editable_in: v.editable_in.clone(),
         fields: field_views(tr, &def.columns, typed.data),
         organisation: typed.organisation,

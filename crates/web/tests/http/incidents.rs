@@ -691,6 +691,12 @@ fn pdf_text(pdf: &[u8]) -> String {
 async fn a_contracting_organisation_corrects_its_directory_entry_with_history() {
     let w = world().await;
     w.hands.set(DAY);
+    // The directory as shipped is on the register's page, to see what to correct.
+    let page =
+        w.t.html(&w.atla_contact, "/registers/emergency_contacts")
+            .await;
+    assert!(page.contains("data-test=\"register-shipped\""), "{page}");
+    assert!(page.contains("098-921-8131 (内線108)"), "{page}");
     // A contact without a telephone number is refused, with the column named.
     let (status, body) = w
         .t
