@@ -7,6 +7,7 @@ pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod deadline;
+pub mod dsg;
 pub mod incident;
 pub mod organisation;
 pub mod period;

@@ -1,0 +1,270 @@
+//! The schedule of a site joining the Defense Security Gateway (seed 000): the seven steps
+//! planned on the days government offices are open, from the day the application is
+//! submitted.
+//!
+//! The notice gives two constraints and no durations: the whole takes about five months,
+//! and the steps from the line works (④) to the final verification (⑦) are planned inside
+//! one calendar month. The durations are therefore data ([`Durations`], carried by the
+//! library); [`plan`] places the steps one after another and moves the month's block to the
+//! first business day of the next month when it would not fit in the rest of the current
+//! one. A mobile router needs no survey (③) and no line works (④).
+
+use jiff::civil::Date;
+
+use crate::calendar::{add_business_days, is_business_day};
+
+/// The seven steps, numbered as in the notice.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Step {
+    /// ① The application (加入申請), reviewed by ATLA.
+    Application,
+    /// ② The self-inspection (自己点検) and ATLA's result notice.
+    SelfInspection,
+    /// ③ The site survey for the line (現場調査).
+    Survey,
+    /// ④ The line works (回線敷設工事).
+    LineWorks,
+    /// ⑤ The router's installation (通信ルータ設置).
+    Router,
+    /// ⑥ Terminal setup, vein-authentication registration and the connection test.
+    Setup,
+    /// ⑦ The final on-site verification (最終現地確認).
+    FinalVerification,
+}
+
+impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 7] = [
+        Step::Application,
+        Step::SelfInspection,
+        Step::Survey,
+        Step::LineWorks,
+        Step::Router,
+        Step::Setup,
+        Step::FinalVerification,
+    ];
+
+    /// The circled number of the notice.
+    pub fn number(self) -> &'static str {
+        ["①", "②", "③", "④", "⑤", "⑥", "⑦"][self as usize]
+    }
+}
+
+/// How the site connects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Router {
+    /// A wired router installed by the works contractor after the survey and line works.
+    Wired,
+    /// A mobile router the company sets up itself: no survey, no line works.
+    Mobile,
+}
+
+/// Business days each step takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Durations(pub [u32; 7]);
+
+impl Durations {
+    /// Business days of a step (at least one).
+    pub fn of(&self, step: Step) -> u32 {
+        self.0[step as usize].max(1)
+    }
+}
+
+impl Default for Durations {
+    /// About five months for a wired site: ten days of review, three months of
+    /// self-inspection with its notice, two weeks of survey, and a month's block of works,
+    /// setup and verification.
+    fn default() -> Self {
+        Durations([10, 60, 10, 5, 3, 5, 3])
+    }
+}
+
+/// A step placed in time: its first and last business day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Planned {
+    /// The step.
+    pub step: Step,
+    /// Its first day.
+    pub starts: Date,
+    /// Its last day.
+    pub ends: Date,
+}
+
+/// The steps a site goes through.
+pub fn steps(router: Router) -> Vec<Step> {
+    Step::ALL
+        .into_iter()
+        .filter(|s| router == Router::Wired || !matches!(s, Step::Survey | Step::LineWorks))
+        .collect()
+}
+
+/// Plans every step from the day the application is submitted (its first business day on
+/// or after `submitted`).
+pub fn plan(submitted: Date, router: Router, d: &Durations) -> Vec<Planned> {
+    replan(&[], first_business_day(submitted), router, d)
+}
+
+/// Plans again once steps are done: `done` keeps the steps already finished as they were
+/// (with their actual days); the rest are placed from the business day after the last of
+/// them, or from `from` when none is done.
+pub fn replan(done: &[Planned], from: Date, router: Router, d: &Durations) -> Vec<Planned> {
+    let mut out: Vec<Planned> = done.to_vec();
+    let mut next = match done.last() {
+        Some(last) => add_business_days(last.ends, 1),
+        None => from,
+    };
+    let block_start = if router == Router::Wired {
+        Step::LineWorks
+    } else {
+        Step::Router
+    };
+    for step in steps(router) {
+        if done.iter().any(|p| p.step == step) {
+            continue;
+        }
+        if step == block_start {
+            // The month's block starts where it can end within the same month.
+            let block: u32 = steps(router)
+                .into_iter()
+                .filter(|s| *s >= block_start)
+                .map(|s| d.of(s))
+                .sum();
+            let block_ends = add_business_days(next, block - 1);
+            if (block_ends.year(), block_ends.month()) != (next.year(), next.month()) {
+                next = first_business_day(first_of_next_month(next));
+            }
+        }
+        let ends = add_business_days(next, d.of(step) - 1);
+        out.push(Planned {
+            step,
+            starts: next,
+            ends,
+        });
+        next = add_business_days(ends, 1);
+    }
+    out
+}
+
+/// `day` if offices are open then, else the next day they are.
+fn first_business_day(day: Date) -> Date {
+    if is_business_day(day) {
+        day
+    } else {
+        add_business_days(day, 1)
+    }
+}
+
+fn first_of_next_month(day: Date) -> Date {
+    day.first_of_month()
+        .checked_add(jiff::Span::new().months(1))
+        .unwrap_or(day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn days(p: &[Planned]) -> Vec<(Step, String, String)> {
+        p.iter()
+            .map(|x| (x.step, x.starts.to_string(), x.ends.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn a_wired_site_takes_about_five_months_with_the_works_inside_one_month() {
+        // Submitted Monday 1 June 2026.
+        let p = plan(date(2026, 6, 1), Router::Wired, &Durations::default());
+        assert_eq!(p.len(), 7);
+        assert_eq!(p[0].starts, date(2026, 6, 1));
+        // Steps follow one another on business days; only the month's block may wait for
+        // the first business day of the next month.
+        for w in p.windows(2) {
+            let next = add_business_days(w[0].ends, 1);
+            assert!(
+                w[1].starts == next
+                    || (w[1].step == Step::LineWorks
+                        && w[1].starts == first_business_day(first_of_next_month(w[0].ends))),
+                "{:?}",
+                days(&p)
+            );
+        }
+        for x in &p {
+            assert!(
+                is_business_day(x.starts) && is_business_day(x.ends),
+                "{x:?}"
+            );
+        }
+        // ④ to ⑦ share one calendar month, which starts on its first business day when the
+        // survey ends too late in the month before.
+        let (line, last) = (p[3], p[6]);
+        assert_eq!(line.step, Step::LineWorks);
+        assert_eq!(
+            (line.starts.year(), line.starts.month()),
+            (last.ends.year(), last.ends.month())
+        );
+        let months = (last.ends.year() as i32 - 2026) * 12 + last.ends.month() as i32 - 6;
+        assert!(
+            (4..=6).contains(&months),
+            "about five months: {:?}",
+            days(&p)
+        );
+    }
+
+    #[test]
+    fn a_mobile_router_skips_the_survey_and_the_line_works() {
+        let p = plan(date(2026, 6, 1), Router::Mobile, &Durations::default());
+        let steps: Vec<Step> = p.iter().map(|x| x.step).collect();
+        assert_eq!(
+            steps,
+            [
+                Step::Application,
+                Step::SelfInspection,
+                Step::Router,
+                Step::Setup,
+                Step::FinalVerification
+            ]
+        );
+        let (router, last) = (p[2], p[4]);
+        assert_eq!(router.starts.month(), last.ends.month());
+    }
+
+    #[test]
+    fn the_block_moves_to_the_next_month_when_it_cannot_end_in_this_one() {
+        // Durations that end the survey on Thursday 17 December 2026: ④–⑦ (16 days) cannot
+        // end before the year-end closure, so they start on the first business day of
+        // January, Monday 4 January 2027.
+        let d = Durations([1, 1, 1, 5, 3, 5, 3]);
+        let p = plan(date(2026, 12, 15), Router::Wired, &d);
+        assert_eq!(p[2].ends, date(2026, 12, 17));
+        assert_eq!(p[3].starts, date(2027, 1, 4));
+        // January 2027 has Coming-of-Age Day (Monday 11 January) inside the block: the
+        // block still ends in January, a day later than without the holiday.
+        assert_eq!(p[6].ends, date(2027, 1, 26));
+        assert_eq!(p[6].ends.month(), 1);
+    }
+
+    #[test]
+    fn a_submission_on_a_holiday_starts_on_the_next_business_day() {
+        // Monday 23 November 2026 is Labour Thanksgiving Day.
+        let p = plan(date(2026, 11, 23), Router::Mobile, &Durations::default());
+        assert_eq!(p[0].starts, date(2026, 11, 24));
+    }
+
+    #[test]
+    fn a_late_step_pushes_the_rest() {
+        let d = Durations::default();
+        let first = plan(date(2026, 6, 1), Router::Wired, &d);
+        // The self-inspection took three weeks longer than planned.
+        let late = Planned {
+            ends: add_business_days(first[1].ends, 15),
+            ..first[1]
+        };
+        let again = replan(&[first[0], late], date(2026, 6, 1), Router::Wired, &d);
+        assert_eq!(again[0], first[0]);
+        assert_eq!(again[1], late);
+        assert_eq!(again[2].starts, add_business_days(late.ends, 1));
+        assert!(again[6].ends > first[6].ends);
+        assert_eq!(again[3].starts.month(), again[6].ends.month());
+    }
+}
