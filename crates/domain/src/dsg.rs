@@ -1,6 +1,7 @@
-//! The schedule of a site joining the Defense Security Gateway (seed 000): the seven steps
-//! planned on the days government offices are open, from the day the application is
-//! submitted.
+//! A site joining the Defense Security Gateway (seed 000): who may apply ([`Eligibility`]),
+//! the seven steps planned on the days government offices are open from the day the
+//! application is submitted ([`plan`]), and where a software request goes once joined
+//! ([`software_route`]).
 //!
 //! The notice gives two constraints and no durations: the whole takes about five months,
 //! and the steps from the line works (④) to the final verification (⑦) are planned inside
@@ -160,6 +161,88 @@ fn first_of_next_month(day: Date) -> Date {
         .unwrap_or(day)
 }
 
+/// The four requirements a site must meet to apply (加入要件), as the applicant answers them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Eligibility {
+    /// A contract that may use the gateway is performed or in prospect (実績等), with
+    /// evidence attached.
+    pub contract: bool,
+    /// A handling facility built to the standard's §8, or a deferral granted (設備).
+    pub facility: bool,
+    /// Equipment meeting the published specification can be installed (機器).
+    pub equipment: bool,
+    /// The site is in Japan (拠点地域).
+    pub in_japan: bool,
+}
+
+/// A requirement a site does not meet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unmet {
+    /// No contract performed or in prospect.
+    Contract,
+    /// No facility to the standard and no deferral.
+    Facility,
+    /// No equipment to the specification.
+    Equipment,
+    /// The site is outside Japan: the gateway cannot serve it, whatever else holds.
+    OutsideJapan,
+}
+
+impl Unmet {
+    /// Why, as the applicant is told.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Unmet::Contract => {
+                "防衛セキュリティゲートウェイを利用し得る契約の実績又は見込みが必要です"
+            }
+            Unmet::Facility => {
+                "情報セキュリティ基準第8項に基づく取扱施設等の整備（又は猶予の承認）が必要です"
+            }
+            Unmet::Equipment => "公表された仕様を満たす機器を拠点に設置できることが必要です",
+            Unmet::OutsideJapan => "日本国外の拠点は加入できません",
+        }
+    }
+}
+
+impl Eligibility {
+    /// The requirements not met, in the notice's order; empty when the site may apply.
+    pub fn unmet(&self) -> Vec<Unmet> {
+        [
+            (self.contract, Unmet::Contract),
+            (self.facility, Unmet::Facility),
+            (self.equipment, Unmet::Equipment),
+            (self.in_japan, Unmet::OutsideJapan),
+        ]
+        .into_iter()
+        .filter_map(|(met, u)| (!met).then_some(u))
+        .collect()
+    }
+}
+
+/// What a request to install or update software on a terminal needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoftwareRoute {
+    /// On the whitelist: no request, but the provider must set the terminal up first —
+    /// call the helpdesk and follow its instructions.
+    Helpdesk,
+    /// Installed or updated online: never approved, for security.
+    Refused,
+    /// Anything else: ATLA's information-systems office reviews it (and may ask for more
+    /// documents) before approving or refusing.
+    Review,
+}
+
+/// Routes a software request: whitelisted software goes to the helpdesk; software needing
+/// an online installation or update is refused whatever the whitelist says of an older
+/// version; the rest is reviewed.
+pub fn software_route(whitelisted: bool, online: bool) -> SoftwareRoute {
+    match (whitelisted, online) {
+        (_, true) => SoftwareRoute::Refused,
+        (true, false) => SoftwareRoute::Helpdesk,
+        (false, false) => SoftwareRoute::Review,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +349,39 @@ mod tests {
         assert_eq!(again[2].starts, add_business_days(late.ends, 1));
         assert!(again[6].ends > first[6].ends);
         assert_eq!(again[3].starts.month(), again[6].ends.month());
+    }
+
+    #[test]
+    fn a_site_outside_japan_is_refused_with_its_reason() {
+        let all = Eligibility {
+            contract: true,
+            facility: true,
+            equipment: true,
+            in_japan: true,
+        };
+        assert!(all.unmet().is_empty());
+        let abroad = Eligibility {
+            in_japan: false,
+            ..all
+        };
+        assert_eq!(abroad.unmet(), [Unmet::OutsideJapan]);
+        assert!(Unmet::OutsideJapan.reason().contains("日本国外"));
+        assert_eq!(
+            Eligibility::default().unmet(),
+            [
+                Unmet::Contract,
+                Unmet::Facility,
+                Unmet::Equipment,
+                Unmet::OutsideJapan
+            ]
+        );
+    }
+
+    #[test]
+    fn software_that_updates_online_is_refused_and_whitelisted_software_goes_to_the_helpdesk() {
+        assert_eq!(software_route(true, false), SoftwareRoute::Helpdesk);
+        assert_eq!(software_route(false, false), SoftwareRoute::Review);
+        assert_eq!(software_route(false, true), SoftwareRoute::Refused);
+        assert_eq!(software_route(true, true), SoftwareRoute::Refused);
     }
 }
