@@ -43,6 +43,16 @@ pub struct DeadlineAdaptation {
     pub remind: Option<Vec<Spanned<String>>>,
 }
 
+/// A mistake of the variant, at the place of `s` in [`ADAPTATION_FILE`].
+fn problem_at(s: &Spanned<String>, message: String) -> Problem {
+    Problem {
+        file: ADAPTATION_FILE.into(),
+        line: s.referenced.line(),
+        column: s.referenced.column(),
+        message,
+    }
+}
+
 /// Sets the deadlines the variant changes, reporting (in [`ADAPTATION_FILE`]) a procedure
 /// or a state without a deadline, and a duration that does not read.
 pub(crate) fn retime(
@@ -50,14 +60,7 @@ pub(crate) fn retime(
     procedures: &mut [(&str, crate::model::Procedure)],
     problems: &mut Vec<Problem>,
 ) {
-    let mut at = |s: &Spanned<String>, message: String| {
-        problems.push(Problem {
-            file: ADAPTATION_FILE.into(),
-            line: s.referenced.line(),
-            column: s.referenced.column(),
-            message,
-        })
-    };
+    let mut at = |s: &Spanned<String>, message: String| problems.push(problem_at(s, message));
     for change in &adaptation.deadlines {
         let Some((_, procedure)) = procedures
             .iter_mut()
@@ -150,14 +153,7 @@ pub(crate) fn reshape(
     forms: &mut [(&str, Form)],
     problems: &mut Vec<Problem>,
 ) {
-    let mut at = |s: &Spanned<String>, message: String| {
-        problems.push(Problem {
-            file: ADAPTATION_FILE.into(),
-            line: s.referenced.line(),
-            column: s.referenced.column(),
-            message,
-        })
-    };
+    let mut at = |s: &Spanned<String>, message: String| problems.push(problem_at(s, message));
     for change in &adaptation.forms {
         let Some((_, form)) = forms
             .iter_mut()
@@ -272,15 +268,18 @@ mod tests {
     use super::*;
     use crate::load::{Source, load_sources};
 
-    fn shipped_with(adaptation: &str) -> Vec<Source> {
-        let mut sources: Vec<Source> = crate::shipped_sources()
-            .remove("mod-external-service")
-            .unwrap();
+    /// A shipped library's files with a variant beside them.
+    fn library_with(library: &str, adaptation: &str) -> Vec<Source> {
+        let mut sources: Vec<Source> = crate::shipped_sources().remove(library).unwrap();
         sources.push(Source {
             path: ADAPTATION_FILE.into(),
             content: adaptation.into(),
         });
         sources
+    }
+
+    fn shipped_with(adaptation: &str) -> Vec<Source> {
+        library_with("mod-external-service", adaptation)
     }
 
     #[test]
@@ -354,14 +353,7 @@ mod tests {
     }
 
     fn incident_with(adaptation: &str) -> Vec<Source> {
-        let mut sources: Vec<Source> = crate::shipped_sources()
-            .remove("mod-incident-report")
-            .unwrap();
-        sources.push(Source {
-            path: ADAPTATION_FILE.into(),
-            content: adaptation.into(),
-        });
-        sources
+        library_with("mod-incident-report", adaptation)
     }
 
     #[test]
