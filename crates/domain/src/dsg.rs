@@ -243,6 +243,76 @@ pub fn software_route(whitelisted: bool, online: bool) -> SoftwareRoute {
     }
 }
 
+impl Step {
+    /// The step's name as the notice writes it.
+    pub fn name(self) -> &'static str {
+        [
+            "加入申請",
+            "利用端末設置場所の現地確認（自己点検）",
+            "現場調査",
+            "回線敷設工事",
+            "通信ルータ設置",
+            "利用端末セットアップ・静脈認証登録・接続確認",
+            "最終現地確認",
+        ][self as usize]
+    }
+}
+
+/// The plan as an iCalendar file (RFC 5545): one all-day event per step, to load into the
+/// calendars of those who must attend. `uid` makes the events' ids stable across exports
+/// (the site's id), so a calendar updates them rather than adding copies; `stamp` is when
+/// the file is made.
+pub fn to_ical(site: &str, uid: &str, plan: &[Planned], stamp: jiff::Timestamp) -> String {
+    let mut out = String::from(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//mamori//dsg//JA\r\nCALSCALE:GREGORIAN\r\n",
+    );
+    for p in plan {
+        // An all-day event ends the day after its last day (DTEND is exclusive).
+        let end = p.ends.tomorrow().unwrap_or(p.ends);
+        out.push_str("BEGIN:VEVENT\r\n");
+        out.push_str(&format!("UID:{uid}-{}@mamori\r\n", p.step as usize + 1));
+        out.push_str(&format!("DTSTAMP:{}\r\n", stamp.strftime("%Y%m%dT%H%M%SZ")));
+        out.push_str(&format!(
+            "DTSTART;VALUE=DATE:{}\r\n",
+            p.starts.strftime("%Y%m%d")
+        ));
+        out.push_str(&format!("DTEND;VALUE=DATE:{}\r\n", end.strftime("%Y%m%d")));
+        out.push_str(&fold(&format!(
+            "SUMMARY:{} {} — {}",
+            p.step.number(),
+            p.step.name(),
+            escape(site)
+        )));
+        out.push_str("END:VEVENT\r\n");
+    }
+    out.push_str("END:VCALENDAR\r\n");
+    out
+}
+
+/// Text as iCalendar escapes it.
+fn escape(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+/// A content line folded at 75 octets, never inside a character.
+fn fold(line: &str) -> String {
+    let mut out = String::new();
+    let mut width = 0;
+    for c in line.chars() {
+        if width + c.len_utf8() > 75 {
+            out.push_str("\r\n ");
+            width = 1;
+        }
+        out.push(c);
+        width += c.len_utf8();
+    }
+    out.push_str("\r\n");
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,5 +453,27 @@ mod tests {
         assert_eq!(software_route(false, false), SoftwareRoute::Review);
         assert_eq!(software_route(false, true), SoftwareRoute::Refused);
         assert_eq!(software_route(true, true), SoftwareRoute::Refused);
+    }
+
+    #[test]
+    fn the_plan_exports_as_all_day_events_with_folded_lines() {
+        let p = plan(date(2026, 6, 1), Router::Mobile, &Durations::default());
+        let stamp: jiff::Timestamp = "2026-05-29T01:02:03Z".parse().unwrap();
+        let ical = to_ical("丙社 横浜事業所; 第2棟", "site-1", &p, stamp);
+        assert!(ical.starts_with("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n"));
+        assert!(ical.ends_with("END:VCALENDAR\r\n"));
+        assert_eq!(ical.matches("BEGIN:VEVENT").count(), 5);
+        // ① from 1 June, ten business days: 1–12 June, DTEND the day after.
+        assert!(ical.contains(
+            "UID:site-1-1@mamori\r\nDTSTAMP:20260529T010203Z\r\nDTSTART;VALUE=DATE:20260601\r\nDTEND;VALUE=DATE:20260613\r\n"
+        ));
+        assert!(ical.contains("UID:site-1-5@mamori"), "⑤ keeps its number");
+        assert!(ical.contains("丙社 横浜事業所\\; 第2棟"));
+        for line in ical.split("\r\n") {
+            assert!(line.len() <= 75, "{line}");
+        }
+        // Unfolded, the summary reads whole.
+        let unfolded = ical.replace("\r\n ", "");
+        assert!(unfolded.contains("SUMMARY:② 利用端末設置場所の現地確認（自己点検） — 丙社"));
     }
 }
