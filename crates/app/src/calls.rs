@@ -105,7 +105,7 @@ impl App {
         keepers: &[Uuid],
         name: &str,
     ) -> Result<Option<Contact>, AppError> {
-        let key: Key = [("organisation".to_owned(), normalise(name))].into();
+        let key: Key = [("organisation".to_owned(), condition::normalise(name))].into();
         if let Some(row) = registers::find(
             &self.db,
             library,
@@ -143,21 +143,6 @@ impl App {
             .unwrap_or_default();
         self.entry(library, directory, keepers, name).await
     }
-}
-
-/// Key values compare as register keys do.
-fn normalise(name: &str) -> String {
-    let data: serde_json::Map<String, Value> =
-        [("organisation".to_owned(), Value::String(name.to_owned()))]
-            .into_iter()
-            .collect();
-    condition::resolve_key(
-        &[("organisation".to_owned(), "$organisation".to_owned())].into(),
-        &data,
-        "",
-    )
-    .and_then(|k| k.into_values().next())
-    .unwrap_or_default()
 }
 
 fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {

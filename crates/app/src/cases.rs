@@ -735,13 +735,7 @@ impl App {
         // complete; an action that keeps the draft (recording a call) or ends it (a
         // withdrawal) does not. Values of actions' fields kept with the draft are not the
         // form's to check.
-        let sends_on = transition.to.iter().any(|b| {
-            b.state.value != initial
-                && !procedure
-                    .state(&b.state.value)
-                    .is_some_and(|st| st.terminal)
-        });
-        if row.state == initial && sends_on {
+        if row.state == initial && procedure.sends_on(transition) {
             let form_part: Data = data
                 .iter()
                 .filter(|(k, _)| form_fields.iter().any(|f| f.id() == k.as_str()))

@@ -154,8 +154,7 @@ impl App {
 
 /// The date-time the procedure's deadlines count from, as the case holds it.
 fn detection(procedure: &Procedure, data: &serde_json::Map<String, Value>) -> Option<DateTime> {
-    let from = procedure.deadlines.iter().find_map(|d| d.from.as_ref())?;
-    data.get(&from.value)?.as_str()?.parse().ok()
+    data.get(procedure.clock_field()?)?.as_str()?.parse().ok()
 }
 
 /// The median of sorted values (the lower middle of an even count).

@@ -54,7 +54,7 @@ pub fn resolve_key(key: &BTreeMap<String, String>, data: &Data, today: &str) -> 
 
 /// Key values compare without regard to case or runs of spaces: "ChatGPT" and
 /// " chatgpt " name one service.
-fn normalise(s: &str) -> String {
+pub fn normalise(s: &str) -> String {
     s.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")

@@ -556,6 +556,25 @@ impl Procedure {
             .filter(move |t| t.from.iter().any(|f| f.value == state))
     }
 
+    /// Whether taking `t` sends a draft on: it may lead out of the first state to a state
+    /// that is not terminal. Such an action needs the form complete and is the one a new
+    /// form's button takes; one that keeps the draft (recording a call) or ends it
+    /// (withdrawing) is neither.
+    pub fn sends_on(&self, t: &Transition) -> bool {
+        let initial = &self.initial_state().id.value;
+        t.to.iter().any(|b| {
+            b.state.value != *initial && !self.state(&b.state.value).is_some_and(|s| s.terminal)
+        })
+    }
+
+    /// The date-time field the deadlines count from (an incident's detection), if any.
+    pub fn clock_field(&self) -> Option<&str> {
+        self.deadlines
+            .iter()
+            .find_map(|d| d.from.as_ref())
+            .map(|f| f.value.as_str())
+    }
+
     /// A field of the case form or of any transition, by id.
     pub fn field<'a>(&'a self, form: &'a Form, id: &str) -> Option<&'a Field> {
         form.fields

@@ -319,13 +319,8 @@ struct NewPage {
 /// The action that sends a new form on: the first from the draft that is expected of
 /// someone (not one that keeps the draft aside, like recording a call, or ends it).
 fn sending_action(p: &Procedure) -> Option<&Transition> {
-    let initial = &p.initial_state().id.value;
-    p.transitions_from(initial).find(|t| {
-        t.waits
-            && t.to.iter().any(|b| {
-                b.state.value != *initial && !p.state(&b.state.value).is_some_and(|s| s.terminal)
-            })
-    })
+    p.transitions_from(&p.initial_state().id.value)
+        .find(|t| t.waits && p.sends_on(t))
 }
 
 /// `?procedure=library/procedure&organisation=…`.
@@ -552,9 +547,9 @@ fn elapsed(tr: Tr, v: &CaseView, now: &jiff::Zoned) -> Option<(String, String, S
         return None;
     }
     let procedure = v.procedure();
-    let from = procedure.deadlines.iter().find_map(|d| d.from.as_ref())?;
-    let field = procedure.field(v.library.form_of(procedure), &from.value)?;
-    let value = v.data.get(&from.value)?;
+    let from = procedure.clock_field()?;
+    let field = procedure.field(v.library.form_of(procedure), from)?;
+    let value = v.data.get(from)?;
     let at: jiff::civil::DateTime = value.as_str()?.parse().ok()?;
     let minutes = (now.datetime() - at)
         .total(jiff::Unit::Minute)
