@@ -200,6 +200,7 @@ role-auditor = Auditor
 role-everywhere = Everywhere
 relation-contracts_with = contracts with
 relation-subcontractor_of = is a subcontractor of
+relation-engages = engages
 
 ## Input errors
 error-required = This is required.
@@ -208,6 +209,7 @@ error-attachment-too-large = The file is too large. Choose a file of { $limit } 
 error-attachment-name = The file name cannot be read. Rename the file and attach it again.
 error-attachment-type = Files of this format cannot be attached. Use PDF, PNG, JPEG, text, CSV, Word, Excel or PowerPoint.
 error-attachment-mismatch = The file's content does not match its extension. Save it again in the right format and attach it.
+error-attachment-pdf-only = Only PDF files can be attached here. Convert the file to PDF and attach it again.
 error-too-long = Use at most { $limit } characters.
 error-too-short = Use at least { $limit } characters.
 error-control-chars = Line breaks and control characters are not allowed.
@@ -546,3 +548,30 @@ autosave-saved = Draft saved automatically.
 autosave-failed = Could not save automatically. Check the connection and press Save draft.
 register-shipped = Rows shipped with the library
 register-shipped-help = These rows come with the procedure library. Add a row with the same key for your organisation to correct one; yours then counts, and every change is kept.
+
+## Defense Security Gateway: a site's schedule and the overview of sites
+schedule-title = Schedule
+schedule-help = Each step is planned on the days government offices are open (no weekends, holidays or year-end closure), from the day the application was submitted. The grey line is the first plan, the coloured bar the plan now (green when done, red when behind). ● marks the steps the company must attend.
+schedule-step = Step
+schedule-actor = Carried out by
+schedule-attend = Attend
+schedule-planned = First plan
+schedule-now = Plan now
+schedule-done = Done on
+schedule-reason = Why it was moved
+schedule-late = Behind
+schedule-svg = Gantt chart (SVG, to print)
+schedule-xlsx = Excel
+schedule-ics = Calendar (iCalendar)
+nav-dsg = DSG
+dsg-title = Sites joining the gateway
+dsg-help = Each site joining, with its current step and its first and present plans. Sites behind are shown in red.
+dsg-empty = No site is joining.
+dsg-company = Company
+dsg-site = Site
+dsg-step = Current step
+dsg-all = All
+dsg-filter = Filter
+dsg-late-only = Only sites behind
+dsg-finish-planned = Finish (first plan)
+dsg-finish-now = Finish (plan now)

@@ -200,6 +200,7 @@ role-auditor = 監査担当者
 role-everywhere = 全体
 relation-contracts_with = 契約している
 relation-subcontractor_of = 下請負者である
+relation-engages = 業務を委託している
 
 ## 入力エラー
 error-required = 入力してください。
@@ -208,6 +209,7 @@ error-attachment-too-large = ファイルが大きすぎます。{ $limit } MB �
 error-attachment-name = ファイル名を読み取れません。名前を付け直してから添付してください。
 error-attachment-type = この形式のファイルは添付できません。PDF・PNG・JPEG・テキスト・CSV・Word・Excel・PowerPoint のいずれかにしてください。
 error-attachment-mismatch = ファイルの中身が拡張子と一致しません。正しい形式で保存し直してから添付してください。
+error-attachment-pdf-only = この欄に添付できるのは PDF ファイルだけです。PDF に変換してから添付してください。
 error-too-long = { $limit }文字以内で入力してください。
 error-too-short = { $limit }文字以上で入力してください。
 error-control-chars = 改行や制御文字は使えません。
@@ -546,3 +548,30 @@ autosave-saved = 下書きを自動で保存しました。
 autosave-failed = 自動保存できませんでした。通信を確かめ、「下書き保存」を押してください。
 register-shipped = ライブラリに含まれる行
 register-shipped-help = 手続のライブラリとともに提供される行です。自組織の行として同じキーの行を追加すると、その内容が優先されます（変更は履歴に残ります）。
+
+## Defense Security Gateway: a site's schedule and the overview of sites
+schedule-title = スケジュール表
+schedule-help = 申請の提出日から、官公庁の開庁日（土日・祝日・年末年始を除く）で各工程を計画しています。灰色の線は当初の予定、色の帯は現在の予定です（緑は完了、赤は遅れ）。●は企業の立会いが必要な工程です。
+schedule-step = 工程
+schedule-actor = 実施者
+schedule-attend = 立会い
+schedule-planned = 当初の予定
+schedule-now = 現在の予定
+schedule-done = 完了日
+schedule-reason = 調整の理由
+schedule-late = 遅れ
+schedule-svg = ガントチャート（SVG・印刷用）
+schedule-xlsx = Excel
+schedule-ics = カレンダー（iCalendar）
+nav-dsg = DSG
+dsg-title = DSG 加入の進捗（拠点一覧）
+dsg-help = 加入手続中の拠点ごとに、現在の工程と当初・現在の予定を示します。遅れている拠点は赤で示します。
+dsg-empty = 加入手続中の拠点はありません。
+dsg-company = 企業
+dsg-site = 拠点
+dsg-step = 現在の工程
+dsg-all = すべて
+dsg-filter = 絞り込む
+dsg-late-only = 遅れている拠点だけ
+dsg-finish-planned = 完了予定（当初）
+dsg-finish-now = 完了予定（現在）

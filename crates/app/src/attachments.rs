@@ -72,15 +72,19 @@ impl App {
             .map_err(|r| self.refused(r))?;
         let view = self.case(caller, case).await?;
         let field = field.filter(|f| !f.is_empty());
-        if let Some(f) = field
-            && !view
+        if let Some(f) = field {
+            let Some(def) = view
                 .fields()
                 .iter()
-                .any(|x| x.id() == f && x.kind == FieldType::Attachment)
-        {
-            let mut errors = FieldErrors::default();
-            errors.push("field", "not-found");
-            return Err(AppError::Invalid(errors));
+                .find(|x| x.id() == f && x.kind == FieldType::Attachment)
+            else {
+                let mut errors = FieldErrors::default();
+                errors.push("field", "not-found");
+                return Err(AppError::Invalid(errors));
+            };
+            if def.pdf_only && kind != attachment::FileKind::Pdf {
+                return Err(self.refused(Refusal::PdfOnly));
+            }
         }
         if !view.may_attach {
             return self

@@ -122,6 +122,7 @@ pub(crate) fn relation(r: Relation) -> CaseRelation {
         Relation::ParentChain => CaseRelation::ParentChain,
         Relation::ContractingOrganisation => CaseRelation::ContractingOrganisation,
         Relation::PrimeContractor => CaseRelation::PrimeContractor,
+        Relation::ServiceContractor => CaseRelation::ServiceContractor,
     }
 }
 
@@ -186,10 +187,21 @@ impl App {
                 .map(|(_, id)| *id)
                 .collect::<Vec<_>>()
         };
+        let contracting = pick("contracts_with");
+        // Those the contracting organisations engage (ATLA's service provider).
+        let mut service = Vec::new();
+        for org in &contracting {
+            for (kind, id) in orgs::outgoing(reborrow(&mut src), *org).await? {
+                if kind == "engages" && id != ancestors[0] && !service.contains(&id) {
+                    service.push(id);
+                }
+            }
+        }
         Ok(CaseFacts {
             ancestors,
-            contracting: pick("contracts_with"),
+            contracting,
             primes: pick("subcontractor_of"),
+            service,
         })
     }
 
@@ -768,6 +780,11 @@ impl App {
             all.push(comment_field());
             return Err(problems(&all, found));
         }
+        // An action's fields say what was recorded when it was last taken: taken again
+        // (a second notice after a deficiency), a field left empty this time is empty.
+        for f in &transition.fields {
+            data.remove(f.id());
+        }
         data.extend(given.clone());
         let rows = self
             .rows_for(&mut tx, &lib, &[transition], &data, &facts)
@@ -794,7 +811,11 @@ impl App {
         if !unmet.is_empty() {
             return Err(AppError::Unmet(unmet));
         }
-        let to = condition::target(transition, &cf).to_owned();
+        let to = if transition.stay {
+            row.state.clone()
+        } else {
+            condition::target(transition, &cf).to_owned()
+        };
         let now = self.now();
         for w in &transition.writes {
             let Some(key) = condition::resolve_key(&w.key, &data, &today) else {

@@ -701,6 +701,7 @@ fn may_edit(caller: &Caller, register: &Register, ancestors: Vec<Uuid>) -> bool 
         ancestors,
         contracting: vec![],
         primes: vec![],
+        service: vec![],
     };
     register.editors.iter().any(|role| {
         policy::acting_as(

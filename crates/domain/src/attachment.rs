@@ -56,6 +56,9 @@ pub enum Refusal {
     /// The content is not what the extension says.
     #[error("attachment-mismatch")]
     Mismatch,
+    /// The field takes PDF files only.
+    #[error("attachment-pdf-only")]
+    PdfOnly,
 }
 
 impl Refusal {
@@ -67,6 +70,7 @@ impl Refusal {
             Refusal::Name => "attachment-name",
             Refusal::Type => "attachment-type",
             Refusal::Mismatch => "attachment-mismatch",
+            Refusal::PdfOnly => "attachment-pdf-only",
         }
     }
 }

@@ -109,6 +109,19 @@ pub fn plan(submitted: Date, router: Router, d: &Durations) -> Vec<Planned> {
 /// (with their actual days); the rest are placed from the business day after the last of
 /// them, or from `from` when none is done.
 pub fn replan(done: &[Planned], from: Date, router: Router, d: &Durations) -> Vec<Planned> {
+    place(done, from, router, d, &[])
+}
+
+/// [`replan`], with the start days ATLA set for some steps: an adjusted step starts on its
+/// day (the next business day if offices are closed), wherever the month's block would
+/// have put it, and the steps after it follow from there.
+fn place(
+    done: &[Planned],
+    from: Date,
+    router: Router,
+    d: &Durations,
+    adjusted: &[(Step, Date)],
+) -> Vec<Planned> {
     let mut out: Vec<Planned> = done.to_vec();
     let mut next = match done.last() {
         Some(last) => add_business_days(last.ends, 1),
@@ -123,7 +136,14 @@ pub fn replan(done: &[Planned], from: Date, router: Router, d: &Durations) -> Ve
         if done.iter().any(|p| p.step == step) {
             continue;
         }
-        if step == block_start {
+        let set = adjusted
+            .iter()
+            .rev()
+            .find(|(s, _)| *s == step)
+            .map(|(_, d)| *d);
+        if let Some(day) = set {
+            next = first_business_day(day);
+        } else if step == block_start {
             // The month's block starts where it can end within the same month.
             let block: u32 = steps(router)
                 .into_iter()
@@ -159,6 +179,100 @@ fn first_of_next_month(day: Date) -> Date {
     day.first_of_month()
         .checked_add(jiff::Span::new().months(1))
         .unwrap_or(day)
+}
+
+impl Step {
+    /// Who carries the step out, and whether the company must attend (● in the notice).
+    pub fn actor(self, router: Router) -> (&'static str, bool) {
+        match (self, router) {
+            (Step::Application | Step::SelfInspection, _) => ("加入希望企業", false),
+            (Step::Survey | Step::LineWorks, _) => ("工事業者", true),
+            (Step::Router, Router::Wired) => ("工事業者", true),
+            (Step::Router, Router::Mobile) => ("加入希望企業", false),
+            (Step::Setup, _) => ("加入希望企業・サービス提供事業者", true),
+            (Step::FinalVerification, _) => ("防衛装備庁", true),
+        }
+    }
+}
+
+/// What has happened to a site so far, as its case records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Progress {
+    /// The day the application was submitted (the schedule counts from it).
+    pub submitted: Date,
+    /// How the site connects.
+    pub router: Router,
+    /// Steps finished, in order, with the day each finished.
+    pub done: Vec<(Step, Date)>,
+    /// ATLA's adjustments, oldest first: the step, its new first day and why.
+    pub adjustments: Vec<(Step, Date, String)>,
+}
+
+/// One line of a site's schedule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// The step.
+    pub step: Step,
+    /// As first planned when the application was submitted.
+    pub baseline: Planned,
+    /// As planned now: the actual days of a finished step, the adjusted or pushed days of
+    /// the rest.
+    pub current: Planned,
+    /// The day it finished.
+    pub done_on: Option<Date>,
+    /// Why ATLA moved it, when it did (the latest reason).
+    pub reason: Option<String>,
+    /// Behind: finished after its first plan, or not finished by the last day planned now.
+    pub late: bool,
+}
+
+/// The schedule of a site on `today`: every step with its first plan, its plan now and
+/// what was done.
+pub fn schedule(p: &Progress, today: Date, d: &Durations) -> Vec<Line> {
+    let baseline = plan(p.submitted, p.router, d);
+    let mut done = Vec::new();
+    let mut next = first_business_day(p.submitted);
+    for (step, on) in &p.done {
+        let starts = next.min(*on);
+        done.push(Planned {
+            step: *step,
+            starts,
+            ends: *on,
+        });
+        next = add_business_days(*on, 1);
+    }
+    let adjusted: Vec<(Step, Date)> = p.adjustments.iter().map(|(s, d, _)| (*s, *d)).collect();
+    let current = place(
+        &done,
+        first_business_day(p.submitted),
+        p.router,
+        d,
+        &adjusted,
+    );
+    baseline
+        .iter()
+        .filter_map(|b| {
+            let now = current.iter().find(|c| c.step == b.step)?;
+            let done_on = p.done.iter().find(|(s, _)| *s == b.step).map(|(_, d)| *d);
+            let late = match done_on {
+                Some(on) => on > b.ends,
+                None => now.ends < today,
+            };
+            Some(Line {
+                step: b.step,
+                baseline: *b,
+                current: *now,
+                done_on,
+                reason: p
+                    .adjustments
+                    .iter()
+                    .rev()
+                    .find(|(s, _, _)| *s == b.step)
+                    .map(|(_, _, why)| why.clone()),
+                late,
+            })
+        })
+        .collect()
 }
 
 /// The four requirements a site must meet to apply (加入要件), as the applicant answers them.
@@ -380,6 +494,60 @@ mod tests {
         );
         let (router, last) = (p[2], p[4]);
         assert_eq!(router.starts.month(), last.ends.month());
+    }
+
+    #[test]
+    fn an_adjusted_step_moves_the_rest_and_keeps_the_reason() {
+        let submitted = date(2027, 1, 12);
+        let d = Durations::default();
+        let first = plan(submitted, Router::Mobile, &d);
+        let router = first.iter().find(|p| p.step == Step::Router).unwrap();
+        let moved = date(2027, 8, 2);
+        assert!(moved > router.starts);
+        let p = Progress {
+            submitted,
+            router: Router::Mobile,
+            done: vec![(Step::Application, date(2027, 1, 20))],
+            adjustments: vec![(Step::Router, moved, "拠点の改装工事のため".into())],
+        };
+        let lines = schedule(&p, date(2027, 1, 21), &d);
+        assert_eq!(
+            lines.iter().map(|l| l.step).collect::<Vec<_>>(),
+            steps(Router::Mobile)
+        );
+        let application = &lines[0];
+        assert_eq!(application.done_on, Some(date(2027, 1, 20)));
+        assert_eq!(application.current.ends, date(2027, 1, 20));
+        assert!(!application.late, "finished before its planned end");
+        let r = lines.iter().find(|l| l.step == Step::Router).unwrap();
+        assert_eq!(r.current.starts, moved);
+        assert_eq!(r.reason.as_deref(), Some("拠点の改装工事のため"));
+        let setup = lines.iter().find(|l| l.step == Step::Setup).unwrap();
+        assert!(setup.current.starts > r.current.ends);
+        assert_eq!(
+            r.baseline, *router,
+            "the first plan is kept beside the new one"
+        );
+    }
+
+    #[test]
+    fn a_step_not_finished_by_its_planned_end_is_late() {
+        let submitted = date(2027, 1, 12);
+        let d = Durations::default();
+        let p = Progress {
+            submitted,
+            router: Router::Wired,
+            done: vec![],
+            adjustments: vec![],
+        };
+        let lines = schedule(&p, date(2027, 1, 26), &d);
+        assert!(
+            lines[0].late,
+            "ten business days from 12 January end on the 25th"
+        );
+        assert!(!lines[1].late);
+        assert_eq!(Step::Router.actor(Router::Wired), ("工事業者", true));
+        assert_eq!(Step::Router.actor(Router::Mobile), ("加入希望企業", false));
     }
 
     #[test]

@@ -94,17 +94,27 @@ pub enum RelationKind {
     ContractsWith,
     /// A subcontractor (下請負者) of its prime contractor.
     SubcontractorOf,
+    /// An organisation engages (委託) another to serve those it works with: ATLA engages
+    /// the gateway's service provider and its works contractor. Kept apart from
+    /// contracts, so that a company ATLA buys from does not become a party to other
+    /// companies' cases.
+    Engages,
 }
 
 impl RelationKind {
-    /// Both kinds.
-    pub const ALL: [RelationKind; 2] = [RelationKind::ContractsWith, RelationKind::SubcontractorOf];
+    /// Every kind.
+    pub const ALL: [RelationKind; 3] = [
+        RelationKind::ContractsWith,
+        RelationKind::SubcontractorOf,
+        RelationKind::Engages,
+    ];
 
     /// The identifier stored and sent.
     pub fn as_str(self) -> &'static str {
         match self {
             RelationKind::ContractsWith => "contracts_with",
             RelationKind::SubcontractorOf => "subcontractor_of",
+            RelationKind::Engages => "engages",
         }
     }
 

@@ -360,6 +360,8 @@ pub enum CaseRelation {
     ContractingOrganisation,
     /// The case organisation's prime contractor.
     PrimeContractor,
+    /// An organisation engaged by one the case's organisation contracts with.
+    ServiceContractor,
 }
 
 /// The organisations around a case that its procedure's parties are found in.
@@ -371,6 +373,8 @@ pub struct CaseFacts {
     pub contracting: Vec<Uuid>,
     /// The case organisation's prime contractors.
     pub primes: Vec<Uuid>,
+    /// Organisations those it contracts with have themselves contracted.
+    pub service: Vec<Uuid>,
 }
 
 impl CaseFacts {
@@ -381,6 +385,7 @@ impl CaseFacts {
             CaseRelation::ParentChain => &self.ancestors,
             CaseRelation::ContractingOrganisation => &self.contracting,
             CaseRelation::PrimeContractor => &self.primes,
+            CaseRelation::ServiceContractor => &self.service,
         }
     }
 }
@@ -431,6 +436,7 @@ mod case_tests {
             ancestors: vec![unit, bureau, ministry],
             contracting: vec![other],
             primes: vec![],
+            service: vec![],
         };
         let chief = actor("chief_ia_officer", ministry);
         assert_eq!(

@@ -346,6 +346,15 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            if f.pdf_only && f.kind != FieldType::Attachment {
+                self.at(
+                    &f.id,
+                    format!(
+                        "pdf_only は attachment の項目にだけ書けます（「{}」）",
+                        f.id.value
+                    ),
+                );
+            }
             if let Some(how) = &f.compute
                 && f.kind != FieldType::Computed
             {
@@ -768,6 +777,11 @@ impl<'a> Checker<'a> {
                 }
             }
             match t.to.last() {
+                None if t.stay => {}
+                Some(_) if t.stay => self.at(
+                    &t.action,
+                    "stay: true の操作には to を書けません（今の状態に留まります）",
+                ),
                 None => self.at(&t.action, "to（行き先の状態）がありません"),
                 Some(last) if last.when.is_some() => self.at(
                     &last.state,

@@ -293,6 +293,9 @@ pub struct Field {
     /// For `computed`: how.
     #[serde(default)]
     pub compute: Option<Spanned<Compute>>,
+    /// For `attachment`: only PDF files (documents submitted as the original asks).
+    #[serde(default)]
+    pub pdf_only: bool,
 }
 
 impl Field {
@@ -315,6 +318,7 @@ impl Field {
             fields: vec![],
             max_rows: None,
             compute: None,
+            pdf_only: false,
         }
     }
 
@@ -673,6 +677,11 @@ pub enum Relation {
     ContractingOrganisation,
     /// The prime contractor of the case's organisation.
     PrimeContractor,
+    /// An organisation engaged (`engages`) by one the case's organisation contracts with:
+    /// the Defense Security Gateway's service provider and its works contractor, engaged
+    /// by ATLA. Only the engaging organisation declares that relation, so a company cannot
+    /// make itself a party to another company's cases.
+    ServiceContractor,
 }
 
 /// One transition.
@@ -688,7 +697,12 @@ pub struct Transition {
     /// Who may take it.
     pub by: Vec<Party>,
     /// Where it goes: the first branch whose condition holds.
+    #[serde(default)]
     pub to: Vec<Branch>,
+    /// The case stays in the state it is in (an adjustment that may be made at any step);
+    /// then `to` is not given.
+    #[serde(default)]
+    pub stay: bool,
     /// Offered only when this holds.
     #[serde(default)]
     pub when: Option<Spanned<Condition>>,

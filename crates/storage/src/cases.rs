@@ -485,6 +485,28 @@ pub async fn inbox(
     Ok(Page { items, total })
 }
 
+/// Cases matching `filter` whoever may read them, latest change first: the caller decides
+/// reading case by case (an overview across the organisations a role relates to).
+pub async fn matching(
+    db: &Db,
+    filter: &CaseFilter,
+    page: PageRequest,
+) -> Result<Vec<CaseRow>, StorageError> {
+    let (extra, binds) = filter_sql(db, filter, 1);
+    let n = binds.len();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM {FROM} WHERE 1 = 1{extra}
+         ORDER BY c.updated_at DESC, c.id LIMIT ${} OFFSET ${}",
+        n + 1,
+        n + 2
+    );
+    Ok(crate::on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
+        bind_args!(q, &binds);
+        q.bind(page.limit).bind(page.offset).fetch_all(p).await
+    })?)
+}
+
 /// The cases a person is part of without reading them by office: those they acted in or
 /// that wait on them today, latest change first.
 pub async fn involving(

@@ -306,7 +306,7 @@ pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
 pub struct RelationRow {
     /// Id.
     pub id: Uuid,
-    /// `contracts_with` or `subcontractor_of`.
+    /// `contracts_with`, `subcontractor_of` or `engages`.
     pub kind: String,
     /// The organisation the relation is stated for.
     pub from_id: Uuid,

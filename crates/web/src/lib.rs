@@ -5,6 +5,7 @@ mod api;
 mod assets;
 mod error;
 mod extract;
+mod gantt;
 mod i18n;
 mod pages;
 mod security;

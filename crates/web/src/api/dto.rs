@@ -189,7 +189,7 @@ pub struct OrganisationPatch {
 pub struct Relation {
     /// Id.
     pub id: Uuid,
-    /// `contracts_with` or `subcontractor_of`.
+    /// `contracts_with`, `subcontractor_of` or `engages`.
     pub kind: String,
     /// The organisation it is stated for.
     pub from: OrgRef,
@@ -218,7 +218,7 @@ impl From<RelationRow> for Relation {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelationCreate {
-    /// `contracts_with` or `subcontractor_of`.
+    /// `contracts_with`, `subcontractor_of` or `engages`.
     pub kind: String,
     /// The other organisation.
     pub other: Uuid,

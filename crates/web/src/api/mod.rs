@@ -15,6 +15,7 @@ mod organisations;
 mod persons;
 mod posts;
 mod registers;
+mod schedules;
 mod session;
 
 use axum::extract::DefaultBodyLimit;
@@ -45,6 +46,7 @@ use crate::error::Failure;
         (name = "cases", description = "手続・案件・受信箱・添付ファイル"),
         (name = "registers", description = "台帳"),
         (name = "assessments", description = "点検・監査"),
+        (name = "dsg", description = "防衛セキュリティゲートウェイ: 加入のスケジュールと拠点一覧"),
     )
 )]
 struct ApiDoc;
@@ -106,6 +108,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::act_on_case))
         .routes(routes!(cases::get_case_document))
         .routes(routes!(calls::get_calls))
+        .routes(routes!(schedules::get_schedule))
+        .routes(routes!(schedules::get_schedule_file))
+        .routes(routes!(schedules::get_sites))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
         .routes(routes!(

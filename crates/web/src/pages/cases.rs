@@ -494,6 +494,53 @@ struct ShowPage {
     /// For a case whose deadlines count from one of its date-times (an incident's
     /// detection): that field's label, its value and how long ago it was.
     elapsed: Option<(String, String, String)>,
+    /// A site joining the gateway: its schedule.
+    schedule: Option<SchedulePanel>,
+}
+
+/// A joining site's schedule on its case page: the chart, and the same as a table.
+struct SchedulePanel {
+    svg: String,
+    late: bool,
+    lines: Vec<ScheduleRow>,
+}
+
+/// One step of the schedule as the table shows it.
+struct ScheduleRow {
+    step: String,
+    actor: String,
+    attend: bool,
+    planned: String,
+    now: String,
+    done: String,
+    reason: String,
+    late: bool,
+}
+
+fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
+    let s = state.app.schedule_for(v)?;
+    let range = |p: &mamori_domain::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
+    Some(SchedulePanel {
+        svg: crate::gantt::svg(&s),
+        late: s.late(),
+        lines: s
+            .lines
+            .iter()
+            .map(|l| {
+                let (actor, attend) = l.step.actor(s.router);
+                ScheduleRow {
+                    step: format!("{} {}", l.step.number(), l.step.name()),
+                    actor: actor.to_owned(),
+                    attend,
+                    planned: range(&l.baseline),
+                    now: range(&l.current),
+                    done: l.done_on.map(|d| d.to_string()).unwrap_or_default(),
+                    reason: l.reason.clone().unwrap_or_default(),
+                    late: l.late,
+                }
+            })
+            .collect(),
+    })
 }
 
 /// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
@@ -692,10 +739,21 @@ fn show_page(
         .filter(|a| Some(&a.transition.action.value) != first_action.as_ref().map(|(id, _)| id))
         .map(|a| {
             let t = &a.transition;
+            // A table recorded by an action (connection tests per terminal) is recorded
+            // again as a whole: it opens as it stands, to be added to or corrected.
+            let tables = || -> (Data, String) {
+                let data = t
+                    .fields
+                    .iter()
+                    .filter(|f| f.kind == FieldType::Group)
+                    .filter_map(|f| Some((f.id().to_owned(), v.data.get(f.id())?.clone())))
+                    .collect();
+                (data, String::new())
+            };
             let typed = posted
                 .filter(|p| p.get("_action") == t.action.value)
                 .map(|p| (p.data(&t.fields), p.get("comment").to_owned()))
-                .unwrap_or_default();
+                .unwrap_or_else(tables);
             ActionBox {
                 action: t.action.value.clone(),
                 name: tr.text(&t.name).to_owned(),
@@ -811,6 +869,7 @@ fn show_page(
         summary,
         calls: None,
         elapsed: None,
+        schedule: None,
         l,
     }
 }
@@ -826,6 +885,7 @@ pub async fn show(
     let page = ShowPage {
         calls: calls_panel(&state, &v).await?,
         elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
+        schedule: schedule_panel(&state, &v),
         ..show_page(
             state.app.attachment_limit(),
             &s,
@@ -851,6 +911,7 @@ async fn show_refused(
     let tr = Tr(s.locale);
     let v = state.app.case(&s.caller, id).await?;
     let calls = calls_panel(state, &v).await?;
+    let schedule = schedule_panel(state, &v);
     let errors = errors_for(tr, &failure);
     Ok(form_failure(tr, failure, |_, summary| {
         let summary = if errors.any() { None } else { summary };
@@ -859,6 +920,7 @@ async fn show_refused(
             StatusCode::BAD_REQUEST,
             &ShowPage {
                 calls,
+                schedule,
                 elapsed: elapsed(tr, &v, &state.app.local_now()),
                 ..show_page(limit, s, &v, posted, errors, summary, None)
             },

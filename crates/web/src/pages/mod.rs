@@ -6,6 +6,7 @@ mod adaptations;
 mod assessments;
 mod audit;
 mod cases;
+mod gateway;
 mod home;
 mod login;
 mod organisations;
@@ -92,6 +93,7 @@ pub fn router() -> Router<AppState> {
         .route("/procedures", get(cases::procedures))
         .route("/cases", get(cases::list).post(cases::create))
         .route("/reports", get(reports::board))
+        .route("/dsg", get(gateway::sites))
         .route("/cases/new", get(cases::new_form))
         .route("/cases/{id}", get(cases::show).post(cases::update))
         .route("/cases/{id}/actions/{action}", post(cases::act))

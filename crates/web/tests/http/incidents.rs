@@ -6,7 +6,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::{Hands, TestApp, history_actions};
+use crate::support::{Hands, TestApp, golden, history_actions, pdf_text};
 
 /// Tuesday 1 December 2026, 22:30 in Tokyo: after office hours.
 const NIGHT: &str = "2026-12-01T13:30:00Z";
@@ -610,18 +610,6 @@ impl World {
     }
 }
 
-/// Compares with a file under `tests/http/golden/`; `MAMORI_BLESS=1` rewrites it.
-fn golden(name: &str, got: &str) {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/http/golden")
-        .join(name);
-    if std::env::var_os("MAMORI_BLESS").is_some() {
-        std::fs::write(&path, got).unwrap();
-    }
-    let want = std::fs::read_to_string(&path).unwrap_or_default();
-    assert_eq!(got, want, "{} differs", path.display());
-}
-
 #[tokio::test]
 async fn the_abbreviated_text_reads_line_for_line_like_the_notice() {
     let w = world().await;
@@ -657,34 +645,6 @@ async fn the_pdf_form_carries_every_item_with_its_boxes() {
     // The footer carries the case's id, which no two runs share.
     let text = pdf_text(&pdf).replace(&case, "<case>");
     golden("incident_form_pdf.txt", &text);
-}
-
-/// The PDF's text layer as `pdftotext` reads it, one line per non-empty line with runs
-/// of spaces made one, so that the comparison is about words rather than layout.
-fn pdf_text(pdf: &[u8]) -> String {
-    let dir = std::env::temp_dir().join(format!("mamori-pdf-{}", uuid::Uuid::now_v7()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("form.pdf");
-    std::fs::write(&file, pdf).unwrap();
-    let out = std::process::Command::new("pdftotext")
-        .args(["-layout", "-enc", "UTF-8"])
-        .arg(&file)
-        .arg("-")
-        .output()
-        .expect("pdftotext (poppler-utils) is installed by scripts/test");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    std::fs::remove_dir_all(&dir).ok();
-    String::from_utf8(out.stdout)
-        .unwrap()
-        .lines()
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty())
-        .map(|l| l + "\n")
-        .collect()
 }
 
 #[tokio::test]

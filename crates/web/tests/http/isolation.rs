@@ -19,6 +19,8 @@ struct World {
     designation_a: String,
     case_a: String,
     incident_a: String,
+    /// 甲's site joining the gateway, submitted.
+    joining_a: String,
     /// A file attached to `case_a`.
     attachment_a: String,
     /// 甲's registry row, written by `case_a`.
@@ -53,6 +55,9 @@ async fn world(t: &TestApp) -> World {
     t.designate(&sys, "chief_ia_officer", &a, &admin_a).await;
     // …and reports incidents.
     t.designate(&sys, "incident_reporter", &a, &member_a_id)
+        .await;
+    // …and applies for a site to join the gateway.
+    t.designate(&sys, "dsg_administrator", &a, &member_a_id)
         .await;
     let post_a = t
         .create(
@@ -90,6 +95,39 @@ async fn world(t: &TestApp) -> World {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let joining_a = t
+        .create(
+            member_a,
+            "/api/v1/cases",
+            json!({"procedure": "joining", "organisation": a, "data": {
+                "company": "甲社", "site_name": "甲社 本社拠点", "site_address": "東京都",
+                "administrator": {"name": "甲 職員", "phone": "03-0000-0000"}, "req_contract": true, "req_facility": "built",
+                "audit_evidence": "none", "req_equipment": true, "site_country": "japan",
+                "router": "mobile", "terminals": [{"terminal_id": "PC-01"}],
+                "vein_people": [{"name": "甲 職員", "method": "remote"}], "data_moved": true}}),
+        )
+        .await;
+    let evidence = reqwest::multipart::Form::new()
+        .text("field", "evidence_contract")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(b"%PDF-1.7 ko".to_vec()).file_name("実績.pdf"),
+        );
+    let res = member_a
+        .post(t.url(&format!("/api/v1/cases/{joining_a}/attachments")))
+        .multipart(evidence)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let (status, body) = send(
+        member_a,
+        Method::POST,
+        &t.url(&format!("/api/v1/cases/{joining_a}/actions/submit")),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     // A registry row kept by 甲.
     let admin_a_client = roles[1].1.as_ref().unwrap();
     let (status, body) = send(
@@ -123,6 +161,7 @@ async fn world(t: &TestApp) -> World {
         attachment_a,
         case_a,
         incident_a,
+        joining_a,
         sys,
         mod_,
         a,
@@ -225,6 +264,9 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
     ("GET", "/api/v1/cases/{id}/documents/{name}", A_READERS),
     ("GET", "/api/v1/cases/{id}/calls", A_READERS),
+    ("GET", "/api/v1/cases/{id}/schedule", A_READERS),
+    ("GET", "/api/v1/cases/{id}/schedule/{file}", A_READERS),
+    ("GET", "/api/v1/dsg/sites", &[]),
     ("POST", "/api/v1/cases/{id}/attachments", A_OFFICER),
     ("POST", "/api/v1/cases/{id}/bundle", A_READERS),
     (
@@ -488,6 +530,12 @@ async fn request(
             )
         }
         ("GET", "/api/v1/cases/{id}/calls") => (path.replace("{id}", &w.incident_a), None),
+        ("GET", "/api/v1/cases/{id}/schedule") => (path.replace("{id}", &w.joining_a), None),
+        ("GET", "/api/v1/cases/{id}/schedule/{file}") => (
+            path.replace("{id}", &w.joining_a)
+                .replace("{file}", "gantt.svg"),
+            None,
+        ),
         ("GET", "/api/v1/cases/{id}/documents/{name}") => (
             path.replace("{id}", &w.case_a)
                 .replace("{name}", "application.txt"),
@@ -748,6 +796,9 @@ async fn every_page_as_every_role() {
         ("/persons".into(), &[]),
         ("/designations/new".into(), &[]),
         (format!("/cases/{}", w.case_a), A_READERS),
+        (format!("/cases/{}", w.joining_a), A_READERS),
+        ("/dsg".into(), &[]),
+        ("/reports".into(), &[]),
         (
             format!("/cases/new?procedure=approval&organisation={}", w.a),
             A_READERS,
@@ -771,7 +822,8 @@ async fn every_page_as_every_role() {
             let is_list = !path.contains(&w.a)
                 && !path.contains(&w.member_a_id)
                 && !path.contains(&w.post_a)
-                && !path.contains(&w.case_a);
+                && !path.contains(&w.case_a)
+                && !path.contains(&w.joining_a);
             let ok = match *role {
                 "anonymous" => status == StatusCode::SEE_OTHER,
                 r if path.starts_with("/audit") => {

@@ -12,6 +12,7 @@ mod bad_input;
 mod cases;
 mod deadlines;
 mod derived_fields;
+mod dsg;
 mod form_types;
 mod incidents;
 mod isolation;

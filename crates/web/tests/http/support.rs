@@ -361,3 +361,43 @@ pub fn history_actions(case: &Value) -> Vec<String> {
         .map(|h| h["action"].as_str().unwrap().to_owned())
         .collect()
 }
+
+/// Compares with a file under `tests/http/golden/`; `MAMORI_BLESS=1` rewrites it.
+pub fn golden(name: &str, got: &str) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/http/golden")
+        .join(name);
+    if std::env::var_os("MAMORI_BLESS").is_some() {
+        std::fs::write(&path, got).unwrap();
+    }
+    let want = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(got, want, "{} differs", path.display());
+}
+
+/// The PDF's text layer as `pdftotext` reads it, one line per non-empty line with runs
+/// of spaces made one, so that the comparison is about words rather than layout.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let dir = std::env::temp_dir().join(format!("mamori-pdf-{}", uuid::Uuid::now_v7()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("form.pdf");
+    std::fs::write(&file, pdf).unwrap();
+    let out = std::process::Command::new("pdftotext")
+        .args(["-layout", "-enc", "UTF-8"])
+        .arg(&file)
+        .arg("-")
+        .output()
+        .expect("pdftotext (poppler-utils) is installed by scripts/test");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::remove_dir_all(&dir).ok();
+    String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+        .filter(|l| !l.is_empty())
+        .map(|l| l + "\n")
+        .collect()
+}

@@ -1,0 +1,179 @@
+//! A site's joining schedule (`GET /cases/{id}/schedule`), as data, as a Gantt chart, as an
+//! iCalendar file and as a workbook; and ATLA's overview of the sites (`GET /dsg/sites`).
+
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use mamori_app::SiteSchedule;
+use serde::Serialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::ApiResult;
+use super::dto::ErrorBody;
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::{ApiCaller, ApiPath};
+
+/// A site's schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScheduleDto {
+    /// The case.
+    pub case: Uuid,
+    /// The site.
+    pub site: String,
+    /// The applying company.
+    pub company: String,
+    /// The case's state.
+    pub state: String,
+    /// `wired` or `mobile`.
+    pub router: String,
+    /// The first step not finished (`①` …), none once joined.
+    pub current_step: Option<String>,
+    /// Some step is behind.
+    pub late: bool,
+    /// The steps.
+    pub steps: Vec<StepDto>,
+}
+
+/// One step of a schedule; days are `YYYY-MM-DD`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepDto {
+    /// `①` … `⑦`.
+    pub number: String,
+    /// Its name.
+    pub name: String,
+    /// Who carries it out.
+    pub actor: String,
+    /// The company must attend (●).
+    pub attend: bool,
+    /// First and last day as first planned.
+    pub planned: (String, String),
+    /// First and last day as planned now (actual days once done).
+    pub current: (String, String),
+    /// The day it finished.
+    pub done_on: Option<String>,
+    /// Why ATLA moved it.
+    pub reason: Option<String>,
+    /// Behind its first plan.
+    pub late: bool,
+}
+
+impl ScheduleDto {
+    pub(crate) fn new(s: &SiteSchedule) -> Self {
+        ScheduleDto {
+            case: s.case,
+            site: s.site.clone(),
+            company: s.company.clone(),
+            state: s.state.clone(),
+            router: match s.router {
+                mamori_domain::dsg::Router::Wired => "wired",
+                mamori_domain::dsg::Router::Mobile => "mobile",
+            }
+            .into(),
+            current_step: s.current_step().map(|x| x.number().to_owned()),
+            late: s.late(),
+            steps: s
+                .lines
+                .iter()
+                .map(|l| {
+                    let (actor, attend) = l.step.actor(s.router);
+                    StepDto {
+                        number: l.step.number().into(),
+                        name: l.step.name().into(),
+                        actor: actor.into(),
+                        attend,
+                        planned: (l.baseline.starts.to_string(), l.baseline.ends.to_string()),
+                        current: (l.current.starts.to_string(), l.current.ends.to_string()),
+                        done_on: l.done_on.map(|d| d.to_string()),
+                        reason: l.reason.clone(),
+                        late: l.late,
+                    }
+                })
+                .collect(),
+        }
+    }
+}
+
+async fn schedule(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+) -> Result<SiteSchedule, Failure> {
+    state
+        .app
+        .site_schedule(&s.caller, id)
+        .await?
+        .ok_or_else(Failure::not_found)
+}
+
+/// The schedule of a site's joining, once its application is submitted.
+#[utoipa::path(get, path = "/cases/{id}/schedule", tag = "dsg",
+    params(("id" = Uuid, Path)),
+    responses((status = 200, body = ScheduleDto), (status = 403, body = ErrorBody),
+        (status = 404, description = "No such case, not a joining, or not submitted yet", body = ErrorBody)))]
+pub async fn get_schedule(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<ScheduleDto>> {
+    Ok(axum::Json(ScheduleDto::new(
+        &schedule(&state, &s, id).await?,
+    )))
+}
+
+/// The schedule as a file: `gantt.svg` (to print), `schedule.ics` (for calendars) or
+/// `schedule.xlsx`.
+#[utoipa::path(get, path = "/cases/{id}/schedule/{file}", tag = "dsg",
+    params(("id" = Uuid, Path), ("file" = String, Path, description = "gantt.svg, schedule.ics or schedule.xlsx")),
+    responses((status = 200, description = "The file"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_schedule_file(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, file)): ApiPath<(Uuid, String)>,
+) -> ApiResult<Response> {
+    let sched = schedule(&state, &s, id).await?;
+    let (content_type, body): (&str, Vec<u8>) = match file.as_str() {
+        "gantt.svg" => (
+            "image/svg+xml; charset=utf-8",
+            crate::gantt::svg(&sched).into_bytes(),
+        ),
+        "schedule.ics" => {
+            let plan: Vec<_> = sched.lines.iter().map(|l| l.current).collect();
+            let text = mamori_domain::dsg::to_ical(
+                &sched.site,
+                &sched.case.to_string(),
+                &plan,
+                jiff::Timestamp::now(),
+            );
+            ("text/calendar; charset=utf-8", text.into_bytes())
+        }
+        "schedule.xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            sched.workbook()?,
+        ),
+        _ => return Err(Failure::not_found()),
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"{file}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// Every site in the pipeline the caller may read, with its current step and delays.
+#[utoipa::path(get, path = "/dsg/sites", tag = "dsg",
+    responses((status = 200, body = [ScheduleDto])))]
+pub async fn get_sites(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+) -> ApiResult<axum::Json<Vec<ScheduleDto>>> {
+    let sites = state.app.gateway_overview(&s.caller).await?;
+    Ok(axum::Json(sites.iter().map(ScheduleDto::new).collect()))
+}

@@ -1,0 +1,97 @@
+//! ATLA's overview of the sites joining the Defense Security Gateway (`/dsg`): each site's
+//! current step, its first and present plans, the late ones in red; filtered by company,
+//! by step and to the late ones.
+
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{Layout, render};
+use crate::AppState;
+use crate::error::Failure;
+use crate::extract::PageSession;
+
+#[derive(Template)]
+#[template(path = "dsg/sites.html")]
+struct SitesPage {
+    l: Layout,
+    companies: Vec<String>,
+    steps: Vec<String>,
+    q: SitesQuery,
+    sites: Vec<Site>,
+}
+
+struct Site {
+    id: Uuid,
+    company: String,
+    site: String,
+    state: String,
+    step: String,
+    planned: String,
+    now: String,
+    late: bool,
+}
+
+/// The filters, as the form sends them (empty means all).
+#[derive(Debug, Default, Deserialize)]
+pub struct SitesQuery {
+    #[serde(default)]
+    company: String,
+    #[serde(default)]
+    step: String,
+    #[serde(default)]
+    late: Option<String>,
+}
+
+/// `GET /dsg`.
+pub async fn sites(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<SitesQuery>,
+) -> Result<Response, Failure> {
+    let all = state.app.gateway_overview(&s.caller).await?;
+    let mut companies: Vec<String> = all.iter().map(|x| x.company.clone()).collect();
+    companies.dedup();
+    let steps = mamori_domain::dsg::Step::ALL
+        .iter()
+        .map(|x| x.number().to_owned())
+        .collect();
+    let sites = all
+        .iter()
+        .filter(|x| q.company.is_empty() || x.company == q.company)
+        .filter(|x| {
+            q.step.is_empty() || x.current_step().map(|s| s.number()) == Some(q.step.as_str())
+        })
+        .filter(|x| q.late.is_none() || x.late())
+        .map(|x| Site {
+            id: x.case,
+            company: x.company.clone(),
+            site: x.site.clone(),
+            state: x.state.clone(),
+            step: x
+                .current_step()
+                .map(|s| format!("{} {}", s.number(), s.name()))
+                .unwrap_or_default(),
+            planned: x
+                .lines
+                .last()
+                .map(|l| l.baseline.ends.to_string())
+                .unwrap_or_default(),
+            now: x
+                .lines
+                .last()
+                .map(|l| l.current.ends.to_string())
+                .unwrap_or_default(),
+            late: x.late(),
+        })
+        .collect();
+    Ok(render(&SitesPage {
+        l: Layout::new(&s, "dsg-title", "dsg"),
+        companies,
+        steps,
+        q,
+        sites,
+    }))
+}
