@@ -12,7 +12,8 @@ use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission}
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{
-    CommentRule, Field, FieldType, MARK_FIELD, Participant, Party, Procedure, Relation, Transition,
+    CommentRule, Field, FieldType, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation,
+    Transition,
 };
 use mamori_library::{Library, Text};
 use mamori_storage::attachments::{self, AttachmentRow};
@@ -818,46 +819,73 @@ impl App {
         };
         let now = self.now();
         for w in &transition.writes {
-            let Some(key) = condition::resolve_key(&w.key, &data, &today) else {
-                continue;
-            };
-            let text = key_text(&key);
-            let existing =
-                registers::find(&mut tx, lib.id(), &w.register.value, &[acting], &text).await?;
-            let mut merged = existing.map(|r| parse_data(&r.data)).unwrap_or_default();
-            let mut change = Data::new();
-            for (col, expr) in w.key.iter().chain(w.set.iter()) {
-                if let Some(v) = condition::resolve(expr, &data, &today) {
-                    change.insert(col.clone(), v);
-                }
-            }
-            // A marked case marks the rows it writes, unless the write says otherwise.
-            if let Some(mark) = data.get(MARK_FIELD)
-                && lib.registers[&w.register.value]
-                    .column(MARK_FIELD)
-                    .is_some()
-                && !change.contains_key(MARK_FIELD)
+            if let Some(when) = &w.when
+                && !condition::holds(&when.value, &cf)
             {
-                change.insert(MARK_FIELD.to_owned(), mark.clone());
+                continue;
             }
-            merged.extend(change.clone());
-            registers::write(
-                &mut tx,
-                &RowWrite {
-                    library: lib.id(),
-                    register: &w.register.value,
-                    organisation: acting,
-                    key_text: &text,
-                    data: &Value::Object(merged).to_string(),
-                    change: &Value::Object(change).to_string(),
-                    actor: caller.actor.person,
-                    case: Some(id),
-                    action: "case",
-                    comment: "",
-                    now,
-                },
-            )
-            .await?;
+            let keeper = match w.kept_by {
+                Keeper::Actor => acting,
+                Keeper::Case => row.organisation_id,
+            };
+            // One row per row of the group named, its columns read before the case's.
+            let sources: Vec<Data> = match &w.for_each {
+                None => vec![data.clone()],
+                Some(each) => data
+                    .get(&each.value)
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_object)
+                    .map(|r| {
+                        let mut d = data.clone();
+                        d.extend(r.clone());
+                        d
+                    })
+                    .collect(),
+            };
+            for source in &sources {
+                let Some(key) = condition::resolve_key(&w.key, source, &today) else {
+                    continue;
+                };
+                let text = key_text(&key);
+                let existing =
+                    registers::find(&mut tx, lib.id(), &w.register.value, &[keeper], &text).await?;
+                let mut merged = existing.map(|r| parse_data(&r.data)).unwrap_or_default();
+                let mut change = Data::new();
+                for (col, expr) in w.key.iter().chain(w.set.iter()) {
+                    if let Some(v) = condition::resolve(expr, source, &today) {
+                        change.insert(col.clone(), v);
+                    }
+                }
+                // A marked case marks the rows it writes, unless the write says otherwise.
+                if let Some(mark) = data.get(MARK_FIELD)
+                    && lib.registers[&w.register.value]
+                        .column(MARK_FIELD)
+                        .is_some()
+                    && !change.contains_key(MARK_FIELD)
+                {
+                    change.insert(MARK_FIELD.to_owned(), mark.clone());
+                }
+                merged.extend(change.clone());
+                registers::write(
+                    &mut tx,
+                    &RowWrite {
+                        library: lib.id(),
+                        register: &w.register.value,
+                        organisation: keeper,
+                        key_text: &text,
+                        data: &Value::Object(merged).to_string(),
+                        change: &Value::Object(change).to_string(),
+                        actor: caller.actor.person,
+                        case: Some(id),
+                        action: "case",
+                        comment: "",
+                        now,
+                    },
+                )
+                .await?;
+            }
         }
         done.push(action.to_owned());
         let data_text = Value::Object(data.clone()).to_string();

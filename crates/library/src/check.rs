@@ -584,6 +584,25 @@ impl<'a> Checker<'a> {
                 format!("台帳「{}」はこのライブラリにありません", w.register.value),
             ),
             Some(r) => {
+                // A write for each row of a group reads that group's columns too.
+                let mut fields = fields.clone();
+                if let Some(each) = &w.for_each {
+                    match fields.get(each.value.as_str()).copied() {
+                        Some(g) if g.kind == FieldType::Group => {
+                            for c in &g.fields {
+                                fields.entry(c.id()).or_insert(c);
+                            }
+                        }
+                        _ => self.at(
+                            each,
+                            format!(
+                                "for_each には様式か操作の group の項目を書きます（「{}」）",
+                                each.value
+                            ),
+                        ),
+                    }
+                }
+                let fields = &fields;
                 self.key(&w.register, r, &w.key, fields);
                 for (col, expr) in &w.set {
                     if r.column(col).is_none() {
@@ -798,6 +817,7 @@ impl<'a> Checker<'a> {
                         .iter()
                         .flat_map(|r| r.when.iter().chain([&r.check])),
                 )
+                .chain(t.writes.iter().filter_map(|w| w.when.as_ref()))
             {
                 self.condition(c, &fields, &actions);
             }

@@ -795,6 +795,28 @@ pub struct RegisterWrite {
     /// Columns set → `$field`, `$today` or a literal.
     #[serde(default)]
     pub set: BTreeMap<String, String>,
+    /// A group field: one row is written for each of its rows, whose columns `$column`
+    /// reads before the case's fields (every terminal of an application).
+    #[serde(default)]
+    pub for_each: Option<Spanned<String>>,
+    /// Whose register the row goes to.
+    #[serde(default)]
+    pub kept_by: Keeper,
+    /// Written only when this holds (the verification passed).
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+}
+
+/// Whose register a written row is kept in.
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Keeper {
+    /// The organisation the actor acts from (an officer's own ledger).
+    #[default]
+    Actor,
+    /// The case's organisation: an approval by another organisation is entered in the
+    /// applicant's ledger (ATLA approving a company's terminal).
+    Case,
 }
 
 /// A register (台帳): typed rows with a key.

@@ -829,3 +829,206 @@ async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed
     );
     let _ = &w.otsu;
 }
+
+impl World {
+    /// A mobile-router site taken through every step to the completion notice.
+    async fn joined(&self) -> String {
+        let case = self.submitted("mobile").await;
+        let steps: [(&Client, &str, Value); 9] = [
+            (&self.office, "accept_application", json!({})),
+            (
+                &self.admin,
+                "submit_self_inspection",
+                json!({"inspection_summary": "適合"}),
+            ),
+            (
+                &self.office,
+                "issue_inspection_notice",
+                json!({"inspection_outcome": "passed", "inspection_notice_on": "2027-02-01"}),
+            ),
+            (
+                &self.admin,
+                "set_up_mobile_router",
+                json!({"mobile_router_on": "2027-02-02"}),
+            ),
+            (
+                &self.provider,
+                "send_accounts",
+                json!({"accounts_sent_on": "2027-02-03"}),
+            ),
+            (
+                &self.provider,
+                "record_vein_registrations",
+                json!({"vein_registrations": [
+                    {"name": "甲 管理者", "method": "remote", "registered_on": "2027-02-03"},
+                    {"name": "甲 利用者", "method": "on_site", "registered_on": "2027-02-03"}
+                ]}),
+            ),
+            (
+                &self.provider,
+                "record_connection_tests",
+                json!({"connection_tests": [
+                    {"terminal_id": "PC-01", "result": "pass", "tested_on": "2027-02-04"},
+                    {"terminal_id": "PC-02", "result": "pass", "tested_on": "2027-02-04"}
+                ]}),
+            ),
+            (
+                &self.admin,
+                "request_final_verification",
+                json!({"preferred_dates": "2月中旬"}),
+            ),
+            (
+                &self.office,
+                "schedule_verification",
+                json!({"verification_on": "2027-02-15"}),
+            ),
+        ];
+        for (c, action, fields) in steps {
+            self.ok(c, &case, action, fields).await;
+        }
+        case
+    }
+
+    async fn rows(&self, c: &Client, register: &str) -> Vec<Value> {
+        let (status, body) = self
+            .t
+            .get(c, &format!("/api/v1/registers/{register}/rows"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["data"].clone())
+            .collect()
+    }
+}
+
+#[tokio::test]
+async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
+    let w = world().await;
+    let case = w.joined().await;
+    assert_eq!(
+        w.ok(
+            &w.office,
+            &case,
+            "record_verification",
+            json!({"verification_outcome": "passed", "completed_on": "2027-02-15"})
+        )
+        .await,
+        "joined"
+    );
+    // The site, its terminals and the people registered are in 甲社's ledgers.
+    let sites = w.rows(&w.admin, "sites").await;
+    assert_eq!(sites.len(), 1);
+    assert_eq!(sites[0]["joined_on"], "2027-02-15");
+    assert_eq!(sites[0]["router"], "mobile");
+    let terminals = w.rows(&w.admin, "terminals").await;
+    assert_eq!(terminals.len(), 2, "{terminals:?}");
+    assert!(terminals.iter().all(|t| t["status"] == "registered"));
+    assert_eq!(w.rows(&w.admin, "vein_people").await.len(), 2);
+    assert!(
+        w.rows(&w.other_admin, "terminals").await.is_empty(),
+        "乙社 reads none of them"
+    );
+
+    // Deleting a terminal needs the record of its erasure; nothing typed is lost.
+    let delete = w
+        .t
+        .create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "terminal", "organisation": w.ko, "data": {
+                "site_name": "第二事業所 3階 保護区画", "request": "deleted", "terminal_id": "PC-02"}}),
+        )
+        .await;
+    let (status, body) = w.act(&w.admin, &delete, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for field in ["erasure_method", "erased_on", "erased_by", "erasure_record"] {
+        assert!(
+            body["error"]["fields"][field].is_string(),
+            "{field}: {body}"
+        );
+    }
+    let (status, body) = w
+        .t
+        .patch(&w.admin, &format!("/api/v1/cases/{delete}"), json!({"data": {
+            "site_name": "第二事業所 3階 保護区画", "request": "deleted", "terminal_id": "PC-02",
+            "erasure_method": "overwrite", "erased_on": "2027-04-01", "erased_by": "情報システム部 甲"}}))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _) = w
+        .attach(&delete, "erasure_record", "消去証明書.pdf", PDF)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(w.ok(&w.admin, &delete, "submit", json!({})).await, "review");
+    assert_eq!(
+        w.ok(
+            &w.office,
+            &delete,
+            "approve",
+            json!({"approved_on": "2027-04-02"})
+        )
+        .await,
+        "approved"
+    );
+    let terminals = w.rows(&w.admin, "terminals").await;
+    let pc02 = terminals
+        .iter()
+        .find(|t| t["terminal_id"] == "PC-02")
+        .unwrap();
+    assert_eq!(pc02["status"], "deleted");
+    assert_eq!(pc02["erasure_method"], "overwrite");
+    assert_eq!(pc02["erased_by"], "情報システム部 甲");
+
+    // A USB memory registered for PC-01.
+    let media = w
+        .t
+        .create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "media", "organisation": w.ko, "data": {
+                "site_name": "第二事業所 3階 保護区画", "request": "registered", "media_id": "USB-0001",
+                "media_kind": "usb", "terminal_id": "PC-01", "purpose": "図面データの受渡し"}}),
+        )
+        .await;
+    w.ok(&w.admin, &media, "submit", json!({})).await;
+    w.ok(
+        &w.office,
+        &media,
+        "approve",
+        json!({"approved_on": "2027-04-03"}),
+    )
+    .await;
+    let media = w.rows(&w.admin, "media").await;
+    assert_eq!(media[0]["media_id"], "USB-0001");
+    assert_eq!(media[0]["status"], "registered");
+
+    // A change of layout needs its evidence, as PDF.
+    let change =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "change", "organisation": w.ko, "data": {
+                "site_name": "第二事業所 3階 保護区画", "changes": ["layout"],
+                "details": "保護区画の間仕切りを変更", "effective_on": "2027-05-01"}}),
+        )
+        .await;
+    let (status, body) = w.act(&w.admin, &change, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["fields"]["evidence"].is_string(), "{body}");
+    let (status, _) = w.attach(&change, "evidence", "図面.pdf", PDF).await;
+    assert_eq!(status, StatusCode::CREATED);
+    w.ok(&w.admin, &change, "submit", json!({})).await;
+    w.ok(
+        &w.office,
+        &change,
+        "approve",
+        json!({"approved_on": "2027-05-02"}),
+    )
+    .await;
+    assert_eq!(
+        w.rows(&w.admin, "sites").await[0]["changed_on"],
+        "2027-05-01"
+    );
+}
