@@ -119,9 +119,18 @@ test('a site joins the gateway with four actors, and a software request updating
   await openFromInbox(office, site);
   await box(office, 'accept_application').getByRole('button', { name: '申請を受理（自己点検へ）' }).click();
   await expect(office.locator('[data-test=case-state]')).toHaveText('② 自己点検中');
+  // The administrator keeps the checklist's items (downloaded from ATLA's site); the
+  // self-inspection opens with them, one line each to answer.
+  await apiCreate(admin, '/api/v1/registers/inspection_checklist/rows', {
+    organisation: company,
+    data: { item_id: '1', item: '取扱施設等の出入口は施錠され、鍵の管理者が定められている' },
+  });
   await admin.goto(caseUrl);
-  await box(admin, 'submit_self_inspection').getByLabel(/自己点検の結果/).fill('全点検事項に適合。証跡を添付。');
-  await box(admin, 'submit_self_inspection').getByRole('button', { name: '自己点検の結果を提出' }).click();
+  const inspection = box(admin, 'submit_self_inspection');
+  await expect(inspection.getByLabel('点検事項 1', { exact: true })).toHaveValue(/出入口は施錠/);
+  await inspection.getByLabel('確認結果 1', { exact: true }).selectOption('met');
+  await inspection.getByLabel('証跡 1', { exact: true }).fill('鍵管理簿.pdf');
+  await inspection.getByRole('button', { name: '自己点検の結果を提出' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('② 確認中（確認結果通知待ち）');
   await office.goto(caseUrl);
   const notice = box(office, 'issue_inspection_notice');

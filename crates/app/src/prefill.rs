@@ -1,15 +1,16 @@
 //! A new form filled in with what mamori already knows (`prefill` of a procedure): the
 //! organisation's name, the person's, the organisation's register rows. The person checks
-//! and corrects it; nothing is stored until they save.
+//! and corrects it; nothing is stored until they save. A table an action asks for may
+//! start from a register too (a checklist's items, to be answered one by one).
 
 use serde_json::Value;
 use uuid::Uuid;
 
 use mamori_library::form::Data;
-use mamori_library::model::{Library, PrefillSource};
+use mamori_library::model::{Field, Library, Prefill, PrefillSource};
 use mamori_storage::{organisations as orgs, persons};
 
-use crate::{App, AppError, Caller};
+use crate::{App, AppError, Caller, CaseView};
 
 impl App {
     /// The values a new form of `procedure` (`library/procedure`) for `organisation` starts
@@ -30,45 +31,83 @@ impl App {
             let Some(field) = form.fields.iter().find(|f| f.id() == pre.field.value) else {
                 continue;
             };
-            let value = match pre.from {
-                PrefillSource::Organisation => {
-                    Value::String(orgs::get(&self.db, organisation).await?.name)
-                }
-                PrefillSource::Person => {
-                    Value::String(persons::get(&self.db, caller.actor.person).await?.name)
-                }
-                PrefillSource::Register => {
-                    let Some(register) = &pre.register else {
-                        continue;
-                    };
-                    let kept_by = orgs::ancestors(&self.db, organisation).await?;
-                    let view = self.register(caller, &register.value, false).await?;
-                    let rows: Vec<Value> = view
-                        .rows
-                        .iter()
-                        .filter(|r| kept_by.contains(&r.organisation_id))
-                        .take(field.max_rows.unwrap_or(50))
-                        .map(|r| {
-                            let stored: Data = serde_json::from_str(&r.data).unwrap_or_default();
-                            Value::Object(
-                                field
-                                    .fields
-                                    .iter()
-                                    .filter_map(|c| {
-                                        stored.get(c.id()).map(|v| (c.id().to_owned(), v.clone()))
-                                    })
-                                    .collect(),
-                            )
-                        })
-                        .collect();
-                    if rows.is_empty() {
-                        continue;
-                    }
-                    Value::Array(rows)
-                }
-            };
-            data.insert(field.id().to_owned(), value);
+            if let Some(value) = self.prefilled(caller, pre, field, organisation).await? {
+                data.insert(field.id().to_owned(), value);
+            }
         }
         Ok(data)
+    }
+
+    /// The tables an action of the case asks for that start from a register (a checklist's
+    /// items), while the case has none recorded yet: what its action boxes open with.
+    pub async fn action_prefill(&self, caller: &Caller, v: &CaseView) -> Result<Data, AppError> {
+        let mut data = Data::new();
+        let p = v.procedure();
+        for pre in &p.prefill {
+            let Some(field) = p
+                .transitions
+                .iter()
+                .flat_map(|t| t.fields.iter())
+                .find(|f| f.id() == pre.field.value)
+            else {
+                continue;
+            };
+            if v.data.contains_key(field.id()) {
+                continue;
+            }
+            if let Some(value) = self
+                .prefilled(caller, pre, field, v.row.organisation_id)
+                .await?
+            {
+                data.insert(field.id().to_owned(), value);
+            }
+        }
+        Ok(data)
+    }
+
+    async fn prefilled(
+        &self,
+        caller: &Caller,
+        pre: &Prefill,
+        field: &Field,
+        organisation: Uuid,
+    ) -> Result<Option<Value>, AppError> {
+        Ok(Some(match pre.from {
+            PrefillSource::Organisation => {
+                Value::String(orgs::get(&self.db, organisation).await?.name)
+            }
+            PrefillSource::Person => {
+                Value::String(persons::get(&self.db, caller.actor.person).await?.name)
+            }
+            PrefillSource::Register => {
+                let Some(register) = &pre.register else {
+                    return Ok(None);
+                };
+                let kept_by = orgs::ancestors(&self.db, organisation).await?;
+                let view = self.register(caller, &register.value, false).await?;
+                let rows: Vec<Value> = view
+                    .rows
+                    .iter()
+                    .filter(|r| kept_by.contains(&r.organisation_id))
+                    .take(field.max_rows.unwrap_or(50))
+                    .map(|r| {
+                        let stored: Data = serde_json::from_str(&r.data).unwrap_or_default();
+                        Value::Object(
+                            field
+                                .fields
+                                .iter()
+                                .filter_map(|c| {
+                                    stored.get(c.id()).map(|v| (c.id().to_owned(), v.clone()))
+                                })
+                                .collect(),
+                        )
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    return Ok(None);
+                }
+                Value::Array(rows)
+            }
+        }))
     }
 }

@@ -447,15 +447,33 @@ impl<'a> Checker<'a> {
                     ),
                 ),
                 Some(field) => {
-                    let tests = [v.is.is_some(), v.one_of.is_some(), v.filled.is_some()]
-                        .iter()
-                        .filter(|x| **x)
-                        .count();
+                    let tests = [
+                        v.is.is_some(),
+                        v.one_of.is_some(),
+                        v.filled.is_some(),
+                        v.not_before.is_some(),
+                        v.not_after.is_some(),
+                    ]
+                    .iter()
+                    .filter(|x| **x)
+                    .count();
                     if tests != 1 {
                         self.at(
                             name,
-                            "field の条件には is / in / filled のどれか一つを書いてください",
+                            "field の条件には is / in / filled / not_before / not_after のどれか一つを書いてください",
                         );
+                    }
+                    if let Some(expr) = v.not_before.as_ref().or(v.not_after.as_ref()) {
+                        if !matches!(field.kind, FieldType::Date | FieldType::Datetime) {
+                            self.at(
+                                name,
+                                format!(
+                                    "not_before / not_after は日付の項目にだけ書けます（「{}」）",
+                                    name.value
+                                ),
+                            );
+                        }
+                        self.expression(name, expr, fields);
                     }
                     let values = v.is.iter().chain(v.one_of.iter().flatten());
                     for value in values {
@@ -666,9 +684,20 @@ impl<'a> Checker<'a> {
 
     /// A prefill names a field of the form of the right kind: text for names, a group
     /// sharing at least one column with the register for rows.
-    fn prefill(&mut self, pre: &crate::model::Prefill, form: &Form) {
+    fn prefill(&mut self, pre: &crate::model::Prefill, form: &Form, p: &Procedure) {
         use crate::model::PrefillSource;
-        let Some(field) = form.fields.iter().find(|f| f.id() == pre.field.value) else {
+        // A form field, or a table an action asks for (filled from a register only).
+        let Some(field) = form
+            .fields
+            .iter()
+            .chain(
+                p.transitions
+                    .iter()
+                    .flat_map(|t| t.fields.iter())
+                    .filter(|f| f.kind == FieldType::Group),
+            )
+            .find(|f| f.id() == pre.field.value)
+        else {
             return self.at(
                 &pre.field,
                 format!("prefill の項目「{}」は様式にありません", pre.field.value),
@@ -727,7 +756,7 @@ impl<'a> Checker<'a> {
             self.phone_first(pf, form);
         }
         for pre in &p.prefill {
-            self.prefill(pre, form);
+            self.prefill(pre, form, p);
         }
         if p.states.is_empty() {
             self.whole_file("状態 (states) が一つもありません");

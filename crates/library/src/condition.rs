@@ -116,6 +116,25 @@ pub fn holds(c: &Condition, facts: &Facts<'_>) -> bool {
         if let Some(filled) = c.filled {
             return value.is_some_and(|v| !is_empty(v)) == filled;
         }
+        // ISO days (and day-times) order as text; an empty side is left to `required`.
+        let day = |v: Option<Value>| -> Option<String> {
+            v.and_then(|v| v.as_str().map(str::to_owned))
+                .filter(|s| !s.trim().is_empty())
+        };
+        let this = day(value.cloned());
+        let other = |expr: &str| day(resolve(expr, facts.data, facts.today));
+        if let Some(expr) = &c.not_before {
+            return match (this, other(expr)) {
+                (Some(a), Some(b)) => a >= b,
+                _ => true,
+            };
+        }
+        if let Some(expr) = &c.not_after {
+            return match (this, other(expr)) {
+                (Some(a), Some(b)) => a[..a.len().min(b.len())] <= *b,
+                _ => true,
+            };
+        }
         let matches = |wanted: &Value| match value {
             Some(Value::Array(items)) => items.contains(wanted),
             Some(v) => v == wanted,

@@ -354,7 +354,8 @@ pub struct ChoiceOption {
 
 /// A condition on a case. Exactly one of its forms is given:
 ///
-/// - `{ field: F, is: V }`, `{ field: F, in: [V, …] }`, `{ field: F, filled: true }`;
+/// - `{ field: F, is: V }`, `{ field: F, in: [V, …] }`, `{ field: F, filled: true }`,
+///   `{ field: F, not_before: $G }`, `{ field: F, not_after: $today }`;
 /// - `{ register: R, key: { column: $field }, has: column }` — a row exists whose column is
 ///   filled, among the registers of the case's organisation and its parents;
 /// - `{ done: action }` — the action was taken earlier in this case;
@@ -375,6 +376,13 @@ pub struct Condition {
     /// Whether the field is filled (true) or empty (false).
     #[serde(default)]
     pub filled: Option<bool>,
+    /// A date field is on or after this day: `$field`, `$today` or `YYYY-MM-DD` (dates in
+    /// their order: the works after the survey). Holds while either is empty.
+    #[serde(default)]
+    pub not_before: Option<String>,
+    /// A date field is on or before this day (an erasure recorded for today at the latest).
+    #[serde(default)]
+    pub not_after: Option<String>,
     /// A register of this library.
     #[serde(default)]
     pub register: Option<Spanned<String>>,

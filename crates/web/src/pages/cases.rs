@@ -874,6 +874,20 @@ fn show_page(
     }
 }
 
+/// The case with the tables its actions start from a register (a checklist's items) put
+/// in where nothing is recorded yet, for the action boxes to open with; the form's own
+/// items are shown from what is stored.
+async fn with_action_tables(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    mut v: CaseView,
+) -> Result<CaseView, Failure> {
+    for (k, value) in state.app.action_prefill(&s.caller, &v).await? {
+        v.data.entry(k).or_insert(value);
+    }
+    Ok(v)
+}
+
 /// `GET /cases/{id}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -881,7 +895,7 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Failure> {
-    let v = state.app.case(&s.caller, id).await?;
+    let v = with_action_tables(&state, &s, state.app.case(&s.caller, id).await?).await?;
     let page = ShowPage {
         calls: calls_panel(&state, &v).await?,
         elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
@@ -909,7 +923,7 @@ async fn show_refused(
     failure: Failure,
 ) -> Result<Response, Failure> {
     let tr = Tr(s.locale);
-    let v = state.app.case(&s.caller, id).await?;
+    let v = with_action_tables(state, s, state.app.case(&s.caller, id).await?).await?;
     let calls = calls_panel(state, &v).await?;
     let schedule = schedule_panel(state, &v);
     let errors = errors_for(tr, &failure);

@@ -305,15 +305,43 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
             .await,
         "self_inspection"
     );
-    let inspection = json!({"inspection_summary": "全点検事項を確認。入退室記録の写しを添付。"});
-    assert_eq!(
-        w.ok(
+    // The self-inspection opens with the items of the checklist the company keeps.
+    for (id, item) in [
+        (
+            "1",
+            "取扱施設等の出入口は施錠され、鍵の管理者が定められている",
+        ),
+        ("2", "入退室の記録が保存されている"),
+    ] {
+        w.t.create(
+            &w.admin,
+            "/api/v1/registers/inspection_checklist/rows",
+            json!({"organisation": w.ko, "data": {"item_id": id, "item": item}}),
+        )
+        .await;
+    }
+    let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
+    assert!(page.contains("入退室の記録が保存されている"), "{page}");
+    let (status, body) = w
+        .act(
             &w.admin,
             &case,
             "submit_self_inspection",
-            inspection.clone()
+            json!({"inspection_items": [{"item_id": "1", "item": "施錠"}]}),
         )
-        .await,
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "each item needs its result: {body}"
+    );
+    let items = json!({"inspection_items": [
+        {"item_id": "1", "item": "取扱施設等の出入口は施錠され、鍵の管理者が定められている", "result": "met", "evidence": "鍵管理簿.pdf"},
+        {"item_id": "2", "item": "入退室の記録が保存されている", "result": "unmet", "evidence": "入退室記録.pdf"}
+    ], "inspection_summary": "入退室記録の写しを添付。"});
+    assert_eq!(
+        w.ok(&w.admin, &case, "submit_self_inspection", items.clone())
+            .await,
         "inspection_review"
     );
     let (status, body) = w
@@ -337,13 +365,15 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         w.ok(&w.office, &case, "issue_inspection_notice", json!({"inspection_outcome": "deficient", "inspection_findings": "施錠記録が不足", "inspection_notice_on": "2027-02-01"})).await,
         "self_inspection"
     );
+    let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
+    assert!(page.contains("入退室記録.pdf"), "{page}");
     assert_eq!(
-        w.ok(
-            &w.admin,
-            &case,
-            "submit_self_inspection",
-            json!({"inspection_summary": "施錠記録を整備し再提出"})
-        )
+        w.ok(&w.admin, &case, "submit_self_inspection", {
+            // The checklist opens again as it was submitted, to be corrected.
+            let mut again = items.clone();
+            again["inspection_items"][1]["result"] = json!("met");
+            again
+        })
         .await,
         "inspection_review"
     );
@@ -380,6 +410,23 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         )
         .await,
         "line_works"
+    );
+    // Dates in the wrong order are refused with the reason.
+    let (status, body) = w
+        .act(
+            &w.works,
+            &case,
+            "record_line_works",
+            json!({"line_works_on": "2027-03-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("現場調査の日より前"),
+        "{body}"
     );
     assert_eq!(
         w.ok(
@@ -678,7 +725,7 @@ async fn the_schedule_exports_and_shows_a_late_step() {
         &w.admin,
         &case,
         "submit_self_inspection",
-        json!({"inspection_summary": "監査結果通知書で代替を希望"}),
+        json!({"inspection_items": [{"item": "監査結果通知書で代替", "result": "na"}]}),
     )
     .await;
     assert_eq!(
@@ -700,6 +747,25 @@ async fn the_schedule_exports_and_shows_a_late_step() {
         )
         .await;
     assert_ne!(status, StatusCode::OK, "no wired router for a mobile site");
+    // A mobile site has no ③ or ④ for ATLA to move, and no day in the past.
+    for (step, day, says) in [
+        ("s3", "2027-03-01", "モバイル接続ルータ"),
+        ("s6", "2027-01-04", "今日より前"),
+    ] {
+        let (status, body) = w
+            .act(
+                &w.office,
+                &case,
+                "adjust_schedule",
+                json!({"adjust_step": step, "adjust_starts": day, "adjust_reason": "調整"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().contains(says),
+            "{body}"
+        );
+    }
     assert_eq!(
         w.ok(
             &w.admin,
@@ -839,7 +905,7 @@ impl World {
             (
                 &self.admin,
                 "submit_self_inspection",
-                json!({"inspection_summary": "適合"}),
+                json!({"inspection_items": [{"item": "施錠", "result": "met"}]}),
             ),
             (
                 &self.office,
@@ -950,17 +1016,38 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
             "{field}: {body}"
         );
     }
-    let (status, body) = w
-        .t
-        .patch(&w.admin, &format!("/api/v1/cases/{delete}"), json!({"data": {
+    w.hands.set("2027-04-02T01:00:00Z");
+    let erased = |on: &str| {
+        json!({"data": {
             "site_name": "第二事業所 3階 保護区画", "request": "deleted", "terminal_id": "PC-02",
-            "erasure_method": "overwrite", "erased_on": "2027-04-01", "erased_by": "情報システム部 甲"}}))
+            "erasure_method": "overwrite", "erased_on": on, "erased_by": "情報システム部 甲"}})
+    };
+    let (status, body) =
+        w.t.patch(
+            &w.admin,
+            &format!("/api/v1/cases/{delete}"),
+            erased("2027-04-05"),
+        )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, _) = w
         .attach(&delete, "erasure_record", "消去証明書.pdf", PDF)
         .await;
     assert_eq!(status, StatusCode::CREATED);
+    let (status, body) = w.act(&w.admin, &delete, "submit", json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "an erasure still to come: {body}"
+    );
+    let (status, body) =
+        w.t.patch(
+            &w.admin,
+            &format!("/api/v1/cases/{delete}"),
+            erased("2027-04-01"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(w.ok(&w.admin, &delete, "submit", json!({})).await, "review");
     assert_eq!(
         w.ok(
