@@ -55,10 +55,16 @@ impl App {
             if v.data.contains_key(field.id()) {
                 continue;
             }
-            if let Some(value) = self
-                .prefilled(caller, pre, field, v.row.organisation_id)
-                .await?
-            {
+            let value = if pre.from == PrefillSource::Table {
+                pre.table
+                    .as_ref()
+                    .and_then(|t| v.data.get(&t.value))
+                    .and_then(|rows| shared_columns(field, rows))
+            } else {
+                self.prefilled(caller, pre, field, v.row.organisation_id)
+                    .await?
+            };
+            if let Some(value) = value {
                 data.insert(field.id().to_owned(), value);
             }
         }
@@ -79,6 +85,8 @@ impl App {
             PrefillSource::Person => {
                 Value::String(persons::get(&self.db, caller.actor.person).await?.name)
             }
+            // Only an action's table starts from another table of the case.
+            PrefillSource::Table => return Ok(None),
             PrefillSource::Register => {
                 let Some(register) = &pre.register else {
                     return Ok(None);
@@ -110,4 +118,24 @@ impl App {
             }
         }))
     }
+}
+
+/// The rows of a table, keeping the columns `field` shares with it; none when it has none.
+fn shared_columns(field: &Field, rows: &Value) -> Option<Value> {
+    let rows: Vec<Value> = rows
+        .as_array()?
+        .iter()
+        .filter_map(Value::as_object)
+        .take(field.max_rows.unwrap_or(50))
+        .map(|row| {
+            Value::Object(
+                field
+                    .fields
+                    .iter()
+                    .filter_map(|c| row.get(c.id()).map(|v| (c.id().to_owned(), v.clone())))
+                    .collect(),
+            )
+        })
+        .collect();
+    (!rows.is_empty()).then_some(Value::Array(rows))
 }

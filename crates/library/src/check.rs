@@ -703,6 +703,33 @@ impl<'a> Checker<'a> {
                 format!("prefill の項目「{}」は様式にありません", pre.field.value),
             );
         };
+        if pre.from == PrefillSource::Table {
+            let source = pre.table.as_ref().and_then(|t| {
+                form.fields
+                    .iter()
+                    .chain(p.transitions.iter().flat_map(|t| t.fields.iter()))
+                    .find(|f| f.id() == t.value && f.kind == FieldType::Group)
+            });
+            let shared = source.is_some_and(|src| {
+                field
+                    .fields
+                    .iter()
+                    .any(|c| src.fields.iter().any(|s| s.id() == c.id()))
+            });
+            if !shared || form.fields.iter().any(|f| f.id() == field.id()) {
+                self.at(
+                    &pre.field,
+                    format!(
+                        "from: table の項目「{}」は操作の表 (group) にし、table: には同じ id の列を持つ表を書いてください",
+                        pre.field.value
+                    ),
+                );
+            }
+            return;
+        }
+        if let Some(t) = &pre.table {
+            return self.at(t, "table: は from: table のときだけ書けます");
+        }
         match (pre.from, &pre.register) {
             (PrefillSource::Register, Some(r)) => match self.register(&r.value) {
                 None => self.at(

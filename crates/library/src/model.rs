@@ -457,6 +457,9 @@ pub struct Prefill {
     /// For `from: register`: a register of this library.
     #[serde(default)]
     pub register: Option<Spanned<String>>,
+    /// For `from: table`: a group field of the case whose rows it starts from.
+    #[serde(default)]
+    pub table: Option<Spanned<String>>,
 }
 
 /// Where a prefilled value comes from.
@@ -470,6 +473,10 @@ pub enum PrefillSource {
     /// The live rows of a register kept by the organisation or one above it, into a group
     /// whose columns share the register's column ids.
     Register,
+    /// The rows of another table of the case, into a group of an action whose columns share
+    /// its column ids (the final verification's checklist starting from the
+    /// self-inspection's items).
+    Table,
 }
 
 /// Where the numbers to call come from. The directory register has the columns

@@ -577,6 +577,13 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         .await,
         "verification"
     );
+    // ATLA's checklist for the visit starts from the self-inspection's items.
+    let page = w.t.html(&w.office, &format!("/cases/{case}")).await;
+    let visit = page
+        .split("data-action=\"record_verification\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(visit.contains("入退室の記録が保存されている"), "{page}");
     assert_eq!(
         w.ok(&w.office, &case, "record_verification", json!({"verification_outcome": "deficient", "verification_findings": "不要なソフトウェアが残っている", "completed_on": "2027-03-29"})).await,
         "remediation"
@@ -1080,8 +1087,9 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
         )
         .await;
     w.ok(&w.admin, &media, "submit", json!({})).await;
+    // The service provider, which registers it on its side, accepts it.
     w.ok(
-        &w.office,
+        &w.provider,
         &media,
         "approve",
         json!({"approved_on": "2027-04-03"}),
