@@ -11,11 +11,12 @@
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
-#                                      # incidents,login)
+#                                      # incidents,dsg,login)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
-# routed to the right emergency contact's inbox.
+# routed to the right emergency contact's inbox. The dsg case reads ATLA's
+# overview of 100 sites joining the gateway, each schedule planned on the fly.
 #
 # Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
 # curl --max-time).
@@ -26,7 +27,7 @@ usage() {
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,incidents,login
+CASES=baseline,list,page,search,create,incidents,dsg,login
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -255,6 +256,49 @@ api() { # method path body [cookie] -> writes $WORK/api.json, prints the HTTP co
     ${3:+-d "$3"} "$MAMORI_URL$2" || true
 }
 
+# Seeding helpers for the cases that need organisations, relations and people.
+new_org() { # name kind [parent] -> sets NEW_ID
+  local body
+  body=$(jq -cn --arg n "$1" --arg k "$2" --arg p "${3:-}" \
+    '{name: $n, kind: $k} + (if $p == "" then {} else {parent: $p} end)')
+  [[ $(api POST /api/v1/organisations "$body") == 201 ]] ||
+    die "creating the organisation $1 failed: $(head -c 300 "$WORK/api.json")"
+  NEW_ID=$(jq -r .id "$WORK/api.json")
+}
+relate() { # from kind other
+  [[ $(api POST "/api/v1/organisations/$1/relations" "$(jq -cn --arg k "$2" --arg o "$3" \
+    '{kind: $k, other: $o}')") == 201 ]] ||
+    die "relating $1 $2 $3 failed: $(head -c 300 "$WORK/api.json")"
+}
+# Creates a person in ORG with ROLE there, logs in with the initial password, sets
+# their own password and leaves the session cookie in SESSION.
+new_person() { # name email org role
+  local name=$1 email=$2 org=$3 role=$4 body id jar="$WORK/person.jar" hdr="$WORK/person.headers"
+  body=$(jq -cn --arg n "$name" --arg e "$email" --arg o "$org" --arg pw "$SEED_PASS" \
+    '{name: $n, email: $e, organisation: $o, initial_password: $pw}')
+  [[ $(api POST /api/v1/persons "$body") == 201 ]] ||
+    die "creating $email failed: $(head -c 300 "$WORK/api.json")"
+  id=$(jq -r .id "$WORK/api.json")
+  body=$(jq -cn --arg r "$role" --arg o "$org" --arg p "$id" \
+    '{role: $r, organisation: $o, person: $p, starts_on: "2020-01-01"}')
+  [[ $(api POST /api/v1/designations "$body") == 201 ]] ||
+    die "designating $email as $role failed: $(head -c 300 "$WORK/api.json")"
+  rm -f "$jar" "$hdr"
+  # The first login answers 403 password_change_required with a session that may
+  # only change the password.
+  curl -s -c "$jar" -D "$hdr" -o /dev/null --max-time 30 -H 'Content-Type: application/json' \
+    -d "$(jq -cn --arg e "$email" --arg pw "$SEED_PASS" '{email: $e, password: $pw}')" \
+    "$MAMORI_URL/api/v1/session" || true
+  SESSION=$(awk -F '\t' '$6 == "mamori_session" { value = $7 } END { print value }' "$jar")
+  [[ -n "$SESSION" ]] || SESSION=$(tr -d '\r' <"$hdr" |
+    sed -n 's/^[Ss]et-[Cc]ookie: *mamori_session=\([^;]*\).*/\1/p' | tail -n 1)
+  [[ -n "$SESSION" ]] || die "logging in as $email set no mamori_session cookie"
+  body=$(jq -cn --arg c "$SEED_PASS" --arg n "person-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" \
+    '{current: $c, new: $n}')
+  [[ $(api POST /api/v1/me/password "$body" "$SESSION") == 204 ]] ||
+    die "the first password change of $email failed: $(head -c 300 "$WORK/api.json")"
+}
+
 if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
   # An information-assurance officer of a unit, who opens 1,000 external-service
   # applications; one in ten names a regular meeting (定例会議) in its purpose.
@@ -308,48 +352,6 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
   INC_DIR="$WORK/incidents"
   mkdir -p "$INC_DIR/cases"
 
-  new_org() { # name kind [parent] -> sets NEW_ID
-    local body
-    body=$(jq -cn --arg n "$1" --arg k "$2" --arg p "${3:-}" \
-      '{name: $n, kind: $k} + (if $p == "" then {} else {parent: $p} end)')
-    [[ $(api POST /api/v1/organisations "$body") == 201 ]] ||
-      die "creating the organisation $1 failed: $(head -c 300 "$WORK/api.json")"
-    NEW_ID=$(jq -r .id "$WORK/api.json")
-  }
-  relate() { # from kind other
-    [[ $(api POST "/api/v1/organisations/$1/relations" "$(jq -cn --arg k "$2" --arg o "$3" \
-      '{kind: $k, other: $o}')") == 201 ]] ||
-      die "relating $1 $2 $3 failed: $(head -c 300 "$WORK/api.json")"
-  }
-  # Creates a person in ORG with ROLE there, logs in with the initial password, sets
-  # their own password and leaves the session cookie in SESSION.
-  new_person() { # name email org role
-    local name=$1 email=$2 org=$3 role=$4 body id jar="$WORK/person.jar" hdr="$WORK/person.headers"
-    body=$(jq -cn --arg n "$name" --arg e "$email" --arg o "$org" --arg pw "$SEED_PASS" \
-      '{name: $n, email: $e, organisation: $o, initial_password: $pw}')
-    [[ $(api POST /api/v1/persons "$body") == 201 ]] ||
-      die "creating $email failed: $(head -c 300 "$WORK/api.json")"
-    id=$(jq -r .id "$WORK/api.json")
-    body=$(jq -cn --arg r "$role" --arg o "$org" --arg p "$id" \
-      '{role: $r, organisation: $o, person: $p, starts_on: "2020-01-01"}')
-    [[ $(api POST /api/v1/designations "$body") == 201 ]] ||
-      die "designating $email as $role failed: $(head -c 300 "$WORK/api.json")"
-    rm -f "$jar" "$hdr"
-    # The first login answers 403 password_change_required with a session that may
-    # only change the password.
-    curl -s -c "$jar" -D "$hdr" -o /dev/null --max-time 30 -H 'Content-Type: application/json' \
-      -d "$(jq -cn --arg e "$email" --arg pw "$SEED_PASS" '{email: $e, password: $pw}')" \
-      "$MAMORI_URL/api/v1/session" || true
-    SESSION=$(awk -F '\t' '$6 == "mamori_session" { value = $7 } END { print value }' "$jar")
-    [[ -n "$SESSION" ]] || SESSION=$(tr -d '\r' <"$hdr" |
-      sed -n 's/^[Ss]et-[Cc]ookie: *mamori_session=\([^;]*\).*/\1/p' | tail -n 1)
-    [[ -n "$SESSION" ]] || die "logging in as $email set no mamori_session cookie"
-    body=$(jq -cn --arg c "$SEED_PASS" --arg n "person-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')" \
-      '{current: $c, new: $n}')
-    [[ $(api POST /api/v1/me/password "$body" "$SESSION") == 204 ]] ||
-      die "the first password change of $email failed: $(head -c 300 "$WORK/api.json")"
-  }
-
   step "incidents: seeding 防衛省, 防衛装備庁, 陸上自衛隊, 甲社, 丙社 and their contacts"
   new_org 防衛省 ministry && MINISTRY=$NEW_ID
   new_org 防衛装備庁 agency "$MINISTRY" && ATLA=$NEW_ID
@@ -402,6 +404,55 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
   cat "$INC_DIR"/cases/* >"$INC_DIR/ids"
   [[ $(sort -u "$INC_DIR/ids" | wc -l) -eq $INCIDENTS ]] ||
     die "expected $INCIDENTS distinct prepared reports, have $(sort -u "$INC_DIR/ids" | wc -l)"
+fi
+
+if [[ $BASELINE_ONLY -eq 0 ]] && wanted dsg; then
+  # The world of crates/web/tests/http/dsg.rs: ATLA (防衛装備庁) and ten companies that
+  # contract with it, each applying for ten sites; every application is submitted with its
+  # evidence, so that ATLA's overview (GET /api/v1/dsg/sites) plans 100 schedules.
+  SITES_PER_COMPANY=10
+  COMPANIES=10
+  step "dsg: seeding 防衛装備庁, $COMPANIES companies and $((COMPANIES * SITES_PER_COMPANY)) submitted applications"
+  new_org "防衛省 (DSG)" ministry && DSG_MINISTRY=$NEW_ID
+  new_org "防衛装備庁 (DSG)" agency "$DSG_MINISTRY" && DSG_ATLA=$NEW_ID
+  new_person "情シ 室員" office@atla.example.jp "$DSG_ATLA" dsg_office && DSG_OFFICE_COOKIE=$SESSION
+  printf '%%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%%%EOF\n' >"$WORK/evidence.pdf"
+  seed_site() { # company-cookie company-id n
+    local cookie=$1 org=$2 n=$3 body code id out="$WORK/site-$2-$3.json"
+    body=$(jq -cn --arg org "$org" --arg n "$n" '{procedure: "joining", organisation: $org, data: {
+      company: "加入企業", site_name: ("拠点 " + $n), site_address: "東京都新宿区",
+      administrator: {name: "保護 管理者", phone: "03-0000-0000"}, req_contract: true,
+      req_facility: "built", audit_evidence: "none", req_equipment: true, site_country: "japan",
+      router: (if ($n | tonumber) % 2 == 0 then "wired" else "mobile" end),
+      terminals: [{terminal_id: "PC-01"}, {terminal_id: "PC-02"}],
+      vein_people: [{name: "保護 管理者", method: "remote"}], data_moved: true}}')
+    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$cookie" \
+      -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
+    [[ $code == 201 ]] || { echo "run.sh: error: opening site $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+    id=$(jq -r .id "$out")
+    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$cookie" \
+      -F field=evidence_contract -F "file=@$WORK/evidence.pdf;filename=evidence.pdf" \
+      "$MAMORI_URL/api/v1/cases/$id/attachments") || true
+    [[ $code == 201 ]] || { echo "run.sh: error: attaching to site $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+    code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$cookie" \
+      -H 'Content-Type: application/json' -d '{}' "$MAMORI_URL/api/v1/cases/$id/actions/submit") || true
+    [[ $code == 200 ]] || { echo "run.sh: error: submitting site $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+    rm -f "$out"
+  }
+  export -f seed_site
+  export WORK MAMORI_URL
+  for c in $(seq 1 "$COMPANIES"); do
+    new_org "加入企業 $c" company && company=$NEW_ID
+    relate "$company" contracts_with "$DSG_ATLA"
+    new_person "保護 管理者 $c" "admin$c@dsg.example.jp" "$company" dsg_administrator
+    # shellcheck disable=SC2016 # $1… are expanded by the inner bash, on purpose
+    seq 1 "$SITES_PER_COMPANY" | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_site "$1" "$2" "$3"' _ "$SESSION" "$company" {} ||
+      die "seeding the sites failed"
+  done
+  total=$(curl -s --max-time 30 -H "Cookie: mamori_session=$DSG_OFFICE_COOKIE" "$MAMORI_URL/api/v1/dsg/sites" | jq 'length') || true
+  [[ $total == $((COMPANIES * SITES_PER_COMPANY)) ]] ||
+    die "ATLA's overview lists ${total:-?} sites, expected $((COMPANIES * SITES_PER_COMPANY))"
+  export MAMORI_DSG_COOKIE="$DSG_OFFICE_COOKIE"
 fi
 
 # ------------------------------------------------------------------ wrk ----
@@ -592,6 +643,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted search && run_case search search.lua "$MAMORI_URL" "/api/v1/cases?limit=10&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0"
   wanted create && run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
   wanted incidents && run_incidents
+  wanted dsg && run_case dsg sites.lua "$MAMORI_URL" "/api/v1/dsg/sites"
   # Last, because thousands of logins may trip the login throttle.
   wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
 fi

@@ -246,19 +246,24 @@ mod tests {
     use crate::form::Data;
     use std::collections::BTreeMap;
 
-    fn at(text: &str) -> bool {
-        let now: jiff::Zoned = format!("{text}[Asia/Tokyo]").parse().unwrap();
-        let data = Data::new();
+    /// Whether `rule` holds for `data` at `now` (none: no clock).
+    fn holds(rule_name: &str, data: serde_json::Value, now: Option<&str>) -> bool {
+        let data = data.as_object().cloned().unwrap_or_default();
+        let now: Option<jiff::Zoned> = now.map(|t| format!("{t}[Asia/Tokyo]").parse().unwrap());
         let rows = BTreeMap::new();
         let facts = Facts {
             data: &data,
             done: &[],
             rows: &rows,
             today: "",
-            now: Some(&now),
+            now: now.as_ref(),
             subcontractor: false,
         };
-        (rule("office_hours").unwrap().holds)(&facts)
+        (rule(rule_name).unwrap().holds)(&facts)
+    }
+
+    fn at(text: &str) -> bool {
+        holds("office_hours", serde_json::json!({}), Some(text))
     }
 
     #[test]
@@ -287,17 +292,7 @@ mod tests {
     }
 
     fn passes(data: serde_json::Value) -> bool {
-        let data = data.as_object().unwrap().clone();
-        let rows = BTreeMap::new();
-        let facts = Facts {
-            data: &data,
-            done: &[],
-            rows: &rows,
-            today: "",
-            now: None,
-            subcontractor: false,
-        };
-        (rule("all_terminals_passed").unwrap().holds)(&facts)
+        holds("all_terminals_passed", data, None)
     }
 
     #[test]
@@ -346,16 +341,6 @@ mod tests {
 
     #[test]
     fn without_a_clock_the_rule_does_not_hold() {
-        let data = Data::new();
-        let rows = BTreeMap::new();
-        let facts = Facts {
-            data: &data,
-            done: &[],
-            rows: &rows,
-            today: "",
-            now: None,
-            subcontractor: false,
-        };
-        assert!(!(rule("office_hours").unwrap().holds)(&facts));
+        assert!(!holds("office_hours", serde_json::json!({}), None));
     }
 }

@@ -27,17 +27,9 @@ struct World {
     works: Client,
 }
 
-fn tune(s: &mut mamori_app::Settings) {
-    s.session_idle_minutes = 60 * 24 * 365;
-    s.session_max_hours = 24 * 365;
-}
-
 async fn world() -> World {
     let hands = Hands::at(START);
-    let t = TestApp::build(hands.clock(), mamori_library::shipped().unwrap(), tune)
-        .await
-        .add_admin()
-        .await;
+    let t = TestApp::shipped(&hands).await;
     let sys = t.admin().await;
     let ministry = t.org(&sys, "防衛省", "ministry", None).await;
     let atla = t.org(&sys, "防衛装備庁", "agency", Some(&ministry)).await;
@@ -80,13 +72,7 @@ async fn world() -> World {
             "dsg_works_contractor",
         ),
     ];
-    let mut clients = Vec::new();
-    for (name, email, org, role) in people {
-        let id = t.person(&sys, name, email, org).await;
-        t.designate(&sys, role, org, &id).await;
-        clients.push(t.first_login(email, "initial-pass-1").await);
-    }
-    let mut clients = clients.into_iter();
+    let mut clients = t.people(&sys, &people).await.into_iter();
     let mut next = || clients.next().unwrap();
     World {
         admin: next(),
@@ -140,24 +126,13 @@ impl World {
             .await
     }
 
-    async fn act(
-        &self,
-        c: &Client,
-        case: &str,
-        action: &str,
-        fields: Value,
-    ) -> (StatusCode, Value) {
-        self.t
-            .post(
-                c,
-                &format!("/api/v1/cases/{case}/actions/{action}"),
-                json!({ "fields": fields }),
-            )
-            .await
+    /// Takes an action that must lead to `state`.
+    async fn step(&self, c: &Client, case: &str, action: &str, fields: Value, state: &str) {
+        assert_eq!(self.ok(c, case, action, fields).await, state, "{action}");
     }
 
     async fn ok(&self, c: &Client, case: &str, action: &str, fields: Value) -> String {
-        let (status, body) = self.act(c, case, action, fields).await;
+        let (status, body) = self.t.act(c, case, action, fields).await;
         assert_eq!(status, StatusCode::OK, "{action}: {body}");
         body["state"].as_str().unwrap().to_owned()
     }
@@ -169,21 +144,9 @@ impl World {
         name: &str,
         content: &[u8],
     ) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new()
-            .text("field", field.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned()),
-            );
-        let res = self
-            .admin
-            .post(self.t.url(&format!("/api/v1/cases/{case}/attachments")))
-            .multipart(form)
-            .send()
+        self.t
+            .attach_for(&self.admin, case, field, name, content)
             .await
-            .unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn submitted(&self, router: &str) -> String {
@@ -226,7 +189,7 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     let case = w.open("wired").await;
 
     // The evidence must be attached, and as PDF: the draft stays as typed.
-    let (status, body) = w.act(&w.admin, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.admin, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
         body["error"]["fields"]["evidence_contract"].is_string(),
@@ -254,10 +217,8 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         let (status, body) = w.attach(&case, field, "証跡.pdf", PDF).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
     }
-    assert_eq!(
-        w.ok(&w.admin, &case, "submit", json!({})).await,
-        "application_review"
-    );
+    w.step(&w.admin, &case, "submit", json!({}), "application_review")
+        .await;
 
     // Submitting planned the schedule: seven steps from today, about five months, with ④
     // to ⑦ inside one month.
@@ -296,15 +257,18 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     assert!(w.t.inbox_ids(&w.office).await.contains(&case));
 
     // ① ATLA accepts; ② the self-inspection goes round once with a deficiency.
-    let (status, body) = w
-        .act(&w.office, &case, "return_application", json!({}))
-        .await;
+    let (status, body) =
+        w.t.act(&w.office, &case, "return_application", json!({}))
+            .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "a return says why: {body}");
-    assert_eq!(
-        w.ok(&w.office, &case, "accept_application", json!({}))
-            .await,
-        "self_inspection"
-    );
+    w.step(
+        &w.office,
+        &case,
+        "accept_application",
+        json!({}),
+        "self_inspection",
+    )
+    .await;
     // The self-inspection opens with the items of the checklist the company keeps.
     for (id, item) in [
         (
@@ -322,8 +286,8 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     }
     let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
     assert!(page.contains("入退室の記録が保存されている"), "{page}");
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.admin,
             &case,
             "submit_self_inspection",
@@ -339,13 +303,16 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         {"item_id": "1", "item": "取扱施設等の出入口は施錠され、鍵の管理者が定められている", "result": "met", "evidence": "鍵管理簿.pdf"},
         {"item_id": "2", "item": "入退室の記録が保存されている", "result": "unmet", "evidence": "入退室記録.pdf"}
     ], "inspection_summary": "入退室記録の写しを添付。"});
-    assert_eq!(
-        w.ok(&w.admin, &case, "submit_self_inspection", items.clone())
-            .await,
-        "inspection_review"
-    );
-    let (status, body) = w
-        .act(
+    w.step(
+        &w.admin,
+        &case,
+        "submit_self_inspection",
+        items.clone(),
+        "inspection_review",
+    )
+    .await;
+    let (status, body) =
+        w.t.act(
             &w.office,
             &case,
             "issue_inspection_notice",
@@ -361,32 +328,28 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         body["error"]["fields"]["inspection_findings"].is_string(),
         "{body}"
     );
-    assert_eq!(
-        w.ok(&w.office, &case, "issue_inspection_notice", json!({"inspection_outcome": "deficient", "inspection_findings": "施錠記録が不足", "inspection_notice_on": "2027-02-01"})).await,
-        "self_inspection"
-    );
+    w.step(&w.office, &case, "issue_inspection_notice", json!({"inspection_outcome": "deficient", "inspection_findings": "施錠記録が不足", "inspection_notice_on": "2027-02-01"}), "self_inspection").await;
     let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
     assert!(page.contains("入退室記録.pdf"), "{page}");
-    assert_eq!(
-        w.ok(&w.admin, &case, "submit_self_inspection", {
-            // The checklist opens again as it was submitted, to be corrected.
-            let mut again = items.clone();
-            again["inspection_items"][1]["result"] = json!("met");
-            again
-        })
-        .await,
-        "inspection_review"
-    );
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &case,
-            "issue_inspection_notice",
-            json!({"inspection_outcome": "passed", "inspection_notice_on": "2027-03-01"})
-        )
-        .await,
-        "survey"
-    );
+    // The checklist opens again as it was submitted, to be corrected.
+    let mut again = items.clone();
+    again["inspection_items"][1]["result"] = json!("met");
+    w.step(
+        &w.admin,
+        &case,
+        "submit_self_inspection",
+        again,
+        "inspection_review",
+    )
+    .await;
+    w.step(
+        &w.office,
+        &case,
+        "issue_inspection_notice",
+        json!({"inspection_outcome": "passed", "inspection_notice_on": "2027-03-01"}),
+        "survey",
+    )
+    .await;
     let (status, kind, pdf) = w
         .file(
             &w.admin,
@@ -401,19 +364,17 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     );
 
     // ③–⑤ by the works contractor, the company attending.
-    assert_eq!(
-        w.ok(
-            &w.works,
-            &case,
-            "record_survey",
-            json!({"surveyed_on": "2027-03-02", "incidental_works": "壁面の貫通工事（企業負担）"})
-        )
-        .await,
-        "line_works"
-    );
+    w.step(
+        &w.works,
+        &case,
+        "record_survey",
+        json!({"surveyed_on": "2027-03-02", "incidental_works": "壁面の貫通工事（企業負担）"}),
+        "line_works",
+    )
+    .await;
     // Dates in the wrong order are refused with the reason.
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.works,
             &case,
             "record_line_works",
@@ -428,18 +389,16 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
             .contains("現場調査の日より前"),
         "{body}"
     );
-    assert_eq!(
-        w.ok(
-            &w.works,
-            &case,
-            "record_line_works",
-            json!({"line_works_on": "2027-03-03"})
-        )
-        .await,
-        "router"
-    );
-    let (status, _) = w
-        .act(
+    w.step(
+        &w.works,
+        &case,
+        "record_line_works",
+        json!({"line_works_on": "2027-03-03"}),
+        "router",
+    )
+    .await;
+    let (status, _) =
+        w.t.act(
             &w.admin,
             &case,
             "set_up_mobile_router",
@@ -451,22 +410,20 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         StatusCode::OK,
         "a wired site's router is the works contractor's"
     );
-    assert_eq!(
-        w.ok(
-            &w.works,
-            &case,
-            "install_router",
-            json!({"router_installed_on": "2027-03-04"})
-        )
-        .await,
-        "setup"
-    );
+    w.step(
+        &w.works,
+        &case,
+        "install_router",
+        json!({"router_installed_on": "2027-03-04"}),
+        "setup",
+    )
+    .await;
 
     // ⑥ The final verification waits for the accounts and for every terminal to pass.
     let request =
         json!({"preferred_dates": "3月下旬の平日", "entry_procedures": "入構証の事前申請が必要"});
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.admin,
             &case,
             "request_final_verification",
@@ -501,8 +458,8 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         ]}),
     )
     .await;
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.admin,
             &case,
             "request_final_verification",
@@ -527,11 +484,14 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         ]}),
     )
     .await;
-    assert_eq!(
-        w.ok(&w.admin, &case, "request_final_verification", request)
-            .await,
-        "verification_requested"
-    );
+    w.step(
+        &w.admin,
+        &case,
+        "request_final_verification",
+        request,
+        "verification_requested",
+    )
+    .await;
     let (status, _, pdf) = w
         .file(
             &w.admin,
@@ -543,8 +503,8 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     assert!(text.contains("PC-02 合格 2027-03-11"), "{text}");
 
     // ATLA moves the verification and says why; the company reads the reason.
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.office,
             &case,
             "adjust_schedule",
@@ -567,16 +527,14 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     assert!(page.contains("確認要員の都合により"), "{page}");
 
     // ⑦ A deficiency, its remedy and the re-check, then the completion notice.
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &case,
-            "schedule_verification",
-            json!({"verification_on": "2027-03-29"})
-        )
-        .await,
-        "verification"
-    );
+    w.step(
+        &w.office,
+        &case,
+        "schedule_verification",
+        json!({"verification_on": "2027-03-29"}),
+        "verification",
+    )
+    .await;
     // ATLA's checklist for the visit starts from the self-inspection's items.
     let page = w.t.html(&w.office, &format!("/cases/{case}")).await;
     let visit = page
@@ -584,30 +542,23 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         .nth(1)
         .unwrap_or_default();
     assert!(visit.contains("入退室の記録が保存されている"), "{page}");
-    assert_eq!(
-        w.ok(&w.office, &case, "record_verification", json!({"verification_outcome": "deficient", "verification_findings": "不要なソフトウェアが残っている", "completed_on": "2027-03-29"})).await,
-        "remediation"
-    );
-    assert_eq!(
-        w.ok(
-            &w.admin,
-            &case,
-            "report_remediation",
-            json!({"remediation_report": "不要なソフトウェアをアンインストールした"})
-        )
-        .await,
-        "verification"
-    );
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &case,
-            "record_verification",
-            json!({"verification_outcome": "passed", "completed_on": "2027-03-31"})
-        )
-        .await,
-        "joined"
-    );
+    w.step(&w.office, &case, "record_verification", json!({"verification_outcome": "deficient", "verification_findings": "不要なソフトウェアが残っている", "completed_on": "2027-03-29"}), "remediation").await;
+    w.step(
+        &w.admin,
+        &case,
+        "report_remediation",
+        json!({"remediation_report": "不要なソフトウェアをアンインストールした"}),
+        "verification",
+    )
+    .await;
+    w.step(
+        &w.office,
+        &case,
+        "record_verification",
+        json!({"verification_outcome": "passed", "completed_on": "2027-03-31"}),
+        "joined",
+    )
+    .await;
     let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
     let actions = history_actions(&got);
     assert_eq!(
@@ -735,18 +686,16 @@ async fn the_schedule_exports_and_shows_a_late_step() {
         json!({"inspection_items": [{"item": "監査結果通知書で代替", "result": "na"}]}),
     )
     .await;
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &case,
-            "issue_inspection_notice",
-            json!({"inspection_outcome": "accepted_audit", "inspection_notice_on": "2027-02-03"})
-        )
-        .await,
-        "router"
-    );
-    let (status, _) = w
-        .act(
+    w.step(
+        &w.office,
+        &case,
+        "issue_inspection_notice",
+        json!({"inspection_outcome": "accepted_audit", "inspection_notice_on": "2027-02-03"}),
+        "router",
+    )
+    .await;
+    let (status, _) =
+        w.t.act(
             &w.works,
             &case,
             "install_router",
@@ -759,8 +708,8 @@ async fn the_schedule_exports_and_shows_a_late_step() {
         ("s3", "2027-03-01", "モバイル接続ルータ"),
         ("s6", "2027-01-04", "今日より前"),
     ] {
-        let (status, body) = w
-            .act(
+        let (status, body) =
+            w.t.act(
                 &w.office,
                 &case,
                 "adjust_schedule",
@@ -773,16 +722,14 @@ async fn the_schedule_exports_and_shows_a_late_step() {
             "{body}"
         );
     }
-    assert_eq!(
-        w.ok(
-            &w.admin,
-            &case,
-            "set_up_mobile_router",
-            json!({"mobile_router_on": "2027-02-04"})
-        )
-        .await,
-        "setup"
-    );
+    w.step(
+        &w.admin,
+        &case,
+        "set_up_mobile_router",
+        json!({"mobile_router_on": "2027-02-04"}),
+        "setup",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -807,7 +754,7 @@ async fn a_site_outside_japan_is_refused_with_the_reason() {
         got["data"]["eligibility"],
         "満たしていない要件: 日本国外の拠点は加入できません。"
     );
-    let (status, body) = w.act(&w.admin, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.admin, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -848,10 +795,8 @@ async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed
     let whitelisted =
         w.t.create(&w.admin, "/api/v1/cases", request(" pdf閲覧ソフト", false))
             .await;
-    assert_eq!(
-        w.ok(&w.admin, &whitelisted, "submit", json!({})).await,
-        "helpdesk"
-    );
+    w.step(&w.admin, &whitelisted, "submit", json!({}), "helpdesk")
+        .await;
     let online =
         w.t.create(&w.admin, "/api/v1/cases", request("PDF閲覧ソフト", true))
             .await;
@@ -863,10 +808,11 @@ async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed
     let other =
         w.t.create(&w.admin, "/api/v1/cases", request("三次元CAD", false))
             .await;
-    assert_eq!(w.ok(&w.admin, &other, "submit", json!({})).await, "review");
+    w.step(&w.admin, &other, "submit", json!({}), "review")
+        .await;
     assert!(w.t.inbox_ids(&w.office).await.contains(&other));
     assert!(!w.t.inbox_ids(&w.office).await.contains(&online));
-    let (status, _) = w.act(&w.office, &other, "ask_documents", json!({})).await;
+    let (status, _) = w.t.act(&w.office, &other, "ask_documents", json!({})).await;
     assert_eq!(
         status,
         StatusCode::BAD_REQUEST,
@@ -888,10 +834,8 @@ async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(
-        w.ok(&w.office, &other, "approve", json!({})).await,
-        "approved"
-    );
+    w.step(&w.office, &other, "approve", json!({}), "approved")
+        .await;
     // 乙社 reads none of 甲社's requests.
     let (status, _) =
         w.t.get(&w.other_admin, &format!("/api/v1/cases/{other}"))
@@ -981,16 +925,14 @@ impl World {
 async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
     let w = world().await;
     let case = w.joined().await;
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &case,
-            "record_verification",
-            json!({"verification_outcome": "passed", "completed_on": "2027-02-15"})
-        )
-        .await,
-        "joined"
-    );
+    w.step(
+        &w.office,
+        &case,
+        "record_verification",
+        json!({"verification_outcome": "passed", "completed_on": "2027-02-15"}),
+        "joined",
+    )
+    .await;
     // The site, its terminals and the people registered are in 甲社's ledgers.
     let sites = w.rows(&w.admin, "sites").await;
     assert_eq!(sites.len(), 1);
@@ -1015,7 +957,7 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
                 "site_name": "第二事業所 3階 保護区画", "request": "deleted", "terminal_id": "PC-02"}}),
         )
         .await;
-    let (status, body) = w.act(&w.admin, &delete, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.admin, &delete, "submit", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     for field in ["erasure_method", "erased_on", "erased_by", "erasure_record"] {
         assert!(
@@ -1041,7 +983,7 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
         .attach(&delete, "erasure_record", "消去証明書.pdf", PDF)
         .await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = w.act(&w.admin, &delete, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.admin, &delete, "submit", json!({})).await;
     assert_eq!(
         status,
         StatusCode::UNPROCESSABLE_ENTITY,
@@ -1055,17 +997,16 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    assert_eq!(w.ok(&w.admin, &delete, "submit", json!({})).await, "review");
-    assert_eq!(
-        w.ok(
-            &w.office,
-            &delete,
-            "approve",
-            json!({"approved_on": "2027-04-02"})
-        )
-        .await,
-        "approved"
-    );
+    w.step(&w.admin, &delete, "submit", json!({}), "review")
+        .await;
+    w.step(
+        &w.office,
+        &delete,
+        "approve",
+        json!({"approved_on": "2027-04-02"}),
+        "approved",
+    )
+    .await;
     let terminals = w.rows(&w.admin, "terminals").await;
     let pc02 = terminals
         .iter()
@@ -1109,7 +1050,7 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
                 "details": "保護区画の間仕切りを変更", "effective_on": "2027-05-01"}}),
         )
         .await;
-    let (status, body) = w.act(&w.admin, &change, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.admin, &change, "submit", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["fields"]["evidence"].is_string(), "{body}");
     let (status, _) = w.attach(&change, "evidence", "図面.pdf", PDF).await;

@@ -31,17 +31,9 @@ struct World {
     gsdf_contact: Client,
 }
 
-fn tune(s: &mut mamori_app::Settings) {
-    s.session_idle_minutes = 60 * 24 * 30;
-    s.session_max_hours = 24 * 30;
-}
-
 async fn world() -> World {
     let hands = Hands::at(NIGHT);
-    let t = TestApp::build(hands.clock(), mamori_library::shipped().unwrap(), tune)
-        .await
-        .add_admin()
-        .await;
+    let t = TestApp::shipped(&hands).await;
     let sys = t.admin().await;
     let ministry = t.org(&sys, "防衛省", "ministry", None).await;
     let atla = t.org(&sys, "防衛装備庁", "agency", Some(&ministry)).await;
@@ -93,13 +85,7 @@ async fn world() -> World {
             "emergency_contact",
         ),
     ];
-    let mut clients = Vec::new();
-    for (name, email, org, role) in people {
-        let id = t.person(&sys, name, email, org).await;
-        t.designate(&sys, role, org, &id).await;
-        clients.push(t.first_login(email, "initial-pass-1").await);
-    }
-    let mut clients = clients.into_iter();
+    let mut clients = t.people(&sys, &people).await.into_iter();
     let mut next = || clients.next().unwrap();
     World {
         reporter: next(),
@@ -151,25 +137,8 @@ impl World {
             .await
     }
 
-    async fn act(
-        &self,
-        c: &Client,
-        case: &str,
-        action: &str,
-        fields: Value,
-    ) -> (StatusCode, Value) {
-        self.t
-            .post(
-                c,
-                &format!("/api/v1/cases/{case}/actions/{action}"),
-                json!({ "fields": fields }),
-            )
-            .await
-    }
-
     async fn call(&self, c: &Client, case: &str, number: &str) {
-        let (status, body) = self
-            .act(
+        let (status, body) = self.t.act(
                 c,
                 case,
                 "record_call",
@@ -250,7 +219,7 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     assert!(page.contains("20分経過"), "{page}");
 
     // The form follows the call: sending before recording one is refused, nothing lost.
-    let (status, body) = w.act(&w.reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"].as_str().unwrap().contains("電話"),
@@ -258,7 +227,7 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     );
     assert_eq!(w.state(&w.reporter, &case).await, "draft");
     w.call(&w.reporter, &case, "03-9999-0000 (甲社 窓口)").await;
-    let (status, body) = w.act(&w.reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "with_prime");
 
@@ -281,8 +250,7 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     );
 
     // The prime telephones ATLA and forwards; ATLA's contact sees it at once.
-    let (status, body) = w
-        .act(
+    let (status, body) = w.t.act(
             &w.prime_desk,
             &case,
             "forward",
@@ -306,27 +274,27 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
     let board = w.t.html(&w.gsdf_contact, "/reports").await;
     assert!(board.contains("data-test=\"reports-empty\""), "{board}");
     assert!(!board.contains("丙社"), "{board}");
-    let (status, body) = w
-        .act(&w.atla_contact, &case, "acknowledge", json!({}))
-        .await;
+    let (status, body) =
+        w.t.act(&w.atla_contact, &case, "acknowledge", json!({}))
+            .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "acknowledged");
 
     // A relay inside the Ministry is recorded only after a call.
     let relay = |phoned: bool| json!({"relayed_to": "装備政策部 装備保全管理官", "relayed_at": "2026-12-01T22:50", "relay_phoned": phoned});
-    let (status, body) = w.act(&w.atla_contact, &case, "relay", relay(false)).await;
+    let (status, body) = w.t.act(&w.atla_contact, &case, "relay", relay(false)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
         body["error"]["fields"]["relay_phoned"].is_string(),
         "{body}"
     );
-    let (status, body) = w.act(&w.atla_contact, &case, "relay", relay(true)).await;
+    let (status, body) = w.t.act(&w.atla_contact, &case, "relay", relay(true)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "acknowledged");
 
     // The detailed report, then closure with cause and countermeasures.
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.reporter,
             &case,
             "detailed_report",
@@ -334,8 +302,8 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.atla_contact,
             &case,
             "close",
@@ -347,8 +315,7 @@ async fn a_subcontractor_reports_at_night_through_its_prime_and_atla_acknowledge
         body["error"]["fields"]["countermeasures"].is_string(),
         "{body}"
     );
-    let (status, body) = w
-        .act(
+    let (status, body) = w.t.act(
             &w.atla_contact,
             &case,
             "close",
@@ -390,7 +357,7 @@ async fn a_prime_reports_straight_to_the_ministry_and_the_manager_is_told_after_
         "03-3268-3111 (内線21040、21043)"
     );
     w.call(&w.prime_reporter, &case, "03-3268-3111").await;
-    let (status, body) = w.act(&w.prime_reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.prime_reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "reported");
     assert_eq!(w.inbox(&w.atla_contact).await, std::slice::from_ref(&case));
@@ -463,7 +430,7 @@ async fn bad_reports_are_refused_with_reasons_and_kept_as_drafts() {
     data["detected_at"] = json!("2026-12-02T09:00");
     let case = w.open(&w.prime_reporter, &w.prime, data).await;
     w.call(&w.prime_reporter, &case, "080-8420-0628").await;
-    let (status, body) = w.act(&w.prime_reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.prime_reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(
         body["error"]["fields"]["report_items"]
@@ -490,7 +457,7 @@ async fn bad_reports_are_refused_with_reasons_and_kept_as_drafts() {
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let (status, body) = w.act(&w.prime_reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.prime_reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
         body["error"]["message"]
@@ -506,7 +473,7 @@ async fn bad_reports_are_refused_with_reasons_and_kept_as_drafts() {
         json!({"data": fixed}),
     )
     .await;
-    let (status, body) = w.act(&w.prime_reporter, &case, "submit", json!({})).await;
+    let (status, body) = w.t.act(&w.prime_reporter, &case, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (_, done) =
         w.t.get(&w.prime_reporter, &format!("/api/v1/cases/{case}"))
@@ -535,8 +502,8 @@ async fn the_emergency_contact_enters_a_report_taken_by_telephone() {
         "{page}"
     );
     let case = w.open(&w.atla_contact, &w.prime, report("甲社 本社")).await;
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.atla_contact,
             &case,
             "take_by_phone",
@@ -555,8 +522,8 @@ async fn the_emergency_contact_enters_a_report_taken_by_telephone() {
         "{text}"
     );
     // The company reads it and sends its detailed report on it.
-    let (status, body) = w
-        .act(
+    let (status, body) =
+        w.t.act(
             &w.prime_reporter,
             &case,
             "detailed_report",

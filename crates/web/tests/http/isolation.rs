@@ -107,19 +107,16 @@ async fn world(t: &TestApp) -> World {
                 "vein_people": [{"name": "甲 職員", "method": "remote"}], "data_moved": true}}),
         )
         .await;
-    let evidence = reqwest::multipart::Form::new()
-        .text("field", "evidence_contract")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(b"%PDF-1.7 ko".to_vec()).file_name("実績.pdf"),
-        );
-    let res = member_a
-        .post(t.url(&format!("/api/v1/cases/{joining_a}/attachments")))
-        .multipart(evidence)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::CREATED);
+    let (status, body) = t
+        .attach_for(
+            member_a,
+            &joining_a,
+            "evidence_contract",
+            "実績.pdf",
+            b"%PDF-1.7 ko",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     let (status, body) = send(
         member_a,
         Method::POST,

@@ -83,6 +83,75 @@ impl TestApp {
         }
     }
 
+    /// The shipped libraries on `hands`'s clock, with sessions that outlast the days a
+    /// scenario moves the clock over, and the first administrator.
+    pub async fn shipped(hands: &Hands) -> Self {
+        TestApp::build(hands.clock(), mamori_library::shipped().unwrap(), |s| {
+            s.session_idle_minutes = 60 * 24 * 365;
+            s.session_max_hours = 24 * 365;
+        })
+        .await
+        .add_admin()
+        .await
+    }
+
+    /// Registers each (name, e-mail, organisation, role) as `sys`, designates them and
+    /// signs them in: their clients, in order.
+    pub async fn people<O: AsRef<str>>(
+        &self,
+        sys: &Client,
+        people: &[(&str, &str, O, &str)],
+    ) -> Vec<Client> {
+        let mut clients = Vec::new();
+        for (name, email, org, role) in people {
+            let id = self.person(sys, name, email, org.as_ref()).await;
+            self.designate(sys, role, org.as_ref(), &id).await;
+            clients.push(self.first_login(email, "initial-pass-1").await);
+        }
+        clients
+    }
+
+    /// Takes an action on a case with these fields: the status and the answer.
+    pub async fn act(
+        &self,
+        c: &Client,
+        case: &str,
+        action: &str,
+        fields: Value,
+    ) -> (StatusCode, Value) {
+        self.post(
+            c,
+            &format!("/api/v1/cases/{case}/actions/{action}"),
+            serde_json::json!({ "fields": fields }),
+        )
+        .await
+    }
+
+    /// Attaches a file to a case for one of its form's attachment fields.
+    pub async fn attach_for(
+        &self,
+        c: &Client,
+        case: &str,
+        field: &str,
+        name: &str,
+        content: &[u8],
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new()
+            .text("field", field.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(content.to_vec()).file_name(name.to_owned()),
+            );
+        let res = c
+            .post(self.url(&format!("/api/v1/cases/{case}/attachments")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// A second server on the same database, as a second instance behind a load balancer
     /// would be: it shares nothing with the first but the database. Returns its base URL;
     /// it stops when the returned sender is dropped.
