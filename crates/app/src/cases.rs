@@ -448,6 +448,22 @@ impl App {
         Ok(())
     }
 
+    /// Whether the caller may read `row`, given the facts of its organisation (worked out
+    /// once for a list of many of its cases). Decides as [`App::case`] does, through
+    /// [`may_read`], but records nothing and marks nothing read.
+    pub(crate) async fn may_read_row(
+        &self,
+        caller: &Caller,
+        row: &CaseRow,
+        lib: &Library,
+        facts: &CaseFacts,
+    ) -> Result<bool, AppError> {
+        let procedure = &lib.procedures[&row.procedure_id];
+        let acted =
+            row.need_to_know && cases::acted_in(&self.db, row.id, caller.actor.person).await?;
+        Ok(may_read(caller, row, procedure, facts, acted))
+    }
+
     /// Reads a case with its history and the actions the caller may take now.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
         let row = cases::get(&self.db, id).await?;

@@ -11,8 +11,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use mamori_domain::dsg::{self, Durations, Line, Progress, Router, Step};
+use mamori_library::Library;
 use mamori_storage::PageRequest;
-use mamori_storage::cases::{self, CaseEventRow, CaseFilter};
+use mamori_storage::cases::{self, CaseEventRow, CaseFilter, CaseRow};
 
 use crate::{App, AppError, Caller, CaseView};
 
@@ -142,17 +143,21 @@ fn step_of(option: &str) -> Option<Step> {
 
 /// The progress a joining case records, read in the installation's zone; `None` before
 /// the application is submitted.
-pub fn progress(v: &CaseView, zone: &jiff::tz::TimeZone) -> Option<Progress> {
+pub fn progress(
+    data: &serde_json::Map<String, Value>,
+    events: &[CaseEventRow],
+    zone: &jiff::tz::TimeZone,
+) -> Option<Progress> {
     let day = |e: &CaseEventRow| e.occurred_at.0.to_zoned(zone.clone()).date();
     // A returned application counts again from its last submission.
-    let submitted = v.events.iter().rev().find(|e| e.action == "submit")?;
-    let router = match v.data.get("router").and_then(Value::as_str) {
+    let submitted = events.iter().rev().find(|e| e.action == "submit")?;
+    let router = match data.get("router").and_then(Value::as_str) {
         Some("mobile") => Router::Mobile,
         _ => Router::Wired,
     };
     let mut done: Vec<(Step, Date)> = Vec::new();
     let mut adjustments = Vec::new();
-    for e in v.events.iter().filter(|e| e.seq > submitted.seq) {
+    for e in events.iter().filter(|e| e.seq > submitted.seq) {
         if let Some(step) = finishes(e)
             && !done.iter().any(|(s, _)| *s == step)
         {
@@ -179,21 +184,29 @@ pub fn progress(v: &CaseView, zone: &jiff::tz::TimeZone) -> Option<Progress> {
     })
 }
 
-/// The schedule of a case read by the caller, if it is a submitted joining.
-pub fn schedule_of(v: &CaseView, zone: &jiff::tz::TimeZone, today: Date) -> Option<SiteSchedule> {
-    if (v.row.library_id.as_str(), v.row.procedure_id.as_str()) != JOINING {
+/// The schedule of a case, if it is a submitted joining.
+fn schedule_from(
+    row: &CaseRow,
+    lib: &Library,
+    data: &serde_json::Map<String, Value>,
+    events: &[CaseEventRow],
+    zone: &jiff::tz::TimeZone,
+    today: Date,
+) -> Option<SiteSchedule> {
+    if (row.library_id.as_str(), row.procedure_id.as_str()) != JOINING {
         return None;
     }
-    let p = progress(v, zone)?;
+    let p = progress(data, events, zone)?;
     Some(SiteSchedule {
-        case: v.row.id,
-        site: v.row.title.clone(),
-        company: v.row.organisation_name.clone(),
-        state: v
-            .procedure()
-            .state(&v.row.state)
-            .map_or(v.row.state.clone(), |s| s.name.ja.clone()),
-        state_id: v.row.state.clone(),
+        case: row.id,
+        site: row.title.clone(),
+        company: row.organisation_name.clone(),
+        state: lib
+            .procedures
+            .get(&row.procedure_id)
+            .and_then(|pr| pr.state(&row.state))
+            .map_or(row.state.clone(), |s| s.name.ja.clone()),
+        state_id: row.state.clone(),
         router: p.router,
         lines: dsg::schedule(&p, today, &Durations::default()),
         today,
@@ -203,7 +216,14 @@ pub fn schedule_of(v: &CaseView, zone: &jiff::tz::TimeZone, today: Date) -> Opti
 impl App {
     /// The schedule of a case already read, `None` for another procedure or a draft.
     pub fn schedule_for(&self, v: &CaseView) -> Option<SiteSchedule> {
-        schedule_of(v, &self.settings.zone, self.today().0)
+        schedule_from(
+            &v.row,
+            &v.library,
+            &v.data,
+            &v.events,
+            &self.settings.zone,
+            self.today().0,
+        )
     }
 
     /// The schedule of a joining case, `None` for another procedure or a draft.
@@ -213,7 +233,7 @@ impl App {
         id: Uuid,
     ) -> Result<Option<SiteSchedule>, AppError> {
         let v = self.case(caller, id).await?;
-        Ok(schedule_of(&v, &self.settings.zone, self.today().0))
+        Ok(self.schedule_for(&v))
     }
 
     /// Every site in the pipeline the caller may read: for ATLA's office, those of every
@@ -231,7 +251,10 @@ impl App {
             }
         }
         let mut out = Vec::new();
+        let today = self.today().0;
         for org in organisations {
+            // Every case here is of one organisation: its facts are worked out once.
+            let facts = self.case_facts(&self.db, org).await?;
             let filter = CaseFilter {
                 procedure: Some((JOINING.0.to_owned(), JOINING.1.to_owned())),
                 open: Some(true),
@@ -243,12 +266,20 @@ impl App {
                 offset: 0,
             };
             for row in cases::matching(&self.db, &filter, page).await? {
-                // Reading goes through the one place that decides it.
-                match self.case(caller, row.id).await {
-                    Ok(v) => out.extend(schedule_of(&v, &self.settings.zone, self.today().0)),
-                    Err(AppError::NotFound | AppError::Forbidden) => {}
-                    Err(e) => return Err(e),
+                let lib = self.definition(&self.db, &row).await?;
+                if !self.may_read_row(caller, &row, &lib, &facts).await? {
+                    continue;
                 }
+                let events = cases::events(&self.db, row.id).await?;
+                let data = serde_json::from_str(&row.data).unwrap_or_default();
+                out.extend(schedule_from(
+                    &row,
+                    &lib,
+                    &data,
+                    &events,
+                    &self.settings.zone,
+                    today,
+                ));
             }
         }
         out.sort_by(|a, b| (&a.company, &a.site).cmp(&(&b.company, &b.site)));
