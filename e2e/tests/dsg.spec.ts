@@ -5,7 +5,7 @@
 // provider sends the accounts and records the connection tests — until the completion
 // notice. Then a software request that updates online is refused on submission.
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { adminCredentials, apiCreate, expectNoAxeViolations, firstLoginPage, login } from './helpers';
+import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, firstLoginPage, login } from './helpers';
 
 const INITIAL = 'initial-pass-1';
 const PASSWORD = 'a-long-enough-passphrase';
@@ -61,10 +61,7 @@ test('a site joins the gateway with four actors, and a software request updating
     ['工事 担当', `staff.${suffix}@works.example.jp`, works, 'dsg_works_contractor'],
     ['提供 担当', `staff.${suffix}@provider.example.jp`, provider, 'dsg_service_provider'],
   ];
-  for (const [name, mail, org, role] of people) {
-    const person = await create('/api/v1/persons', { name, email: mail, organisation: org, initial_password: INITIAL });
-    await create('/api/v1/designations', { role, organisation: org, person, starts_on: '2020-04-01' });
-  }
+  await apiPeople(page, people, INITIAL);
   const site = `第二事業所 ${suffix}`;
 
   // ---- ① The company's administrator fills in the application.

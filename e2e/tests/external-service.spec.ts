@@ -2,7 +2,7 @@
 // finds it in the inbox, records NISC's advice and the report to the AI strategy team,
 // and approves; a second application for the same service skips the NISC step.
 import { expect, test, type Browser, type Page } from '@playwright/test';
-import { adminCredentials, apiCreate, expectNoAxeViolations, login } from './helpers';
+import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, login } from './helpers';
 
 const PASSWORD = 'a-long-enough-passphrase';
 
@@ -49,10 +49,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
     ['報道 二郎', `other.${suffix}@mod.example.jp`, other, 'ia_officer'],
     ['統括 三郎', `chief.${suffix}@mod.example.jp`, ministry, 'chief_ia_officer'],
   ];
-  for (const [name, mail, org, role] of people) {
-    const person = await create('/api/v1/persons', { name, email: mail, organisation: org, initial_password: 'initial-pass-1' });
-    await create('/api/v1/designations', { role, organisation: org, person, starts_on: '2020-04-01' });
-  }
+  await apiPeople(page, people, 'initial-pass-1');
 
   // The officer applies; leaving out the confirmation is caught and nothing typed is lost.
   const officer = await personPage(browser, people[0][1], 'initial-pass-1');

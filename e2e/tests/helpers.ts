@@ -128,3 +128,18 @@ export async function apiCreate(page: Page, path: string, data: object): Promise
   expect(res.status(), `${path}: ${await res.text()}`).toBe(201);
   return (await res.json()).id;
 }
+
+/**
+ * Registers each [name, e-mail, organisation, role] with an initial password and designates
+ * them in that role, as the administrator signed in on `page`.
+ */
+export async function apiPeople(
+  page: Page,
+  people: Array<[string, string, string, string]>,
+  initialPassword: string,
+): Promise<void> {
+  for (const [name, email, organisation, role] of people) {
+    const person = await apiCreate(page, '/api/v1/persons', { name, email, organisation, initial_password: initialPassword });
+    await apiCreate(page, '/api/v1/designations', { role, organisation, person, starts_on: '2020-04-01' });
+  }
+}

@@ -7,7 +7,7 @@
 // the night ones depends on when this runs: the test checks that a number to call is shown,
 // not which one (crates/web/tests/http/incidents.rs pins the clock and checks that).
 import { expect, test, type Page } from '@playwright/test';
-import { PHONE, adminCredentials, apiCreate, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
+import { PHONE, adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
 
 const INITIAL = 'initial-pass-1';
 const PASSWORD = 'a-long-enough-passphrase';
@@ -63,10 +63,7 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
     ['甲 窓口', `desk.${suffix}@ko.example.jp`, prime, 'prime_contact'],
     ['装備 窓口', `contact.${suffix}@atla.example.jp`, atla, 'emergency_contact'],
   ];
-  for (const [name, mail, org, role] of people) {
-    const person = await create('/api/v1/persons', { name, email: mail, organisation: org, initial_password: INITIAL });
-    await create('/api/v1/designations', { role, organisation: org, person, starts_on: '2020-04-01' });
-  }
+  await apiPeople(page, people, INITIAL);
   const [reporterEmail, deskEmail, contactEmail] = people.map((p) => p[1]);
 
   // ---- 丙社's reporter, at night on a phone, opens the form from the procedures page.

@@ -844,23 +844,7 @@ impl App {
                 Keeper::Actor => acting,
                 Keeper::Case => row.organisation_id,
             };
-            // One row per row of the group named, its columns read before the case's.
-            let sources: Vec<Data> = match &w.for_each {
-                None => vec![data.clone()],
-                Some(each) => data
-                    .get(&each.value)
-                    .and_then(Value::as_array)
-                    .into_iter()
-                    .flatten()
-                    .filter_map(Value::as_object)
-                    .map(|r| {
-                        let mut d = data.clone();
-                        d.extend(r.clone());
-                        d
-                    })
-                    .collect(),
-            };
-            for source in &sources {
+            for source in &w.sources(&data) {
                 let Some(key) = condition::resolve_key(&w.key, source, &today) else {
                     continue;
                 };

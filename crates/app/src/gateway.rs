@@ -34,8 +34,6 @@ pub struct SiteSchedule {
     pub company: String,
     /// The case's state, as its name reads in Japanese.
     pub state: String,
-    /// Its state id.
-    pub state_id: String,
     /// How the site connects.
     pub router: Router,
     /// The steps.
@@ -92,7 +90,7 @@ impl SiteSchedule {
                 .map(|l| {
                     let (actor, attend) = l.step.actor(self.router);
                     vec![
-                        format!("{} {}", l.step.number(), l.step.name()),
+                        l.step.title(),
                         actor.to_owned(),
                         if attend { "●".into() } else { String::new() },
                         l.baseline.starts.to_string(),
@@ -143,7 +141,7 @@ fn step_of(option: &str) -> Option<Step> {
 
 /// The progress a joining case records, read in the installation's zone; `None` before
 /// the application is submitted.
-pub fn progress(
+fn progress(
     data: &serde_json::Map<String, Value>,
     events: &[CaseEventRow],
     zone: &jiff::tz::TimeZone,
@@ -206,7 +204,6 @@ fn schedule_from(
             .get(&row.procedure_id)
             .and_then(|pr| pr.state(&row.state))
             .map_or(row.state.clone(), |s| s.name.ja.clone()),
-        state_id: row.state.clone(),
         router: p.router,
         lines: dsg::schedule(&p, today, &Durations::default()),
         today,
@@ -265,12 +262,17 @@ impl App {
                 limit: 500,
                 offset: 0,
             };
+            let mut readable = Vec::new();
             for row in cases::matching(&self.db, &filter, page).await? {
                 let lib = self.definition(&self.db, &row).await?;
-                if !self.may_read_row(caller, &row, &lib, &facts).await? {
-                    continue;
+                if self.may_read_row(caller, &row, &lib, &facts).await? {
+                    readable.push((row, lib));
                 }
-                let events = cases::events(&self.db, row.id).await?;
+            }
+            let ids: Vec<Uuid> = readable.iter().map(|(r, _)| r.id).collect();
+            let mut histories = cases::events_of(&self.db, &ids).await?;
+            for (row, lib) in readable {
+                let events = histories.remove(&row.id).unwrap_or_default();
                 let data = serde_json::from_str(&row.data).unwrap_or_default();
                 out.extend(schedule_from(
                     &row,

@@ -38,16 +38,17 @@ impl App {
         Ok(data)
     }
 
-    /// The tables an action of the case asks for that start from a register (a checklist's
-    /// items), while the case has none recorded yet: what its action boxes open with.
+    /// The tables the actions the reader may take now ask for that start from a register
+    /// (a checklist's items) or another table, while the case has none recorded yet: what
+    /// their action boxes open with.
     pub async fn action_prefill(&self, caller: &Caller, v: &CaseView) -> Result<Data, AppError> {
         let mut data = Data::new();
         let p = v.procedure();
         for pre in &p.prefill {
-            let Some(field) = p
-                .transitions
+            let Some(field) = v
+                .actions
                 .iter()
-                .flat_map(|t| t.fields.iter())
+                .flat_map(|a| a.transition.fields.iter())
                 .find(|f| f.id() == pre.field.value)
             else {
                 continue;

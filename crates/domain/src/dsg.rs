@@ -1,7 +1,8 @@
 //! A site joining the Defense Security Gateway (seed 000): who may apply ([`Eligibility`]),
 //! the seven steps planned on the days government offices are open from the day the
-//! application is submitted ([`plan`]), and where a software request goes once joined
-//! ([`software_route`]).
+//! application is submitted ([`plan`]), and the schedule of a site as its case records it
+//! ([`schedule`]). Where a software request goes is data: the branches of `mod-dsg`'s
+//! `software` procedure.
 //!
 //! The notice gives two constraints and no durations: the whole takes about five months,
 //! and the steps from the line works (④) to the final verification (⑦) are planned inside
@@ -182,6 +183,11 @@ fn first_of_next_month(day: Date) -> Date {
 }
 
 impl Step {
+    /// Its number and name, as a schedule lists it: 「③ 現場調査」.
+    pub fn title(self) -> String {
+        format!("{} {}", self.number(), self.name())
+    }
+
     /// Who carries the step out, and whether the company must attend (● in the notice).
     pub fn actor(self, router: Router) -> (&'static str, bool) {
         match (self, router) {
@@ -330,30 +336,6 @@ impl Eligibility {
         .into_iter()
         .filter_map(|(met, u)| (!met).then_some(u))
         .collect()
-    }
-}
-
-/// What a request to install or update software on a terminal needs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SoftwareRoute {
-    /// On the whitelist: no request, but the provider must set the terminal up first —
-    /// call the helpdesk and follow its instructions.
-    Helpdesk,
-    /// Installed or updated online: never approved, for security.
-    Refused,
-    /// Anything else: ATLA's information-systems office reviews it (and may ask for more
-    /// documents) before approving or refusing.
-    Review,
-}
-
-/// Routes a software request: whitelisted software goes to the helpdesk; software needing
-/// an online installation or update is refused whatever the whitelist says of an older
-/// version; the rest is reviewed.
-pub fn software_route(whitelisted: bool, online: bool) -> SoftwareRoute {
-    match (whitelisted, online) {
-        (_, true) => SoftwareRoute::Refused,
-        (true, false) => SoftwareRoute::Helpdesk,
-        (false, false) => SoftwareRoute::Review,
     }
 }
 
@@ -613,14 +595,6 @@ mod tests {
                 Unmet::OutsideJapan
             ]
         );
-    }
-
-    #[test]
-    fn software_that_updates_online_is_refused_and_whitelisted_software_goes_to_the_helpdesk() {
-        assert_eq!(software_route(true, false), SoftwareRoute::Helpdesk);
-        assert_eq!(software_route(false, false), SoftwareRoute::Review);
-        assert_eq!(software_route(false, true), SoftwareRoute::Refused);
-        assert_eq!(software_route(true, true), SoftwareRoute::Refused);
     }
 
     #[test]

@@ -822,6 +822,27 @@ pub struct RegisterWrite {
     pub when: Option<Spanned<Condition>>,
 }
 
+impl RegisterWrite {
+    /// What each row written reads its `$field`s from: the case's data, or, with
+    /// `for_each`, one copy per row of the group with that row's columns read first.
+    pub fn sources(&self, data: &crate::form::Data) -> Vec<crate::form::Data> {
+        let Some(each) = &self.for_each else {
+            return vec![data.clone()];
+        };
+        data.get(&each.value)
+            .and_then(serde_json::Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(serde_json::Value::as_object)
+            .map(|row| {
+                let mut d = data.clone();
+                d.extend(row.clone());
+                d
+            })
+            .collect()
+    }
+}
+
 /// Whose register a written row is kept in.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]

@@ -156,7 +156,6 @@ mod tests {
             site: "本社 <3F>".into(),
             company: "A社".into(),
             state: String::new(),
-            state_id: String::new(),
             router,
             lines: dsg::schedule(&p, today, &Durations::default()),
             today,

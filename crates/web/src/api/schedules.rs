@@ -144,7 +144,7 @@ pub async fn get_schedule_file(
                 &sched.site,
                 &sched.case.to_string(),
                 &plan,
-                jiff::Timestamp::now(),
+                state.app.now().0,
             );
             ("text/calendar; charset=utf-8", text.into_bytes())
         }

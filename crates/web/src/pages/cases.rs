@@ -529,7 +529,7 @@ fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
             .map(|l| {
                 let (actor, attend) = l.step.actor(s.router);
                 ScheduleRow {
-                    step: format!("{} {}", l.step.number(), l.step.name()),
+                    step: l.step.title(),
                     actor: actor.to_owned(),
                     attend,
                     planned: range(&l.baseline),

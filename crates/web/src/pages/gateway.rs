@@ -70,10 +70,7 @@ pub async fn sites(
             company: x.company.clone(),
             site: x.site.clone(),
             state: x.state.clone(),
-            step: x
-                .current_step()
-                .map(|s| format!("{} {}", s.number(), s.name()))
-                .unwrap_or_default(),
+            step: x.current_step().map(|s| s.title()).unwrap_or_default(),
             planned: x
                 .lines
                 .last()
