@@ -575,3 +575,88 @@ dsg-filter = Filter
 dsg-late-only = Only sites behind
 dsg-finish-planned = Finish (first plan)
 dsg-finish-now = Finish (plan now)
+
+# Relations accepted by the other side
+relation-pending-ours = Awaiting acceptance (no effect until this organisation accepts)
+relation-pending-theirs = Awaiting the other side (no effect until it accepts)
+relation-accept = Accept
+notice-relation-accepted = Relation accepted.
+rule-relation-already-accepted = This relation has already been accepted.
+
+# Request hardening: JSON objects only, errors in the API's format, direction controls, UTF-8
+problem-json_object_expected = Send a JSON object ({"{"} … {"}"}); arrays and other values are not accepted.
+problem-method_not_allowed = This address does not accept that method.
+problem-bad_request = The request could not be processed.
+problem-invalid_utf8 = The request contains bytes that are not valid UTF-8. Send it again encoded as UTF-8.
+error-bidi-control = Characters that change the direction of text (such as U+202E) are not allowed.
+
+## Personal API tokens
+tokens-title = API tokens
+tokens-hint = Tokens let scripts use the API (/api/v1). A token acts as you, with the roles you hold on the day of each request. Its secret is shown once, when it is created.
+tokens-empty = No tokens.
+token-col-name = Name
+token-col-prefix = Identifier
+token-col-scope = Scope
+token-col-expires = Expires
+token-col-last-used = Last used
+token-scope-read = Read only (GET)
+token-scope-write = Read and change
+token-state-active = Active
+token-state-expired = Expired
+token-state-revoked = Revoked
+token-revoke = Revoke
+token-new-title = Create a token
+token-create = Create
+token-secret = Token
+token-created-once = This value will not be shown again. Copy it now and keep it somewhere safe.
+token-usage = Send it with each request in this header:
+field-token-name = Name (what it is for)
+field-token-scope = Scope
+field-token-days = Valid for (days, 1 to 366)
+notice-token-created = API token created.
+notice-token-revoked = API token revoked.
+error-token-days = Give a number of days from 1 to { $limit }.
+problem-token_invalid = The API token is not valid (expired or revoked, or the account is deactivated).
+problem-token_read_only = This API token is read-only. Use a token with the write scope to change anything.
+problem-token_login_required = Create API tokens while logged in; a token cannot create another token.
+
+## Accepting requests (addresses that keep failing, failed logins)
+problem-login-failed = The e-mail address or password is wrong. After repeated failures, the account cannot log in for a while.
+problem-too_many_requests = Too many failed requests from this address: requests are refused for a while. Please try again later.
+
+## Excel imports and uploads: limits (files too large or malformed, uploads at once)
+rule-import-too-many-rows = The workbook has too many rows (at most 5,000 below the header; cells far apart count every row between them). Import it in parts, or delete stray cells.
+rule-import-too-many-columns = The workbook has too many columns (at most 100; cells far apart count every column between them). Delete unneeded columns or stray cells.
+rule-import-too-many-cells = The workbook has too many cells (at most 5,001 rows by 100 columns).
+rule-import-cell-too-long = A cell of the workbook is too long (at most 10,000 characters in one cell).
+rule-import-too-much-text = The workbook holds too much text in all (at most 32 MB in its cells). Import it in parts.
+rule-import-too-many-strings = The workbook's table of strings is too large (at most one million). Open it in Excel and save it again.
+rule-import-archive-too-large = The workbook unpacks to too much (at most 50 MB in at most 1,000 parts). Import it in parts.
+rule-import-archive-compression = The workbook is packed out of all proportion (at most 200 times). Open it in Excel and save it again.
+problem-busy = Too many files are being received right now. Please try again in a moment.
+
+## Passkeys (WebAuthn)
+passkeys-title = Passkeys
+passkeys-lead = With a passkey you can log in without a password. When you log in with your password, a passkey can confirm it is you instead of a code (it asks for your PIN or biometrics).
+passkeys-empty = No passkey registered yet.
+passkeys-back = Back to your account
+passkey-col-name = Name
+passkey-col-last-used = Last used
+passkey-remove = Remove
+passkey-new-title = Register a passkey
+field-passkey-name = Name (to tell which device or key it is)
+passkey-register = Register
+passkey-needs-js = Registering a passkey needs JavaScript.
+passkey-unsupported = This browser does not support passkeys.
+passkey-register-failed = The passkey could not be registered. Please try again.
+passkey-login = Log in with a passkey
+passkey-use = Use a passkey
+passkey-second-factor = Instead of the code, you can confirm it is you with a registered passkey.
+passkey-login-failed = The passkey did not log you in. Please try again.
+notice-passkey-registered = Passkey registered.
+notice-passkey-removed = Passkey removed.
+problem-passkey_failed = The passkey did not log you in. Try again from this site with a registered passkey.
+problem-passkey_required = Password accepted. Now confirm it is you with a registered passkey (POST /api/v1/session/passkey).
+rule-passkey-not-registered = The passkey could not be verified and was not registered. Please try again.
+rule-passkey-ceremony-expired = The passkey registration was not found or has expired. Please start again.
+rule-passkey-already-registered = This passkey is already registered.

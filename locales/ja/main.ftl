@@ -575,3 +575,88 @@ dsg-filter = 絞り込む
 dsg-late-only = 遅れている拠点だけ
 dsg-finish-planned = 完了予定（当初）
 dsg-finish-now = 完了予定（現在）
+
+# Relations accepted by the other side
+relation-pending-ours = 承認待ち（この組織が承認するまで効力はありません）
+relation-pending-theirs = 相手方の承認待ち（承認されるまで効力はありません）
+relation-accept = 承認する
+notice-relation-accepted = 関係を承認しました。
+rule-relation-already-accepted = この関係はすでに承認されています。
+
+# Request hardening: JSON objects only, errors in the API's format, direction controls, UTF-8
+problem-json_object_expected = JSON のオブジェクト（{"{"} … {"}"}）で送信してください。配列などは受け付けません。
+problem-method_not_allowed = このアドレスではその操作（HTTP メソッド）を受け付けません。
+problem-bad_request = 要求を処理できませんでした。
+problem-invalid_utf8 = 送信内容に UTF-8 として読めない文字が含まれています。文字コードを UTF-8 にして送信し直してください。
+error-bidi-control = 文字の表示方向を変える制御文字（U+202E など）は使えません。
+
+## 個人用 API トークン
+tokens-title = API トークン
+tokens-hint = スクリプトから API（/api/v1）を使うためのトークンです。トークンはあなたとして、今日のあなたの役割の範囲で動作します。秘密の値は作成したときに一度だけ表示されます。
+tokens-empty = トークンはありません。
+token-col-name = 名前
+token-col-prefix = 識別子
+token-col-scope = 権限
+token-col-expires = 有効期限
+token-col-last-used = 最終利用
+token-scope-read = 読み取りのみ（GET）
+token-scope-write = 読み取りと変更
+token-state-active = 有効
+token-state-expired = 期限切れ
+token-state-revoked = 失効
+token-revoke = 失効させる
+token-new-title = トークンを作成する
+token-create = 作成する
+token-secret = トークン
+token-created-once = この値は二度と表示されません。今すぐコピーして、安全な場所に保管してください。
+token-usage = リクエストに次のヘッダーを付けて送ります:
+field-token-name = 名前（用途）
+field-token-scope = 権限
+field-token-days = 有効期間（日数、1〜366）
+notice-token-created = API トークンを作成しました。
+notice-token-revoked = API トークンを失効させました。
+error-token-days = 有効期間は 1 日から { $limit } 日までの日数で指定してください。
+problem-token_invalid = API トークンが無効です（期限切れ、失効済み、またはアカウントが停止されています）。
+problem-token_read_only = この API トークンは読み取り専用です。変更するには write 権限のトークンを使ってください。
+problem-token_login_required = API トークンはログインして作成してください（トークンで新しいトークンは作成できません）。
+
+## 接続の受け付け（失敗の続く接続元、ログインの失敗）
+problem-login-failed = メールアドレスまたはパスワードが正しくありません。続けて失敗すると、しばらくの間そのアカウントではログインできなくなります。
+problem-too_many_requests = この接続元からの失敗が続いたため、しばらくの間受け付けを停止しています。時間をおいて再度お試しください。
+
+## Excel の取り込みとアップロードの制限（大きすぎる・壊れたファイル、同時の受け付け）
+rule-import-too-many-rows = Excel の行が多すぎます（見出しの下に 5,000 行まで。離れたセルに値があると、その間の行も数えます）。分けて取り込むか、不要なセルを消してください。
+rule-import-too-many-columns = Excel の列が多すぎます（100 列まで。離れたセルに値があると、その間の列も数えます）。不要な列やセルを消してください。
+rule-import-too-many-cells = Excel のセルが多すぎます（5,001 行 × 100 列まで）。
+rule-import-cell-too-long = Excel のセルの文字が多すぎます（1 つのセルに 10,000 文字まで）。
+rule-import-too-much-text = Excel の文字が全体で多すぎます（セルの文字の合計が 32 MB まで）。分けて取り込んでください。
+rule-import-too-many-strings = Excel の文字列の表が大きすぎます（100 万件まで）。Excel で開いて保存し直してください。
+rule-import-archive-too-large = Excel ファイルの中身が大きすぎます（展開して 50 MB まで、部品は 1,000 個まで）。分けて取り込んでください。
+rule-import-archive-compression = Excel ファイルの中身が不自然に圧縮されています（圧縮率 200 倍まで）。Excel で開いて保存し直してください。
+problem-busy = ただいまファイルの受け付けが混み合っています。しばらくしてからもう一度お試しください。
+
+## パスキー（WebAuthn）
+passkeys-title = パスキー
+passkeys-lead = パスキーがあれば、パスワードなしでログインできます。パスワードでログインするときは、確認コードの代わりにパスキーで本人確認をします（PIN・生体認証が必要です）。
+passkeys-empty = パスキーはまだ登録されていません。
+passkeys-back = アカウントに戻る
+passkey-col-name = 名前
+passkey-col-last-used = 最終利用
+passkey-remove = 削除する
+passkey-new-title = パスキーを登録する
+field-passkey-name = 名前（どの端末・キーか分かるように）
+passkey-register = 登録する
+passkey-needs-js = パスキーの登録には JavaScript が必要です。
+passkey-unsupported = このブラウザーはパスキーに対応していません。
+passkey-register-failed = パスキーを登録できませんでした。もう一度お試しください。
+passkey-login = パスキーでログイン
+passkey-use = パスキーを使う
+passkey-second-factor = 確認コードの代わりに、登録したパスキーで本人確認することもできます。
+passkey-login-failed = パスキーでログインできませんでした。もう一度お試しください。
+notice-passkey-registered = パスキーを登録しました。
+notice-passkey-removed = パスキーを削除しました。
+problem-passkey_failed = パスキーでログインできませんでした。登録されたパスキーで、この画面からもう一度お試しください。
+problem-passkey_required = パスワードを確認しました。続けて登録済みのパスキーで本人確認をしてください（POST /api/v1/session/passkey）。
+rule-passkey-not-registered = パスキーを確認できなかったため、登録しませんでした。もう一度お試しください。
+rule-passkey-ceremony-expired = パスキーの登録の手続が見つからないか、期限が切れています。最初からやり直してください。
+rule-passkey-already-registered = このパスキーはすでに登録されています。

@@ -5,12 +5,15 @@
 //! may read the case may download; only the person who attached a file may withdraw it,
 //! and only while they could still attach.
 
+use std::sync::Arc;
+
 use mamori_domain::FieldErrors;
 use mamori_domain::attachment::{self, Refusal};
 use mamori_library::model::FieldType;
 use mamori_storage::attachments::{self, NewAttachment};
 use mamori_storage::cases::{self as case_store, NewCaseEvent};
 use serde_json::json;
+use tokio::sync::OwnedSemaphorePermit;
 use uuid::Uuid;
 
 use crate::{App, AppError, Caller};
@@ -35,10 +38,29 @@ pub struct Download {
     pub content: Vec<u8>,
 }
 
+/// A turn to receive and handle one upload; the next waiting upload goes when it is
+/// dropped.
+#[derive(Debug)]
+pub struct UploadTurn(#[expect(dead_code, reason = "held for its drop")] OwnedSemaphorePermit);
+
 impl App {
     /// The largest file accepted, in bytes.
     pub fn attachment_limit(&self) -> usize {
         self.settings.attachment_max_bytes
+    }
+
+    /// Waits for a turn to receive an upload, at most [`Settings::upload_wait`]: `None`
+    /// when the server is busy with others, so that a burst of uploads is told to come
+    /// back rather than held in memory all at once.
+    ///
+    /// [`Settings::upload_wait`]: crate::Settings::upload_wait
+    pub async fn upload_turn(&self) -> Option<UploadTurn> {
+        let slots = Arc::clone(&self.upload_slots);
+        tokio::time::timeout(self.settings.upload_wait, slots.acquire_owned())
+            .await
+            .ok()?
+            .ok()
+            .map(UploadTurn)
     }
 
     fn refused(&self, r: Refusal) -> AppError {

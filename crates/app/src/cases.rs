@@ -176,11 +176,11 @@ impl App {
         org: Uuid,
     ) -> Result<CaseFacts, AppError> {
         let mut src = src.into();
-        let ancestors = orgs::ancestors(reborrow(&mut src), org).await?;
+        let ancestors = orgs::ancestors(src.reborrow(), org).await?;
         if ancestors.is_empty() {
             return Err(AppError::NotFound);
         }
-        let outgoing = orgs::outgoing(reborrow(&mut src), org).await?;
+        let outgoing = orgs::outgoing(src.reborrow(), org).await?;
         let pick = |kind: &str| {
             outgoing
                 .iter()
@@ -192,7 +192,7 @@ impl App {
         // Those the contracting organisations engage (ATLA's service provider).
         let mut service = Vec::new();
         for org in &contracting {
-            for (kind, id) in orgs::outgoing(reborrow(&mut src), *org).await? {
+            for (kind, id) in orgs::outgoing(src.reborrow(), *org).await? {
                 if kind == "engages" && id != ancestors[0] && !service.contains(&id) {
                     service.push(id);
                 }
@@ -228,14 +228,9 @@ impl App {
             if rows.contains_key(&(register.clone(), text.clone())) {
                 continue;
             }
-            if let Some(row) = registers::find(
-                reborrow(&mut src),
-                lib.id(),
-                &register,
-                &facts.ancestors,
-                &text,
-            )
-            .await?
+            if let Some(row) =
+                registers::find(src.reborrow(), lib.id(), &register, &facts.ancestors, &text)
+                    .await?
             {
                 rows.insert((register, text), parse_data(&row.data));
             }
@@ -1122,12 +1117,4 @@ fn comment_field() -> Field {
             en: Some("Comment".into()),
         },
     )
-}
-
-/// Lets one `Src` be used for several queries in a row.
-fn reborrow<'b>(src: &'b mut Src<'_>) -> Src<'b> {
-    match src {
-        Src::Db(db) => Src::Db(db),
-        Src::Tx(tx) => Src::Tx(tx),
-    }
 }

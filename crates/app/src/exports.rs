@@ -39,9 +39,7 @@ impl App {
                 .sealer
                 .open_file(&sealed, &a.file_address)
                 .ok_or_else(|| AppError::Internal(format!("attachment {} does not open", a.id)))?;
-            // Two attachments may share a name; the id keeps them apart.
-            let short = &a.id.simple().to_string()[..8];
-            files.push((format!("添付/{short}_{}", a.file_name), content));
+            files.push((format!("添付/{}", a.file_name), content));
         }
         let mark = view.library.mark_of(&view.data).map(|m| m.label.ja.clone());
         let record = json!({
@@ -65,6 +63,7 @@ impl App {
         let record =
             serde_json::to_vec_pretty(&record).map_err(|e| AppError::Internal(e.to_string()))?;
         files.push(("case.json".into(), record));
+        unique_names(&mut files);
 
         let names: Vec<String> = files.iter().map(|(n, _)| n.clone()).collect();
         // The archive's comment, readable without the password, says how to handle it, as
@@ -89,6 +88,33 @@ impl App {
             content_type: "application/zip",
             body,
         })
+    }
+}
+
+/// Names every entry once: a ZIP may not hold two entries of one name (the `zip` crate
+/// refuses the second), and Windows cannot unpack two names that differ only in case. Two
+/// attachments named `report.pdf` leave as `report.pdf` and `report (2).pdf`, as a file
+/// manager names a copy.
+fn unique_names(files: &mut [(String, Vec<u8>)]) {
+    let mut taken = std::collections::HashSet::new();
+    for (name, _) in files.iter_mut() {
+        if taken.insert(name.to_lowercase()) {
+            continue;
+        }
+        // The extension starts at the last dot of the file's own name, not at one of a
+        // folder's, and a leading dot (`.profile`) is part of the name.
+        let file_start = name.rfind('/').map_or(0, |i| i + 1);
+        let dot = name[file_start..]
+            .rfind('.')
+            .filter(|&i| i > 0)
+            .map_or(name.len(), |i| file_start + i);
+        let (stem, ext) = name.split_at(dot);
+        let renamed = (2..)
+            .map(|n| format!("{stem} ({n}){ext}"))
+            .find(|candidate| !taken.contains(&candidate.to_lowercase()))
+            .unwrap_or_default();
+        taken.insert(renamed.to_lowercase());
+        *name = renamed;
     }
 }
 
@@ -141,6 +167,40 @@ mod tests {
     use std::io::Read;
 
     use super::*;
+
+    #[test]
+    fn entries_of_one_name_are_numbered() {
+        let mut files: Vec<(String, Vec<u8>)> = [
+            "添付/report.pdf",
+            "添付/report.pdf",
+            "添付/Report.PDF",
+            "添付/report (2).pdf",
+            "添付/v1.2/notes",
+            "添付/v1.2/notes",
+            "添付/.profile",
+            "添付/.profile",
+        ]
+        .into_iter()
+        .map(|n| (n.to_owned(), vec![]))
+        .collect();
+        unique_names(&mut files);
+        let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "添付/report.pdf",
+                "添付/report (2).pdf",
+                "添付/Report (3).PDF",
+                "添付/report (2) (2).pdf",
+                "添付/v1.2/notes",
+                "添付/v1.2/notes (2)",
+                "添付/.profile",
+                "添付/.profile (2)",
+            ]
+        );
+        // And the archive takes them all.
+        assert!(seal_zip(&files, "correct horse battery", None).is_ok());
+    }
 
     #[test]
     fn the_zip_opens_with_its_password_only() {

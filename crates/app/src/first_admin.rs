@@ -27,6 +27,18 @@ pub struct FirstAdmin {
     pub password: String,
 }
 
+/// The system administrator made, and where.
+#[derive(Debug, Clone, Copy)]
+pub struct CreatedAdmin {
+    /// The person.
+    pub person: Uuid,
+    /// The organisation they were placed in.
+    pub organisation: Uuid,
+    /// Whether that organisation already existed (found by its name at the top level), so
+    /// that whoever ran the command is told rather than surprised.
+    pub joined_existing: bool,
+}
+
 impl App {
     /// Whether a system administrator exists (the first-run page closes once one does).
     pub async fn has_system_admin(&self) -> Result<bool, AppError> {
@@ -39,7 +51,7 @@ impl App {
         input: &FirstAdmin,
         only_if_none: bool,
         via: &str,
-    ) -> Result<Uuid, AppError> {
+    ) -> Result<CreatedAdmin, AppError> {
         let mut errors = FieldErrors::default();
         let org_name = errors.take(OrgName::parse(&input.organisation).map_err(|mut e| {
             e.field = "organisation";
@@ -92,6 +104,7 @@ impl App {
         .items
         .into_iter()
         .find(|o| o.name == org_name.as_ref());
+        let joined_existing = existing.is_some();
         let org = match existing {
             Some(o) => o.id,
             None => {
@@ -150,11 +163,16 @@ impl App {
                 target_kind: "person",
                 target_id: Some(person.to_string()),
                 outcome: Outcome::Success,
-                detail: serde_json::json!({ "name": name.as_ref(), "email": email.as_ref(), "via": via }),
+                detail: serde_json::json!({ "name": name.as_ref(), "email": email.as_ref(), "via": via,
+                    "joined_existing_organisation": joined_existing }),
             },
         )
         .await?;
         tx.commit().await?;
-        Ok(person)
+        Ok(CreatedAdmin {
+            person,
+            organisation: org,
+            joined_existing,
+        })
     }
 }

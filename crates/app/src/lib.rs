@@ -3,6 +3,7 @@
 //! change and its evidence commit together or not at all.
 
 mod adaptations;
+mod api_tokens;
 mod assessments;
 mod attachments;
 mod audit_trail;
@@ -10,6 +11,7 @@ mod calls;
 mod cases;
 mod deadlines;
 mod documents;
+mod edge;
 mod error;
 mod evidence;
 mod exports;
@@ -19,6 +21,7 @@ mod libraries;
 mod login;
 mod mail;
 mod organisations;
+mod passkeys;
 mod people;
 mod prefill;
 mod registers;
@@ -26,20 +29,25 @@ mod report_board;
 mod session;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
+pub use api_tokens::{
+    ApiTokenInput, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewToken, TokenRefusal, scopes_of,
+};
 pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, StartAssessment};
-pub use attachments::{Download, Upload};
+pub use attachments::{Download, Upload, UploadTurn};
 pub use audit_trail::AuditQuery;
 pub use calls::CallPlan;
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};
 pub use documents::RenderedDocument;
+pub use edge::EdgeLimits;
 pub use error::{AppError, FormProblem};
 pub use evidence::EvidenceInput;
-pub use first_admin::FirstAdmin;
+pub use first_admin::{CreatedAdmin, FirstAdmin};
 pub use gateway::{JOINING, SiteSchedule};
 pub use libraries::Libraries;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
 pub use organisations::{OrganisationInput, OrganisationView};
+pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use registers::{ImportReport, RegisterView, RowView};
 pub use report_board::{ReportGroup, ReportLine};
@@ -88,6 +96,13 @@ pub struct Settings {
     pub email: bool,
     /// The largest file that may be attached to a case, in bytes.
     pub attachment_max_bytes: usize,
+    /// Uploads (attachments, evidence, register imports) received and handled at once:
+    /// each holds its file in memory, and an import unpacks a workbook besides.
+    pub uploads_at_once: usize,
+    /// How long an upload waits for its turn before it is told to try again.
+    pub upload_wait: std::time::Duration,
+    /// Connection timeouts and limits on clients that keep failing.
+    pub edge: EdgeLimits,
 }
 
 impl Default for Settings {
@@ -102,6 +117,11 @@ impl Default for Settings {
             sealer: Sealer::random(),
             email: false,
             attachment_max_bytes: 20 * 1024 * 1024,
+            // Four 20 MB files with their copies (sealed, unpacked) stay near 200 MB; eight
+            // at once were measured at more, for no gain on a small server.
+            uploads_at_once: 4,
+            upload_wait: std::time::Duration::from_secs(10),
+            edge: EdgeLimits::default(),
         }
     }
 }
@@ -116,8 +136,12 @@ pub struct App {
     /// Argon2 is deliberately slow; at most one hash per core runs at once, so a flood of
     /// logins queues instead of starving every other request.
     hash_slots: Arc<Semaphore>,
+    /// Turns for uploads ([`Settings::uploads_at_once`]).
+    upload_slots: Arc<Semaphore>,
     /// The procedure libraries in use (empty until [`App::install_libraries`]).
     libraries: Arc<Libraries>,
+    /// Refused requests counted but not yet written, per address.
+    refusals: Arc<edge::Refusals>,
 }
 
 impl App {
@@ -129,10 +153,12 @@ impl App {
         Ok(Self {
             db,
             clock,
+            upload_slots: Arc::new(Semaphore::new(settings.uploads_at_once.max(1))),
             settings: Arc::new(settings),
             hasher: Arc::new(hasher),
             hash_slots: Arc::new(Semaphore::new(cores)),
             libraries: Arc::new(Libraries::default()),
+            refusals: Arc::new(edge::Refusals::default()),
         })
     }
 
@@ -301,34 +327,6 @@ impl App {
         )
         .await?;
         Ok(seq)
-    }
-
-    /// Records a request refused before any use case ran (sent from another site, or a
-    /// form without its session token): who, if known, from where, and why.
-    pub async fn record_refused_request(
-        &self,
-        actor: Option<&Caller>,
-        ip: Option<String>,
-        reason: &str,
-        path: &str,
-    ) -> Result<(), AppError> {
-        let mut tx = self.db.begin().await?;
-        self.record(
-            &mut tx,
-            actor.map(|c| c.actor.person),
-            ip.as_deref(),
-            Event {
-                action: "request.refused",
-                organisation: actor.map(|c| c.actor.organisation),
-                target_kind: "request",
-                target_id: None,
-                outcome: Outcome::Denied,
-                detail: serde_json::json!({ "reason": reason, "path": path.chars().take(200).collect::<String>() }),
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Records a refused access in its own transaction and returns the refusal.

@@ -70,7 +70,11 @@ impl App {
             .await?;
             return Err(AppError::BadCredentials);
         };
-        if let Some(until) = creds.locked_until.filter(|u| *u > now) {
+        if creds.locked_until.is_some_and(|u| u > now) {
+            // A locked account answers exactly as an unknown address does, after the same
+            // hashing work: otherwise the lock (its status, its wait, its speed) would tell
+            // anyone which addresses have accounts. The right password does not open it.
+            self.verify_password(password.to_owned(), None).await?;
             self.login_failed(
                 Some(creds.id),
                 Some(creds.organisation_id),
@@ -79,21 +83,21 @@ impl App {
                 ip.as_deref(),
             )
             .await?;
-            return Err(AppError::Locked {
-                minutes: minutes_until(now, until),
-            });
+            return Err(AppError::BadCredentials);
         }
         if !self
             .verify_password(password.to_owned(), Some(creds.password_hash.clone()))
             .await?
         {
-            return Err(self
-                .count_failure(creds.id, creds.organisation_id, &email_typed, ip.as_deref())
-                .await?);
+            return Err(indistinct(
+                self.count_failure(creds.id, creds.organisation_id, &email_typed, ip.as_deref())
+                    .await?,
+            ));
         }
 
         let totp_required =
             mamori_storage::organisations::totp_required(&self.db, creds.organisation_id).await?;
+        let has_passkey = mamori_storage::passkeys::exists_for_person(&self.db, creds.id).await?;
         let mut tx = self.db.begin().await?;
         let stage = match (&creds.totp_secret, code, mode) {
             (Some(secret), Some(code), _) => {
@@ -106,14 +110,23 @@ impl App {
                 };
                 if !fresh {
                     drop(tx);
-                    return Err(self
-                        .count_failure(creds.id, creds.organisation_id, &email_typed, ip.as_deref())
-                        .await?);
+                    return Err(indistinct(
+                        self.count_failure(
+                            creds.id,
+                            creds.organisation_id,
+                            &email_typed,
+                            ip.as_deref(),
+                        )
+                        .await?,
+                    ));
                 }
                 after_second_factor(creds.must_change_password)
             }
             (Some(_), None, LoginMode::Api) => return Err(AppError::TotpRequired),
             (Some(_), None, LoginMode::Browser) => stage::TOTP,
+            // A passkey is the second factor of a person who has one (verified on its
+            // own page or API call, `crate::passkeys`); it meets the organisation's rule.
+            (None, _, _) if has_passkey => stage::TOTP,
             (None, _, _) if totp_required => stage::TOTP_SETUP,
             (None, _, _) => after_second_factor(creds.must_change_password),
         };
@@ -156,12 +169,13 @@ impl App {
         })
     }
 
-    /// Completes a browser login waiting for its second-factor code.
+    /// Completes a browser login waiting for its second-factor code. The session gets a
+    /// new token (returned for the cookie); the one used so far stops working.
     pub async fn verify_second_factor(
         &self,
         session: &SessionInfo,
         code: &str,
-    ) -> Result<&'static str, AppError> {
+    ) -> Result<LoginOutcome, AppError> {
         if session.stage != stage::TOTP {
             return Err(AppError::Forbidden);
         }
@@ -195,7 +209,7 @@ impl App {
                 .await?);
         }
         let next = after_second_factor(creds.must_change_password);
-        sessions::set_stage(&mut tx, &caller.session, next).await?;
+        let token = rotate_session(&mut tx, &caller.session, next).await?;
         self.record(
             &mut tx,
             Some(creds.id),
@@ -211,17 +225,22 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(next)
+        Ok(LoginOutcome {
+            token,
+            stage: next,
+            person: creds.id,
+        })
     }
 
     /// Changes the caller's own password after checking the current one; ends their other
-    /// sessions, and completes a login that was waiting for this change.
+    /// sessions, and completes a login that was waiting for this change. A completed login
+    /// continues under a new session token, returned for the cookie.
     pub async fn change_password(
         &self,
         session: &SessionInfo,
         current: &str,
         new: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<String>, AppError> {
         let caller = &session.caller;
         let mut errors = FieldErrors::default();
         if current.is_empty() {
@@ -253,9 +272,11 @@ impl App {
         let ended =
             sessions::delete_for_person(&mut tx, caller.actor.person, Some(&caller.session))
                 .await?;
-        if session.stage == stage::PASSWORD_CHANGE {
-            sessions::set_stage(&mut tx, &caller.session, stage::FULL).await?;
-        }
+        let rotated = if session.stage == stage::PASSWORD_CHANGE {
+            Some(rotate_session(&mut tx, &caller.session, stage::FULL).await?)
+        } else {
+            None
+        };
         self.record(
             &mut tx,
             Some(caller.actor.person),
@@ -271,7 +292,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(rotated)
     }
 
     /// Starts enrolling a second factor: a new secret kept in the session until confirmed.
@@ -296,12 +317,14 @@ impl App {
         Ok(secret)
     }
 
-    /// Confirms enrolment with a code from the new authenticator.
+    /// Confirms enrolment with a code from the new authenticator. A login that was
+    /// waiting for the enrolment continues under a new session token, returned for the
+    /// cookie.
     pub async fn confirm_totp_enrolment(
         &self,
         session: &SessionInfo,
         code: &str,
-    ) -> Result<(), AppError> {
+    ) -> Result<Option<String>, AppError> {
         let caller = &session.caller;
         let person = caller.actor.person;
         let Some((sealed, secret)) = session
@@ -330,14 +353,12 @@ impl App {
         persons::set_totp(&mut tx, caller.actor.person, Some(sealed), now).await?;
         persons::accept_totp_step(&mut tx, caller.actor.person, step as i64).await?;
         sessions::set_totp_pending(&mut tx, &caller.session, None).await?;
-        if session.stage == stage::TOTP_SETUP {
-            sessions::set_stage(
-                &mut tx,
-                &caller.session,
-                after_second_factor(creds.must_change_password),
-            )
-            .await?;
-        }
+        let rotated = if session.stage == stage::TOTP_SETUP {
+            let next = after_second_factor(creds.must_change_password);
+            Some(rotate_session(&mut tx, &caller.session, next).await?)
+        } else {
+            None
+        };
         self.record(
             &mut tx,
             Some(caller.actor.person),
@@ -353,7 +374,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
+        Ok(rotated)
     }
 
     /// Counts a failed attempt (locking the account at the threshold) and says which
@@ -444,6 +465,37 @@ impl App {
         tx.commit().await?;
         Ok(n)
     }
+}
+
+/// A failed password login answers the same whether or not it just locked the account:
+/// an unknown address never locks, so the lock would tell that the account exists.
+fn indistinct(e: AppError) -> AppError {
+    match e {
+        AppError::Locked { .. } => AppError::BadCredentials,
+        other => other,
+    }
+}
+
+/// Moves a session to `next` under a new token (and form token), in `tx`; the token for
+/// the cookie. A session ended meanwhile is a login to start again.
+async fn rotate_session(
+    tx: &mut mamori_storage::Tx,
+    session: &[u8],
+    next: &str,
+) -> Result<String, AppError> {
+    let token = token::random_token();
+    let moved = sessions::rotate(
+        tx,
+        session,
+        &token::hash_token(&token),
+        next,
+        &token::random_token(),
+    )
+    .await?;
+    if !moved {
+        return Err(AppError::Unauthenticated);
+    }
+    Ok(token)
 }
 
 fn after_second_factor(must_change_password: bool) -> &'static str {

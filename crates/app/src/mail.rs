@@ -16,8 +16,10 @@ use crate::{App, AppError};
 
 /// E-mails one run leases at most.
 const BATCH: i64 = 20;
-/// How long a lease lasts: longer than a batch takes to send, so that no other worker
-/// takes over messages that are still being sent.
+/// How long a lease lasts. A batch may take longer than this to send (twenty messages to
+/// a server that answers slowly), so each message is claimed again, for another lease,
+/// just before it is sent: the lease only has to outlast one message, whose sending the
+/// transport's timeout (20 s) bounds.
 const LEASE: SignedDuration = SignedDuration::from_mins(5);
 /// The longest wait between two attempts.
 const MAX_BACKOFF: SignedDuration = SignedDuration::from_hours(6);
@@ -29,6 +31,8 @@ pub struct Mailer {
     from: Mailbox,
     /// The address people open mamori at, for the link in each message.
     public_url: String,
+    /// How long this worker holds a message it leased before another may take it over.
+    lease: SignedDuration,
 }
 
 impl std::fmt::Debug for Mailer {
@@ -61,7 +65,15 @@ impl Mailer {
             transport,
             from,
             public_url: public_url.trim_end_matches('/').to_owned(),
+            lease: LEASE,
         })
+    }
+
+    /// The same mailer with another lease (tests use seconds rather than minutes). It must
+    /// stay longer than one message takes to send.
+    pub fn with_lease(mut self, lease: SignedDuration) -> Self {
+        self.lease = lease;
+        self
     }
 
     fn message(&self, row: &MailRow) -> Result<Message, String> {
@@ -97,16 +109,25 @@ impl Mailer {
 
 impl App {
     /// Sends the e-mails due for an attempt; safe to run on every server at once, since a
-    /// batch is leased before it is sent.
+    /// batch is leased before it is sent and each message is claimed again, under this
+    /// run's lease token, just before it is sent.
     pub async fn deliver_mail(&self, mailer: &Mailer) -> Result<MailRun, AppError> {
         let worker = Uuid::now_v7().to_string();
         let now = self.now();
-        let until = Ts(now.0 + LEASE);
+        let until = Ts(now.0 + mailer.lease);
         let mut tx = self.db.begin().await?;
         let rows = notifications::lease_mail(&mut tx, &worker, now, until, BATCH).await?;
         tx.commit().await?;
         let mut run = MailRun::default();
         for row in rows {
+            // The batch's lease may have run out while the messages before this one were
+            // sent, and another server may have taken this one over: sending it anyway
+            // would deliver it twice.
+            let until = Ts(self.now().0 + mailer.lease);
+            if !notifications::claim_mail(&self.db, row.id, &worker, until).await? {
+                tracing::debug!(notification = %row.id, "e-mail taken over by another worker; skipped");
+                continue;
+            }
             let result = match mailer.message(&row) {
                 Ok(message) => mailer
                     .transport

@@ -178,7 +178,18 @@ impl App {
             } else {
                 vec![]
             },
-            relations: orgs::relations(&self.db, id).await?,
+            relations: {
+                let all = orgs::relations(&self.db, id).await?;
+                if view_people {
+                    all
+                } else {
+                    // Seen through a relation: only that relation, not the others' partners.
+                    let own = caller.actor.organisation;
+                    all.into_iter()
+                        .filter(|r| r.accepted_at.is_some() && (r.from_id == own || r.to_id == own))
+                        .collect()
+                }
+            },
             organisation,
             path: visible,
             can_manage: may(Permission::ManageOrganisation),
@@ -347,6 +358,9 @@ impl App {
     }
 
     /// States that `from` contracts with, or subcontracts for, `to`.
+    ///
+    /// The relation gives `to`'s side nothing and `from`'s side nothing of `to` until `to`'s
+    /// administrator accepts it; made by someone who administers both, it holds at once.
     pub async fn add_relation(
         &self,
         caller: &Caller,
@@ -377,6 +391,8 @@ impl App {
                 )
                 .await;
         }
+        let to_facts = orgs::ancestry(&mut tx, to).await?;
+        let accepted = policy::allows(&caller.actor, Permission::ManageOrganisation, &to_facts);
         let id = Uuid::now_v7();
         orgs::insert_relation(
             &mut tx,
@@ -384,6 +400,7 @@ impl App {
             kind.as_str(),
             from,
             to,
+            accepted,
             caller.actor.person,
             self.now(),
         )
@@ -398,12 +415,54 @@ impl App {
                 target_kind: "relation",
                 target_id: Some(id.to_string()),
                 outcome: Outcome::Success,
-                detail: serde_json::json!({ "kind": kind.as_str(), "from": from, "to": to }),
+                detail: serde_json::json!({ "kind": kind.as_str(), "from": from, "to": to,
+                    "accepted": accepted }),
             },
         )
         .await?;
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// Accepts a relation another organisation stated towards one the caller administers.
+    pub async fn accept_relation(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        let rel = orgs::get_relation(&mut tx, id).await?;
+        let to = orgs::ancestry(&mut tx, rel.to_id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &to) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.accept_relation",
+                    Some(rel.to_id),
+                    "relation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        if rel.accepted_at.is_some() {
+            return Err(AppError::Rule {
+                code: "relation-already-accepted",
+            });
+        }
+        orgs::accept_relation(&mut tx, id, caller.actor.person, self.now()).await?;
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.accept_relation",
+                organisation: Some(rel.to_id),
+                target_kind: "relation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({ "kind": rel.kind, "from": rel.from_id, "to": rel.to_id }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Removes a relation (an administrator of either side may).

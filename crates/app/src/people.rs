@@ -3,13 +3,15 @@
 use mamori_domain::audit::Outcome;
 use mamori_domain::period::Period;
 use mamori_domain::person::{Email, NewPassword, PersonName};
-use mamori_domain::policy::{self, Permission, role};
+use mamori_domain::policy::{self, Holding, OrgFacts, Permission, role};
 use mamori_domain::validation::clean_text;
 use mamori_domain::{FieldError, FieldErrors};
 use mamori_storage::designations::{self, DesignationFilter, DesignationRow, NewDesignation};
 use mamori_storage::persons::{self, NewPerson, PersonFilter, PersonRow};
 use mamori_storage::posts::{self, HolderRow, PostRow};
-use mamori_storage::{Day, Page, PageRequest, StorageError, Tx, organisations as orgs, sessions};
+use mamori_storage::{
+    Day, Page, PageRequest, Src, StorageError, Tx, organisations as orgs, sessions,
+};
 use uuid::Uuid;
 
 use crate::{App, AppError, Caller, Event};
@@ -71,7 +73,55 @@ fn field_not_found(field: &'static str) -> impl FnOnce(StorageError) -> AppError
     }
 }
 
+/// The facts of an organisation for a decision to manage: its ancestry.
+async fn ancestry_of(src: &mut Src<'_>, org: Uuid) -> Result<OrgFacts, StorageError> {
+    let ancestors = orgs::ancestors(src.reborrow(), org).await?;
+    if ancestors.is_empty() {
+        return Err(StorageError::NotFound);
+    }
+    Ok(OrgFacts {
+        ancestors,
+        related: vec![],
+    })
+}
+
+/// What roles weigh, with the facts of where each is held.
+async fn weigh(
+    src: &mut Src<'_>,
+    held: Vec<(String, Option<Uuid>)>,
+) -> Result<Vec<Holding>, StorageError> {
+    let mut holdings = Vec::with_capacity(held.len());
+    for (role, org) in held {
+        let organisation = match org {
+            Some(org) => Some(ancestry_of(src, org).await?),
+            None => None,
+        };
+        holdings.push(Holding { role, organisation });
+    }
+    Ok(holdings)
+}
+
 impl App {
+    /// Whether the caller may manage `person` of organisation `home`, weighing every role the
+    /// person holds or will hold (one's own account excepted: nobody outranks themselves).
+    async fn may_manage(
+        &self,
+        mut src: Src<'_>,
+        caller: &Caller,
+        person: Uuid,
+        home: Uuid,
+    ) -> Result<bool, AppError> {
+        let home = ancestry_of(&mut src, home).await?;
+        let holdings = if person == caller.actor.person {
+            vec![]
+        } else {
+            let held =
+                designations::holdings_of_person(src.reborrow(), person, self.today()).await?;
+            weigh(&mut src, held).await?
+        };
+        Ok(policy::may_manage_holder(&caller.actor, &home, &holdings))
+    }
+
     async fn allowed(
         &self,
         tx: &mut Tx,
@@ -186,12 +236,8 @@ impl App {
         caller: &Caller,
         person: &PersonRow,
     ) -> Result<bool, AppError> {
-        let facts = orgs::facts_db(&self.db, person.organisation_id).await?;
-        Ok(policy::allows(
-            &caller.actor,
-            Permission::ManagePeople,
-            &facts,
-        ))
+        self.may_manage((&self.db).into(), caller, person.id, person.organisation_id)
+            .await
     }
 
     /// Lists the people the caller may see.
@@ -216,12 +262,7 @@ impl App {
         let mut tx = self.db.begin().await?;
         let before = persons::get(&mut tx, id).await?;
         let from_ok = self
-            .allowed(
-                &mut tx,
-                caller,
-                Permission::ManagePeople,
-                before.organisation_id,
-            )
+            .may_manage((&mut tx).into(), caller, id, before.organisation_id)
             .await?;
         let to_facts = orgs::ancestry(&mut tx, input.organisation)
             .await
@@ -290,8 +331,10 @@ impl App {
     ) -> Result<(), AppError> {
         let person = persons::get(&self.db, id).await?;
         let password = NewPassword::parse("password", temporary, Some(&person.email))?;
-        let facts = orgs::facts_db(&self.db, person.organisation_id).await?;
-        if !policy::allows(&caller.actor, Permission::ManagePeople, &facts) {
+        if !self
+            .may_manage((&self.db).into(), caller, id, person.organisation_id)
+            .await?
+        {
             return self
                 .deny(
                     caller,
@@ -328,8 +371,10 @@ impl App {
     /// their organisation requires it.
     pub async fn reset_totp(&self, caller: &Caller, id: Uuid) -> Result<(), AppError> {
         let person = persons::get(&self.db, id).await?;
-        let facts = orgs::facts_db(&self.db, person.organisation_id).await?;
-        if !policy::allows(&caller.actor, Permission::ManagePeople, &facts) {
+        if !self
+            .may_manage((&self.db).into(), caller, id, person.organisation_id)
+            .await?
+        {
             return self
                 .deny(
                     caller,
@@ -498,14 +543,15 @@ impl App {
         let holder = persons::get(&mut tx, person)
             .await
             .map_err(field_not_found("person"))?;
-        let may_post = self
-            .allowed(
-                &mut tx,
-                caller,
-                Permission::ManagePeople,
-                post_row.organisation_id,
-            )
-            .await?;
+        // Holding a post gives its designations: only someone who could have designated them
+        // all may hand it to anyone.
+        let may_post = {
+            let mut src: Src<'_> = (&mut tx).into();
+            let home = ancestry_of(&mut src, post_row.organisation_id).await?;
+            let held = designations::holdings_of_post(src.reborrow(), post, self.today()).await?;
+            let holdings = weigh(&mut src, held).await?;
+            policy::may_manage_holder(&caller.actor, &home, &holdings)
+        };
         let may_person = self
             .allowed(
                 &mut tx,
@@ -670,7 +716,8 @@ impl App {
         Ok(id)
     }
 
-    /// Ends a designation on a day (inclusive); the row and its history stay.
+    /// Ends a designation on a day (inclusive), at once when that day is today or past; the
+    /// row and its history stay.
     pub async fn end_designation(
         &self,
         caller: &Caller,
@@ -687,7 +734,14 @@ impl App {
             Some(org) => orgs::ancestry(&mut tx, org).await?,
             None => Default::default(),
         };
-        if !policy::may_designate(&caller.actor, &d.role, &facts) {
+        let mut allowed = policy::may_designate(&caller.actor, &d.role, &facts);
+        if let (true, Some(person)) = (allowed, d.person_id) {
+            let home = persons::get(&mut tx, person).await?.organisation_id;
+            allowed = self
+                .may_manage((&mut tx).into(), caller, person, home)
+                .await?;
+        }
+        if !allowed {
             drop(tx);
             return self
                 .deny(
@@ -729,7 +783,18 @@ impl App {
                 });
             }
         }
-        designations::end(&mut tx, id, ends_on, caller.actor.person, self.now()).await?;
+        // Ending on today (or without a day) takes effect at once: whoever is relieved of a
+        // role must not keep it until midnight.
+        let at_once = ends_on <= self.today();
+        designations::end(
+            &mut tx,
+            id,
+            ends_on,
+            at_once,
+            caller.actor.person,
+            self.now(),
+        )
+        .await?;
         self.record(
             &mut tx,
             Some(caller.actor.person),
@@ -741,7 +806,7 @@ impl App {
                 target_id: Some(id.to_string()),
                 outcome: Outcome::Success,
                 detail: serde_json::json!({ "role": d.role, "ends_on": ends_on.0.to_string(),
-                    "was_ends_on": d.ends_on.map(|e| e.0.to_string()) }),
+                    "at_once": at_once, "was_ends_on": d.ends_on.map(|e| e.0.to_string()) }),
             },
         )
         .await?;

@@ -15,7 +15,7 @@ use mamori_library::condition::{key_text, resolve_key};
 use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{FieldType, MARK_FIELD, Register};
 use mamori_library::{Library, Text};
-use mamori_sheets::{Column, Limits, SheetError, Table};
+use mamori_sheets::{Column, Limit, Limits, SheetError, Table};
 use mamori_storage::Tx;
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::{self, RowEvent, RowRecord, RowWrite};
@@ -537,7 +537,7 @@ impl App {
                 .map_err(|e| AppError::Internal(e.to_string()))?
                 .map_err(|e| {
                     let code = match e {
-                        SheetError::TooLarge(_) => "import-too-large",
+                        SheetError::TooLarge(limit) => import_limit_code(limit),
                         SheetError::Empty => "import-empty",
                         _ => "import-not-xlsx",
                     };
@@ -796,5 +796,20 @@ fn choice_id(field: &mamori_library::model::Field, raw: String) -> String {
             _ => raw,
         },
         _ => raw,
+    }
+}
+
+/// The message that names the limit an imported workbook went past, so that the person
+/// knows what to change (split the register, shorten a cell, save it again from Excel).
+fn import_limit_code(limit: Limit) -> &'static str {
+    match limit {
+        Limit::Rows => "import-too-many-rows",
+        Limit::Columns => "import-too-many-columns",
+        Limit::Cells => "import-too-many-cells",
+        Limit::CellChars | Limit::String => "import-cell-too-long",
+        Limit::Text => "import-too-much-text",
+        Limit::Strings => "import-too-many-strings",
+        Limit::Parts | Limit::Unpacked => "import-archive-too-large",
+        Limit::Compression => "import-archive-compression",
     }
 }

@@ -17,8 +17,11 @@ pub struct Caller {
     pub actor: Actor,
     /// Client address, for the audit trail.
     pub ip: Option<String>,
-    /// SHA-256 of the session token (to end or change this session).
+    /// SHA-256 of the session token (to end or change this session); empty when the
+    /// caller presented an API token instead.
     pub session: Vec<u8>,
+    /// The personal API token the request presented, if it came with one.
+    pub api_token: Option<Uuid>,
 }
 
 /// A looked-up session, whatever its stage.
@@ -82,6 +85,7 @@ impl App {
                 },
                 ip,
                 session: id_hash,
+                api_token: None,
             },
             stage: row.stage,
             csrf_token: row.csrf_token,

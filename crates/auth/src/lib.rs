@@ -1,7 +1,8 @@
-//! Credentials: password hashing, second factor (TOTP), and the random tokens behind
+//! Credentials: password hashing, second factors (TOTP, passkeys), and the random tokens behind
 //! sessions and forms. Pure functions over bytes; storage and HTTP live elsewhere.
 
 pub mod password;
 pub mod sealed;
 pub mod token;
 pub mod totp;
+pub mod webauthn;

@@ -85,6 +85,11 @@ enum Command {
         /// Database connections (readers on SQLite).
         #[arg(long, env = "MAMORI_DB_CONNECTIONS", default_value_t = 8)]
         connections: u32,
+        /// Client connections served at once; more wait until one closes. Keep the
+        /// descriptor limit (`ulimit -n`, systemd `LimitNOFILE`) well above it.
+        #[arg(long, env = "MAMORI_MAX_CONNECTIONS", default_value_t = 512,
+              value_parser = clap::value_parser!(u32).range(1..))]
+        max_connections: u32,
         /// Key that seals second-factor secrets and attached files, as 64 hex characters. Every server of one
         /// installation needs the same key. Default: the file `secret.key` in the data
         /// folder, created on first start.
@@ -206,6 +211,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             session_idle_minutes,
             attachment_max_mb,
             connections,
+            max_connections,
             secret_key,
             mail,
         } => {
@@ -217,6 +223,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 sealer,
                 email: mail.smtp_url.is_some(),
                 attachment_max_bytes: attachment_max_mb as usize * 1024 * 1024,
+                edge: mamori_app::EdgeLimits {
+                    max_connections: max_connections as usize,
+                    ..mamori_app::EdgeLimits::default()
+                },
                 ..Settings::default()
             };
             serve(data, bind, public_url, settings, connections, mail).await?;
@@ -260,8 +270,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .create_system_admin(&input, false, "mamori admin create")
                 .await
             {
-                Ok(id) => {
-                    println!("created system administrator {} ({id})", input.email.trim());
+                Ok(made) => {
+                    println!(
+                        "created system administrator {} ({})",
+                        input.email.trim(),
+                        made.person
+                    );
+                    if made.joined_existing {
+                        // Said aloud: the organisation's administrators see the new account
+                        // among their people (though they may not manage it).
+                        println!(
+                            "placed in the existing top-level organisation {:?} ({}); \
+                             give another --organisation name for a new one",
+                            input.organisation.trim(),
+                            made.organisation
+                        );
+                    } else {
+                        println!(
+                            "created the organisation {:?} ({})",
+                            input.organisation.trim(),
+                            made.organisation
+                        );
+                    }
                     db.close().await;
                     Ok(ExitCode::SUCCESS)
                 }
@@ -439,6 +469,10 @@ async fn serve(
             tick.tick().await;
             if let Err(e) = ticker.fire_due_timers().await {
                 tracing::warn!(error = %e, "deadline timers failed");
+            }
+            // Counts of repeated refused requests are written once their window closes.
+            if let Err(e) = ticker.flush_refusals().await {
+                tracing::warn!(error = %e, "writing counts of refused requests failed");
             }
             if let Some(mailer) = &mailer
                 && let Err(e) = ticker.deliver_mail(mailer).await

@@ -134,13 +134,19 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 const PPTX: &str = "application/vnd.openxmlformats-officedocument.presentationml.presentation";
 
 /// The file name to keep: the last path component (browsers on Windows may send a whole
-/// path), without control characters or characters Windows forbids, at most 200
-/// characters with the extension kept.
+/// path), without control characters, direction controls or characters Windows forbids,
+/// at most 200 characters with the extension kept. Direction controls are dropped rather
+/// than replaced, so that the name shown is the name whose extension was judged:
+/// `evil\u{202E}fdp.exe` becomes `evilfdp.exe`, not a `.pdf` look-alike.
 pub fn clean_file_name(raw: &str) -> Result<String, Refusal> {
     let last = raw.rsplit(['/', '\\']).next().unwrap_or("");
     let cleaned: String = last
         .chars()
-        .filter(|c| !c.is_control() && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*'))
+        .filter(|c| {
+            !c.is_control()
+                && !crate::validation::is_bidi_control(*c)
+                && !matches!(c, '<' | '>' | ':' | '"' | '|' | '?' | '*')
+        })
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').trim();
     if cleaned.is_empty() {
@@ -220,6 +226,16 @@ mod tests {
         );
         assert_eq!(clean_file_name("../../etc/passwd").as_deref(), Ok("passwd"));
         assert_eq!(clean_file_name("a\u{0}b?.txt").as_deref(), Ok("ab.txt"));
+        // A right-to-left override would show `evilexe.pdf`; what is kept shows `.exe`,
+        // the extension the type is judged by.
+        assert_eq!(
+            clean_file_name("evil\u{202E}fdp.exe").as_deref(),
+            Ok("evilfdp.exe")
+        );
+        assert_eq!(
+            clean_file_name("\u{2066}申請書\u{2069}\u{200F}.pdf").as_deref(),
+            Ok("申請書.pdf")
+        );
         assert_eq!(clean_file_name("...").unwrap_err(), Refusal::Name);
         assert_eq!(clean_file_name("  ").unwrap_err(), Refusal::Name);
         let long = format!("{}.pdf", "あ".repeat(300));

@@ -144,6 +144,31 @@ pub fn may_designate(actor: &Actor, role_id: &str, target: &OrgFacts) -> bool {
     allows(actor, Permission::ManagePeople, target)
 }
 
+/// A role a person holds or will hold, with the facts of where: the measure of their power.
+#[derive(Debug, Clone)]
+pub struct Holding {
+    /// The role id.
+    pub role: String,
+    /// The organisation it is held in; `None` for a platform-wide role.
+    pub organisation: Option<OrgFacts>,
+}
+
+/// Whether the actor may manage a person or a post whose holdings are `holdings` and whose
+/// organisation is `home`: reset their password or second factor, change, deactivate or
+/// assign them.
+///
+/// Managing the organisation is not enough: nobody may manage someone who holds more power
+/// than they do. Every role the target holds must be one the actor could have designated
+/// where it is held, so an administrator of a unit cannot take over a system administrator
+/// or an administrator of the ministry above who happens to sit in that unit.
+pub fn may_manage_holder(actor: &Actor, home: &OrgFacts, holdings: &[Holding]) -> bool {
+    let nowhere = OrgFacts::default();
+    allows(actor, Permission::ManagePeople, home)
+        && holdings.iter().all(|h| {
+            may_designate(actor, &h.role, h.organisation.as_ref().unwrap_or(&nowhere))
+        })
+}
+
 /// The part of the organisation tree a list may show: whole subtrees and single records.
 ///
 /// Only [`scope`] makes one; repositories read it.
@@ -332,6 +357,57 @@ mod tests {
         let root = actor(t.mod_, &[(role::SYSTEM_ADMIN, None)]);
         assert!(may_designate(&root, role::SYSTEM_ADMIN, &target));
         assert!(scope(&root, Permission::ViewAudit, &[]).everything());
+    }
+
+    #[test]
+    fn nobody_manages_someone_holding_more_power() {
+        let t = tree();
+        let unit_admin = actor(t.site_a, &[(role::ADMINISTRATOR, Some(t.site_a))]);
+        let home = facts(&[t.site_a, t.company_a]);
+        let held = |r: &str, org: Option<OrgFacts>| Holding {
+            role: r.into(),
+            organisation: org,
+        };
+        // A plain member and a fellow administrator of the unit: manageable.
+        assert!(may_manage_holder(&unit_admin, &home, &[]));
+        assert!(may_manage_holder(
+            &unit_admin,
+            &home,
+            &[held(role::ADMINISTRATOR, Some(home.clone()))]
+        ));
+        // A system administrator who sits in the unit: not by the unit's administrator.
+        assert!(!may_manage_holder(
+            &unit_admin,
+            &home,
+            &[held(role::SYSTEM_ADMIN, None)]
+        ));
+        // An administrator or auditor of the company above: not either.
+        let company = facts(&[t.company_a]);
+        for r in [role::ADMINISTRATOR, role::AUDITOR, "ia_officer"] {
+            assert!(!may_manage_holder(
+                &unit_admin,
+                &home,
+                &[held(r, Some(company.clone()))]
+            ));
+        }
+        // The company's administrator covers both; only a system administrator covers one.
+        let company_admin = actor(t.company_a, &[(role::ADMINISTRATOR, Some(t.company_a))]);
+        assert!(may_manage_holder(
+            &company_admin,
+            &home,
+            &[held(role::AUDITOR, Some(company.clone()))]
+        ));
+        assert!(!may_manage_holder(
+            &company_admin,
+            &home,
+            &[held(role::SYSTEM_ADMIN, None)]
+        ));
+        let root = actor(t.mod_, &[(role::SYSTEM_ADMIN, None)]);
+        assert!(may_manage_holder(
+            &root,
+            &home,
+            &[held(role::SYSTEM_ADMIN, None)]
+        ));
     }
 
     #[test]

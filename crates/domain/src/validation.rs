@@ -100,7 +100,25 @@ pub fn clean_text(field: &'static str, raw: &str, max: u32) -> Result<String, Fi
             limit: None,
         });
     }
+    if value.chars().any(is_bidi_control) {
+        return Err(FieldError {
+            field,
+            code: "bidi-control",
+            limit: None,
+        });
+    }
     Ok(value.to_owned())
+}
+
+/// The invisible characters that change the direction text is shown in (embeddings,
+/// overrides, isolates and marks). Nobody types them into a name, and they let a name or a
+/// file name show something other than what it is: `evil\u{202E}fdp.exe` reads as
+/// `evilexe.pdf`. `char::is_control` does not cover them (they are format characters).
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(
+        c,
+        '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}'
+    )
 }
 
 #[cfg(test)]
@@ -122,5 +140,18 @@ mod tests {
             clean_text("name", "a\nb", 10).unwrap_err().code,
             "control-chars"
         );
+    }
+
+    #[test]
+    fn clean_text_refuses_every_bidi_control() {
+        for c in [
+            '\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}',
+            '\u{2068}', '\u{2069}', '\u{200E}', '\u{200F}', '\u{061C}',
+        ] {
+            let e = clean_text("name", &format!("山田{c}太郎"), 20).unwrap_err();
+            assert_eq!(e.code, "bidi-control", "U+{:04X}", u32::from(c));
+        }
+        // Joiners are not direction controls: some scripts need them.
+        assert!(clean_text("name", "a\u{200D}b", 10).is_ok());
     }
 }

@@ -303,7 +303,14 @@ fn check_contact(
                 problems.push(problem(&key, "too_long", Some("100".into())));
                 continue;
             }
-            Some(s) if !s.contains('\n') && !s.chars().any(char::is_control) => s,
+            Some(s)
+                if !s.contains('\n')
+                    && !s.chars().any(|c| {
+                        c.is_control() || mamori_domain::validation::is_bidi_control(c)
+                    }) =>
+            {
+                s
+            }
             _ => {
                 problems.push(problem(&key, "invalid_value", None));
                 continue;
@@ -434,9 +441,11 @@ fn text(value: &Value, field: &Field, default_max: usize) -> Result<String, Inva
     if s.chars().count() > max {
         return Err(("too_long", Some(max.to_string())));
     }
-    if s.chars()
-        .any(|c| c.is_control() && c != '\n' && c != '\r' && c != '\t')
-    {
+    // Direction controls too: invisible, they make a value read as something it is not.
+    if s.chars().any(|c| {
+        (c.is_control() && c != '\n' && c != '\r' && c != '\t')
+            || mamori_domain::validation::is_bidi_control(c)
+    }) {
         return Err(("invalid_value", None));
     }
     Ok(s.to_owned())

@@ -5,14 +5,18 @@
 //! register and column ids), so that [`read`] can tell a workbook exported by mamori from
 //! one made by hand, and match columns by id even when the labels were reworded.
 //!
-//! [`read`] treats the upload as untrusted: it refuses archives whose unpacked size or
-//! number of parts is out of proportion, and tables beyond [`Limits`], before any cell is
-//! looked at. Cells come back as text exactly as a person would type them into the form
-//! (dates as `YYYY-MM-DD`), so that the same form rules check both.
+//! [`read`] treats the upload as untrusted: it refuses archives whose unpacked size,
+//! packing, number of parts or strings are out of proportion before calamine opens them,
+//! then reads the cells one at a time and stops at the first that takes the table beyond
+//! [`Limits`], so that nothing large is built for a hostile file. Cells come back as text
+//! exactly as a person would type them into the form (dates as `YYYY-MM-DD`), so that the
+//! same form rules check both.
 
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::io::Cursor;
 
-use calamine::{Data, Reader, Xlsx, open_workbook_from_rs};
+use calamine::{Data, DataRef, Reader, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
 
 /// The sheet that carries the table's identity.
@@ -53,15 +57,58 @@ pub enum SheetError {
     /// Not an .xlsx workbook (or a damaged one).
     #[error("not an Excel workbook: {0}")]
     NotAWorkbook(String),
-    /// Larger than [`Limits`] allow.
+    /// Larger than [`Limits`] (or the bounds on the archive) allow; says which.
     #[error("the workbook is too large: {0}")]
-    TooLarge(&'static str),
+    TooLarge(Limit),
     /// The table has no header row.
     #[error("the first sheet has no header row")]
     Empty,
     /// Writing failed.
     #[error("cannot write the workbook: {0}")]
     Write(#[from] XlsxError),
+}
+
+/// The bound a workbook went past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Limit {
+    /// More data rows than [`Limits::rows`] (cells far apart count the rows between).
+    Rows,
+    /// More columns than [`Limits::columns`].
+    Columns,
+    /// More cells than the rows and columns allow (a cell given again and again).
+    Cells,
+    /// A cell longer than [`Limits::cell_chars`].
+    CellChars,
+    /// More text in all than [`Limits::text_bytes`].
+    Text,
+    /// One string (or tag) of the archive's XML longer than any cell can be.
+    String,
+    /// More shared strings than any register needs.
+    Strings,
+    /// Too many parts in the archive.
+    Parts,
+    /// More unpacked content than any register needs.
+    Unpacked,
+    /// A part packed out of all proportion.
+    Compression,
+}
+
+impl std::fmt::Display for Limit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = match self {
+            Limit::Rows => "rows",
+            Limit::Columns => "columns",
+            Limit::Cells => "cells",
+            Limit::CellChars => "characters in a cell",
+            Limit::Text => "text in all",
+            Limit::String => "length of a string",
+            Limit::Strings => "shared strings",
+            Limit::Parts => "parts",
+            Limit::Unpacked => "unpacked size",
+            Limit::Compression => "compression ratio",
+        };
+        f.write_str(name)
+    }
 }
 
 /// Bounds on what [`read`] accepts.
@@ -73,6 +120,9 @@ pub struct Limits {
     pub columns: usize,
     /// Characters in one cell.
     pub cell_chars: usize,
+    /// Bytes of text in all the cells read: a string kept once in the workbook can be
+    /// named by every cell, and each cell read is a copy.
+    pub text_bytes: usize,
 }
 
 impl Default for Limits {
@@ -81,6 +131,7 @@ impl Default for Limits {
             rows: 5_000,
             columns: 100,
             cell_chars: 10_000,
+            text_bytes: 32 * 1024 * 1024,
         }
     }
 }
@@ -117,16 +168,16 @@ pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
         }
         let last_col = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
         for (c, column) in table.columns.iter().enumerate() {
-            let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
+            let c = u16::try_from(c).map_err(|_| SheetError::TooLarge(Limit::Columns))?;
             // Text is always written as text: a value starting with "=" is never a formula.
             sheet.write_string_with_format(0, c, &column.label, &header)?;
             sheet.set_column_width(c, column.width.clamp(6.0, 80.0))?;
             sheet.set_column_format(c, &cell)?;
         }
         for (r, row) in table.rows.iter().enumerate() {
-            let r = u32::try_from(r + 1).map_err(|_| SheetError::TooLarge("rows"))?;
+            let r = u32::try_from(r + 1).map_err(|_| SheetError::TooLarge(Limit::Rows))?;
             for (c, value) in row.iter().enumerate() {
-                let c = u16::try_from(c).map_err(|_| SheetError::TooLarge("columns"))?;
+                let c = u16::try_from(c).map_err(|_| SheetError::TooLarge(Limit::Columns))?;
                 if !value.is_empty() {
                     sheet.write_string_with_format(r, c, value, &cell)?;
                 }
@@ -200,12 +251,39 @@ impl ReadTable {
     }
 }
 
-/// The unpacked size a workbook of [`Limits::default`] can reasonably reach.
-const MAX_UNPACKED: u64 = 200 * 1024 * 1024;
+/// What a register import may unpack to, in all: 50 MB. A register at the row and column
+/// limits, written by Excel with a cell of text in each place, unpacks to about 30 MB
+/// (its sheet's XML and its shared strings); more is not a register but an attempt to
+/// make the server hold the file's content several times over in memory.
+const MAX_UNPACKED: u64 = 50 * 1024 * 1024;
 /// Parts in the archive.
 const MAX_PARTS: usize = 1_000;
+/// How much smaller than its content a part may be packed. Excel's XML packs 5 to 20
+/// times; a part that packs a thousand times (DEFLATE's most) is one string repeated,
+/// which is how a small upload is made to unpack to gigabytes. Parts under
+/// [`RATIO_FROM`] are not judged: tiny parts of repeated markup pack well too.
+const MAX_RATIO: u64 = 200;
+/// The unpacked size from which [`MAX_RATIO`] applies.
+const RATIO_FROM: u64 = 1024 * 1024;
+/// Strings in the shared-strings table. calamine reserves room for as many as the table
+/// declares (`uniqueCount`) and keeps each it finds; a table cannot need more than the
+/// cells of a register at the limits (5,001 × 100), and twice that leaves room for other
+/// sheets of the workbook.
+const MAX_STRINGS: u64 = 1_000_000;
+/// The bytes of XML text in one string or one cell (and in one tag). A cell holds at
+/// most [`Limits::cell_chars`] characters; written as XML, with entities and phonetic
+/// readings, that stays well below this. Checked before calamine builds any string, so
+/// that one 190 MB string in a 190 kB upload is refused rather than held.
+const MAX_STRING_BYTES: u64 = 1024 * 1024;
+/// Cells of the `_meta` sheet kept: its key and value columns, 100 rows.
+const META_ROWS: u32 = 100;
 
 /// Reads the first sheet of an .xlsx workbook.
+///
+/// The workbook is checked before calamine opens it ([`check_archive`]), and its cells are
+/// read one at a time, each checked against `limits` as it comes, so that a sheet whose
+/// cells lie far apart (`A1` and `XFD1048576`) is refused at the second cell instead of
+/// being laid out as a grid of seventeen billion cells.
 pub fn read(bytes: &[u8], limits: Limits) -> Result<ReadTable, SheetError> {
     check_archive(bytes)?;
     let mut book: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
@@ -215,91 +293,410 @@ pub fn read(bytes: &[u8], limits: Limits) -> Result<ReadTable, SheetError> {
         return Err(SheetError::Empty);
     };
     let meta = if names.iter().any(|n| n == META) {
-        let range = book
-            .worksheet_range(META)
-            .map_err(|e| SheetError::NotAWorkbook(e.to_string()))?;
-        range
-            .rows()
-            .take(100)
-            .filter_map(|r| {
-                let key = r.first().map(text)?;
-                let value = r.get(1).map(text).unwrap_or_default();
-                (!key.is_empty()).then_some((key, value))
-            })
-            .collect()
+        read_meta(&mut book, limits)?
     } else {
         vec![]
     };
-    let range = book
-        .worksheet_range(&first)
-        .map_err(|e| SheetError::NotAWorkbook(e.to_string()))?;
-    let (height, width) = range.get_size();
-    if height > limits.rows + 1 {
-        return Err(SheetError::TooLarge("rows"));
-    }
-    if width > limits.columns {
-        return Err(SheetError::TooLarge("columns"));
-    }
+    let cells = read_cells(&mut book, &first, limits)?;
+    let Some(area) = cells.area else {
+        return Err(SheetError::Empty);
+    };
+    let width = usize::try_from(area.last_col - area.first_col + 1).unwrap_or(usize::MAX);
     // Rows are numbered as Excel shows them, wherever the used range starts.
-    let first_row = range.start().map_or(0, |(r, _)| r) + 1;
-    let mut rows = range.rows().enumerate().map(|(i, cells)| {
-        let line = first_row + u32::try_from(i).unwrap_or(u32::MAX);
-        (line, cells.iter().map(text).collect::<Vec<_>>())
-    });
-    let (_, header) = rows.next().ok_or(SheetError::Empty)?;
-    let header: Vec<String> = header.into_iter().map(|h| h.trim().to_owned()).collect();
+    let mut grid: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+    for (row, col, value) in cells.found {
+        let line = grid
+            .entry(row)
+            .or_insert_with(|| vec![String::new(); width]);
+        if let Some(slot) = usize::try_from(col - area.first_col)
+            .ok()
+            .and_then(|c| line.get_mut(c))
+        {
+            *slot = value;
+        }
+    }
+    let header: Vec<String> = grid
+        .remove(&area.first_row)
+        .unwrap_or_else(|| vec![String::new(); width]);
     if header.iter().all(String::is_empty) {
         return Err(SheetError::Empty);
     }
-    let mut data = Vec::new();
-    for (line, cells) in rows {
-        if cells.iter().any(|c| c.chars().count() > limits.cell_chars) {
-            return Err(SheetError::TooLarge("cell"));
-        }
-        if cells.iter().any(|c| !c.trim().is_empty()) {
-            data.push((line, cells));
-        }
-    }
-    Ok(ReadTable {
-        meta,
-        header,
-        rows: data,
-    })
+    let rows = grid
+        .into_iter()
+        .filter(|(_, cells)| cells.iter().any(|c| !c.is_empty()))
+        .map(|(row, cells)| (row.saturating_add(1), cells))
+        .collect();
+    Ok(ReadTable { meta, header, rows })
 }
 
-/// Refuses an archive that would unpack out of proportion (a "zip bomb").
+/// The rectangle the non-empty cells of a sheet span (0-based, inclusive).
+#[derive(Debug, Clone, Copy)]
+struct Area {
+    first_row: u32,
+    last_row: u32,
+    first_col: u32,
+    last_col: u32,
+}
+
+impl Area {
+    fn add(area: Option<Area>, (row, col): (u32, u32)) -> Area {
+        match area {
+            None => Area {
+                first_row: row,
+                last_row: row,
+                first_col: col,
+                last_col: col,
+            },
+            Some(a) => Area {
+                first_row: a.first_row.min(row),
+                last_row: a.last_row.max(row),
+                first_col: a.first_col.min(col),
+                last_col: a.last_col.max(col),
+            },
+        }
+    }
+}
+
+/// The non-empty cells of a sheet, as (row, column, text).
+struct Cells {
+    found: Vec<(u32, u32, String)>,
+    area: Option<Area>,
+}
+
+/// Reads a sheet cell by cell, refusing it at the first cell that takes it past `limits`.
+fn read_cells<RS: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    sheet: &str,
+    limits: Limits,
+) -> Result<Cells, SheetError> {
+    let damaged = |e: calamine::XlsxError| SheetError::NotAWorkbook(e.to_string());
+    let mut reader = book.worksheet_cells_reader(sheet).map_err(damaged)?;
+    // The header row, then `limits.rows` rows of data, `limits.columns` wide; a cell given
+    // twice is counted twice, so a sheet cannot grow the list by repeating one cell.
+    let max_cells = limits.rows.saturating_add(1).saturating_mul(limits.columns);
+    let mut cells = Cells {
+        found: Vec::new(),
+        area: None,
+    };
+    let mut text_bytes = 0usize;
+    while let Some(cell) = reader.next_cell().map_err(damaged)? {
+        let value = cell.get_value();
+        // Excel writes a cell that only carries a format without a value: like calamine's
+        // own ranges, such cells do not make the sheet larger.
+        if matches!(value, DataRef::Empty) {
+            continue;
+        }
+        let area = Area::add(cells.area, cell.get_position());
+        if usize::try_from(area.last_row - area.first_row).unwrap_or(usize::MAX) > limits.rows {
+            return Err(SheetError::TooLarge(Limit::Rows));
+        }
+        if usize::try_from(area.last_col - area.first_col).unwrap_or(usize::MAX) >= limits.columns {
+            return Err(SheetError::TooLarge(Limit::Columns));
+        }
+        if cells.found.len() >= max_cells {
+            return Err(SheetError::TooLarge(Limit::Cells));
+        }
+        let text = cell_text(value);
+        // Counted before the text is copied: a shared string is held once by calamine,
+        // and copying it into every cell that names it is what must stay bounded.
+        if text.chars().count() > limits.cell_chars {
+            return Err(SheetError::TooLarge(Limit::CellChars));
+        }
+        text_bytes = text_bytes.saturating_add(text.len());
+        if text_bytes > limits.text_bytes {
+            return Err(SheetError::TooLarge(Limit::Text));
+        }
+        cells.area = Some(area);
+        let (row, col) = cell.get_position();
+        cells.found.push((row, col, text.into_owned()));
+    }
+    Ok(cells)
+}
+
+/// Reads the `_meta` pairs: the first two columns of its first [`META_ROWS`] rows.
+fn read_meta<RS: std::io::Read + std::io::Seek>(
+    book: &mut Xlsx<RS>,
+    limits: Limits,
+) -> Result<Vec<(String, String)>, SheetError> {
+    let damaged = |e: calamine::XlsxError| SheetError::NotAWorkbook(e.to_string());
+    let mut reader = book.worksheet_cells_reader(META).map_err(damaged)?;
+    let mut pairs: BTreeMap<u32, (String, String)> = BTreeMap::new();
+    while let Some(cell) = reader.next_cell().map_err(damaged)? {
+        let (row, col) = cell.get_position();
+        if row >= META_ROWS || col > 1 {
+            continue;
+        }
+        let text = cell_text(cell.get_value());
+        if text.chars().count() > limits.cell_chars {
+            return Err(SheetError::TooLarge(Limit::CellChars));
+        }
+        let pair = pairs.entry(row).or_default();
+        if col == 0 {
+            pair.0 = text.into_owned();
+        } else {
+            pair.1 = text.into_owned();
+        }
+    }
+    Ok(pairs.into_values().filter(|(k, _)| !k.is_empty()).collect())
+}
+
+/// Refuses an archive that would unpack out of proportion (a "zip bomb"), before calamine
+/// opens it: too many parts, more than [`MAX_UNPACKED`] in all, a part packed more than
+/// [`MAX_RATIO`] times, a shared-strings table declaring more than [`MAX_STRINGS`], or a
+/// string longer than [`MAX_STRING_BYTES`].
+///
+/// The sizes come from the ZIP directory, which costs no decompression; the `zip` crate
+/// that calamine reads with stops any part at the size the directory declares, so a part
+/// cannot unpack to more than it claims. The XML parts are then read through once, a
+/// buffer at a time, to measure their strings without keeping them.
 fn check_archive(bytes: &[u8]) -> Result<(), SheetError> {
-    // The central directory is at the end of a ZIP file; its entries give each part's
-    // unpacked size. Reading it needs no decompression.
     let not = |m: &str| SheetError::NotAWorkbook(m.to_owned());
+    // The directory's own count first: the `zip` crate keeps an entry for every part it
+    // lists, so a directory of a million parts is refused before it is read.
     let eocd = bytes
         .windows(4)
         .rposition(|w| w == b"PK\x05\x06")
         .ok_or_else(|| not("no ZIP directory"))?;
-    let field = |at: usize, len: usize| -> Result<u64, SheetError> {
-        let b = bytes.get(at..at + len).ok_or_else(|| not("truncated"))?;
-        Ok(b.iter().rev().fold(0u64, |acc, x| acc << 8 | u64::from(*x)))
-    };
-    let parts = usize::try_from(field(eocd + 10, 2)?).unwrap_or(usize::MAX);
+    let parts = bytes
+        .get(eocd + 10..eocd + 12)
+        .map(|b| usize::from(u16::from_le_bytes([b[0], b[1]])))
+        .ok_or_else(|| not("truncated"))?;
     if parts > MAX_PARTS {
-        return Err(SheetError::TooLarge("parts"));
+        return Err(SheetError::TooLarge(Limit::Parts));
     }
-    let mut at = usize::try_from(field(eocd + 16, 4)?).map_err(|_| not("offset"))?;
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| not(&e.to_string()))?;
+    if zip.len() > MAX_PARTS {
+        return Err(SheetError::TooLarge(Limit::Parts));
+    }
     let mut unpacked = 0u64;
-    for _ in 0..parts {
-        if bytes.get(at..at + 4) != Some(b"PK\x01\x02") {
-            return Err(not("damaged ZIP directory"));
+    for i in 0..zip.len() {
+        let part = zip.by_index_raw(i).map_err(|e| not(&e.to_string()))?;
+        let size = part.size();
+        unpacked = unpacked.saturating_add(size);
+        if unpacked > MAX_UNPACKED {
+            return Err(SheetError::TooLarge(Limit::Unpacked));
         }
-        unpacked = unpacked.saturating_add(field(at + 24, 4)?);
-        let name = usize::try_from(field(at + 28, 2)?).unwrap_or(0);
-        let extra = usize::try_from(field(at + 30, 2)?).unwrap_or(0);
-        let comment = usize::try_from(field(at + 32, 2)?).unwrap_or(0);
-        at += 46 + name + extra + comment;
+        if size >= RATIO_FROM && size / part.compressed_size().max(1) > MAX_RATIO {
+            return Err(SheetError::TooLarge(Limit::Compression));
+        }
     }
-    if unpacked > MAX_UNPACKED {
-        return Err(SheetError::TooLarge("unpacked"));
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(|e| not(&e.to_string()))?;
+        let scan = XmlScan::of(&mut part).map_err(|e| not(&e.to_string()))?;
+        if scan.strings > MAX_STRINGS || scan.declared_strings > MAX_STRINGS {
+            return Err(SheetError::TooLarge(Limit::Strings));
+        }
+        if scan.longest > MAX_STRING_BYTES {
+            return Err(SheetError::TooLarge(Limit::String));
+        }
     }
     Ok(())
+}
+
+/// What one pass over an XML part found, without keeping its text.
+///
+/// This is not an XML parser: it follows tags, quoted attribute values, comments,
+/// processing instructions and CDATA sections closely enough that text cannot pass for
+/// markup, and it errs towards counting more. A part that does not start like XML (an
+/// image) is skipped: calamine does not read it as text.
+#[derive(Debug, Default)]
+struct XmlScan {
+    /// Start tags of shared strings (`<si>`).
+    strings: u64,
+    /// The largest `uniqueCount` a shared-strings table (`<sst>`) declares.
+    declared_strings: u64,
+    /// The most bytes of text (and CDATA) between two starts of a string or a cell
+    /// (`<si>`, `<c>`), or in one tag.
+    longest: u64,
+}
+
+/// Where [`XmlScan`] is in the markup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    Text,
+    /// Just after `<`, before it is known what follows.
+    Open,
+    Tag {
+        quote: Option<u8>,
+    },
+    Comment,
+    CData,
+    Instruction,
+    Declaration,
+}
+
+/// The bytes of a tag kept to read its name and, for `<sst>`, its attributes.
+const TAG_HEAD: usize = 4096;
+
+impl XmlScan {
+    fn of(part: &mut impl std::io::Read) -> std::io::Result<XmlScan> {
+        let mut scan = XmlScan::default();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at = At::Text;
+        // The last bytes seen, to recognise the ends of comments and CDATA (`-->`, `]]>`).
+        let mut tail = [0u8; 2];
+        let mut head: Vec<u8> = Vec::with_capacity(TAG_HEAD);
+        let mut tag_bytes = 0u64;
+        let mut text = 0u64;
+        let mut started = false;
+        loop {
+            let n = part.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            let mut chunk = &buf[..n];
+            if !started {
+                let body = chunk.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(chunk);
+                match body.iter().find(|b| !b.is_ascii_whitespace()) {
+                    Some(b'<') => started = true,
+                    Some(_) => return Ok(scan),
+                    None => continue,
+                }
+                chunk = body;
+            }
+            for &b in chunk {
+                let was = at;
+                match at {
+                    At::Text => {
+                        if b == b'<' {
+                            at = At::Open;
+                            head.clear();
+                        } else {
+                            text += 1;
+                        }
+                    }
+                    At::Open => {
+                        head.push(b);
+                        at = match head.as_slice() {
+                            [b'?'] => At::Instruction,
+                            b"!--" => At::Comment,
+                            b"![CDATA[" => At::CData,
+                            h if b"![CDATA[".starts_with(h) || b"!--".starts_with(h) => At::Open,
+                            [b'!', ..] => At::Declaration,
+                            _ => {
+                                tag_bytes = head.len() as u64;
+                                At::Tag { quote: None }
+                            }
+                        };
+                    }
+                    At::Tag { quote } => {
+                        tag_bytes += 1;
+                        if head.len() < TAG_HEAD {
+                            head.push(b);
+                        }
+                        match (quote, b) {
+                            (None, b'"' | b'\'') => at = At::Tag { quote: Some(b) },
+                            (Some(q), _) if q == b => at = At::Tag { quote: None },
+                            (None, b'>') => {
+                                at = At::Text;
+                                if scan.tag(&head, tag_bytes) {
+                                    scan.longest = scan.longest.max(text);
+                                    text = 0;
+                                }
+                            }
+                            _ => {}
+                        }
+                        if tag_bytes > MAX_STRING_BYTES {
+                            scan.longest = tag_bytes;
+                            return Ok(scan);
+                        }
+                    }
+                    At::Comment if tail == *b"--" && b == b'>' => at = At::Text,
+                    At::CData if tail == *b"]]" && b == b'>' => {
+                        at = At::Text;
+                        text = text.saturating_sub(2);
+                    }
+                    At::CData => text += 1,
+                    At::Instruction if tail[1] == b'?' && b == b'>' => at = At::Text,
+                    At::Declaration if b == b'>' => at = At::Text,
+                    At::Comment | At::Instruction | At::Declaration => {}
+                }
+                // An end is looked for only after the start: `<!-->` does not close.
+                tail = if at != was && matches!(at, At::Comment | At::CData | At::Instruction) {
+                    [0, 0]
+                } else {
+                    [tail[1], b]
+                };
+            }
+            scan.longest = scan.longest.max(text);
+        }
+        Ok(scan)
+    }
+
+    /// Takes note of a complete tag (`head` holds its first bytes, from its name); true
+    /// when it starts a string or a cell.
+    fn tag(&mut self, head: &[u8], bytes: u64) -> bool {
+        self.longest = self.longest.max(bytes);
+        if head.first() == Some(&b'/') {
+            return false;
+        }
+        let name_end = head
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || matches!(b, b'>' | b'/'))
+            .unwrap_or(head.len());
+        let name = &head[..name_end];
+        let local = name
+            .iter()
+            .rposition(|b| *b == b':')
+            .map_or(name, |i| &name[i + 1..]);
+        match local {
+            b"si" => {
+                self.strings += 1;
+                true
+            }
+            b"c" => true,
+            b"sst" => {
+                // calamine reserves what `uniqueCount` says; an attribute past the bytes
+                // kept cannot be read, so such a tag counts as declaring too many.
+                self.declared_strings = if head.len() >= TAG_HEAD {
+                    u64::MAX
+                } else {
+                    declared_count(head)
+                };
+                false
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The `uniqueCount` of a `<sst …>` tag, read as calamine does (leading zeros skipped);
+/// 0 when absent or not a number.
+fn declared_count(tag: &[u8]) -> u64 {
+    let key = b"uniqueCount";
+    let mut from = 0;
+    let mut most = 0u64;
+    while let Some(i) = tag[from..].windows(key.len()).position(|w| w == key) {
+        let mut rest = &tag[from + i + key.len()..];
+        from += i + key.len();
+        rest = rest.trim_ascii_start();
+        let Some(after_eq) = rest.strip_prefix(b"=") else {
+            continue;
+        };
+        let rest = after_eq.trim_ascii_start();
+        let Some((&q, value)) = rest.split_first() else {
+            continue;
+        };
+        if q != b'"' && q != b'\'' {
+            continue;
+        }
+        let digits = value.iter().take_while(|b| b.is_ascii_digit());
+        let n = digits.fold(0u64, |n, d| {
+            n.saturating_mul(10).saturating_add(u64::from(d - b'0'))
+        });
+        most = most.max(n);
+    }
+    most
+}
+
+/// A cell as the text a person would type into the form, borrowed when calamine holds it
+/// (shared strings), so that a long one is measured before it is copied.
+fn cell_text<'a>(cell: &'a DataRef<'_>) -> Cow<'a, str> {
+    match cell {
+        DataRef::SharedString(s) => Cow::Borrowed(s.trim()),
+        DataRef::String(s) => Cow::Borrowed(s.trim()),
+        other => Cow::Owned(text(&Data::from(other.clone()))),
+    }
 }
 
 /// A cell as the text a person would type into the form.
@@ -441,7 +838,7 @@ mod tests {
         };
         assert!(matches!(
             read(&bytes, small),
-            Err(SheetError::TooLarge("rows"))
+            Err(SheetError::TooLarge(Limit::Rows))
         ));
         // A directory that claims more unpacked bytes than any register needs.
         let mut bomb = bytes.clone();
@@ -450,7 +847,7 @@ mod tests {
         bomb[cd + 24..cd + 28].copy_from_slice(&u32::MAX.to_le_bytes());
         assert!(matches!(
             read(&bomb, Limits::default()),
-            Err(SheetError::TooLarge("unpacked"))
+            Err(SheetError::TooLarge(Limit::Unpacked))
         ));
     }
 }

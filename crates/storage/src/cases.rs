@@ -302,12 +302,12 @@ pub async fn waiting_people(
 ) -> Result<Vec<Uuid>, StorageError> {
     const SQL: &str = "SELECT d.person_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
-         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
         WHERE w.case_id = $1 AND d.person_id IS NOT NULL
         UNION
         SELECT h.person_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
-         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+         AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
           JOIN post_holders h ON h.post_id = d.post_id
          AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
         WHERE w.case_id = $1";
@@ -379,7 +379,7 @@ fn waiting_on(person: usize, day: usize) -> String {
         "c.id IN (
         SELECT w.case_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
-         AND d.starts_on <= ${day} AND (d.ends_on IS NULL OR d.ends_on >= ${day})
+         AND d.starts_on <= ${day} AND (d.ends_on IS NULL OR d.ends_on > ${day} OR (d.ends_on = ${day} AND d.revoked_at IS NULL))
         WHERE d.person_id = ${person} OR d.post_id IN (
           SELECT h.post_id FROM post_holders h WHERE h.person_id = ${person}
              AND h.starts_on <= ${day} AND (h.ends_on IS NULL OR h.ends_on >= ${day})))"

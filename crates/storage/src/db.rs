@@ -153,13 +153,24 @@ impl Db {
     pub async fn open(config: &DbConfig, size: PoolSize) -> Result<Self, StorageError> {
         let db = match config {
             DbConfig::Sqlite { data_dir } => {
-                std::fs::create_dir_all(data_dir).map_err(|e| {
+                let mut folder = std::fs::DirBuilder::new();
+                folder.recursive(true);
+                // A new data folder (database, key file) is the owner's alone.
+                #[cfg(unix)]
+                std::os::unix::fs::DirBuilderExt::mode(&mut folder, 0o700);
+                folder.create(data_dir).map_err(|e| {
                     StorageError::Config(format!(
                         "cannot create the data folder {}: {e}",
                         data_dir.display()
                     ))
                 })?;
                 let path = data_dir.join("mamori.db");
+                // The database holds every person's hash and the sealed files: readable by
+                // the server's account only. SQLite gives the -wal and -shm files it
+                // creates the mode of the database file, so creating that file 0600
+                // before SQLite opens it covers all three without touching the process's
+                // umask; an older installation's files are narrowed here too.
+                owner_only(&path)?;
                 let options = SqliteConnectOptions::new()
                     .filename(&path)
                     .create_if_missing(true)
@@ -173,6 +184,14 @@ impl Db {
                     .pragma("temp_store", "memory")
                     .pragma("cache_size", "-16000");
                 let mut conn = SqliteConnection::connect_with(&options).await?;
+                for suffix in ["-wal", "-shm"] {
+                    let mut side = path.clone().into_os_string();
+                    side.push(suffix);
+                    let side = PathBuf::from(side);
+                    if side.exists() {
+                        owner_only(&side)?;
+                    }
+                }
                 sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
                 let writer = Writer::new(conn, &path)?;
                 // A local file cannot drop a connection; sqlx's ping before each acquire
@@ -233,6 +252,35 @@ impl Db {
     }
 }
 
+/// Creates `path` (empty) readable and writable by its owner only, or narrows an existing
+/// file to that. The mode is given at creation, so a new file is never readable by others
+/// even for a moment, whatever the umask. An existing file that cannot be narrowed (it
+/// belongs to another account) is left as it is, with a warning, rather than stopping a
+/// server that could run before.
+pub(crate) fn owner_only(path: &Path) -> Result<(), StorageError> {
+    let mut options = std::fs::OpenOptions::new();
+    // Append: an existing database is opened without being truncated or written.
+    options.append(true).create(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path).map_err(|e| {
+        StorageError::Config(format!("cannot open or create {}: {e}", path.display()))
+    })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let loose = file
+            .metadata()
+            .map(|m| m.permissions().mode() & 0o077 != 0)
+            .unwrap_or(true);
+        if loose && let Err(e) = file.set_permissions(std::fs::Permissions::from_mode(0o600)) {
+            tracing::warn!(path = %path.display(), error = %e, "cannot make the file readable by its owner only");
+        }
+    }
+    drop(file);
+    Ok(())
+}
+
 impl Tx {
     /// Makes every change of the transaction durable.
     pub async fn commit(self) -> Result<(), StorageError> {
@@ -251,6 +299,16 @@ pub enum Src<'a> {
     Db(&'a Db),
     /// An open write transaction.
     Tx(&'a mut Tx),
+}
+
+impl Src<'_> {
+    /// The same source for one more query, so that one `Src` can serve several in a row.
+    pub fn reborrow(&mut self) -> Src<'_> {
+        match self {
+            Src::Db(db) => Src::Db(db),
+            Src::Tx(tx) => Src::Tx(tx),
+        }
+    }
 }
 
 impl<'a> From<&'a Db> for Src<'a> {

@@ -45,12 +45,14 @@ pub struct DesignationRow {
     pub ended_by: Option<Uuid>,
     /// When it was ended.
     pub ended_at: Option<Ts>,
+    /// When it stopped, for a designation ended at once rather than at the end of a day.
+    pub revoked_at: Option<Ts>,
 }
 
 const SELECT: &str = "SELECT d.id, d.role, d.organisation_id, o.name AS organisation_name,
         d.person_id, pe.name AS person_name, d.post_id, po.name AS post_name,
         d.starts_on, d.ends_on, d.note, d.designated_by, db.name AS designated_by_name, d.designated_at,
-        d.ended_by, d.ended_at
+        d.ended_by, d.ended_at, d.revoked_at
      FROM designations d
      LEFT JOIN organisations o ON o.id = d.organisation_id
      LEFT JOIN persons pe ON pe.id = d.person_id
@@ -100,18 +102,30 @@ pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<DesignationRow
         .ok_or(StorageError::NotFound)
 }
 
-/// Ends a designation on `ends_on` (inclusive), recording who ended it.
+/// Ends a designation on `ends_on` (inclusive), recording who ended it; `at_once` stops it
+/// now as well, so that it gives nothing for the rest of that day.
 pub async fn end(
     tx: &mut Tx,
     id: Uuid,
     ends_on: Day,
+    at_once: bool,
     by: Uuid,
     now: Ts,
 ) -> Result<(), StorageError> {
-    const SQL: &str =
-        "UPDATE designations SET ends_on = $2, ended_by = $3, ended_at = $4 WHERE id = $1";
-    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(ends_on).bind(by).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    const SQL: &str = "UPDATE designations SET ends_on = $2, ended_by = $3, ended_at = $4,
+        revoked_at = CASE WHEN $5 THEN $4 ELSE NULL END WHERE id = $1";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(ends_on).bind(by).bind(now).bind(at_once).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// The SQL condition that designation `d` is in force on the day bound as `$day`: within its
+/// days, and not revoked on that day (a revoked designation's `ends_on` is the day it was
+/// revoked, so earlier days keep it).
+pub fn in_force_sql(d: &str, day: usize) -> String {
+    format!(
+        "{d}.starts_on <= ${day} AND ({d}.ends_on IS NULL OR {d}.ends_on > ${day} \
+         OR ({d}.ends_on = ${day} AND {d}.revoked_at IS NULL))"
+    )
 }
 
 /// Filters for the designation list.
@@ -150,9 +164,7 @@ pub async fn list(
     }
     if filter.active_on.is_some() {
         n += 1;
-        wheres.push(format!(
-            "d.starts_on <= ${n} AND (d.ends_on IS NULL OR d.ends_on >= ${n})"
-        ));
+        wheres.push(in_force_sql("d", n));
     }
     let sql = format!(
         "{SELECT} WHERE {} ORDER BY d.designated_at DESC LIMIT 500",
@@ -178,9 +190,51 @@ pub async fn system_admin_exists<'a>(
     src: impl Into<Src<'a>>,
     today: Day,
 ) -> Result<bool, StorageError> {
-    const SQL: &str = "SELECT COUNT(*) FROM designations
-        WHERE role = 'system_admin' AND starts_on <= $1 AND (ends_on IS NULL OR ends_on >= $1)";
-    let (n,): (i64,) =
-        on_src!(src.into(), c => sqlx::query_as(SQL).bind(today).fetch_one(c).await)?;
+    let sql = format!(
+        "SELECT COUNT(*) FROM designations d WHERE d.role = 'system_admin' AND {}",
+        in_force_sql("d", 1)
+    );
+    let (n,): (i64,) = on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(today).fetch_one(c).await)?;
     Ok(n > 0)
+}
+
+/// The SQL condition that designation or holding `d` is not over on the day bound as `$day`:
+/// in force or still to come. Power to come counts as power already held when deciding who
+/// may manage someone, or a reset today would take over a role that starts tomorrow.
+fn not_over_sql(d: &str, day: usize) -> String {
+    format!(
+        "({d}.ends_on IS NULL OR {d}.ends_on > ${day} \
+         OR ({d}.ends_on = ${day} AND {d}.revoked_at IS NULL))"
+    )
+}
+
+/// The roles a person holds or will hold, directly or through a post: (role, organisation).
+pub async fn holdings_of_person<'a>(
+    src: impl Into<Src<'a>>,
+    person: Uuid,
+    today: Day,
+) -> Result<Vec<(String, Option<Uuid>)>, StorageError> {
+    let sql = format!(
+        "SELECT d.role, d.organisation_id FROM designations d
+         WHERE d.person_id = $1 AND {d}
+         UNION
+         SELECT d.role, d.organisation_id FROM designations d
+         JOIN post_holders h ON h.post_id = d.post_id
+         WHERE h.person_id = $1 AND {d} AND (h.ends_on IS NULL OR h.ends_on >= $2)",
+        d = not_over_sql("d", 2)
+    );
+    Ok(on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(person).bind(today).fetch_all(c).await)?)
+}
+
+/// The roles whoever holds a post holds or will hold through it: (role, organisation).
+pub async fn holdings_of_post<'a>(
+    src: impl Into<Src<'a>>,
+    post: Uuid,
+    today: Day,
+) -> Result<Vec<(String, Option<Uuid>)>, StorageError> {
+    let sql = format!(
+        "SELECT d.role, d.organisation_id FROM designations d WHERE d.post_id = $1 AND {}",
+        not_over_sql("d", 2)
+    );
+    Ok(on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(post).bind(today).fetch_all(c).await)?)
 }

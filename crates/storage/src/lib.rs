@@ -5,6 +5,7 @@
 //! organisations demand a policy [`Scope`](mamori_domain::policy::Scope).
 
 pub mod adaptations;
+pub mod api_tokens;
 pub mod assessments;
 pub mod attachments;
 pub mod audit;
@@ -16,6 +17,7 @@ pub mod evidence;
 pub mod libraries;
 pub mod notifications;
 pub mod organisations;
+pub mod passkeys;
 pub mod persons;
 pub mod posts;
 pub mod registers;
@@ -37,21 +39,35 @@ pub use writer::{WriteTx, Writer};
 pub async fn backup(db: &Db, out: &std::path::Path) -> Result<(), StorageError> {
     match db {
         Db::Sqlite { read, .. } => {
-            if out.exists() {
-                return Err(StorageError::Config(format!(
-                    "{} already exists; choose a new file",
-                    out.display()
-                )));
-            }
-            let out = out
+            let path = out
                 .to_str()
                 .ok_or_else(|| StorageError::Config("the backup path is not valid UTF-8".into()))?;
+            // The copy holds what the database holds: it is created empty and readable by
+            // its owner only before SQLite writes into it (VACUUM INTO accepts an empty
+            // file and keeps its mode). `create_new` also refuses an existing file
+            // without a gap between checking and creating.
+            let mut options = std::fs::OpenOptions::new();
+            options.write(true).create_new(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            options.open(out).map_err(|e| {
+                StorageError::Config(if e.kind() == std::io::ErrorKind::AlreadyExists {
+                    format!("{} already exists; choose a new file", out.display())
+                } else {
+                    format!("cannot create {}: {e}", out.display())
+                })
+            })?;
             // VACUUM INTO reads one snapshot of the database and writes a compact copy.
-            sqlx::query("VACUUM INTO $1")
-                .bind(out)
+            let copied = sqlx::query("VACUUM INTO $1")
+                .bind(path)
                 .execute(read)
                 .await
-                .map(|r| r.rows_affected())?;
+                .map(|r| r.rows_affected());
+            if let Err(e) = copied {
+                // Leave no empty or partial file that looks like a backup.
+                let _ = std::fs::remove_file(out);
+                return Err(e.into());
+            }
             Ok(())
         }
         Db::Postgres(_) => Err(StorageError::Config(

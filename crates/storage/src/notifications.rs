@@ -107,6 +107,20 @@ pub async fn lease_mail(
     Ok(on_tx!(tx, c => sqlx::query_as(SQL).bind(worker).fetch_all(c).await)?)
 }
 
+/// Claims one leased e-mail just before it is sent, renewing the lease until `until`.
+/// False when the lease is no longer `worker`'s: it ran out while earlier messages of the
+/// batch were being sent and another worker took the message over (or already sent it),
+/// so this worker must skip it rather than send it a second time. The token is compared
+/// in the UPDATE itself, so the claim and the check are one step on both databases.
+pub async fn claim_mail(db: &Db, id: Uuid, worker: &str, until: Ts) -> Result<bool, StorageError> {
+    let mut tx = db.begin().await?;
+    const SQL: &str = "UPDATE notifications SET locked_until = $3
+        WHERE id = $1 AND locked_by = $2 AND delivered_at IS NULL";
+    let claimed = on_tx!(&mut tx, c => sqlx::query(SQL).bind(id).bind(worker).bind(until).execute(c).await.map(|r| r.rows_affected()))?;
+    tx.commit().await?;
+    Ok(claimed == 1)
+}
+
 /// Records that an e-mail was handed to the mail server.
 pub async fn mail_sent(db: &Db, id: Uuid, worker: &str, now: Ts) -> Result<(), StorageError> {
     let mut tx = db.begin().await?;
@@ -186,11 +200,11 @@ pub async fn holders_of(
     let sql = format!(
         "SELECT d.person_id FROM designations d
           WHERE d.role = $1 AND d.organisation_id IN ({orgs}) AND d.person_id IS NOT NULL
-            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
         UNION
         SELECT h.person_id FROM designations d JOIN post_holders h ON h.post_id = d.post_id
           WHERE d.role = $1 AND d.organisation_id IN ({orgs})
-            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
             AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)"
     );
     let rows: Vec<(Uuid,)> = on_tx!(tx, c => {

@@ -95,17 +95,21 @@ pub async fn path<'a>(
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
 }
 
-/// The relations `id` states of itself: (kind, counterpart).
+/// The relations `id` states of itself that its counterparts accepted: (kind, counterpart).
+///
+/// A relation still waiting for the other side gives nothing to anyone, so every read that
+/// grants something (a record to see, a party to a case, an inbox) reads accepted ones only.
 pub async fn outgoing<'a>(
     src: impl Into<Src<'a>>,
     id: Uuid,
 ) -> Result<Vec<(String, Uuid)>, StorageError> {
-    const SQL: &str = "SELECT kind, to_id FROM organisation_relations WHERE from_id = $1";
+    const SQL: &str = "SELECT kind, to_id FROM organisation_relations
+                       WHERE from_id = $1 AND accepted_at IS NOT NULL";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
 }
 
-/// The organisations that state a relation of `kind` towards `id` (the companies that
-/// contract with it, say): (id, name), by name.
+/// The organisations that state an accepted relation of `kind` towards `id` (the companies
+/// that contract with it, say): (id, name), by name.
 pub async fn incoming<'a>(
     src: impl Into<Src<'a>>,
     id: Uuid,
@@ -113,14 +117,17 @@ pub async fn incoming<'a>(
 ) -> Result<Vec<(Uuid, String)>, StorageError> {
     const SQL: &str = "SELECT o.id, o.name FROM organisation_relations r
                        JOIN organisations o ON o.id = r.from_id
-                       WHERE r.to_id = $1 AND r.kind = $2 ORDER BY o.name";
+                       WHERE r.to_id = $1 AND r.kind = $2 AND r.accepted_at IS NOT NULL
+                       ORDER BY o.name";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).bind(kind).fetch_all(c).await)?)
 }
 
-/// Organisations related to `id` in either direction.
+/// Organisations related to `id` in either direction by an accepted relation.
 pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>, StorageError> {
-    const SQL: &str = "SELECT to_id FROM organisation_relations WHERE from_id = $1
-                       UNION SELECT from_id FROM organisation_relations WHERE to_id = $1";
+    const SQL: &str = "SELECT to_id FROM organisation_relations
+                       WHERE from_id = $1 AND accepted_at IS NOT NULL
+                       UNION SELECT from_id FROM organisation_relations
+                       WHERE to_id = $1 AND accepted_at IS NOT NULL";
     let rows: Vec<(Uuid,)> =
         on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?;
     Ok(rows.into_iter().map(|(id,)| id).collect())
@@ -318,28 +325,45 @@ pub struct RelationRow {
     pub to_name: String,
     /// Created.
     pub created_at: Ts,
+    /// When the counterpart accepted it; `None` while it waits and gives nothing.
+    pub accepted_at: Option<Ts>,
 }
 
-/// Records a relation.
+/// Records a relation, accepted at once when `accepted` (its maker administers both sides).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_relation(
     tx: &mut Tx,
     id: Uuid,
     kind: &str,
     from: Uuid,
     to: Uuid,
+    accepted: bool,
     by: Uuid,
     now: Ts,
 ) -> Result<(), StorageError> {
-    const SQL: &str =
-        "INSERT INTO organisation_relations (id, kind, from_id, to_id, created_at, created_by)
-                       VALUES ($1, $2, $3, $4, $5, $6)";
-    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(kind).bind(from).bind(to).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()))
+    const SQL: &str = "INSERT INTO organisation_relations
+        (id, kind, from_id, to_id, created_at, created_by, accepted_at, accepted_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)";
+    let (at, accepter) = if accepted {
+        (Some(now), Some(by))
+    } else {
+        (None, None)
+    };
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(kind).bind(from).bind(to).bind(now).bind(by).bind(at).bind(accepter).execute(c).await.map(|r| r.rows_affected()))
         .map_err(StorageError::unique("other"))?;
     Ok(())
 }
 
-const RELATION_SQL: &str =
-    "SELECT r.id, r.kind, r.from_id, r.to_id, f.name AS from_name, t.name AS to_name, r.created_at
+/// Marks a waiting relation accepted by the counterpart's administrator.
+pub async fn accept_relation(tx: &mut Tx, id: Uuid, by: Uuid, now: Ts) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE organisation_relations SET accepted_at = $2, accepted_by = $3
+                       WHERE id = $1 AND accepted_at IS NULL";
+    on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+const RELATION_SQL: &str = "SELECT r.id, r.kind, r.from_id, r.to_id, f.name AS from_name,
+        t.name AS to_name, r.created_at, r.accepted_at
      FROM organisation_relations r
      JOIN organisations f ON f.id = r.from_id JOIN organisations t ON t.id = r.to_id";
 

@@ -108,14 +108,14 @@ pub async fn lookup(
                p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
         FROM sessions s JOIN persons p ON p.id = s.person_id
         JOIN designations d ON d.person_id = s.person_id
-        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)
+        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
         UNION ALL
         SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
                p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
         FROM sessions s JOIN persons p ON p.id = s.person_id
         JOIN post_holders h ON h.person_id = s.person_id AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
         JOIN designations d ON d.post_id = h.post_id
-        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on >= $2)";
+        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))";
     let rows: Vec<SessionGrantRow> =
         on_db!(db, c => sqlx::query_as(SQL).bind(id_hash).bind(today).fetch_all(c).await)?;
     // The first branch's row carries no role; every other row carries one.
@@ -146,6 +146,24 @@ pub async fn set_stage(tx: &mut Tx, id_hash: &[u8], stage: &str) -> Result<(), S
     on_tx!(tx, c => sqlx::query("UPDATE sessions SET stage = $2 WHERE id_hash = $1")
         .bind(id_hash).bind(stage).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Gives a session a new token (and form token) as it moves to `stage`: the old token
+/// stops working at once, so a token seen before a login step completed (on a shared
+/// machine, in a log, planted by an attacker) never carries the privileges gained after.
+pub async fn rotate(
+    tx: &mut Tx,
+    old_hash: &[u8],
+    new_hash: &[u8],
+    stage: &str,
+    csrf_token: &str,
+) -> Result<bool, StorageError> {
+    const SQL: &str =
+        "UPDATE sessions SET id_hash = $2, stage = $3, csrf_token = $4 WHERE id_hash = $1";
+    let done = on_tx!(tx, c => sqlx::query(SQL)
+        .bind(old_hash).bind(new_hash).bind(stage).bind(csrf_token)
+        .execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(done == 1)
 }
 
 /// Keeps a second-factor secret while the person confirms it.

@@ -1,7 +1,7 @@
 //! A mail server for tests: it speaks enough SMTP on 127.0.0.1 for a real client to deliver
 //! to it, keeps what it receives, and can be told to refuse (a mail server that is down).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -56,6 +56,8 @@ pub struct SmtpSink {
     pub url: String,
     received: Arc<Mutex<Vec<Received>>>,
     refusing: Arc<AtomicBool>,
+    /// Milliseconds the server takes to accept each message.
+    delay_ms: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -66,12 +68,13 @@ impl SmtpSink {
         let url = format!("smtp://{}", listener.local_addr().expect("address"));
         let received = Arc::new(Mutex::new(Vec::new()));
         let refusing = Arc::new(AtomicBool::new(false));
-        let (r, f) = (received.clone(), refusing.clone());
+        let delay_ms = Arc::new(AtomicU64::new(0));
+        let (r, f, d) = (received.clone(), refusing.clone(), delay_ms.clone());
         let task = tokio::spawn(async move {
             while let Ok((stream, _)) = listener.accept().await {
-                let (r, f) = (r.clone(), f.clone());
+                let (r, f, d) = (r.clone(), f.clone(), d.clone());
                 tokio::spawn(async move {
-                    let _ = session(stream, r, f).await;
+                    let _ = session(stream, r, f, d).await;
                 });
             }
         });
@@ -79,6 +82,7 @@ impl SmtpSink {
             url,
             received,
             refusing,
+            delay_ms,
             task,
         }
     }
@@ -86,6 +90,13 @@ impl SmtpSink {
     /// Makes the server answer every message with a temporary failure (or stop doing so).
     pub fn refuse(&self, refuse: bool) {
         self.refusing.store(refuse, Ordering::SeqCst);
+    }
+
+    /// Makes the server take `per_message` to accept each message, as a loaded server
+    /// does.
+    pub fn slow(&self, per_message: std::time::Duration) {
+        let ms = u64::try_from(per_message.as_millis()).unwrap_or(u64::MAX);
+        self.delay_ms.store(ms, Ordering::SeqCst);
     }
 
     /// What arrived so far.
@@ -104,6 +115,7 @@ async fn session(
     stream: tokio::net::TcpStream,
     received: Arc<Mutex<Vec<Received>>>,
     refusing: Arc<AtomicBool>,
+    delay_ms: Arc<AtomicU64>,
 ) -> std::io::Result<()> {
     let (read, mut write) = stream.into_split();
     let mut lines = BufReader::new(read);
@@ -148,6 +160,10 @@ async fn session(
                     break;
                 }
                 data.push_str(line.strip_prefix('.').unwrap_or(&line));
+            }
+            let delay = delay_ms.load(Ordering::SeqCst);
+            if delay > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
             }
             received.lock().expect("lock").push(Received {
                 to: std::mem::take(&mut to),

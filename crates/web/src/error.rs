@@ -57,9 +57,37 @@ impl Failure {
         Self::new(StatusCode::FORBIDDEN, "cross_site")
     }
 
+    /// A passkey that did not log in (one answer whatever the reason; the audit trail
+    /// keeps the reason).
+    pub fn passkey_failed() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "passkey_failed")
+    }
+
+    /// Password accepted; the login goes on with the person's passkey
+    /// (`POST /api/v1/session/passkey`).
+    pub fn passkey_required() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "passkey_required")
+    }
+
     /// Not logged in.
     pub fn unauthenticated() -> Self {
         Self::new(StatusCode::UNAUTHORIZED, "unauthenticated")
+    }
+
+    /// A personal API token that is unknown, expired or revoked, or whose person may no
+    /// longer log in.
+    pub fn token_invalid() -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "token_invalid")
+    }
+
+    /// A read-only API token used for a request that changes something.
+    pub fn token_read_only() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "token_read_only")
+    }
+
+    /// Something only a login may do (make a token), asked with a token.
+    pub fn token_login_required() -> Self {
+        Self::new(StatusCode::FORBIDDEN, "token_login_required")
     }
 
     /// Logged in, but the password must be changed first.
@@ -77,9 +105,62 @@ impl Failure {
         Self::new(StatusCode::FORBIDDEN, "csrf_token")
     }
 
+    /// Too many failures from the client's address; try again in `secs` seconds.
+    pub fn too_many_requests(secs: u64) -> Self {
+        Self {
+            retry_after_secs: Some(i64::try_from(secs).unwrap_or(i64::MAX)),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests")
+        }
+    }
+
+    /// The machine-readable code (`bad_credentials`, `cross_site`, …).
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
     /// A missing page.
     pub fn not_found() -> Self {
         Self::new(StatusCode::NOT_FOUND, "not_found")
+    }
+
+    /// Too many uploads are being received at once: try again shortly.
+    pub fn busy() -> Self {
+        Self {
+            retry_after_secs: Some(5),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
+        }
+    }
+
+    /// A JSON body whose top level is not an object: serde would read a struct from an
+    /// array by position, so `["…", "…"]` could stand for a request whose fields are never
+    /// named.
+    pub fn json_object_expected() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "json_object_expected")
+    }
+
+    /// A body not sent as the content type the endpoint reads.
+    pub fn unsupported_media_type() -> Self {
+        Self::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+    }
+
+    /// Submitted text that is not valid UTF-8: refused rather than stored with U+FFFD in
+    /// place of what was sent.
+    pub fn invalid_utf8() -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "invalid_utf8")
+    }
+
+    /// An error status that no handler put into words: a route that does not exist, a
+    /// method the route does not take, a body too large for the server's limit.
+    fn for_status(status: StatusCode) -> Self {
+        let code = match status {
+            StatusCode::NOT_FOUND => "not_found",
+            StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            s if s.is_server_error() => "internal",
+            _ => "bad_request",
+        };
+        Self::new(status, code)
     }
 
     /// A request whose body or query is malformed, with the parser's explanation.
@@ -150,7 +231,13 @@ impl From<AppError> for Failure {
                 ..Failure::new(StatusCode::BAD_REQUEST, "validation_failed")
             },
             AppError::Unauthenticated => Failure::unauthenticated(),
-            AppError::BadCredentials => Failure::new(StatusCode::UNAUTHORIZED, "bad_credentials"),
+            // One wording for a wrong password, an unknown address and a locked account,
+            // so that the answer does not tell which accounts exist; it says that repeated
+            // failures lock, for the person who is locked.
+            AppError::BadCredentials => Failure {
+                message_key: "problem-login-failed".into(),
+                ..Failure::new(StatusCode::UNAUTHORIZED, "bad_credentials")
+            },
             AppError::TotpRequired => Failure::new(StatusCode::UNAUTHORIZED, "totp_required"),
             AppError::Locked { minutes } => Failure {
                 retry_after_secs: Some(minutes * 60),
@@ -256,13 +343,27 @@ impl IntoResponse for Failure {
     }
 }
 
+fn is_json(res: &Response) -> bool {
+    res.headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"))
+}
+
 /// Writes the body of every [`Failure`] in the language of the request.
 pub async fn render(req: Request, next: Next) -> Response {
     let tr = crate::extract::request_locale(req.headers());
     let api = req.uri().path().starts_with("/api/");
     let mut res = next.run(req).await;
-    let Some(failure) = res.extensions_mut().remove::<Failure>() else {
-        return res;
+    let failure = match res.extensions_mut().remove::<Failure>() {
+        Some(failure) => failure,
+        // Under the API every error answers in the API's format, also those no handler
+        // wrote: axum's 404 for an unknown route and 405 for a method a route does not
+        // take have empty bodies, which a client cannot tell from a proxy's answer.
+        None if api && res.status().as_u16() >= 400 && !is_json(&res) => {
+            Failure::for_status(res.status())
+        }
+        None => return res,
     };
     let message = failure.message(tr);
     let (status, headers) = (res.status(), res.headers().clone());

@@ -51,6 +51,16 @@ pub fn request_locale(headers: &HeaderMap) -> Tr {
     Tr(Locale::parse_or_default(first))
 }
 
+/// The token of an `Authorization: Bearer …` header, if the request sends one. A request
+/// that does is authenticated by that token alone, never by a cookie sent along with it:
+/// the cross-site check is skipped for it (a page on another site cannot set this header),
+/// so its cookie must count for nothing.
+pub fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
 pub(crate) fn client_ip(parts: &Parts) -> Option<String> {
     parts
         .extensions
@@ -72,7 +82,11 @@ impl FromRequestParts<AppState> for MaybeSession {
         if let Some(cached) = parts.extensions.get::<MaybeSession>() {
             return Ok(cached.clone());
         }
-        let token = cookie(&parts.headers, state.web.session_cookie()).map(str::to_owned);
+        // A request with a bearer token is never cookie-authenticated (see [`bearer`]).
+        let token = match bearer(&parts.headers) {
+            Some(_) => None,
+            None => cookie(&parts.headers, state.web.session_cookie()).map(str::to_owned),
+        };
         let session = match token {
             Some(t) if t.len() == 64 => state.app.session(&t, client_ip(parts)).await?,
             _ => None,
@@ -83,8 +97,9 @@ impl FromRequestParts<AppState> for MaybeSession {
     }
 }
 
-/// A logged-in caller of the API; anything less is 401 (or 403 while a password change is
-/// pending).
+/// A logged-in caller of the API, by session cookie or personal API token; anything less
+/// is 401 (or 403 while a password change is pending, or for a read-only token asked to
+/// change something).
 pub struct ApiCaller(pub SessionInfo);
 
 impl FromRequestParts<AppState> for ApiCaller {
@@ -94,6 +109,11 @@ impl FromRequestParts<AppState> for ApiCaller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        if let Some(presented) = bearer(&parts.headers) {
+            return crate::api::tokens::authenticate(parts, state, presented.to_owned())
+                .await
+                .map(ApiCaller);
+        }
         match MaybeSession::from_request_parts(parts, state).await?.0 {
             Some(s) if s.is_full() => Ok(ApiCaller(s)),
             Some(s) if s.stage == stage::PASSWORD_CHANGE => {
@@ -166,10 +186,81 @@ impl FromRequestParts<AppState> for AnySession {
     }
 }
 
-/// A JSON body; every problem becomes a JSON error.
-#[derive(FromRequest)]
-#[from_request(via(axum::Json), rejection(Failure))]
+/// A JSON body; every problem becomes a JSON error. The body must be a JSON object, as
+/// every endpoint documents: serde reads a struct from an array too, by position, so
+/// without this `["mod-…/report", "<org id>"]` would open a case with no field named.
 pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !json_content_type(req.headers()) {
+            return Err(Failure::unsupported_media_type());
+        }
+        // Bytes honours the body limit of the route, as axum's Json does.
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|e| Failure::from(axum::extract::rejection::JsonRejection::from(e)))?;
+        // JSON's top-level value is an object exactly when its first non-blank byte is `{`;
+        // anything else that parses (array, string, number) is refused before serde sees it.
+        let first = bytes
+            .iter()
+            .find(|b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'));
+        if first.is_some_and(|b| *b != b'{') {
+            return Err(Failure::json_object_expected());
+        }
+        axum::Json::<T>::from_bytes(&bytes)
+            .map(|axum::Json(value)| ApiJson(value))
+            .map_err(Failure::from)
+    }
+}
+
+/// Whether the body is declared JSON: `application/json` or `application/…+json`, with
+/// any parameters (the same rule as axum's `Json`).
+fn json_content_type(headers: &HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    let Some((kind, sub)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (sub.eq_ignore_ascii_case("json") || sub.to_ascii_lowercase().ends_with("+json"))
+}
+
+/// Refuses a URL-encoded form whose names or values, once percent-decoded, are not UTF-8.
+/// The form parser would put U+FFFD in their place and the handler store what nobody
+/// sent; the JSON API refuses such bytes, and so do the forms.
+fn form_utf8(bytes: &[u8]) -> Result<(), Failure> {
+    for pair in bytes.split(|b| *b == b'&') {
+        let mut decoded = Vec::with_capacity(pair.len());
+        let mut i = 0;
+        while i < pair.len() {
+            let hex = |b: u8| char::from(b).to_digit(16);
+            match pair[i] {
+                b'%' if i + 2 < pair.len() => match (hex(pair[i + 1]), hex(pair[i + 2])) {
+                    (Some(h), Some(l)) => {
+                        decoded.push(u8::try_from(h * 16 + l).unwrap_or(b'?'));
+                        i += 3;
+                        continue;
+                    }
+                    _ => decoded.push(b'%'),
+                },
+                b => decoded.push(b),
+            }
+            i += 1;
+        }
+        if std::str::from_utf8(&decoded).is_err() {
+            return Err(Failure::invalid_utf8());
+        }
+    }
+    Ok(())
+}
 
 /// Path parameters; a malformed id is a 404.
 #[derive(FromRequestParts)]
@@ -217,6 +308,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
                 .await?;
             return Err(Failure::bad_csrf_token());
         }
+        form_utf8(&bytes)?;
         let value = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| Failure::bad_request("invalid_form", e.to_string()))?;
         Ok(CsrfForm(value))
@@ -234,6 +326,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for PublicForm<T> {
         let bytes = axum::body::to_bytes(req.into_body(), crate::BODY_LIMIT)
             .await
             .map_err(|_| Failure::bad_request("payload_too_large", "form"))?;
+        form_utf8(&bytes)?;
         serde_urlencoded::from_bytes(&bytes)
             .map(PublicForm)
             .map_err(|e| Failure::bad_request("invalid_form", e.to_string()))

@@ -9,17 +9,18 @@ mod gantt;
 mod i18n;
 mod pages;
 mod security;
+mod serve;
+mod throttle;
 mod upload;
 
-use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use mamori_app::App;
-use tokio::net::TcpListener;
 
 pub use i18n::Tr;
+pub use serve::serve;
 
 /// Largest request body accepted anywhere (forms and JSON are small; attachments will
 /// get their own, larger limit on their own routes).
@@ -58,13 +59,17 @@ pub struct AppState {
     pub web: Arc<WebConfig>,
     /// The one-time token that opens the first-run page while no administrator exists.
     pub first_run_token: Arc<Mutex<Option<String>>>,
+    /// Failures per client address.
+    throttle: Arc<throttle::Throttle>,
 }
 
 impl AppState {
     /// Builds the state; `first_run_token` is set when the server found no administrator.
     pub fn new(app: App, web: WebConfig, first_run_token: Option<String>) -> Self {
         i18n::learn_library_roles(app.libraries());
+        let throttle = Arc::new(throttle::Throttle::new(&app.settings().edge));
         Self {
+            throttle,
             app,
             web: Arc::new(web),
             first_run_token: Arc::new(Mutex::new(first_run_token)),
@@ -93,6 +98,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             security::cross_site_guard,
         ))
+        // Outside the cross-site guard, so that its refusals count as failures too.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            throttle::guard,
+        ))
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(security::headers))
         .with_state(state)
@@ -120,14 +130,3 @@ async fn health(
     }
 }
 
-/// Serves until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
-    listener: TcpListener,
-    state: AppState,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}

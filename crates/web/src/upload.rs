@@ -4,7 +4,7 @@
 //! judges the file and words the refusal.
 
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
-use mamori_app::Upload;
+use mamori_app::{Upload, UploadTurn};
 use mamori_domain::FieldError;
 
 use crate::AppState;
@@ -27,6 +27,9 @@ pub struct Uploaded {
     pub file: Upload,
     /// Other fields, as (name, value).
     pub fields: Vec<(String, String)>,
+    /// This upload's turn, held until the handler is done with the file (the handler
+    /// keeps `Uploaded` to its end even when it moves the file out).
+    _turn: UploadTurn,
 }
 
 impl Uploaded {
@@ -40,9 +43,13 @@ impl Uploaded {
 }
 
 struct Parts {
+    turn: UploadTurn,
     csrf: String,
     file: Option<Upload>,
     fields: Vec<(String, String)>,
+    /// A text field was not UTF-8: the form is refused (after the CSRF check, so that a
+    /// forged post is still recorded as one) rather than stored with U+FFFD in it.
+    not_utf8: bool,
 }
 
 /// Other fields kept, and their length: enough for an organisation id or a comment.
@@ -50,6 +57,9 @@ const MAX_FIELDS: usize = 20;
 const MAX_FIELD_BYTES: usize = 8000;
 
 async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
+    // The turn is taken before the body is read, so that uploads waiting for one are not
+    // yet held in memory.
+    let turn = state.app.upload_turn().await.ok_or_else(Failure::busy)?;
     let limit = state.app.attachment_limit();
     let mut form = Multipart::from_request(req, state)
         .await
@@ -58,9 +68,11 @@ async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
         Failure::bad_request("invalid_form", e.body_text())
     };
     let mut parts = Parts {
+        turn,
         csrf: String::new(),
         file: None,
         fields: Vec::new(),
+        not_utf8: false,
     };
     while let Some(mut field) = form.next_field().await.map_err(broken)? {
         match field.name() {
@@ -81,9 +93,10 @@ async fn read(req: Request, state: &AppState) -> Result<Parts, Failure> {
             Some(name) if field.file_name().is_none() && parts.fields.len() < MAX_FIELDS => {
                 let name = name.to_owned();
                 let text = capped(&mut field, MAX_FIELD_BYTES).await.map_err(broken)?;
-                parts
-                    .fields
-                    .push((name, String::from_utf8_lossy(&text).into_owned()));
+                match String::from_utf8(text) {
+                    Ok(text) => parts.fields.push((name, text)),
+                    Err(_) => parts.not_utf8 = true,
+                }
             }
             _ => {
                 capped(&mut field, 0).await.map_err(broken)?;
@@ -137,10 +150,19 @@ impl FromRequest<AppState> for UploadForm {
                 .await?;
             return Err(Failure::bad_csrf_token());
         }
-        let fields = parts.fields;
+        if parts.not_utf8 {
+            return Err(Failure::invalid_utf8());
+        }
+        let (fields, _turn) = (parts.fields, parts.turn);
         parts
             .file
-            .map(|file| UploadForm(Uploaded { file, fields }))
+            .map(|file| {
+                UploadForm(Uploaded {
+                    file,
+                    fields,
+                    _turn,
+                })
+            })
             .ok_or_else(file_missing)
     }
 }
@@ -150,10 +172,19 @@ impl FromRequest<AppState> for ApiUpload {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         let parts = read(req, state).await?;
-        let fields = parts.fields;
+        if parts.not_utf8 {
+            return Err(Failure::invalid_utf8());
+        }
+        let (fields, _turn) = (parts.fields, parts.turn);
         parts
             .file
-            .map(|file| ApiUpload(Uploaded { file, fields }))
+            .map(|file| {
+                ApiUpload(Uploaded {
+                    file,
+                    fields,
+                    _turn,
+                })
+            })
             .ok_or_else(file_missing)
     }
 }

@@ -195,6 +195,8 @@ pub struct Relation {
     pub from: OrgRef,
     /// Its counterpart.
     pub to: OrgRef,
+    /// Whether the counterpart accepted it; until then it gives neither side anything.
+    pub accepted: bool,
 }
 
 impl From<RelationRow> for Relation {
@@ -210,6 +212,7 @@ impl From<RelationRow> for Relation {
                 id: r.to_id,
                 name: r.to_name,
             },
+            accepted: r.accepted_at.is_some(),
         }
     }
 }

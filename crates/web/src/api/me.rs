@@ -59,9 +59,18 @@ pub async fn change_my_password(
         .0
         .filter(|s| s.stage == stage::FULL || s.stage == stage::PASSWORD_CHANGE)
         .ok_or(Failure::unauthenticated())?;
-    state
+    let rotated = state
         .app
         .change_password(&s, &body.current, &body.new)
         .await?;
-    Ok(StatusCode::NO_CONTENT.into_response())
+    let mut res = StatusCode::NO_CONTENT.into_response();
+    // A login that waited for this change goes on under a new session token.
+    if let Some(token) = rotated {
+        let max_age = state.app.settings().session_max_hours * 3600;
+        let cookie = crate::extract::session_cookie(&state.web, &token, max_age);
+        if let Ok(v) = axum::http::HeaderValue::from_str(&cookie) {
+            res.headers_mut().append(axum::http::header::SET_COOKIE, v);
+        }
+    }
+    Ok(res)
 }

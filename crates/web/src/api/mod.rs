@@ -12,11 +12,13 @@ mod dto;
 mod evidence;
 mod me;
 mod organisations;
+mod passkeys;
 mod persons;
 mod posts;
 mod registers;
 mod schedules;
 mod session;
+pub(crate) mod tokens;
 
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, header};
@@ -57,6 +59,18 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(session::create_session, session::delete_session))
         .routes(routes!(me::get_me))
         .routes(routes!(me::change_my_password))
+        .routes(routes!(passkeys::start_passkey_login))
+        .routes(routes!(passkeys::finish_passkey_login))
+        .routes(routes!(passkeys::list_my_passkeys))
+        .routes(routes!(passkeys::start_passkey_registration))
+        .routes(routes!(passkeys::finish_passkey_registration))
+        .routes(routes!(passkeys::remove_my_passkey))
+        .routes(routes!(passkeys::list_person_passkeys))
+        .routes(routes!(passkeys::remove_person_passkey))
+        .routes(routes!(tokens::list_my_tokens, tokens::create_my_token))
+        .routes(routes!(tokens::revoke_my_token))
+        .routes(routes!(tokens::list_person_tokens))
+        .routes(routes!(tokens::revoke_person_token))
         .routes(routes!(
             organisations::list_organisations,
             organisations::create_organisation
@@ -71,6 +85,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             organisations::create_relation
         ))
         .routes(routes!(organisations::delete_relation))
+        .routes(routes!(organisations::accept_relation))
         .routes(routes!(persons::list_persons, persons::create_person))
         .routes(routes!(persons::get_person, persons::update_person))
         .routes(routes!(persons::reset_person_password))

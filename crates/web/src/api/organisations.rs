@@ -175,6 +175,20 @@ pub async fn create_relation(
     ))
 }
 
+/// Accept a relation another organisation stated towards this one. Until accepted it gives
+/// neither side anything of the other.
+#[utoipa::path(post, path = "/relations/{id}/accept", tag = "organisations", params(("id" = Uuid, Path)),
+    responses((status = 204, description = "Accepted"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 422, description = "Already accepted", body = ErrorBody)))]
+pub async fn accept_relation(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<Response> {
+    state.app.accept_relation(&s.caller, id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
 /// Remove a relation.
 #[utoipa::path(delete, path = "/relations/{id}", tag = "organisations", params(("id" = Uuid, Path)),
     responses((status = 204, description = "Removed"), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]

@@ -56,6 +56,10 @@ pub async fn create_session(
         // The cookie is still set: with it, the client can change the password and go on.
         let failure = if session.stage == stage::PASSWORD_CHANGE {
             Failure::password_change_required()
+        } else if session.stage == stage::TOTP {
+            // Only a person with a passkey and no TOTP gets here: the API asks for the
+            // TOTP code with the password.
+            Failure::passkey_required()
         } else {
             Failure::totp_setup_required()
         };

@@ -21,6 +21,77 @@ struct AccountPage {
     email: String,
     totp_enrolled: bool,
     locale: &'static str,
+    tokens: Vec<TokenLine>,
+    /// A token just made: shown on this page once, never again.
+    new_token: Option<String>,
+    token_form: TokenForm,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+/// One personal API token in the account's list.
+struct TokenLine {
+    id: uuid::Uuid,
+    name: String,
+    prefix: String,
+    write: bool,
+    created_at: mamori_storage::Ts,
+    expires_at: mamori_storage::Ts,
+    last_used_at: Option<mamori_storage::Ts>,
+    /// `active`, `expired` or `revoked`.
+    state: &'static str,
+}
+
+/// What the account page shows beyond the person's own facts.
+#[derive(Default)]
+struct AccountExtras {
+    new_token: Option<String>,
+    token_form: Option<TokenForm>,
+    errors: FormErrors,
+    summary: Option<String>,
+}
+
+async fn account_page(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    notice: Option<&str>,
+    extras: AccountExtras,
+) -> Result<Response, Failure> {
+    let me = state.app.person(&s.caller, s.caller.actor.person).await?;
+    let now = state.app.now();
+    let tokens = state
+        .app
+        .my_api_tokens(&s.caller)
+        .await?
+        .into_iter()
+        .map(|t| TokenLine {
+            state: if t.revoked_at.is_some() {
+                "revoked"
+            } else if t.expires_at <= now {
+                "expired"
+            } else {
+                "active"
+            },
+            id: t.id,
+            name: t.name,
+            prefix: t.prefix,
+            write: t.scope == mamori_storage::api_tokens::scope::WRITE,
+            created_at: t.created_at,
+            expires_at: t.expires_at,
+            last_used_at: t.last_used_at,
+        })
+        .collect();
+    Ok(render(&AccountPage {
+        l: Layout::new(s, "account-title", "account").with_notice(notice),
+        email: me.email,
+        totp_enrolled: me.totp_enrolled,
+        locale: s.locale.as_str(),
+        tokens,
+        new_token: extras.new_token,
+        token_form: extras.token_form.unwrap_or_default(),
+        errors: extras.errors,
+        summary: extras.summary,
+    }))
 }
 
 /// `GET /account`.
@@ -29,13 +100,91 @@ pub async fn show(
     PageSession(s): PageSession,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Failure> {
-    let me = state.app.person(&s.caller, s.caller.actor.person).await?;
-    Ok(render(&AccountPage {
-        l: Layout::new(&s, "account-title", "account").with_notice(q.notice.as_deref()),
-        email: me.email,
-        totp_enrolled: me.totp_enrolled,
-        locale: s.locale.as_str(),
-    }))
+    account_page(&state, &s, q.notice.as_deref(), AccountExtras::default()).await
+}
+
+/// The form that makes a personal API token.
+#[derive(Deserialize, Clone)]
+pub struct TokenForm {
+    #[serde(default)]
+    name: String,
+    /// `read` or `write`.
+    #[serde(default)]
+    scope: String,
+    /// Days until it expires, as typed.
+    #[serde(default)]
+    days: String,
+}
+
+impl Default for TokenForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            scope: "read".into(),
+            days: mamori_app::DEFAULT_TOKEN_DAYS.to_string(),
+        }
+    }
+}
+
+/// `POST /account/tokens`: makes a token and shows it, this once, on the account page.
+pub async fn create_token(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(form): CsrfForm<TokenForm>,
+) -> Result<Response, Failure> {
+    let tr = Tr(s.locale);
+    // A number that does not parse is out of range all the same: the use case says so.
+    let days = form.days.trim().parse::<i64>().unwrap_or(0);
+    let made = state
+        .app
+        .create_api_token(
+            &s.caller,
+            &mamori_app::ApiTokenInput {
+                name: form.name.clone(),
+                scopes: vec![form.scope.clone()],
+                expires_in_days: Some(days),
+            },
+        )
+        .await;
+    match made {
+        Ok(made) => {
+            let extras = AccountExtras {
+                new_token: Some(made.token),
+                ..AccountExtras::default()
+            };
+            account_page(&state, &s, Some("token-created"), extras).await
+        }
+        Err(e) => {
+            let failure = Failure::from(e);
+            if failure.status() != axum::http::StatusCode::BAD_REQUEST {
+                return Err(failure);
+            }
+            let fields = failure.fields();
+            let extras = AccountExtras {
+                token_form: Some(form),
+                errors: FormErrors::new(tr, &fields),
+                summary: fields.is_empty().then(|| failure.message(tr)),
+                ..AccountExtras::default()
+            };
+            let mut res = account_page(&state, &s, None, extras).await?;
+            *res.status_mut() = failure.status();
+            Ok(res)
+        }
+    }
+}
+
+/// `POST /account/tokens/{id}/revoke`.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    axum::extract::Path(id): axum::extract::Path<uuid::Uuid>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .revoke_api_token(&s.caller, s.caller.actor.person, id)
+        .await?;
+    Ok(done("/account", "token-revoked"))
 }
 
 #[derive(Template)]
@@ -105,7 +254,11 @@ pub async fn change_password(
         .change_password(&s, &form.current, &form.new)
         .await
     {
-        Ok(()) => done("/account", "password-changed"),
+        Ok(rotated) => super::login::with_session_cookie(
+            &state,
+            rotated.as_deref(),
+            done("/account", "password-changed"),
+        ),
         Err(e) => form_failure(tr, Failure::from(e), |errors, summary| {
             password_page(&s, errors, summary)
         }),
@@ -173,8 +326,12 @@ pub async fn confirm_totp(
         return Ok(Redirect::to(continue_login(&s.stage)).into_response());
     }
     match state.app.confirm_totp_enrolment(&s, &form.code).await {
-        Ok(()) if s.stage == stage::TOTP_SETUP => Ok(Redirect::to("/").into_response()),
-        Ok(()) => Ok(done("/account", "totp-enrolled")),
+        Ok(rotated) if s.stage == stage::TOTP_SETUP => Ok(super::login::with_session_cookie(
+            &state,
+            rotated.as_deref(),
+            Redirect::to("/").into_response(),
+        )),
+        Ok(_) => Ok(done("/account", "totp-enrolled")),
         Err(e) => {
             let failure = Failure::from(e);
             let tr = Tr(s.locale);

@@ -136,7 +136,11 @@ pub async fn totp(
     CsrfForm(form): CsrfForm<CodeForm>,
 ) -> Response {
     match state.app.verify_second_factor(&s, &form.code).await {
-        Ok(next) => Redirect::to(continue_login(next)).into_response(),
+        Ok(outcome) => with_session_cookie(
+            &state,
+            Some(&outcome.token),
+            Redirect::to(continue_login(outcome.stage)).into_response(),
+        ),
         Err(e) => {
             let tr = crate::Tr(s.locale);
             form_failure(tr, Failure::from(e), |_, summary| {
@@ -149,6 +153,23 @@ pub async fn totp(
             })
         }
     }
+}
+
+/// Sets the cookie of a session that just got a new token (a login step completed), if
+/// it did.
+pub(super) fn with_session_cookie(
+    state: &AppState,
+    token: Option<&str>,
+    mut res: Response,
+) -> Response {
+    let Some(token) = token else {
+        return res;
+    };
+    let max_age = state.app.settings().session_max_hours * 3600;
+    if let Ok(v) = header::HeaderValue::from_str(&session_cookie(&state.web, token, max_age)) {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
 }
 
 /// `POST /logout`.

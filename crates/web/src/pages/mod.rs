@@ -10,6 +10,7 @@ mod gateway;
 mod home;
 mod login;
 mod organisations;
+mod passkeys;
 mod persons;
 mod registers;
 mod reports;
@@ -54,6 +55,10 @@ pub fn router() -> Router<AppState> {
             "/account/sessions/end-others",
             post(account::end_other_sessions),
         )
+        .route("/account/passkeys", get(passkeys::show))
+        .route("/account/passkeys/{id}/remove", post(passkeys::remove))
+        .route("/account/tokens", post(account::create_token))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route(
             "/organisations",
             get(organisations::list).post(organisations::create),
@@ -74,6 +79,10 @@ pub fn router() -> Router<AppState> {
         .route(
             "/relations/{id}/delete",
             post(organisations::remove_relation),
+        )
+        .route(
+            "/relations/{id}/accept",
+            post(organisations::accept_relation),
         )
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/new", get(persons::new_form))

@@ -469,6 +469,20 @@ pub async fn add_relation(
     Ok(done(&format!("/organisations/{id}"), "relation-added"))
 }
 
+/// `POST /relations/{id}/accept`.
+pub async fn accept_relation(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<BackForm>,
+) -> Result<Response, Failure> {
+    state.app.accept_relation(&s.caller, id).await?;
+    let back = parse_id(&form.back, "back")?
+        .map(|o| format!("/organisations/{o}"))
+        .unwrap_or_else(|| "/organisations".into());
+    Ok(done(&back, "relation-accepted"))
+}
+
 /// `POST /relations/{id}/delete`.
 pub async fn remove_relation(
     State(state): State<AppState>,

@@ -103,7 +103,7 @@ async fn messages_follow_the_requested_language() {
     let body: serde_json::Value = res.json().await.unwrap();
     assert_eq!(
         body["error"]["message"],
-        "The e-mail address or password is wrong."
+        "The e-mail address or password is wrong. After repeated failures, the account cannot log in for a while."
     );
     // After login, the person's own choice (Japanese by default) decides.
     let c = t.admin().await;

@@ -13,6 +13,10 @@ struct World {
     sys: Client,
     mod_: String,
     a: String,
+    /// 丙, a third company whose administrator states relations towards 甲 (outside the walk,
+    /// so that what 丙 itself records of them stays out of the roles' answers).
+    c: String,
+    admin_c: Client,
     site_a: String,
     member_a_id: String,
     post_a: String,
@@ -45,6 +49,10 @@ async fn world(t: &TestApp) -> World {
     let auditor_a = t.person(&sys, "甲 監査", "auditor@ko.example.jp", &a).await;
     let member_a_id = t.person(&sys, "甲 職員", "member@ko.example.jp", &a).await;
     let admin_b = t.person(&sys, "乙 管理", "admin@otsu.example.jp", &b).await;
+    let c = t.org(&sys, "丙社", "company", None).await;
+    let admin_c = t.person(&sys, "丙 管理", "admin@hei.example.jp", &c).await;
+    t.designate(&sys, "administrator", &c, &admin_c).await;
+    let admin_c = t.first_login("admin@hei.example.jp", "initial-pass-1").await;
     t.person(&sys, "乙 職員", "member@otsu.example.jp", &b)
         .await;
     t.designate(&sys, "administrator", &a, &admin_a).await;
@@ -162,6 +170,8 @@ async fn world(t: &TestApp) -> World {
         sys,
         mod_,
         a,
+        c,
+        admin_c,
         site_a,
         member_a_id,
         post_a,
@@ -211,6 +221,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/organisations/{id}/relations", A_READERS),
     ("POST", "/api/v1/organisations/{id}/relations", A_ADMINS),
     ("DELETE", "/api/v1/relations/{id}", A_ADMINS),
+    ("POST", "/api/v1/relations/{id}/accept", A_ADMINS),
     (
         "GET",
         "/api/v1/organisations/{id}/adaptations/{library}",
@@ -232,6 +243,18 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/persons/{id}", A_ADMINS),
     ("POST", "/api/v1/persons/{id}/password-reset", A_ADMINS),
     ("POST", "/api/v1/persons/{id}/totp-reset", A_ADMINS),
+    ("GET", "/api/v1/persons/{id}/tokens", TOKEN_MANAGERS),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/tokens/{token}",
+        TOKEN_MANAGERS,
+    ),
+    ("GET", "/api/v1/persons/{id}/passkeys", TOKEN_MANAGERS),
+    (
+        "DELETE",
+        "/api/v1/persons/{id}/passkeys/{passkey}",
+        TOKEN_MANAGERS,
+    ),
     ("GET", "/api/v1/posts", &[]),
     ("POST", "/api/v1/posts", A_ADMINS),
     ("GET", "/api/v1/posts/{id}", A_READERS),
@@ -290,6 +313,9 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
 /// The editor of 甲's external-service registry (its chief information-assurance officer).
 const A_CHIEF: &[&str] = &["admin_a"];
 
+/// Who may list and revoke member_a's API tokens: 甲's administrators, and member_a.
+const TOKEN_MANAGERS: &[&str] = &["system_admin", "admin_a", "member_a"];
+
 /// Routes about the caller themselves, tested elsewhere; here only their coverage counts.
 const SELF_ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/session"),
@@ -297,6 +323,15 @@ const SELF_ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/me"),
     ("POST", "/api/v1/me/password"),
     ("GET", "/api/v1/notifications"),
+    ("GET", "/api/v1/me/tokens"),
+    ("POST", "/api/v1/me/tokens"),
+    ("DELETE", "/api/v1/me/tokens/{id}"),
+    ("GET", "/api/v1/me/passkeys"),
+    ("POST", "/api/v1/me/passkeys/registration"),
+    ("POST", "/api/v1/me/passkeys/registration/finish"),
+    ("DELETE", "/api/v1/me/passkeys/{id}"),
+    ("POST", "/api/v1/session/passkey"),
+    ("POST", "/api/v1/session/passkey/finish"),
 ];
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
@@ -361,6 +396,20 @@ async fn request(
                 format!("/api/v1/organisations/{}/relations", w.a),
                 Some(json!({"kind": "contracts_with", "other": other})),
             )
+        }
+        // 丙 states a relation towards 甲: only 甲's side may accept it.
+        ("POST", "/api/v1/relations/{id}/accept") => {
+            let from = t
+                .org(sys, &format!("丙社 拠点{n}"), "site", Some(&w.c))
+                .await;
+            let id = t
+                .create(
+                    &w.admin_c,
+                    &format!("/api/v1/organisations/{from}/relations"),
+                    json!({"kind": "contracts_with", "other": w.a}),
+                )
+                .await;
+            (format!("/api/v1/relations/{id}/accept"), None)
         }
         ("POST", "/api/v1/assessments") => (
             path.into(),
@@ -472,6 +521,35 @@ async fn request(
             path.replace("{id}", &fresh_person().await),
             Some(json!({"password": "temporary-pass-9"})),
         ),
+        ("GET", "/api/v1/persons/{id}/tokens") => (path.replace("{id}", &w.member_a_id), None),
+        // Each revocation needs a token of member_a's still in force: a fresh one.
+        ("DELETE", "/api/v1/persons/{id}/tokens/{token}") => {
+            let member_a = w.roles[3].1.as_ref().unwrap();
+            let token = t
+                .create(
+                    member_a,
+                    "/api/v1/me/tokens",
+                    json!({"name": format!("集計{n}"), "scopes": ["read"]}),
+                )
+                .await;
+            (
+                path.replace("{id}", &w.member_a_id)
+                    .replace("{token}", &token),
+                None,
+            )
+        }
+        ("GET", "/api/v1/persons/{id}/passkeys") => (path.replace("{id}", &w.member_a_id), None),
+        // Each removal needs a passkey of member_a's: a fresh one, from a fresh authenticator.
+        ("DELETE", "/api/v1/persons/{id}/passkeys/{passkey}") => {
+            let member_a = w.roles[3].1.as_ref().unwrap();
+            let mut key = crate::passkeys::Authenticator::new(t, n as u32);
+            let passkey = crate::passkeys::register(t, member_a, &mut key, &format!("鍵{n}")).await;
+            (
+                path.replace("{id}", &w.member_a_id)
+                    .replace("{passkey}", &passkey),
+                None,
+            )
+        }
         ("POST", "/api/v1/persons/{id}/totp-reset") => {
             (path.replace("{id}", &fresh_person().await), None)
         }
@@ -843,4 +921,174 @@ async fn every_page_as_every_role() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A person with `role` in `org`, signed in: (their id, their client).
+async fn holder(t: &TestApp, sys: &Client, role: &str, org: &str, email: &str) -> (String, Client) {
+    let id = t.person(sys, &format!("{role} {email}"), email, org).await;
+    if role == "system_admin" {
+        let (status, body) = t
+            .post(
+                sys,
+                "/api/v1/designations",
+                json!({"role": role, "person": id, "starts_on": "2020-01-01"}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    } else {
+        t.designate(sys, role, org, &id).await;
+    }
+    (id, t.first_login(email, "initial-pass-1").await)
+}
+
+#[tokio::test]
+async fn nobody_manages_a_person_holding_more_power() {
+    let t = TestApp::with_admin().await;
+    let sys = t.admin().await;
+    let company = t.org(&sys, "甲社", "company", None).await;
+    let unit = t.org(&sys, "甲社 情報部", "unit", Some(&company)).await;
+    let (_, unit_admin) = holder(&t, &sys, "administrator", &unit, "unit-admin@ko.example.jp").await;
+    // People who sit in the unit but hold more than its administrator does.
+    let (root, _) = holder(&t, &sys, "system_admin", &unit, "root@ko.example.jp").await;
+    let (boss, _) = holder(&t, &sys, "administrator", &company, "boss@ko.example.jp").await;
+    t.patch(&sys, &format!("/api/v1/persons/{boss}"), json!({"organisation": unit}))
+        .await;
+    let (auditor, _) = holder(&t, &sys, "auditor", &company, "audit@ko.example.jp").await;
+    t.patch(&sys, &format!("/api/v1/persons/{auditor}"), json!({"organisation": unit}))
+        .await;
+    let plain = t.person(&sys, "甲 職員", "staff@ko.example.jp", &unit).await;
+
+    for target in [&root, &boss, &auditor] {
+        for (method, path, body) in [
+            ("POST", format!("/api/v1/persons/{target}/password-reset"), json!({"password": "一時的なながいパスワード"})),
+            ("POST", format!("/api/v1/persons/{target}/totp-reset"), json!({})),
+            ("PATCH", format!("/api/v1/persons/{target}"), json!({"active": false})),
+            ("PATCH", format!("/api/v1/persons/{target}"), json!({"name": "乗っ取り"})),
+        ] {
+            let (status, answer) = send(
+                &unit_admin,
+                Method::from_bytes(method.as_bytes()).unwrap(),
+                &t.url(&path),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{method} {path}: {answer}");
+        }
+    }
+    let (status, body) = t
+        .post(&unit_admin, &format!("/api/v1/persons/{plain}/password-reset"), json!({"password": "一時的なながいパスワード"}))
+        .await;
+    assert!(status.is_success(), "the unit's plain staff stay manageable: {body}");
+
+    // A post that carries the company's administration cannot be handed out by the unit.
+    let post = t
+        .create(&sys, "/api/v1/posts", json!({"organisation": unit, "name": "情報部長"}))
+        .await;
+    let (status, body) = t
+        .post(&sys, "/api/v1/designations", json!({"role": "administrator", "organisation": company, "post": post, "starts_on": "2020-01-01"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (_, me) = t.get(&unit_admin, "/api/v1/me").await;
+    let me_id = me["id"].as_str().unwrap().to_owned();
+    let (status, body) = t
+        .post(&unit_admin, &format!("/api/v1/posts/{post}/holders"), json!({"person": me_id, "starts_on": "2020-01-01"}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    // The company's own administrator may.
+    let (status, body) = t
+        .post(&sys, &format!("/api/v1/posts/{post}/holders"), json!({"person": plain, "starts_on": "2020-01-01"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // …and the holder of that post now outranks the unit's administrator too.
+    let (status, _) = t
+        .post(&unit_admin, &format!("/api/v1/persons/{plain}/totp-reset"), json!({}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    t.verify_chain().await;
+}
+
+#[tokio::test]
+async fn an_ended_designation_stops_at_once() {
+    let t = TestApp::with_admin().await;
+    let sys = t.admin().await;
+    let company = t.org(&sys, "甲社", "company", None).await;
+    let id = t.person(&sys, "甲 管理", "admin@ko.example.jp", &company).await;
+    let designation = t.designate(&sys, "administrator", &company, &id).await;
+    let admin = t.first_login("admin@ko.example.jp", "initial-pass-1").await;
+    let (status, _) = t
+        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    // Ended with no day: not at midnight, now.
+    let (status, body) = t
+        .post(&sys, &format!("/api/v1/designations/{designation}/end"), json!({}))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, _) = t
+        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": true}))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, d) = t.get(&sys, &format!("/api/v1/designations/{designation}")).await;
+    assert_eq!(d["ends_on"].as_str(), Some(t.app.today().0.to_string().as_str()));
+    // Ended on a later day: in force until then.
+    let later = t.designate(&sys, "administrator", &company, &id).await;
+    let (status, body) = t
+        .post(&sys, &format!("/api/v1/designations/{later}/end"), json!({"ends_on": "2099-12-31"}))
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (status, _) = t
+        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": false}))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_relation_gives_nothing_until_the_other_side_accepts() {
+    let t = TestApp::with_admin().await;
+    let sys = t.admin().await;
+    let ministry = t.org(&sys, "防衛省", "ministry", None).await;
+    let a = t.org(&sys, "甲社", "company", None).await;
+    let b = t.org(&sys, "乙社", "company", None).await;
+    t.create(&sys, &format!("/api/v1/organisations/{a}/relations"), json!({"kind": "contracts_with", "other": ministry}))
+        .await;
+    let (_, admin_a) = holder(&t, &sys, "administrator", &a, "admin@ko.example.jp").await;
+    let (_, admin_b) = holder(&t, &sys, "administrator", &b, "admin@otsu.example.jp").await;
+    let staff_b_id = t.person(&sys, "乙 職員", "staff@otsu.example.jp", &b).await;
+    let staff_b = t.first_login("staff@otsu.example.jp", "initial-pass-1").await;
+
+    // 乙 declares, knowing 甲's id: that gives 乙's people nothing yet.
+    let rel = t
+        .create(&admin_b, &format!("/api/v1/organisations/{b}/relations"), json!({"kind": "contracts_with", "other": a}))
+        .await;
+    let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+    let (_, list) = t.get(&staff_b, "/api/v1/organisations").await;
+    assert!(!list.to_string().contains("甲社"), "{list}");
+    // Both sides see it waiting.
+    for (c, org) in [(&admin_b, &b), (&admin_a, &a)] {
+        let (status, rels) = t.get(c, &format!("/api/v1/organisations/{org}/relations")).await;
+        assert_eq!(status, StatusCode::OK, "{rels}");
+        let r = rels.as_array().unwrap().iter().find(|r| r["id"] == rel.as_str()).unwrap();
+        assert_eq!(r["accepted"], false);
+    }
+    // 乙 cannot accept its own declaration; 甲 can.
+    let (status, _) = t.post(&admin_b, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = t.post(&admin_a, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // Accepted: 乙 sees 甲's record, not its people, nor 甲's other partners.
+    let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, rels) = t.get(&staff_b, &format!("/api/v1/organisations/{a}/relations")).await;
+    assert!(!rels.to_string().contains("防衛省"), "{rels}");
+    assert_eq!(rels.as_array().unwrap().len(), 1, "{rels}");
+    let (_, people) = t.get(&staff_b, &format!("/api/v1/persons?organisation={a}")).await;
+    assert!(!people.to_string().contains("admin@ko"), "{people}");
+    // Either side ends it, and it gives nothing again.
+    let res = send(&admin_a, Method::DELETE, &t.url(&format!("/api/v1/relations/{rel}")), None).await;
+    assert_eq!(res.0, StatusCode::NO_CONTENT, "{}", res.1);
+    let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
+    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+    let _ = staff_b_id;
+    t.verify_chain().await;
 }

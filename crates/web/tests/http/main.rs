@@ -4,6 +4,7 @@
 mod support;
 
 mod adaptations;
+mod api_tokens;
 mod assessments;
 mod attachments;
 mod audit;
@@ -13,12 +14,16 @@ mod cases;
 mod deadlines;
 mod derived_fields;
 mod dsg;
+mod edge;
 mod form_types;
 mod incidents;
 mod isolation;
 mod marks;
 mod organisations;
+mod outbox;
 mod pages;
+mod passkeys;
 mod people;
 mod registers;
 mod search;
+mod strict_input;

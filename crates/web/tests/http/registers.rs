@@ -441,3 +441,97 @@ async fn a_register_leaves_encrypted_with_only_its_readers_rows() {
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(open(res.bytes().await.unwrap().to_vec()).rows.len(), 1);
 }
+
+/// A 1.5 kB workbook with cells `A1` and `XFD1048576` only; see the sheets crate's tests.
+const FAR_CORNER: &[u8] = include_bytes!("../../../sheets/tests/data/far-corner.xlsx");
+
+#[tokio::test]
+async fn a_workbook_made_to_exhaust_memory_is_refused_and_the_server_stays_up() {
+    let w = world().await;
+    let org = w.kept_by().await;
+    // Laid out as a grid, these two cells took 549 GB, and the failed allocation ended the
+    // whole server.
+    let (status, body) = w.import(&w.chief, &org, FAR_CORNER.to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["code"], "rule_violated");
+    assert_eq!(
+        body["error"]["message"],
+        "Excel の行が多すぎます（見出しの下に 5,000 行まで。離れたセルに値があると、その間の行も数えます）。分けて取り込むか、不要なセルを消してください。"
+    );
+    let (status, body) = w.t.get(&w.t.client(), "/healthz").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // One row and a column as wide as Excel goes: the columns' limit, by name.
+    let wide = far_corner_variant("XFD1");
+    let (status, body) = w.import(&w.chief, &org, wide).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("100 列まで"),
+        "{body}"
+    );
+    assert!(w.rows(&w.chief, false).await.is_empty(), "nothing stored");
+
+    // An honest workbook still imports on the same server.
+    let honest = mamori_sheets::write(&mamori_sheets::Table {
+        sheet: "外部サービス台帳".into(),
+        meta: vec![],
+        columns: ["外部サービスの名称", "NISC助言日"]
+            .into_iter()
+            .map(|label| mamori_sheets::Column {
+                id: String::new(),
+                label: label.into(),
+                width: 20.0,
+            })
+            .collect(),
+        rows: vec![vec!["Zoom".into(), "2026-09-01".into()]],
+    })
+    .unwrap();
+    let (status, body) = w.import(&w.chief, &org, honest).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["added"], 1);
+
+    // In English when asked.
+    let res = w
+        .chief
+        .get(w.t.url("/language?set=en"))
+        .send()
+        .await
+        .unwrap();
+    assert!(res.status().is_redirection() || res.status().is_success());
+    let (status, body) = w.import(&w.chief, &org, FAR_CORNER.to_vec()).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("The workbook has too many rows (at most 5,000"),
+        "{body}"
+    );
+}
+
+/// The far-corner workbook with its second cell moved to `cell`.
+fn far_corner_variant(cell: &str) -> Vec<u8> {
+    use std::io::{Read, Write};
+
+    let mut from = zip::ZipArchive::new(std::io::Cursor::new(FAR_CORNER)).unwrap();
+    let mut to = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..from.len() {
+        let mut part = from.by_index(i).unwrap();
+        let name = part.name().unwrap().into_owned();
+        let mut content = String::new();
+        part.read_to_string(&mut content).unwrap();
+        let content = content
+            .replace("A1:XFD1048576", &format!("A1:{cell}"))
+            .replace(
+                r#"<row r="1048576"><c r="XFD1048576">"#,
+                &format!(r#"<row r="1"><c r="{cell}">"#),
+            );
+        to.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        to.write_all(content.as_bytes()).unwrap();
+    }
+    to.finish().unwrap().into_inner()
+}

@@ -1,0 +1,283 @@
+//! The accept loop, with the timers `axum::serve` lacks.
+//!
+//! A client that opens a connection and sends its request slowly, or never, used to hold
+//! a socket (and a file descriptor) for as long as it liked; enough of them exhausted the
+//! process's descriptors and the server stopped answering anyone. Here:
+//!
+//! - a request's head must arrive within [`EdgeLimits::header_read_timeout`] (hyper's own
+//!   timer, which also runs while a kept-alive connection waits for its next request);
+//! - a request body that stops arriving for that long fails the request;
+//! - a connection with no request in progress and no bytes moving for
+//!   [`EdgeLimits::keep_alive_idle`] is asked to close, and dropped if it still moves
+//!   nothing for the header timeout after that (a client that never reads its answer);
+//! - at most [`EdgeLimits::max_connections`] connections are served at once; more wait in
+//!   the kernel's listen queue, where they cost no descriptor, until one closes.
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::pin::{Pin, pin};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use mamori_app::EdgeLimits;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::time::Instant;
+use tower::ServiceExt;
+use tower_http::timeout::TimeoutBody;
+
+use crate::AppState;
+
+/// Serves until `shutdown` resolves, then lets the requests in flight finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    let limits = Arc::new(state.app.settings().edge.clone());
+    let app = crate::router(state);
+    let max = limits.max_connections.clamp(1, Semaphore::MAX_PERMITS);
+    let slots = Arc::new(Semaphore::new(max));
+    let (stop, stopped) = watch::channel(());
+    let mut http = http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout);
+    let mut shutdown = pin!(shutdown);
+    loop {
+        let slot = tokio::select! {
+            slot = slots.clone().acquire_owned() => slot.map_err(io::Error::other)?,
+            () = &mut shutdown => break,
+        };
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let (stream, remote) = match accepted {
+            Ok(c) => c,
+            Err(e) if is_connection_error(&e) => continue,
+            Err(e) => {
+                // Out of descriptors, most likely: wait for some to be released rather
+                // than spin.
+                tracing::error!(error = %e, "cannot accept a connection");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        tokio::spawn(connection(
+            http.clone(),
+            app.clone(),
+            stream,
+            remote,
+            limits.clone(),
+            stopped.clone(),
+            slot,
+        ));
+    }
+    drop(listener);
+    drop(stop);
+    // Every connection holds a slot until it ends: once all are back, all have ended.
+    let all = u32::try_from(max).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+    Ok(())
+}
+
+/// Errors that concern one connection only (the client went away before it was taken).
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves one connection until it ends, goes idle, or the server stops.
+async fn connection(
+    http: http1::Builder,
+    app: Router,
+    stream: TcpStream,
+    remote: SocketAddr,
+    limits: Arc<EdgeLimits>,
+    mut stopped: watch::Receiver<()>,
+    _slot: OwnedSemaphorePermit,
+) {
+    let activity = Arc::new(Activity::new());
+    let body_timeout = limits.header_read_timeout;
+    let service = {
+        let activity = activity.clone();
+        hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(remote));
+            let busy = Busy::new(activity.clone());
+            let req = req.map(|b| Body::new(TimeoutBody::new(body_timeout, b)));
+            let answer = app.clone().oneshot(req);
+            async move {
+                let res = answer.await;
+                drop(busy);
+                res
+            }
+        })
+    };
+    let io = TokioIo::new(Metered {
+        inner: stream,
+        activity: activity.clone(),
+    });
+    let mut conn = pin!(http.serve_connection(io, service));
+    let mut closing = false;
+    loop {
+        let quiet_for = if closing {
+            limits.header_read_timeout
+        } else {
+            limits.keep_alive_idle
+        };
+        // While a request is in progress the handler may take its time; look again later.
+        let wake = if activity.busy() {
+            Instant::now() + quiet_for
+        } else {
+            activity.last_moved() + quiet_for
+        };
+        tokio::select! {
+            done = conn.as_mut() => {
+                if let Err(e) = done {
+                    tracing::debug!(error = %e, %remote, "connection ended with an error");
+                }
+                return;
+            }
+            _ = stopped.changed(), if !closing => {
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            () = tokio::time::sleep_until(wake) => {
+                if activity.busy() || activity.last_moved() + quiet_for > Instant::now() {
+                    continue;
+                }
+                if closing {
+                    // Asked to close, yet nothing moved since: the client does not read.
+                    tracing::debug!(%remote, "dropping a connection that does not move");
+                    return;
+                }
+                // hyper closes an idle connection at once, and one in the middle of an
+                // answer once the answer is written.
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+        }
+    }
+}
+
+/// What a connection is doing: requests in progress, and when bytes last moved.
+struct Activity {
+    start: Instant,
+    in_flight: AtomicUsize,
+    /// Milliseconds after `start`.
+    moved_ms: AtomicU64,
+}
+
+impl Activity {
+    fn new() -> Self {
+        Self {
+            start: Instant::now(),
+            in_flight: AtomicUsize::new(0),
+            moved_ms: AtomicU64::new(0),
+        }
+    }
+
+    fn moved(&self) {
+        let ms = u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.moved_ms.store(ms, Ordering::Relaxed);
+    }
+
+    fn last_moved(&self) -> Instant {
+        self.start + Duration::from_millis(self.moved_ms.load(Ordering::Relaxed))
+    }
+
+    fn busy(&self) -> bool {
+        self.in_flight.load(Ordering::Relaxed) > 0
+    }
+}
+
+/// A request in progress; its end counts as activity.
+struct Busy(Arc<Activity>);
+
+impl Busy {
+    fn new(activity: Arc<Activity>) -> Self {
+        activity.in_flight.fetch_add(1, Ordering::Relaxed);
+        activity.moved();
+        Self(activity)
+    }
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        self.0.moved();
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// The socket, noting each time bytes move either way.
+struct Metered {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Metered {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(()))) && buf.filled().len() > before {
+            self.activity.moved();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Metered {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.moved();
+        }
+        polled
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(polled, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.moved();
+        }
+        polled
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
