@@ -36,6 +36,9 @@ pub struct EdgeLimits {
     pub refusals_written: u32,
     /// The window over which refusals are counted.
     pub refusal_window: Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client: behind one, every
+    /// connection comes from the proxy, and the limits above would be shared by everyone.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 impl Default for EdgeLimits {
@@ -48,6 +51,7 @@ impl Default for EdgeLimits {
             failures_per_minute: 6,
             refusals_written: 5,
             refusal_window: Duration::from_secs(60),
+            trusted_proxies: Vec::new(),
         }
     }
 }

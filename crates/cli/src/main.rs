@@ -90,6 +90,10 @@ enum Command {
         #[arg(long, env = "MAMORI_MAX_CONNECTIONS", default_value_t = 512,
               value_parser = clap::value_parser!(u32).range(1..))]
         max_connections: u32,
+        /// Addresses of reverse proxies in front of mamori, comma-separated: their
+        /// `X-Forwarded-For` then names the client for the per-address limits and the audit trail.
+        #[arg(long, env = "MAMORI_TRUSTED_PROXIES", value_delimiter = ',')]
+        trusted_proxies: Vec<std::net::IpAddr>,
         /// Key that seals second-factor secrets and attached files, as 64 hex characters. Every server of one
         /// installation needs the same key. Default: the file `secret.key` in the data
         /// folder, created on first start.
@@ -212,6 +216,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             attachment_max_mb,
             connections,
             max_connections,
+            trusted_proxies,
             secret_key,
             mail,
         } => {
@@ -225,6 +230,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 attachment_max_bytes: attachment_max_mb as usize * 1024 * 1024,
                 edge: mamori_app::EdgeLimits {
                     max_connections: max_connections as usize,
+                    trusted_proxies,
                     ..mamori_app::EdgeLimits::default()
                 },
                 ..Settings::default()

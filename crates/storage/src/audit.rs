@@ -192,9 +192,17 @@ pub async fn list(
     let action = filter
         .action
         .as_deref()
-        .map(|a| format!("{}%", a.replace(['%', '_', '\\'], "")));
+        // A prefix match: the wildcards are escaped, not dropped, so that `person.reset_`
+        // finds `person.reset_password`.
+        .map(|a| {
+            let escaped = a
+                .replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_");
+            format!("{escaped}%")
+        });
     if action.is_some() {
-        wheres.push(next("e.action LIKE $?"));
+        wheres.push(next("e.action LIKE $? ESCAPE '\\'"));
     }
     if filter.actor.is_some() {
         wheres.push(next("e.actor_id = $?"));

@@ -15,7 +15,7 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -91,6 +91,29 @@ pub async fn serve(
     Ok(())
 }
 
+/// The client's address: the connection's, unless it comes from a trusted proxy, in which
+/// case the nearest address in `X-Forwarded-For` that is not itself a trusted proxy. Entries
+/// further left were written by the client and could say anything; only what the trusted
+/// proxies appended counts.
+fn client_address(
+    remote: SocketAddr,
+    forwarded: Option<&hyper::header::HeaderValue>,
+    trusted: &[IpAddr],
+) -> SocketAddr {
+    if !trusted.contains(&remote.ip()) {
+        return remote;
+    }
+    let Some(list) = forwarded.and_then(|v| v.to_str().ok()) else {
+        return remote;
+    };
+    list.rsplit(',')
+        .map(str::trim)
+        .map_while(|entry| entry.parse::<IpAddr>().ok())
+        .find(|ip| !trusted.contains(ip))
+        .map(|ip| SocketAddr::new(ip, 0))
+        .unwrap_or(remote)
+}
+
 /// Errors that concern one connection only (the client went away before it was taken).
 fn is_connection_error(e: &io::Error) -> bool {
     matches!(
@@ -115,8 +138,14 @@ async fn connection(
     let body_timeout = limits.header_read_timeout;
     let service = {
         let activity = activity.clone();
+        let limits = limits.clone();
         hyper::service::service_fn(move |mut req: hyper::Request<Incoming>| {
-            req.extensions_mut().insert(ConnectInfo(remote));
+            let client = client_address(
+                remote,
+                req.headers().get("x-forwarded-for"),
+                &limits.trusted_proxies,
+            );
+            req.extensions_mut().insert(ConnectInfo(client));
             let busy = Busy::new(activity.clone());
             let req = req.map(|b| Body::new(TimeoutBody::new(body_timeout, b)));
             let answer = app.clone().oneshot(req);
@@ -279,5 +308,35 @@ impl AsyncWrite for Metered {
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hyper::header::HeaderValue;
+
+    #[test]
+    fn only_a_trusted_proxy_names_the_client() {
+        let proxy: IpAddr = "127.0.0.1".parse().unwrap();
+        let remote = SocketAddr::new(proxy, 40000);
+        let header = HeaderValue::from_static("203.0.113.9, 198.51.100.7");
+        // Not trusted: the header is the client's own claim.
+        assert_eq!(client_address(remote, Some(&header), &[]), remote);
+        // Trusted: the address the proxy appended, not what the client wrote before it.
+        assert_eq!(
+            client_address(remote, Some(&header), &[proxy]).ip(),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        // A chain of trusted proxies is walked past.
+        let second: IpAddr = "198.51.100.7".parse().unwrap();
+        assert_eq!(
+            client_address(remote, Some(&header), &[proxy, second]).ip(),
+            "203.0.113.9".parse::<IpAddr>().unwrap()
+        );
+        // Garbage or no header: the proxy itself.
+        let junk = HeaderValue::from_static("not an address");
+        assert_eq!(client_address(remote, Some(&junk), &[proxy]), remote);
+        assert_eq!(client_address(remote, None, &[proxy]), remote);
     }
 }

@@ -105,3 +105,26 @@ async fn tampering_with_the_database_is_detected() {
     assert_eq!(err.seq(), 3, "{err}");
     assert!(total > 3);
 }
+
+#[tokio::test]
+async fn the_action_filter_takes_underscores_literally() {
+    let t = TestApp::with_admin().await;
+    let c = t.admin().await;
+    let org = t.org(&c, "甲社", "company", None).await;
+    let p = t.person(&c, "甲 一郎", "ichiro@ko.example.jp", &org).await;
+    let (status, body) = t
+        .post(
+            &c,
+            &format!("/api/v1/persons/{p}/password-reset"),
+            serde_json::json!({"password": "一時的なながいパスワード"}),
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let (_, body) = t.get(&c, "/api/v1/audit?action=person.reset_password").await;
+    assert_eq!(body["items"][0]["action"], "person.reset_password", "{body}");
+    // A wildcard in the filter is a character to find, not a pattern.
+    for pattern in ["person.reset%25", "person_reset"] {
+        let (_, body) = t.get(&c, &format!("/api/v1/audit?action={pattern}")).await;
+        assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{pattern}: {body}");
+    }
+}
