@@ -93,6 +93,8 @@
     // The server's message is in the reader's language; the browser's own (a cancelled
     // dialog, say) is not, so the page's wording stands in for it.
     box.textContent = err && err.shown ? err.message : box.getAttribute("data-failed");
+    // Announced when it appears; an empty, hidden alert would be one more alert on the page.
+    box.setAttribute("role", "alert");
     box.hidden = false;
   }
 

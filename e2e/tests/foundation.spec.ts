@@ -90,7 +90,7 @@ test('the login page works on a phone @mobile', async ({ page }) => {
   await expectNoAxeViolations(page);
   await page.getByLabel('メールアドレス').fill(email);
   await page.getByLabel('パスワード').fill('wrong-password');
-  await page.getByRole('button', { name: 'ログイン' }).click();
+  await page.getByRole('button', { name: 'ログイン', exact: true }).click();
   await expect(page.getByRole('alert')).toContainText('正しくありません');
   await expect(page.getByLabel('メールアドレス')).toHaveValue(email);
   await login(page, email, password);

@@ -13,10 +13,12 @@ use std::time::SystemTime;
 use webauthn_rp::bin::{Decode, Encode};
 use webauthn_rp::request::auth::AuthenticationVerificationOptions;
 use webauthn_rp::request::register::{
-    Nickname, PublicKeyCredentialUserEntity, RegistrationVerificationOptions, UserHandle16,
-    Username,
+    CredProtect, Nickname, PublicKeyCredentialUserEntity, RegistrationVerificationOptions,
+    UserHandle16, Username,
 };
-use webauthn_rp::request::{AsciiDomain, PublicKeyCredentialDescriptor, RpId, TimedCeremony};
+use webauthn_rp::request::{
+    AsciiDomain, ExtensionInfo, PublicKeyCredentialDescriptor, RpId, TimedCeremony,
+};
 use webauthn_rp::response::auth::error::AuthCeremonyErr;
 use webauthn_rp::response::register::{DynamicState, StaticState};
 use webauthn_rp::response::{AuthTransports, AuthenticatorTransport, CredentialId};
@@ -157,7 +159,7 @@ pub fn start_registration(
             })
         })
         .collect();
-    let options = PublicKeyCredentialCreationOptions::passkey(
+    let mut options = PublicKeyCredentialCreationOptions::passkey(
         &rp.rp_id,
         PublicKeyCredentialUserEntity {
             name,
@@ -166,6 +168,11 @@ pub fn start_registration(
         },
         exclude,
     );
+    // Asked for, not enforced: browsers refuse the whole registration when enforcement is
+    // asked of an authenticator without credProtect (many platform ones), and every
+    // ceremony here requires user verification anyway.
+    options.extensions.cred_protect =
+        CredProtect::UserVerificationRequired(ExtensionInfo::AllowDontEnforceValue);
     let (server, client) = options
         .start_ceremony()
         .map_err(|e| Error::Config(e.to_string()))?;

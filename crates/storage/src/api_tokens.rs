@@ -2,6 +2,8 @@
 //! never the token itself, so that a copy of the database cannot be used to call the API.
 
 use sqlx::{AssertSqlSafe, FromRow};
+use std::sync::LazyLock;
+
 use uuid::Uuid;
 
 use mamori_domain::policy::Grant;
@@ -147,39 +149,19 @@ pub async fn lookup(
     prefix: &str,
     today: Day,
 ) -> Result<Option<(TokenAuthRow, Vec<Grant>)>, StorageError> {
-    // A designation is in force by the same condition as for a session.
-    let in_force = crate::designations::in_force_sql("d", 2);
-    let sql = format!(
-        "SELECT t.id, t.secret_hash, t.scope, t.expires_at, t.revoked_at, t.person_id,
-                p.name AS person_name, p.email, p.organisation_id, p.locale, p.active, p.must_change_password,
-                NULL AS grant_role, NULL AS grant_organisation
-         FROM api_tokens t JOIN persons p ON p.id = t.person_id WHERE t.prefix = $1
-         UNION ALL
-         SELECT t.id, t.secret_hash, t.scope, t.expires_at, t.revoked_at, t.person_id,
-                p.name, p.email, p.organisation_id, p.locale, p.active, p.must_change_password,
-                d.role, d.organisation_id
-         FROM api_tokens t JOIN persons p ON p.id = t.person_id
-         JOIN designations d ON d.person_id = t.person_id
-         WHERE t.prefix = $1 AND {in_force}
-         UNION ALL
-         SELECT t.id, t.secret_hash, t.scope, t.expires_at, t.revoked_at, t.person_id,
-                p.name, p.email, p.organisation_id, p.locale, p.active, p.must_change_password,
-                d.role, d.organisation_id
-         FROM api_tokens t JOIN persons p ON p.id = t.person_id
-         JOIN post_holders h ON h.person_id = t.person_id AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
-         JOIN designations d ON d.post_id = h.post_id
-         WHERE t.prefix = $1 AND {in_force}"
-    );
-    let rows: Vec<TokenGrantRow> = on_db!(db, c => sqlx::query_as(AssertSqlSafe(sql)).bind(prefix).bind(today).fetch_all(c).await)?;
-    let grants = rows
-        .iter()
-        .filter_map(|r| {
-            Some(Grant {
-                role: r.grant_role.clone()?,
-                organisation: r.grant_organisation,
-            })
-        })
-        .collect();
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        crate::designations::with_grants_sql(
+            "t.id, t.secret_hash, t.scope, t.expires_at, t.revoked_at, t.person_id,
+             p.name AS person_name, p.email, p.organisation_id, p.locale, p.active,
+             p.must_change_password",
+            "api_tokens t JOIN persons p ON p.id = t.person_id",
+            "t.person_id",
+            "t.prefix = $1",
+        )
+    });
+    let rows: Vec<TokenGrantRow> = on_db!(db, c => sqlx::query_as(AssertSqlSafe(SQL.as_str())).bind(prefix).bind(today).fetch_all(c).await)?;
+    let grants =
+        crate::designations::grants_of(rows.iter().map(|r| (&r.grant_role, &r.grant_organisation)));
     let Some(first) = rows.into_iter().next() else {
         return Ok(None);
     };

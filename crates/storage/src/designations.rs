@@ -198,6 +198,43 @@ pub async fn system_admin_exists<'a>(
     Ok(n > 0)
 }
 
+/// A row found by its key, with the roles its person holds on the day bound as `$2`, in
+/// three branches that each use their own indexes: the row alone (its grant columns NULL),
+/// the person's own designations, and the designations of the posts the person holds that
+/// day. `columns` selects the row, `from` is its table joined to its person, `person` the
+/// column naming that person and `key` the condition on `$1` that finds the row. Sessions
+/// and API tokens both read their person's power through it, so they never disagree.
+pub fn with_grants_sql(columns: &str, from: &str, person: &str, key: &str) -> String {
+    let in_force = in_force_sql("d", 2);
+    format!(
+        "SELECT {columns}, NULL AS grant_role, NULL AS grant_organisation FROM {from} WHERE {key}
+         UNION ALL
+         SELECT {columns}, d.role, d.organisation_id FROM {from}
+         JOIN designations d ON d.person_id = {person}
+         WHERE {key} AND {in_force}
+         UNION ALL
+         SELECT {columns}, d.role, d.organisation_id FROM {from}
+         JOIN post_holders h ON h.person_id = {person} AND h.starts_on <= $2
+              AND (h.ends_on IS NULL OR h.ends_on >= $2)
+         JOIN designations d ON d.post_id = h.post_id
+         WHERE {key} AND {in_force}"
+    )
+}
+
+/// The grants of the rows [`with_grants_sql`] returned: every row but the first branch's
+/// carries one.
+pub fn grants_of<'a>(
+    rows: impl Iterator<Item = (&'a Option<String>, &'a Option<Uuid>)>,
+) -> Vec<mamori_domain::policy::Grant> {
+    rows.filter_map(|(role, organisation)| {
+        Some(mamori_domain::policy::Grant {
+            role: role.clone()?,
+            organisation: *organisation,
+        })
+    })
+    .collect()
+}
+
 /// The SQL condition that designation or holding `d` is not over on the day bound as `$day`:
 /// in force or still to come. Power to come counts as power already held when deciding who
 /// may manage someone, or a reset today would take over a role that starts tomorrow.
@@ -223,7 +260,9 @@ pub async fn holdings_of_person<'a>(
          WHERE h.person_id = $1 AND {d} AND (h.ends_on IS NULL OR h.ends_on >= $2)",
         d = not_over_sql("d", 2)
     );
-    Ok(on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(person).bind(today).fetch_all(c).await)?)
+    Ok(
+        on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(person).bind(today).fetch_all(c).await)?,
+    )
 }
 
 /// The roles whoever holds a post holds or will hold through it: (role, organisation).
@@ -236,5 +275,7 @@ pub async fn holdings_of_post<'a>(
         "SELECT d.role, d.organisation_id FROM designations d WHERE d.post_id = $1 AND {}",
         not_over_sql("d", 2)
     );
-    Ok(on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(post).bind(today).fetch_all(c).await)?)
+    Ok(
+        on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(post).bind(today).fetch_all(c).await)?,
+    )
 }

@@ -1,7 +1,9 @@
 //! Server-side sessions. The cookie holds a random token; the table holds only its
 //! SHA-256, so a copy of the database cannot be used to log in.
 
-use sqlx::FromRow;
+use sqlx::{AssertSqlSafe, FromRow};
+use std::sync::LazyLock;
+
 use uuid::Uuid;
 
 use mamori_domain::policy::Grant;
@@ -96,38 +98,19 @@ pub async fn lookup(
     id_hash: &[u8],
     today: Day,
 ) -> Result<Option<(SessionRow, Vec<Grant>)>, StorageError> {
-    // Three branches, each on its own indexes: the session alone, its person's own
-    // designations, and the designations of the posts the person holds.
-    const SQL: &str = "
-        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
-               p.name AS person_name, p.email, p.organisation_id, p.locale, p.active,
-               NULL AS grant_role, NULL AS grant_organisation
-        FROM sessions s JOIN persons p ON p.id = s.person_id WHERE s.id_hash = $1
-        UNION ALL
-        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
-               p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
-        FROM sessions s JOIN persons p ON p.id = s.person_id
-        JOIN designations d ON d.person_id = s.person_id
-        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
-        UNION ALL
-        SELECT s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at, s.expires_at,
-               p.name, p.email, p.organisation_id, p.locale, p.active, d.role, d.organisation_id
-        FROM sessions s JOIN persons p ON p.id = s.person_id
-        JOIN post_holders h ON h.person_id = s.person_id AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
-        JOIN designations d ON d.post_id = h.post_id
-        WHERE s.id_hash = $1 AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))";
-    let rows: Vec<SessionGrantRow> =
-        on_db!(db, c => sqlx::query_as(SQL).bind(id_hash).bind(today).fetch_all(c).await)?;
-    // The first branch's row carries no role; every other row carries one.
-    let grants = rows
-        .iter()
-        .filter_map(|r| {
-            Some(Grant {
-                role: r.grant_role.clone()?,
-                organisation: r.grant_organisation,
-            })
-        })
-        .collect();
+    // Built once: it runs on every request.
+    static SQL: LazyLock<String> = LazyLock::new(|| {
+        crate::designations::with_grants_sql(
+            "s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at,
+             s.expires_at, p.name AS person_name, p.email, p.organisation_id, p.locale, p.active",
+            "sessions s JOIN persons p ON p.id = s.person_id",
+            "s.person_id",
+            "s.id_hash = $1",
+        )
+    });
+    let rows: Vec<SessionGrantRow> = on_db!(db, c => sqlx::query_as(AssertSqlSafe(SQL.as_str())).bind(id_hash).bind(today).fetch_all(c).await)?;
+    let grants =
+        crate::designations::grants_of(rows.iter().map(|r| (&r.grant_role, &r.grant_organisation)));
     let Some(first) = rows.into_iter().next() else {
         return Ok(None);
     };

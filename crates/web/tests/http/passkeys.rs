@@ -510,6 +510,24 @@ async fn only_a_login_registers_a_passkey() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["fields"]["name"].is_string(), "{body}");
+    // A personal API token acts as the person but cannot give itself a way to log in.
+    let (status, made) = t
+        .post(
+            &c,
+            "/api/v1/me/tokens",
+            json!({"name": "集計", "scopes": ["write"]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let res = t
+        .client()
+        .post(t.url("/api/v1/me/passkeys/registration"))
+        .bearer_auth(made["token"].as_str().unwrap())
+        .json(&json!({"name": "鍵"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
     // An answer to a challenge this session never asked for is refused.
     let mut a = Authenticator::new(&t, 1);
     let (_, options) = t
