@@ -1074,8 +1074,24 @@ async fn a_relation_gives_nothing_until_the_other_side_accepts() {
     // 乙 cannot accept its own declaration; 甲 can.
     let (status, _) = t.post(&admin_b, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (status, body) = t.post(&admin_a, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
-    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    // On the pages: 乙 sees it waiting for the other side, 甲 sees it waiting with a button.
+    let page_b = t.html(&admin_b, &format!("/organisations/{b}")).await;
+    assert!(page_b.contains("相手方の承認待ち"), "{page_b}");
+    assert!(!page_b.contains(&format!("/relations/{rel}/accept")));
+    let page_a = t.html(&admin_a, &format!("/organisations/{a}")).await;
+    assert!(page_a.contains("承認待ち（この組織が承認するまで"), "{page_a}");
+    let csrf = crate::auth::hidden(&page_a, "_csrf");
+    let res = admin_a
+        .post(t.url(&format!("/relations/{rel}/accept")))
+        .form(&[("_csrf", csrf.as_str()), ("back", a.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (status, _) = t.post(&admin_a, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "accepted once only");
+    let page_a = t.html(&admin_a, &format!("/organisations/{a}")).await;
+    assert!(!page_a.contains("承認待ち"), "{page_a}");
     // Accepted: 乙 sees 甲's record, not its people, nor 甲's other partners.
     let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
     assert_eq!(status, StatusCode::OK);
