@@ -164,9 +164,9 @@ pub struct Holding {
 pub fn may_manage_holder(actor: &Actor, home: &OrgFacts, holdings: &[Holding]) -> bool {
     let nowhere = OrgFacts::default();
     allows(actor, Permission::ManagePeople, home)
-        && holdings.iter().all(|h| {
-            may_designate(actor, &h.role, h.organisation.as_ref().unwrap_or(&nowhere))
-        })
+        && holdings
+            .iter()
+            .all(|h| may_designate(actor, &h.role, h.organisation.as_ref().unwrap_or(&nowhere)))
 }
 
 /// The part of the organisation tree a list may show: whole subtrees and single records.

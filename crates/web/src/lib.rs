@@ -129,4 +129,3 @@ async fn health(
         }
     }
 }
-

@@ -120,11 +120,20 @@ async fn the_action_filter_takes_underscores_literally() {
         )
         .await;
     assert!(status.is_success(), "{body}");
-    let (_, body) = t.get(&c, "/api/v1/audit?action=person.reset_password").await;
-    assert_eq!(body["items"][0]["action"], "person.reset_password", "{body}");
+    let (_, body) = t
+        .get(&c, "/api/v1/audit?action=person.reset_password")
+        .await;
+    assert_eq!(
+        body["items"][0]["action"], "person.reset_password",
+        "{body}"
+    );
     // A wildcard in the filter is a character to find, not a pattern.
     for pattern in ["person.reset%25", "person_reset"] {
         let (_, body) = t.get(&c, &format!("/api/v1/audit?action={pattern}")).await;
-        assert_eq!(body["items"].as_array().map(Vec::len), Some(0), "{pattern}: {body}");
+        assert_eq!(
+            body["items"].as_array().map(Vec::len),
+            Some(0),
+            "{pattern}: {body}"
+        );
     }
 }

@@ -52,7 +52,9 @@ async fn world(t: &TestApp) -> World {
     let c = t.org(&sys, "丙社", "company", None).await;
     let admin_c = t.person(&sys, "丙 管理", "admin@hei.example.jp", &c).await;
     t.designate(&sys, "administrator", &c, &admin_c).await;
-    let admin_c = t.first_login("admin@hei.example.jp", "initial-pass-1").await;
+    let admin_c = t
+        .first_login("admin@hei.example.jp", "initial-pass-1")
+        .await;
     t.person(&sys, "乙 職員", "member@otsu.example.jp", &b)
         .await;
     t.designate(&sys, "administrator", &a, &admin_a).await;
@@ -947,23 +949,50 @@ async fn nobody_manages_a_person_holding_more_power() {
     let sys = t.admin().await;
     let company = t.org(&sys, "甲社", "company", None).await;
     let unit = t.org(&sys, "甲社 情報部", "unit", Some(&company)).await;
-    let (_, unit_admin) = holder(&t, &sys, "administrator", &unit, "unit-admin@ko.example.jp").await;
+    let (_, unit_admin) =
+        holder(&t, &sys, "administrator", &unit, "unit-admin@ko.example.jp").await;
     // People who sit in the unit but hold more than its administrator does.
     let (root, _) = holder(&t, &sys, "system_admin", &unit, "root@ko.example.jp").await;
     let (boss, _) = holder(&t, &sys, "administrator", &company, "boss@ko.example.jp").await;
-    t.patch(&sys, &format!("/api/v1/persons/{boss}"), json!({"organisation": unit}))
-        .await;
+    t.patch(
+        &sys,
+        &format!("/api/v1/persons/{boss}"),
+        json!({"organisation": unit}),
+    )
+    .await;
     let (auditor, _) = holder(&t, &sys, "auditor", &company, "audit@ko.example.jp").await;
-    t.patch(&sys, &format!("/api/v1/persons/{auditor}"), json!({"organisation": unit}))
+    t.patch(
+        &sys,
+        &format!("/api/v1/persons/{auditor}"),
+        json!({"organisation": unit}),
+    )
+    .await;
+    let plain = t
+        .person(&sys, "甲 職員", "staff@ko.example.jp", &unit)
         .await;
-    let plain = t.person(&sys, "甲 職員", "staff@ko.example.jp", &unit).await;
 
     for target in [&root, &boss, &auditor] {
         for (method, path, body) in [
-            ("POST", format!("/api/v1/persons/{target}/password-reset"), json!({"password": "一時的なながいパスワード"})),
-            ("POST", format!("/api/v1/persons/{target}/totp-reset"), json!({})),
-            ("PATCH", format!("/api/v1/persons/{target}"), json!({"active": false})),
-            ("PATCH", format!("/api/v1/persons/{target}"), json!({"name": "乗っ取り"})),
+            (
+                "POST",
+                format!("/api/v1/persons/{target}/password-reset"),
+                json!({"password": "一時的なながいパスワード"}),
+            ),
+            (
+                "POST",
+                format!("/api/v1/persons/{target}/totp-reset"),
+                json!({}),
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/persons/{target}"),
+                json!({"active": false}),
+            ),
+            (
+                "PATCH",
+                format!("/api/v1/persons/{target}"),
+                json!({"name": "乗っ取り"}),
+            ),
         ] {
             let (status, answer) = send(
                 &unit_admin,
@@ -976,13 +1005,24 @@ async fn nobody_manages_a_person_holding_more_power() {
         }
     }
     let (status, body) = t
-        .post(&unit_admin, &format!("/api/v1/persons/{plain}/password-reset"), json!({"password": "一時的なながいパスワード"}))
+        .post(
+            &unit_admin,
+            &format!("/api/v1/persons/{plain}/password-reset"),
+            json!({"password": "一時的なながいパスワード"}),
+        )
         .await;
-    assert!(status.is_success(), "the unit's plain staff stay manageable: {body}");
+    assert!(
+        status.is_success(),
+        "the unit's plain staff stay manageable: {body}"
+    );
 
     // A post that carries the company's administration cannot be handed out by the unit.
     let post = t
-        .create(&sys, "/api/v1/posts", json!({"organisation": unit, "name": "情報部長"}))
+        .create(
+            &sys,
+            "/api/v1/posts",
+            json!({"organisation": unit, "name": "情報部長"}),
+        )
         .await;
     let (status, body) = t
         .post(&sys, "/api/v1/designations", json!({"role": "administrator", "organisation": company, "post": post, "starts_on": "2020-01-01"}))
@@ -991,17 +1031,29 @@ async fn nobody_manages_a_person_holding_more_power() {
     let (_, me) = t.get(&unit_admin, "/api/v1/me").await;
     let me_id = me["id"].as_str().unwrap().to_owned();
     let (status, body) = t
-        .post(&unit_admin, &format!("/api/v1/posts/{post}/holders"), json!({"person": me_id, "starts_on": "2020-01-01"}))
+        .post(
+            &unit_admin,
+            &format!("/api/v1/posts/{post}/holders"),
+            json!({"person": me_id, "starts_on": "2020-01-01"}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     // The company's own administrator may.
     let (status, body) = t
-        .post(&sys, &format!("/api/v1/posts/{post}/holders"), json!({"person": plain, "starts_on": "2020-01-01"}))
+        .post(
+            &sys,
+            &format!("/api/v1/posts/{post}/holders"),
+            json!({"person": plain, "starts_on": "2020-01-01"}),
+        )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     // …and the holder of that post now outranks the unit's administrator too.
     let (status, _) = t
-        .post(&unit_admin, &format!("/api/v1/persons/{plain}/totp-reset"), json!({}))
+        .post(
+            &unit_admin,
+            &format!("/api/v1/persons/{plain}/totp-reset"),
+            json!({}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     t.verify_chain().await;
@@ -1012,32 +1064,59 @@ async fn an_ended_designation_stops_at_once() {
     let t = TestApp::with_admin().await;
     let sys = t.admin().await;
     let company = t.org(&sys, "甲社", "company", None).await;
-    let id = t.person(&sys, "甲 管理", "admin@ko.example.jp", &company).await;
+    let id = t
+        .person(&sys, "甲 管理", "admin@ko.example.jp", &company)
+        .await;
     let designation = t.designate(&sys, "administrator", &company, &id).await;
     let admin = t.first_login("admin@ko.example.jp", "initial-pass-1").await;
     let (status, _) = t
-        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": false}))
+        .patch(
+            &admin,
+            &format!("/api/v1/organisations/{company}"),
+            json!({"require_totp": false}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     // Ended with no day: not at midnight, now.
     let (status, body) = t
-        .post(&sys, &format!("/api/v1/designations/{designation}/end"), json!({}))
+        .post(
+            &sys,
+            &format!("/api/v1/designations/{designation}/end"),
+            json!({}),
+        )
         .await;
     assert!(status.is_success(), "{body}");
     let (status, _) = t
-        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": true}))
+        .patch(
+            &admin,
+            &format!("/api/v1/organisations/{company}"),
+            json!({"require_totp": true}),
+        )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let (_, d) = t.get(&sys, &format!("/api/v1/designations/{designation}")).await;
-    assert_eq!(d["ends_on"].as_str(), Some(t.app.today().0.to_string().as_str()));
+    let (_, d) = t
+        .get(&sys, &format!("/api/v1/designations/{designation}"))
+        .await;
+    assert_eq!(
+        d["ends_on"].as_str(),
+        Some(t.app.today().0.to_string().as_str())
+    );
     // Ended on a later day: in force until then.
     let later = t.designate(&sys, "administrator", &company, &id).await;
     let (status, body) = t
-        .post(&sys, &format!("/api/v1/designations/{later}/end"), json!({"ends_on": "2099-12-31"}))
+        .post(
+            &sys,
+            &format!("/api/v1/designations/{later}/end"),
+            json!({"ends_on": "2099-12-31"}),
+        )
         .await;
     assert!(status.is_success(), "{body}");
     let (status, _) = t
-        .patch(&admin, &format!("/api/v1/organisations/{company}"), json!({"require_totp": false}))
+        .patch(
+            &admin,
+            &format!("/api/v1/organisations/{company}"),
+            json!({"require_totp": false}),
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
 }
@@ -1049,37 +1128,66 @@ async fn a_relation_gives_nothing_until_the_other_side_accepts() {
     let ministry = t.org(&sys, "防衛省", "ministry", None).await;
     let a = t.org(&sys, "甲社", "company", None).await;
     let b = t.org(&sys, "乙社", "company", None).await;
-    t.create(&sys, &format!("/api/v1/organisations/{a}/relations"), json!({"kind": "contracts_with", "other": ministry}))
-        .await;
+    t.create(
+        &sys,
+        &format!("/api/v1/organisations/{a}/relations"),
+        json!({"kind": "contracts_with", "other": ministry}),
+    )
+    .await;
     let (_, admin_a) = holder(&t, &sys, "administrator", &a, "admin@ko.example.jp").await;
     let (_, admin_b) = holder(&t, &sys, "administrator", &b, "admin@otsu.example.jp").await;
     let staff_b_id = t.person(&sys, "乙 職員", "staff@otsu.example.jp", &b).await;
-    let staff_b = t.first_login("staff@otsu.example.jp", "initial-pass-1").await;
+    let staff_b = t
+        .first_login("staff@otsu.example.jp", "initial-pass-1")
+        .await;
 
     // 乙 declares, knowing 甲's id: that gives 乙's people nothing yet.
     let rel = t
-        .create(&admin_b, &format!("/api/v1/organisations/{b}/relations"), json!({"kind": "contracts_with", "other": a}))
+        .create(
+            &admin_b,
+            &format!("/api/v1/organisations/{b}/relations"),
+            json!({"kind": "contracts_with", "other": a}),
+        )
         .await;
     let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
-    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
     let (_, list) = t.get(&staff_b, "/api/v1/organisations").await;
     assert!(!list.to_string().contains("甲社"), "{list}");
     // Both sides see it waiting.
     for (c, org) in [(&admin_b, &b), (&admin_a, &a)] {
-        let (status, rels) = t.get(c, &format!("/api/v1/organisations/{org}/relations")).await;
+        let (status, rels) = t
+            .get(c, &format!("/api/v1/organisations/{org}/relations"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{rels}");
-        let r = rels.as_array().unwrap().iter().find(|r| r["id"] == rel.as_str()).unwrap();
+        let r = rels
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == rel.as_str())
+            .unwrap();
         assert_eq!(r["accepted"], false);
     }
     // 乙 cannot accept its own declaration; 甲 can.
-    let (status, _) = t.post(&admin_b, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
+    let (status, _) = t
+        .post(
+            &admin_b,
+            &format!("/api/v1/relations/{rel}/accept"),
+            json!({}),
+        )
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     // On the pages: 乙 sees it waiting for the other side, 甲 sees it waiting with a button.
     let page_b = t.html(&admin_b, &format!("/organisations/{b}")).await;
     assert!(page_b.contains("相手方の承認待ち"), "{page_b}");
     assert!(!page_b.contains(&format!("/relations/{rel}/accept")));
     let page_a = t.html(&admin_a, &format!("/organisations/{a}")).await;
-    assert!(page_a.contains("承認待ち（この組織が承認するまで"), "{page_a}");
+    assert!(
+        page_a.contains("承認待ち（この組織が承認するまで"),
+        "{page_a}"
+    );
     let csrf = crate::auth::hidden(&page_a, "_csrf");
     let res = admin_a
         .post(t.url(&format!("/relations/{rel}/accept")))
@@ -1088,23 +1196,46 @@ async fn a_relation_gives_nothing_until_the_other_side_accepts() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let (status, _) = t.post(&admin_a, &format!("/api/v1/relations/{rel}/accept"), json!({})).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "accepted once only");
+    let (status, _) = t
+        .post(
+            &admin_a,
+            &format!("/api/v1/relations/{rel}/accept"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "accepted once only"
+    );
     let page_a = t.html(&admin_a, &format!("/organisations/{a}")).await;
     assert!(!page_a.contains("承認待ち"), "{page_a}");
     // Accepted: 乙 sees 甲's record, not its people, nor 甲's other partners.
     let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
     assert_eq!(status, StatusCode::OK);
-    let (_, rels) = t.get(&staff_b, &format!("/api/v1/organisations/{a}/relations")).await;
+    let (_, rels) = t
+        .get(&staff_b, &format!("/api/v1/organisations/{a}/relations"))
+        .await;
     assert!(!rels.to_string().contains("防衛省"), "{rels}");
     assert_eq!(rels.as_array().unwrap().len(), 1, "{rels}");
-    let (_, people) = t.get(&staff_b, &format!("/api/v1/persons?organisation={a}")).await;
+    let (_, people) = t
+        .get(&staff_b, &format!("/api/v1/persons?organisation={a}"))
+        .await;
     assert!(!people.to_string().contains("admin@ko"), "{people}");
     // Either side ends it, and it gives nothing again.
-    let res = send(&admin_a, Method::DELETE, &t.url(&format!("/api/v1/relations/{rel}")), None).await;
+    let res = send(
+        &admin_a,
+        Method::DELETE,
+        &t.url(&format!("/api/v1/relations/{rel}")),
+        None,
+    )
+    .await;
     assert_eq!(res.0, StatusCode::NO_CONTENT, "{}", res.1);
     let (status, _) = t.get(&staff_b, &format!("/api/v1/organisations/{a}")).await;
-    assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{status}");
+    assert!(
+        status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+        "{status}"
+    );
     let _ = staff_b_id;
     t.verify_chain().await;
 }
