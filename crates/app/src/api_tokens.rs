@@ -10,9 +10,9 @@ use mamori_domain::audit::Outcome;
 use mamori_domain::person::Locale;
 use mamori_domain::policy::Actor;
 use mamori_domain::validation::clean_text;
+use mamori_storage::Ts;
 use mamori_storage::api_tokens::{self, ApiTokenRow, NewApiToken, scope};
 use mamori_storage::sessions::stage;
-use mamori_storage::{Ts, persons};
 use uuid::Uuid;
 
 use crate::{App, AppError, Caller, Event, SessionInfo};
@@ -177,26 +177,17 @@ impl App {
         Ok(api_tokens::list_for_person(&self.db, caller.actor.person).await?)
     }
 
-    /// Whether the caller may list and revoke `person`'s tokens: their own, or those of
-    /// anyone the policy lets them manage (as for a password reset); the person's
-    /// organisation if so.
-    async fn may_manage_tokens_of(
-        &self,
-        caller: &Caller,
-        person: Uuid,
-    ) -> Result<Option<Uuid>, AppError> {
-        let row = persons::get(&self.db, person).await?;
-        let allowed = person == caller.actor.person || self.may_manage_person(caller, &row).await?;
-        Ok(allowed.then_some(row.organisation_id))
-    }
-
     /// A person's tokens, for themselves or someone who may manage them.
     pub async fn person_api_tokens(
         &self,
         caller: &Caller,
         person: Uuid,
     ) -> Result<Vec<ApiTokenRow>, AppError> {
-        if self.may_manage_tokens_of(caller, person).await?.is_none() {
+        if self
+            .may_manage_credentials_of(caller, person)
+            .await?
+            .is_none()
+        {
             return self
                 .deny(
                     caller,
@@ -218,7 +209,7 @@ impl App {
         person: Uuid,
         id: Uuid,
     ) -> Result<(), AppError> {
-        let Some(organisation) = self.may_manage_tokens_of(caller, person).await? else {
+        let Some(organisation) = self.may_manage_credentials_of(caller, person).await? else {
             return self
                 .deny(
                     caller,

@@ -268,7 +268,11 @@ impl App {
         caller: &Caller,
         person: Uuid,
     ) -> Result<Vec<PasskeyRow>, AppError> {
-        if self.may_manage_passkeys_of(caller, person).await?.is_none() {
+        if self
+            .may_manage_credentials_of(caller, person)
+            .await?
+            .is_none()
+        {
             return self
                 .deny(
                     caller,
@@ -282,23 +286,6 @@ impl App {
         Ok(passkeys::list_for_person(&self.db, person).await?)
     }
 
-    /// The person's organisation if the caller may remove their passkeys: their own, or
-    /// a person the policy lets the caller manage (a lost key).
-    async fn may_manage_passkeys_of(
-        &self,
-        caller: &Caller,
-        person: Uuid,
-    ) -> Result<Option<Uuid>, AppError> {
-        let row = persons::get(&self.db, person).await?;
-        if person == caller.actor.person {
-            return Ok(Some(row.organisation_id));
-        }
-        Ok(self
-            .may_manage_person(caller, &row)
-            .await?
-            .then_some(row.organisation_id))
-    }
-
     /// Removes one of `person`'s passkeys. It no longer logs anyone in.
     pub async fn remove_passkey(
         &self,
@@ -306,7 +293,7 @@ impl App {
         person: Uuid,
         id: Uuid,
     ) -> Result<(), AppError> {
-        let Some(organisation) = self.may_manage_passkeys_of(caller, person).await? else {
+        let Some(organisation) = self.may_manage_credentials_of(caller, person).await? else {
             return self
                 .deny(
                     caller,

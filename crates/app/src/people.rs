@@ -240,6 +240,22 @@ impl App {
             .await
     }
 
+    /// The person's organisation if the caller may list and revoke their credentials (API
+    /// tokens, passkeys): their own, or those of a person the policy lets the caller manage,
+    /// as for a password reset.
+    pub(crate) async fn may_manage_credentials_of(
+        &self,
+        caller: &Caller,
+        person: Uuid,
+    ) -> Result<Option<Uuid>, AppError> {
+        let row = persons::get(&self.db, person).await?;
+        let allowed = person == caller.actor.person
+            || self
+                .may_manage((&self.db).into(), caller, person, row.organisation_id)
+                .await?;
+        Ok(allowed.then_some(row.organisation_id))
+    }
+
     /// Lists the people the caller may see.
     pub async fn persons(
         &self,

@@ -1038,7 +1038,7 @@ async fn nobody_manages_a_person_holding_more_power() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    // The company's own administrator may.
+    // A system administrator may.
     let (status, body) = t
         .post(
             &sys,
