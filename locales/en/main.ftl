@@ -430,7 +430,6 @@ notice-register-imported = The workbook was imported.
 notice-register-import-nothing = The workbook was read; no row had changed.
 rule-register-row-retired = This row is retired.
 rule-register-key-fixed = The columns that identify a row cannot be corrected; add it as a new row.
-rule-import-too-large = The workbook is too large (at most 5,000 rows and 100 columns). Import it in parts.
 rule-import-empty = The first sheet has no header row.
 rule-import-not-xlsx = The file cannot be read as an Excel workbook (.xlsx). Save it again as .xlsx in Excel.
 rule-import-other-register = This workbook was exported from another register.

@@ -430,7 +430,6 @@ notice-register-imported = Excel から取り込みました。
 notice-register-import-nothing = 取り込みましたが、変更のある行はありませんでした。
 rule-register-row-retired = この行は廃止されています。
 rule-register-key-fixed = 行を識別する列は訂正できません。別の行として追加してください。
-rule-import-too-large = Excel ファイルが大きすぎます（5,000 行・100 列まで）。分けて取り込んでください。
 rule-import-empty = Excel の最初のシートに見出し行がありません。
 rule-import-not-xlsx = Excel ファイル（.xlsx）として読み取れません。Excel で「.xlsx」形式で保存し直してください。
 rule-import-other-register = この Excel は別の台帳から出力されたものです。
