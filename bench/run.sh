@@ -249,11 +249,17 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   fi
 fi
 
-api() { # method path body [cookie] -> writes $WORK/api.json, prints the HTTP code
+api() { # method path body [cookie] -> writes $WORK/api.json (headers: api.headers), prints the HTTP code
   assert_loopback "$MAMORI_URL$2"
-  curl -s -o "$WORK/api.json" -w '%{http_code}' --max-time 30 -X "$1" \
+  curl -s -o "$WORK/api.json" -D "$WORK/api.headers" -w '%{http_code}' --max-time 30 -X "$1" \
     -H "Cookie: mamori_session=${4:-$COOKIE}" -H 'Content-Type: application/json' \
     ${3:+-d "$3"} "$MAMORI_URL$2" || true
+}
+
+# The session cookie the last api call set: completing a login (the first password change)
+# moves the session to a new id, and the old one stops working.
+rotated_cookie() {
+  tr -d '\r' <"$WORK/api.headers" | sed -n 's/^[Ss]et-[Cc]ookie: *mamori_session=\([^;]*\).*/\1/p' | tail -n 1
 }
 
 # Seeding helpers for the cases that need organisations, relations and people.
@@ -297,6 +303,8 @@ new_person() { # name email org role
     '{current: $c, new: $n}')
   [[ $(api POST /api/v1/me/password "$body" "$SESSION") == 204 ]] ||
     die "the first password change of $email failed: $(head -c 300 "$WORK/api.json")"
+  SESSION=$(rotated_cookie)
+  [[ -n "$SESSION" ]] || die "the first password change of $email set no new session cookie"
 }
 
 if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
@@ -320,6 +328,8 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
   OFFICER_COOKIE=$(awk -F '\t' '$6 == "mamori_session" { value = $7 } END { print value }' "$WORK/officer.jar")
   [[ $(api POST /api/v1/me/password "$(jq -cn --arg c "$SEED_PASS" --arg n "$OFFICER_PASS" '{current: $c, new: $n}')" "$OFFICER_COOKIE") == 204 ]] ||
     die "the officer's first password change failed: $(head -c 300 "$WORK/api.json")"
+  OFFICER_COOKIE=$(rotated_cookie)
+  [[ -n "$OFFICER_COOKIE" ]] || die "the officer's password change set no new session cookie"
   seed_case() { # n
     local n=$1 purpose body code
     if ((n % 10 == 0)); then purpose="取引先との定例会議 $n"; else purpose="公開情報の要約と翻訳 $n"; fi
