@@ -335,8 +335,8 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
     if ((n % 10 == 0)); then purpose="取引先との定例会議 $n"; else purpose="公開情報の要約と翻訳 $n"; fi
     body=$(jq -cn --arg org "$UNIT" --arg s "サービス $(printf '%04d' "$n")" --arg p "$purpose" \
       '{procedure: "approval", organisation: $org, data: {service_name: $s, provider: "提供会社",
-        service_kind: "web_meeting", purpose: $p, users: "情報通信課 3名", app_install: false,
-        no_business_data: true}}')
+        service_kind: "web_meeting", includes_generative_ai: false, purpose: $p,
+        users: "情報通信課 3名", app_install: false, no_business_data: true}}')
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$OFFICER_COOKIE" \
       -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
     [[ $code == 201 ]] || { echo "run.sh: error: case $n answered HTTP $code" >&2; exit 255; }

@@ -88,7 +88,10 @@ test('a site joins the gateway with four actors, and a software request updating
   await form.getByLabel('端末識別名 2', { exact: true }).fill('PC-02');
   await form.getByLabel('氏名 1', { exact: true }).fill('甲 管理者');
   await form.getByLabel('登録方法 1', { exact: true }).selectOption('remote');
-  await form.getByRole('group', { name: /データを退避/ }).getByLabel('はい / Yes').check();
+  // The consent items are answered before the application goes.
+  for (const item of [/スケジュールに沿って/, /同じ月の中で/, /付帯工事/, /データを退避/, /ホワイトリストにない/]) {
+    await form.getByRole('group', { name: item }).getByLabel('はい / Yes').check();
+  }
   await form.getByRole('button', { name: '下書きを保存' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('① 申請書作成中');
   // Saved, the requirements are checked: all four met.
@@ -153,8 +156,17 @@ test('a site joins the gateway with four actors, and a software request updating
   await box(worker, 'install_router').getByRole('button', { name: '通信ルータ（有線）の設置を記録' }).click();
   await expect(worker.locator('[data-test=case-state]')).toHaveText('⑥ 端末セットアップ・接続確認');
 
-  // ---- ⑥ The provider sends the accounts and tests the terminals; the request for the
-  // final verification waits until both passed.
+  // ---- ⑥ The company sets its terminals up from the provider's media (one line per
+  // terminal of the application); the provider sends the accounts and tests the terminals;
+  // the request for the final verification waits until both passed.
+  await admin.goto(caseUrl);
+  const setup = box(admin, 'record_setup');
+  await expect(setup.getByLabel('端末識別名 2', { exact: true })).toHaveValue('PC-02');
+  await setup.getByLabel('メディア（DVD-ROM）とセットアップ手順書の受領日').fill('2027-03-05');
+  await setup.getByLabel('セットアップ日 1', { exact: true }).fill('2027-03-08');
+  await setup.getByLabel('セットアップ日 2', { exact: true }).fill('2027-03-08');
+  await setup.getByRole('button', { name: '端末のセットアップを記録' }).click();
+  await expect(admin.locator('[data-test=case-history]')).toContainText('端末のセットアップを記録');
   const prov = await firstLoginPage(browser, people[3][1], INITIAL, PASSWORD);
   await openFromInbox(prov, site);
   await box(prov, 'send_accounts').getByLabel('送付日').fill('2027-03-05');
@@ -184,15 +196,24 @@ test('a site joins the gateway with four actors, and a software request updating
   await expect(prov.locator('[data-test=case-history]')).toContainText('接続確認の結果を記録');
 
   await admin.goto(caseUrl);
+  // The unneeded pre-installed software is removed before the request.
+  await box(admin, 'record_uninstall').getByLabel('確認・削除の完了日').fill('2027-03-12');
+  await box(admin, 'record_uninstall').getByRole('button', { name: '不要なプリインストールソフトウェアの削除を記録' }).click();
+  await expect(admin.locator('[data-test=case-history]')).toContainText('不要なプリインストールソフトウェアの削除を記録');
   await box(admin, 'request_final_verification').getByLabel('最終現地確認の希望日').fill('3月下旬の平日');
   await box(admin, 'request_final_verification').getByRole('button', { name: '最終現地確認を依頼' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('⑦ 最終現地確認の日程調整中');
 
-  // ---- ⑦ ATLA schedules the visit, records it and the site has joined.
+  // ---- ⑦ ATLA schedules the visit with its checklist (from the self-inspection's items),
+  // which goes to the company; records the visit and the site has joined.
   await office.goto(caseUrl);
+  await expect(box(office, 'schedule_verification').getByLabel('確認事項 1', { exact: true })).toHaveValue(/出入口は施錠/);
   await box(office, 'schedule_verification').getByLabel('確認日').fill('2027-03-29');
   await box(office, 'schedule_verification').getByRole('button', { name: '最終現地確認の日程を決定' }).click();
   const verify = box(office, 'record_verification');
+  // The visit is recorded against the checklist sent, item by item.
+  await expect(verify.getByLabel('確認事項 1', { exact: true })).toHaveValue(/出入口は施錠/);
+  await verify.getByLabel('結果 1', { exact: true }).selectOption('met');
   await verify.getByLabel('確認の結果').selectOption('passed');
   await verify.getByLabel('通知日').fill('2027-03-31');
   await verify.getByRole('button', { name: '最終現地確認の結果を記録' }).click();

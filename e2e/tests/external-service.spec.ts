@@ -1,6 +1,7 @@
 // Seed 002 in the browser: an officer applies to use a generative-AI service, the chief
-// finds it in the inbox, records NISC's advice and the report to the AI strategy team,
-// and approves; a second application for the same service skips the NISC step.
+// finds it in the inbox, asks NISC, records its advice and the report to the AI strategy
+// team, and approves; for a second application for the same service the chief skips the
+// NISC step, citing the advice the registry holds.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, login } from './helpers';
 
@@ -27,10 +28,11 @@ async function apply(page: Page, unit: string, service: string): Promise<void> {
   await page.getByLabel('利用目的').fill('公開資料の要約と翻訳の下書き');
   await page.getByLabel('利用者の範囲').fill('広報担当 3名');
   await page.getByRole('group', { name: /インストール/ }).getByLabel('いいえ').check();
+  await page.getByRole('group', { name: /生成AIサービスを含むか/ }).getByLabel('はい').check();
   await page.getByRole('button', { name: '申請する' }).click();
 }
 
-test('a generative-AI service is applied for, advised on, reported and approved; the next one skips NISC', async ({ page, browser }) => {
+test('a generative-AI service is applied for, advised on, reported and approved; the chief skips NISC for the next one', async ({ page, browser }) => {
   const { email, password } = adminCredentials();
   const suffix = Date.now().toString().slice(-6);
   const service = `生成AIチャット ${suffix}`;
@@ -59,13 +61,16 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await expectNoAxeViolations(officer);
   await officer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
   await officer.getByRole('button', { name: '申請する' }).click();
-  await expect(officer.locator('[data-test=case-state]')).toHaveText('NISC助言待ち');
+  await expect(officer.locator('[data-test=case-state]')).toHaveText('NISC照会の判断待ち');
 
-  // The chief finds it in the inbox and records NISC's advice.
+  // The chief finds it in the inbox, asks NISC and records its advice.
   const chief = await personPage(browser, people[2][1], 'initial-pass-1');
   await chief.goto('/');
   await chief.locator('[data-test=inbox]').getByRole('link', { name: service }).click();
   await expectNoAxeViolations(chief);
+  await expect(chief.locator('form[data-action=skip_nisc]')).toContainText('NISCの助言が記録されていない');
+  await chief.locator('form[data-action=ask_nisc]').getByRole('button', { name: 'NISCに助言を求める' }).click();
+  await expect(chief.locator('[data-test=case-state]')).toHaveText('NISC助言待ち');
   const advice = chief.locator('form[data-action=record_nisc_advice]');
   await advice.getByLabel('助言を受けた日').fill('2026-11-20');
   await advice.getByLabel('助言の内容').fill('利用可。業務用データを入力しないこと。');
@@ -91,6 +96,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await expect(chief.getByRole('alert')).toContainText('AI戦略チーム');
   const report = chief.locator('form[data-action=report_to_ai_team]');
   await report.getByLabel('報告日').fill('2026-11-21');
+  await report.getByLabel('報告先').fill('AI戦略チーム事務局');
   await report.getByRole('button', { name: 'AI戦略チームへの報告を記録' }).click();
   await chief.locator('form[data-action=approve]').getByLabel('コメント').fill('承認する。利用状況を四半期ごとに報告すること。');
   await chief.locator('form[data-action=approve]').getByRole('button', { name: '承認する' }).click();
@@ -103,7 +109,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await expect(officer.locator('[data-test=notices]')).toContainText(`${service}: 承認する（承認）`);
   await expectNoAxeViolations(officer);
 
-  // The registry keeps the advice, so the other unit's application goes straight to review.
+  // The registry keeps the advice, which the chief may cite for the other unit's application.
   await chief.goto('/registers/external_services');
   await expect(chief.locator('[data-test=register]')).toContainText(service);
   await expectNoAxeViolations(chief);
@@ -128,5 +134,13 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await apply(otherOfficer, otherName, service);
   await otherOfficer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
   await otherOfficer.getByRole('button', { name: '申請する' }).click();
-  await expect(otherOfficer.locator('[data-test=case-state]')).toHaveText('審査中');
+  await expect(otherOfficer.locator('[data-test=case-state]')).toHaveText('NISC照会の判断待ち');
+  const url = otherOfficer.url().replace(/\?.*$/, '');
+  await chief.goto(new URL(url).pathname);
+  const skip = chief.locator('form[data-action=skip_nisc]');
+  await expect(skip.getByLabel('引用する助言を受けた日')).toHaveValue('2026-11-20');
+  await expect(skip.getByLabel('引用する助言の内容')).toHaveValue('利用可。業務用データを入力しないこと。ログを月次で確認すること。');
+  await expectNoAxeViolations(chief);
+  await skip.getByRole('button', { name: '既に受けた助言を引用してNISCへの照会を省略' }).click();
+  await expect(chief.locator('[data-test=case-state]')).toHaveText('審査中');
 });

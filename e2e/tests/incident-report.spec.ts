@@ -38,7 +38,8 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   const suffix = Date.now().toString().slice(-6);
 
   // The administrator sets up the organisations of incidents.rs through the API: ATLA under
-  // the Ministry, the prime 甲社 and the subcontractor 丙社, both with contracts of ATLA.
+  // the Ministry, the prime 甲社 with a contract of ATLA, and its subcontractor 丙社, which
+  // has no contract with the Ministry.
   await page.goto('/login');
   await login(page, email, password);
   const create = (path: string, data: object) => apiCreate(page, path, data);
@@ -53,7 +54,6 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   const sub = await create('/api/v1/organisations', { name: subName, kind: 'company' });
   for (const [from, kind, to] of [
     [prime, 'contracts_with', atla],
-    [sub, 'contracts_with', atla],
     [sub, 'subcontractor_of', prime],
   ]) {
     await create(`/api/v1/organisations/${from}/relations`, { kind, other: to });
@@ -85,7 +85,12 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
 
   // Detected ten minutes ago: the report refuses a time later than the server's clock.
   await form.getByLabel('検知した日時').fill(tokyoLocalTime(-10));
-  await form.getByLabel('(1)ア 不審なメールの添付ファイルを開いたことによるウィルス感染').check();
+  await form.getByLabel('(1)ア 主として防衛関連部門に属する社員が、不審なメールの添付ファイルを開いたことによるウィルス感染').check();
+  // The proviso of (1)ア: the defence division's systems were affected.
+  await form.getByRole('group', { name: /全く影響が発生していない/ }).getByLabel('いいえ / No').check();
+  // An infected PC storing protected information: a report of 12(1)イ, with ④.
+  await form.getByRole('group', { name: /保護すべき情報を取り扱う契約がある/ }).getByLabel('はい / Yes').check();
+  await form.getByRole('group', { name: /^保護すべき情報を保存したサーバ/ }).getByLabel('はい / Yes').check();
   await form.getByLabel('電話番号').fill('03-1234-5678');
   await form.getByRole('group', { name: /速報の内容/ }).getByRole('checkbox', { name: /^ア 保護すべき情報/ }).check();
   const details = '設計データを保存したPCで不審な通信を検知。流出の可能性あり。';
@@ -148,9 +153,9 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   const ministryNumber = (await desk.locator('[data-test=call-number]').first().innerText()).trim();
   expect(ministryNumber).toMatch(/\d/);
   await recordCall(desk, 'forward', ministryNumber, '装備保全管理官 当直');
-  await desk.locator('form.action-box[data-action=forward]').getByRole('button', { name: '防衛省へ転送' }).click();
+  await desk.locator('form.action-box[data-action=forward]').getByRole('button', { name: '転送（元請負者として）' }).click();
   await expect(desk.locator('[data-test=case-state]')).toHaveText(FORWARDED);
-  await expect(desk.locator('[data-test=case-history]')).toContainText('防衛省へ転送');
+  await expect(desk.locator('[data-test=case-history]')).toContainText('転送（元請負者として）');
   await expectNoAxeViolations(desk);
 
   // ---- ATLA's emergency contact has it now, and acknowledges it.
@@ -165,6 +170,8 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   const res = await contact.request.get((await abbreviated.getAttribute('href'))!);
   expect(res.status()).toBe(200);
   const text = await res.text();
+  expect(text.split('\n')[0]).toBe('情報セキュリティ基準第12(1)イの速報');
+  expect(text).toContain('④ 12(1)イ(ア) ア 悪意のあるコードへの感染');
   expect(text).toContain(`① ${subName}`);
   expect(text).toContain('② 情報システム課 丙 報告');
   expect(text).toContain('⑦ ア 〇〇式〇〇に関する契約 (防衛装備庁 装備政策部)');

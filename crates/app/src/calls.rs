@@ -12,6 +12,7 @@ use mamori_library::rules::in_office_hours;
 use mamori_storage::{organisations as orgs, registers};
 
 use crate::cases::CaseView;
+use crate::routing::{Routing, names_in};
 use crate::{App, AppError, Caller};
 
 /// What the case page shows above the report: whom to call now.
@@ -27,6 +28,9 @@ pub struct CallPlan {
     /// Organisations the form names that the directory does not list: the last-resort
     /// contact is among `calls` for them.
     pub unmatched: Vec<String>,
+    /// Whom to call when a desk cannot be reached (「上記の緊急窓口連絡がつかない場合」), office
+    /// hours or not: the directory's last-resort contact, with its day and night numbers.
+    pub last_resort: Option<Contact>,
 }
 
 impl App {
@@ -46,7 +50,12 @@ impl App {
         let Some(directory) = lib.registers.get(&pf.directory.value) else {
             return Ok(None);
         };
-        let facts = self.case_facts(&self.db, view.row.organisation_id).await?;
+        // The contracts that count are those of the organisation holding the report now
+        // (the prime that forwarded it, for a subcontractor's).
+        let routing = Routing::parse(&view.row.routing);
+        let facts = self
+            .case_facts(&self.db, routing.holder(view.row.organisation_id))
+            .await?;
         // A contracting organisation keeps its corrections in its own register or one
         // above it: those are the rows that count, never a row any other company keeps.
         let mut keepers = Vec::new();
@@ -61,7 +70,8 @@ impl App {
         let mut entries = Vec::new();
         let mut unmatched = Vec::new();
         for name in &named {
-            match self.entry(lib.id(), directory, &keepers, name).await? {
+            let filed = filed_under(directory, name);
+            match self.entry(lib.id(), directory, &keepers, &filed).await? {
                 Some(c) => entries.push(c),
                 None => unmatched.push(name.clone()),
             }
@@ -70,7 +80,7 @@ impl App {
         let office_hours = in_office_hours(&self.local_now());
         let names: Vec<&str> = entries.iter().map(|c| c.organisation.as_str()).collect();
         let mut with_missing = names.clone();
-        if !unmatched.is_empty() {
+        if !unmatched.is_empty() || routing.last_resort {
             // Not a directory name: `route` then adds the last-resort contact.
             with_missing.push("");
         }
@@ -93,6 +103,7 @@ impl App {
             calls,
             office_hours,
             unmatched,
+            last_resort: fallback,
         }))
     }
 
@@ -161,6 +172,24 @@ fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {
         phone: text("phone")?,
         night_phone: text("night_phone"),
     })
+}
+
+/// The directory's organisation a name is filed under: itself, or the row whose `covers`
+/// lists it (a hospital under its service's desk).
+fn filed_under(directory: &Register, name: &str) -> String {
+    let wanted = condition::normalise(name);
+    directory
+        .rows
+        .iter()
+        .map(|r| &r.value)
+        .find(|row| {
+            row.get("covers")
+                .and_then(Value::as_str)
+                .is_some_and(|c| names_in(c).any(|n| condition::normalise(n) == wanted))
+        })
+        .and_then(|row| row.get("organisation").and_then(Value::as_str))
+        .unwrap_or(name)
+        .to_owned()
 }
 
 /// The distinct organisations a case's form names, in the order typed.

@@ -28,6 +28,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::FormProblem;
+use crate::routing::{CaseAt, Routing};
 use crate::{App, AppError, Caller};
 
 /// A request to open a case.
@@ -83,6 +84,9 @@ pub struct CaseView {
     /// Whether the reader may attach files now: the case waits on them, or it is their
     /// draft.
     pub may_attach: bool,
+    /// The organisations an action of the reader's may relay the case to (`relays_to`):
+    /// those in the tree the reader acts from, by name.
+    pub relay_targets: Vec<(Uuid, String)>,
 }
 
 /// A deadline as shown to people.
@@ -92,6 +96,8 @@ pub struct Due {
     pub label: String,
     /// It has passed.
     pub overdue: bool,
+    /// Where the figure comes from, when the library says (a default of mamori's).
+    pub note: Option<Text>,
 }
 
 impl CaseView {
@@ -124,6 +130,8 @@ pub(crate) fn relation(r: Relation) -> CaseRelation {
         Relation::ContractingOrganisation => CaseRelation::ContractingOrganisation,
         Relation::PrimeContractor => CaseRelation::PrimeContractor,
         Relation::ServiceContractor => CaseRelation::ServiceContractor,
+        Relation::LastResort => CaseRelation::LastResort,
+        Relation::RelayedTo => CaseRelation::RelayedTo,
     }
 }
 
@@ -203,11 +211,31 @@ impl App {
             contracting,
             primes: pick("subcontractor_of"),
             service,
+            ..CaseFacts::default()
         })
     }
 
+    /// The facts of a stored case (see [`App::facts_of_case`]).
+    pub(crate) async fn facts_of_row<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        lib: &Library,
+        row: &CaseRow,
+    ) -> Result<CaseFacts, AppError> {
+        let data = parse_data(&row.data);
+        let routing = Routing::parse(&row.routing);
+        let at = CaseAt {
+            organisation: row.organisation_id,
+            state: &row.state,
+            data: &data,
+            routing: &routing,
+        };
+        self.facts_of_case(src, lib, &lib.procedures[&row.procedure_id], &at)
+            .await
+    }
+
     /// Register rows the conditions of `transitions` need, kept by the case's organisation
-    /// or one above it.
+    /// or one above it (or where the register's `read_from` says).
     async fn rows_for<'a>(
         &self,
         src: impl Into<Src<'a>>,
@@ -228,14 +256,44 @@ impl App {
             if rows.contains_key(&(register.clone(), text.clone())) {
                 continue;
             }
+            let keepers = read_from(lib, &register, facts);
             if let Some(row) =
-                registers::find(src.reborrow(), lib.id(), &register, &facts.ancestors, &text)
-                    .await?
+                registers::find(src.reborrow(), lib.id(), &register, &keepers, &text).await?
             {
                 rows.insert((register, text), parse_data(&row.data));
             }
         }
         Ok(rows)
+    }
+
+    /// The actions a case waits on now, whoever may take them (as its inbox entries are
+    /// worked out): what is still owed, a finished case's included.
+    pub async fn awaited(&self, v: &CaseView) -> Result<Vec<Transition>, AppError> {
+        let procedure = v.procedure();
+        let facts = self.facts_of_row(&self.db, &v.library, &v.row).await?;
+        let from: Vec<&Transition> = procedure
+            .transitions_from(&v.row.state)
+            .filter(|t| t.waits)
+            .collect();
+        let rows = self
+            .rows_for(&self.db, &v.library, &from, &v.data, &facts)
+            .await?;
+        let local = self.local_now();
+        let today = local.date().to_string();
+        let done = parse_done(&v.row.done);
+        let cf = Facts {
+            data: &v.data,
+            done: &done,
+            rows: &rows,
+            today: &today,
+            now: Some(&local),
+            subcontractor: !facts.primes.is_empty(),
+        };
+        Ok(from
+            .into_iter()
+            .filter(|t| condition::offered(t, &cf))
+            .cloned()
+            .collect())
     }
 
     /// Procedures the caller may start, with the organisations they may start them for.
@@ -324,6 +382,8 @@ impl App {
         form::derive(fields, &mut data, &form::Attached::new());
         let data =
             form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        self.ensure_unique_open(&lib, procedure, input.organisation, &data, None)
+            .await?;
         let id = self
             .insert_case(
                 &mut tx,
@@ -403,7 +463,7 @@ impl App {
 
     /// Rewrites whom the case waits on in `state`.
     #[allow(clippy::too_many_arguments)]
-    async fn update_waits(
+    pub(crate) async fn update_waits(
         &self,
         tx: &mut Tx,
         lib: &Library,
@@ -454,9 +514,26 @@ impl App {
         facts: &CaseFacts,
     ) -> Result<bool, AppError> {
         let procedure = &lib.procedures[&row.procedure_id];
-        let acted =
-            row.need_to_know && cases::acted_in(&self.db, row.id, caller.actor.person).await?;
-        Ok(may_read(caller, row, procedure, facts, acted))
+        let involved = self.involved(caller, row).await?;
+        Ok(may_read(caller, row, procedure, facts, involved))
+    }
+
+    /// For a case marked need-to-know, whether the caller acted in it or it waits on them
+    /// now (the stored waits: an action offered to them, not merely one naming their role).
+    /// Other cases are read by office or as a party, which does not ask.
+    async fn involved(&self, caller: &Caller, row: &CaseRow) -> Result<bool, AppError> {
+        if !row.need_to_know {
+            return Ok(false);
+        }
+        if cases::acted_in(&self.db, row.id, caller.actor.person).await? {
+            return Ok(true);
+        }
+        let waits = cases::waits(&self.db, row.id).await?;
+        Ok(caller.actor.grants.iter().any(|g| {
+            waits
+                .iter()
+                .any(|(role, org)| g.role == *role && g.organisation == Some(*org))
+        }))
     }
 
     /// Reads a case with its history and the actions the caller may take now.
@@ -464,9 +541,9 @@ impl App {
         let row = cases::get(&self.db, id).await?;
         let lib = self.definition(&self.db, &row).await?;
         let procedure = &lib.procedures[&row.procedure_id];
-        let facts = self.case_facts(&self.db, row.organisation_id).await?;
-        let acted = row.need_to_know && cases::acted_in(&self.db, id, caller.actor.person).await?;
-        if !may_read(caller, &row, procedure, &facts, acted) {
+        let facts = self.facts_of_row(&self.db, &lib, &row).await?;
+        let involved = self.involved(caller, &row).await?;
+        if !may_read(caller, &row, procedure, &facts, involved) {
             return self
                 .deny(
                     caller,
@@ -517,8 +594,22 @@ impl App {
         }
         // Withdrawing is always possible but expects nothing; files come with expected steps.
         let may_attach = may_edit || actions.iter().any(|a| a.transition.waits);
+        let mut relay_targets = Vec::new();
+        for a in actions.iter().filter(|a| a.transition.relays_to.is_some()) {
+            if let Some(org) = acting_org(caller, &a.transition.by, &facts) {
+                relay_targets = self.tree_of(org).await?;
+            }
+        }
         Ok(CaseView {
-            due: self.due(&row),
+            relay_targets,
+            due: self.due(&row).map(|due| Due {
+                note: procedure
+                    .deadlines
+                    .iter()
+                    .filter(|d| d.state.value == row.state && crate::deadlines::applies(d, &data))
+                    .find_map(|d| d.note.clone()),
+                ..due
+            }),
             attachments,
             may_attach,
             data,
@@ -563,7 +654,7 @@ impl App {
         let row = cases::get(&mut tx, id).await?;
         let lib = self.definition(&mut tx, &row).await?;
         let procedure = &lib.procedures[&row.procedure_id];
-        let facts = self.case_facts(&mut tx, row.organisation_id).await?;
+        let facts = self.facts_of_row(&mut tx, &lib, &row).await?;
         if acting_org(caller, &procedure.start, &facts).is_none() {
             drop(tx);
             return self
@@ -603,6 +694,14 @@ impl App {
         form_data: Data,
         facts: &CaseFacts,
     ) -> Result<(), AppError> {
+        self.ensure_unique_open(
+            lib,
+            procedure,
+            row.organisation_id,
+            &form_data,
+            Some(row.id),
+        )
+        .await?;
         let now = self.now();
         let title = title_of(procedure, &form_data);
         // What actions recorded while the case is a draft (a telephone call) stays.
@@ -675,6 +774,60 @@ impl App {
         Ok(())
     }
 
+    /// Refuses form data that repeats, in the procedure's `unique_open` field, the value of
+    /// another open case of the same organisation (a second application for one site),
+    /// naming that case; `this` is the case being saved.
+    async fn ensure_unique_open(
+        &self,
+        lib: &Library,
+        procedure: &Procedure,
+        organisation: Uuid,
+        data: &Data,
+        this: Option<Uuid>,
+    ) -> Result<(), AppError> {
+        const PAGE: i64 = 200;
+        let Some(field) = &procedure.unique_open else {
+            return Ok(());
+        };
+        let Some(wanted) = data.get(&field.value).and_then(open_key) else {
+            return Ok(());
+        };
+        let filter = CaseFilter {
+            procedure: Some((lib.id().to_owned(), procedure.id().to_owned())),
+            open: Some(true),
+            organisation: Some(organisation),
+            ..CaseFilter::default()
+        };
+        let mut offset = 0;
+        loop {
+            let page = PageRequest {
+                limit: PAGE,
+                offset,
+            };
+            let open = cases::matching(&self.db, &filter, page).await?;
+            let taken = open.iter().find(|c| {
+                Some(c.id) != this
+                    && parse_data(&c.data)
+                        .get(&field.value)
+                        .and_then(open_key)
+                        .is_some_and(|v| v == wanted)
+            });
+            if let Some(other) = taken {
+                let fields = &lib.form_of(procedure).fields;
+                let found = form::FieldProblem {
+                    field: field.value.clone(),
+                    code: "open_elsewhere",
+                    limit: Some(other.id.to_string()),
+                };
+                return Err(problems(fields, vec![found]));
+            }
+            if (open.len() as i64) < PAGE {
+                return Ok(());
+            }
+            offset += PAGE;
+        }
+    }
+
     /// The library version a case runs under.
     pub(crate) async fn definition<'a>(
         &self,
@@ -706,7 +859,7 @@ impl App {
         let Some(transition) = procedure.transition(action) else {
             return Err(AppError::NotFound);
         };
-        let facts = self.case_facts(&mut tx, row.organisation_id).await?;
+        let facts = self.facts_of_row(&mut tx, &lib, &row).await?;
         let Some(acting) = acting_org(caller, &transition.by, &facts) else {
             drop(tx);
             return self
@@ -769,6 +922,26 @@ impl App {
                 found.extend(p);
             }
         }
+        // Where the action routes the case: on to the organisation acting, to the last
+        // resort, or to an organisation it relays the case to.
+        let mut routing = Routing::parse(&row.routing);
+        if transition.pass_on && routing.holder(row.organisation_id) != acting {
+            routing.passed.push(acting);
+        }
+        routing.last_resort |= transition.reach_last_resort;
+        if let Some(field) = &transition.relays_to
+            && let Some(text) = given.get(&field.value).and_then(Value::as_str)
+        {
+            match self.relay_target(&mut tx, acting, text).await? {
+                Some(org) if !routing.relayed.contains(&org) => routing.relayed.push(org),
+                Some(_) => {}
+                None => found.push(form::FieldProblem {
+                    field: field.value.clone(),
+                    code: "unknown_organisation",
+                    limit: None,
+                }),
+            }
+        }
         let comment = input.comment.trim().to_owned();
         if transition.comment == Some(CommentRule::Required) && comment.is_empty() {
             found.push(form::FieldProblem {
@@ -823,8 +996,30 @@ impl App {
         if !unmet.is_empty() {
             return Err(AppError::Unmet(unmet));
         }
+        let routed = routing != Routing::parse(&row.routing);
         let to = if transition.stay {
             row.state.clone()
+        } else if routed {
+            // Where it goes next is reckoned from the organisation that now holds it (a
+            // forwarding prime that is itself a subcontractor forwards to its own prime).
+            let passed = self
+                .facts_of_case(
+                    &mut tx,
+                    &lib,
+                    procedure,
+                    &CaseAt {
+                        organisation: row.organisation_id,
+                        state: &row.state,
+                        data: &data,
+                        routing: &routing,
+                    },
+                )
+                .await?;
+            let cf = Facts {
+                subcontractor: !passed.primes.is_empty(),
+                ..cf
+            };
+            condition::target(transition, &cf).to_owned()
         } else {
             condition::target(transition, &cf).to_owned()
         };
@@ -885,7 +1080,8 @@ impl App {
         done.push(action.to_owned());
         let data_text = Value::Object(data.clone()).to_string();
         let done_text = serde_json::to_string(&done).unwrap_or_else(|_| "[]".into());
-        let closed = condition::is_terminal(procedure, &to).then_some(now);
+        // An action taken after the end (a report still owed) keeps the day it ended.
+        let closed = condition::is_terminal(procedure, &to).then(|| row.closed_at.unwrap_or(now));
         cases::update(
             &mut tx,
             id,
@@ -915,6 +1111,23 @@ impl App {
             },
         )
         .await?;
+        if routed {
+            cases::set_routing(&mut tx, id, &routing.text()).await?;
+        }
+        // Whom it is addressed to follows its new state, data and routing.
+        let facts = self
+            .facts_of_case(
+                &mut tx,
+                &lib,
+                procedure,
+                &CaseAt {
+                    organisation: row.organisation_id,
+                    state: &to,
+                    data: &data,
+                    routing: &routing,
+                },
+            )
+            .await?;
         self.update_waits(&mut tx, &lib, procedure, id, &to, &data, &done, &facts)
             .await?;
         if to != row.state {
@@ -1003,10 +1216,11 @@ impl App {
         let state = procedure.state(to);
         let subject = |lang: &str| {
             format!(
-                "{}: {}（{}）",
+                "{}: {}（{}）{}",
                 row.title,
                 transition.name.get(lang),
-                state.map_or(to, |s| s.name.get(lang))
+                state.map_or(to, |s| s.name.get(lang)),
+                sent_documents(procedure, transition, lang)
             )
         };
         self.tell(
@@ -1056,6 +1270,57 @@ impl App {
     }
 }
 
+/// A `unique_open` value as two cases are compared on it: text without regard to case and
+/// runs of spaces, as register keys; nothing for an empty value.
+fn open_key(value: &Value) -> Option<String> {
+    match value {
+        Value::String(s) if !s.trim().is_empty() => Some(condition::normalise(s)),
+        Value::String(_) | Value::Null => None,
+        other => Some(other.to_string()),
+    }
+}
+
+/// What a notice says of the documents its action sends (`sends`), which its readers open
+/// on the case: the content stays behind the login, as with every notice.
+fn sent_documents(procedure: &Procedure, transition: &Transition, lang: &str) -> String {
+    let titles: Vec<&str> = transition
+        .sends
+        .iter()
+        .filter_map(|d| procedure.document(&d.value))
+        .map(|d| d.title.get(lang))
+        .collect();
+    match (titles.is_empty(), lang) {
+        (true, _) => String::new(),
+        (false, "en") => format!(" — sent: {}", titles.join(", ")),
+        (false, _) => format!(" — 送付: {}", titles.join("、")),
+    }
+}
+
+/// The organisations whose rows of `register` a case's conditions read: those in the
+/// register's `read_from` relations to the case's organisation (a list its provider keeps,
+/// never one the case's organisation writes itself), or else the case's organisation and
+/// those above it, nearest first.
+fn read_from(lib: &Library, register: &str, facts: &CaseFacts) -> Vec<Uuid> {
+    let relations = lib
+        .registers
+        .get(register)
+        .map(|r| r.read_from.as_slice())
+        .unwrap_or_default();
+    if relations.is_empty() {
+        return facts.ancestors.clone();
+    }
+    let mut out: Vec<Uuid> = Vec::new();
+    for org in relations
+        .iter()
+        .flat_map(|r| facts.organisations(relation(*r)))
+    {
+        if !out.contains(org) {
+            out.push(*org);
+        }
+    }
+    out
+}
+
 /// The names of the files attached for each form field.
 fn attached_by_field(rows: &[AttachmentRow]) -> form::Attached {
     let mut out = form::Attached::new();
@@ -1078,23 +1343,20 @@ fn mark_columns<'d>(lib: &Library, data: &'d Data) -> (Option<&'d str>, bool) {
 }
 
 /// Whether the caller may read the case: over its organisation, or as a party. A case
-/// marked need-to-know is read only by whoever opened it, acted in it (`acted`) or is
-/// waited on now; holding an office over its organisation is not enough.
+/// marked need-to-know is read only by whoever opened it, acted in it or is waited on now
+/// (`involved`); holding an office over its organisation is not enough.
 fn may_read(
     caller: &Caller,
     row: &CaseRow,
     procedure: &Procedure,
     facts: &CaseFacts,
-    acted: bool,
+    involved: bool,
 ) -> bool {
-    if row.created_by == caller.actor.person || acted {
+    if row.created_by == caller.actor.person {
         return true;
     }
     if row.need_to_know {
-        return procedure
-            .transitions_from(&row.state)
-            .filter(|t| t.waits)
-            .any(|t| acting_org(caller, &t.by, facts).is_some());
+        return involved;
     }
     let org_facts = OrgFacts {
         ancestors: facts.ancestors.clone(),
@@ -1105,6 +1367,23 @@ fn may_read(
             .transitions
             .iter()
             .any(|t| acting_org(caller, &t.by, facts).is_some())
+        || passed_it_on(caller, procedure, facts)
+}
+
+/// Whether the caller holds, in an organisation the case was passed on to, a role that
+/// passes cases on (the desk of a prime that forwarded it): they keep reading what they
+/// sent on, and nobody else there gains anything.
+fn passed_it_on(caller: &Caller, procedure: &Procedure, facts: &CaseFacts) -> bool {
+    caller.actor.grants.iter().any(|g| {
+        g.organisation
+            .is_some_and(|o| facts.passed_from.contains(&o))
+            && procedure
+                .transitions
+                .iter()
+                .filter(|t| t.pass_on)
+                .flat_map(|t| &t.by)
+                .any(|p| p.role.value == g.role)
+    })
 }
 
 /// The comment, described like a field so that its problems read like the others'.

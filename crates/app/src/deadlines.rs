@@ -13,10 +13,26 @@ use mamori_storage::{Ts, Tx};
 use uuid::Uuid;
 
 use crate::cases::{Due, relation};
+use crate::routing::Routing;
 use crate::{App, AppError, Event};
 
 /// How many due timers one tick fires at most; the rest wait for the next tick.
 const BATCH: i64 = 100;
+
+/// Whether a deadline runs for a case with `data` (its `when`, read of the data alone).
+pub(crate) fn applies(d: &Deadline, data: &Data) -> bool {
+    let Some(when) = &d.when else { return true };
+    let rows = std::collections::BTreeMap::new();
+    let facts = mamori_library::condition::Facts {
+        data,
+        done: &[],
+        rows: &rows,
+        today: "",
+        now: None,
+        subcontractor: false,
+    };
+    mamori_library::condition::holds(&when.value, &facts)
+}
 
 impl App {
     /// Sets the deadlines of the state a case is in now (dropping those of the state it
@@ -37,7 +53,7 @@ impl App {
         let mut set = Vec::new();
         let mut earliest: Option<Timestamp> = None;
         for (index, d) in procedure.deadlines.iter().enumerate() {
-            if d.state.value != state {
+            if d.state.value != state || !applies(d, data) {
                 continue;
             }
             let Some(due) = self.due_of(d, data, now.0) else {
@@ -115,7 +131,27 @@ impl App {
         };
         let mut people = cases::waiting_people(&mut tx, row.id, self.today()).await?;
         if timer.kind() == TimerKind::Due {
-            let facts = self.case_facts(&mut tx, row.organisation_id).await?;
+            // Escalating to the last resort routes the case there: its desk now takes part.
+            let mut routing = Routing::parse(&row.routing);
+            if !routing.last_resort
+                && deadline
+                    .escalate
+                    .iter()
+                    .any(|p| p.of == mamori_library::model::Relation::LastResort)
+            {
+                routing.last_resort = true;
+                cases::set_routing(&mut tx, row.id, &routing.text()).await?;
+            }
+            let row = cases::get(&mut tx, row.id).await?;
+            let facts = self.facts_of_row(&mut tx, &lib, &row).await?;
+            if routing.last_resort {
+                let data = serde_json::from_str(&row.data).unwrap_or_default();
+                let done: Vec<String> = serde_json::from_str(&row.done).unwrap_or_default();
+                self.update_waits(
+                    &mut tx, &lib, procedure, row.id, &row.state, &data, &done, &facts,
+                )
+                .await?;
+            }
             for p in &deadline.escalate {
                 people.extend(
                     notifications::holders_of(
@@ -192,6 +228,7 @@ impl App {
         Some(Due {
             label: self.due_label(due.0),
             overdue: due <= self.now(),
+            note: None,
         })
     }
 

@@ -27,6 +27,9 @@ pub enum AppError {
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The actor may not do this, and is told why (who may, in the library's words).
+    #[error("forbidden: {}", .0.ja)]
+    Refused(mamori_library::Text),
     /// The thing does not exist.
     #[error("not found")]
     NotFound,

@@ -123,6 +123,8 @@ fn finishes(event: &CaseEventRow) -> Option<Step> {
         "issue_inspection_notice" if outcome("inspection_outcome") != Some("deficient") => {
             Some(Step::SelfInspection)
         }
+        // An audit result accepted in place of the check finishes ② as a passed check does.
+        "accept_audit" => Some(Step::SelfInspection),
         "record_survey" => Some(Step::Survey),
         "record_line_works" => Some(Step::LineWorks),
         "install_router" | "set_up_mobile_router" => Some(Step::Router),

@@ -26,6 +26,7 @@ mod people;
 mod prefill;
 mod registers;
 mod report_board;
+mod routing;
 mod session;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
@@ -356,5 +357,23 @@ impl App {
         .await?;
         tx.commit().await?;
         Err(AppError::Forbidden)
+    }
+
+    /// [`App::deny`], telling the person why: who may do it instead.
+    pub(crate) async fn deny_because<T>(
+        &self,
+        caller: &Caller,
+        action: &str,
+        organisation: Option<Uuid>,
+        target: (&str, String),
+        reason: mamori_library::Text,
+    ) -> Result<T, AppError> {
+        match self
+            .deny(caller, action, organisation, target.0, Some(target.1))
+            .await
+        {
+            Err(AppError::Forbidden) => Err(AppError::Refused(reason)),
+            other => other,
+        }
     }
 }

@@ -1,13 +1,18 @@
 //! A new form filled in with what mamori already knows (`prefill` of a procedure): the
 //! organisation's name, the person's, the organisation's register rows. The person checks
 //! and corrects it; nothing is stored until they save. A table an action asks for may
-//! start from a register too (a checklist's items, to be answered one by one).
+//! start from a register too (a checklist's items, to be answered one by one), and a field
+//! of an action from one row's column (what the register holds on the case's subject).
+
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 use uuid::Uuid;
 
+use mamori_library::condition::{self, key_text};
 use mamori_library::form::Data;
 use mamori_library::model::{Field, Library, Prefill, PrefillSource};
+use mamori_storage::registers::RowRecord;
 use mamori_storage::{organisations as orgs, persons};
 
 use crate::{App, AppError, Caller, CaseView};
@@ -39,11 +44,14 @@ impl App {
     }
 
     /// The tables the actions the reader may take now ask for that start from a register
-    /// (a checklist's items) or another table, while the case has none recorded yet: what
-    /// their action boxes open with.
+    /// (a checklist's items) or another table, and their fields that start from one
+    /// register row's column, while the case has none recorded yet: what their action
+    /// boxes open with.
     pub async fn action_prefill(&self, caller: &Caller, v: &CaseView) -> Result<Data, AppError> {
         let mut data = Data::new();
         let p = v.procedure();
+        // Registers read for keyed prefills, each once.
+        let mut read: BTreeMap<String, Vec<RowRecord>> = BTreeMap::new();
         for pre in &p.prefill {
             let Some(field) = v
                 .actions
@@ -56,7 +64,9 @@ impl App {
             if v.data.contains_key(field.id()) {
                 continue;
             }
-            let value = if pre.from == PrefillSource::Table {
+            let value = if pre.is_keyed() {
+                self.row_column(caller, pre, v, &mut read).await?
+            } else if pre.from == PrefillSource::Table {
                 pre.table
                     .as_ref()
                     .and_then(|t| v.data.get(&t.value))
@@ -70,6 +80,43 @@ impl App {
             }
         }
         Ok(data)
+    }
+
+    /// The column a keyed prefill reads from the live row under its key kept by the
+    /// case's organisation or the nearest one above it (where a condition finds it), among
+    /// the rows the caller may read.
+    async fn row_column(
+        &self,
+        caller: &Caller,
+        pre: &Prefill,
+        v: &CaseView,
+        read: &mut BTreeMap<String, Vec<RowRecord>>,
+    ) -> Result<Option<Value>, AppError> {
+        let (Some(register), Some(column)) = (&pre.register, &pre.column) else {
+            return Ok(None);
+        };
+        let today = self.today().0.to_string();
+        let Some(key) = condition::resolve_key(&pre.key, &v.data, &today) else {
+            return Ok(None);
+        };
+        let key = key_text(&key);
+        if !read.contains_key(&register.value) {
+            let view = self.register(caller, &register.value, false).await?;
+            read.insert(register.value.clone(), view.rows);
+        }
+        let rows = &read[&register.value];
+        let kept_by = orgs::ancestors(&self.db, v.row.organisation_id).await?;
+        let Some(row) = kept_by.iter().find_map(|o| {
+            rows.iter()
+                .find(|r| r.organisation_id == *o && r.key_text == key)
+        }) else {
+            return Ok(None);
+        };
+        let mut stored: Data = serde_json::from_str(&row.data).unwrap_or_default();
+        // An empty column prefills nothing.
+        Ok(stored
+            .remove(&column.value)
+            .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())))
     }
 
     async fn prefilled(

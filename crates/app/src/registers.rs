@@ -151,12 +151,12 @@ impl App {
             // The refusal is recorded in a transaction of its own.
             drop(tx);
             return self
-                .deny(
+                .deny_because(
                     caller,
                     action,
                     Some(row.organisation_id),
-                    "register_row",
-                    Some(id.to_string()),
+                    ("register_row", id.to_string()),
+                    editors_only(&lib, &def),
                 )
                 .await;
         }
@@ -272,12 +272,12 @@ impl App {
         {
             drop(tx);
             return self
-                .deny(
+                .deny_because(
                     caller,
                     "register.add",
                     Some(organisation),
-                    "register",
-                    Some(register.to_owned()),
+                    ("register", register.to_owned()),
+                    editors_only(&lib, &def),
                 )
                 .await;
         }
@@ -521,12 +521,12 @@ impl App {
             .await?
         {
             return self
-                .deny(
+                .deny_because(
                     caller,
                     "register.import",
                     Some(organisation),
-                    "register",
-                    Some(register.to_owned()),
+                    ("register", register.to_owned()),
+                    editors_only(&lib, &def),
                 )
                 .await;
         }
@@ -689,19 +689,60 @@ impl App {
     }
 }
 
-/// Whether the caller holds an editor role of `register` in the organisation whose
-/// chain (itself first, then those above) is `ancestors`.
 /// Whether a row's mark keeps it from readers by office.
 fn need_to_know(lib: &Library, data: &Data) -> bool {
     lib.mark_of(data).is_some_and(|m| m.need_to_know)
 }
 
+/// Why someone who is not an editor is refused: who keeps the register. Holding an office
+/// over the organisation (its administrator) is no editor role, so it is said plainly.
+fn editors_only(lib: &Library, register: &Register) -> Text {
+    let names = |lang: &str, open: &str, close: &str, sep: &str| {
+        register
+            .editors
+            .iter()
+            .map(|e| {
+                let name = lib
+                    .role(&e.value)
+                    .map_or(e.value.as_str(), |r| r.name.get(lang));
+                format!("{open}{name}{close}")
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let title = &register.title;
+    if register.editors.is_empty() {
+        return Text {
+            ja: format!(
+                "「{}」の行は手続の操作だけが書き込みます。手で追加・修正・廃止することはできません。",
+                title.ja
+            ),
+            en: Some(format!(
+                "Rows of “{}” are written by procedures only; nobody adds, corrects or retires them by hand.",
+                title.get("en")
+            )),
+        };
+    }
+    Text {
+        ja: format!(
+            "「{}」の行を追加・修正・廃止できるのは、{}の役割を持つ人だけです（その役割が置かれた組織とその下の組織で）。組織の管理者であっても、この役割がなければ編集できません。",
+            title.ja,
+            names("ja", "「", "」", "")
+        ),
+        en: Some(format!(
+            "Only holders of {} may add, correct or retire rows of “{}” (in the organisation where they hold it and those below); administering an organisation is not enough.",
+            names("en", "“", "”", ", "),
+            title.get("en")
+        )),
+    }
+}
+
+/// Whether the caller holds an editor role of `register` in the organisation whose
+/// chain (itself first, then those above) is `ancestors`.
 fn may_edit(caller: &Caller, register: &Register, ancestors: Vec<Uuid>) -> bool {
     let facts = CaseFacts {
         ancestors,
-        contracting: vec![],
-        primes: vec![],
-        service: vec![],
+        ..CaseFacts::default()
     };
     register.editors.iter().any(|role| {
         policy::acting_as(

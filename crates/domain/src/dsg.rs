@@ -598,6 +598,56 @@ mod tests {
     }
 
     #[test]
+    fn each_of_the_four_requirements_alone_keeps_a_site_out() {
+        // 「次の4つの要件を全て満たす必要があります」: a site meeting three of them is still
+        // refused, and told which one it misses.
+        let all = Eligibility {
+            contract: true,
+            facility: true,
+            equipment: true,
+            in_japan: true,
+        };
+        let cases = [
+            (
+                Eligibility {
+                    contract: false,
+                    ..all
+                },
+                Unmet::Contract,
+                "契約の実績又は見込み",
+            ),
+            (
+                Eligibility {
+                    facility: false,
+                    ..all
+                },
+                Unmet::Facility,
+                "取扱施設等",
+            ),
+            (
+                Eligibility {
+                    equipment: false,
+                    ..all
+                },
+                Unmet::Equipment,
+                "機器",
+            ),
+            (
+                Eligibility {
+                    in_japan: false,
+                    ..all
+                },
+                Unmet::OutsideJapan,
+                "日本国外",
+            ),
+        ];
+        for (site, gate, reason) in cases {
+            assert_eq!(site.unmet(), [gate], "{site:?}");
+            assert!(gate.reason().contains(reason), "{gate:?}");
+        }
+    }
+
+    #[test]
     fn the_plan_exports_as_all_day_events_with_folded_lines() {
         let p = plan(date(2026, 6, 1), Router::Mobile, &Durations::default());
         let stamp: jiff::Timestamp = "2026-05-29T01:02:03Z".parse().unwrap();

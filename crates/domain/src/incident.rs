@@ -176,6 +176,41 @@ pub struct Situation {
     pub protected: bool,
     /// Servers and PCs affected.
     pub servers: Servers,
+    /// The reporter answered that the defence division's systems were not affected at all,
+    /// which takes (1)ア–ウ out of the list (their proviso).
+    pub defence_systems_untouched: bool,
+}
+
+/// The events whose wording carries the proviso 「（ただし、防衛部門システムに全く影響が
+/// 発生していない場合は、この限りではない。）」: an infection of someone 「主として防衛関連部門に
+/// 属する社員」 through a mail attachment, a mail link or a website.
+pub const WITH_PROVISO: [&str; 3] = ["1ア", "1イ", "1ウ"];
+
+/// Whether an event of the list counts for this situation.
+pub fn counts(s: &Situation, id: &str) -> bool {
+    event(id).is_some() && !(s.defence_systems_untouched && WITH_PROVISO.contains(&id))
+}
+
+/// What the report is, as its first line and its title say: the form's own title when it
+/// is a rapid report of 12(1)イ, else the clauses it is made under.
+pub fn title(obligations: &[Obligation]) -> String {
+    if obligations
+        .iter()
+        .any(|o| o.basis.starts_with("情報セキュリティ基準第12(1)イ"))
+    {
+        return "情報セキュリティ基準第12(1)イの速報".to_owned();
+    }
+    let mut bases: Vec<&str> = Vec::new();
+    for o in obligations {
+        if !bases.contains(&o.basis) {
+            bases.push(o.basis);
+        }
+    }
+    if bases.is_empty() {
+        "事故等の速報".to_owned()
+    } else {
+        format!("{}に基づく事故等の速報", bases.join("・"))
+    }
 }
 
 /// How soon, and what.
@@ -200,7 +235,7 @@ const BACKGROUND: &str = "当該可能性又は懸念の真偽を含む把握し
 /// secrets and protected information alike, since the information may sit unseen on the
 /// defence division's systems.
 pub fn classify(s: &Situation) -> Vec<Obligation> {
-    let attacked = s.events.iter().any(|e| event(e).is_some());
+    let attacked = s.events.iter().any(|e| counts(s, e));
     let occurrence = match (s.occurrence, attacked) {
         (Some(Occurrence::Indication), true) => Some(Occurrence::Suspected),
         (None, true) => Some(Occurrence::Suspected),
@@ -289,6 +324,7 @@ mod tests {
             secrets: true,
             protected: true,
             servers: Servers::default(),
+            defence_systems_untouched: false,
         }
     }
 
@@ -321,6 +357,57 @@ mod tests {
             bases(&situation(&["1コ"], Some(Occurrence::Indication))),
             ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ウ"]
         );
+    }
+
+    #[test]
+    fn the_proviso_takes_infections_out_only_when_defence_systems_were_untouched() {
+        // 「ただし、防衛部門システムに全く影響が発生していない場合は、この限りではない。」
+        for id in WITH_PROVISO {
+            let untouched = Situation {
+                defence_systems_untouched: true,
+                ..situation(&[id], None)
+            };
+            assert!(classify(&untouched).is_empty(), "{id}");
+        }
+        // The proviso belongs to ア–ウ only: an overload of the defence systems still counts.
+        let overload = Situation {
+            defence_systems_untouched: true,
+            ..situation(&["1オ"], None)
+        };
+        assert_eq!(
+            bases(&overload),
+            ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ウ"]
+        );
+        // Untouched, but a leak is known: the leak is reported whatever the event.
+        let leaked = Situation {
+            defence_systems_untouched: true,
+            ..situation(&["1ア"], Some(Occurrence::Occurred))
+        };
+        assert_eq!(
+            bases(&leaked),
+            ["ガイドライン第9(1)ア", "情報セキュリティ基準第12(1)ア"]
+        );
+    }
+
+    #[test]
+    fn the_title_names_what_the_report_is() {
+        let paper = classify(&situation(&[], Some(Occurrence::Indication)));
+        assert_eq!(
+            title(&paper),
+            "ガイドライン第9(1)イ・情報セキュリティ基準第12(1)エに基づく事故等の速報"
+        );
+        let servers = Situation {
+            servers: Servers {
+                malware_on_storing: true,
+                ..Servers::default()
+            },
+            ..situation(&["1ア"], None)
+        };
+        assert_eq!(
+            title(&classify(&servers)),
+            "情報セキュリティ基準第12(1)イの速報"
+        );
+        assert_eq!(title(&[]), "事故等の速報");
     }
 
     #[test]

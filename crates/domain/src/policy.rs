@@ -438,6 +438,10 @@ pub enum CaseRelation {
     PrimeContractor,
     /// An organisation engaged by one the case's organisation contracts with.
     ServiceContractor,
+    /// The organisation keeping the last-resort desk, once the case is routed there.
+    LastResort,
+    /// Organisations the case was relayed to.
+    RelayedTo,
 }
 
 /// The organisations around a case that its procedure's parties are found in.
@@ -451,6 +455,13 @@ pub struct CaseFacts {
     pub primes: Vec<Uuid>,
     /// Organisations those it contracts with have themselves contracted.
     pub service: Vec<Uuid>,
+    /// The last-resort desk's organisation, when the case is routed there.
+    pub last_resort: Vec<Uuid>,
+    /// Organisations the case was relayed to.
+    pub relayed: Vec<Uuid>,
+    /// Organisations the case was passed on to (each prime that forwarded it), whose
+    /// forwarding desks keep reading it.
+    pub passed_from: Vec<Uuid>,
 }
 
 impl CaseFacts {
@@ -462,6 +473,8 @@ impl CaseFacts {
             CaseRelation::ContractingOrganisation => &self.contracting,
             CaseRelation::PrimeContractor => &self.primes,
             CaseRelation::ServiceContractor => &self.service,
+            CaseRelation::LastResort => &self.last_resort,
+            CaseRelation::RelayedTo => &self.relayed,
         }
     }
 }
@@ -511,8 +524,7 @@ mod case_tests {
         let facts = CaseFacts {
             ancestors: vec![unit, bureau, ministry],
             contracting: vec![other],
-            primes: vec![],
-            service: vec![],
+            ..CaseFacts::default()
         };
         let chief = actor("chief_ia_officer", ministry);
         assert_eq!(

@@ -686,6 +686,9 @@ impl<'a> Checker<'a> {
     /// sharing at least one column with the register for rows.
     fn prefill(&mut self, pre: &crate::model::Prefill, form: &Form, p: &Procedure) {
         use crate::model::PrefillSource;
+        if pre.is_keyed() {
+            return self.keyed_prefill(pre, form, p);
+        }
         // A form field, or a table an action asks for (filled from a register only).
         let Some(field) = form
             .fields
@@ -761,6 +764,183 @@ impl<'a> Checker<'a> {
         }
     }
 
+    /// A prefill of one register row's column (`key`, `column`) fills a plain field of an
+    /// action, from a column of the same type: the case's data names the row only once the
+    /// form is filled, so a new form cannot start from it.
+    fn keyed_prefill(&mut self, pre: &crate::model::Prefill, form: &Form, p: &Procedure) {
+        use crate::model::PrefillSource;
+        let field = p
+            .transitions
+            .iter()
+            .flat_map(|t| t.fields.iter())
+            .find(|f| f.id() == pre.field.value);
+        let Some(field) = field.filter(|f| f.kind != FieldType::Group) else {
+            return self.at(
+                &pre.field,
+                format!(
+                    "key で台帳の一行から埋める項目「{}」は、操作の（表でない）項目にしてください",
+                    pre.field.value
+                ),
+            );
+        };
+        let register = match (pre.from, &pre.register) {
+            (PrefillSource::Register, Some(r)) => r,
+            _ => {
+                return self.at(
+                    &pre.field,
+                    "key と column は from: register と register: 台帳 と一緒に書いてください",
+                );
+            }
+        };
+        let Some(reg) = self.register(&register.value) else {
+            return self.at(
+                register,
+                format!("台帳「{}」はこのライブラリにありません", register.value),
+            );
+        };
+        let fields: BTreeMap<&str, &Field> = form
+            .fields
+            .iter()
+            .chain(p.transitions.iter().flat_map(|t| t.fields.iter()))
+            .map(|f| (f.id(), f))
+            .collect();
+        self.key(register, reg, &pre.key, &fields);
+        match &pre.column {
+            None => self.at(
+                register,
+                "key で一行を読むときは column（読む列）を書いてください",
+            ),
+            Some(col) => match reg.column(&col.value) {
+                None => self.at(
+                    col,
+                    format!("台帳「{}」に列「{}」はありません", reg.id.value, col.value),
+                ),
+                Some(c) if c.kind != field.kind => self.at(
+                    col,
+                    format!(
+                        "列「{}」と項目「{}」の型が違います（{} と {}）",
+                        col.value,
+                        field.id(),
+                        c.kind.as_str(),
+                        field.kind.as_str()
+                    ),
+                ),
+                Some(_) => {}
+            },
+        }
+    }
+
+    /// `unique_open` names a field of the case's form holding one plain value, which two
+    /// open cases can be compared on.
+    fn unique_open(&mut self, unique: &Spanned<String>, form: &Form) {
+        match form.fields.iter().find(|f| f.id.value == unique.value) {
+            None => self.at(
+                unique,
+                format!("unique_open の項目「{}」は様式にありません", unique.value),
+            ),
+            Some(f)
+                if !matches!(
+                    f.kind,
+                    FieldType::Text
+                        | FieldType::Number
+                        | FieldType::Date
+                        | FieldType::Choice
+                        | FieldType::Organisation
+                        | FieldType::Person
+                ) =>
+            {
+                self.at(
+                    unique,
+                    format!(
+                        "unique_open の項目「{}」は一つの値を持つ項目（文字・数値・日付・選択など）にしてください",
+                        unique.value
+                    ),
+                )
+            }
+            Some(_) => {}
+        }
+    }
+
+    /// Suggestions come from text columns of a register of this library.
+    fn suggest(&mut self, suggest: &crate::model::Suggest) {
+        let Some(register) = self.register(&suggest.register.value) else {
+            self.at(
+                &suggest.register,
+                format!(
+                    "候補の台帳「{}」はありません (unknown register)",
+                    suggest.register.value
+                ),
+            );
+            return;
+        };
+        for c in &suggest.columns {
+            if register.column(&c.value).is_none() {
+                self.at(
+                    c,
+                    format!(
+                        "台帳「{}」に列「{}」はありません",
+                        register.id.value, c.value
+                    ),
+                );
+            }
+        }
+    }
+
+    /// Where a transition routes a case: `pass_on` needs someone acting across
+    /// organisations; the last resort needs a directory with one; `relays_to` names an
+    /// organisation field of the transition.
+    fn routing(&mut self, p: &Procedure, t: &crate::model::Transition) {
+        use crate::model::Relation;
+        let across = |r: Relation| {
+            matches!(
+                r,
+                Relation::ContractingOrganisation
+                    | Relation::PrimeContractor
+                    | Relation::ServiceContractor
+            )
+        };
+        if t.pass_on && !t.by.iter().all(|b| across(b.of)) {
+            self.at(
+                &t.action,
+                "pass_on の操作は、他の組織（契約機関等・元請負者・役務の受注者）として行う人だけが行えます",
+            );
+        }
+        let last_resort = p
+            .transitions
+            .iter()
+            .flat_map(|t| &t.by)
+            .chain(p.deadlines.iter().flat_map(|d| &d.escalate))
+            .chain(&p.start)
+            .any(|b| b.of == Relation::LastResort);
+        let has_fallback = p.phone_first.as_ref().is_some_and(|pf| {
+            self.register(&pf.directory.value).is_some_and(|r| {
+                r.rows
+                    .iter()
+                    .any(|row| row.value.get("fallback") == Some(&serde_json::Value::Bool(true)))
+            })
+        });
+        if (last_resort || t.reach_last_resort) && !has_fallback {
+            self.at(
+                &t.action,
+                "last_resort（最後の連絡先）を使うには、phone_first の窓口一覧に fallback の行が必要です",
+            );
+        }
+        if let Some(field) = &t.relays_to
+            && !t
+                .fields
+                .iter()
+                .any(|f| f.id.value == field.value && f.kind == FieldType::Organisation)
+        {
+            self.at(
+                field,
+                format!(
+                    "relays_to「{}」は、この操作の organisation 型の項目ではありません",
+                    field.value
+                ),
+            );
+        }
+    }
+
     fn procedure(&mut self, p: &Procedure) {
         self.id(&p.id, "手続");
         let Some((_, form)) = self
@@ -825,14 +1005,21 @@ impl<'a> Checker<'a> {
                 format!("title_field「{}」は様式にありません", title.value),
             );
         }
+        if let Some(unique) = &p.unique_open {
+            self.unique_open(unique, form);
+        }
         for f in &form.fields {
-            if let Some(c) = &f.required_when {
+            for c in f.required_when.iter().chain(&f.asked_when) {
                 self.condition(c, &fields, &actions);
+            }
+            if let Some(suggest) = &f.suggest {
+                self.suggest(suggest);
             }
         }
         for t in &p.transitions {
             self.id(&t.action, "操作");
             self.parties(&t.by, &format!("操作「{}」", t.action.value));
+            self.routing(p, t);
             self.only_typed(&t.fields);
             self.fields(&t.fields, &format!("操作「{}」", t.action.value));
             if t.from.is_empty() {
@@ -846,9 +1033,17 @@ impl<'a> Checker<'a> {
                     );
                 }
             }
+            // A finished case takes only what records something still owed (a report due
+            // whatever the outcome); it is never reopened or moved.
             for s in &t.from {
-                if p.state(&s.value).is_some_and(|st| st.terminal) {
-                    self.at(s, format!("終了状態「{}」からは操作できません", s.value));
+                if !t.stay && p.state(&s.value).is_some_and(|st| st.terminal) {
+                    self.at(
+                        s,
+                        format!(
+                            "終了状態「{}」からは、状態を変えない操作（stay: true）しかできません",
+                            s.value
+                        ),
+                    );
                 }
             }
             match t.to.last() {
@@ -882,6 +1077,17 @@ impl<'a> Checker<'a> {
             }
             for p in &t.notify_roles {
                 self.role(&p.role);
+            }
+            for d in &t.sends {
+                if p.document(&d.value).is_none() {
+                    self.at(
+                        d,
+                        format!(
+                            "送付する文書「{}」はこの手続の documents にありません (unknown document)",
+                            d.value
+                        ),
+                    );
+                }
             }
         }
         for d in &p.deadlines {
@@ -981,7 +1187,31 @@ impl<'a> Checker<'a> {
         for p in &d.escalate {
             self.role(&p.role);
         }
+        if let Some(when) = &d.when {
+            // Decided of the data alone, when the case enters the state.
+            if has_done_or_register(&when.value) {
+                self.at(
+                    when,
+                    "期限の when には項目と規則だけを書けます（done や台帳は使えません）",
+                );
+            }
+            self.condition(when, fields, &BTreeSet::new());
+        }
     }
+}
+
+/// Whether a condition looks at actions taken or register rows.
+fn has_done_or_register(c: &crate::model::Condition) -> bool {
+    c.done.is_some()
+        || c.register.is_some()
+        || c.all
+            .iter()
+            .chain(c.any.iter())
+            .flatten()
+            .any(|i| has_done_or_register(&i.value))
+        || c.not
+            .as_ref()
+            .is_some_and(|i| has_done_or_register(&i.value))
 }
 
 pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {

@@ -178,6 +178,15 @@ pub fn validate(
     };
     for field in fields {
         let id = field.id();
+        // A field not asked for this case is neither required nor sent on; a draft keeps
+        // what was typed in it, in case the answer that hides it changes back.
+        let asked = field
+            .asked_when
+            .as_ref()
+            .is_none_or(|c| condition::holds(&c.value, &facts));
+        if !asked && completeness == Completeness::Complete {
+            continue;
+        }
         let value = data.get(id).filter(|v| !is_empty(v));
         let Some(value) = value else {
             let required = field.required

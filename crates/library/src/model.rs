@@ -296,6 +296,25 @@ pub struct Field {
     /// For `attachment`: only PDF files (documents submitted as the original asks).
     #[serde(default)]
     pub pdf_only: bool,
+    /// Asked only when this holds: otherwise the field is neither required nor kept (an
+    /// item of a paper form that belongs to one kind of report only).
+    #[serde(default)]
+    pub asked_when: Option<Spanned<Condition>>,
+    /// Suggestions offered while typing, from a register's columns (the names a directory
+    /// knows); any other text is still accepted.
+    #[serde(default)]
+    pub suggest: Option<Suggest>,
+}
+
+/// Where a text field's suggestions come from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suggest {
+    /// A register of this library.
+    pub register: Spanned<String>,
+    /// Its text columns whose values are offered; a column may hold several names, one per
+    /// line or separated by 「、」.
+    pub columns: Vec<Spanned<String>>,
 }
 
 impl Field {
@@ -319,6 +338,8 @@ impl Field {
             max_rows: None,
             compute: None,
             pdf_only: false,
+            asked_when: None,
+            suggest: None,
         }
     }
 
@@ -357,7 +378,8 @@ pub struct ChoiceOption {
 /// - `{ field: F, is: V }`, `{ field: F, in: [V, …] }`, `{ field: F, filled: true }`,
 ///   `{ field: F, not_before: $G }`, `{ field: F, not_after: $today }`;
 /// - `{ register: R, key: { column: $field }, has: column }` — a row exists whose column is
-///   filled, among the registers of the case's organisation and its parents;
+///   filled, among the registers of the case's organisation and its parents (or of the
+///   organisations the register's `read_from` names);
 /// - `{ done: action }` — the action was taken earlier in this case;
 /// - `{ rule: name }` — a rule written in Rust;
 /// - `{ all: [...] }`, `{ any: [...] }`, `{ not: ... }`.
@@ -425,6 +447,11 @@ pub struct Procedure {
     /// The field whose value names a case in lists (e.g. the service's name).
     #[serde(default)]
     pub title_field: Option<Spanned<String>>,
+    /// A form field that no two open cases of the organisation may share (one application
+    /// per site): a case opened or saved with the value of another open case is refused,
+    /// naming that case. Compared as register keys are (case and runs of spaces aside).
+    #[serde(default)]
+    pub unique_open: Option<Spanned<String>>,
     /// Who may open a case, relative to the organisation it is opened for.
     pub start: Vec<Party>,
     /// States; the first is where a case starts (a draft).
@@ -460,6 +487,21 @@ pub struct Prefill {
     /// For `from: table`: a group field of the case whose rows it starts from.
     #[serde(default)]
     pub table: Option<Spanned<String>>,
+    /// For `from: register` into an action's plain field: the key of the one row it reads
+    /// (register column → `$field` or a literal), found as a condition's lookup finds it,
+    /// so that the person acting sees what the register holds on this case's subject.
+    #[serde(default)]
+    pub key: BTreeMap<String, String>,
+    /// With `key`: the column of that row the field starts with.
+    #[serde(default)]
+    pub column: Option<Spanned<String>>,
+}
+
+impl Prefill {
+    /// It reads one row's column by key rather than a register's rows into a table.
+    pub fn is_keyed(&self) -> bool {
+        !self.key.is_empty() || self.column.is_some()
+    }
 }
 
 /// Where a prefilled value comes from.
@@ -627,6 +669,14 @@ pub struct Deadline {
     /// Holders of these roles are told, with those the case waits on, once it is overdue.
     #[serde(default)]
     pub escalate: Vec<Party>,
+    /// Runs only when this holds of the case's data as it enters the state (a detailed
+    /// report due only for the kinds of report whose table sets one).
+    #[serde(default)]
+    pub when: Option<Spanned<Condition>>,
+    /// Shown beside the deadline where users see it: where the figure comes from, when the
+    /// original sets none and the library supplies it.
+    #[serde(default)]
+    pub note: Option<Text>,
 }
 
 impl Deadline {
@@ -697,6 +747,13 @@ pub enum Relation {
     /// by ATLA. Only the engaging organisation declares that relation, so a company cannot
     /// make itself a party to another company's cases.
     ServiceContractor,
+    /// The organisation keeping the last-resort desk of the procedure's `phone_first`
+    /// directory, found inside the tree of the organisations contracted with. It is reached
+    /// only when the case is routed there: the form names no desk it can reach, someone
+    /// recorded that the desk could not be reached, or a deadline escalated to it.
+    LastResort,
+    /// Organisations the case was relayed to by an action with `relays_to`.
+    RelayedTo,
 }
 
 /// One transition.
@@ -751,6 +808,25 @@ pub struct Transition {
     /// routed it to (the prime contractor's desk, or the Ministry's contacts).
     #[serde(default)]
     pub notify_waiting: bool,
+    /// Documents of the procedure sent with the notice of this action (a checklist sent
+    /// ahead of a visit): the notice names them, and its readers open them on the case.
+    #[serde(default)]
+    pub sends: Vec<Spanned<String>>,
+    /// The case passes on to the organisation the actor acts from: from then on, the
+    /// relations across organisations (contracting organisations, prime contractor,
+    /// service contractors) are reckoned from it, as when a prime contractor forwards its
+    /// subcontractor's report under its own contract. The case stays its organisation's.
+    #[serde(default)]
+    pub pass_on: bool,
+    /// Taking it routes the case to the last resort as well (`last_resort`): the desk
+    /// could not be reached.
+    #[serde(default)]
+    pub reach_last_resort: bool,
+    /// An `organisation` field of this action naming an organisation, in the actor's own
+    /// tree, that the case is relayed to: its holders of roles `of: relayed_to` then take
+    /// part.
+    #[serde(default)]
+    pub relays_to: Option<Spanned<String>>,
 }
 
 /// A participant of a case named in a library.
@@ -867,9 +943,15 @@ pub struct Register {
     pub columns: Vec<Field>,
     /// The columns that identify a row.
     pub key: Vec<Spanned<String>>,
-    /// Roles that may edit rows by hand (besides the transitions that write them).
+    /// Roles that may edit rows by hand (besides the transitions that write them); no other
+    /// role may, an organisation's administrators included.
     #[serde(default)]
     pub editors: Vec<Spanned<String>>,
+    /// Where a case's conditions read its rows: organisations in these relations to the
+    /// case's organisation (a list kept by the service provider). Empty: the case's
+    /// organisation and those above it.
+    #[serde(default)]
+    pub read_from: Vec<Relation>,
     /// How long retired rows are kept, in years.
     #[serde(default)]
     pub retention_years: Option<u32>,

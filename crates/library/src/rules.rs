@@ -42,6 +42,11 @@ pub const RULES: &[Rule] = &[
         holds: all_terminals_passed,
     },
     Rule {
+        name: "detailed_report_owed",
+        about: "事故等の報告: 別表の「速やかに」欄に記載のある区分（ガイドライン第9(1)ア、情報セキュリティ基準第12(1)ア・ウ）に当たり、詳細の報告が求められる",
+        holds: detailed_report_owed,
+    },
+    Rule {
         name: "detected_in_the_past",
         about: "検知日時（detected_at）が現在より後ではない",
         holds: detected_in_the_past,
@@ -64,6 +69,11 @@ pub const DERIVATIONS: &[Derivation] = &[
         name: "incident_obligations",
         about: "防衛関連企業の事故等の報告: 根拠条文、区分、「直ちに」「速やかに」報告する内容（events, occurrence, handles_secrets, handles_protected, report_items から）",
         derive: incident_obligations,
+    },
+    Derivation {
+        name: "incident_report_title",
+        about: "防衛関連企業の事故等の報告: 速報の表題（12(1)イの速報か、どの条文に基づく速報か）",
+        derive: incident_report_title,
     },
     Derivation {
         name: "dsg_eligibility",
@@ -194,6 +204,51 @@ fn dsg_eligibility(data: &Data) -> Value {
 /// What the incident-report wizard's answers oblige the company to report, one obligation
 /// per paragraph, as the annex tables of seed 001 word them.
 fn incident_obligations(data: &Data) -> Value {
+    let situation = situation_of(data);
+    let mut paragraphs: Vec<String> = incident::classify(&situation)
+        .iter()
+        .map(|o| {
+            let mut p = format!("{}（{}）\n直ちに: {}", o.basis, o.category, o.immediately);
+            if let Some(later) = o.promptly {
+                p.push_str(&format!("\n速やかに: {later}"));
+            }
+            p
+        })
+        .collect();
+    // Say why an event chosen does not count, rather than leave the reporter guessing.
+    if situation.defence_systems_untouched
+        && situation
+            .events
+            .iter()
+            .any(|e| incident::WITH_PROVISO.contains(e))
+    {
+        paragraphs.push(
+            "(1)ア〜ウは、防衛部門システムに全く影響が発生していないため、この通知の例には当たりません（記3(1)ただし書）。"
+                .to_owned(),
+        );
+    }
+    if paragraphs.is_empty() {
+        Value::Null
+    } else {
+        Value::String(paragraphs.join("\n\n"))
+    }
+}
+
+/// The detailed report 「速やかに」 is owed only for the categories whose column of the
+/// notice's tables has an entry (「詳細」); 「-」 or a blank owes none.
+fn detailed_report_owed(facts: &Facts<'_>) -> bool {
+    incident::classify(&situation_of(facts.data))
+        .iter()
+        .any(|o| o.promptly.is_some())
+}
+
+/// The report's title: the form's own for a report of 12(1)イ, else its clauses.
+fn incident_report_title(data: &Data) -> Value {
+    Value::String(incident::title(&incident::classify(&situation_of(data))))
+}
+
+/// The wizard's answers as the notice's situation.
+fn situation_of(data: &Data) -> Situation {
     let strings = |id: &str| -> Vec<&str> {
         data.get(id)
             .and_then(Value::as_array)
@@ -201,8 +256,14 @@ fn incident_obligations(data: &Data) -> Value {
             .unwrap_or_default()
     };
     let yes = |id: &str| data.get(id).and_then(Value::as_bool).unwrap_or(false);
-    let items = strings("report_items");
-    let situation = Situation {
+    // ④ describes only servers or PCs with malicious code or unauthorised access: its boxes
+    // count once the reporter said such a server or PC is affected.
+    let items = if yes("servers_affected") {
+        strings("report_items")
+    } else {
+        Vec::new()
+    };
+    Situation {
         events: strings("events")
             .into_iter()
             .filter_map(incident::event_by_code)
@@ -221,22 +282,7 @@ fn incident_obligations(data: &Data) -> Value {
             access_to_storing: items.contains(&"i"),
             malware_on_same_intranet: items.contains(&"u"),
         },
-    };
-    let text = incident::classify(&situation)
-        .iter()
-        .map(|o| {
-            let mut p = format!("{}（{}）\n直ちに: {}", o.basis, o.category, o.immediately);
-            if let Some(later) = o.promptly {
-                p.push_str(&format!("\n速やかに: {later}"));
-            }
-            p
-        })
-        .collect::<Vec<_>>()
-        .join("\n\n");
-    if text.is_empty() {
-        Value::Null
-    } else {
-        Value::String(text)
+        defence_systems_untouched: yes("defence_systems_untouched"),
     }
 }
 

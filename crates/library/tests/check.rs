@@ -84,11 +84,16 @@ fn the_external_service_library_loads() {
     assert_eq!(lib.id(), "mod-external-service");
     let approval = &lib.procedures["approval"];
     assert_eq!(approval.initial_state().id.value, "draft");
-    // The paper form's eight items after the handling mark the library adds, then the
-    // optional copy of the terms of use.
+    // The paper form's items after the handling mark the library adds (the other kind,
+    // and whether the service includes generative AI, among them), then the optional copy
+    // of the terms of use.
     let fields = &lib.form_of(approval).fields;
-    assert_eq!(fields.len(), 10);
-    assert_eq!(fields[9].kind, mamori_library::model::FieldType::Attachment);
+    assert_eq!(fields.len(), 11);
+    assert_eq!(fields[5].id(), "includes_generative_ai");
+    assert_eq!(
+        fields[10].kind,
+        mamori_library::model::FieldType::Attachment
+    );
     assert_eq!(fields[0].id(), "handling_mark");
     assert_eq!(fields[0].options.len(), 2);
     assert_eq!(lib.digest.len(), 64);
@@ -129,6 +134,116 @@ fn wrong_references_are_reported_with_file_and_line() {
     expect("done: report_ai", "report_ai");
     expect("is: chatbot", "chatbot");
     assert_eq!(problems.len(), 4, "{problems:?}");
+}
+
+#[test]
+fn a_finished_case_takes_only_actions_that_keep_its_state() {
+    // The shipped report to the AI strategy team is owed after the end and stays.
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    // Made to move the case, it may no longer be taken from the terminal states.
+    edit(
+        &mut s,
+        file,
+        "    once: true\n    stay: true\n",
+        "    once: true\n    to:\n      - state: review\n",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let from = "from: [draft, received, nisc_advice, review, approved, managers_designated, refused, withdrawn]";
+    for state in ["managers_designated", "refused", "withdrawn"] {
+        reported(
+            &problems,
+            &s,
+            file,
+            from,
+            &format!("終了状態「{state}」からは、状態を変えない操作（stay: true）しかできません"),
+        );
+    }
+    assert_eq!(problems.len(), 3, "{problems:?}");
+}
+
+#[test]
+fn a_field_read_from_one_register_row_is_checked() {
+    let file = "procedures/approval.yaml";
+    // A column of another type than the field.
+    let mut s = sources("mod-external-service");
+    edit(
+        &mut s,
+        file,
+        "    column: nisc_advice_on\n",
+        "    column: nisc_advice\n",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "column: nisc_advice", "型が違います");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+
+    // A column the register lacks, a key that is not the register's, a form field (a new
+    // form names no row yet), and a key without `from: register`.
+    let mut s = sources("mod-external-service");
+    edit(
+        &mut s,
+        file,
+        "    column: nisc_advice\n",
+        "    column: advice\n",
+    );
+    edit(
+        &mut s,
+        file,
+        "  - field: cited_nisc_advice_on\n",
+        "  - field: provider\n",
+    );
+    edit(
+        &mut s,
+        file,
+        "    key: { service_name: $service_name }\n    column: advice",
+        "    key: { provider: $provider }\n    column: advice",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "column: advice",
+        "列「advice」はありません",
+    );
+    reported(
+        &problems,
+        &s,
+        file,
+        "field: provider",
+        "操作の（表でない）項目",
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("key には service_name")),
+        "{problems:?}"
+    );
+    assert_eq!(problems.len(), 3, "{problems:?}");
+
+    let mut s = sources("mod-external-service");
+    edit(
+        &mut s,
+        file,
+        "  - field: cited_nisc_advice\n    from: register\n    register: external_services\n",
+        "  - field: cited_nisc_advice\n    from: person\n",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let text = &s.iter().find(|x| x.path == file).unwrap().content;
+    let line = text
+        .lines()
+        .position(|l| l == "  - field: cited_nisc_advice")
+        .unwrap() as u64
+        + 1;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0].line, line);
+    assert!(
+        problems[0]
+            .message
+            .contains("from: register と register: 台帳"),
+        "{problems:?}"
+    );
 }
 
 #[test]
@@ -575,4 +690,61 @@ fn phone_first_prefill_shipped_rows_and_derivations_are_checked() {
         "compute: { rule: incident_obligation }",
         "incident_obligations",
     );
+}
+
+#[test]
+fn the_gateway_library_loads_with_one_open_application_per_site_and_the_provider_s_whitelist() {
+    let lib = load_dir(&shipped("mod-dsg")).unwrap_or_else(|p| panic!("{p:?}"));
+    let joining = &lib.procedures["joining"];
+    assert_eq!(
+        joining.unique_open.as_ref().map(|f| f.value.as_str()),
+        Some("site_name")
+    );
+    let schedule = joining.transition("schedule_verification").unwrap();
+    assert_eq!(schedule.sends[0].value, "visit_checklist");
+    use mamori_library::model::Relation;
+    assert_eq!(
+        lib.registers["whitelist"].read_from,
+        [
+            Relation::ServiceContractor,
+            Relation::ContractingOrganisation
+        ]
+    );
+
+    // `unique_open` names one plain field of the form; `sends` a document of the procedure.
+    let mut s = sources("mod-dsg");
+    let file = "procedures/joining.yaml";
+    edit(
+        &mut s,
+        file,
+        "unique_open: site_name",
+        "unique_open: terminals",
+    );
+    edit(
+        &mut s,
+        file,
+        "sends: [visit_checklist]",
+        "sends: [visit_list]",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "unique_open: terminals", "一つの値");
+    reported(&problems, &s, file, "sends: [visit_list]", "visit_list");
+    assert_eq!(problems.len(), 2, "{problems:?}");
+
+    let mut s = sources("mod-dsg");
+    edit(&mut s, file, "unique_open: site_name", "unique_open: site");
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "unique_open: site", "様式にありません");
+
+    // Where a register is read from is one of the relations a procedure's parties name.
+    let mut s = sources("mod-dsg");
+    let file = "registers/whitelist.yaml";
+    edit(
+        &mut s,
+        file,
+        "read_from: [service_contractor, contracting_organisation]",
+        "read_from: [provider]",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "read_from: [provider]", "provider");
 }

@@ -47,12 +47,14 @@ pub struct CaseRow {
     pub mark: Option<String>,
     /// The mark restricts reading to those who need to know.
     pub need_to_know: bool,
+    /// Where it has been routed beyond its organisation, a JSON object.
+    pub routing: String,
 }
 
 const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
     o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
     p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at, c.mark,
-    c.need_to_know";
+    c.need_to_know, c.routing";
 const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
     JOIN persons p ON p.id = c.created_by";
 
@@ -291,6 +293,22 @@ pub async fn set_due(tx: &mut Tx, case: Uuid, due: Option<Ts>) -> Result<(), Sto
     const SQL: &str = "UPDATE cases SET due_at = $2 WHERE id = $1";
     on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(due).execute(x).await.map(|r| r.rows_affected()))?;
     Ok(())
+}
+
+/// Records where a case has been routed beyond its organisation (see [`CaseRow::routing`]).
+pub async fn set_routing(tx: &mut Tx, case: Uuid, routing: &str) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE cases SET routing = $2 WHERE id = $1";
+    on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(routing).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Whom a case waits on now: (role, organisation) pairs, as the last action left them.
+pub async fn waits<'a>(
+    src: impl Into<Src<'a>>,
+    case: Uuid,
+) -> Result<Vec<(String, Uuid)>, StorageError> {
+    const SQL: &str = "SELECT role, organisation_id FROM case_waits WHERE case_id = $1";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(case).fetch_all(c).await)?)
 }
 
 /// The people a case waits on today: holders, directly or through a post, of a role the

@@ -245,6 +245,14 @@ impl From<AppError> for Failure {
                 ..Failure::new(StatusCode::TOO_MANY_REQUESTS, "locked")
             },
             AppError::Forbidden => Failure::new(StatusCode::FORBIDDEN, "forbidden"),
+            // Worded like a requirement not met: the library's text says who may.
+            AppError::Refused(reason) => Failure {
+                library: Some(Box::new(LibraryProblems {
+                    unmet: vec![reason],
+                    ..LibraryProblems::default()
+                })),
+                ..Failure::new(StatusCode::FORBIDDEN, "forbidden")
+            },
             AppError::NotFound => Failure::not_found(),
             AppError::Conflict { field } => Failure {
                 fields: vec![FieldError {

@@ -23,6 +23,19 @@ pub struct CallPlanDto {
     /// Organisations the form names that the directory does not list; the contact of last
     /// resort is among `calls` for them.
     pub unmatched: Vec<String>,
+    /// Whom to call when a desk cannot be reached, in office hours as at night.
+    pub last_resort: Option<LastResortDto>,
+}
+
+/// The contact of last resort, with both its numbers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LastResortDto {
+    /// The desk.
+    pub desk: String,
+    /// Its number in office hours.
+    pub phone: String,
+    /// Its number at night and on holidays.
+    pub night_phone: Option<String>,
 }
 
 /// One contact to call.
@@ -67,5 +80,10 @@ pub async fn get_calls(
             .collect(),
         office_hours: plan.office_hours,
         unmatched: plan.unmatched,
+        last_resort: plan.last_resort.map(|c| LastResortDto {
+            desk: c.desk,
+            phone: c.phone,
+            night_phone: c.night_phone,
+        }),
     }))
 }

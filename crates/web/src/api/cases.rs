@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 use mamori_app::{ActInput, App, CaseView, OpenCase};
 use mamori_library::Library;
 use mamori_library::form::Data;
-use mamori_library::model::{CommentRule, DocumentFormat, Field};
+use mamori_library::model::{CommentRule, DocumentFormat, Field, Transition};
 use mamori_storage::PageRequest;
 use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::{Deserialize, Serialize};
@@ -183,6 +183,18 @@ pub struct ActionDto {
     /// Why it would be refused now, if it would.
     #[schema(value_type = Vec<Object>)]
     unmet: Vec<TextDto>,
+    /// What its fields start with, by field id: what a register holds on the case's
+    /// subject (the advice already received on a service, say), to check and send back.
+    #[schema(value_type = Object)]
+    prefill: Data,
+}
+
+/// An action the case waits on now, whoever may take it.
+#[derive(Serialize, ToSchema)]
+pub struct AwaitedDto {
+    action: String,
+    #[schema(value_type = Object)]
+    name: TextDto,
 }
 
 /// One entry of a case's history.
@@ -282,6 +294,9 @@ pub struct CaseDto {
     fields: Vec<FieldDto>,
     history: Vec<HistoryDto>,
     actions: Vec<ActionDto>,
+    /// What the case waits on now, whoever may do it: a finished case may still owe
+    /// something (a report due whatever the outcome).
+    awaited: Vec<AwaitedDto>,
     may_edit: bool,
     /// Documents the case renders to: `GET /cases/{id}/documents/{id}`.
     documents: Vec<DocumentDto>,
@@ -292,7 +307,16 @@ pub struct CaseDto {
 }
 
 impl CaseDto {
-    fn new(app: &App, v: CaseView) -> Self {
+    /// The case `id` as the caller reads it, with what its action boxes start with and
+    /// what it waits on.
+    async fn read(state: &AppState, s: &mamori_app::SessionInfo, id: Uuid) -> ApiResult<Self> {
+        let v = state.app.case(&s.caller, id).await?;
+        let prefill = state.app.action_prefill(&s.caller, &v).await?;
+        let awaited = state.app.awaited(&v).await?;
+        Ok(Self::new(&state.app, v, &prefill, &awaited))
+    }
+
+    fn new(app: &App, v: CaseView, prefill: &Data, awaited: &[Transition]) -> Self {
         let procedure = v.procedure();
         let state_name = procedure
             .state(&v.row.state)
@@ -314,6 +338,19 @@ impl CaseDto {
                     CommentRule::Required => "required",
                 }),
                 unmet: a.unmet.clone(),
+                prefill: a
+                    .transition
+                    .fields
+                    .iter()
+                    .filter_map(|f| Some((f.id().to_owned(), prefill.get(f.id())?.clone())))
+                    .collect(),
+            })
+            .collect();
+        let awaited = awaited
+            .iter()
+            .map(|t| AwaitedDto {
+                action: t.action.value.clone(),
+                name: t.name.clone(),
             })
             .collect();
         let history = v
@@ -352,6 +389,7 @@ impl CaseDto {
             fields,
             history,
             actions,
+            awaited,
             may_edit: v.may_edit,
             data: v.data,
             summary: CaseSummary::new(app, v.row),
@@ -485,10 +523,7 @@ pub async fn get_case(
     ApiCaller(s): ApiCaller,
     ApiPath(id): ApiPath<Uuid>,
 ) -> ApiResult<axum::Json<CaseDto>> {
-    Ok(axum::Json(CaseDto::new(
-        &state.app,
-        state.app.case(&s.caller, id).await?,
-    )))
+    Ok(axum::Json(CaseDto::read(&state, &s, id).await?))
 }
 
 /// Save a draft's form data (before it is submitted).
@@ -502,10 +537,7 @@ pub async fn update_case(
     ApiJson(body): ApiJson<CasePatch>,
 ) -> ApiResult<axum::Json<CaseDto>> {
     state.app.save_draft(&s.caller, id, body.data).await?;
-    Ok(axum::Json(CaseDto::new(
-        &state.app,
-        state.app.case(&s.caller, id).await?,
-    )))
+    Ok(axum::Json(CaseDto::read(&state, &s, id).await?))
 }
 
 /// A document of a case (`documents` of the case lists them), rendered now; the rendering
@@ -562,10 +594,7 @@ pub async fn act_on_case(
             },
         )
         .await?;
-    Ok(axum::Json(CaseDto::new(
-        &state.app,
-        state.app.case(&s.caller, id).await?,
-    )))
+    Ok(axum::Json(CaseDto::read(&state, &s, id).await?))
 }
 
 /// A notification.

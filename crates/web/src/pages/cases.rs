@@ -50,6 +50,38 @@ pub struct FieldView {
     pub rows: Vec<Vec<FieldView>>,
     /// What an attachment field says while nothing is attached for it.
     pub empty: String,
+    /// Names offered while typing (`suggest`); any other text is accepted too.
+    pub suggestions: Vec<String>,
+}
+
+/// Fills in the suggestions of the fields that ask for them (see [`FieldView::suggestions`]),
+/// from the library's registers as shipped. The last-resort row of a directory is not a
+/// name anyone contracts with, so it is left out.
+pub(super) fn suggest(views: &mut [FieldView], fields: &[Field], lib: &mamori_library::Library) {
+    for (view, f) in views.iter_mut().zip(fields) {
+        if let Some(s) = &f.suggest
+            && let Some(register) = lib.registers.get(&s.register.value)
+        {
+            let mut names: Vec<String> = Vec::new();
+            for row in register.rows.iter().map(|r| &r.value) {
+                if row.get("fallback") == Some(&Value::Bool(true)) {
+                    continue;
+                }
+                for c in &s.columns {
+                    let cell = row.get(&c.value).and_then(Value::as_str).unwrap_or("");
+                    for name in cell.split(['\n', '、']).map(str::trim) {
+                        if !name.is_empty() && !names.iter().any(|n| n == name) {
+                            names.push(name.to_owned());
+                        }
+                    }
+                }
+            }
+            view.suggestions = names;
+        }
+        for row in &mut view.rows {
+            suggest(row, &f.fields, lib);
+        }
+    }
 }
 
 /// Blank rows a group offers below those filled; more come after saving the draft.
@@ -108,6 +140,7 @@ fn contact_parts(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<FieldView> {
             columns: vec![],
             rows: vec![],
             empty: String::new(),
+            suggestions: vec![],
         })
         .collect()
 }
@@ -194,6 +227,7 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                 } else {
                     String::new()
                 },
+                suggestions: vec![],
             }
         })
         .collect()
@@ -352,7 +386,11 @@ async fn new_page(
         .name;
     Ok(render(&NewPage {
         send: sending_action(p).map(|t| l.tr.text(&t.name).to_owned()),
-        fields: field_views(l.tr, &form_def.fields, data),
+        fields: {
+            let mut views = field_views(l.tr, &form_def.fields, data);
+            suggest(&mut views, &form_def.fields, &lib);
+            views
+        },
         form_title: l.tr.text(&form_def.title).to_owned(),
         procedure: format!("{}/{proc_id}", lib.id()),
         organisation,
@@ -469,7 +507,7 @@ struct ShowPage {
     /// to know may read it.
     mark: Option<(String, bool)>,
     /// The deadline running in the present state, and whether it has passed.
-    due: Option<(String, bool)>,
+    due: Option<(String, bool, Option<String>)>,
     /// Documents: (file name, title).
     documents: Vec<(String, String)>,
     attachments: Vec<AttachmentLine>,
@@ -496,6 +534,9 @@ struct ShowPage {
     elapsed: Option<(String, String, String)>,
     /// A site joining the gateway: its schedule.
     schedule: Option<SchedulePanel>,
+    /// What the case waits on now, whoever may do it (a finished case may still owe a
+    /// report): the actions' names.
+    awaited: Vec<String>,
 }
 
 /// A joining site's schedule on its case page: the chart, and the same as a table.
@@ -552,6 +593,17 @@ struct CallsPanel {
     office_hours: bool,
     /// Organisations named that the directory does not list.
     unmatched: Vec<String>,
+    /// Whom to call when the desks above cannot be reached.
+    last_resort: Option<LastResortLine>,
+}
+
+/// The last-resort desk with its numbers, each with its `tel:` link.
+struct LastResortLine {
+    desk: String,
+    phone: String,
+    tel: String,
+    /// The night and holiday number and its link.
+    night: Option<(String, String)>,
 }
 
 impl CallsPanel {
@@ -572,6 +624,12 @@ impl CallsPanel {
                 .collect(),
             office_hours: plan.office_hours,
             unmatched: plan.unmatched,
+            last_resort: plan.last_resort.map(|c| LastResortLine {
+                tel: tel_link(&c.phone),
+                night: c.night_phone.map(|n| (n.clone(), tel_link(&n))),
+                desk: c.desk,
+                phone: c.phone,
+            }),
         }
     }
 }
@@ -625,6 +683,17 @@ fn elapsed(tr: Tr, v: &CaseView, now: &jiff::Zoned) -> Option<(String, String, S
         form::display(field, value, tr.code()),
         shown,
     ))
+}
+
+/// The names of the actions the case waits on now, whoever may take them.
+async fn awaited(state: &AppState, tr: Tr, v: &CaseView) -> Result<Vec<String>, Failure> {
+    Ok(state
+        .app
+        .awaited(v)
+        .await?
+        .iter()
+        .map(|t| tr.text(&t.name).to_owned())
+        .collect())
 }
 
 /// The calls panel of a case whose procedure calls first, while the reader may still act.
@@ -740,12 +809,19 @@ fn show_page(
         .map(|a| {
             let t = &a.transition;
             // A table recorded by an action (connection tests per terminal) is recorded
-            // again as a whole: it opens as it stands, to be added to or corrected.
+            // again as a whole: it opens as it stands, to be added to or corrected. A field
+            // read from a register row opens with what the register holds.
             let tables = || -> (Data, String) {
                 let data = t
                     .fields
                     .iter()
-                    .filter(|f| f.kind == FieldType::Group)
+                    .filter(|f| {
+                        f.kind == FieldType::Group
+                            || procedure
+                                .prefill
+                                .iter()
+                                .any(|p| p.is_keyed() && p.field.value == f.id())
+                    })
                     .filter_map(|f| Some((f.id().to_owned(), v.data.get(f.id())?.clone())))
                     .collect();
                 (data, String::new())
@@ -757,7 +833,21 @@ fn show_page(
             ActionBox {
                 action: t.action.value.clone(),
                 name: tr.text(&t.name).to_owned(),
-                fields: field_views(tr, &t.fields, &typed.0),
+                fields: {
+                    let mut views = field_views(tr, &t.fields, &typed.0);
+                    // The organisation relayed to is chosen from the reader's own tree.
+                    if let Some(target) = &t.relays_to
+                        && let Some(view) = views.iter_mut().find(|f| f.id == target.value)
+                    {
+                        view.widget = "select";
+                        view.options = v
+                            .relay_targets
+                            .iter()
+                            .map(|(id, name)| (id.to_string(), name.clone()))
+                            .collect();
+                    }
+                    views
+                },
                 comment: t.comment.map(|c| c == CommentRule::Required),
                 comment_value: typed.1,
                 unmet: a.unmet.iter().map(|m| tr.text(m).to_owned()).collect(),
@@ -821,7 +911,13 @@ fn show_page(
             .library
             .mark_of(&v.data)
             .map(|m| (tr.text(&m.label).to_owned(), m.need_to_know)),
-        due: v.due.as_ref().map(|d| (d.label.clone(), d.overdue)),
+        due: v.due.as_ref().map(|d| {
+            (
+                d.label.clone(),
+                d.overdue,
+                d.note.as_ref().map(|n| tr.text(n).to_owned()),
+            )
+        }),
         documents: procedure
             .documents
             .iter()
@@ -860,7 +956,11 @@ fn show_page(
         accept: mamori_domain::attachment::ACCEPTED,
         attachment_limit: size_label(i64::try_from(limit).unwrap_or(i64::MAX)),
         form_title: tr.text(&v.library.form_of(procedure).title).to_owned(),
-        edit: v.may_edit.then(|| field_views(tr, fields, &form_data)),
+        edit: v.may_edit.then(|| {
+            let mut views = field_views(tr, fields, &form_data);
+            suggest(&mut views, fields, &v.library);
+            views
+        }),
         first_action,
         rows,
         actions,
@@ -870,6 +970,7 @@ fn show_page(
         calls: None,
         elapsed: None,
         schedule: None,
+        awaited: vec![],
         l,
     }
 }
@@ -895,8 +996,12 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Failure> {
-    let v = with_action_tables(&state, &s, state.app.case(&s.caller, id).await?).await?;
+    let v = state.app.case(&s.caller, id).await?;
+    // Worked out from what is stored, before the action boxes' starting values go in.
+    let awaited = awaited(&state, Tr(s.locale), &v).await?;
+    let v = with_action_tables(&state, &s, v).await?;
     let page = ShowPage {
+        awaited,
         calls: calls_panel(&state, &v).await?,
         elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
         schedule: schedule_panel(&state, &v),
@@ -923,7 +1028,9 @@ async fn show_refused(
     failure: Failure,
 ) -> Result<Response, Failure> {
     let tr = Tr(s.locale);
-    let v = with_action_tables(state, s, state.app.case(&s.caller, id).await?).await?;
+    let v = state.app.case(&s.caller, id).await?;
+    let awaited = awaited(state, tr, &v).await?;
+    let v = with_action_tables(state, s, v).await?;
     let calls = calls_panel(state, &v).await?;
     let schedule = schedule_panel(state, &v);
     let errors = errors_for(tr, &failure);
@@ -935,6 +1042,7 @@ async fn show_refused(
             &ShowPage {
                 calls,
                 schedule,
+                awaited,
                 elapsed: elapsed(tr, &v, &state.app.local_now()),
                 ..show_page(limit, s, &v, posted, errors, summary, None)
             },

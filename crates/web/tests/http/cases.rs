@@ -1,11 +1,12 @@
 //! The external-service approval (seed 002) through the API: who may do what, the NISC
-//! step skipped for a service already advised on, the AI-team report required for
-//! generative AI, and bad input answered field by field.
+//! step the chief asks for or skips citing the advice the registry holds, the AI-team
+//! report owed by every application that includes generative AI whatever becomes of it,
+//! and bad input answered field by field.
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
-use crate::support::TestApp;
+use crate::support::{TestApp, history_actions};
 
 /// A ministry with a bureau and two units; an officer in each unit, a chief at the top.
 pub(crate) struct World {
@@ -68,6 +69,7 @@ pub(crate) fn application(service: &str, kind: &str) -> Value {
         "service_name": service,
         "provider": "提供会社",
         "service_kind": kind,
+        "includes_generative_ai": kind == "generative_ai",
         "purpose": "公開情報の要約に使う",
         "users": "情報通信課 3名",
         "app_install": false,
@@ -117,21 +119,33 @@ fn actions(case: &Value) -> Vec<&str> {
 }
 
 #[tokio::test]
-async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_nisc() {
+async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_the_advice() {
     let w = world().await;
     let before = w.t.audit_count().await;
     let id = w
         .apply(&w.officer, &w.unit, "ChatGPT", "generative_ai")
         .await;
 
-    // The chief sees it waiting; the officer no longer does.
+    // The chief sees it waiting for the decision on NISC; the officer no longer does.
     assert_eq!(w.inbox_ids(&w.chief).await, vec![id.clone()]);
     assert!(w.inbox_ids(&w.officer).await.is_empty());
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
-    assert_eq!(case["state"], "nisc_advice");
-    assert_eq!(actions(&case), ["record_nisc_advice", "refuse"]);
+    assert_eq!(case["state"], "received");
+    assert_eq!(
+        actions(&case),
+        ["ask_nisc", "skip_nisc", "report_to_ai_team", "refuse"]
+    );
 
-    // The officer cannot record NISC's advice.
+    // Only the chief asks NISC or records its advice.
+    let (status, _) = w.act(&w.officer, &id, "ask_nisc", json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, case) = w.act(&w.chief, &id, "ask_nisc", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "nisc_advice");
+    assert_eq!(
+        actions(&case),
+        ["record_nisc_advice", "report_to_ai_team", "refuse"]
+    );
     let (status, _) = w
         .act(
             &w.officer,
@@ -161,7 +175,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
     let approve = &case["actions"][1];
     assert_eq!(
         approve["unmet"][0]["ja"],
-        "生成AIサービスは、承認の前にAI戦略チームへの報告を記録してください。"
+        "生成AIサービスを含む申請は、承認の前にAI戦略チームへの報告を記録してください。"
     );
     let (status, body) = w.act(&w.chief, &id, "approve", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
@@ -177,10 +191,14 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
             &w.chief,
             &id,
             "report_to_ai_team",
-            json!({"fields": {"ai_team_reported_on": "2026-11-21"}}),
+            json!({"fields": {"ai_team_reported_on": "2026-11-21", "ai_team_reported_to": "AI戦略チーム事務局"}}),
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(
+        case["state"], "review",
+        "recording the report moves nothing"
+    );
     assert_eq!(
         actions(&case),
         ["approve", "refuse", "return_to_applicant"],
@@ -192,29 +210,24 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
     assert_eq!(status, StatusCode::OK, "{case}");
     assert_eq!(case["state"], "approved");
     assert_eq!(case["state_name"]["ja"], "承認");
-    let history: Vec<&str> = case["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        history,
+        history_actions(&case),
         [
             "open",
             "submit",
+            "ask_nisc",
             "record_nisc_advice",
             "report_to_ai_team",
             "approve"
         ]
     );
 
-    // The registry now holds the advice; a second application for the service (typed
-    // differently) goes straight to review.
+    // The registry now holds the advice and the report.
     let (_, rows) =
         w.t.get(&w.chief, "/api/v1/registers/external_services/rows")
             .await;
     assert_eq!(rows["rows"][0]["data"]["nisc_advice_on"], "2026-11-20");
+    assert_eq!(rows["rows"][0]["data"]["ai_team_reported_on"], "2026-11-21");
     assert_eq!(
         rows["rows"][0]["data"]["approved_on"]
             .as_str()
@@ -231,8 +244,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         )
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
-    assert_eq!(case["state"], "review");
-    assert_eq!(case["library_version"], "2023.5");
+    assert_eq!(case["library_version"], "2023.5.1");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -248,12 +260,12 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
         .iter()
         .map(|n| n["subject"].as_str().unwrap())
         .collect();
-    // Newest first: the second application went straight to review.
+    // Newest first.
     assert_eq!(
         subjects,
         [
-            "chatgpt: 申請する（審査中）",
-            "ChatGPT: 申請する（NISC助言待ち）"
+            "chatgpt: 申請する（NISC照会の判断待ち）",
+            "ChatGPT: 申請する（NISC照会の判断待ち）"
         ]
     );
     assert!(
@@ -269,8 +281,430 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_next_one_skips_
     assert_eq!(actions(&case), ["designate_managers"]);
     let (_, notes) = w.t.get(&w.officer, "/api/v1/notifications").await;
     assert_eq!(notes[0]["read"], true);
-    assert!(w.t.audit_count().await >= before + 8);
+    assert!(w.t.audit_count().await >= before + 9);
     w.t.verify_chain().await;
+}
+
+/// Takes an earlier application for `service` from the other unit through NISC, whose
+/// advice of `on` the chief records: the registry then holds it. The case ends refused
+/// (for reasons of that unit's own), which leaves the advice in the registry.
+async fn advised_earlier(w: &World, service: &str, on: &str, advice: &str) {
+    let id = w
+        .apply(&w.other_officer, &w.other_unit, service, "web_meeting")
+        .await;
+    for (action, body) in [
+        ("ask_nisc", json!({})),
+        (
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": on, "nisc_advice": advice}}),
+        ),
+        ("refuse", json!({"comment": "当該課の業務では使わないため"})),
+    ] {
+        let (status, body) = w.act(&w.chief, &id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+}
+
+/// The action `action` of a case as its reader sees it.
+fn action<'a>(case: &'a Value, action: &str) -> &'a Value {
+    case["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == action)
+        .unwrap_or_else(|| panic!("{action} in {case}"))
+}
+
+/// The actions a case waits on, whoever may take them.
+fn awaited(case: &Value) -> Vec<&str> {
+    case["awaited"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn with_advice_in_the_registry_submission_still_waits_on_the_chief() {
+    let w = world().await;
+    advised_earlier(
+        &w,
+        "Slack",
+        "2026-10-01",
+        "利用可。業務用データは入力しないこと",
+    )
+    .await;
+    let id = w.apply(&w.officer, &w.unit, " slack ", "sns").await;
+
+    // Nothing is skipped by itself: the case waits on the chief's decision.
+    let (_, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "received", "{case}");
+    assert_eq!(awaited(&case), ["ask_nisc", "skip_nisc", "refuse"]);
+    assert_eq!(w.inbox_ids(&w.chief).await, vec![id.clone()]);
+    assert_eq!(history_actions(&case), ["open", "submit"]);
+    // The chief may still ask NISC again.
+    let (status, case) = w.act(&w.chief, &id, "ask_nisc", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "nisc_advice");
+}
+
+#[tokio::test]
+async fn the_chief_skips_nisc_citing_the_advice_the_registry_holds() {
+    let w = world().await;
+    let advice = "利用可。業務用データは入力しないこと";
+    advised_earlier(&w, "Slack", "2026-10-01", advice).await;
+    let id = w.apply(&w.officer, &w.unit, "SLACK", "sns").await;
+
+    // The chief's case shows what the registry holds on the service, in the skip's fields.
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    let skip = action(&case, "skip_nisc");
+    assert_eq!(skip["unmet"], json!([]));
+    assert_eq!(
+        skip["prefill"],
+        json!({"cited_nisc_advice_on": "2026-10-01", "cited_nisc_advice": advice})
+    );
+    let page = w.t.html(&w.chief, &format!("/cases/{id}")).await;
+    let skip_box = &page[page.find("data-action=\"skip_nisc\"").unwrap()..];
+    let skip_box = &skip_box[..skip_box.find("</form>").unwrap()];
+    assert!(skip_box.contains("value=\"2026-10-01\""), "{skip_box}");
+    assert!(skip_box.contains(advice), "{skip_box}");
+
+    // Skipping records the advice cited on the case and goes on to the review.
+    let (status, case) = w
+        .act(
+            &w.chief,
+            &id,
+            "skip_nisc",
+            json!({"fields": skip["prefill"], "comment": "既往の助言で足りる"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "review");
+    assert_eq!(case["data"]["cited_nisc_advice_on"], "2026-10-01");
+    assert_eq!(case["data"]["cited_nisc_advice"], advice);
+    assert_eq!(history_actions(&case), ["open", "submit", "skip_nisc"]);
+    // The application as a document says which advice it relied on.
+    let text =
+        w.t.html(
+            &w.officer,
+            &format!("/api/v1/cases/{id}/documents/application.txt"),
+        )
+        .await;
+    assert!(
+        text.contains(&format!(
+            "NISCの助言（既に受けた助言を引用し、照会を省略）: 2026-10-01 {advice}"
+        )),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn without_advice_in_the_registry_skipping_is_refused_with_the_reason() {
+    let w = world().await;
+    // The registry knows the service only as refused without NISC being asked.
+    let earlier = w
+        .apply(&w.other_officer, &w.other_unit, "Box", "online_storage")
+        .await;
+    let (status, body) = w
+        .act(
+            &w.chief,
+            &earlier,
+            "refuse",
+            json!({"comment": "業務上の必要がない"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, rows) =
+        w.t.get(&w.chief, "/api/v1/registers/external_services/rows")
+            .await;
+    assert_eq!(rows["rows"].as_array().unwrap().len(), 1, "{rows}");
+    assert!(
+        rows["rows"][0]["data"]["nisc_advice_on"].is_null(),
+        "{rows}"
+    );
+
+    let id = w.apply(&w.officer, &w.unit, "Box", "online_storage").await;
+    let reason = "外部サービス台帳に、このサービスへのNISCの助言が記録されていないため、照会を省略できません。";
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    let skip = action(&case, "skip_nisc");
+    assert!(
+        skip["unmet"][0]["ja"].as_str().unwrap().starts_with(reason),
+        "{skip}"
+    );
+    assert_eq!(skip["prefill"], json!({}));
+    let page = w.t.html(&w.chief, &format!("/cases/{id}")).await;
+    assert!(page.contains(reason), "the case page says why");
+
+    // Citing advice nobody recorded is refused with the reason; the case stays.
+    let (status, body) = w
+        .act(
+            &w.chief,
+            &id,
+            "skip_nisc",
+            json!({"fields": {"cited_nisc_advice_on": "2026-10-01", "cited_nisc_advice": "利用可"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains(reason),
+        "{body}"
+    );
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "received");
+    assert!(case["data"].get("cited_nisc_advice_on").is_none(), "{case}");
+    assert_eq!(history_actions(&case), ["open", "submit"]);
+    assert_eq!(w.inbox_ids(&w.chief).await, vec![id]);
+}
+
+/// The inbox of `c` holds `id`.
+async fn in_inbox(w: &World, c: &Client, id: &str) -> bool {
+    w.inbox_ids(c).await.iter().any(|i| i == id)
+}
+
+/// Records the AI-team report on `id` as the chief and checks that it is no longer owed,
+/// once only, and that the case stays in the state it was in.
+async fn report_to_ai_team(w: &World, id: &str, state: &str) {
+    let (status, case) = w
+        .act(
+            &w.chief,
+            id,
+            "report_to_ai_team",
+            json!({"fields": {
+                "ai_team_reported_on": "2026-11-25",
+                "ai_team_reported_to": "AI戦略チーム事務局",
+                "ai_team_report_note": "翻訳機能に生成AIを使う旨を報告"
+            }}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], state);
+    assert_eq!(case["data"]["ai_team_reported_to"], "AI戦略チーム事務局");
+    assert!(!awaited(&case).contains(&"report_to_ai_team"), "{case}");
+    assert!(!actions(&case).contains(&"report_to_ai_team"));
+    // Once only.
+    let (status, body) = w
+        .act(
+            &w.chief,
+            id,
+            "report_to_ai_team",
+            json!({"fields": {"ai_team_reported_on": "2026-11-26", "ai_team_reported_to": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[tokio::test]
+async fn a_generative_ai_application_owes_the_report_whatever_becomes_of_it() {
+    let w = world().await;
+    // A translation service with generative AI built in, refused straight away.
+    let mut data = application("DeepL", "translation");
+    data["includes_generative_ai"] = json!(true);
+    let refused =
+        w.t.create(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": data}),
+        )
+        .await;
+    let (status, body) = w.act(&w.officer, &refused, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, case) = w
+        .act(
+            &w.chief,
+            &refused,
+            "refuse",
+            json!({"comment": "用途が曖昧"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "refused");
+    assert_eq!(case["closed"], true);
+    // Ended, yet the report is owed: the case says so to its readers and waits on the
+    // chief, who alone may record it.
+    assert_eq!(awaited(&case), ["report_to_ai_team"]);
+    assert_eq!(actions(&case), ["report_to_ai_team"]);
+    let (_, seen) =
+        w.t.get(&w.officer, &format!("/api/v1/cases/{refused}"))
+            .await;
+    assert_eq!(awaited(&seen), ["report_to_ai_team"]);
+    assert!(actions(&seen).is_empty());
+    assert!(in_inbox(&w, &w.chief, &refused).await);
+    assert!(!in_inbox(&w, &w.officer, &refused).await);
+    let page = w.t.html(&w.officer, &format!("/cases/{refused}")).await;
+    assert!(
+        page.contains("data-test=\"case-awaited\">AI戦略チームへの報告を記録"),
+        "{page}"
+    );
+    let (status, _) = w
+        .act(
+            &w.officer,
+            &refused,
+            "report_to_ai_team",
+            json!({"fields": {"ai_team_reported_on": "2026-11-25", "ai_team_reported_to": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    report_to_ai_team(&w, &refused, "refused").await;
+    assert!(!in_inbox(&w, &w.chief, &refused).await);
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{refused}")).await;
+    assert_eq!(case["closed"], true, "the case stays ended");
+    assert_eq!(
+        history_actions(&case),
+        ["open", "submit", "refuse", "report_to_ai_team"]
+    );
+
+    // Withdrawn after submission: still owed.
+    let withdrawn = w
+        .apply(&w.officer, &w.unit, "Gemini", "generative_ai")
+        .await;
+    let (status, case) = w.act(&w.officer, &withdrawn, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "withdrawn");
+    assert_eq!(awaited(&case), ["report_to_ai_team"]);
+    assert!(in_inbox(&w, &w.chief, &withdrawn).await);
+    report_to_ai_team(&w, &withdrawn, "withdrawn").await;
+    assert!(!in_inbox(&w, &w.chief, &withdrawn).await);
+
+    // Returned to the applicant: the draft waits on the officer to send it again, and the
+    // report is still owed by the chief, who finds it in the inbox.
+    let returned = w
+        .apply(&w.officer, &w.unit, "Copilot", "generative_ai")
+        .await;
+    for (action, body) in [
+        ("ask_nisc", json!({})),
+        (
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": "2026-11-20", "nisc_advice": "利用可"}}),
+        ),
+        (
+            "return_to_applicant",
+            json!({"comment": "利用者の範囲を具体的に"}),
+        ),
+    ] {
+        let (status, body) = w.act(&w.chief, &returned, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+    let (_, case) =
+        w.t.get(&w.chief, &format!("/api/v1/cases/{returned}"))
+            .await;
+    assert_eq!(case["state"], "draft");
+    assert_eq!(awaited(&case), ["submit", "report_to_ai_team"]);
+    assert!(in_inbox(&w, &w.chief, &returned).await);
+    report_to_ai_team(&w, &returned, "draft").await;
+    assert!(!in_inbox(&w, &w.chief, &returned).await);
+    let (status, body) = w.act(&w.officer, &returned, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(awaited(&body), ["ask_nisc", "skip_nisc", "refuse"]);
+    assert!(in_inbox(&w, &w.chief, &returned).await);
+
+    // A draft withdrawn before it was ever submitted owes nothing.
+    let data = application("Claude", "generative_ai");
+    let never =
+        w.t.create(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": data}),
+        )
+        .await;
+    let (status, case) = w.act(&w.officer, &never, "withdraw", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert!(awaited(&case).is_empty(), "{case}");
+    assert!(!in_inbox(&w, &w.chief, &never).await);
+}
+
+#[tokio::test]
+async fn an_application_without_generative_ai_owes_no_report() {
+    let w = world().await;
+    let id = w.apply(&w.officer, &w.unit, "Zoom", "web_meeting").await;
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["data"]["includes_generative_ai"], false);
+    assert!(!actions(&case).contains(&"report_to_ai_team"));
+    let (status, case) = w
+        .act(
+            &w.chief,
+            &id,
+            "refuse",
+            json!({"comment": "既存の会議システムで足りる"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert!(awaited(&case).is_empty(), "{case}");
+    assert!(actions(&case).is_empty(), "{case}");
+    assert!(w.inbox_ids(&w.chief).await.is_empty());
+    let (status, body) = w
+        .act(
+            &w.chief,
+            &id,
+            "report_to_ai_team",
+            json!({"fields": {"ai_team_reported_on": "2026-11-25", "ai_team_reported_to": "x"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(history_actions(&case), ["open", "submit", "refuse"]);
+}
+
+#[tokio::test]
+async fn the_application_must_say_whether_the_service_includes_generative_ai() {
+    let w = world().await;
+    let mut data = application("DeepL", "translation");
+    data.as_object_mut()
+        .unwrap()
+        .remove("includes_generative_ai");
+    let id =
+        w.t.create(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": data}),
+        )
+        .await;
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let fields = body["error"]["fields"].as_object().unwrap();
+    assert_eq!(fields.len(), 1, "{body}");
+    assert_eq!(
+        fields["includes_generative_ai"],
+        "「生成AIサービスを含むか」を入力してください。"
+    );
+    // Nothing moved and nothing typed was lost.
+    let (_, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "draft");
+    assert_eq!(case["data"]["service_name"], "DeepL");
+    assert_eq!(case["data"]["purpose"], "公開情報の要約に使う");
+
+    // A generative-AI service cannot answer that it includes none.
+    let mut data = application("DeepL", "generative_ai");
+    data["includes_generative_ai"] = json!(false);
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": data}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("「生成AIサービスを含むか」に「はい」"),
+        "{body}"
+    );
+
+    // Answered, it goes.
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": application("DeepL", "translation")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 }
 
 #[tokio::test]
@@ -437,6 +871,7 @@ async fn bad_input_is_named_field_by_field_and_the_draft_keeps_what_was_typed() 
     for f in [
         "provider",
         "service_kind",
+        "includes_generative_ai",
         "purpose",
         "users",
         "app_install",
@@ -486,6 +921,8 @@ async fn bad_input_is_named_field_by_field_and_the_draft_keeps_what_was_typed() 
     );
     let (status, _) = w.act(&w.chief, &id, "teleport", json!({})).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, body) = w.act(&w.chief, &id, "ask_nisc", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = w
         .act(
             &w.chief,
@@ -569,6 +1006,7 @@ async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
             ("purpose", "部外との打合せ"),
             ("users", "情報通信課 10名"),
             ("app_install", "yes"),
+            ("includes_generative_ai", "no"),
             ("no_business_data", "yes"),
             ("_do", "submit"),
         ])
@@ -580,7 +1018,7 @@ async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
         w.t.html(&c, &format!("/cases/{id}?notice=case-acted"))
             .await;
     assert!(html.contains("処理しました。"));
-    assert!(html.contains("NISC助言待ち"), "{html}");
+    assert!(html.contains("NISC照会の判断待ち"), "{html}");
     let chief =
         w.t.browser("chief@mod.example.jp", crate::support::PASSWORD)
             .await;

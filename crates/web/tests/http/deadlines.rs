@@ -52,8 +52,9 @@ struct World {
     case: String,
 }
 
-/// An officer of a unit applies on Friday 25 December 2026 at 10:00 in Tokyo; the case
-/// waits for NISC's advice, which the chief at the top records.
+/// An officer of a unit applies on Friday 25 December 2026 at 10:00 in Tokyo and the
+/// chief at the top asks NISC at once; the case waits for NISC's advice, which the chief
+/// records.
 async fn world() -> World {
     let hands = Hands::at("2026-12-25T01:00:00Z");
     let libraries = library_with_deadline();
@@ -85,6 +86,7 @@ async fn world() -> World {
             "/api/v1/cases",
             json!({"procedure": "approval", "organisation": unit, "data": {
                 "service_name": "翻訳サービスA", "provider": "提供会社", "service_kind": "translation",
+                "includes_generative_ai": false,
                 "purpose": "公開資料の翻訳", "users": "3名", "app_install": false, "no_business_data": true
             }}),
         )
@@ -93,6 +95,15 @@ async fn world() -> World {
         .post(
             &officer,
             &format!("/api/v1/cases/{case}/actions/submit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    // The chief asks NISC the same day.
+    let (status, body) = t
+        .post(
+            &chief,
+            &format!("/api/v1/cases/{case}/actions/ask_nisc"),
             json!({}),
         )
         .await;
@@ -203,7 +214,13 @@ async fn a_deadline_in_business_days_reminds_once_then_marks_the_case_overdue() 
     let history = history_actions(&case);
     assert_eq!(
         history,
-        ["open", "submit", "deadline.remind", "deadline.due"]
+        [
+            "open",
+            "submit",
+            "ask_nisc",
+            "deadline.remind",
+            "deadline.due"
+        ]
     );
     assert_eq!(w.inbox(&w.chief).await[0]["overdue"], true);
     let page = w.t.html(&w.chief, "/").await;

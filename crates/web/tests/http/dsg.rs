@@ -22,7 +22,8 @@ struct World {
     other_admin: Client,
     /// ATLA's information-systems office.
     office: Client,
-    /// The service provider and the works contractor ATLA engages.
+    /// The service provider ATLA engages, and its staff; the works contractor's staff.
+    provider_org: String,
     provider: Client,
     works: Client,
 }
@@ -84,6 +85,7 @@ async fn world() -> World {
         hands,
         ko,
         otsu,
+        provider_org: provider,
     }
 }
 
@@ -108,10 +110,23 @@ fn application(router: &str) -> Value {
             {"name": "甲 管理者", "section": "情報システム部", "method": "remote"},
             {"name": "甲 利用者", "section": "設計部", "method": "on_site"}
         ],
+        "consent_schedule": true,
+        "consent_month": true,
+        "consent_incidental_works": true,
         "data_moved": true,
+        "consent_software": true,
         "schedule_requests": "④〜⑦は3月中を希望します。"
     })
 }
+
+/// The consent items of the application (「同意事項等の確認及び回答の上、提出」).
+const CONSENTS: [&str; 5] = [
+    "consent_schedule",
+    "consent_month",
+    "consent_incidental_works",
+    "data_moved",
+    "consent_software",
+];
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
 
@@ -173,6 +188,44 @@ impl World {
         (status, kind, res.bytes().await.unwrap().to_vec())
     }
 
+    /// The subjects of a person's notifications, newest first.
+    async fn notices(&self, c: &Client) -> Vec<String> {
+        let (status, body) = self.t.get(c, "/api/v1/notifications").await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body.as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["subject"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    /// Takes an action with a comment: the status and the answer.
+    async fn act_saying(
+        &self,
+        c: &Client,
+        case: &str,
+        action: &str,
+        comment: &str,
+    ) -> (StatusCode, Value) {
+        self.t
+            .post(
+                c,
+                &format!("/api/v1/cases/{case}/actions/{action}"),
+                json!({"fields": {}, "comment": comment}),
+            )
+            .await
+    }
+
+    /// The text of a case's PDF document, the case's id made `<case>`.
+    async fn pdf(&self, c: &Client, case: &str, document: &str) -> String {
+        let (status, kind, pdf) = self
+            .file(c, &format!("/api/v1/cases/{case}/documents/{document}.pdf"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{document}");
+        assert_eq!(kind, "application/pdf");
+        pdf_text(&pdf).replace(case, "<case>")
+    }
+
     async fn schedule(&self, c: &Client, case: &str) -> Value {
         let (status, body) = self
             .t
@@ -219,6 +272,11 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     }
     w.step(&w.admin, &case, "submit", json!({}), "application_review")
         .await;
+    // The application itself is a document: 加入申請書, consent items answered.
+    golden(
+        "dsg_application_pdf.txt",
+        &w.pdf(&w.admin, &case, "application_pdf").await,
+    );
 
     // Submitting planned the schedule: seven steps from today, about five months, with ④
     // to ⑦ inside one month.
@@ -431,6 +489,54 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    // No terminal is tested before the company has set it up from the provider's media.
+    let (status, body) =
+        w.t.act(
+            &w.provider,
+            &case,
+            "record_connection_tests",
+            json!({"connection_tests": [{"terminal_id": "PC-01", "result": "pass", "tested_on": "2027-03-10"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("セットアップを記録してから"),
+        "{body}"
+    );
+    // The setup is recorded for each terminal of the application.
+    let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
+    let setup = page
+        .split("data-action=\"record_setup\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(setup.contains("PC-02"), "{page}");
+    let (status, body) =
+        w.t.act(
+            &w.admin,
+            &case,
+            "record_setup",
+            json!({"setup_terminals": []}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["media_received_on"].is_string(),
+        "{body}"
+    );
+    w.step(
+        &w.admin,
+        &case,
+        "record_setup",
+        json!({"media_received_on": "2027-03-05", "setup_terminals": [
+            {"terminal_id": "PC-01", "set_up_on": "2027-03-08"},
+            {"terminal_id": "PC-02", "set_up_on": "2027-03-08"}
+        ]}),
+        "setup",
+    )
+    .await;
     w.ok(
         &w.provider,
         &case,
@@ -484,6 +590,31 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         ]}),
     )
     .await;
+    // Every terminal passed; the unneeded pre-installed software must be gone too.
+    let (status, body) =
+        w.t.act(
+            &w.admin,
+            &case,
+            "request_final_verification",
+            request.clone(),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("プリインストールソフトウェアの削除"),
+        "{body}"
+    );
+    w.step(
+        &w.admin,
+        &case,
+        "record_uninstall",
+        json!({"removed_software": [{"terminal_id": "PC-01", "software_name": "体験版ゲーム"}], "uninstall_checked_on": "2027-03-12"}),
+        "setup",
+    )
+    .await;
     w.step(
         &w.admin,
         &case,
@@ -526,22 +657,65 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     assert!(page.contains("data-test=\"gantt\""), "{page}");
     assert!(page.contains("確認要員の都合により"), "{page}");
 
-    // ⑦ A deficiency, its remedy and the re-check, then the completion notice.
+    // ⑦ ATLA's checklist for the visit starts from the self-inspection's items, and goes to
+    // the company with the date.
+    let page = w.t.html(&w.office, &format!("/cases/{case}")).await;
+    let scheduling = page
+        .split("data-action=\"schedule_verification\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        scheduling.contains("入退室の記録が保存されている"),
+        "{page}"
+    );
+    let (status, body) =
+        w.t.act(
+            &w.office,
+            &case,
+            "schedule_verification",
+            json!({"verification_on": "2027-03-29"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["visit_checklist"].is_string(),
+        "the checklist is sent ahead: {body}"
+    );
     w.step(
         &w.office,
         &case,
         "schedule_verification",
-        json!({"verification_on": "2027-03-29"}),
+        json!({"verification_on": "2027-03-29", "visit_checklist": [
+            {"item": "取扱施設等の出入口は施錠され、鍵の管理者が定められている"},
+            {"item": "入退室の記録が保存されている"},
+            {"item": "通信ルータ（有線）が設置され、利用端末と接続されている"}
+        ]}),
         "verification",
     )
     .await;
-    // ATLA's checklist for the visit starts from the self-inspection's items.
+    let notices = w.notices(&w.admin).await;
+    assert!(
+        notices
+            .iter()
+            .any(|n| n.contains("最終現地確認の日程を決定")
+                && n.contains("送付: 最終現地確認チェックリスト（PDF）")),
+        "{notices:?}"
+    );
+    let checklist = w.pdf(&w.admin, &case, "visit_checklist").await;
+    assert!(
+        checklist.contains("通信ルータ（有線）が設置され、利用端末と接続されている"),
+        "{checklist}"
+    );
+    assert!(checklist.contains("確認日 2027-03-29"), "{checklist}");
+    // The visit is recorded against the checklist sent.
     let page = w.t.html(&w.office, &format!("/cases/{case}")).await;
     let visit = page
         .split("data-action=\"record_verification\"")
         .nth(1)
         .unwrap_or_default();
-    assert!(visit.contains("入退室の記録が保存されている"), "{page}");
+    assert!(visit.contains("通信ルータ（有線）が設置され"), "{page}");
+
+    // A deficiency, its remedy and the re-check, then the completion notice.
     w.step(&w.office, &case, "record_verification", json!({"verification_outcome": "deficient", "verification_findings": "不要なソフトウェアが残っている", "completed_on": "2027-03-29"}), "remediation").await;
     w.step(
         &w.admin,
@@ -679,18 +853,13 @@ async fn the_schedule_exports_and_shows_a_late_step() {
     // A mobile router: after the notice the company sets it up; no survey is offered.
     w.ok(&w.office, &case, "accept_application", json!({}))
         .await;
-    w.ok(
-        &w.admin,
-        &case,
-        "submit_self_inspection",
-        json!({"inspection_items": [{"item": "監査結果通知書で代替", "result": "na"}]}),
-    )
-    .await;
+    w.ok(&w.admin, &case, "submit_audit_result", json!({}))
+        .await;
     w.step(
         &w.office,
         &case,
-        "issue_inspection_notice",
-        json!({"inspection_outcome": "accepted_audit", "inspection_notice_on": "2027-02-03"}),
+        "accept_audit",
+        json!({"audit_accepted_on": "2027-02-03"}),
         "router",
     )
     .await;
@@ -779,19 +948,14 @@ async fn a_site_outside_japan_is_refused_with_the_reason() {
 #[tokio::test]
 async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed() {
     let w = world().await;
+    // The provider's whitelist, delivered on the setup media.
     w.t.create(
-        &w.admin,
+        &w.provider,
         "/api/v1/registers/whitelist/rows",
-        json!({"organisation": w.ko, "data": {"software_name": "PDF閲覧ソフト", "category": "installable"}}),
+        json!({"organisation": w.provider_org, "data": {"software_name": "PDF閲覧ソフト", "category": "installable"}}),
     )
     .await;
-    let request = |name: &str, online: bool| {
-        json!({"procedure": "software", "organisation": w.ko, "data": {
-            "company": "甲社", "site_name": "第二事業所", "terminal_ids": "PC-01",
-            "software_name": name, "software_version": "1.0", "request_kind": "install",
-            "online": online, "purpose": "設計図面の閲覧"
-        }})
-    };
+    let request = |name: &str, online: bool| software_request(&w.ko, name, online);
     let whitelisted =
         w.t.create(&w.admin, "/api/v1/cases", request(" pdf閲覧ソフト", false))
             .await;
@@ -847,11 +1011,20 @@ async fn software_requests_go_to_the_helpdesk_are_refused_online_or_are_reviewed
     let _ = &w.otsu;
 }
 
+/// A request to install `name` on 甲社's terminal PC-01.
+fn software_request(ko: &str, name: &str, online: bool) -> Value {
+    json!({"procedure": "software", "organisation": ko, "data": {
+        "company": "甲社", "site_name": "第二事業所", "terminal_ids": "PC-01",
+        "software_name": name, "software_version": "1.0", "request_kind": "install",
+        "online": online, "purpose": "設計図面の閲覧"
+    }})
+}
+
 impl World {
     /// A mobile-router site taken through every step to the completion notice.
     async fn joined(&self) -> String {
         let case = self.submitted("mobile").await;
-        let steps: [(&Client, &str, Value); 9] = [
+        let steps: [(&Client, &str, Value); 11] = [
             (&self.office, "accept_application", json!({})),
             (
                 &self.admin,
@@ -867,6 +1040,19 @@ impl World {
                 &self.admin,
                 "set_up_mobile_router",
                 json!({"mobile_router_on": "2027-02-02"}),
+            ),
+            (
+                &self.admin,
+                "record_setup",
+                json!({"media_received_on": "2027-02-02", "setup_terminals": [
+                    {"terminal_id": "PC-01", "set_up_on": "2027-02-03"},
+                    {"terminal_id": "PC-02", "set_up_on": "2027-02-03"}
+                ]}),
+            ),
+            (
+                &self.admin,
+                "record_uninstall",
+                json!({"uninstall_checked_on": "2027-02-03"}),
             ),
             (
                 &self.provider,
@@ -897,7 +1083,7 @@ impl World {
             (
                 &self.office,
                 "schedule_verification",
-                json!({"verification_on": "2027-02-15"}),
+                json!({"verification_on": "2027-02-15", "visit_checklist": [{"item": "施錠"}]}),
             ),
         ];
         for (c, action, fields) in steps {
@@ -1040,31 +1226,530 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
     assert_eq!(media[0]["media_id"], "USB-0001");
     assert_eq!(media[0]["status"], "registered");
 
-    // A change of layout needs its evidence, as PDF.
-    let change =
-        w.t.create(
-            &w.admin,
-            "/api/v1/cases",
-            json!({"procedure": "change", "organisation": w.ko, "data": {
-                "site_name": "第二事業所 3階 保護区画", "changes": ["layout"],
-                "details": "保護区画の間仕切りを変更", "effective_on": "2027-05-01"}}),
-        )
-        .await;
-    let (status, body) = w.t.act(&w.admin, &change, "submit", json!({})).await;
+    // A change of layout needs its evidence, as PDF; the audit notice only when needed.
+    let change = |changes: &str, to_provider: bool| {
+        json!({"procedure": "change", "organisation": w.ko, "data": {
+            "site_name": "第二事業所 3階 保護区画", "changes": [changes],
+            "details": "保護区画の間仕切りを変更", "effective_on": "2027-05-01",
+            "to_provider": to_provider}})
+    };
+    let layout =
+        w.t.create(&w.admin, "/api/v1/cases", change("layout", true))
+            .await;
+    let (status, body) = w.t.act(&w.admin, &layout, "submit", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["fields"]["evidence"].is_string(), "{body}");
-    let (status, _) = w.attach(&change, "evidence", "図面.pdf", PDF).await;
+    assert!(
+        body["error"]["fields"]["audit_notice"].is_null(),
+        "the audit notice is not required: {body}"
+    );
+    let (status, _) = w.attach(&layout, "evidence", "図面.pdf", PDF).await;
     assert_eq!(status, StatusCode::CREATED);
-    w.ok(&w.admin, &change, "submit", json!({})).await;
-    w.ok(
+    w.step(&w.admin, &layout, "submit", json!({}), "review")
+        .await;
+    // Sent to the provider as well: it is told, and may ask for what it needs.
+    assert!(w.t.inbox_ids(&w.provider).await.contains(&layout));
+    assert!(w.t.inbox_ids(&w.office).await.contains(&layout));
+    let told = |notices: Vec<String>| {
+        notices
+            .iter()
+            .filter(|n| n.starts_with("第二事業所 3階 保護区画: 申請する"))
+            .count()
+    };
+    assert_eq!(
+        told(w.notices(&w.provider).await),
+        1,
+        "the provider is told of the change"
+    );
+    let (status, body) = w
+        .act_saying(
+            &w.provider,
+            &layout,
+            "provider_request_more",
+            "端末の設置場所の図面も提出してください",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "more_requested");
+    let (status, body) = w
+        .act_saying(&w.admin, &layout, "answer_request", "図面を添付しました")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    w.step(
         &w.office,
-        &change,
+        &layout,
         "approve",
         json!({"approved_on": "2027-05-02"}),
+        "approved",
     )
     .await;
     assert_eq!(
         w.rows(&w.admin, "sites").await[0]["changed_on"],
         "2027-05-01"
     );
+
+    // A change of contacts goes to ATLA only, with the audit notice the company chose to
+    // attach.
+    let contacts =
+        w.t.create(&w.admin, "/api/v1/cases", change("contacts", false))
+            .await;
+    w.attach(&contacts, "evidence", "連絡先.pdf", PDF).await;
+    let (status, _) = w
+        .attach(&contacts, "audit_notice", "監査結果通知書.pdf", PDF)
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    w.step(&w.admin, &contacts, "submit", json!({}), "review")
+        .await;
+    assert!(!w.t.inbox_ids(&w.provider).await.contains(&contacts));
+    assert_eq!(told(w.notices(&w.provider).await), 1, "nor told of it");
+    let (status, body) = w
+        .act_saying(&w.provider, &contacts, "provider_request_more", "資料を")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "not sent to the provider: {body}"
+    );
+    let (_, got) =
+        w.t.get(&w.office, &format!("/api/v1/cases/{contacts}"))
+            .await;
+    assert_eq!(got["data"]["audit_notice"], json!(["監査結果通知書.pdf"]));
+}
+
+#[tokio::test]
+async fn the_whitelist_is_the_provider_s_and_only_its_rows_skip_the_review() {
+    let w = world().await;
+    let rows = "/api/v1/registers/whitelist/rows";
+    // The provider keeps the list it delivers on the setup media.
+    let viewer = w
+        .t
+        .create(
+            &w.provider,
+            rows,
+            json!({"organisation": w.provider_org, "data": {"software_name": "PDF閲覧ソフト", "category": "installable"}}),
+        )
+        .await;
+    // 甲社's people may neither add, nor correct, nor retire a row, and are told who may:
+    // its protected-system administrator, and its administrator by office.
+    let sys = w.t.admin().await;
+    let ko_admin =
+        w.t.people(
+            &sys,
+            &[(
+                "甲 総括管理者",
+                "chief@ko.example.jp",
+                &w.ko,
+                "administrator",
+            )],
+        )
+        .await
+        .remove(0);
+    let row = json!({"software_name": "三次元CAD", "category": "installable"});
+    for c in [&w.admin, &ko_admin] {
+        for (status, body) in [
+            w.t.post(c, rows, json!({"organisation": w.ko, "data": row}))
+                .await,
+            w.t.post(
+                c,
+                rows,
+                json!({"organisation": w.provider_org, "data": row}),
+            )
+            .await,
+            w.t.patch(
+                c,
+                &format!("{rows}/{viewer}"),
+                json!({"data": {"note": "社内で追記"}, "comment": "追記"}),
+            )
+            .await,
+            w.t.post(
+                c,
+                &format!("{rows}/{viewer}/retire"),
+                json!({"comment": "不要"}),
+            )
+            .await,
+        ] {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+            let message = body["error"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(
+                    "「サービス提供事業者」「防衛装備庁 情報システム管理室」の役割を持つ人だけ"
+                ) && message.contains("組織の管理者であっても"),
+                "{message}"
+            );
+        }
+    }
+    // The provider corrects its own row.
+    let (status, body) =
+        w.t.patch(
+            &w.provider,
+            &format!("{rows}/{viewer}"),
+            json!({"data": {"note": "版を問わない"}, "comment": "備考を追記"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Software on the provider's list skips ATLA's review.
+    let on_list =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            software_request(&w.ko, "PDF閲覧ソフト", false),
+        )
+        .await;
+    w.step(&w.admin, &on_list, "submit", json!({}), "helpdesk")
+        .await;
+
+    // A list the company writes for itself counts for nothing: its administrator makes one of
+    // its own people a "service provider", who adds a row kept by 甲社.
+    let person =
+        w.t.person(&ko_admin, "甲 情報担当", "it@ko.example.jp", &w.ko)
+            .await;
+    w.t.designate(&ko_admin, "dsg_service_provider", &w.ko, &person)
+        .await;
+    let own = w.t.first_login("it@ko.example.jp", "initial-pass-1").await;
+    w.t.create(&own, rows, json!({"organisation": w.ko, "data": row}))
+        .await;
+    let own_list =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            software_request(&w.ko, "三次元CAD", false),
+        )
+        .await;
+    w.step(&w.admin, &own_list, "submit", json!({}), "review")
+        .await;
+    assert!(w.t.inbox_ids(&w.office).await.contains(&own_list));
+
+    // Once the provider retires its row, the software is reviewed like any other.
+    let (status, body) =
+        w.t.post(
+            &w.provider,
+            &format!("{rows}/{viewer}/retire"),
+            json!({"comment": "一覧から削除"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let retired =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            software_request(&w.ko, "PDF閲覧ソフト", false),
+        )
+        .await;
+    w.step(&w.admin, &retired, "submit", json!({}), "review")
+        .await;
+}
+
+#[tokio::test]
+async fn an_audit_result_replaces_the_checklist_and_a_refusal_sends_it_back_with_the_reason() {
+    let w = world().await;
+    let case = w.submitted("wired").await;
+    w.ok(&w.office, &case, "accept_application", json!({}))
+        .await;
+    // The audit notice must still be attached: withdrawn, it cannot stand for the check.
+    let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+    let audit = got["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["field"] == "evidence_audit")
+        .unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = w.admin.delete(w.t.url(&audit)).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let (status, body) =
+        w.t.act(&w.admin, &case, "submit_audit_result", json!({}))
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("添付されていません"),
+        "{body}"
+    );
+    w.attach(&case, "evidence_audit", "監査結果通知書.pdf", PDF)
+        .await;
+    // The company declared an audit result notice: it submits that, no checklist.
+    w.step(
+        &w.admin,
+        &case,
+        "submit_audit_result",
+        json!({"audit_remarks": "令和8年の情報セキュリティ監査で取扱施設等を確認済み"}),
+        "audit_review",
+    )
+    .await;
+    assert!(w.t.inbox_ids(&w.office).await.contains(&case));
+    // ATLA refuses it only with a reason, which sends the company back to the checklist.
+    let (status, body) = w.t.act(&w.office, &case, "refuse_audit", json!({})).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a refusal says why: {body}"
+    );
+    let (status, body) = w
+        .act_saying(
+            &w.office,
+            &case,
+            "refuse_audit",
+            "監査の対象に当該拠点が含まれていません",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["state"], "self_inspection");
+    let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+    let last = got["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["action"], "refuse_audit");
+    assert_eq!(last["comment"], "監査の対象に当該拠点が含まれていません");
+    assert!(
+        w.notices(&w.admin)
+            .await
+            .iter()
+            .any(|n| n.contains("監査結果等では代えられない")),
+        "the company is told"
+    );
+
+    // A newer notice, accepted: the check counts as done, without a checklist.
+    w.step(
+        &w.admin,
+        &case,
+        "submit_audit_result",
+        json!({}),
+        "audit_review",
+    )
+    .await;
+    w.step(
+        &w.office,
+        &case,
+        "accept_audit",
+        json!({"audit_accepted_on": "2027-02-01"}),
+        "survey",
+    )
+    .await;
+    let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+    assert!(got["data"]["inspection_items"].is_null(), "{got}");
+    let s = w.schedule(&w.admin, &case).await;
+    assert!(s["steps"][1]["done_on"].is_string(), "② is done: {s}");
+    assert_eq!(s["current_step"], "③");
+    let notice = w.pdf(&w.admin, &case, "inspection_notice").await;
+    assert!(
+        notice.contains("提出された監査結果等により、現地確認を実施したものとみなす"),
+        "{notice}"
+    );
+    assert!(notice.contains("令和 9 年 2 月 1 日"), "{notice}");
+
+    // A company that declared no audit result has only the checklist.
+    let mut data = application("mobile");
+    data["site_name"] = json!("本社 保護区画");
+    data["audit_evidence"] = json!("none");
+    let other =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "joining", "organisation": w.ko, "data": data}),
+        )
+        .await;
+    w.attach(&other, "evidence_contract", "実績.pdf", PDF).await;
+    w.ok(&w.admin, &other, "submit", json!({})).await;
+    w.ok(&w.office, &other, "accept_application", json!({}))
+        .await;
+    let (status, body) =
+        w.t.act(&w.admin, &other, "submit_audit_result", json!({}))
+            .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+}
+
+#[tokio::test]
+async fn the_consent_items_must_be_answered_before_the_application_goes() {
+    let w = world().await;
+    let mut data = application("wired");
+    for id in CONSENTS {
+        data.as_object_mut().unwrap().remove(id);
+    }
+    data["consent_month"] = json!(false);
+    let case =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "joining", "organisation": w.ko, "data": data}),
+        )
+        .await;
+    for field in ["evidence_contract", "evidence_audit"] {
+        w.attach(&case, field, "e.pdf", PDF).await;
+    }
+    let (status, body) = w.t.act(&w.admin, &case, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    for id in CONSENTS {
+        assert!(body["error"]["fields"][id].is_string(), "{id}: {body}");
+    }
+    assert!(
+        body["error"]["fields"]["consent_month"]
+            .as_str()
+            .unwrap()
+            .contains("「はい」"),
+        "an answer of no is not consent: {body}"
+    );
+    // Nothing typed is lost, the answer given included.
+    let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+    assert_eq!(got["state"], "draft");
+    assert_eq!(got["data"]["site_address"], "神奈川県横浜市〇〇区1-2-3");
+    assert_eq!(got["data"]["consent_month"], false);
+    // Answered, it goes.
+    let (status, body) =
+        w.t.patch(
+            &w.admin,
+            &format!("/api/v1/cases/{case}"),
+            json!({"data": application("wired")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    w.step(&w.admin, &case, "submit", json!({}), "application_review")
+        .await;
+}
+
+#[tokio::test]
+async fn a_second_open_application_for_a_site_is_refused_naming_the_first() {
+    let w = world().await;
+    let first = w.open("wired").await;
+    let with_site = |site: &str| {
+        let mut data = application("mobile");
+        data["site_name"] = json!(site);
+        json!({"procedure": "joining", "organisation": w.ko, "data": data})
+    };
+    // The same site, written with other spacing, is the same site.
+    let (status, body) =
+        w.t.post(
+            &w.admin,
+            "/api/v1/cases",
+            with_site("第二事業所  3階 保護区画"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let message = body["error"]["fields"]["site_name"].as_str().unwrap();
+    assert!(
+        message.contains(&first) && message.contains("進行中"),
+        "{message}"
+    );
+    // Another site may be applied for, but not renamed onto the first.
+    let second =
+        w.t.create(&w.admin, "/api/v1/cases", with_site("本社 保護区画"))
+            .await;
+    let renamed = with_site("第二事業所 3階 保護区画")["data"].clone();
+    let (status, body) =
+        w.t.patch(
+            &w.admin,
+            &format!("/api/v1/cases/{second}"),
+            json!({"data": renamed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["site_name"]
+            .as_str()
+            .unwrap()
+            .contains(&first),
+        "{body}"
+    );
+    let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{second}")).await;
+    assert_eq!(got["data"]["site_name"], "本社 保護区画");
+    // 乙社's site of the same name is another site.
+    let mut data = application("wired");
+    data["company"] = json!("乙社");
+    w.t.create(
+        &w.other_admin,
+        "/api/v1/cases",
+        json!({"procedure": "joining", "organisation": w.otsu, "data": data}),
+    )
+    .await;
+    // Once the first application is withdrawn, the site may be applied for again.
+    let (status, body) = w
+        .act_saying(&w.admin, &first, "withdraw", "拠点を見直すため")
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) =
+        w.t.patch(
+            &w.admin,
+            &format!("/api/v1/cases/{second}"),
+            json!({"data": renamed}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[tokio::test]
+async fn an_application_failing_any_one_requirement_is_flagged_and_refused() {
+    let w = world().await;
+    for (field, answer, flagged, refused) in [
+        (
+            "req_contract",
+            json!(false),
+            "防衛セキュリティゲートウェイを利用し得る契約の実績又は見込みが必要です",
+            "要件1（実績等）を満たしていません",
+        ),
+        (
+            "req_facility",
+            json!("none"),
+            "情報セキュリティ基準第8項に基づく取扱施設等の整備（又は猶予の承認）が必要です",
+            "要件2（設備）を満たしていません",
+        ),
+        (
+            "req_equipment",
+            json!(false),
+            "公表された仕様を満たす機器を拠点に設置できることが必要です",
+            "要件3（機器）を満たしていません",
+        ),
+        (
+            "site_country",
+            json!("abroad"),
+            "日本国外の拠点は加入できません",
+            "要件4（拠点地域）を満たしていません",
+        ),
+    ] {
+        let mut data = application("wired");
+        data["site_name"] = json!(format!("{field} の拠点"));
+        data[field] = answer;
+        let case =
+            w.t.create(
+                &w.admin,
+                "/api/v1/cases",
+                json!({"procedure": "joining", "organisation": w.ko, "data": data}),
+            )
+            .await;
+        for f in ["evidence_contract", "evidence_audit"] {
+            w.attach(&case, f, "e.pdf", PDF).await;
+        }
+        let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+        assert_eq!(
+            got["data"]["eligibility"],
+            format!("満たしていない要件: {flagged}。"),
+            "{field}"
+        );
+        let (status, body) = w.t.act(&w.admin, &case, "submit", json!({})).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains(refused) && message.matches("を満たしていません").count() == 1,
+            "{field}: {message}"
+        );
+        let (_, got) = w.t.get(&w.admin, &format!("/api/v1/cases/{case}")).await;
+        assert_eq!(got["state"], "draft", "{field}");
+    }
+    // A granted deferral meets the facility requirement.
+    let mut data = application("wired");
+    data["site_name"] = json!("猶予の拠点");
+    data["req_facility"] = json!("deferral");
+    let case =
+        w.t.create(
+            &w.admin,
+            "/api/v1/cases",
+            json!({"procedure": "joining", "organisation": w.ko, "data": data}),
+        )
+        .await;
+    for f in ["evidence_contract", "evidence_audit"] {
+        w.attach(&case, f, "e.pdf", PDF).await;
+    }
+    w.step(&w.admin, &case, "submit", json!({}), "application_review")
+        .await;
 }

@@ -114,7 +114,9 @@ async fn world(t: &TestApp) -> World {
                 "administrator": {"name": "甲 職員", "phone": "03-0000-0000"}, "req_contract": true, "req_facility": "built",
                 "audit_evidence": "none", "req_equipment": true, "site_country": "japan",
                 "router": "mobile", "terminals": [{"terminal_id": "PC-01"}],
-                "vein_people": [{"name": "甲 職員", "method": "remote"}], "data_moved": true}}),
+                "vein_people": [{"name": "甲 職員", "method": "remote"}], "consent_schedule": true,
+                "consent_month": true, "consent_incidental_works": true, "data_moved": true,
+                "consent_software": true}}),
         )
         .await;
     let (status, body) = t
@@ -135,8 +137,16 @@ async fn world(t: &TestApp) -> World {
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    // A registry row kept by 甲.
+    // A registry row kept by 甲, once NISC is asked.
     let admin_a_client = roles[1].1.as_ref().unwrap();
+    let (status, body) = send(
+        admin_a_client,
+        Method::POST,
+        &t.url(&format!("/api/v1/cases/{case_a}/actions/ask_nisc")),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = send(
         admin_a_client,
         Method::POST,
@@ -206,6 +216,7 @@ async fn new_case(t: &TestApp, c: &Client, org: &str, service: &str) -> String {
         "/api/v1/cases",
         json!({"procedure": "approval", "organisation": org, "data": {
             "service_name": service, "provider": "甲社 取引先", "service_kind": "web_meeting",
+            "includes_generative_ai": false,
             "purpose": "会議", "users": "甲社 全員", "app_install": false, "no_business_data": true}}),
     )
     .await

@@ -16,6 +16,7 @@ mod derived_fields;
 mod dsg;
 mod edge;
 mod form_types;
+mod incident_routing;
 mod incidents;
 mod isolation;
 mod marks;

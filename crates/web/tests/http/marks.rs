@@ -154,6 +154,8 @@ async fn a_marked_case_marks_the_register_rows_it_writes() {
         .await;
     let (status, body) = w.act(&w.officer, &marked, "submit", json!({})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = w.act(&w.chief, &marked, "ask_nisc", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = w
         .act(
             &w.chief,

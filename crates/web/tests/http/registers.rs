@@ -65,6 +65,16 @@ fn messages(body: &Value) -> Vec<String> {
         .collect()
 }
 
+/// The chief's skip of the NISC step on a case, as the case shows it.
+fn skip_nisc(case: &Value) -> &Value {
+    case["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["action"] == "skip_nisc")
+        .unwrap_or_else(|| panic!("{case}"))
+}
+
 #[tokio::test]
 async fn editors_add_correct_and_retire_rows_and_the_procedure_follows() {
     let w = world().await;
@@ -98,10 +108,13 @@ async fn editors_add_correct_and_retire_rows_and_the_procedure_follows() {
         ["「NISC助言日」は日付（例: 2026-11-22）で入力してください。"]
     );
 
-    // The hand-kept advice lets an application for the service skip the NISC step.
+    // The hand-kept advice is what the chief may cite to skip the NISC step.
     let id = w.apply(&w.officer, &w.unit, "SLACK", "sns").await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
-    assert_eq!(case["state"], "review", "{case}");
+    assert_eq!(case["state"], "received", "{case}");
+    let skip = skip_nisc(&case);
+    assert_eq!(skip["unmet"], json!([]), "{case}");
+    assert_eq!(skip["prefill"]["cited_nisc_advice"], "利用可");
 
     // A correction is kept with its reason; the key cannot change.
     let path = format!("{ROWS}/{row}");
@@ -171,7 +184,8 @@ async fn editors_add_correct_and_retire_rows_and_the_procedure_follows() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let id = w.apply(&w.officer, &w.unit, "Slack", "sns").await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{id}")).await;
-    assert_eq!(case["state"], "nisc_advice");
+    assert_eq!(skip_nisc(&case)["unmet"].as_array().unwrap().len(), 1);
+    assert_eq!(skip_nisc(&case)["prefill"], json!({}));
 
     // Another unit's officer reads none of it.
     assert!(w.rows(&w.other_officer, true).await.is_empty());

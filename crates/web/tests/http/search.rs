@@ -106,7 +106,7 @@ async fn filters_narrow_by_procedure_state_organisation_and_deadline() {
         .await;
 
     assert_eq!(
-        w.found(&w.chief, "state=nisc_advice").await,
+        w.found(&w.chief, "state=received").await,
         ["Slack", "Teams"]
     );
     assert_eq!(w.found(&w.chief, "state=draft").await, ["Box"]);
@@ -119,7 +119,7 @@ async fn filters_narrow_by_procedure_state_organisation_and_deadline() {
     assert_eq!(
         w.found(
             &w.chief,
-            "procedure=mod-external-service/approval&state=nisc_advice"
+            "procedure=mod-external-service/approval&state=received"
         )
         .await,
         ["Slack", "Teams"]

@@ -1,0 +1,280 @@
+//! Where a case goes beyond its own organisation, and so who takes part in it.
+//!
+//! A case's relations across organisations (contracting organisations, prime contractor,
+//! service contractors) are reckoned from the organisation that *holds* it: its own, until
+//! an action with `pass_on` passes it on (a prime contractor forwarding a subcontractor's
+//! report under its own contract). A procedure that telephones first (`phone_first`)
+//! addresses the case, once it leaves its first state, to the desks of the organisations the
+//! form names and to nobody else; to the last-resort desk when it names none that can be
+//! reached, when someone recorded that the desk could not be reached, or when a deadline
+//! escalated to it. Organisations an action relayed the case to take part as `relayed_to`.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use uuid::Uuid;
+
+use mamori_domain::policy::CaseFacts;
+use mamori_library::condition::normalise;
+use mamori_library::form::Data;
+use mamori_library::model::{Library, Procedure, Register};
+use mamori_storage::Src;
+use mamori_storage::organisations as orgs;
+
+use crate::calls::named_organisations;
+use crate::{App, AppError};
+
+/// Where a case has been routed, as stored with it (`cases.routing`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Routing {
+    /// The organisations it passed on to, in order; the last one holds it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub passed: Vec<Uuid>,
+    /// The organisations it was relayed to.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub relayed: Vec<Uuid>,
+    /// It was routed to the last-resort desk.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub last_resort: bool,
+}
+
+impl Routing {
+    /// Reads the stored text; an unreadable one routes nowhere.
+    pub fn parse(text: &str) -> Self {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    /// The text to store.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    /// The organisation holding a case of `own`.
+    pub fn holder(&self, own: Uuid) -> Uuid {
+        self.passed.last().copied().unwrap_or(own)
+    }
+}
+
+/// What a case's facts are worked out from.
+pub(crate) struct CaseAt<'d> {
+    /// The case's organisation.
+    pub organisation: Uuid,
+    /// Its state.
+    pub state: &'d str,
+    /// Its data.
+    pub data: &'d Data,
+    /// Where it has been routed.
+    pub routing: &'d Routing,
+}
+
+/// The names a directory files under one of its desks.
+struct Desk {
+    /// The organisation keeping the desk, as named in the tree (`staffed_by`, else the
+    /// row's organisation).
+    keeper: String,
+    /// The names it answers for: its organisation and the units filed under it (`covers`).
+    names: Vec<String>,
+    /// The last-resort desk.
+    fallback: bool,
+}
+
+fn text_of<'a>(row: &'a serde_json::Map<String, Value>, column: &str) -> &'a str {
+    row.get(column)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or("")
+}
+
+/// Whether an organisation's name is the directory's name for it: the same, or the same
+/// followed by a qualifier (「防衛装備庁 装備政策部」, 「防衛装備庁（市ヶ谷）」), compared without
+/// regard to case and runs of spaces.
+fn called(name: &str, directory_name: &str) -> bool {
+    let (name, wanted) = (normalise(name), normalise(directory_name));
+    match name.strip_prefix(&wanted) {
+        Some(rest) => rest.is_empty() || rest.starts_with([' ', '（', '(']),
+        None => false,
+    }
+}
+
+/// The names a cell holds: one per line, or separated by 「、」 or commas.
+pub(crate) fn names_in(cell: &str) -> impl Iterator<Item = &str> {
+    cell.split(['\n', '、', ',', '，'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+}
+
+fn desks(directory: &Register) -> Vec<Desk> {
+    directory
+        .rows
+        .iter()
+        .map(|r| &r.value)
+        .filter_map(|row| {
+            let organisation = text_of(row, "organisation");
+            if organisation.is_empty() {
+                return None;
+            }
+            let staffed_by = text_of(row, "staffed_by");
+            let mut names = vec![normalise(organisation)];
+            names.extend(names_in(text_of(row, "covers")).map(normalise));
+            Some(Desk {
+                keeper: if staffed_by.is_empty() {
+                    organisation
+                } else {
+                    staffed_by
+                }
+                .to_owned(),
+                names,
+                fallback: row.get("fallback") == Some(&Value::Bool(true)),
+            })
+        })
+        .collect()
+}
+
+impl App {
+    /// The facts of a case as it stands: its organisation's ancestors, and the relations
+    /// reckoned from the organisation holding it, narrowed to whom it is addressed.
+    pub(crate) async fn facts_of_case<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        lib: &Library,
+        procedure: &Procedure,
+        at: &CaseAt<'_>,
+    ) -> Result<CaseFacts, AppError> {
+        let mut src = src.into();
+        let holder = at.routing.holder(at.organisation);
+        let mut facts = self.case_facts(src.reborrow(), holder).await?;
+        if holder != at.organisation {
+            facts.ancestors = orgs::ancestors(src.reborrow(), at.organisation).await?;
+            facts.passed_from = at.routing.passed.clone();
+        }
+        facts.relayed = at.routing.relayed.clone();
+        let Some(pf) = &procedure.phone_first else {
+            return Ok(facts);
+        };
+        let Some(directory) = lib.registers.get(&pf.directory.value) else {
+            return Ok(facts);
+        };
+        let desks = desks(directory);
+        let contracted = std::mem::take(&mut facts.contracting);
+        let mut unmatched = false;
+        if at.state == procedure.initial_state().id.value {
+            // A draft is the company's own: any desk it contracts with may take it down.
+            facts.contracting = contracted.clone();
+        } else {
+            let named = named_organisations(pf, at.data);
+            unmatched = named.is_empty();
+            for name in named {
+                let wanted = normalise(&name);
+                let desk = desks
+                    .iter()
+                    .find(|d| !d.fallback && d.names.contains(&wanted));
+                let found = match desk {
+                    Some(d) => {
+                        self.desk_among(src.reborrow(), &contracted, &d.keeper)
+                            .await?
+                    }
+                    None => None,
+                };
+                match found {
+                    Some(org) if !facts.contracting.contains(&org) => facts.contracting.push(org),
+                    Some(_) => {}
+                    None => unmatched = true,
+                }
+            }
+        }
+        if unmatched || at.routing.last_resort {
+            facts.last_resort = self.last_resort(src, &desks, &contracted).await?;
+        }
+        Ok(facts)
+    }
+
+    /// The organisation keeping a desk called `keeper`: one of `contracted` or one above it
+    /// (a hospital contracts, its service's desk takes the report).
+    async fn desk_among<'a>(
+        &self,
+        mut src: Src<'a>,
+        contracted: &[Uuid],
+        keeper: &str,
+    ) -> Result<Option<Uuid>, AppError> {
+        for org in contracted {
+            for a in orgs::ancestors(src.reborrow(), *org).await? {
+                if called(&orgs::get(src.reborrow(), a).await?.name, keeper) {
+                    return Ok(Some(a));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The organisation keeping the last-resort desk, looked for only inside the trees of
+    /// the organisations contracted with: a company cannot name itself into the role.
+    async fn last_resort<'a>(
+        &self,
+        mut src: Src<'a>,
+        desks: &[Desk],
+        contracted: &[Uuid],
+    ) -> Result<Vec<Uuid>, AppError> {
+        let Some(desk) = desks.iter().find(|d| d.fallback) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for org in contracted {
+            let Some(root) = orgs::ancestors(src.reborrow(), *org).await?.last().copied() else {
+                continue;
+            };
+            for id in orgs::subtree(src.reborrow(), root).await? {
+                if !out.contains(&id)
+                    && called(&orgs::get(src.reborrow(), id).await?.name, &desk.keeper)
+                {
+                    out.push(id);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// The organisations of the tree `org` is in (its root and everything below), by name:
+    /// where an action taken from `org` may relay a case.
+    pub(crate) async fn tree_of(&self, org: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
+        let Some(root) = orgs::ancestors(&self.db, org).await?.last().copied() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for id in orgs::subtree(&self.db, root).await? {
+            out.push((id, orgs::get(&self.db, id).await?.name));
+        }
+        out.sort_by(|a, b| a.1.cmp(&b.1));
+        Ok(out)
+    }
+
+    /// An organisation an action relays a case to, if `text` names one (by id) inside the
+    /// tree the actor acts from.
+    pub(crate) async fn relay_target<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        acting: Uuid,
+        text: &str,
+    ) -> Result<Option<Uuid>, AppError> {
+        let mut src = src.into();
+        let Ok(target) = text.trim().parse::<Uuid>() else {
+            return Ok(None);
+        };
+        let root = |ancestors: Vec<Uuid>| ancestors.last().copied();
+        let ours = root(orgs::ancestors(src.reborrow(), acting).await?);
+        let theirs = root(orgs::ancestors(src.reborrow(), target).await?);
+        Ok((ours.is_some() && ours == theirs).then_some(target))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::called;
+
+    #[test]
+    fn a_name_matches_itself_or_itself_qualified() {
+        assert!(called("防衛装備庁", "防衛装備庁"));
+        assert!(called("防衛装備庁 装備政策部", "防衛装備庁"));
+        assert!(called("防衛装備庁（市ヶ谷）", "防衛装備庁"));
+        assert!(!called("防衛装備庁長官官房", "防衛装備庁"));
+        assert!(!called("陸上自衛隊", "防衛装備庁"));
+    }
+}
