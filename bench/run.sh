@@ -48,7 +48,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 WRK_DIR="$BENCH/wrk"
 RESULTS="$BENCH/results-latest.md"
-: "${CARGO_TARGET_DIR:=$HOME/.cache/mamori-target}"
+: "${CARGO_TARGET_DIR:=$ROOT/target}"
 export CARGO_TARGET_DIR
 MAMORI_BIN="$CARGO_TARGET_DIR/release/mamori"
 BASELINE_BIN="$CARGO_TARGET_DIR/release/mamori-bench-baseline"

@@ -12,7 +12,7 @@
 # Environment:
 #   TEST_DATABASE_URL  postgres://… URL; the run uses a fresh schema in it
 #                      (dropped afterwards). Unset: a temporary SQLite data dir.
-#   CARGO_TARGET_DIR   default: $HOME/.cache/mamori-target
+#   CARGO_TARGET_DIR   default: ./target, as `cargo run` uses
 #   CHROMIUM_PATH      browser to drive; default: chromium found on PATH
 #
 # Exports to the tests: MAMORI_URL, MAMORI_ADMIN_EMAIL, MAMORI_ADMIN_PASSWORD,
@@ -137,7 +137,7 @@ install_npm_packages() {
 
 # ------------------------------------------------------------------ server ---
 build_server() {
-  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$HOME/.cache/mamori-target}
+  export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
   log "cargo build -p mamori (CARGO_TARGET_DIR=$CARGO_TARGET_DIR)"
   (cd "$ROOT" && cargo build -p mamori)
   BIN=$CARGO_TARGET_DIR/debug/mamori

@@ -78,10 +78,10 @@ test('a site joins the gateway with four actors, and a software request updating
   const contact = form.getByRole('group', { name: /保護システム管理者/ });
   await contact.getByLabel('氏名').fill('甲 管理者');
   await contact.getByLabel('電話番号').fill('045-000-0000');
-  await form.getByRole('group', { name: /^1 実績等/ }).getByLabel('はい / Yes').check();
+  await form.getByRole('group', { name: /^1 実績等/ }).getByLabel('はい', { exact: true }).check();
   await form.getByLabel(/設備 — /).selectOption('built');
   await form.getByLabel('保有している監査結果等').selectOption('none');
-  await form.getByRole('group', { name: /^3 機器/ }).getByLabel('はい / Yes').check();
+  await form.getByRole('group', { name: /^3 機器/ }).getByLabel('はい', { exact: true }).check();
   await form.getByLabel('拠点地域').selectOption('japan');
   await form.getByLabel('通信ルータ').selectOption('wired');
   await form.getByLabel('端末識別名 1', { exact: true }).fill('PC-01');
@@ -90,7 +90,7 @@ test('a site joins the gateway with four actors, and a software request updating
   await form.getByLabel('登録方法 1', { exact: true }).selectOption('remote');
   // The consent items are answered before the application goes.
   for (const item of [/スケジュールに沿って/, /同じ月の中で/, /付帯工事/, /データを退避/, /ホワイトリストにない/]) {
-    await form.getByRole('group', { name: item }).getByLabel('はい / Yes').check();
+    await form.getByRole('group', { name: item }).getByLabel('はい', { exact: true }).check();
   }
   await form.getByRole('button', { name: '下書きを保存' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('① 申請書作成中');
@@ -237,7 +237,7 @@ test('a site joins the gateway with four actors, and a software request updating
   await sw.getByLabel('ソフトウェア名').fill('自動更新つき図面ビューア');
   await sw.getByLabel('バージョン').fill('5.2');
   await sw.getByLabel('申請の種類').selectOption('update');
-  await sw.getByRole('group', { name: /インターネット接続/ }).getByLabel('はい / Yes').check();
+  await sw.getByRole('group', { name: /インターネット接続/ }).getByLabel('はい', { exact: true }).check();
   await sw.getByLabel('必要とする理由').fill('取引先の図面形式に対応するため');
   await admin.getByRole('button', { name: '申請する' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('不承認（オンラインでのインストール・アップデート）');

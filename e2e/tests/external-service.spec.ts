@@ -106,7 +106,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
 
   // The applicant is told on the home page.
   await officer.goto('/');
-  await expect(officer.locator('[data-test=notices]')).toContainText(`${service}: 承認する（承認）`);
+  await expect(officer.locator('[data-test=notices]')).toContainText(`${service}: 「承認する」が行われ、「承認」になりました。`);
   await expectNoAxeViolations(officer);
 
   // The registry keeps the advice, which the chief may cite for the other unit's application.

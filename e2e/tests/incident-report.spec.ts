@@ -87,10 +87,10 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   await form.getByLabel('検知した日時').fill(tokyoLocalTime(-10));
   await form.getByLabel('(1)ア 主として防衛関連部門に属する社員が、不審なメールの添付ファイルを開いたことによるウィルス感染').check();
   // The proviso of (1)ア: the defence division's systems were affected.
-  await form.getByRole('group', { name: /全く影響が発生していない/ }).getByLabel('いいえ / No').check();
+  await form.getByRole('group', { name: /全く影響が発生していない/ }).getByLabel('いいえ', { exact: true }).check();
   // An infected PC storing protected information: a report of 12(1)イ, with ④.
-  await form.getByRole('group', { name: /保護すべき情報を取り扱う契約がある/ }).getByLabel('はい / Yes').check();
-  await form.getByRole('group', { name: /^保護すべき情報を保存したサーバ/ }).getByLabel('はい / Yes').check();
+  await form.getByRole('group', { name: /保護すべき情報を取り扱う契約がある/ }).getByLabel('はい', { exact: true }).check();
+  await form.getByRole('group', { name: /^保護すべき情報を保存したサーバ/ }).getByLabel('はい', { exact: true }).check();
   await form.getByLabel('電話番号').fill('03-1234-5678');
   await form.getByRole('group', { name: /速報の内容/ }).getByRole('checkbox', { name: /^ア 保護すべき情報/ }).check();
   const details = '設計データを保存したPCで不審な通信を検知。流出の可能性あり。';
@@ -178,5 +178,6 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
 
   // Back on the phone, the reporter is told it was acknowledged.
   await reporter.goto('/');
-  await expect(reporter.locator('[data-test=notices]')).toContainText(`${subName}: 受領`);
+  await expect(reporter.locator('[data-test=notices]')).toContainText(`「受領」が行われ、「${ACKNOWLEDGED}」になりました。`);
+  await expect(reporter.locator('[data-test=notices]')).toContainText(subName);
 });

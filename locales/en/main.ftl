@@ -665,3 +665,6 @@ form-unknown-organisation = Choose for “{ $label }” an organisation in your 
 case-call-unreachable = If the desk cannot be reached, record “Could not reach the desk”: the report then goes to the equipment security manager too.
 calls-last-resort = If the desks above cannot be reached:
 calls-night-short = nights and holidays
+case-waiting-on = Waiting on
+notice-case-moved = Now “{ $state }”. Next: { $who }.
+notice-case-moved-end = Now “{ $state }”.

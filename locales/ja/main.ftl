@@ -665,3 +665,6 @@ form-unknown-organisation = 「{ $label }」は、あなたの組織と同じ系
 case-call-unreachable = 緊急窓口に連絡がつかないときは「緊急窓口に連絡がつかなかった」を記録してください。装備保全管理官へも届きます。
 calls-last-resort = 上記の緊急窓口に連絡がつかない場合:
 calls-night-short = 夜間・休日等
+case-waiting-on = 待っている相手
+notice-case-moved = 「{ $state }」になりました。次は { $who } の番です。
+notice-case-moved-end = 「{ $state }」になりました。

@@ -167,13 +167,41 @@ fn parse_done(text: &str) -> Vec<String> {
     serde_json::from_str(text).unwrap_or_default()
 }
 
-fn title_of(procedure: &Procedure, data: &Data) -> String {
-    let title = procedure
-        .title_field
-        .as_ref()
-        .and_then(|f| data.get(&f.value))
-        .and_then(Value::as_str)
-        .unwrap_or(&procedure.title.ja);
+/// Longest piece a `title_with` field gives a case's title, in characters.
+const TITLE_PART_MAX: usize = 40;
+
+/// The title a case is listed under: its `title_field`, then what each `title_with` field
+/// holds (an incident's event and detection time), so that four reports of one company
+/// read apart in an inbox.
+fn title_of(procedure: &Procedure, fields: &[Field], data: &Data) -> String {
+    let mut parts = vec![
+        procedure
+            .title_field
+            .as_ref()
+            .and_then(|f| data.get(&f.value))
+            .and_then(Value::as_str)
+            .unwrap_or(&procedure.title.ja)
+            .to_owned(),
+    ];
+    for id in &procedure.title_with {
+        let (Some(field), Some(value)) = (
+            fields.iter().find(|f| f.id() == id.value),
+            data.get(&id.value),
+        ) else {
+            continue;
+        };
+        let shown = form::display(field, value, "ja");
+        let shown = shown.trim();
+        if shown.is_empty() {
+            continue;
+        }
+        let mut part: String = shown.chars().take(TITLE_PART_MAX).collect();
+        if shown.chars().count() > TITLE_PART_MAX {
+            part.push('…');
+        }
+        parts.push(part);
+    }
+    let title = parts.join(" ／ ");
     title.replace('\n', " ").trim().chars().take(200).collect()
 }
 
@@ -415,7 +443,7 @@ impl App {
         let id = Uuid::now_v7();
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
-        let title = title_of(procedure, &data);
+        let title = title_of(procedure, &lib.form_of(procedure).fields, &data);
         let data_text = Value::Object(data.clone()).to_string();
         cases::insert(
             tx,
@@ -703,7 +731,7 @@ impl App {
         )
         .await?;
         let now = self.now();
-        let title = title_of(procedure, &form_data);
+        let title = title_of(procedure, &lib.form_of(procedure).fields, &form_data);
         // What actions recorded while the case is a draft (a telephone call) stays.
         let mut form_data = form_data;
         let form_fields = &lib.form_of(procedure).fields;
@@ -984,17 +1012,22 @@ impl App {
             now: Some(&local),
             subcontractor: !facts.primes.is_empty(),
         };
-        if !condition::offered(transition, &cf) {
-            return Err(AppError::Rule {
+        let refusal = if condition::offered(transition, &cf) {
+            let unmet: Vec<Text> = condition::unmet(transition, &cf)
+                .into_iter()
+                .cloned()
+                .collect();
+            (!unmet.is_empty()).then_some(AppError::Unmet(unmet))
+        } else {
+            Some(AppError::Rule {
                 code: "action-not-offered",
-            });
-        }
-        let unmet: Vec<Text> = condition::unmet(transition, &cf)
-            .into_iter()
-            .cloned()
-            .collect();
-        if !unmet.is_empty() {
-            return Err(AppError::Unmet(unmet));
+            })
+        };
+        if let Some(refusal) = refusal {
+            // What was saved of the draft stays saved, as when a field is refused: sending
+            // before the call is recorded must not lose what was typed.
+            tx.commit().await?;
+            return Err(refusal);
         }
         let routed = routing != Routing::parse(&row.routing);
         let to = if transition.stay {
@@ -1214,14 +1247,24 @@ impl App {
             return Ok(());
         }
         let state = procedure.state(to);
+        // A sentence: what was done, and where that left the case.
         let subject = |lang: &str| {
-            format!(
-                "{}: {}（{}）{}",
-                row.title,
+            let (action, now_in) = (
                 transition.name.get(lang),
                 state.map_or(to, |s| s.name.get(lang)),
-                sent_documents(procedure, transition, lang)
-            )
+            );
+            let docs = sent_documents(procedure, transition, lang);
+            if lang == "en" {
+                format!(
+                    "{}: “{action}” was done; it is now “{now_in}”.{docs}",
+                    row.title
+                )
+            } else {
+                format!(
+                    "{}: 「{action}」が行われ、「{now_in}」になりました。{docs}",
+                    row.title
+                )
+            }
         };
         self.tell(
             tx,
@@ -1291,8 +1334,8 @@ fn sent_documents(procedure: &Procedure, transition: &Transition, lang: &str) ->
         .collect();
     match (titles.is_empty(), lang) {
         (true, _) => String::new(),
-        (false, "en") => format!(" — sent: {}", titles.join(", ")),
-        (false, _) => format!(" — 送付: {}", titles.join("、")),
+        (false, "en") => format!(" Sent: {}.", titles.join(", ")),
+        (false, _) => format!("送付: {}。", titles.join("、")),
     }
 }
 

@@ -28,6 +28,7 @@ mod registers;
 mod report_board;
 mod routing;
 mod session;
+mod waiting;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
 pub use api_tokens::{
@@ -53,6 +54,7 @@ pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use registers::{ImportReport, RegisterView, RowView};
 pub use report_board::{ReportGroup, ReportLine};
 pub use session::{Caller, SessionInfo};
+pub use waiting::Waiting;
 
 use std::sync::Arc;
 

@@ -997,6 +997,14 @@ impl<'a> Checker<'a> {
                 );
             }
         }
+        for title in &p.title_with {
+            if !form.fields.iter().any(|f| f.id.value == title.value) {
+                self.at(
+                    title,
+                    format!("title_with「{}」は様式にありません", title.value),
+                );
+            }
+        }
         if let Some(title) = &p.title_field
             && !form.fields.iter().any(|f| f.id.value == title.value)
         {

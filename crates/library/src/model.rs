@@ -447,6 +447,10 @@ pub struct Procedure {
     /// The field whose value names a case in lists (e.g. the service's name).
     #[serde(default)]
     pub title_field: Option<Spanned<String>>,
+    /// Fields of the form whose values follow the title field in the case's title (what
+    /// happened and when), each shortened to a few words.
+    #[serde(default)]
+    pub title_with: Vec<Spanned<String>>,
     /// A form field that no two open cases of the organisation may share (one application
     /// per site): a case opened or saved with the value of another open case is refused,
     /// naming that case. Compared as register keys are (case and runs of spaces aside).

@@ -197,6 +197,17 @@ pub struct AwaitedDto {
     name: TextDto,
 }
 
+/// A desk the case waits on now: a role in an organisation, and who holds it today.
+#[derive(Serialize, ToSchema)]
+pub struct WaitingDto {
+    role: String,
+    #[schema(value_type = Object)]
+    role_name: TextDto,
+    organisation: Uuid,
+    organisation_name: String,
+    people: Vec<String>,
+}
+
 /// One entry of a case's history.
 #[derive(Serialize, ToSchema)]
 pub struct HistoryDto {
@@ -297,6 +308,8 @@ pub struct CaseDto {
     /// What the case waits on now, whoever may do it: a finished case may still owe
     /// something (a report due whatever the outcome).
     awaited: Vec<AwaitedDto>,
+    /// Whom it waits on now: desks and the people holding them.
+    waiting_on: Vec<WaitingDto>,
     may_edit: bool,
     /// Documents the case renders to: `GET /cases/{id}/documents/{id}`.
     documents: Vec<DocumentDto>,
@@ -313,10 +326,17 @@ impl CaseDto {
         let v = state.app.case(&s.caller, id).await?;
         let prefill = state.app.action_prefill(&s.caller, &v).await?;
         let awaited = state.app.awaited(&v).await?;
-        Ok(Self::new(&state.app, v, &prefill, &awaited))
+        let waiting = state.app.waiting_on(&v).await?;
+        Ok(Self::new(&state.app, v, &prefill, &awaited, waiting))
     }
 
-    fn new(app: &App, v: CaseView, prefill: &Data, awaited: &[Transition]) -> Self {
+    fn new(
+        app: &App,
+        v: CaseView,
+        prefill: &Data,
+        awaited: &[Transition],
+        waiting: Vec<mamori_app::Waiting>,
+    ) -> Self {
         let procedure = v.procedure();
         let state_name = procedure
             .state(&v.row.state)
@@ -390,6 +410,16 @@ impl CaseDto {
             history,
             actions,
             awaited,
+            waiting_on: waiting
+                .into_iter()
+                .map(|w| WaitingDto {
+                    role: w.role,
+                    role_name: w.role_name,
+                    organisation: w.organisation,
+                    organisation_name: w.organisation_name,
+                    people: w.people,
+                })
+                .collect(),
             may_edit: v.may_edit,
             data: v.data,
             summary: CaseSummary::new(app, v.row),

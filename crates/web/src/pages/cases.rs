@@ -202,11 +202,15 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                 required: f.required || f.must_confirm,
                 value,
                 chosen,
-                options: f
-                    .options
-                    .iter()
-                    .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
-                    .collect(),
+                // A yes/no answer is offered in the reader's language only.
+                options: if f.kind == FieldType::YesNo {
+                    vec![("yes".into(), tr.t("yes")), ("no".into(), tr.t("no"))]
+                } else {
+                    f.options
+                        .iter()
+                        .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
+                        .collect()
+                },
                 parts: if f.kind == FieldType::Contact {
                     contact_parts(tr, f, v)
                 } else {
@@ -537,6 +541,8 @@ struct ShowPage {
     /// What the case waits on now, whoever may do it (a finished case may still owe a
     /// report): the actions' names.
     awaited: Vec<String>,
+    /// The desks it waits on, with who holds them.
+    waiting_on: Vec<String>,
 }
 
 /// A joining site's schedule on its case page: the chart, and the same as a table.
@@ -694,6 +700,40 @@ async fn awaited(state: &AppState, tr: Tr, v: &CaseView) -> Result<Vec<String>, 
         .iter()
         .map(|t| tr.text(&t.name).to_owned())
         .collect())
+}
+
+/// Whom the case waits on, a line per desk: 「防衛装備庁 緊急窓口（装備 窓口）」.
+async fn waiting_lines(state: &AppState, tr: Tr, v: &CaseView) -> Result<Vec<String>, Failure> {
+    Ok(state
+        .app
+        .waiting_on(v)
+        .await?
+        .into_iter()
+        .map(|w| {
+            let desk = format!("{} {}", w.organisation_name, tr.text(&w.role_name));
+            if w.people.is_empty() {
+                desk
+            } else {
+                format!("{desk}（{}）", w.people.join("、"))
+            }
+        })
+        .collect())
+}
+
+/// What an action did, said after it: the state the case is in now and whom it waits on.
+fn moved_notice(tr: Tr, v: &CaseView, waiting: &[String]) -> String {
+    let state = v
+        .procedure()
+        .state(&v.row.state)
+        .map_or(v.row.state.clone(), |s| tr.text(&s.name).to_owned());
+    if waiting.is_empty() {
+        tr.t1("notice-case-moved-end", "state", state)
+    } else {
+        tr.tn(
+            "notice-case-moved",
+            &[("state", state), ("who", waiting.join("、"))],
+        )
+    }
 }
 
 /// The calls panel of a case whose procedure calls first, while the reader may still act.
@@ -971,6 +1011,7 @@ fn show_page(
         elapsed: None,
         schedule: None,
         awaited: vec![],
+        waiting_on: vec![],
         l,
     }
 }
@@ -999,8 +1040,9 @@ pub async fn show(
     let v = state.app.case(&s.caller, id).await?;
     // Worked out from what is stored, before the action boxes' starting values go in.
     let awaited = awaited(&state, Tr(s.locale), &v).await?;
+    let waiting_on = waiting_lines(&state, Tr(s.locale), &v).await?;
     let v = with_action_tables(&state, &s, v).await?;
-    let page = ShowPage {
+    let mut page = ShowPage {
         awaited,
         calls: calls_panel(&state, &v).await?,
         elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
@@ -1015,6 +1057,11 @@ pub async fn show(
             q.notice.as_deref(),
         )
     };
+    // After an action, say where it left the case rather than that something was done.
+    if q.notice.as_deref() == Some("case-acted") {
+        page.l.notice = Some(moved_notice(Tr(s.locale), &v, &waiting_on));
+    }
+    page.waiting_on = waiting_on;
     Ok(render(&page))
 }
 
@@ -1030,6 +1077,7 @@ async fn show_refused(
     let tr = Tr(s.locale);
     let v = state.app.case(&s.caller, id).await?;
     let awaited = awaited(state, tr, &v).await?;
+    let waiting_on = waiting_lines(state, tr, &v).await?;
     let v = with_action_tables(state, s, v).await?;
     let calls = calls_panel(state, &v).await?;
     let schedule = schedule_panel(state, &v);
@@ -1043,6 +1091,7 @@ async fn show_refused(
                 calls,
                 schedule,
                 awaited,
+                waiting_on,
                 elapsed: elapsed(tr, &v, &state.app.local_now()),
                 ..show_page(limit, s, &v, posted, errors, summary, None)
             },

@@ -251,7 +251,10 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
     let (_, notes) = w.t.get(&w.officer, "/api/v1/notifications").await;
     let notes = notes.as_array().unwrap().clone();
     assert_eq!(notes.len(), 1, "{notes:?}");
-    assert_eq!(notes[0]["subject"], "ChatGPT: 承認する（承認）");
+    assert_eq!(
+        notes[0]["subject"],
+        "ChatGPT: 「承認する」が行われ、「承認」になりました。"
+    );
     assert_eq!(notes[0]["case"], id.as_str());
     assert_eq!(notes[0]["read"], false);
     let (_, chief_notes) = w.t.get(&w.chief, "/api/v1/notifications").await;
@@ -264,8 +267,8 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
     assert_eq!(
         subjects,
         [
-            "chatgpt: 申請する（NISC照会の判断待ち）",
-            "ChatGPT: 申請する（NISC照会の判断待ち）"
+            "chatgpt: 「申請する」が行われ、「NISC照会の判断待ち」になりました。",
+            "ChatGPT: 「申請する」が行われ、「NISC照会の判断待ち」になりました。"
         ]
     );
     assert!(
@@ -1017,7 +1020,14 @@ async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
     let html =
         w.t.html(&c, &format!("/cases/{id}?notice=case-acted"))
             .await;
-    assert!(html.contains("処理しました。"));
+    // It says where the case went and who acts next, not merely that something was done.
+    assert!(!html.contains("処理しました。"));
+    assert!(
+        html.contains("「NISC照会の判断待ち」になりました。次は "),
+        "{html}"
+    );
+    assert!(html.contains("data-test=\"case-waiting-on\""), "{html}");
+    assert!(html.contains("（統括 三郎）"), "the chief is named: {html}");
     assert!(html.contains("NISC照会の判断待ち"), "{html}");
     let chief =
         w.t.browser("chief@mod.example.jp", crate::support::PASSWORD)

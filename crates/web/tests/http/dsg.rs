@@ -1253,7 +1253,7 @@ async fn after_joining_terminals_media_and_changes_reach_the_company_ledgers() {
     let told = |notices: Vec<String>| {
         notices
             .iter()
-            .filter(|n| n.starts_with("第二事業所 3階 保護区画: 申請する"))
+            .filter(|n| n.starts_with("第二事業所 3階 保護区画: 「申請する」"))
             .count()
     };
     assert_eq!(

@@ -280,8 +280,19 @@ async fn a_report_goes_only_to_the_desk_of_the_contract_it_names() {
     assert_eq!(plan["calls"].as_array().unwrap().len(), 1, "{plan}");
     let sent = w.send(&w.tei_reporter, &case).await;
     assert_eq!(sent["state"], "reported");
+    // Titled by company, event and detection time, not by the company alone.
+    assert_eq!(
+        sent["title"],
+        "丁社 ／ (1)ケ セキュリティ器材等による外部への不正な通信の検知 ／ 2026-12-02 09:40"
+    );
     assert!(w.waits_on(&w.gsdf_contact, &case).await);
     assert!(w.reads(&w.gsdf_contact, &case).await);
+    // The case says whom it waits on: the GSDF's desk and who holds it, nobody else.
+    let waiting = sent["waiting_on"].as_array().unwrap();
+    assert_eq!(waiting.len(), 1, "{sent}");
+    assert_eq!(waiting[0]["organisation_name"], "陸上自衛隊");
+    assert_eq!(waiting[0]["role"], "emergency_contact");
+    assert_eq!(waiting[0]["people"], json!(["陸 窓口"]));
     // ATLA holds a contract with 丁社 too, but this report is not about it.
     assert!(!w.waits_on(&w.atla_contact, &case).await);
     assert!(!w.reads(&w.atla_contact, &case).await);
@@ -315,6 +326,9 @@ async fn the_form_suggests_the_names_the_directory_knows() {
     assert!(page.contains("<option value=\"自衛隊中央病院\">"), "{page}");
     assert!(page.contains("<option value=\"防衛装備庁\">"), "{page}");
     assert!(!page.contains("緊急窓口に連絡がつかない場合\">"), "{page}");
+    // A Japanese page answers yes or no in Japanese only.
+    assert!(page.contains("value=\"yes\"> はい</label>"), "{page}");
+    assert!(!page.contains("Yes") && !page.contains("/ No"), "{page}");
 }
 
 #[tokio::test]

@@ -733,3 +733,54 @@ async fn a_company_sets_a_shorter_first_report_deadline_for_itself() {
     assert_eq!(prime["due_at"], "2026-12-01T13:40:00Z", "{prime}");
     assert_eq!(sub["due_at"], "2026-12-01T14:10:00Z", "{sub}");
 }
+
+/// Pressing 報告を送信 on the draft page before the call is recorded is refused, and what
+/// was typed with it is saved all the same: nothing waits for the autosave to be kept.
+#[tokio::test]
+async fn sending_before_the_call_keeps_what_was_typed() {
+    let w = world().await;
+    let case = w
+        .open(&w.prime_reporter, &w.prime, json!({"company": "甲社 本社"}))
+        .await;
+    let page = w.t.html(&w.prime_reporter, &format!("/cases/{case}")).await;
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let details = "設計データを保存したPCで不審な通信を検知。";
+    let res = w
+        .prime_reporter
+        .post(w.t.url(&format!("/cases/{case}")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("detected_at", "2026-12-01T22:10"),
+            ("events", "e1a"),
+            ("defence_staff", "yes"),
+            ("defence_systems_untouched", "no"),
+            ("occurrence", "suspected"),
+            ("handles_secrets", "no"),
+            ("handles_protected", "yes"),
+            ("servers_affected", "yes"),
+            ("report_items", "a"),
+            ("company", "甲社 本社"),
+            ("department_person", "情報システム課 甲 報告"),
+            ("phone", "03-1234-5678"),
+            ("details", details),
+            ("contracts.0.subject", "〇〇式〇〇に関する契約"),
+            ("contracts.0.contracting_organisation", "防衛装備庁"),
+            ("_do", "submit"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("電話"), "{html}");
+    assert!(html.contains(details), "the refusal shows what was typed");
+    let (_, body) =
+        w.t.get(&w.prime_reporter, &format!("/api/v1/cases/{case}"))
+            .await;
+    assert_eq!(body["state"], "draft");
+    assert_eq!(body["data"]["details"], details, "{body}");
+    assert_eq!(
+        body["data"]["contracts"][0]["contracting_organisation"],
+        "防衛装備庁"
+    );
+}

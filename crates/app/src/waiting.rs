@@ -1,0 +1,63 @@
+//! Whom a case waits on now, as people read it: the desk (a role in an organisation) and
+//! the people who hold it today — what the inbox is made of, shown on the case itself.
+
+use uuid::Uuid;
+
+use mamori_library::Text;
+use mamori_storage::{cases, notifications, organisations as orgs, persons};
+
+use crate::cases::CaseView;
+use crate::{App, AppError};
+
+/// One desk a case waits on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Waiting {
+    /// The role's id.
+    pub role: String,
+    /// Its name, as the library gives it.
+    pub role_name: Text,
+    /// The organisation it is held in.
+    pub organisation: Uuid,
+    /// That organisation's name.
+    pub organisation_name: String,
+    /// Who holds it today (directly or through a post), by name.
+    pub people: Vec<String>,
+}
+
+impl App {
+    /// Whom a case the caller has read waits on now, by organisation then role.
+    pub async fn waiting_on(&self, v: &CaseView) -> Result<Vec<Waiting>, AppError> {
+        let mut out = Vec::new();
+        for (role, organisation) in cases::waits(&self.db, v.row.id).await? {
+            let role_name = v.library.role(&role).map_or_else(
+                || Text {
+                    ja: role.clone(),
+                    en: None,
+                },
+                |r| r.name.clone(),
+            );
+            let organisation_name = orgs::get(&self.db, organisation).await?.name;
+            // A read of designations only: the transaction is dropped, never committed.
+            let mut tx = self.db.begin().await?;
+            let holders =
+                notifications::holders_of(&mut tx, &role, &[organisation], self.today()).await?;
+            drop(tx);
+            let mut people = Vec::new();
+            for p in holders {
+                people.push(persons::get(&self.db, p).await?.name);
+            }
+            people.sort();
+            out.push(Waiting {
+                role,
+                role_name,
+                organisation,
+                organisation_name,
+                people,
+            });
+        }
+        out.sort_by(|a, b| {
+            (&a.organisation_name, &a.role_name.ja).cmp(&(&b.organisation_name, &b.role_name.ja))
+        });
+        Ok(out)
+    }
+}
