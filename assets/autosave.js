@@ -29,6 +29,15 @@
     if (status) status.textContent = status.getAttribute(key) || "";
   }
 
+  // Whom to call follows the contracts named: the saved draft's page says it, and its
+  // panel replaces the one shown, without reloading what is being typed.
+  function swapCalls(html) {
+    var slot = document.querySelector("[data-calls-slot]");
+    if (!slot) return;
+    var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-calls-slot]");
+    if (fresh) slot.innerHTML = fresh.innerHTML;
+  }
+
   function save(leaving) {
     if (!dirty || busy) return;
     busy = true;
@@ -48,6 +57,7 @@
         }
         if (!res.ok) dirty = true;
         show(res.ok ? "data-saved" : "data-failed");
+        if (res.ok && !leaving) return res.text().then(swapCalls);
       })
       .catch(function () {
         dirty = true;

@@ -76,6 +76,8 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   // The form saves itself as a draft while it is typed (its address then becomes the
   // draft's), so it is found by that, not by where it posts.
   const form = reporter.locator('form[data-autosave]');
+  // Whom to call is there before anything is typed: 丙社 calls its prime first.
+  await expect(reporter.locator('[data-test=call-prime]')).toContainText(primeName);
 
   // What mamori knows is filled in already: ① the company, ② the person (the reporter adds
   // the department).
@@ -131,6 +133,10 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   await expect(reporter.getByLabel('内線')).toHaveValue('123');
   await expect(reporter.getByLabel('現時点でわかっていることの詳細')).toHaveValue(details);
   await expect(reporter.getByLabel('契約機関等 1', { exact: true })).toHaveValue('防衛装備庁');
+  // Sent within a moment of the last keystroke, before the autosave ran: it was saved all
+  // the same, so the page read afresh still has it.
+  await reporter.goto(reporter.url().split('?')[0]);
+  await expect(reporter.getByLabel('内線')).toHaveValue('123');
 
   // The reporter telephones the prime's desk, records the call, then sends.
   await recordCall(reporter, 'record_call', '03-9999-0000 (甲社 窓口)', '甲社 情報セキュリティ窓口 当直');

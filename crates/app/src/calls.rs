@@ -6,8 +6,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use mamori_domain::incident::{self, Call, Contact, FirstReport};
+use mamori_library::Library;
 use mamori_library::condition::{self, Key, key_text};
-use mamori_library::model::{PhoneFirst, Register};
+use mamori_library::model::{PhoneFirst, Procedure, Register};
 use mamori_library::rules::in_office_hours;
 use mamori_storage::{organisations as orgs, registers};
 
@@ -43,19 +44,50 @@ impl App {
 
     /// [`App::call_plan`] for a case already read.
     pub async fn plan_for(&self, view: &CaseView) -> Result<Option<CallPlan>, AppError> {
-        let Some(pf) = &view.procedure().phone_first else {
-            return Ok(None);
-        };
-        let lib = &view.library;
-        let Some(directory) = lib.registers.get(&pf.directory.value) else {
-            return Ok(None);
-        };
         // The contracts that count are those of the organisation holding the report now
         // (the prime that forwarded it, for a subcontractor's).
         let routing = Routing::parse(&view.row.routing);
-        let facts = self
-            .case_facts(&self.db, routing.holder(view.row.organisation_id))
-            .await?;
+        self.plan(
+            &view.library,
+            view.procedure(),
+            routing.holder(view.row.organisation_id),
+            routing.last_resort,
+            &view.data,
+        )
+        .await
+    }
+
+    /// Whom a new form of `procedure` for `organisation` has the reporter call, from what
+    /// it holds before anything is typed (the contracts the organisation keeps): shown
+    /// before the first save.
+    pub async fn plan_for_form(
+        &self,
+        lib: &Library,
+        procedure: &str,
+        organisation: Uuid,
+        data: &serde_json::Map<String, Value>,
+    ) -> Result<Option<CallPlan>, AppError> {
+        let Some(procedure) = lib.procedures.get(procedure) else {
+            return Ok(None);
+        };
+        self.plan(lib, procedure, organisation, false, data).await
+    }
+
+    async fn plan(
+        &self,
+        lib: &Library,
+        procedure: &Procedure,
+        holder: Uuid,
+        last_resort: bool,
+        data: &serde_json::Map<String, Value>,
+    ) -> Result<Option<CallPlan>, AppError> {
+        let Some(pf) = &procedure.phone_first else {
+            return Ok(None);
+        };
+        let Some(directory) = lib.registers.get(&pf.directory.value) else {
+            return Ok(None);
+        };
+        let facts = self.case_facts(&self.db, holder).await?;
         // A contracting organisation keeps its corrections in its own register or one
         // above it: those are the rows that count, never a row any other company keeps.
         let mut keepers = Vec::new();
@@ -66,7 +98,7 @@ impl App {
                 }
             }
         }
-        let named = named_organisations(pf, &view.data);
+        let named = named_organisations(pf, data);
         let mut entries = Vec::new();
         let mut unmatched = Vec::new();
         for name in &named {
@@ -80,7 +112,7 @@ impl App {
         let office_hours = in_office_hours(&self.local_now());
         let names: Vec<&str> = entries.iter().map(|c| c.organisation.as_str()).collect();
         let mut with_missing = names.clone();
-        if !unmatched.is_empty() || routing.last_resort {
+        if !unmatched.is_empty() || last_resort {
             // Not a directory name: `route` then adds the last-resort contact.
             with_missing.push("");
         }

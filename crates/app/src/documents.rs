@@ -11,8 +11,11 @@ use crate::{App, AppError, Caller, CaseView};
 /// A rendered document.
 #[derive(Debug, Clone)]
 pub struct RenderedDocument {
-    /// A file name: the document's id and the format's extension.
+    /// A file name in ASCII: the document's id and the format's extension.
     pub file_name: String,
+    /// The name people save it under, where it says more than `file_name`: the document,
+    /// the case's organisation and the day (速報_丙電子_20261204.pdf).
+    pub download_name: Option<String>,
     /// Its media type.
     pub content_type: &'static str,
     /// Its content.
@@ -99,6 +102,12 @@ impl App {
         };
         Ok(RenderedDocument {
             file_name: format!("{name}.{}", doc.format.extension()),
+            download_name: Some(download_name(
+                &doc.title.ja,
+                &view.row.organisation_name,
+                self.today().0,
+                doc.format.extension(),
+            )),
             content_type: match doc.format {
                 DocumentFormat::Text => "text/plain; charset=utf-8",
                 DocumentFormat::Pdf => "application/pdf",
@@ -244,5 +253,52 @@ impl App {
             "data": Value::Object(v.data.clone()),
             "history": history,
         })
+    }
+}
+
+/// A file name for a document: its title without the bracketed note of its format, the
+/// organisation and the day, joined by underscores; characters no file system takes are
+/// replaced.
+fn download_name(
+    title: &str,
+    organisation: &str,
+    day: jiff::civil::Date,
+    extension: &str,
+) -> String {
+    let title = title.split(['（', '(']).next().unwrap_or(title).trim();
+    let clean = |s: &str| -> String {
+        s.chars()
+            .map(|c| {
+                if c.is_whitespace() || "/\\:*?\"<>|".contains(c) || c.is_control() {
+                    '_'
+                } else {
+                    c
+                }
+            })
+            .collect()
+    };
+    format!(
+        "{}_{}_{}.{extension}",
+        clean(title),
+        clean(organisation),
+        day.strftime("%Y%m%d")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::download_name;
+
+    #[test]
+    fn a_download_is_named_after_the_document_the_organisation_and_the_day() {
+        let day = jiff::civil::date(2026, 12, 4);
+        assert_eq!(
+            download_name("速報（様式・PDF）", "丙電子株式会社", day, "pdf"),
+            "速報_丙電子株式会社_20261204.pdf"
+        );
+        assert_eq!(
+            download_name("申請書", "甲社 横浜/第二", day, "xlsx"),
+            "申請書_甲社_横浜_第二_20261204.xlsx"
+        );
     }
 }

@@ -85,6 +85,7 @@ impl App {
         tx.commit().await?;
         Ok(RenderedDocument {
             file_name: format!("case-{}.zip", &id.simple().to_string()[..8]),
+            download_name: None,
             content_type: "application/zip",
             body,
         })

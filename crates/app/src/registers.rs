@@ -475,6 +475,7 @@ impl App {
         let doc = match password {
             Some(p) => RenderedDocument {
                 file_name: format!("{register}.zip"),
+                download_name: None,
                 content_type: "application/zip",
                 // The archive's comment, readable without the password, says how to
                 // handle it, as the workbook's header does once opened.
@@ -487,6 +488,7 @@ impl App {
             },
             None => RenderedDocument {
                 file_name: workbook,
+                download_name: None,
                 content_type: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                 body,
             },

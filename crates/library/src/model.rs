@@ -451,6 +451,9 @@ pub struct Procedure {
     /// happened and when), each shortened to a few words.
     #[serde(default)]
     pub title_with: Vec<Spanned<String>>,
+    /// What the person who opens a case is called (報告者 for a report); 申請者 when absent.
+    #[serde(default)]
+    pub applicant: Option<Text>,
     /// A form field that no two open cases of the organisation may share (one application
     /// per site): a case opened or saved with the value of another open case is refused,
     /// naming that case. Compared as register keys are (case and runs of spaces aside).

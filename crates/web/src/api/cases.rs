@@ -592,7 +592,7 @@ pub async fn get_case_document(
             (header::CONTENT_TYPE, doc.content_type.to_owned()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("inline; filename=\"{}\"", doc.file_name),
+                disposition(&doc.file_name, doc.download_name.as_deref()),
             ),
         ],
         doc.body,
@@ -658,4 +658,25 @@ pub async fn list_notifications(
             })
             .collect(),
     ))
+}
+
+/// `Content-Disposition` for a document: the ASCII name, and the name people save it
+/// under in UTF-8 (RFC 6266, RFC 8187) when there is one.
+fn disposition(file_name: &str, download_name: Option<&str>) -> String {
+    match download_name {
+        None => format!("inline; filename=\"{file_name}\""),
+        Some(name) => {
+            let encoded: String = name
+                .bytes()
+                .map(|b| {
+                    if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                        char::from(b).to_string()
+                    } else {
+                        format!("%{b:02X}")
+                    }
+                })
+                .collect();
+            format!("inline; filename=\"{file_name}\"; filename*=UTF-8''{encoded}")
+        }
+    }
 }

@@ -352,6 +352,8 @@ struct NewPage {
     summary: Option<String>,
     /// The name of the action that sends the form on, if the form can be sent at once.
     send: Option<String>,
+    /// Whom to call, for a procedure that calls first: known before anything is typed.
+    calls: Option<CallsPanel>,
 }
 
 /// The action that sends a new form on: the first from the draft that is expected of
@@ -388,7 +390,13 @@ async fn new_page(
         .await?
         .organisation
         .name;
+    let calls = state
+        .app
+        .plan_for_form(&lib, &proc_id, organisation, data)
+        .await?
+        .map(CallsPanel::new);
     Ok(render(&NewPage {
+        calls,
         send: sending_action(p).map(|t| l.tr.text(&t.name).to_owned()),
         fields: {
             let mut views = field_views(l.tr, &form_def.fields, data);
@@ -505,6 +513,8 @@ struct ShowPage {
     organisation_name: String,
     organisation_id: Uuid,
     applicant: String,
+    /// What the procedure calls who opened it.
+    applicant_label: String,
     opened: String,
     library: String,
     /// Its classification or handling mark, as printed, and whether only those who need
@@ -945,6 +955,10 @@ fn show_page(
         organisation_name: v.row.organisation_name.clone(),
         organisation_id: v.row.organisation_id,
         applicant: v.row.created_by_name.clone(),
+        applicant_label: procedure
+            .applicant
+            .as_ref()
+            .map_or_else(|| tr.t("case-applicant"), |t| tr.text(t).to_owned()),
         opened: tr.datetime(v.row.created_at),
         library: format!("{} {}", v.row.library_id, v.row.library_version),
         mark: v

@@ -493,6 +493,9 @@ async fn a_department_the_report_is_relayed_to_records_the_damage() {
         !page.contains(&format!("<option value=\"{}\"", w.ko)),
         "{page}"
     );
+    // Who opened a report is its reporter, not an applicant.
+    assert!(page.contains("<dt>報告者</dt>"), "{page}");
+    assert!(!page.contains("<dt>申請者</dt>"), "{page}");
     // Relaying names an organisation in the Ministry's own tree; a company is refused.
     let relay = |org: &str| json!({"relayed_to": "内部部局 防衛政策局", "relayed_at": "2026-12-02T10:30", "relay_phoned": true, "relayed_organisation": org});
     let (status, body) = w.t.act(&w.gsdf_contact, &case, "relay", relay(&w.ko)).await;
@@ -558,6 +561,21 @@ async fn item_four_is_not_asked_of_a_report_that_is_not_12_1_i() {
         .send()
         .await
         .unwrap();
+    // Saved under the document's name, the company's and the day's.
+    let disposition = res.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let encoded = disposition.split("filename*=UTF-8''").nth(1).unwrap();
+    assert_eq!(
+        percent_decoded(encoded),
+        "速報_丁社_20261202.txt",
+        "{disposition}"
+    );
+    assert!(
+        disposition.contains("filename=\"abbreviated.txt\""),
+        "{disposition}"
+    );
     let text = res.text().await.unwrap();
     let first = text.lines().next().unwrap();
     assert_eq!(
@@ -646,4 +664,54 @@ async fn a_report_opened_under_the_earlier_version_keeps_it() {
             .unwrap()
             .pass_on
     );
+}
+
+/// Whom to call is on the new form before anything is typed: the contracts the company
+/// keeps name the desk; a subcontractor is told to call its prime.
+#[tokio::test]
+async fn whom_to_call_shows_before_anything_is_typed() {
+    let w = world().await;
+    w.t.create(
+        &w.tei_reporter,
+        "/api/v1/registers/defence_contracts/rows",
+        json!({"organisation": w.tei, "data": {"subject": "〇〇の補用品", "contracting_organisation": "自衛隊中央病院"}}),
+    )
+    .await;
+    let page =
+        w.t.html(
+            &w.tei_reporter,
+            &format!("/cases/new?procedure=report&organisation={}", w.tei),
+        )
+        .await;
+    assert!(page.contains("data-calls-slot"), "{page}");
+    assert!(page.contains("data-test=\"calls\""), "{page}");
+    assert!(
+        page.contains("03-3268-3111 (内線40752～40754)"),
+        "the GSDF desk: {page}"
+    );
+    let page =
+        w.t.html(
+            &w.hei_reporter,
+            &format!("/cases/new?procedure=report&organisation={}", w.hei),
+        )
+        .await;
+    assert!(page.contains("data-test=\"call-prime\""), "{page}");
+    assert!(page.contains("乙社"), "{page}");
+}
+
+/// The text of an RFC 8187 value.
+fn percent_decoded(value: &str) -> String {
+    let bytes = value.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            out.push(u8::from_str_radix(&value[i + 1..i + 3], 16).unwrap());
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap()
 }

@@ -199,3 +199,13 @@ async fn assets_are_served_and_htmx_matches_its_recorded_hash() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test]
+async fn the_organisation_list_heads_its_names_as_organisation_names() {
+    let t = TestApp::with_admin().await;
+    let c = t.browser(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = t.html(&c, "/organisations").await;
+    // 「氏名」 is a person's name; an organisation has a 組織名.
+    assert!(page.contains("<th scope=\"col\">組織名</th>"), "{page}");
+    assert!(!page.contains("<th scope=\"col\">氏名</th>"), "{page}");
+}
