@@ -68,11 +68,10 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
 
   // ---- 丙社's reporter, at night on a phone, opens the form from the procedures page.
   const reporter = await firstLoginPage(browser, reporterEmail, INITIAL, PASSWORD, PHONE);
-  await reporter.goto('/procedures');
-  await reporter
-    .locator('[data-procedure="mod-incident-report/report"]')
-    .getByRole('link', { name: `${subName} として申請する` })
-    .click();
+  // The home page offers 「事故等を報告する」 first.
+  await reporter.goto('/');
+  await expectNoAxeViolations(reporter);
+  await reporter.locator('[data-test=quick-starts]').getByRole('link', { name: '事故等を報告する' }).click();
   // The form saves itself as a draft while it is typed (its address then becomes the
   // draft's), so it is found by that, not by where it posts.
   const form = reporter.locator('form[data-autosave]');

@@ -454,6 +454,11 @@ pub struct Procedure {
     /// What the person who opens a case is called (報告者 for a report); 申請者 when absent.
     #[serde(default)]
     pub applicant: Option<Text>,
+    /// The label of a button offered first on the home page (and the report board) to
+    /// whoever may start the procedure for their own organisation: for what is done in a
+    /// hurry (事故等を報告する).
+    #[serde(default)]
+    pub quick_start: Option<Text>,
     /// A form field that no two open cases of the organisation may share (one application
     /// per site): a case opened or saved with the value of another open case is refused,
     /// naming that case. Compared as register keys are (case and runs of spaces aside).

@@ -21,6 +21,7 @@ struct HomePage {
     inbox_total: i64,
     registers: Vec<(String, String)>,
     notices: Vec<(Option<uuid::Uuid>, String, String, bool)>,
+    quick: Vec<super::quick::QuickStart>,
 }
 
 /// `GET /`.
@@ -83,7 +84,9 @@ pub async fn home(
             )
         })
         .collect();
+    let quick = super::quick::quick_starts(&state, &s).await?;
     Ok(render(&HomePage {
+        quick,
         notices,
         inbox,
         inbox_total: page.total,

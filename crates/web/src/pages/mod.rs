@@ -12,6 +12,7 @@ mod login;
 mod organisations;
 mod passkeys;
 mod persons;
+mod quick;
 mod registers;
 mod reports;
 

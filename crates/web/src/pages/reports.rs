@@ -17,6 +17,7 @@ use crate::i18n::Tr;
 struct BoardPage {
     l: Layout,
     groups: Vec<Group>,
+    quick: Vec<super::quick::QuickStart>,
 }
 
 struct Group {
@@ -58,7 +59,9 @@ pub async fn board(
     let tr = Tr(s.locale);
     let groups = state.app.report_board(&s.caller).await?;
     let l = Layout::new(&s, "reports-title", "reports");
+    let quick = super::quick::quick_starts(&state, &s).await?;
     Ok(render(&BoardPage {
+        quick,
         groups: groups
             .into_iter()
             .map(|g| Group {

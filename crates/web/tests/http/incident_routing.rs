@@ -715,3 +715,30 @@ fn percent_decoded(value: &str) -> String {
     }
     String::from_utf8(out).unwrap()
 }
+
+/// 「事故等を報告する」 comes first on the home page and on the report board for whoever
+/// may report for their own company, and leads to the form; a Ministry desk gets none.
+#[tokio::test]
+async fn reporting_an_incident_is_one_button_away() {
+    let w = world().await;
+    let href = format!(
+        "/cases/new?procedure=mod-incident-report/report&#38;organisation={}",
+        w.tei
+    );
+    for path in ["/", "/reports"] {
+        let page = w.t.html(&w.tei_reporter, path).await;
+        assert!(
+            page.contains("data-test=\"quick-starts\""),
+            "{path}: {page}"
+        );
+        assert!(page.contains(&href), "{path}: {page}");
+        assert!(page.contains(">事故等を報告する</a>"), "{path}: {page}");
+        let desk = w.t.html(&w.gsdf_contact, path).await;
+        assert!(
+            !desk.contains("data-test=\"quick-starts\""),
+            "{path}: {desk}"
+        );
+    }
+    let form = w.t.html(&w.tei_reporter, &href.replace("&#38;", "&")).await;
+    assert!(form.contains("data-autosave"), "{form}");
+}
