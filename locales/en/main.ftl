@@ -668,3 +668,6 @@ calls-night-short = nights and holidays
 case-waiting-on = Waiting on
 notice-case-moved = Now “{ $state }”. Next: { $who }.
 notice-case-moved-end = Now “{ $state }”.
+error-from-another-organisation = This person belongs to neither this organisation nor one below it. To give a role to someone of another organisation, tick “Designate someone of another organisation”.
+designation-from-elsewhere = Designate someone of another organisation
+designation-from-elsewhere-hint = Whoever holds a role reads that organisation's cases and registers. Give one to someone of another organisation (a subcontractor's employee, say) only when that is meant.

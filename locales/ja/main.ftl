@@ -668,3 +668,6 @@ calls-night-short = 夜間・休日等
 case-waiting-on = 待っている相手
 notice-case-moved = 「{ $state }」になりました。次は { $who } の番です。
 notice-case-moved-end = 「{ $state }」になりました。
+error-from-another-organisation = この人はこの組織（又はその下の組織）の所属ではありません。他の組織の人に役割を指定するときは、「他の組織の人を指定する」を選んでください。
+designation-from-elsewhere = 他の組織の人を指定する
+designation-from-elsewhere-hint = 役割を持つ人は、その組織の案件や台帳を読めるようになります。所属の違う人（下請負者の社員など）に指定するのは、それが意図したときだけにしてください。

@@ -57,6 +57,10 @@ pub struct DesignationInput {
     pub ends_on: String,
     /// Free text.
     pub note: String,
+    /// The person belongs to another organisation, and that is meant: a role held where
+    /// one does not work (a subcontractor's employee made a Ministry desk) reads what that
+    /// organisation reads, so it is never given without saying so.
+    pub from_elsewhere: bool,
 }
 
 fn field_not_found(field: &'static str) -> impl FnOnce(StorageError) -> AppError {
@@ -672,6 +676,20 @@ impl App {
             allowed &= self
                 .allowed(&mut tx, caller, Permission::ViewPeople, p.organisation_id)
                 .await?;
+            // Someone of an organisation outside the one designated in (neither it nor one
+            // below it) is designated only when the form says so.
+            if let Some(org) = organisation
+                && !input.from_elsewhere
+                && allowed
+                && !orgs::ancestors(&mut tx, p.organisation_id)
+                    .await?
+                    .contains(&org)
+            {
+                drop(tx);
+                let mut errors = FieldErrors::default();
+                errors.push("person", "from-another-organisation");
+                return Err(AppError::Invalid(errors));
+            }
         }
         if let Some(post) = input.post {
             let p = posts::get(&mut tx, post)

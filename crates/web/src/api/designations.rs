@@ -69,6 +69,7 @@ pub async fn create_designation(
         starts_on: body.starts_on,
         ends_on: body.ends_on.unwrap_or_default(),
         note: body.note.unwrap_or_default(),
+        from_elsewhere: body.from_another_organisation,
     };
     let id = state.app.designate(&s.caller, &input).await?;
     Ok(created(format!("/api/v1/designations/{id}"), id))

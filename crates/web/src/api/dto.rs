@@ -479,6 +479,10 @@ pub struct DesignationCreate {
     pub ends_on: Option<String>,
     /// Note (e.g. the notice number).
     pub note: Option<String>,
+    /// The person belongs to an organisation outside the one designated in, and that is
+    /// meant; without it such a designation is refused (`from-another-organisation`).
+    #[serde(default)]
+    pub from_another_organisation: bool,
 }
 
 /// End a designation.

@@ -404,6 +404,9 @@ pub struct DesignationForm {
     ends_on: String,
     #[serde(default)]
     note: String,
+    /// 「他の組織の人を指定する」 was ticked.
+    #[serde(default)]
+    from_elsewhere: String,
 }
 
 async fn designation_page(
@@ -431,7 +434,7 @@ async fn designation_page(
         ));
     }
     let org: Option<Uuid> = form.organisation.parse().ok();
-    let people = state
+    let mut people = state
         .app
         .persons(
             &s.caller,
@@ -440,6 +443,9 @@ async fn designation_page(
         )
         .await?
         .items;
+    // The organisation's own people first: designating someone of another is the
+    // exception, and says so.
+    people.sort_by_key(|p| Some(p.organisation_id) != org);
     let posts = state.app.posts(&s.caller, org).await?;
     Ok(render(&DesignationPage {
         l,
@@ -489,6 +495,7 @@ pub async fn designate(
         starts_on: form.starts_on.clone(),
         ends_on: form.ends_on.clone(),
         note: form.note.clone(),
+        from_elsewhere: !form.from_elsewhere.is_empty(),
     };
     match state.app.designate(&s.caller, &input).await {
         Ok(_) => Ok(match input.organisation {

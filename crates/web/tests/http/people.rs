@@ -130,3 +130,68 @@ async fn deactivating_a_person_ends_their_sessions() {
         .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
+
+/// A role held where one does not work reads what that organisation reads: designating a
+/// subcontractor's employee as the Ministry's emergency contact needs the choice said.
+#[tokio::test]
+async fn someone_of_another_organisation_is_designated_only_when_that_is_said() {
+    let t = TestApp::shipped(&crate::support::Hands::at("2026-12-02T01:00:00Z")).await;
+    let sys = t.admin().await;
+    let atla = t.org(&sys, "防衛装備庁", "agency", None).await;
+    let sub = t.org(&sys, "丙社", "company", None).await;
+    let worker = t
+        .person(&sys, "丙 社員", "worker@hei.example.jp", &sub)
+        .await;
+    let body = |from_elsewhere: Option<bool>| {
+        let mut b = serde_json::json!({
+            "role": "emergency_contact", "organisation": atla, "person": worker,
+            "starts_on": "2026-12-02"
+        });
+        if let Some(f) = from_elsewhere {
+            b["from_another_organisation"] = serde_json::json!(f);
+        }
+        b
+    };
+    for unsaid in [None, Some(false)] {
+        let (status, res) = t.post(&sys, "/api/v1/designations", body(unsaid)).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{res}");
+        assert!(
+            res["error"]["fields"]["person"]
+                .as_str()
+                .unwrap()
+                .contains("他の組織の人を指定する"),
+            "{res}"
+        );
+    }
+    let (_, list) = t
+        .get(&sys, &format!("/api/v1/designations?person={worker}"))
+        .await;
+    assert_eq!(
+        list["items"],
+        serde_json::json!([]),
+        "nothing was designated"
+    );
+    let (status, res) = t.post(&sys, "/api/v1/designations", body(Some(true))).await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    // Someone of the organisation itself, or of one below it, needs no such word.
+    let desk = t.org(&sys, "装備政策部", "bureau", Some(&atla)).await;
+    let officer = t
+        .person(&sys, "装備 職員", "officer@atla.example.jp", &desk)
+        .await;
+    let (status, res) = t
+        .post(
+            &sys,
+            "/api/v1/designations",
+            serde_json::json!({"role": "emergency_contact", "organisation": atla, "person": officer, "starts_on": "2026-12-02"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{res}");
+    // The page asks for the choice, and lists the organisation's own people first.
+    let page = t
+        .html(&sys, &format!("/designations/new?organisation={desk}"))
+        .await;
+    assert!(page.contains("name=\"from_elsewhere\""), "{page}");
+    let own = page.find("装備 職員").unwrap();
+    let other = page.find("丙 社員").unwrap();
+    assert!(own < other, "{page}");
+}
