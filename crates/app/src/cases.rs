@@ -1168,7 +1168,7 @@ impl App {
                 .await?;
         }
         self.notify(
-            &mut tx, caller, &row, procedure, transition, &to, &facts, now,
+            &mut tx, caller, &lib, &row, procedure, transition, &to, &facts, now,
         )
         .await?;
         self.record_case(
@@ -1212,6 +1212,7 @@ impl App {
         &self,
         tx: &mut Tx,
         caller: &Caller,
+        lib: &Library,
         row: &CaseRow,
         procedure: &Procedure,
         transition: &Transition,
@@ -1247,21 +1248,47 @@ impl App {
             return Ok(());
         }
         let state = procedure.state(to);
-        // A sentence: what was done, and where that left the case.
+        // Who acts next: the desks the case now waits on (written in this transaction).
+        let next = self.desks_waited_on(tx, lib, row.id).await?;
+        let next_in = |lang: &str| -> String {
+            next.iter()
+                .map(|w| {
+                    let role = w.role_name.get(lang);
+                    if lang == "en" {
+                        format!("{role} of {}", w.organisation_name)
+                    } else {
+                        format!("{}の{role}", w.organisation_name)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(if lang == "en" { ", " } else { "、" })
+        };
+        // A sentence: what was done, where that left the case, and who acts next.
         let subject = |lang: &str| {
             let (action, now_in) = (
                 transition.name.get(lang),
                 state.map_or(to, |s| s.name.get(lang)),
             );
             let docs = sent_documents(procedure, transition, lang);
+            let who = next_in(lang);
             if lang == "en" {
+                let who = if who.is_empty() {
+                    String::new()
+                } else {
+                    format!(" Next: {who}.")
+                };
                 format!(
-                    "{}: “{action}” was done; it is now “{now_in}”.{docs}",
+                    "{}: “{action}” was done; it is now “{now_in}”.{who}{docs}",
                     row.title
                 )
             } else {
+                let who = if who.is_empty() {
+                    String::new()
+                } else {
+                    format!("次は{who}の番です。")
+                };
                 format!(
-                    "{}: 「{action}」が行われ、「{now_in}」になりました。{docs}",
+                    "{}: 「{action}」が行われ、「{now_in}」になりました。{who}{docs}",
                     row.title
                 )
             }

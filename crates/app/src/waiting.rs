@@ -3,8 +3,8 @@
 
 use uuid::Uuid;
 
-use mamori_library::Text;
-use mamori_storage::{cases, notifications, organisations as orgs, persons};
+use mamori_library::{Library, Text};
+use mamori_storage::{Tx, cases, notifications, organisations as orgs, persons};
 
 use crate::cases::CaseView;
 use crate::{App, AppError};
@@ -27,24 +27,36 @@ pub struct Waiting {
 impl App {
     /// Whom a case the caller has read waits on now, by organisation then role.
     pub async fn waiting_on(&self, v: &CaseView) -> Result<Vec<Waiting>, AppError> {
+        // Reads only: the transaction is dropped, never committed.
+        let mut tx = self.db.begin().await?;
+        self.desks_waited_on(&mut tx, &v.library, v.row.id).await
+    }
+
+    /// The desks a case waits on, as stored in `tx`. A role a procedure lets be held at
+    /// any level above the case (the chief, `parent_chain`) is waited on at each level;
+    /// only the levels where someone holds it are named, unless nobody holds it anywhere,
+    /// which is then shown as it is.
+    pub(crate) async fn desks_waited_on(
+        &self,
+        tx: &mut Tx,
+        lib: &Library,
+        case: Uuid,
+    ) -> Result<Vec<Waiting>, AppError> {
         let mut out = Vec::new();
-        for (role, organisation) in cases::waits(&self.db, v.row.id).await? {
-            let role_name = v.library.role(&role).map_or_else(
+        for (role, organisation) in cases::waits(&mut *tx, case).await? {
+            let role_name = lib.role(&role).map_or_else(
                 || Text {
                     ja: role.clone(),
                     en: None,
                 },
                 |r| r.name.clone(),
             );
-            let organisation_name = orgs::get(&self.db, organisation).await?.name;
-            // A read of designations only: the transaction is dropped, never committed.
-            let mut tx = self.db.begin().await?;
+            let organisation_name = orgs::get(&mut *tx, organisation).await?.name;
             let holders =
-                notifications::holders_of(&mut tx, &role, &[organisation], self.today()).await?;
-            drop(tx);
+                notifications::holders_of(tx, &role, &[organisation], self.today()).await?;
             let mut people = Vec::new();
             for p in holders {
-                people.push(persons::get(&self.db, p).await?.name);
+                people.push(persons::get(&mut *tx, p).await?.name);
             }
             people.sort();
             out.push(Waiting {
@@ -54,6 +66,9 @@ impl App {
                 organisation_name,
                 people,
             });
+        }
+        if out.iter().any(|w| !w.people.is_empty()) {
+            out.retain(|w| !w.people.is_empty());
         }
         out.sort_by(|a, b| {
             (&a.organisation_name, &a.role_name.ja).cmp(&(&b.organisation_name, &b.role_name.ja))

@@ -253,7 +253,8 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(
         notes[0]["subject"],
-        "ChatGPT: 「承認する」が行われ、「承認」になりました。"
+        "ChatGPT: 「承認する」が行われ、「承認」になりました。次は情報通信課の機関等の情報保証責任者の番です。",
+        "the applicant is told the next step: designating the managers"
     );
     assert_eq!(notes[0]["case"], id.as_str());
     assert_eq!(notes[0]["read"], false);
@@ -267,8 +268,8 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
     assert_eq!(
         subjects,
         [
-            "chatgpt: 「申請する」が行われ、「NISC照会の判断待ち」になりました。",
-            "ChatGPT: 「申請する」が行われ、「NISC照会の判断待ち」になりました。"
+            "chatgpt: 「申請する」が行われ、「NISC照会の判断待ち」になりました。次は防衛省の情報保証統括責任者の番です。",
+            "ChatGPT: 「申請する」が行われ、「NISC照会の判断待ち」になりました。次は防衛省の情報保証統括責任者の番です。"
         ]
     );
     assert!(
