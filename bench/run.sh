@@ -369,7 +369,6 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
   new_org 甲社 company && PRIME=$NEW_ID
   new_org 丙社 company && SUB=$NEW_ID
   relate "$PRIME" contracts_with "$ATLA"
-  relate "$SUB" contracts_with "$ATLA"
   relate "$SUB" subcontractor_of "$PRIME"
   new_person "甲 報告" reporter@ko.example.jp "$PRIME" incident_reporter && REPORTER_COOKIE=$SESSION
   new_person "装備 窓口" contact@atla.example.jp "$ATLA" emergency_contact && ATLA_COOKIE=$SESSION
@@ -384,8 +383,10 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
     local n=$1 body code id out="$INC_DIR/prepare-$1.json"
     body=$(jq -cn --arg org "$PRIME" --arg at "$DETECTED_AT" --arg n "$n" \
       '{procedure: "report", organisation: $org, data: {
-        detected_at: $at, events: ["e1a"], occurrence: "suspected",
-        handles_secrets: false, handles_protected: true, company: "甲社 本社",
+        detected_at: $at, events: ["e1a"], defence_staff: true,
+        defence_systems_untouched: false, occurrence: "suspected",
+        handles_secrets: false, handles_protected: true, servers_affected: true,
+        company: "甲社 本社",
         department_person: "情報システム課 甲 報告", phone: "03-1234-5678", extension: "123",
         report_items: ["a"],
         details: ("設計データを保存したPCで不審な通信を検知。流出の可能性あり。（ベンチ " + $n + "）"),

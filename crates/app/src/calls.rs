@@ -13,7 +13,7 @@ use mamori_library::rules::in_office_hours;
 use mamori_storage::{organisations as orgs, registers};
 
 use crate::cases::CaseView;
-use crate::routing::{Routing, names_in};
+use crate::routing::{Routing, filed_under};
 use crate::{App, AppError, Caller};
 
 /// What the case page shows above the report: whom to call now.
@@ -204,24 +204,6 @@ fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {
         phone: text("phone")?,
         night_phone: text("night_phone"),
     })
-}
-
-/// The directory's organisation a name is filed under: itself, or the row whose `covers`
-/// lists it (a hospital under its service's desk).
-fn filed_under(directory: &Register, name: &str) -> String {
-    let wanted = condition::normalise(name);
-    directory
-        .rows
-        .iter()
-        .map(|r| &r.value)
-        .find(|row| {
-            row.get("covers")
-                .and_then(Value::as_str)
-                .is_some_and(|c| names_in(c).any(|n| condition::normalise(n) == wanted))
-        })
-        .and_then(|row| row.get("organisation").and_then(Value::as_str))
-        .unwrap_or(name)
-        .to_owned()
 }
 
 /// The distinct organisations a case's form names, in the order typed.

@@ -68,6 +68,8 @@ pub(crate) struct CaseAt<'d> {
 
 /// The names a directory files under one of its desks.
 struct Desk {
+    /// The directory's organisation (its key).
+    organisation: String,
     /// The organisation keeping the desk, as named in the tree (`staffed_by`, else the
     /// row's organisation).
     keeper: String,
@@ -96,7 +98,7 @@ fn called(name: &str, directory_name: &str) -> bool {
 }
 
 /// The names a cell holds: one per line, or separated by 「、」 or commas.
-pub(crate) fn names_in(cell: &str) -> impl Iterator<Item = &str> {
+fn names_in(cell: &str) -> impl Iterator<Item = &str> {
     cell.split(['\n', '、', ',', '，'])
         .map(str::trim)
         .filter(|s| !s.is_empty())
@@ -116,6 +118,7 @@ fn desks(directory: &Register) -> Vec<Desk> {
             let mut names = vec![normalise(organisation)];
             names.extend(names_in(text_of(row, "covers")).map(normalise));
             Some(Desk {
+                organisation: organisation.to_owned(),
                 keeper: if staffed_by.is_empty() {
                     organisation
                 } else {
@@ -127,6 +130,22 @@ fn desks(directory: &Register) -> Vec<Desk> {
             })
         })
         .collect()
+}
+
+/// The desk a name of the form is filed under: the row of that organisation, or the row
+/// whose `covers` lists it (a hospital under its service's desk). The last resort is no
+/// organisation anyone names.
+fn desk_for<'d>(desks: &'d [Desk], name: &str) -> Option<&'d Desk> {
+    let wanted = normalise(name);
+    desks
+        .iter()
+        .find(|d| !d.fallback && d.names.contains(&wanted))
+}
+
+/// The directory's organisation a name is filed under, for its row of numbers; the name
+/// itself when no row answers for it.
+pub(crate) fn filed_under(directory: &Register, name: &str) -> String {
+    desk_for(&desks(directory), name).map_or_else(|| name.to_owned(), |d| d.organisation.clone())
 }
 
 impl App {
@@ -163,11 +182,7 @@ impl App {
             let named = named_organisations(pf, at.data);
             unmatched = named.is_empty();
             for name in named {
-                let wanted = normalise(&name);
-                let desk = desks
-                    .iter()
-                    .find(|d| !d.fallback && d.names.contains(&wanted));
-                let found = match desk {
+                let found = match desk_for(&desks, &name) {
                     Some(d) => {
                         self.desk_among(src.reborrow(), &contracted, &d.keeper)
                             .await?
@@ -196,10 +211,10 @@ impl App {
         keeper: &str,
     ) -> Result<Option<Uuid>, AppError> {
         for org in contracted {
-            for a in orgs::ancestors(src.reborrow(), *org).await? {
-                if called(&orgs::get(src.reborrow(), a).await?.name, keeper) {
-                    return Ok(Some(a));
-                }
+            // The organisation itself first, then those above it.
+            let path = orgs::path(src.reborrow(), *org).await?;
+            if let Some(desk) = path.iter().rev().find(|o| called(&o.name, keeper)) {
+                return Ok(Some(desk.id));
             }
         }
         Ok(None)
@@ -218,13 +233,8 @@ impl App {
         };
         let mut out = Vec::new();
         for org in contracted {
-            let Some(root) = orgs::ancestors(src.reborrow(), *org).await?.last().copied() else {
-                continue;
-            };
-            for id in orgs::subtree(src.reborrow(), root).await? {
-                if !out.contains(&id)
-                    && called(&orgs::get(src.reborrow(), id).await?.name, &desk.keeper)
-                {
+            for (id, name) in orgs::tree_of(src.reborrow(), *org).await? {
+                if !out.contains(&id) && called(&name, &desk.keeper) {
                     out.push(id);
                 }
             }
@@ -235,15 +245,7 @@ impl App {
     /// The organisations of the tree `org` is in (its root and everything below), by name:
     /// where an action taken from `org` may relay a case.
     pub(crate) async fn tree_of(&self, org: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
-        let Some(root) = orgs::ancestors(&self.db, org).await?.last().copied() else {
-            return Ok(Vec::new());
-        };
-        let mut out = Vec::new();
-        for id in orgs::subtree(&self.db, root).await? {
-            out.push((id, orgs::get(&self.db, id).await?.name));
-        }
-        out.sort_by(|a, b| a.1.cmp(&b.1));
-        Ok(out)
+        Ok(orgs::tree_of(&self.db, org).await?)
     }
 
     /// An organisation an action relays a case to, if `text` names one (by id) inside the

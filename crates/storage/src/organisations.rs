@@ -83,6 +83,21 @@ pub async fn subtree<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>,
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Every organisation of the tree `member` is in (its root and all below it): (id, name),
+/// by name, in one query.
+pub async fn tree_of<'a>(
+    src: impl Into<Src<'a>>,
+    member: Uuid,
+) -> Result<Vec<(Uuid, String)>, StorageError> {
+    const SQL: &str = "SELECT o.id, o.name FROM organisation_paths p
+                       JOIN organisations o ON o.id = p.descendant_id
+                       WHERE p.ancestor_id = (SELECT r.ancestor_id FROM organisation_paths r
+                                               WHERE r.descendant_id = $1
+                                               ORDER BY r.depth DESC LIMIT 1)
+                       ORDER BY o.name";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(member).fetch_all(c).await)?)
+}
+
 /// The records of the organisation and its ancestors, root first (for breadcrumbs).
 pub async fn path<'a>(
     src: impl Into<Src<'a>>,
