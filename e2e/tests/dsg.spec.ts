@@ -119,17 +119,21 @@ test('a site joins the gateway with four actors, and a software request updating
   await openFromInbox(office, site);
   await box(office, 'accept_application').getByRole('button', { name: '申請を受理（自己点検へ）' }).click();
   await expect(office.locator('[data-test=case-state]')).toHaveText('② 自己点検中');
-  // The administrator keeps the checklist's items (downloaded from ATLA's site); the
-  // self-inspection opens with them, one line each to answer.
-  await apiCreate(admin, '/api/v1/registers/inspection_checklist/rows', {
-    organisation: company,
+  // ATLA's office keeps the checklist's items once for every company; the company's
+  // self-inspection opens with them, one line each to answer, the evidence chosen among
+  // the files attached to the case.
+  await apiCreate(office, '/api/v1/registers/inspection_checklist/rows', {
+    organisation: atla,
     data: { item_id: '1', item: '取扱施設等の出入口は施錠され、鍵の管理者が定められている' },
   });
   await admin.goto(caseUrl);
+  await attach(admin, '申請全体（項目を指定しない）', '鍵管理簿.pdf', PDF);
+  await expect(admin.locator('[data-test=attachments]').or(admin.locator('main')).first()).toContainText('鍵管理簿.pdf');
   const inspection = box(admin, 'submit_self_inspection');
   await expect(inspection.getByLabel('点検事項 1', { exact: true })).toHaveValue(/出入口は施錠/);
   await inspection.getByLabel('確認結果 1', { exact: true }).selectOption('met');
-  await inspection.getByLabel('証跡 1', { exact: true }).fill('鍵管理簿.pdf');
+  await inspection.getByLabel('確認した内容 1', { exact: true }).fill('出入口の施錠と鍵の管理者を確認した。');
+  await inspection.getByLabel('証跡（添付ファイル） 1', { exact: true }).selectOption('鍵管理簿.pdf');
   await inspection.getByRole('button', { name: '自己点検の結果を提出' }).click();
   await expect(admin.locator('[data-test=case-state]')).toHaveText('② 確認中（確認結果通知待ち）');
   await office.goto(caseUrl);

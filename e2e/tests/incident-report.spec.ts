@@ -66,6 +66,21 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   await apiPeople(page, people, INITIAL);
   const [reporterEmail, deskEmail, contactEmail] = people.map((p) => p[1]);
 
+  // The administrator records 甲社's emergency desk on its page: a number typed as words is
+  // refused beside the field and what was typed stays; then the desk is kept.
+  await page.goto(`/organisations/${prime}`);
+  const deskForm = page.locator('[data-test=desk] form');
+  await deskForm.getByLabel('窓口の名称').fill('甲社 情報セキュリティ窓口');
+  await deskForm.getByLabel('電話番号（勤務時間内）').fill('夜間は携帯へ');
+  await deskForm.getByRole('button', { name: '保存' }).click();
+  await expect(page.locator('[data-test=desk]')).toContainText('電話番号を数字とハイフンで入力してください');
+  await expect(page.locator('[data-test=desk] form').getByLabel('窓口の名称')).toHaveValue('甲社 情報セキュリティ窓口');
+  await page.locator('[data-test=desk] form').getByLabel('電話番号（勤務時間内）').fill('03-9999-0000');
+  await page.locator('[data-test=desk] form').getByLabel('電話番号（夜間・休日等）').fill('090-9999-0000');
+  await page.locator('[data-test=desk] form').getByRole('button', { name: '保存' }).click();
+  await expect(page.locator('[data-test=desk-kept]')).toContainText('03-9999-0000');
+  await expectNoAxeViolations(page);
+
   // ---- 丙社's reporter, at night on a phone, opens the form from the procedures page.
   const reporter = await firstLoginPage(browser, reporterEmail, INITIAL, PASSWORD, PHONE);
   // The home page offers 「事故等を報告する」 first.
@@ -75,14 +90,23 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   // The form saves itself as a draft while it is typed (its address then becomes the
   // draft's), so it is found by that, not by where it posts.
   const form = reporter.locator('form[data-autosave]');
-  // Whom to call is there before anything is typed: 丙社 calls its prime first.
-  await expect(reporter.locator('[data-test=call-prime]')).toContainText(primeName);
+  // Whom to call is there before anything is typed: 丙社 calls its prime's desk first, by
+  // day or by night, as a number the phone dials.
+  await expect(reporter.locator('[data-test=call-prime-desk]').first()).toContainText(primeName);
+  await expect(reporter.locator('[data-test=call-prime-number]').first()).toHaveAttribute('href', /^tel:0(3|90)99990000$/);
+  await reporter.screenshot({ path: 'test-results/shots/reporter-phone-after.png', fullPage: true });
 
   // What mamori knows is filled in already: ① the company, ② the person (the reporter adds
   // the department).
   await expect(form.getByLabel('会社名（事業所名を含む）')).toHaveValue(subName);
   await expect(form.getByLabel('連絡先部署、担当者名')).toHaveValue('丙 報告');
   await form.getByLabel('連絡先部署、担当者名').fill('情報システム課 丙 報告');
+
+  // The deciding questions come first; ④ and the proviso of (1)ア are not asked until the
+  // answers say they apply, which keeps the form short on a phone.
+  const itemFour = form.getByRole('group', { name: /速報の内容/ });
+  await expect(itemFour).toBeHidden();
+  await expect(form.getByRole('group', { name: /全く影響が発生していない/ })).toBeHidden();
 
   // Detected ten minutes ago: the report refuses a time later than the server's clock.
   await form.getByLabel('検知した日時').fill(tokyoLocalTime(-10));
@@ -92,6 +116,7 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   // An infected PC storing protected information: a report of 12(1)イ, with ④.
   await form.getByRole('group', { name: /保護すべき情報を取り扱う契約がある/ }).getByLabel('はい', { exact: true }).check();
   await form.getByRole('group', { name: /^保護すべき情報を保存したサーバ/ }).getByLabel('はい', { exact: true }).check();
+  await expect(itemFour).toBeVisible();
   await form.getByLabel('電話番号').fill('03-1234-5678');
   await form.getByRole('group', { name: /速報の内容/ }).getByRole('checkbox', { name: /^ア 保護すべき情報/ }).check();
   const details = '設計データを保存したPCで不審な通信を検知。流出の可能性あり。';
@@ -114,8 +139,8 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   // Whom to telephone is shown above the form, as a number the phone can dial, with a
   // reminder that a subcontractor's report goes to its prime first.
   const calls = reporter.locator('[data-test=calls]');
-  await expect(calls.locator('[data-test=call-prime]')).toContainText(primeName);
-  const number = calls.locator('[data-test=call-number]').first();
+  await expect(calls.locator('[data-test=call-prime-desk]').first()).toContainText(primeName);
+  const number = calls.locator('[data-test=call-prime-number]').first();
   await expect(number).toHaveAttribute('href', /^tel:\+?\d{6,}$/);
   await expect(number).toHaveText(/\d/);
   // Nothing on the page makes the phone scroll sideways to reach the number.
@@ -155,6 +180,10 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   const desk = await firstLoginPage(browser, deskEmail, INITIAL, PASSWORD);
   await openFromInbox(desk, subName);
   await expect(desk.locator('[data-test=case-state]')).toHaveText(REPORTED);
+  // The prime is told to call the Ministry's desk and forward, not to call a prime.
+  await expect(desk.locator('[data-test=call-forwarded]')).toContainText(`${subName}（下請負者）からの報告です`);
+  await expect(desk.locator('[data-test=call-prime-desk]')).toHaveCount(0);
+  await desk.screenshot({ path: 'test-results/shots/prime-desk-after.png', fullPage: true });
   const ministryNumber = (await desk.locator('[data-test=call-number]').first().innerText()).trim();
   expect(ministryNumber).toMatch(/\d/);
   await recordCall(desk, 'forward', ministryNumber, '装備保全管理官 当直');
@@ -169,6 +198,7 @@ test('a subcontractor reports on a phone, its prime forwards and the ATLA contac
   await contact.locator('form.action-box[data-action=acknowledge]').getByRole('button', { name: '受領', exact: true }).click();
   await expect(contact.locator('[data-test=case-state]')).toHaveText(ACKNOWLEDGED);
   await expectNoAxeViolations(contact);
+  await contact.screenshot({ path: 'test-results/shots/ministry-contact-after.png', fullPage: true });
 
   // The abbreviated text, to read out on the telephone, numbers the items as the notice does.
   const abbreviated = contact.locator('[data-test=document]', { hasText: '速報（略記・テキスト）' });

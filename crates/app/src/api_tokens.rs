@@ -327,6 +327,8 @@ impl App {
             name: row.person_name,
             email: row.email,
             locale: Locale::parse_or_default(&row.locale),
+            // Dates on pages only; a token reads the API, whose dates are ISO.
+            date_style: Default::default(),
             totp_pending: None,
         }))
     }

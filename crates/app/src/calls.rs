@@ -20,8 +20,11 @@ use crate::{App, AppError, Caller};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallPlan {
     /// The case's organisation is a subcontractor: it calls these prime contractors first,
-    /// and they call `calls`.
-    pub primes: Vec<String>,
+    /// at the desks they keep, and they call `calls`.
+    pub primes: Vec<PrimeDesk>,
+    /// The report came from this subcontractor and is held by its prime now: the prime
+    /// calls `calls` itself, then forwards it.
+    pub forwarded_from: Option<String>,
     /// The Ministry's contacts, with the number to call now.
     pub calls: Vec<Call>,
     /// Government offices are open now (otherwise night numbers are shown).
@@ -34,27 +37,63 @@ pub struct CallPlan {
     pub last_resort: Option<Contact>,
 }
 
+/// A prime contractor a subcontractor calls first, with the desk it keeps for urgent
+/// calls (`None` when it has recorded none).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrimeDesk {
+    /// The prime contractor.
+    pub organisation: String,
+    /// Its desk.
+    pub desk: Option<Contact>,
+    /// The number to call now: the night number outside office hours where it has one.
+    pub number: Option<String>,
+}
+
 impl App {
     /// Whom to call for a case the caller may read; `None` when its procedure does not ask
     /// for a call first.
     pub async fn call_plan(&self, caller: &Caller, id: Uuid) -> Result<Option<CallPlan>, AppError> {
         let view = self.case(caller, id).await?;
-        self.plan_for(&view).await
+        self.plan_for(caller, &view).await
     }
 
-    /// [`App::call_plan`] for a case already read.
-    pub async fn plan_for(&self, view: &CaseView) -> Result<Option<CallPlan>, AppError> {
+    /// [`App::call_plan`] for a case already read, as `caller` is to act on it.
+    pub async fn plan_for(
+        &self,
+        caller: &Caller,
+        view: &CaseView,
+    ) -> Result<Option<CallPlan>, AppError> {
         // The contracts that count are those of the organisation holding the report now
-        // (the prime that forwarded it, for a subcontractor's).
+        // (the prime that forwarded it, for a subcontractor's) …
         let routing = Routing::parse(&view.row.routing);
-        self.plan(
-            &view.library,
-            view.procedure(),
-            routing.holder(view.row.organisation_id),
-            routing.last_resort,
-            &view.data,
-        )
-        .await
+        let mut holder = routing.holder(view.row.organisation_id);
+        let mut forwarded_from = None;
+        // … and a prime reading the report its subcontractor sent it calls as the one who
+        // forwards it next, not as the subcontractor did.
+        let at = caller.actor.organisation;
+        if at != holder
+            && self
+                .case_facts(&self.db, holder)
+                .await?
+                .primes
+                .contains(&at)
+        {
+            forwarded_from = Some(orgs::get(&self.db, holder).await?.name);
+            holder = at;
+        }
+        let plan = self
+            .plan(
+                &view.library,
+                view.procedure(),
+                holder,
+                routing.last_resort,
+                &view.data,
+            )
+            .await?;
+        Ok(plan.map(|p| CallPlan {
+            forwarded_from,
+            ..p
+        }))
     }
 
     /// Whom a new form of `procedure` for `organisation` has the reporter call, from what
@@ -126,12 +165,32 @@ impl App {
             FirstReport::Ministry(calls) => calls,
             FirstReport::Prime => Vec::new(),
         };
+        let desks = orgs::desks(&self.db, &facts.primes).await?;
         let mut primes = Vec::new();
         for p in &facts.primes {
-            primes.push(orgs::get(&self.db, *p).await?.name);
+            let organisation = orgs::get(&self.db, *p).await?.name;
+            let desk = desks
+                .iter()
+                .find(|d| d.organisation_id == *p)
+                .map(|d| Contact {
+                    organisation: organisation.clone(),
+                    desk: d.name.clone(),
+                    phone: d.phone.clone(),
+                    night_phone: d.night_phone.clone(),
+                });
+            let number = desk.as_ref().map(|d| match (&d.night_phone, office_hours) {
+                (Some(night), false) => night.clone(),
+                _ => d.phone.clone(),
+            });
+            primes.push(PrimeDesk {
+                organisation,
+                desk,
+                number,
+            });
         }
         Ok(Some(CallPlan {
             primes,
+            forwarded_from: None,
             calls,
             office_hours,
             unmatched,

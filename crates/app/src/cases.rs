@@ -459,6 +459,7 @@ impl App {
                 mark: mark_columns(lib, &data),
                 by: caller.actor.person,
                 now,
+                year: self.today().0.year(),
             },
         )
         .await?;
@@ -950,6 +951,20 @@ impl App {
                 found.extend(p);
             }
         }
+        // Evidence chosen from the case's files must still be one of them.
+        let picks_files = transition
+            .fields
+            .iter()
+            .flat_map(|f| std::iter::once(f).chain(&f.fields))
+            .any(|f| f.from_attachments);
+        if picks_files {
+            let names: Vec<String> = attachments::for_case(&mut tx, id)
+                .await?
+                .into_iter()
+                .map(|a| a.file_name)
+                .collect();
+            found.extend(form::unattached(&transition.fields, &given, &names));
+        }
         // Where the action routes the case: on to the organisation acting, to the last
         // resort, or to an organisation it relays the case to.
         let mut routing = Routing::parse(&row.routing);
@@ -1370,7 +1385,7 @@ fn sent_documents(procedure: &Procedure, transition: &Transition, lang: &str) ->
 /// register's `read_from` relations to the case's organisation (a list its provider keeps,
 /// never one the case's organisation writes itself), or else the case's organisation and
 /// those above it, nearest first.
-fn read_from(lib: &Library, register: &str, facts: &CaseFacts) -> Vec<Uuid> {
+pub(crate) fn read_from(lib: &Library, register: &str, facts: &CaseFacts) -> Vec<Uuid> {
     let relations = lib
         .registers
         .get(register)

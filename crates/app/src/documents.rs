@@ -6,7 +6,9 @@ use mamori_library::model::{Document, DocumentFormat, MARK_FIELD};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::{App, AppError, Caller, CaseView};
+use crate::{App, AppError, Caller, CaseView, history};
+use mamori_domain::calendar::DateStyle;
+use mamori_domain::calendar::era::{document_date, document_datetime};
 
 /// A rendered document.
 #[derive(Debug, Clone)]
@@ -211,49 +213,71 @@ impl App {
         let values: serde_json::Map<String, Value> = all
             .map(|f| (f.id().to_owned(), Value::String(shown(f))))
             .collect();
-        let local = |ts: mamori_storage::Ts| {
-            ts.0.to_zoned(self.settings.zone.clone())
-                .strftime("%Y-%m-%d %H:%M")
-                .to_string()
+        // Every date comes both ways: official notices print 和暦 throughout, other
+        // documents 西暦, and a template picks one style for the whole document.
+        let local = |ts: mamori_storage::Ts| ts.0.to_zoned(self.settings.zone.clone()).datetime();
+        let both = |at: jiff::civil::DateTime| {
+            (
+                document_datetime(at, DateStyle::Seireki),
+                document_datetime(at, DateStyle::Wareki),
+            )
         };
         let history: Vec<Value> = v
             .events
             .iter()
             .map(|e| {
+                let (at, at_wareki) = both(local(e.occurred_at));
                 json!({
-                    "at": local(e.occurred_at),
+                    "at": at,
+                    "at_wareki": at_wareki,
                     "actor": e.actor_name.clone().unwrap_or_default(),
-                    "action": match e.action.as_str() {
-                        "open" => "作成".to_owned(),
-                        "save" => "下書き保存".to_owned(),
-                        "deadline.remind" => "期限の催促".to_owned(),
-                        "deadline.due" => "期限超過の通知".to_owned(),
-                        a => procedure
-                            .transition(a)
-                            .map_or(a.to_owned(), |t| t.name.ja.clone()),
-                    },
-                    "comment": e.comment,
+                    // Documents are Japanese whatever the reader's language.
+                    "action": history::sentence(procedure, e, "ja", DateStyle::Seireki),
+                    "action_wareki": history::sentence(procedure, e, "ja", DateStyle::Wareki),
+                    "comment": history::comment(e),
                 })
             })
             .collect();
+        let (opened, opened_wareki) = both(local(v.row.created_at));
+        let today = self.today().0;
         json!({
             "case": {
                 "id": v.row.id.to_string(),
+                "number": v.row.number,
                 "title": v.row.title,
                 "state": v.row.state,
                 "state_name": procedure.state(&v.row.state).map_or(v.row.state.clone(), |s| s.name.ja.clone()),
                 "organisation": v.row.organisation_name,
                 "applicant": v.row.created_by_name,
-                "opened": local(v.row.created_at),
+                "opened": opened,
+                "opened_wareki": opened_wareki,
                 "mark": v.library.mark_of(&v.data).map_or("", |m| m.label.ja.as_str()),
-                "today": self.today().0.to_string(),
+                "today": document_date(today, DateStyle::Seireki),
+                "today_wareki": document_date(today, DateStyle::Wareki),
             },
+            "wareki": wareki_of(&v.data),
             "fields": fields,
             "value": values,
             "data": Value::Object(v.data.clone()),
             "history": history,
         })
     }
+}
+
+/// The case's dates (values written `2026-02-27`) in 和暦, by field id, for notices that
+/// print every date that way.
+fn wareki_of(data: &serde_json::Map<String, Value>) -> Value {
+    data.iter()
+        .filter_map(|(id, v)| {
+            let text = v.as_str().filter(|t| t.len() == 10)?;
+            let day = text.parse::<jiff::civil::Date>().ok()?;
+            Some((
+                id.clone(),
+                Value::String(document_date(day, DateStyle::Wareki)),
+            ))
+        })
+        .collect::<serde_json::Map<_, _>>()
+        .into()
 }
 
 /// A file name for a document: its title without the bracketed note of its format, the
@@ -287,7 +311,18 @@ fn download_name(
 
 #[cfg(test)]
 mod tests {
-    use super::download_name;
+    use super::{download_name, wareki_of};
+
+    #[test]
+    fn dates_of_the_case_are_given_in_wareki_and_nothing_else() {
+        let data = serde_json::json!({
+            "completed_on": "2027-03-31",
+            "detected_at": "2027-03-31T10:00",
+            "site": "横浜",
+        });
+        let w = wareki_of(data.as_object().unwrap());
+        assert_eq!(w, serde_json::json!({ "completed_on": "令和9年3月31日" }));
+    }
 
     #[test]
     fn a_download_is_named_after_the_document_the_organisation_and_the_day() {

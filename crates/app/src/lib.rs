@@ -6,6 +6,7 @@ mod adaptations;
 mod api_tokens;
 mod assessments;
 mod attachments;
+pub mod audit_sentences;
 mod audit_trail;
 mod calls;
 mod cases;
@@ -17,6 +18,7 @@ mod evidence;
 mod exports;
 mod first_admin;
 mod gateway;
+pub mod history;
 mod libraries;
 mod login;
 mod mail;
@@ -28,6 +30,7 @@ mod registers;
 mod report_board;
 mod routing;
 mod session;
+pub mod setup_guide;
 mod waiting;
 
 pub use adaptations::{AdaptationView, adapt_library, adapted_version};
@@ -37,7 +40,7 @@ pub use api_tokens::{
 pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, StartAssessment};
 pub use attachments::{Download, Upload, UploadTurn};
 pub use audit_trail::AuditQuery;
-pub use calls::CallPlan;
+pub use calls::{CallPlan, PrimeDesk};
 pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable};
 pub use documents::RenderedDocument;
 pub use edge::EdgeLimits;
@@ -48,7 +51,7 @@ pub use gateway::{JOINING, SiteSchedule};
 pub use libraries::Libraries;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
-pub use organisations::{OrganisationInput, OrganisationView};
+pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use registers::{ImportReport, RegisterView, RowView};
@@ -255,7 +258,6 @@ pub(crate) struct Event<'a> {
 }
 
 impl App {
-    /// Appends the caller's successful `action` on a target (`kind`, `id`) inside `tx`.
     /// The organisations where the caller holds one of `roles`, with their names, each
     /// once: where they may start a procedure, answer a catalog or keep a register.
     pub(crate) async fn held_in<'r>(

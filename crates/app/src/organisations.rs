@@ -2,10 +2,10 @@
 
 use mamori_domain::FieldErrors;
 use mamori_domain::audit::Outcome;
-use mamori_domain::organisation::{OrgKind, OrgName, RelationKind, reparent_makes_cycle};
+use mamori_domain::organisation::{Desk, OrgKind, OrgName, RelationKind, reparent_makes_cycle};
 use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_storage::organisations::{
-    self as orgs, NewOrganisation, OrganisationFilter, OrganisationRow, RelationRow,
+    self as orgs, DeskRow, NewOrganisation, OrganisationFilter, OrganisationRow, RelationRow,
 };
 use mamori_storage::{Page, PageRequest, StorageError};
 use uuid::Uuid;
@@ -25,6 +25,17 @@ pub struct OrganisationInput {
     pub require_totp: bool,
 }
 
+/// The desk an organisation keeps, as typed on its page; all three empty removes it.
+#[derive(Debug, Clone, Default)]
+pub struct DeskInput {
+    /// Who answers.
+    pub name: String,
+    /// The number in working hours.
+    pub phone: String,
+    /// The number for nights and holidays.
+    pub night_phone: String,
+}
+
 /// An organisation with what its page shows and what the viewer may do.
 #[derive(Debug, Clone)]
 pub struct OrganisationView {
@@ -36,6 +47,8 @@ pub struct OrganisationView {
     pub children: Vec<OrganisationRow>,
     /// Relations in either direction.
     pub relations: Vec<RelationRow>,
+    /// The desk it keeps for urgent calls, if any.
+    pub desk: Option<DeskRow>,
     /// Viewer may manage the organisation.
     pub can_manage: bool,
     /// Viewer may see its people.
@@ -190,6 +203,7 @@ impl App {
                         .collect()
                 }
             },
+            desk: orgs::desks(&self.db, &[id]).await?.pop(),
             organisation,
             path: visible,
             can_manage: may(Permission::ManageOrganisation),
@@ -209,6 +223,77 @@ impl App {
         let related = orgs::related(&self.db, caller.actor.organisation).await?;
         let scope = policy::scope(&caller.actor, Permission::ViewOrganisation, &related);
         Ok(orgs::list(&self.db, &scope, filter, page).await?)
+    }
+
+    /// Keeps the desk an organisation answers urgent calls at (a company's incident desk,
+    /// which its subcontractors call first), or removes it when every part is empty.
+    pub async fn set_desk(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        input: &DeskInput,
+    ) -> Result<(), AppError> {
+        let cleared = [&input.name, &input.phone, &input.night_phone]
+            .iter()
+            .all(|s| s.trim().is_empty());
+        let desk = if cleared {
+            None
+        } else {
+            Some(
+                Desk::parse(&input.name, &input.phone, &input.night_phone)
+                    .map_err(AppError::Invalid)?,
+            )
+        };
+        let mut tx = self.db.begin().await?;
+        let facts = orgs::ancestry(&mut tx, id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            drop(tx);
+            return self
+                .deny(
+                    caller,
+                    "organisation.desk",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        let before = orgs::desks(&mut tx, &[id]).await?.pop();
+        let now = self.now();
+        match &desk {
+            Some(d) => {
+                let row = DeskRow {
+                    organisation_id: id,
+                    name: d.name.clone(),
+                    phone: d.phone.clone(),
+                    night_phone: d.night_phone.clone(),
+                };
+                orgs::set_desk(&mut tx, &row, caller.actor.person, now).await?;
+            }
+            None => orgs::clear_desk(&mut tx, id).await?,
+        }
+        let shown = |d: Option<(&str, &str, Option<&str>)>| {
+            d.map(|(name, phone, night)| serde_json::json!({"name": name, "phone": phone, "night_phone": night}))
+        };
+        self.record(
+            &mut tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action: "organisation.desk",
+                organisation: Some(id),
+                target_kind: "organisation",
+                target_id: Some(id.to_string()),
+                outcome: Outcome::Success,
+                detail: serde_json::json!({
+                    "before": shown(before.as_ref().map(|d| (d.name.as_str(), d.phone.as_str(), d.night_phone.as_deref()))),
+                    "after": shown(desk.as_ref().map(|d| (d.name.as_str(), d.phone.as_str(), d.night_phone.as_deref()))),
+                }),
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Renames, re-kinds, and sets the second-factor rule of an organisation.

@@ -12,9 +12,10 @@ use uuid::Uuid;
 use mamori_library::condition::{self, key_text};
 use mamori_library::form::Data;
 use mamori_library::model::{Field, Library, Prefill, PrefillSource};
-use mamori_storage::registers::RowRecord;
+use mamori_storage::registers::{self, RowRecord};
 use mamori_storage::{organisations as orgs, persons};
 
+use crate::cases::read_from;
 use crate::{App, AppError, Caller, CaseView};
 
 impl App {
@@ -36,7 +37,10 @@ impl App {
             let Some(field) = form.fields.iter().find(|f| f.id() == pre.field.value) else {
                 continue;
             };
-            if let Some(value) = self.prefilled(caller, pre, field, organisation).await? {
+            if let Some(value) = self
+                .prefilled(caller, lib, pre, field, organisation)
+                .await?
+            {
                 data.insert(field.id().to_owned(), value);
             }
         }
@@ -71,8 +75,10 @@ impl App {
                     .as_ref()
                     .and_then(|t| v.data.get(&t.value))
                     .and_then(|rows| shared_columns(field, rows))
+            } else if let Some(rows) = self.kept_elsewhere(pre, v).await? {
+                table_of(field, &rows)
             } else {
-                self.prefilled(caller, pre, field, v.row.organisation_id)
+                self.prefilled(caller, &v.library, pre, field, v.row.organisation_id)
                     .await?
             };
             if let Some(value) = value {
@@ -119,9 +125,38 @@ impl App {
             .filter(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty())))
     }
 
+    /// The rows a table starts from when its register is kept by another organisation for
+    /// the case to read (`read_from`: a checklist its contracting organisation keeps once
+    /// for every company); none when the register is the case's organisation's own. Being
+    /// a party to the case is what lets the reader see them, as the case's conditions read
+    /// them, whatever the reader may open in that organisation's registers.
+    async fn kept_elsewhere(
+        &self,
+        pre: &Prefill,
+        v: &CaseView,
+    ) -> Result<Option<Vec<RowRecord>>, AppError> {
+        let Some(register) = pre.register.as_ref().map(|r| r.value.as_str()) else {
+            return Ok(None);
+        };
+        if pre.from != PrefillSource::Register
+            || v.library
+                .registers
+                .get(register)
+                .is_none_or(|r| r.read_from.is_empty())
+        {
+            return Ok(None);
+        }
+        let facts = self.facts_of_row(&self.db, &v.library, &v.row).await?;
+        let keepers = read_from(&v.library, register, &facts);
+        Ok(Some(
+            registers::kept_by(&self.db, v.library.id(), register, &keepers).await?,
+        ))
+    }
+
     async fn prefilled(
         &self,
         caller: &Caller,
+        lib: &Library,
         pre: &Prefill,
         field: &Field,
         organisation: Uuid,
@@ -139,33 +174,46 @@ impl App {
                 let Some(register) = &pre.register else {
                     return Ok(None);
                 };
-                let kept_by = orgs::ancestors(&self.db, organisation).await?;
-                let view = self.register(caller, &register.value, false).await?;
-                let rows: Vec<Value> = view
-                    .rows
-                    .iter()
-                    .filter(|r| kept_by.contains(&r.organisation_id))
-                    .take(field.max_rows.unwrap_or(50))
-                    .map(|r| {
-                        let stored: Data = serde_json::from_str(&r.data).unwrap_or_default();
-                        Value::Object(
-                            field
-                                .fields
-                                .iter()
-                                .filter_map(|c| {
-                                    stored.get(c.id()).map(|v| (c.id().to_owned(), v.clone()))
-                                })
-                                .collect(),
-                        )
-                    })
-                    .collect();
-                if rows.is_empty() {
+                // A list kept elsewhere is read only through a case's relations, never
+                // from the organisation's own tree.
+                if lib
+                    .registers
+                    .get(&register.value)
+                    .is_some_and(|r| !r.read_from.is_empty())
+                {
                     return Ok(None);
                 }
-                Value::Array(rows)
+                let kept_by = orgs::ancestors(&self.db, organisation).await?;
+                let view = self.register(caller, &register.value, false).await?;
+                let rows: Vec<RowRecord> = view
+                    .rows
+                    .into_iter()
+                    .filter(|r| kept_by.contains(&r.organisation_id))
+                    .collect();
+                return Ok(table_of(field, &rows));
             }
         }))
     }
+}
+
+/// A table of `field` with a row per register row, keeping the columns they share; none
+/// when there are no rows.
+fn table_of(field: &Field, rows: &[RowRecord]) -> Option<Value> {
+    let rows: Vec<Value> = rows
+        .iter()
+        .take(field.max_rows.unwrap_or(50))
+        .map(|r| {
+            let stored: Data = serde_json::from_str(&r.data).unwrap_or_default();
+            Value::Object(
+                field
+                    .fields
+                    .iter()
+                    .filter_map(|c| stored.get(c.id()).map(|v| (c.id().to_owned(), v.clone())))
+                    .collect(),
+            )
+        })
+        .collect();
+    (!rows.is_empty()).then_some(Value::Array(rows))
 }
 
 /// The rows of a table, keeping the columns `field` shares with it; none when it has none.

@@ -3,8 +3,10 @@
 use jiff::SignedDuration;
 use mamori_auth::token;
 use mamori_domain::audit::Outcome;
+use mamori_domain::calendar::DateStyle;
 use mamori_domain::person::Locale;
 use mamori_domain::policy::Actor;
+use mamori_storage::Tx;
 use mamori_storage::sessions::{self, stage};
 use uuid::Uuid;
 
@@ -39,6 +41,8 @@ pub struct SessionInfo {
     pub email: String,
     /// Reading language.
     pub locale: Locale,
+    /// How the person reads dates on pages.
+    pub date_style: DateStyle,
     /// A second-factor secret being enrolled.
     pub totp_pending: Option<String>,
 }
@@ -92,6 +96,7 @@ impl App {
             name: row.person_name,
             email: row.email,
             locale: Locale::parse_or_default(&row.locale),
+            date_style: DateStyle::parse_or_default(&row.date_style),
             totp_pending: row.totp_pending,
         }))
     }
@@ -100,20 +105,8 @@ impl App {
     pub async fn logout(&self, caller: &Caller) -> Result<(), AppError> {
         let mut tx = self.db.begin().await?;
         sessions::delete(&mut tx, &caller.session).await?;
-        self.record(
-            &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "logout",
-                organisation: Some(caller.actor.organisation),
-                target_kind: "person",
-                target_id: Some(caller.actor.person.to_string()),
-                outcome: Outcome::Success,
-                detail: serde_json::json!({}),
-            },
-        )
-        .await?;
+        self.record_own(&mut tx, caller, "logout", serde_json::json!({}))
+            .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -128,18 +121,32 @@ impl App {
             self.now(),
         )
         .await?;
-        self.record(
+        self.record_own(
             &mut tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action: "person.set_locale",
-                organisation: Some(caller.actor.organisation),
-                target_kind: "person",
-                target_id: Some(caller.actor.person.to_string()),
-                outcome: Outcome::Success,
-                detail: serde_json::json!({ "locale": locale.as_str() }),
-            },
+            caller,
+            "person.set_locale",
+            serde_json::json!({ "locale": locale.as_str() }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets how the caller reads dates on pages (和暦 or 西暦).
+    pub async fn set_date_style(&self, caller: &Caller, style: DateStyle) -> Result<(), AppError> {
+        let mut tx = self.db.begin().await?;
+        mamori_storage::persons::set_date_style(
+            &mut tx,
+            caller.actor.person,
+            style.as_str(),
+            self.now(),
+        )
+        .await?;
+        self.record_own(
+            &mut tx,
+            caller,
+            "person.set_date_style",
+            serde_json::json!({ "date_style": style.as_str() }),
         )
         .await?;
         tx.commit().await?;
@@ -161,5 +168,32 @@ impl App {
     /// The person id behind a caller (for handlers that show "me").
     pub fn me(caller: &Caller) -> Uuid {
         caller.actor.person
+    }
+}
+
+impl App {
+    /// Records a change the caller made to their own account or session.
+    async fn record_own(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        action: &str,
+        detail: serde_json::Value,
+    ) -> Result<(), AppError> {
+        self.record(
+            tx,
+            Some(caller.actor.person),
+            caller.ip.as_deref(),
+            Event {
+                action,
+                organisation: Some(caller.actor.organisation),
+                target_kind: "person",
+                target_id: Some(caller.actor.person.to_string()),
+                outcome: Outcome::Success,
+                detail,
+            },
+        )
+        .await
+        .map(drop)
     }
 }

@@ -14,6 +14,10 @@
 
 use jiff::civil::{Date, Weekday};
 
+pub mod era;
+
+pub use era::{DateStyle, wareki};
+
 /// Why government offices are closed on a day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Closed {

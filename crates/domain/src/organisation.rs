@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::validation::{FieldError, clean_text};
+use crate::validation::{FieldError, FieldErrors, clean_text};
 
 /// Longest organisation name accepted, in characters.
 pub const NAME_MAX: u32 = 200;
@@ -86,6 +86,78 @@ impl AsRef<str> for OrgName {
     }
 }
 
+/// The desk an organisation keeps for urgent calls: who answers, the number in working
+/// hours, and the number for nights and holidays where there is one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desk {
+    /// Who answers (総務部 情報セキュリティ担当 …).
+    pub name: String,
+    /// The number in working hours.
+    pub phone: String,
+    /// The number for nights and holidays.
+    pub night_phone: Option<String>,
+}
+
+impl Desk {
+    /// Checks a desk as typed: a name and a working-hours number are needed, the night
+    /// number is optional. A number is digits with hyphens, spaces, `+` or brackets, then
+    /// optionally a note of extensions in brackets (「03-3268-3111（内線21040）」); full-width
+    /// digits and dashes, as a Japanese keyboard types them, are taken as their ASCII forms.
+    pub fn parse(name: &str, phone: &str, night_phone: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::default();
+        let name = errors.take(clean_text("desk_name", name, NAME_MAX));
+        let phone = errors.take(parse_phone("desk_phone", phone));
+        let night_phone = if night_phone.trim().is_empty() {
+            Some(None)
+        } else {
+            errors.take(parse_phone("desk_night_phone", night_phone).map(Some))
+        };
+        match (name, phone, night_phone) {
+            (Some(name), Some(phone), Some(night_phone)) if errors.is_empty() => Ok(Desk {
+                name,
+                phone,
+                night_phone,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The longest telephone number with its note of extensions.
+const PHONE_MAX: u32 = 80;
+
+fn parse_phone(field: &'static str, raw: &str) -> Result<String, FieldError> {
+    let ascii: String = raw
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '０'..='９' => char::from_u32(c as u32 - '０' as u32 + '0' as u32).unwrap_or(c),
+            '－' | 'ー' | '‐' | '−' | '―' => '-',
+            '＋' => '+',
+            '　' => ' ',
+            other => other,
+        })
+        .collect();
+    let text = clean_text(field, &ascii, PHONE_MAX)?;
+    let (number, _note) = match text.find(['(', '（']) {
+        Some(i) => text.split_at(i),
+        None => (text.as_str(), ""),
+    };
+    let digits = number.chars().filter(char::is_ascii_digit).count();
+    if digits < 6
+        || !number
+            .chars()
+            .all(|c| c.is_ascii_digit() || "-+ ".contains(c))
+    {
+        return Err(FieldError {
+            field,
+            code: "invalid-phone",
+            limit: None,
+        });
+    }
+    Ok(text)
+}
+
 /// A relation between two organisations that is not the tree.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -140,6 +212,29 @@ pub fn reparent_makes_cycle(org: uuid::Uuid, ancestors_of_new_parent: &[uuid::Uu
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_desk_takes_numbers_as_a_japanese_keyboard_types_them() {
+        let desk =
+            super::Desk::parse(" 総務部 ", "０３－１２３４－５６７８（内線12）", "").unwrap();
+        assert_eq!(desk.name, "総務部");
+        assert_eq!(desk.phone, "03-1234-5678（内線12）");
+        assert_eq!(desk.night_phone, None);
+    }
+
+    #[test]
+    fn a_desk_without_a_name_or_with_words_for_a_number_is_refused_field_by_field() {
+        let errors = super::Desk::parse("", "夜間は携帯へ", "090").unwrap_err();
+        let codes: Vec<(&str, &str)> = errors.iter().map(|e| (e.field, e.code)).collect();
+        assert_eq!(
+            codes,
+            [
+                ("desk_name", "required"),
+                ("desk_phone", "invalid-phone"),
+                ("desk_night_phone", "invalid-phone")
+            ]
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -355,6 +355,15 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            if f.from_attachments && f.kind != FieldType::Text {
+                self.at(
+                    &f.id,
+                    format!(
+                        "from_attachments は text の項目にだけ書けます（「{}」）",
+                        f.id.value
+                    ),
+                );
+            }
             if let Some(how) = &f.compute
                 && f.kind != FieldType::Computed
             {

@@ -109,6 +109,51 @@ pub fn transition_lookups(t: &Transition, data: &Data, today: &str) -> Vec<(Stri
     out
 }
 
+/// A condition as a page's script can decide it from the answers on the form, as JSON
+/// (`field` with `is`, `in` or `filled`; `all`, `any`, `not`); `None` when it needs what
+/// only the server knows (registers, actions done, rules, days compared).
+pub fn in_browser(c: &Condition) -> Option<Value> {
+    let needs_server = c.register.is_some()
+        || c.done.is_some()
+        || c.rule.is_some()
+        || c.not_before.is_some()
+        || c.not_after.is_some();
+    if needs_server {
+        return None;
+    }
+    let mut out = serde_json::Map::new();
+    if let Some(field) = &c.field {
+        out.insert("field".into(), Value::String(field.value.clone()));
+        if let Some(filled) = c.filled {
+            out.insert("filled".into(), Value::Bool(filled));
+        } else if let Some(is) = &c.is {
+            out.insert("is".into(), is.clone());
+        } else {
+            out.insert(
+                "in".into(),
+                Value::Array(c.one_of.clone().unwrap_or_default()),
+            );
+        }
+    }
+    let list = |items: &[serde_saphyr::Spanned<Condition>]| -> Option<Value> {
+        items
+            .iter()
+            .map(|i| in_browser(&i.value))
+            .collect::<Option<Vec<_>>>()
+            .map(Value::Array)
+    };
+    if let Some(all) = &c.all {
+        out.insert("all".into(), list(all)?);
+    }
+    if let Some(any) = &c.any {
+        out.insert("any".into(), list(any)?);
+    }
+    if let Some(not) = &c.not {
+        out.insert("not".into(), in_browser(&not.value)?);
+    }
+    Some(Value::Object(out))
+}
+
 /// Whether a condition holds.
 pub fn holds(c: &Condition, facts: &Facts<'_>) -> bool {
     if let Some(field) = &c.field {
@@ -205,4 +250,37 @@ pub fn target<'p>(t: &'p Transition, facts: &Facts<'_>) -> &'p str {
 /// Whether a procedure's state ends the case.
 pub fn is_terminal(p: &Procedure, state: &str) -> bool {
     p.state(state).is_some_and(|s| s.terminal)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_browser;
+    use crate::model::Condition;
+    use serde_json::json;
+
+    fn parse(yaml: &str) -> Condition {
+        serde_saphyr::from_str(yaml).unwrap()
+    }
+
+    #[test]
+    fn answers_on_the_form_are_decided_in_the_browser_and_nothing_else_is() {
+        let c = parse("{ all: [{ field: servers, is: true }, { field: events, in: [e1a, e1i] }] }");
+        assert_eq!(
+            in_browser(&c),
+            Some(json!({"all": [
+                {"field": "servers", "is": true},
+                {"field": "events", "in": ["e1a", "e1i"]}
+            ]}))
+        );
+        let c = parse("{ not: { field: note, filled: true } }");
+        assert_eq!(
+            in_browser(&c),
+            Some(json!({"not": {"field": "note", "filled": true}}))
+        );
+        // A register row or a compared day is the server's to decide: the item stays shown.
+        let c = parse("{ any: [{ field: a, is: true }, { field: d, not_before: $today }] }");
+        assert_eq!(in_browser(&c), None);
+        let c = parse("{ done: approve }");
+        assert_eq!(in_browser(&c), None);
+    }
 }

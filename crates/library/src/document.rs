@@ -2,14 +2,19 @@
 //!
 //! A template sees:
 //!
-//! - `case`: `id`, `title`, `state`, `state_name`, `organisation`, `applicant`, `opened`
-//!   (day and time), `today`, `mark` (the label of its classification or handling mark,
-//!   empty when it has none; mamori prints it on every document anyway);
+//! - `case`: `id`, `number` (2026-0012, read aloud on the phone), `title`, `state`,
+//!   `state_name`, `organisation`, `applicant`, `opened` (day and time), `today`, `mark`
+//!   (the label of its classification or handling mark, empty when it has none; mamori
+//!   prints it on every document anyway); `opened_wareki` and `today_wareki` are the same
+//!   dates in 和暦 (令和8年2月27日), for notices that print every date that way;
 //! - `fields`: the form's fields in order (the handling mark apart), each with `id`,
 //!   `number` (①…), `label` and `value` (as a person reads it; empty when not filled);
 //! - `value`: the same values by field id, the transitions' fields included;
 //! - `data`: the raw values by field id (`true`/`false`, option ids, numbers);
-//! - `history`: each step with `at`, `actor`, `action` and `comment`.
+//! - `wareki`: the case's date values (`2026-02-27`) in 和暦, by field id;
+//! - `history`: each step with `at`, `actor`, `action` (a sentence: 「…さんが「承認する」を
+//!   行い、「承認」になりました。」) and `comment`; `at_wareki` and `action_wareki` write its
+//!   dates in 和暦.
 //!
 //! The filter `mark` turns a truth into ☑ or ☐, as on the paper forms. A name the template
 //! uses that the case does not have is an error, not an empty string: a typo must not
@@ -88,14 +93,19 @@ pub fn sample_context(form: &[crate::model::Field], more: &[&crate::model::Field
         .collect();
     serde_json::json!({
         "case": {
-            "id": "00000000-0000-0000-0000-000000000000",
+            "id": "00000000-0000-0000-0000-000000000000", "number": "2026-0001",
             "title": "", "state": "", "state_name": "", "organisation": "",
-            "applicant": "", "opened": "", "today": "", "mark": "",
+            "applicant": "", "opened": "", "opened_wareki": "", "today": "",
+            "today_wareki": "", "mark": "",
         },
         "fields": fields,
         "value": values,
         "data": {},
-        "history": [{ "at": "", "actor": "", "action": "", "comment": "" }],
+        "wareki": {},
+        "history": [{
+            "at": "", "at_wareki": "", "actor": "", "action": "", "action_wareki": "",
+            "comment": "",
+        }],
     })
 }
 

@@ -23,7 +23,7 @@ pub struct FieldProblem {
     /// What is wrong: `required`, `too_long`, `not_a_number`, `too_small`, `too_large`,
     /// `invalid_date`, `invalid_datetime`, `unknown_option`, `must_confirm`,
     /// `invalid_value`, `unknown_field`, `invalid_email`, `invalid_phone`,
-    /// `contact_incomplete`, `too_many_rows`, `attachment_required`.
+    /// `contact_incomplete`, `too_many_rows`, `attachment_required`, `not_attached`.
     pub code: &'static str,
     /// The limit a message quotes (length, bound).
     pub limit: Option<String>,
@@ -396,6 +396,39 @@ fn check_group(
         }
     }
     (problems.len() == before && !clean.is_empty()).then_some(Value::Array(clean))
+}
+
+/// The values of `from_attachments` fields (in `data` or in its tables' rows) that name no
+/// file in `names`, the files attached to the case: evidence is a file the reader can
+/// open, never a name typed for one that is not there. Problems are named as [`validate`]
+/// names them.
+pub fn unattached(fields: &[Field], data: &Data, names: &[String]) -> Vec<FieldProblem> {
+    let mut found = Vec::new();
+    for field in fields {
+        let Some(value) = data.get(field.id()) else {
+            continue;
+        };
+        if field.from_attachments
+            && let Some(name) = value.as_str()
+            && !names.iter().any(|n| n == name)
+        {
+            found.push(problem(field.id(), "not_attached", None));
+        }
+        if field.kind == FieldType::Group
+            && let Value::Array(rows) = value
+        {
+            for (i, row) in rows.iter().enumerate() {
+                let Value::Object(row) = row else { continue };
+                found.extend(unattached(&field.fields, row, names).into_iter().map(|p| {
+                    FieldProblem {
+                        field: format!("{}.{i}.{}", field.id(), p.field),
+                        ..p
+                    }
+                }));
+            }
+        }
+    }
+    found
 }
 
 /// The label of a field, or of a part of one (`contact.phone`, `group.2.name`), as the
@@ -784,5 +817,32 @@ mod tests {
             (empty["count"].clone(), empty["users"].clone()),
             (json!(0), json!(0))
         );
+    }
+
+    #[test]
+    fn evidence_chosen_from_attachments_must_name_an_attached_file() {
+        let mut evidence = Field::built_in("evidence", FieldType::Text, text("証跡"));
+        evidence.from_attachments = true;
+        let mut items = Field::built_in("items", FieldType::Group, text("点検事項"));
+        items.fields = vec![
+            Field::built_in("item", FieldType::Text, text("点検事項")),
+            evidence.clone(),
+        ];
+        let fields = vec![evidence, items];
+        let data = json!({
+            "evidence": "鍵管理簿.pdf",
+            "items": [{"item": "施錠", "evidence": "鍵管理簿.pdf"}, {"item": "入退室", "evidence": "記録.pdf"}]
+        });
+        let data = data.as_object().unwrap();
+        let names = vec!["鍵管理簿.pdf".to_owned()];
+        let found = unattached(&fields, data, &names);
+        assert_eq!(
+            found
+                .iter()
+                .map(|p| (p.field.as_str(), p.code))
+                .collect::<Vec<_>>(),
+            [("items.1.evidence", "not_attached")]
+        );
+        assert_eq!(unattached(&fields, data, &[]).len(), 3);
     }
 }

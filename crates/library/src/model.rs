@@ -296,6 +296,10 @@ pub struct Field {
     /// For `attachment`: only PDF files (documents submitted as the original asks).
     #[serde(default)]
     pub pdf_only: bool,
+    /// For `text`: chosen among the names of the files attached to the case (evidence
+    /// named by its file) rather than typed; the name is what is kept, so documents read it.
+    #[serde(default)]
+    pub from_attachments: bool,
     /// Asked only when this holds: otherwise the field is neither required nor kept (an
     /// item of a paper form that belongs to one kind of report only).
     #[serde(default)]
@@ -338,6 +342,7 @@ impl Field {
             max_rows: None,
             compute: None,
             pdf_only: false,
+            from_attachments: false,
             asked_when: None,
             suggest: None,
         }

@@ -747,4 +747,22 @@ fn the_gateway_library_loads_with_one_open_application_per_site_and_the_provider
     );
     let problems = load_sources(s.clone()).unwrap_err();
     reported(&problems, &s, file, "read_from: [provider]", "provider");
+
+    // ATLA's checklist is read from ATLA; its evidence is chosen among the case's files,
+    // which only a text column can be.
+    assert_eq!(
+        lib.registers["inspection_checklist"].read_from,
+        [Relation::ContractingOrganisation]
+    );
+    let mut s = sources("mod-dsg");
+    let file = "procedures/joining.yaml";
+    edit(
+        &mut s,
+        file,
+        "            type: long_text\n            label: { ja: 確認した内容, en: What was checked }",
+        "            type: long_text\n            from_attachments: true\n            label: { ja: 確認した内容, en: What was checked }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "id: detail", "from_attachments");
+    assert_eq!(problems.len(), 1, "{problems:?}");
 }

@@ -319,3 +319,114 @@ pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StorageError> {
         on_db!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?,
     )
 }
+
+/// The ids an audit page mentions, to be named together.
+#[derive(Debug, Default, Clone)]
+pub struct NameRequest {
+    /// People (targets, designees, token holders).
+    pub persons: Vec<Uuid>,
+    /// Organisations (moves, relations, parents).
+    pub organisations: Vec<Uuid>,
+    /// Posts.
+    pub posts: Vec<Uuid>,
+    /// Cases.
+    pub cases: Vec<Uuid>,
+    /// Designations (named by their holder and role).
+    pub designations: Vec<Uuid>,
+    /// Assessments.
+    pub assessments: Vec<Uuid>,
+}
+
+impl NameRequest {
+    /// Whether there is nothing to look up.
+    pub fn is_empty(&self) -> bool {
+        self.persons.is_empty()
+            && self.organisations.is_empty()
+            && self.posts.is_empty()
+            && self.cases.is_empty()
+            && self.designations.is_empty()
+            && self.assessments.is_empty()
+    }
+}
+
+/// One named thing: `kind` says which table, `name` what people call it; a case also
+/// gives its library, version and procedure (`a`, `b`, `c`), a designation its role (`a`).
+#[derive(Debug, Clone, FromRow)]
+pub struct NamedRow {
+    /// `person`, `organisation`, `post`, `case`, `designation` or `assessment`.
+    pub kind: String,
+    /// Its id.
+    pub id: Uuid,
+    /// Its name (a case's or assessment's title; a designation's holder).
+    pub name: String,
+    /// First extra column.
+    pub a: Option<String>,
+    /// Second extra column.
+    pub b: Option<String>,
+    /// Third extra column.
+    pub c: Option<String>,
+}
+
+/// Names every id of `wanted` in one query, so that a page of events costs one round trip
+/// whatever it mentions. Ids that no longer exist are simply missing from the answer.
+pub async fn names(db: &Db, wanted: &NameRequest) -> Result<Vec<NamedRow>, StorageError> {
+    if wanted.is_empty() {
+        return Ok(Vec::new());
+    }
+    const NONE: &str = "CAST(NULL AS TEXT)";
+    let parts: [(&[Uuid], String); 6] = [
+        (
+            &wanted.persons,
+            format!("SELECT 'person' AS kind, id, name, {NONE} AS a, {NONE} AS b, {NONE} AS c FROM persons WHERE id IN"),
+        ),
+        (
+            &wanted.organisations,
+            format!("SELECT 'organisation' AS kind, id, name, {NONE} AS a, {NONE} AS b, {NONE} AS c FROM organisations WHERE id IN"),
+        ),
+        (
+            &wanted.posts,
+            format!("SELECT 'post' AS kind, id, name, {NONE} AS a, {NONE} AS b, {NONE} AS c FROM posts WHERE id IN"),
+        ),
+        (
+            &wanted.cases,
+            "SELECT 'case' AS kind, id, title AS name, library_id AS a, library_version AS b, procedure_id AS c FROM cases WHERE id IN".to_owned(),
+        ),
+        (
+            &wanted.designations,
+            format!(
+                "SELECT 'designation' AS kind, d.id AS id, COALESCE(p.name, po.name, '') AS name, d.role AS a, {NONE} AS b, {NONE} AS c
+                 FROM designations d LEFT JOIN persons p ON p.id = d.person_id
+                 LEFT JOIN posts po ON po.id = d.post_id WHERE d.id IN"
+            ),
+        ),
+        (
+            &wanted.assessments,
+            format!("SELECT 'assessment' AS kind, id, title AS name, {NONE} AS a, {NONE} AS b, {NONE} AS c FROM assessments WHERE id IN"),
+        ),
+    ];
+    let mut n = 0;
+    let mut selects = Vec::new();
+    let mut ids: Vec<Uuid> = Vec::new();
+    for (list, select) in parts {
+        if list.is_empty() {
+            continue;
+        }
+        let marks: Vec<String> = list
+            .iter()
+            .map(|_| {
+                n += 1;
+                format!("${n}")
+            })
+            .collect();
+        selects.push(format!("{select} ({})", marks.join(", ")));
+        ids.extend_from_slice(list);
+    }
+    let sql = selects.join(" UNION ALL ");
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, NamedRow>(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(p).await
+    })?)
+}

@@ -49,12 +49,14 @@ pub struct CaseRow {
     pub need_to_know: bool,
     /// Where it has been routed beyond its organisation, a JSON object.
     pub routing: String,
+    /// Its number in the installation, read aloud on the phone: `2026-0012`.
+    pub number: String,
 }
 
 const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
     o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
     p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at, c.mark,
-    c.need_to_know, c.routing";
+    c.need_to_know, c.routing, COALESCE(c.number, '') AS number";
 const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
     JOIN persons p ON p.id = c.created_by";
 
@@ -82,19 +84,40 @@ pub struct NewCase<'a> {
     pub by: Uuid,
     /// Now.
     pub now: Ts,
+    /// The year of `now` in the installation's zone, which its number counts in.
+    pub year: i16,
 }
 
-/// Opens a case.
-pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<(), StorageError> {
+/// Opens a case; returns the number it was given.
+pub async fn insert(tx: &mut Tx, c: &NewCase<'_>) -> Result<String, StorageError> {
     const SQL: &str =
         "INSERT INTO cases (id, library_id, library_version, procedure_id, organisation_id, title,
-                       state, data, done, created_by, created_at, updated_at, search_text, mark, need_to_know)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10, $11, $12, $13)";
+                       state, data, done, created_by, created_at, updated_at, search_text, mark, need_to_know, number)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '[]', $9, $10, $10, $11, $12, $13, $14)";
+    let number = next_number(tx, c.year).await?;
     let search = search_text(c.title, c.data);
     on_tx!(tx, x => sqlx::query(SQL).bind(c.id).bind(c.library).bind(c.version).bind(c.procedure).bind(c.organisation)
         .bind(c.title).bind(c.state).bind(c.data).bind(c.by).bind(c.now).bind(&search).bind(c.mark.0).bind(c.mark.1)
-        .execute(x).await.map(|r| r.rows_affected()))?;
-    Ok(())
+        .bind(&number).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(number)
+}
+
+/// Takes the next case number of `year` in the creating transaction. The upsert locks the
+/// year's row until the transaction ends, so concurrent creations on PostgreSQL queue for
+/// it instead of reading the same last number (SQLite has one writer anyway); a creation
+/// rolled back gives its number back.
+async fn next_number(tx: &mut Tx, year: i16) -> Result<String, StorageError> {
+    const SQL: &str = "INSERT INTO case_numbers (year, last) VALUES ($1, 1)
+        ON CONFLICT (year) DO UPDATE SET last = case_numbers.last + 1 RETURNING last";
+    let last: i32 =
+        on_tx!(tx, x => sqlx::query_scalar(SQL).bind(i32::from(year)).fetch_one(x).await)?;
+    Ok(case_number(year, last))
+}
+
+/// A case number as people read it: the year, a hyphen and the sequence in four digits at
+/// least (`2026-0012`).
+pub fn case_number(year: i16, sequence: i32) -> String {
+    format!("{year}-{sequence:04}")
 }
 
 /// What a case is found by: its title and every value of its data, one per line,

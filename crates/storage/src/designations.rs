@@ -25,6 +25,13 @@ pub struct DesignationRow {
     pub person_id: Option<Uuid>,
     /// That person's name.
     pub person_name: Option<String>,
+    /// The organisation that person belongs to.
+    pub person_organisation_id: Option<Uuid>,
+    /// Its name.
+    pub person_organisation_name: Option<String>,
+    /// The person belongs to neither the designation's organisation nor one below it: a
+    /// role held where one does not work, which both sides should be able to see.
+    pub person_outside: bool,
     /// The post designated, if designated by post.
     pub post_id: Option<Uuid>,
     /// That post's name.
@@ -52,10 +59,16 @@ pub struct DesignationRow {
 const SELECT: &str = "SELECT d.id, d.role, d.organisation_id, o.name AS organisation_name,
         d.person_id, pe.name AS person_name, d.post_id, po.name AS post_name,
         d.starts_on, d.ends_on, d.note, d.designated_by, db.name AS designated_by_name, d.designated_at,
-        d.ended_by, d.ended_at, d.revoked_at
+        d.ended_by, d.ended_at, d.revoked_at,
+        pe.organisation_id AS person_organisation_id, peo.name AS person_organisation_name,
+        (d.organisation_id IS NOT NULL AND pe.id IS NOT NULL AND NOT EXISTS (
+            SELECT 1 FROM organisation_paths op
+             WHERE op.ancestor_id = d.organisation_id AND op.descendant_id = pe.organisation_id
+        )) AS person_outside
      FROM designations d
      LEFT JOIN organisations o ON o.id = d.organisation_id
      LEFT JOIN persons pe ON pe.id = d.person_id
+     LEFT JOIN organisations peo ON peo.id = pe.organisation_id
      LEFT JOIN posts po ON po.id = d.post_id
      LEFT JOIN persons db ON db.id = d.designated_by";
 

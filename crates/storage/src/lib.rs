@@ -23,6 +23,7 @@ pub mod posts;
 pub mod registers;
 mod scope;
 pub mod sessions;
+pub mod setup_guide;
 pub mod timers;
 pub mod types;
 pub mod writer;

@@ -318,8 +318,63 @@ pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
         // Its form variants are its settings and go with it; the versions built from them
         // stay, for the cases that ran under them.
         sqlx::query("DELETE FROM library_adaptations WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        sqlx::query("DELETE FROM organisation_desks WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
         sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;
+    Ok(())
+}
+
+/// The desk an organisation keeps for urgent calls.
+#[derive(Debug, Clone, PartialEq, Eq, FromRow)]
+pub struct DeskRow {
+    /// The organisation.
+    pub organisation_id: Uuid,
+    /// Who answers (総務部 情報セキュリティ担当 …).
+    pub name: String,
+    /// The number in working hours.
+    pub phone: String,
+    /// The number for nights and holidays, where it has one.
+    pub night_phone: Option<String>,
+}
+
+/// The desks of these organisations, where they keep one.
+pub async fn desks<'a>(
+    src: impl Into<Src<'a>>,
+    ids: &[Uuid],
+) -> Result<Vec<DeskRow>, StorageError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT organisation_id, name, phone, night_phone FROM organisation_desks
+         WHERE organisation_id IN ({})",
+        marks.join(", ")
+    );
+    on_src!(src.into(), c => {
+        let mut q = sqlx::query_as::<_, DeskRow>(AssertSqlSafe(sql));
+        for id in ids {
+            q = q.bind(*id);
+        }
+        q.fetch_all(c).await
+    })
+    .map_err(Into::into)
+}
+
+/// Keeps an organisation's desk, replacing the one it had.
+pub async fn set_desk(tx: &mut Tx, desk: &DeskRow, by: Uuid, now: Ts) -> Result<(), StorageError> {
+    const SQL: &str = "INSERT INTO organisation_desks (organisation_id, name, phone, night_phone, updated_at, updated_by)
+                       VALUES ($1, $2, $3, $4, $5, $6)
+                       ON CONFLICT (organisation_id) DO UPDATE SET name = excluded.name, phone = excluded.phone,
+                           night_phone = excluded.night_phone, updated_at = excluded.updated_at, updated_by = excluded.updated_by";
+    on_tx!(tx, c => sqlx::query(SQL).bind(desk.organisation_id).bind(&desk.name).bind(&desk.phone)
+        .bind(&desk.night_phone).bind(now).bind(by).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Removes an organisation's desk.
+pub async fn clear_desk(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
+    on_tx!(tx, c => sqlx::query("DELETE FROM organisation_desks WHERE organisation_id = $1").bind(id).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 

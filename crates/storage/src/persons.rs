@@ -209,6 +209,18 @@ pub async fn set_locale(tx: &mut Tx, id: Uuid, locale: &str, now: Ts) -> Result<
     Ok(())
 }
 
+/// Sets how the person reads dates (`seireki` or `wareki`).
+pub async fn set_date_style(
+    tx: &mut Tx,
+    id: Uuid,
+    style: &str,
+    now: Ts,
+) -> Result<(), StorageError> {
+    on_tx!(tx, c => sqlx::query("UPDATE persons SET date_style = $2, updated_at = $3 WHERE id = $1")
+        .bind(id).bind(style).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// Counts one more failed login; once `threshold` is reached, locks the account until
 /// `lock_until` and starts counting again. Returns whether this failure locked it.
 pub async fn record_failed_login(

@@ -60,6 +60,34 @@ pub async fn find<'a>(
         .find_map(|o| rows.iter().find(|r| r.organisation_id == *o).cloned()))
 }
 
+/// The live rows of a register kept by `organisations` (a list another organisation keeps
+/// for a case to read), by key.
+pub async fn kept_by<'a>(
+    src: impl Into<Src<'a>>,
+    library: &str,
+    register: &str,
+    organisations: &[Uuid],
+) -> Result<Vec<RowRecord>, StorageError> {
+    if organisations.is_empty() {
+        return Ok(vec![]);
+    }
+    let list: Vec<String> = (0..organisations.len())
+        .map(|i| format!("${}", i + 3))
+        .collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
+         WHERE r.library_id = $1 AND r.register_id = $2 AND r.retired_at IS NULL
+           AND r.organisation_id IN ({})
+         ORDER BY r.key_text, o.name LIMIT 5000",
+        list.join(", ")
+    );
+    Ok(on_src!(src.into(), c => {
+        let mut q = sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql)).bind(library).bind(register);
+        for o in organisations { q = q.bind(*o); }
+        q.fetch_all(c).await
+    })?)
+}
+
 /// A change to a register row.
 pub struct RowWrite<'a> {
     /// Library.

@@ -48,6 +48,8 @@ pub struct SessionRow {
     pub organisation_id: Uuid,
     /// `ja` or `en`.
     pub locale: String,
+    /// How the person reads dates: `seireki` or `wareki`.
+    pub date_style: String,
     /// Whether the account is still active.
     pub active: bool,
 }
@@ -102,7 +104,8 @@ pub async fn lookup(
     static SQL: LazyLock<String> = LazyLock::new(|| {
         crate::designations::with_grants_sql(
             "s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at,
-             s.expires_at, p.name AS person_name, p.email, p.organisation_id, p.locale, p.active",
+             s.expires_at, p.name AS person_name, p.email, p.organisation_id, p.locale, p.date_style,
+             p.active",
             "sessions s JOIN persons p ON p.id = s.person_id",
             "s.person_id",
             "s.id_hash = $1",

@@ -34,7 +34,7 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 /// The language of a request: the language cookie, then `Accept-Language`, then Japanese.
 pub fn request_locale(headers: &HeaderMap) -> Tr {
     if let Some(lang) = cookie(headers, LANG_COOKIE) {
-        return Tr(Locale::parse_or_default(lang));
+        return Tr::new(Locale::parse_or_default(lang));
     }
     let accept = headers
         .get(header::ACCEPT_LANGUAGE)
@@ -48,7 +48,7 @@ pub fn request_locale(headers: &HeaderMap) -> Tr {
         .next()
         .unwrap_or("")
         .trim();
-    Tr(Locale::parse_or_default(first))
+    Tr::new(Locale::parse_or_default(first))
 }
 
 /// The token of an `Authorization: Bearer …` header, if the request sends one. A request

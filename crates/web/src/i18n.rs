@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use fluent_templates::fluent_bundle::FluentValue;
 use fluent_templates::{LanguageIdentifier, Loader, langid, static_loader};
+use mamori_domain::calendar::era::{DateStyle, era_year, wareki};
 use mamori_domain::person::Locale;
 use mamori_domain::{FieldError, FieldErrors};
 
@@ -61,13 +62,47 @@ impl<T: Copy, S: Stored<T>> Stored<T> for &S {
     }
 }
 
-/// A translator for one reader's language.
+/// A translator for one reader's language, writing dates as the reader chose.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Tr(pub Locale);
+pub struct Tr {
+    locale: Locale,
+    dates: DateStyle,
+}
 
 impl Tr {
+    /// A translator for `locale`, writing dates in 西暦 until told otherwise
+    /// ([`Tr::dated`]): for readers not signed in.
+    pub fn new(locale: Locale) -> Self {
+        Tr {
+            locale,
+            dates: DateStyle::Seireki,
+        }
+    }
+
+    /// The same translator, writing dates in `dates` (a person's choice on the account
+    /// page).
+    pub fn dated(self, dates: DateStyle) -> Self {
+        Self { dates, ..self }
+    }
+
+    /// The translator a logged-in person reads pages with: their language and their
+    /// choice of calendar.
+    pub fn of(s: &mamori_app::SessionInfo) -> Self {
+        Tr::new(s.locale).dated(s.date_style)
+    }
+
+    /// The reader's language.
+    pub fn locale(&self) -> Locale {
+        self.locale
+    }
+
+    /// How dates are written.
+    pub fn dates(&self) -> DateStyle {
+        self.dates
+    }
+
     fn lang(&self) -> &'static LanguageIdentifier {
-        match self.0 {
+        match self.locale {
             Locale::Ja => &JA,
             Locale::En => &EN,
         }
@@ -118,7 +153,7 @@ impl Tr {
 
     /// `ja` or `en`, for `<html lang>`.
     pub fn code(&self) -> &'static str {
-        self.0.as_str()
+        self.locale.as_str()
     }
 
     /// The message for one field problem.
@@ -141,31 +176,38 @@ impl Tr {
         out
     }
 
-    /// A date and time in the reader's convention, in Japan time.
+    /// A date and time in the reader's convention, in Japan time: 和暦 in Japanese for
+    /// those who chose it. English keeps ISO dates (eras are not read in English).
     pub fn datetime(&self, ts: impl Stored<mamori_storage::Ts>) -> String {
         let zoned = ts
             .get()
             .0
             .to_zoned(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC));
-        match self.0 {
-            Locale::Ja => zoned.strftime("%Y年%-m月%-d日 %H:%M:%S").to_string(),
-            Locale::En => zoned.strftime("%Y-%m-%d %H:%M:%S JST").to_string(),
+        match (self.locale, self.dates) {
+            (Locale::Ja, DateStyle::Seireki) => {
+                zoned.strftime("%Y年%-m月%-d日 %H:%M:%S").to_string()
+            }
+            (Locale::Ja, DateStyle::Wareki) => {
+                format!("{} {}", wareki(zoned.date()), zoned.strftime("%H:%M:%S"))
+            }
+            (Locale::En, _) => zoned.strftime("%Y-%m-%d %H:%M:%S JST").to_string(),
         }
     }
 
-    /// A day, with the Japanese era in Japanese (令和8年 = 2026).
+    /// A day: in Japanese in 西暦 with the era beside it (2026年2月27日（令和8年）), or in
+    /// 和暦 alone for those who chose it.
     pub fn day(&self, day: impl Stored<mamori_storage::Day>) -> String {
         let d = day.get().0;
-        match self.0 {
-            Locale::Ja => {
-                let era = if d.year() >= 2019 {
-                    format!("令和{}年", d.year() - 2018)
-                } else {
-                    format!("平成{}年", d.year() - 1988)
-                };
-                format!("{}年{}月{}日（{}）", d.year(), d.month(), d.day(), era)
+        match (self.locale, self.dates) {
+            (Locale::Ja, DateStyle::Seireki) => {
+                let era = era_year(d).map_or_else(String::new, |(era, year)| match year {
+                    1 => format!("（{era}元年）"),
+                    _ => format!("（{era}{year}年）"),
+                });
+                format!("{}年{}月{}日{era}", d.year(), d.month(), d.day())
             }
-            Locale::En => d.to_string(),
+            (Locale::Ja, DateStyle::Wareki) => wareki(d),
+            (Locale::En, _) => d.to_string(),
         }
     }
 
@@ -264,15 +306,30 @@ mod tests {
             code: "too-long",
             limit: Some(200),
         };
-        assert!(Tr(Locale::Ja).field_error(&e).contains("200"));
-        assert!(Tr(Locale::En).field_error(&e).contains("200"));
+        assert!(Tr::new(Locale::Ja).field_error(&e).contains("200"));
+        assert!(Tr::new(Locale::En).field_error(&e).contains("200"));
         assert_ne!(
-            Tr(Locale::Ja).field_error(&e),
-            Tr(Locale::En).field_error(&e)
+            Tr::new(Locale::Ja).field_error(&e),
+            Tr::new(Locale::En).field_error(&e)
         );
         assert_eq!(
-            Tr(Locale::Ja).day(mamori_storage::Day(jiff::civil::date(2026, 2, 27))),
+            Tr::new(Locale::Ja).day(mamori_storage::Day(jiff::civil::date(2026, 2, 27))),
             "2026年2月27日（令和8年）"
+        );
+    }
+
+    #[test]
+    fn a_reader_who_chose_wareki_reads_era_dates() {
+        let tr = Tr::new(Locale::Ja).dated(DateStyle::Wareki);
+        let day = mamori_storage::Day(jiff::civil::date(2026, 2, 27));
+        assert_eq!(tr.day(day), "令和8年2月27日");
+        let at = mamori_storage::Ts("2026-02-27T01:02:03Z".parse().unwrap());
+        assert_eq!(tr.datetime(at), "令和8年2月27日 10:02:03");
+        assert_eq!(Tr::new(Locale::Ja).datetime(at), "2026年2月27日 10:02:03");
+        // English stays ISO whatever the choice.
+        assert_eq!(
+            Tr::new(Locale::En).dated(DateStyle::Wareki).day(day),
+            "2026-02-27"
         );
     }
 }

@@ -4,6 +4,7 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mamori_app::AuditQuery;
+use mamori_app::audit_sentences::DescribedEvent;
 use mamori_domain::FieldError;
 use mamori_storage::Ts;
 use mamori_storage::audit::{AuditFilter, AuditRow};
@@ -153,7 +154,9 @@ pub(crate) async fn csv_response(
             break;
         }
     }
-    let body = to_csv(tr, &rows)
+    // Each row also told as a sentence, the raw columns kept for machines.
+    let events = state.app.describe_audit_events(rows).await?;
+    let body = to_csv(tr, &events)
         .map_err(|e| Failure::from(mamori_app::AppError::Internal(e.to_string())))?;
     let name = format!(
         "mamori-audit-{}.csv",
@@ -181,7 +184,7 @@ fn cell(s: &str) -> String {
     }
 }
 
-fn to_csv(tr: Tr, rows: &[AuditRow]) -> Result<Vec<u8>, csv::Error> {
+fn to_csv(tr: Tr, events: &[DescribedEvent]) -> Result<Vec<u8>, csv::Error> {
     let mut out = Vec::from("\u{feff}".as_bytes());
     {
         let mut w = csv::Writer::from_writer(&mut out);
@@ -199,9 +202,11 @@ fn to_csv(tr: Tr, rows: &[AuditRow]) -> Result<Vec<u8>, csv::Error> {
             tr.t("audit-col-ip"),
             tr.t("audit-col-detail"),
             tr.t("audit-col-hash"),
+            tr.t("audit-col-sentence"),
         ])?;
         let tokyo = jiff::tz::TimeZone::get("Asia/Tokyo").unwrap_or(jiff::tz::TimeZone::UTC);
-        for r in rows {
+        for e in events {
+            let r = &e.row;
             w.write_record([
                 r.seq.to_string(),
                 // Japan time with its offset: readable, and still exact for machines.
@@ -221,6 +226,7 @@ fn to_csv(tr: Tr, rows: &[AuditRow]) -> Result<Vec<u8>, csv::Error> {
                 r.ip.clone().unwrap_or_default(),
                 cell(&r.detail),
                 mamori_domain::audit::hex(&r.hash),
+                cell(&crate::pages::audit::say(tr, &e.sentence)),
             ])?;
         }
         w.flush()?;

@@ -16,6 +16,11 @@ use crate::extract::{ApiCaller, ApiPath};
 pub struct CallPlanDto {
     /// The case's organisation is a subcontractor: it calls these prime contractors first.
     pub primes: Vec<String>,
+    /// The desks those prime contractors keep, in the same order; `desk` is absent where a
+    /// prime has recorded none.
+    pub prime_desks: Vec<PrimeDeskDto>,
+    /// The report came from this subcontractor and is held by its prime now.
+    pub forwarded_from: Option<String>,
     /// The Ministry's contacts, each with the number to call now.
     pub calls: Vec<CallDto>,
     /// Government offices are open now; otherwise night and holiday numbers are given.
@@ -25,6 +30,17 @@ pub struct CallPlanDto {
     pub unmatched: Vec<String>,
     /// Whom to call when a desk cannot be reached, in office hours as at night.
     pub last_resort: Option<LastResortDto>,
+}
+
+/// A prime contractor's desk for urgent calls.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PrimeDeskDto {
+    /// The prime contractor.
+    pub organisation: String,
+    /// Its desk, if it recorded one.
+    pub desk: Option<String>,
+    /// The number to call now.
+    pub number: Option<String>,
 }
 
 /// The contact of last resort, with both its numbers.
@@ -67,7 +83,17 @@ pub async fn get_calls(
         .await?
         .ok_or_else(Failure::not_found)?;
     Ok(axum::Json(CallPlanDto {
-        primes: plan.primes,
+        primes: plan.primes.iter().map(|p| p.organisation.clone()).collect(),
+        prime_desks: plan
+            .primes
+            .into_iter()
+            .map(|p| PrimeDeskDto {
+                organisation: p.organisation,
+                desk: p.desk.map(|d| d.desk),
+                number: p.number,
+            })
+            .collect(),
+        forwarded_from: plan.forwarded_from,
         calls: plan
             .calls
             .into_iter()

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
+use mamori_app::history;
 use mamori_app::{ActInput, App, CaseView, OpenCase};
+use mamori_domain::calendar::DateStyle;
 use mamori_library::Library;
 use mamori_library::form::Data;
 use mamori_library::model::{CommentRule, DocumentFormat, Field, Transition};
@@ -215,6 +217,9 @@ pub struct HistoryDto {
     at: String,
     actor: Option<String>,
     action: String,
+    /// The entry as a sentence people read, in both languages.
+    #[schema(value_type = Object)]
+    sentence: TextDto,
     from_state: Option<String>,
     to_state: Option<String>,
     comment: String,
@@ -226,6 +231,9 @@ pub struct HistoryDto {
 #[derive(Serialize, ToSchema)]
 pub struct CaseSummary {
     id: Uuid,
+    /// The case's number in the installation: the year it was opened and a sequence that
+    /// starts again each year (`2026-0012`).
+    number: String,
     library: String,
     procedure: String,
     organisation: Uuid,
@@ -270,6 +278,7 @@ impl CaseSummary {
             due_at: due.as_ref().and(r.due_at).map(|d| d.0.to_string()),
             overdue: due.is_some_and(|d| d.overdue),
             id: r.id,
+            number: r.number,
             library: r.library_id,
             procedure: r.procedure_id,
             organisation: r.organisation_id,
@@ -381,6 +390,10 @@ impl CaseDto {
                 at: e.occurred_at.0.to_string(),
                 actor: e.actor_name.clone(),
                 action: e.action.clone(),
+                sentence: TextDto {
+                    ja: history::sentence(procedure, e, "ja", DateStyle::Seireki),
+                    en: Some(history::sentence(procedure, e, "en", DateStyle::Seireki)),
+                },
                 from_state: e.from_state.clone(),
                 to_state: e.to_state.clone(),
                 comment: e.comment.clone(),

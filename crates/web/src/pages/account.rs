@@ -1,9 +1,10 @@
-//! The person's own account: password, second factor, language, sessions.
+//! The person's own account: password, second factor, language, calendar, sessions.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use mamori_domain::calendar::DateStyle;
 use mamori_domain::person::Locale;
 use mamori_storage::sessions::stage;
 use serde::Deserialize;
@@ -21,6 +22,9 @@ struct AccountPage {
     email: String,
     totp_enrolled: bool,
     locale: &'static str,
+    /// `seireki` or `wareki`: what the calendar choice shows selected (as typed, when
+    /// a choice was refused).
+    date_style: String,
     tokens: Vec<TokenLine>,
     /// A token just made: shown on this page once, never again.
     new_token: Option<String>,
@@ -45,6 +49,8 @@ struct TokenLine {
 /// What the account page shows beyond the person's own facts.
 #[derive(Default)]
 struct AccountExtras {
+    /// A calendar choice that was refused, shown again as sent.
+    date_style: Option<String>,
     new_token: Option<String>,
     token_form: Option<TokenForm>,
     errors: FormErrors,
@@ -86,6 +92,9 @@ async fn account_page(
         email: me.email,
         totp_enrolled: me.totp_enrolled,
         locale: s.locale.as_str(),
+        date_style: extras
+            .date_style
+            .unwrap_or_else(|| s.date_style.as_str().to_owned()),
         tokens,
         new_token: extras.new_token,
         token_form: extras.token_form.unwrap_or_default(),
@@ -132,7 +141,7 @@ pub async fn create_token(
     PageSession(s): PageSession,
     CsrfForm(form): CsrfForm<TokenForm>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     // A number that does not parse is out of range all the same: the use case says so.
     let days = form.days.trim().parse::<i64>().unwrap_or(0);
     let made = state
@@ -241,7 +250,7 @@ pub async fn change_password(
     if s.stage != stage::FULL && s.stage != stage::PASSWORD_CHANGE {
         return Redirect::to(continue_login(&s.stage)).into_response();
     }
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     if form.new != form.confirm {
         let mut errors = mamori_domain::FieldErrors::default();
         errors.push("confirm", "confirm-mismatch");
@@ -334,7 +343,7 @@ pub async fn confirm_totp(
         Ok(_) => Ok(done("/account", "totp-enrolled")),
         Err(e) => {
             let failure = Failure::from(e);
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let errors = FormErrors::new(tr, &failure.fields());
             let mut res = totp_page(&state, &s, errors, None).await?;
             *res.status_mut() = failure.status();
@@ -362,6 +371,38 @@ pub async fn set_language(
         done("/account", "language-changed"),
     )
         .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct DateStyleForm {
+    #[serde(default)]
+    date_style: String,
+}
+
+/// `POST /account/dates`: whether pages write dates in 和暦 or 西暦 for this person.
+pub async fn set_date_style(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    CsrfForm(form): CsrfForm<DateStyleForm>,
+) -> Result<Response, Failure> {
+    let Some(style) = DateStyle::parse(&form.date_style) else {
+        // Only a tampered form sends anything else; say so beside the choice.
+        let mut errors = FormErrors::default();
+        errors.extend([(
+            "date_style".to_owned(),
+            Tr::of(&s).t("account-dates-invalid"),
+        )]);
+        let extras = AccountExtras {
+            date_style: Some(form.date_style),
+            errors,
+            ..AccountExtras::default()
+        };
+        let mut res = account_page(&state, &s, None, extras).await?;
+        *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+        return Ok(res);
+    };
+    state.app.set_date_style(&s.caller, style).await?;
+    Ok(done("/account", "account-dates-changed"))
 }
 
 #[derive(Deserialize)]

@@ -70,7 +70,7 @@ async fn page(
     typed: Option<(String, Vec<String>)>,
     notice: Option<&str>,
 ) -> Result<AdaptationPage, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let organisation_name = state
         .app
         .organisation(&s.caller, organisation)

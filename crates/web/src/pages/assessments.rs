@@ -62,7 +62,7 @@ async fn list_page(
     summary: Option<String>,
     typed: (String, String),
 ) -> Result<ListPage, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let page = state
         .app
         .assessments(&s.caller, PageRequest::new(Some(100), None))
@@ -161,7 +161,7 @@ pub async fn start(
     match started {
         Ok(id) => Ok(done(&format!("/assessments/{id}"), "assessment-started")),
         Err(e) => {
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let failure = Failure::from(e);
             let errors = errors_for(tr, &failure);
             let page = list_page(&state, &s, None, errors, None, (catalog, title)).await?;
@@ -249,7 +249,7 @@ fn show_page(
     errors: FormErrors,
     summary: Option<String>,
 ) -> ShowPage {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let total = v.total;
     let catalog = tr.text(&v.catalog().title).to_owned();
     let typed_value = |key: String| {
@@ -469,7 +469,7 @@ async fn evidence_done(
     match result {
         Ok(()) => Ok(done(&format!("/assessments/{id}"), "evidence-linked")),
         Err(failure) => {
-            let tr = Tr(s.locale);
+            let tr = Tr::of(s);
             let errors = errors_for(tr, &failure);
             let v = state
                 .app
@@ -526,7 +526,7 @@ pub async fn answer(
             "assessment-saved",
         )),
         Err(e) => {
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let failure = Failure::from(e);
             let errors = errors_for(tr, &failure);
             let v = state
@@ -553,7 +553,7 @@ pub async fn submit(
     match state.app.submit_assessment(&s.caller, id).await {
         Ok(()) => Ok(done(&format!("/assessments/{id}"), "assessment-submitted")),
         Err(e) => {
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let failure = Failure::from(e);
             let mut missing: Vec<String> = failure
                 .form_fields()

@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use mamori_app::history;
 use mamori_app::{ActInput, CaseView, OpenCase, Startable};
 use mamori_library::form::{self, Data};
 use mamori_library::model::{CommentRule, Field, FieldType, Procedure, Transition};
@@ -21,6 +22,9 @@ use crate::error::Failure;
 use crate::extract::{CsrfForm, PageSession};
 use crate::i18n::Tr;
 use crate::upload::UploadForm;
+
+mod posted;
+use posted::CaseForm;
 
 /// A field as a form shows it.
 pub struct FieldView {
@@ -52,6 +56,15 @@ pub struct FieldView {
     pub empty: String,
     /// Names offered while typing (`suggest`); any other text is accepted too.
     pub suggestions: Vec<String>,
+    /// An attachment field of a case form takes a file right there: the file types it
+    /// accepts (empty where files are attached elsewhere).
+    pub accept: &'static str,
+    /// A group of a case form: rows may be added and removed (by the script, or by a
+    /// submit that shows the form again).
+    pub growable: bool,
+    /// When the item is asked only in some cases, the condition as JSON for the page's
+    /// script to hide it while the answers say it does not apply (empty: always asked).
+    pub asked_when: String,
 }
 
 /// Fills in the suggestions of the fields that ask for them (see [`FieldView::suggestions`]),
@@ -80,6 +93,27 @@ pub(super) fn suggest(views: &mut [FieldView], fields: &[Field], lib: &mamori_li
         }
         for row in &mut view.rows {
             suggest(row, &f.fields, lib);
+        }
+    }
+}
+
+/// Makes the fields named from the case's files (`from_attachments`) a choice among the
+/// files attached, in tables too. A name kept earlier that is no longer among them stays
+/// offered, so that opening the box does not silently drop it; sending it is refused.
+fn choose_attached(views: &mut [FieldView], fields: &[Field], names: &[&str]) {
+    for (view, f) in views.iter_mut().zip(fields) {
+        if f.from_attachments {
+            view.widget = "select";
+            let mut options: Vec<(String, String)> = Vec::new();
+            for n in names.iter().copied().chain(Some(view.value.as_str())) {
+                if !n.is_empty() && !options.iter().any(|(id, _)| id == n) {
+                    options.push((n.to_owned(), n.to_owned()));
+                }
+            }
+            view.options = options;
+        }
+        for row in &mut view.rows {
+            choose_attached(row, &f.fields, names);
         }
     }
 }
@@ -141,6 +175,9 @@ fn contact_parts(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<FieldView> {
             rows: vec![],
             empty: String::new(),
             suggestions: vec![],
+            accept: "",
+            growable: false,
+            asked_when: String::new(),
         })
         .collect()
 }
@@ -153,15 +190,17 @@ fn group_rows(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<Vec<FieldView>> {
     let max = f.max_rows.unwrap_or(50);
     let count = (filled.len() + BLANK_ROWS).min(max.max(filled.len()));
     (0..count)
-        .map(|i| {
-            let row = filled.get(i).cloned().unwrap_or_default();
-            field_views(tr, &f.fields, &row)
-                .into_iter()
-                .map(|mut cell| {
-                    cell.id = format!("{}.{i}.{}", f.id(), cell.id);
-                    cell
-                })
-                .collect()
+        .map(|i| group_row(tr, f, i, &filled.get(i).cloned().unwrap_or_default()))
+        .collect()
+}
+
+/// Row `i` of a group, its inputs named `<group>.<i>.<column>`.
+fn group_row(tr: Tr, f: &Field, i: usize, row: &Data) -> Vec<FieldView> {
+    field_views(tr, &f.fields, row)
+        .into_iter()
+        .map(|mut cell| {
+            cell.id = format!("{}.{i}.{}", f.id(), cell.id);
+            cell
         })
         .collect()
 }
@@ -232,6 +271,14 @@ pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldVie
                     String::new()
                 },
                 suggestions: vec![],
+                accept: "",
+                growable: false,
+                asked_when: f
+                    .asked_when
+                    .as_ref()
+                    .and_then(|c| mamori_library::condition::in_browser(&c.value))
+                    .map(|c| c.to_string())
+                    .unwrap_or_default(),
             }
         })
         .collect()
@@ -259,6 +306,92 @@ impl Posted {
     pub(super) fn data(&self, fields: &[Field]) -> Data {
         form::from_pairs(fields, &self.pairs)
     }
+
+    /// How many rows of group `id` were sent, blank ones included.
+    fn rows_sent(&self, id: &str) -> usize {
+        let prefix = format!("{id}.");
+        self.pairs
+            .iter()
+            .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split_once('.')?.0.parse().ok())
+            .collect::<std::collections::BTreeSet<usize>>()
+            .len()
+    }
+}
+
+/// A row added to a group, or taken from it, by a submit button rather than the script
+/// (`_do=add_row:<group>`, `_do=remove_row:<group>:<row>`): the form comes back with what
+/// was typed and as many rows as were sent, one more or one fewer. Nothing is saved by it.
+struct Reshape {
+    group: String,
+    rows: usize,
+}
+
+impl Reshape {
+    /// Reads the button pressed; a removed row's inputs are dropped from `posted` at once.
+    fn take(posted: &mut Posted) -> Option<Self> {
+        let pressed = posted.get("_do").to_owned();
+        if let Some(id) = pressed.strip_prefix("add_row:") {
+            let rows = posted.rows_sent(id) + 1;
+            return Some(Reshape {
+                group: id.to_owned(),
+                rows,
+            });
+        }
+        let (id, row) = pressed.strip_prefix("remove_row:")?.rsplit_once(':')?;
+        let prefix = format!("{id}.{}.", row.parse::<usize>().ok()?);
+        posted.pairs.retain(|(k, _)| !k.starts_with(&prefix));
+        Some(Reshape {
+            group: id.to_owned(),
+            rows: posted.rows_sent(id).max(1),
+        })
+    }
+
+    /// Gives the group's view the rows asked for. The rows cut are blank ones: those
+    /// filled come first, and there are never more of them than rows sent.
+    fn fit(
+        &self,
+        tr: Tr,
+        lib: &mamori_library::Library,
+        fields: &[Field],
+        views: &mut [FieldView],
+    ) {
+        let Some((f, view)) = fields
+            .iter()
+            .zip(views.iter_mut())
+            .find(|(f, _)| f.id() == self.group && f.kind == FieldType::Group)
+        else {
+            return;
+        };
+        let want = self.rows.min(f.max_rows.unwrap_or(50));
+        view.rows.truncate(want);
+        while view.rows.len() < want {
+            let mut row = group_row(tr, f, view.rows.len(), &Data::new());
+            suggest(&mut row, &f.fields, lib);
+            view.rows.push(row);
+        }
+    }
+}
+
+/// Marks the views of a case's own form: a group's rows may be added and removed, and an
+/// attachment field takes its file right there, saying so instead of pointing elsewhere.
+fn case_form(tr: Tr, fields: &[Field], views: &mut [FieldView]) {
+    for (f, view) in fields.iter().zip(views.iter_mut()) {
+        match f.kind {
+            FieldType::Group => view.growable = true,
+            FieldType::Attachment => {
+                view.accept = mamori_domain::attachment::ACCEPTED;
+                view.help = f
+                    .help
+                    .as_ref()
+                    .map(|h| tr.text(h).to_owned())
+                    .into_iter()
+                    .chain([tr.t("casepage-attachment-help")])
+                    .collect::<Vec<_>>()
+                    .join(" ");
+            }
+            _ => {}
+        }
+    }
 }
 
 // ---------------------------------------------------------------- procedures --
@@ -267,7 +400,10 @@ impl Posted {
 #[template(path = "cases/procedures.html")]
 struct ProceduresPage {
     l: Layout,
+    /// What the reader may start, first.
     items: Vec<ProcedureItem>,
+    /// The rest, folded away, each with why the reader cannot start it.
+    others: Vec<ProcedureItem>,
 }
 
 struct ProcedureItem {
@@ -277,6 +413,8 @@ struct ProcedureItem {
     description: String,
     notes: Vec<(String, String)>,
     organisations: Vec<(Uuid, String)>,
+    /// Why the reader cannot start it (empty when they can).
+    reason: String,
 }
 
 fn procedure_item(tr: Tr, s: &Startable, today: &str) -> ProcedureItem {
@@ -317,24 +455,78 @@ fn procedure_item(tr: Tr, s: &Startable, today: &str) -> ProcedureItem {
             })
             .collect(),
         organisations: s.organisations.clone(),
+        reason: String::new(),
     }
 }
 
-/// `GET /procedures`: what the reader may start, and for which organisation.
+/// Why a procedure the reader may start nowhere is not theirs to start: the roles that
+/// start it and where they must be held, and whether the reader holds any of them (a
+/// contact whose organisation has no contract yet holds the role but has nobody to start
+/// it for).
+fn not_startable_reason(tr: Tr, s: &Startable, held: &[&str]) -> String {
+    use mamori_library::model::Relation;
+    let p = &s.library.procedures[&s.procedure];
+    let parties = p
+        .start
+        .iter()
+        .map(|party| {
+            let role = s.library.role(&party.role.value).map_or_else(
+                || tr.role(&party.role.value),
+                |r| tr.text(&r.name).to_owned(),
+            );
+            let key = match party.of {
+                Relation::OwnOrganisation => "procedure-party-own",
+                Relation::ParentChain => "procedure-party-parent-chain",
+                Relation::ContractingOrganisation => "procedure-party-contracting",
+                Relation::PrimeContractor => "procedure-party-prime",
+                Relation::ServiceContractor => "procedure-party-service",
+                Relation::LastResort | Relation::RelayedTo => "procedure-party-other",
+            };
+            tr.t1(key, "role", role)
+        })
+        .collect::<Vec<_>>()
+        .join(tr.t("procedure-party-separator").as_str());
+    let holds_one = p
+        .start
+        .iter()
+        .any(|party| held.contains(&party.role.value.as_str()));
+    tr.t1(
+        if holds_one {
+            "procedure-held-but-nowhere"
+        } else {
+            "procedure-not-held"
+        },
+        "parties",
+        parties,
+    )
+}
+
+/// `GET /procedures`: what the reader may start, and for which organisation, first; the
+/// procedures they may not start folded away below, each saying why.
 pub async fn procedures(
     State(state): State<AppState>,
     PageSession(s): PageSession,
 ) -> Result<Response, Failure> {
     let l = Layout::new(&s, "procedures-title", "procedures");
     let today = state.app.today().0.to_string();
-    let items = state
-        .app
-        .startable(&s.caller)
-        .await?
+    let held: Vec<&str> = s
+        .caller
+        .actor
+        .grants
         .iter()
-        .map(|st| procedure_item(l.tr, st, &today))
+        .map(|g| g.role.as_str())
         .collect();
-    Ok(render(&ProceduresPage { l, items }))
+    let (mut items, mut others) = (Vec::new(), Vec::new());
+    for st in state.app.startable(&s.caller).await? {
+        let mut item = procedure_item(l.tr, &st, &today);
+        if st.organisations.is_empty() {
+            item.reason = not_startable_reason(l.tr, &st, &held);
+            others.push(item);
+        } else {
+            items.push(item);
+        }
+    }
+    Ok(render(&ProceduresPage { l, items, others }))
 }
 
 // --------------------------------------------------------------------- new --
@@ -354,6 +546,8 @@ struct NewPage {
     send: Option<String>,
     /// Whom to call, for a procedure that calls first: known before anything is typed.
     calls: Option<CallsPanel>,
+    /// The form has a file input: it is posted as multipart.
+    takes_files: bool,
 }
 
 /// The action that sends a new form on: the first from the draft that is expected of
@@ -377,13 +571,13 @@ async fn new_page(
     organisation: Uuid,
     data: &Data,
     errors: FormErrors,
-    summary: Option<String>,
+    reshape: Option<&Reshape>,
 ) -> Result<Response, Failure> {
     let (lib, proc_id) = state.app.form_for(procedure, organisation).await?;
     let p = &lib.procedures[&proc_id];
     let form_def = lib.form_of(p);
-    let l = Layout::new(s, "case-new-title", "procedures")
-        .titled(Tr(s.locale).text(&p.title).to_owned());
+    let l =
+        Layout::new(s, "case-new-title", "procedures").titled(Tr::of(s).text(&p.title).to_owned());
     let organisation_name = state
         .app
         .organisation(&s.caller, organisation)
@@ -397,10 +591,18 @@ async fn new_page(
         .map(CallsPanel::new);
     Ok(render(&NewPage {
         calls,
+        takes_files: form_def
+            .fields
+            .iter()
+            .any(|f| f.kind == FieldType::Attachment),
         send: sending_action(p).map(|t| l.tr.text(&t.name).to_owned()),
         fields: {
             let mut views = field_views(l.tr, &form_def.fields, data);
             suggest(&mut views, &form_def.fields, &lib);
+            case_form(l.tr, &form_def.fields, &mut views);
+            if let Some(r) = reshape {
+                r.fit(l.tr, &lib, &form_def.fields, &mut views);
+            }
             views
         },
         form_title: l.tr.text(&form_def.title).to_owned(),
@@ -409,7 +611,7 @@ async fn new_page(
         organisation_name,
         l,
         errors,
-        summary,
+        summary: None,
     }))
 }
 
@@ -449,14 +651,18 @@ pub(super) fn errors_for(tr: Tr, failure: &Failure) -> FormErrors {
     errors
 }
 
-/// `POST /cases`: opens the draft; "submit" submits it at once.
+/// `POST /cases`: opens the draft, with the files chosen in it; "submit" submits it at
+/// once. A row added or removed without the script shows the form again instead, unless a
+/// file came with it: then the draft is opened so that the file is not lost.
 pub async fn create(
     State(state): State<AppState>,
     PageSession(s): PageSession,
-    CsrfForm(posted): CsrfForm<Vec<(String, String)>>,
+    form: CaseForm,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
-    let posted = Posted { pairs: posted };
+    let tr = Tr::of(&s);
+    let CaseForm { pairs, files, .. } = form;
+    let mut posted = Posted { pairs };
+    let reshape = Reshape::take(&mut posted);
     let procedure = posted.get("_procedure").to_owned();
     let organisation: Uuid = posted
         .get("_organisation")
@@ -465,6 +671,11 @@ pub async fn create(
     let (lib, proc_id) = state.app.form_for(&procedure, organisation).await?;
     let p = &lib.procedures[&proc_id];
     let data = posted.data(&lib.form_of(p).fields);
+    if reshape.is_some() && files.is_empty() {
+        let errors = FormErrors::default();
+        let r = reshape.as_ref();
+        return new_page(&state, &s, &procedure, organisation, &data, errors, r).await;
+    }
     let opened = state
         .app
         .open_case(
@@ -490,6 +701,9 @@ pub async fn create(
             return Ok(res);
         }
     };
+    if let Err(failure) = attach_all(&state, &s, id, files).await {
+        return show_refused(&state, &s, id, None, failure).await;
+    }
     if posted.get("_do") != "submit" {
         return Ok(done(&format!("/cases/{id}"), "case-saved"));
     }
@@ -500,6 +714,20 @@ pub async fn create(
     act_and_show(&state, &s, id, &action, ActInput::default(), posted).await
 }
 
+/// Attaches the files chosen in a case's form, each for its field; the first refused stops
+/// the rest (the draft is kept, and the page says why).
+async fn attach_all(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+    files: Vec<(String, mamori_app::Upload)>,
+) -> Result<(), Failure> {
+    for (field, file) in files {
+        state.app.attach(&s.caller, id, file, Some(&field)).await?;
+    }
+    Ok(())
+}
+
 // -------------------------------------------------------------------- show --
 
 #[derive(Template)]
@@ -507,6 +735,8 @@ pub async fn create(
 struct ShowPage {
     l: Layout,
     id: Uuid,
+    /// The case's number, read aloud on the phone.
+    number: String,
     title: String,
     state_name: String,
     closed: bool,
@@ -537,7 +767,14 @@ struct ShowPage {
     edit: Option<Vec<FieldView>>,
     first_action: Option<(String, String)>,
     rows: Vec<(String, String, String)>,
+    /// The actions the reader may take, the expected ones first.
     actions: Vec<ActionBox>,
+    /// Those that end the case undecided, shown apart behind a second step.
+    closing: Vec<ActionBox>,
+    /// One of those was just tried and refused: shown open, with the reason.
+    open_closing: bool,
+    /// The draft's form has a file input: it is posted as multipart.
+    takes_files: bool,
     history: Vec<HistoryLine>,
     errors: FormErrors,
     summary: Option<String>,
@@ -602,8 +839,10 @@ fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
 
 /// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
 struct CallsPanel {
-    /// Prime contractors a subcontractor reports to first.
-    primes: Vec<String>,
+    /// Prime contractors a subcontractor calls first: (name, its desk if it keeps one).
+    primes: Vec<(String, Option<PrimeLine>)>,
+    /// The subcontractor whose report the prime holds now.
+    forwarded_from: Option<String>,
     /// (organisation and desk, number, `tel:` link, last resort).
     calls: Vec<(String, String, String, bool)>,
     office_hours: bool,
@@ -611,6 +850,13 @@ struct CallsPanel {
     unmatched: Vec<String>,
     /// Whom to call when the desks above cannot be reached.
     last_resort: Option<LastResortLine>,
+}
+
+/// A prime contractor's desk with the number to call now and its `tel:` link.
+struct PrimeLine {
+    desk: String,
+    number: String,
+    tel: String,
 }
 
 /// The last-resort desk with its numbers, each with its `tel:` link.
@@ -625,7 +871,19 @@ struct LastResortLine {
 impl CallsPanel {
     fn new(plan: mamori_app::CallPlan) -> Self {
         CallsPanel {
-            primes: plan.primes,
+            primes: plan
+                .primes
+                .into_iter()
+                .map(|p| {
+                    let desk = p.desk.zip(p.number).map(|(d, number)| PrimeLine {
+                        desk: d.desk,
+                        tel: tel_link(&number),
+                        number,
+                    });
+                    (p.organisation, desk)
+                })
+                .collect(),
+            forwarded_from: plan.forwarded_from,
             calls: plan
                 .calls
                 .into_iter()
@@ -747,11 +1005,15 @@ fn moved_notice(tr: Tr, v: &CaseView, waiting: &[String]) -> String {
 }
 
 /// The calls panel of a case whose procedure calls first, while the reader may still act.
-async fn calls_panel(state: &AppState, v: &CaseView) -> Result<Option<CallsPanel>, Failure> {
+async fn calls_panel(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    v: &CaseView,
+) -> Result<Option<CallsPanel>, Failure> {
     if v.row.closed_at.is_some() || v.actions.is_empty() {
         return Ok(None);
     }
-    Ok(state.app.plan_for(v).await?.map(CallsPanel::new))
+    Ok(state.app.plan_for(&s.caller, v).await?.map(CallsPanel::new))
 }
 
 struct ActionBox {
@@ -761,7 +1023,42 @@ struct ActionBox {
     comment: Option<bool>,
     comment_value: String,
     unmet: Vec<String>,
-    danger: bool,
+    /// The case waits on it (someone is expected to take it).
+    expected: bool,
+    /// The one that moves the case along: its button is the page's main one.
+    primary: bool,
+    /// It ends the case without a decision (withdrawing): set apart, behind a second step.
+    closes: bool,
+}
+
+/// Whether `t` ends a case without it being decided: nobody waits on it, yet every way it
+/// goes is a terminal state. The library marks no action as a withdrawal by name; this is
+/// what one is.
+fn ends_undecided(p: &Procedure, t: &Transition) -> bool {
+    !t.waits
+        && !t.stay
+        && !t.to.is_empty()
+        && t.to
+            .iter()
+            .all(|b| p.state(&b.state.value).is_some_and(|st| st.terminal))
+}
+
+/// Orders the action boxes as the page shows them: what the case expects first, its
+/// first one that can be taken as the main button (unless the draft's own form has it),
+/// then the rest; those that end the case undecided go apart.
+fn arrange(boxes: Vec<ActionBox>, form_has_main: bool) -> (Vec<ActionBox>, Vec<ActionBox>) {
+    let (closing, mut boxes): (Vec<_>, Vec<_>) = boxes.into_iter().partition(|b| b.closes);
+    boxes.sort_by_key(|b| !b.expected);
+    let main = boxes
+        .iter()
+        .position(|b| b.expected && b.unmet.is_empty())
+        .or_else(|| boxes.iter().position(|b| b.expected));
+    if let Some(i) = main.filter(|_| !form_has_main) {
+        let mut b = boxes.remove(i);
+        b.primary = true;
+        boxes.insert(0, b);
+    }
+    (boxes, closing)
 }
 
 struct AttachmentLine {
@@ -804,7 +1101,7 @@ fn show_page(
     summary: Option<String>,
     notice: Option<&str>,
 ) -> ShowPage {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let procedure = v.procedure();
     let l = Layout::new(s, "case-title", "cases")
         .with_notice(notice)
@@ -896,15 +1193,24 @@ fn show_page(
                             .map(|(id, name)| (id.to_string(), name.clone()))
                             .collect();
                     }
+                    let names: Vec<&str> =
+                        v.attachments.iter().map(|a| a.file_name.as_str()).collect();
+                    choose_attached(&mut views, &t.fields, &names);
+                    views
+                        .iter_mut()
+                        .for_each(|f| f.growable = f.widget == "group");
                     views
                 },
                 comment: t.comment.map(|c| c == CommentRule::Required),
                 comment_value: typed.1,
                 unmet: a.unmet.iter().map(|m| tr.text(m).to_owned()).collect(),
-                danger: matches!(t.action.value.as_str(), "refuse" | "withdraw"),
+                expected: t.waits,
+                primary: false,
+                closes: ends_undecided(procedure, t),
             }
         })
         .collect();
+    let (actions, closing) = arrange(actions, first_action.is_some());
     let history = v
         .events
         .iter()
@@ -929,26 +1235,16 @@ fn show_page(
                     .actor_name
                     .clone()
                     .unwrap_or_else(|| tr.t("case-actor-system")),
-                action: match e.action.as_str() {
-                    "open" => tr.t("case-event-open"),
-                    "save" => tr.t("case-event-save"),
-                    "deadline.remind" => tr.t("case-event-remind"),
-                    "deadline.due" => tr.t("case-event-overdue"),
-                    "attach" => tr.t("case-event-attach"),
-                    "attach.withdraw" => tr.t("case-event-withdraw-attachment"),
-                    a => procedure
-                        .transition(a)
-                        .map(|t| tr.text(&t.name).to_owned())
-                        .unwrap_or_else(|| a.to_owned()),
-                },
+                action: history::sentence(procedure, e, tr.code(), tr.dates()),
                 to_state: e.to_state.as_deref().map(state_name).unwrap_or_default(),
-                comment: e.comment.clone(),
+                comment: history::comment(e).to_owned(),
                 details,
             }
         })
         .collect();
     ShowPage {
         id: v.row.id,
+        number: v.row.number.clone(),
         title: v.row.title.clone(),
         state_name: state_name(&v.row.state),
         closed: v.row.closed_at.is_some(),
@@ -1013,11 +1309,15 @@ fn show_page(
         edit: v.may_edit.then(|| {
             let mut views = field_views(tr, fields, &form_data);
             suggest(&mut views, fields, &v.library);
+            case_form(tr, fields, &mut views);
             views
         }),
         first_action,
         rows,
         actions,
+        open_closing: posted.is_some_and(|p| closing.iter().any(|b| b.action == p.get("_action"))),
+        closing,
+        takes_files: v.may_edit && fields.iter().any(|f| f.kind == FieldType::Attachment),
         history,
         errors,
         summary,
@@ -1044,6 +1344,41 @@ async fn with_action_tables(
     Ok(v)
 }
 
+/// The case page with everything around its form (what it waits on, whom to call, the
+/// schedule), showing `posted` again where given.
+async fn case_page(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+    posted: Option<&Posted>,
+    errors: FormErrors,
+    notice: Option<&str>,
+) -> Result<(ShowPage, CaseView), Failure> {
+    let tr = Tr::of(s);
+    let v = state.app.case(&s.caller, id).await?;
+    // Worked out from what is stored, before the action boxes' starting values go in.
+    let awaited = awaited(state, tr, &v).await?;
+    let waiting_on = waiting_lines(state, tr, &v).await?;
+    let v = with_action_tables(state, s, v).await?;
+    let page = ShowPage {
+        awaited,
+        waiting_on,
+        calls: calls_panel(state, s, &v).await?,
+        elapsed: elapsed(tr, &v, &state.app.local_now()),
+        schedule: schedule_panel(state, &v),
+        ..show_page(
+            state.app.attachment_limit(),
+            s,
+            &v,
+            posted,
+            errors,
+            None,
+            notice,
+        )
+    };
+    Ok((page, v))
+}
+
 /// `GET /cases/{id}`.
 pub async fn show(
     State(state): State<AppState>,
@@ -1051,31 +1386,12 @@ pub async fn show(
     Path(id): Path<Uuid>,
     Query(q): Query<NoticeQuery>,
 ) -> Result<Response, Failure> {
-    let v = state.app.case(&s.caller, id).await?;
-    // Worked out from what is stored, before the action boxes' starting values go in.
-    let awaited = awaited(&state, Tr(s.locale), &v).await?;
-    let waiting_on = waiting_lines(&state, Tr(s.locale), &v).await?;
-    let v = with_action_tables(&state, &s, v).await?;
-    let mut page = ShowPage {
-        awaited,
-        calls: calls_panel(&state, &v).await?,
-        elapsed: elapsed(Tr(s.locale), &v, &state.app.local_now()),
-        schedule: schedule_panel(&state, &v),
-        ..show_page(
-            state.app.attachment_limit(),
-            &s,
-            &v,
-            None,
-            FormErrors::default(),
-            None,
-            q.notice.as_deref(),
-        )
-    };
+    let notice = q.notice.as_deref();
+    let (mut page, v) = case_page(&state, &s, id, None, FormErrors::default(), notice).await?;
     // After an action, say where it left the case rather than that something was done.
-    if q.notice.as_deref() == Some("case-acted") {
-        page.l.notice = Some(moved_notice(Tr(s.locale), &v, &waiting_on));
+    if notice == Some("case-acted") {
+        page.l.notice = Some(moved_notice(Tr::of(&s), &v, &page.waiting_on));
     }
-    page.waiting_on = waiting_on;
     Ok(render(&page))
 }
 
@@ -1088,29 +1404,45 @@ async fn show_refused(
     posted: Option<&Posted>,
     failure: Failure,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
-    let v = state.app.case(&s.caller, id).await?;
-    let awaited = awaited(state, tr, &v).await?;
-    let waiting_on = waiting_lines(state, tr, &v).await?;
-    let v = with_action_tables(state, s, v).await?;
-    let calls = calls_panel(state, &v).await?;
-    let schedule = schedule_panel(state, &v);
+    let tr = Tr::of(s);
     let errors = errors_for(tr, &failure);
+    let any = errors.any();
+    let (mut page, _) = case_page(state, s, id, posted, errors, None).await?;
     Ok(form_failure(tr, failure, |_, summary| {
-        let summary = if errors.any() { None } else { summary };
-        let limit = state.app.attachment_limit();
-        render_status(
-            StatusCode::BAD_REQUEST,
-            &ShowPage {
-                calls,
-                schedule,
-                awaited,
-                waiting_on,
-                elapsed: elapsed(tr, &v, &state.app.local_now()),
-                ..show_page(limit, s, &v, posted, errors, summary, None)
-            },
-        )
+        page.summary = if any { None } else { summary };
+        render_status(StatusCode::BAD_REQUEST, &page)
     }))
+}
+
+/// Shows the case again with a table's row added or removed (see [`Reshape`]): in the
+/// draft's form, or in the box of `action`.
+async fn show_reshaped(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    id: Uuid,
+    posted: &Posted,
+    reshape: &Reshape,
+    action: Option<&str>,
+) -> Result<Response, Failure> {
+    let tr = Tr::of(s);
+    let (mut page, v) = case_page(state, s, id, Some(posted), FormErrors::default(), None).await?;
+    match action {
+        None => {
+            if let Some(views) = page.edit.as_mut() {
+                reshape.fit(tr, &v.library, v.fields(), views);
+            }
+        }
+        Some(action) => {
+            let procedure = v.procedure();
+            let boxes = page.actions.iter_mut().chain(page.closing.iter_mut());
+            if let Some(t) = procedure.transition(action)
+                && let Some(b) = boxes.into_iter().find(|b| b.action == action)
+            {
+                reshape.fit(tr, &v.library, &t.fields, &mut b.fields);
+            }
+        }
+    }
+    Ok(render(&page))
 }
 
 /// Takes an action and shows the case; a refusal shows the case again with the reasons
@@ -1129,22 +1461,37 @@ async fn act_and_show(
     }
 }
 
-/// `POST /cases/{id}`: saves the draft, or saves and submits it.
+/// `POST /cases/{id}`: saves the draft with the files chosen in it, or saves and submits
+/// it. A row added or removed without the script shows the form again instead (saving
+/// first only when a file came with it, so that the file is not lost).
 pub async fn update(
     State(state): State<AppState>,
     PageSession(s): PageSession,
     Path(id): Path<Uuid>,
-    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+    form: CaseForm,
 ) -> Result<Response, Failure> {
-    let posted = Posted { pairs };
+    let CaseForm { pairs, files, .. } = form;
+    let mut posted = Posted { pairs };
+    let reshape = Reshape::take(&mut posted);
+    if let Some(r) = &reshape
+        && files.is_empty()
+    {
+        return show_reshaped(&state, &s, id, &posted, r, None).await;
+    }
     let (lib, procedure) = state.app.case_definition(id).await?;
     let data = posted.data(&lib.form_of(&lib.procedures[&procedure]).fields);
     let to = posted.get("_do").to_owned();
-    if to == "save" || to.is_empty() {
-        return match state.app.save_draft(&s.caller, id, data).await {
-            Ok(()) => Ok(done(&format!("/cases/{id}"), "case-saved")),
-            Err(e) => show_refused(&state, &s, id, Some(&posted), Failure::from(e)).await,
-        };
+    let saving = to == "save" || to.is_empty() || reshape.is_some();
+    if saving || !files.is_empty() {
+        if let Err(e) = state.app.save_draft(&s.caller, id, data.clone()).await {
+            return show_refused(&state, &s, id, Some(&posted), Failure::from(e)).await;
+        }
+        if let Err(failure) = attach_all(&state, &s, id, files).await {
+            return show_refused(&state, &s, id, None, failure).await;
+        }
+    }
+    if saving {
+        return Ok(done(&format!("/cases/{id}"), "case-saved"));
     }
     let input = ActInput {
         form: Some(data),
@@ -1154,7 +1501,8 @@ pub async fn update(
     act_and_show(&state, &s, id, &to, input, posted).await
 }
 
-/// `POST /cases/{id}/actions/{action}`.
+/// `POST /cases/{id}/actions/{action}`. A row added to or removed from one of the action's
+/// tables without the script shows the case again instead, with what was typed.
 pub async fn act(
     State(state): State<AppState>,
     PageSession(s): PageSession,
@@ -1163,6 +1511,9 @@ pub async fn act(
 ) -> Result<Response, Failure> {
     let mut posted = Posted { pairs };
     posted.pairs.push(("_action".into(), action.clone()));
+    if let Some(r) = Reshape::take(&mut posted) {
+        return show_reshaped(&state, &s, id, &posted, &r, Some(&action)).await;
+    }
     let (lib, procedure) = state.app.case_definition(id).await?;
     let fields = lib.procedures[&procedure]
         .transition(&action)
@@ -1280,6 +1631,8 @@ pub struct CaseLine {
     pub due: Option<(String, bool)>,
     /// Its classification or handling mark, as printed.
     pub mark: Option<String>,
+    /// Its number in the installation (2026-0012).
+    pub number: String,
 }
 
 /// Turns stored cases into list lines, naming procedures and states from their library.
@@ -1309,6 +1662,7 @@ pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine>
                     .and_then(|p| p.state(&r.state))
                     .map_or(r.state.clone(), |s| tr.text(&s.name).to_owned()),
                 title: r.title,
+                number: r.number,
                 organisation: r.organisation_name,
                 updated: tr.datetime(r.updated_at),
                 closed: r.closed_at.is_some(),

@@ -1,9 +1,10 @@
 //! The home page: the inbox (filled by the procedure libraries) and the way in to
-//! everything else.
+//! everything else; for an administrator, first the setup guide.
 
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
+use mamori_app::setup_guide::{Finding, Named, SetupGuide};
 
 use super::{Layout, NoticeQuery, render};
 use crate::AppState;
@@ -22,7 +23,38 @@ struct HomePage {
     registers: Vec<(String, String)>,
     notices: Vec<(Option<uuid::Uuid>, String, String, bool)>,
     quick: Vec<super::quick::QuickStart>,
+    guide: Option<GuideView>,
 }
+
+/// The setup guide as the page shows it.
+struct GuideView {
+    complete: bool,
+    steps: Vec<GuideStep>,
+    /// Names of the roles nobody holds yet, as advice.
+    roles: Vec<String>,
+}
+
+struct GuideStep {
+    id: &'static str,
+    title: String,
+    intro: String,
+    done: bool,
+    /// The first step not done: where to go next.
+    next: bool,
+    lines: Vec<GuideLine>,
+    /// Findings beyond those shown.
+    more: usize,
+}
+
+/// One finding: the sentence and the link to the page that fixes it.
+struct GuideLine {
+    text: String,
+    href: String,
+    link: String,
+}
+
+/// Findings shown per step; a big office's first look would otherwise be a wall of names.
+const LINES_PER_STEP: usize = 10;
 
 /// `GET /`.
 pub async fn home(
@@ -85,7 +117,13 @@ pub async fn home(
         })
         .collect();
     let quick = super::quick::quick_starts(&state, &s).await?;
+    let guide = state
+        .app
+        .setup_guide(&s.caller)
+        .await?
+        .map(|g| guide_view(l.tr, &g));
     Ok(render(&HomePage {
+        guide,
         quick,
         notices,
         inbox,
@@ -96,4 +134,121 @@ pub async fn home(
         organisation_id: me.organisation_id.to_string(),
         roles,
     }))
+}
+
+fn guide_view(tr: crate::i18n::Tr, g: &SetupGuide) -> GuideView {
+    let next = g.next();
+    GuideView {
+        complete: g.complete(),
+        steps: g
+            .steps
+            .iter()
+            .map(|s| GuideStep {
+                id: s.step.id(),
+                title: tr.t(&format!("guide-step-{}", s.step.id())),
+                intro: tr.t(&format!("guide-step-{}-intro", s.step.id())),
+                done: s.done,
+                next: next == Some(s.step),
+                lines: s
+                    .findings
+                    .iter()
+                    .take(LINES_PER_STEP)
+                    .map(|f| guide_line(tr, f))
+                    .collect(),
+                more: s.findings.len().saturating_sub(LINES_PER_STEP),
+            })
+            .collect(),
+        roles: g.unheld_roles.iter().map(|r| tr.role(r)).collect(),
+    }
+}
+
+fn guide_line(tr: crate::i18n::Tr, f: &Finding) -> GuideLine {
+    let line = |key: &str, args: &[(&'static str, String)], href: String| GuideLine {
+        text: tr.tn(key, args),
+        href,
+        link: tr.t(&format!("{key}-link")),
+    };
+    let org = |o: &Named| [("organisation", o.name.clone())];
+    match f {
+        Finding::NoOrganisations(parent) => line(
+            "guide-no-organisations",
+            &[],
+            match parent {
+                Some(p) => format!("/organisations/new?parent={}", p.id),
+                None => "/organisations/new".into(),
+            },
+        ),
+        Finding::NoPeople => line("guide-no-people", &[], "/persons/new".into()),
+        Finding::Empty(o) => line(
+            "guide-empty",
+            &org(o),
+            format!("/persons/new?organisation={}", o.id),
+        ),
+        Finding::NoDesignations => line("guide-no-designations", &[], "/designations/new".into()),
+        Finding::NoAdministrator(o) => line(
+            "guide-no-administrator",
+            &org(o),
+            format!("/designations/new?organisation={}", o.id),
+        ),
+        Finding::NoRelations(at) => line(
+            "guide-no-relations",
+            &[],
+            match at {
+                Some(o) => format!("/organisations/{}#relations-h", o.id),
+                None => "/organisations".into(),
+            },
+        ),
+        Finding::Waiting {
+            kind,
+            from,
+            to,
+            ours,
+        } => {
+            let relation = tr.tn(
+                &format!("guide-rel-{kind}"),
+                &[("from", from.name.clone()), ("to", to.name.clone())],
+            );
+            let args = [("relation", relation), ("to", to.name.clone())];
+            // The side that can act: the counterpart accepts, the maker can only wait or
+            // withdraw it.
+            if *ours {
+                line(
+                    "guide-waiting-ours",
+                    &args,
+                    format!("/organisations/{}#relations-h", to.id),
+                )
+            } else {
+                line(
+                    "guide-waiting-theirs",
+                    &args,
+                    format!("/organisations/{}#relations-h", from.id),
+                )
+            }
+        }
+        Finding::NoDesk {
+            prime,
+            subcontractor,
+            others,
+        } => {
+            let mut args = vec![
+                ("subcontractor", subcontractor.name.clone()),
+                ("prime", prime.name.clone()),
+            ];
+            let key = if *others == 0 {
+                "guide-no-desk"
+            } else {
+                args.push(("others", others.to_string()));
+                "guide-no-desk-more"
+            };
+            GuideLine {
+                link: tr.t("guide-no-desk-link"),
+                ..line(key, &args, format!("/organisations/{}#desk", prime.id))
+            }
+        }
+        Finding::Unrelated(o) => line(
+            "guide-unrelated",
+            &org(o),
+            format!("/organisations/{}#relations-h", o.id),
+        ),
+    }
 }

@@ -82,7 +82,7 @@ pub async fn login(
         Ok(outcome) => {
             let locale = match state.app.session(&outcome.token, ip).await {
                 Ok(Some(s)) => s.locale,
-                _ => tr.0,
+                _ => tr.locale(),
             };
             let max_age = state.app.settings().session_max_hours * 3600;
             (
@@ -142,7 +142,7 @@ pub async fn totp(
             Redirect::to(continue_login(outcome.stage)).into_response(),
         ),
         Err(e) => {
-            let tr = crate::Tr(s.locale);
+            let tr = crate::Tr::of(&s);
             form_failure(tr, Failure::from(e), |_, summary| {
                 let mut l = Layout::new(&s, "totp-title", "");
                 l.user = None;

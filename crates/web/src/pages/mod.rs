@@ -4,7 +4,7 @@
 mod account;
 mod adaptations;
 mod assessments;
-mod audit;
+pub(crate) mod audit;
 mod cases;
 mod gateway;
 mod home;
@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
             get(account::totp_form).post(account::confirm_totp),
         )
         .route("/account/language", post(account::set_language))
+        .route("/account/dates", post(account::set_date_style))
         .route(
             "/account/sessions/end-others",
             post(account::end_other_sessions),
@@ -77,6 +78,7 @@ pub fn router() -> Router<AppState> {
             post(organisations::add_relation),
         )
         .route("/organisations/{id}/posts", post(organisations::add_post))
+        .route("/organisations/{id}/desk", post(organisations::set_desk))
         .route(
             "/relations/{id}/delete",
             post(organisations::remove_relation),
@@ -101,11 +103,21 @@ pub fn router() -> Router<AppState> {
         .route("/designations", post(persons::designate))
         .route("/designations/{id}/end", post(persons::end_designation))
         .route("/procedures", get(cases::procedures))
-        .route("/cases", get(cases::list).post(cases::create))
+        .route(
+            "/cases",
+            get(cases::list)
+                .post(cases::create)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/reports", get(reports::board))
         .route("/dsg", get(gateway::sites))
         .route("/cases/new", get(cases::new_form))
-        .route("/cases/{id}", get(cases::show).post(cases::update))
+        .route(
+            "/cases/{id}",
+            get(cases::show)
+                .post(cases::update)
+                .layer(DefaultBodyLimit::disable()),
+        )
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route(
             "/cases/{id}/attachments",
@@ -184,7 +196,7 @@ pub struct Layout {
 impl Layout {
     /// A page of a logged-in person.
     pub fn new(s: &SessionInfo, title_key: &str, nav: &'static str) -> Self {
-        let tr = Tr(s.locale);
+        let tr = Tr::of(s);
         Self {
             title: tr.t(title_key),
             tr,

@@ -3,8 +3,9 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use mamori_app::{OrganisationInput, OrganisationView, SessionInfo};
+use mamori_app::{DeskInput, OrganisationInput, OrganisationView, SessionInfo};
 use mamori_domain::organisation::{OrgKind, RelationKind};
 use mamori_storage::PageRequest;
 use mamori_storage::designations::{DesignationFilter, DesignationRow};
@@ -173,7 +174,7 @@ pub async fn create(
     PageSession(s): PageSession,
     CsrfForm(form): CsrfForm<OrgForm>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let result = async {
         let input = OrganisationInput {
             name: form.name.clone(),
@@ -221,6 +222,64 @@ struct ShowPage {
     today: String,
     /// Libraries whose forms the organisation may adapt: (id, title).
     libraries: Vec<(String, String)>,
+    /// The desk form, as kept or as sent back with `errors`.
+    desk: DeskForm,
+    errors: FormErrors,
+    /// A designation's end sent back to be corrected.
+    ending: super::persons::EndingForm,
+}
+
+/// The desk an organisation keeps for urgent calls, as its form holds it.
+#[derive(Debug, Default, Deserialize)]
+pub struct DeskForm {
+    #[serde(default)]
+    desk_name: String,
+    #[serde(default)]
+    desk_phone: String,
+    #[serde(default)]
+    desk_night_phone: String,
+}
+
+impl From<Option<&mamori_storage::organisations::DeskRow>> for DeskForm {
+    fn from(d: Option<&mamori_storage::organisations::DeskRow>) -> Self {
+        d.map(|d| DeskForm {
+            desk_name: d.name.clone(),
+            desk_phone: d.phone.clone(),
+            desk_night_phone: d.night_phone.clone().unwrap_or_default(),
+        })
+        .unwrap_or_default()
+    }
+}
+
+/// `POST /organisations/{id}/desk`: keeps the organisation's desk; a number that is not
+/// one shows the page again with the message beside the field and what was typed.
+pub async fn set_desk(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(form): CsrfForm<DeskForm>,
+) -> Result<Response, Failure> {
+    let input = DeskInput {
+        name: form.desk_name.clone(),
+        phone: form.desk_phone.clone(),
+        night_phone: form.desk_night_phone.clone(),
+    };
+    match state.app.set_desk(&s.caller, id, &input).await {
+        Ok(()) => Ok(done(&format!("/organisations/{id}#desk"), "desk-saved")),
+        Err(e) => {
+            let failure = Failure::from(e);
+            if failure.status() != StatusCode::UNPROCESSABLE_ENTITY
+                && failure.status() != StatusCode::BAD_REQUEST
+            {
+                return Err(failure);
+            }
+            let errors = FormErrors::new(Tr::of(&s), &failure.fields());
+            let mut res =
+                show_page(&state, &s, id, None, Some(form), errors, Default::default()).await?;
+            *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+    }
 }
 
 /// `GET /organisations/{id}`.
@@ -229,6 +288,29 @@ pub async fn show(
     PageSession(s): PageSession,
     Path(id): Path<Uuid>,
     Query(q): Query<NoticeQuery>,
+) -> Result<Response, Failure> {
+    show_page(
+        &state,
+        &s,
+        id,
+        q.notice.as_deref(),
+        None,
+        FormErrors::default(),
+        Default::default(),
+    )
+    .await
+}
+
+/// The organisation page; `desk` and `errors` are a desk form sent back to be corrected,
+/// `ending` the end of a designation.
+pub(crate) async fn show_page(
+    state: &AppState,
+    s: &SessionInfo,
+    id: Uuid,
+    notice: Option<&str>,
+    desk: Option<DeskForm>,
+    errors: FormErrors,
+    ending: super::persons::EndingForm,
 ) -> Result<Response, Failure> {
     let v = state.app.organisation(&s.caller, id).await?;
     let (people, people_total, posts, designations) = if v.can_view_people {
@@ -259,7 +341,7 @@ pub async fn show(
         (vec![], 0, vec![], vec![])
     };
     let others = if v.can_manage {
-        options(&state, &s)
+        options(state, s)
             .await?
             .into_iter()
             .filter(|o| o.id != id)
@@ -267,10 +349,14 @@ pub async fn show(
     } else {
         vec![]
     };
-    let l = Layout::new(&s, "organisations-title", "organisations")
-        .with_notice(q.notice.as_deref())
+    let l = Layout::new(s, "organisations-title", "organisations")
+        .with_notice(notice)
         .titled(v.organisation.name.clone());
+    let desk = desk.unwrap_or_else(|| DeskForm::from(v.desk.as_ref()));
     Ok(render(&ShowPage {
+        desk,
+        errors,
+        ending,
         relation_kinds: RelationKind::ALL
             .iter()
             .map(|k| (k.as_str(), l.tr.relation(k.as_str())))
@@ -390,7 +476,7 @@ pub async fn update(
             if !matches!(failure.status().as_u16(), 400 | 409 | 422) {
                 return Err(failure);
             }
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let errors = FormErrors::new(tr, &failure.fields());
             let mut res = edit_page(&state, &s, id, form, errors, None).await?;
             *res.status_mut() = failure.status();

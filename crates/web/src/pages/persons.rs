@@ -2,6 +2,7 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{DesignationInput, PersonInput, PersonUpdate, SessionInfo};
 use mamori_domain::policy::role;
@@ -148,7 +149,7 @@ pub async fn create(
         Err(e) => {
             let orgs = organisations(&state, &s).await?;
             Ok(form_failure(
-                Tr(s.locale),
+                Tr::of(&s),
                 Failure::from(e),
                 |errors, summary| {
                     render(&NewPage {
@@ -174,6 +175,8 @@ struct ShowPage {
     l: Layout,
     p: PersonRow,
     designations: Vec<DesignationRow>,
+    /// Some role is held outside the person's organisation: the page says what that means.
+    any_outside: bool,
     can_manage: bool,
     organisations: Vec<OrganisationRow>,
 }
@@ -208,6 +211,7 @@ pub async fn show(
     Ok(render(&ShowPage {
         l,
         p,
+        any_outside: designations.iter().any(|d| d.person_outside),
         designations,
         can_manage,
         organisations,
@@ -507,7 +511,7 @@ pub async fn designate(
             if !matches!(failure.status().as_u16(), 400 | 409 | 422) {
                 return Err(failure);
             }
-            let tr = Tr(s.locale);
+            let tr = Tr::of(&s);
             let errors = FormErrors::new(tr, &failure.fields());
             let summary = failure.fields().is_empty().then(|| failure.message(tr));
             let mut res = designation_page(&state, &s, form, errors, summary).await?;
@@ -525,22 +529,74 @@ pub struct EndForm {
     back: String,
 }
 
-/// `POST /designations/{id}/end`.
+/// An end of a designation sent back to be corrected: which designation, the day as
+/// typed and why it was refused. The page that lists designations shows the reason beside
+/// that designation's end-date field only.
+#[derive(Default)]
+pub struct EndingForm(Option<(Uuid, String, String)>);
+
+impl EndingForm {
+    /// The reason, when `designation` is the one sent back.
+    pub fn error_for(&self, designation: &Uuid) -> Option<&str> {
+        self.0
+            .as_ref()
+            .filter(|(id, _, _)| id == designation)
+            .map(|(_, _, message)| message.as_str())
+    }
+
+    /// The day to show in `designation`'s end-date field: as typed when it was sent back,
+    /// otherwise `default`.
+    pub fn value_for<'a>(&'a self, designation: &Uuid, default: &'a str) -> &'a str {
+        self.0
+            .as_ref()
+            .filter(|(id, _, _)| id == designation)
+            .map_or(default, |(_, typed, _)| typed.as_str())
+    }
+}
+
+/// `POST /designations/{id}/end`. A day it cannot end on (before it began, or not a day)
+/// shows the organisation page the form came from again, with the reason beside the field
+/// and the day as typed.
 pub async fn end_designation(
     State(state): State<AppState>,
     PageSession(s): PageSession,
     Path(id): Path<Uuid>,
     CsrfForm(form): CsrfForm<EndForm>,
 ) -> Result<Response, Failure> {
-    state
+    let ended = state
         .app
         .end_designation(&s.caller, id, Some(&form.ends_on))
-        .await?;
+        .await;
     // Only our own pages are valid places to return to.
     let back = if form.back.starts_with('/') && !form.back.starts_with("//") {
         form.back
     } else {
         "/".into()
     };
-    Ok(done(&back, "designation-ended"))
+    let failure = match ended {
+        Ok(()) => return Ok(done(&back, "designation-ended")),
+        Err(e) => Failure::from(e),
+    };
+    let fields = failure.fields();
+    let from_page = back
+        .strip_prefix("/organisations/")
+        .and_then(|rest| rest.parse::<Uuid>().ok());
+    let (Some(org), true) = (
+        from_page,
+        matches!(failure.status().as_u16(), 400 | 422) && !fields.is_empty(),
+    ) else {
+        return Err(failure);
+    };
+    let errors = FormErrors::new(Tr::of(&s), &fields);
+    let message = errors
+        .all()
+        .first()
+        .map(|(_, m)| m.clone())
+        .unwrap_or_default();
+    let ending = EndingForm(Some((id, form.ends_on, message)));
+    let mut res =
+        super::organisations::show_page(&state, &s, org, None, None, FormErrors::default(), ending)
+            .await?;
+    *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    Ok(res)
 }

@@ -20,7 +20,7 @@ pub(super) async fn quick_starts(
     state: &AppState,
     s: &mamori_app::SessionInfo,
 ) -> Result<Vec<QuickStart>, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let own: Vec<Uuid> = s
         .caller
         .actor

@@ -75,7 +75,7 @@ fn list_page(
     notice: Option<&str>,
     typed: Typed<'_>,
 ) -> ListPage {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let def = v.register(id);
     let l = Layout::new(s, "register-title", "cases")
         .with_notice(notice)
@@ -154,7 +154,7 @@ pub async fn add(
     Path(id): Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let posted = Posted::new(pairs);
     let v = state.app.register(&s.caller, &id, false).await?;
     let data = posted.data(&v.register(&id).columns);
@@ -197,7 +197,7 @@ pub async fn import(
     Path(id): Path<String>,
     upload: Result<UploadForm, Failure>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let mut organisation = String::new();
     let result = match upload {
         Ok(UploadForm(u)) => {
@@ -250,7 +250,7 @@ pub async fn export_sealed(
     Path(id): Path<String>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let posted = Posted::new(pairs);
     let password = posted.get("password");
     let result = if password != posted.get("password_confirm") {
@@ -324,7 +324,7 @@ fn row_page(
     summary: Option<String>,
     notice: Option<&str>,
 ) -> RowPage {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(s);
     let def = &v.library.registers[id];
     let key_of = |c: &&mamori_library::model::Field| def.key.iter().any(|k| k.value == c.id());
     let editable: Vec<mamori_library::model::Field> =
@@ -427,7 +427,7 @@ pub async fn edit(
     Path((id, row)): Path<(String, Uuid)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let posted = Posted::new(pairs);
     let v = state.app.register_row(&s.caller, &id, row).await?;
     let def = &v.library.registers[&id];

@@ -56,7 +56,7 @@ pub async fn board(
     State(state): State<AppState>,
     PageSession(s): PageSession,
 ) -> Result<Response, Failure> {
-    let tr = Tr(s.locale);
+    let tr = Tr::of(&s);
     let groups = state.app.report_board(&s.caller).await?;
     let l = Layout::new(&s, "reports-title", "reports");
     let quick = super::quick::quick_starts(&state, &s).await?;

@@ -137,3 +137,224 @@ async fn the_action_filter_takes_underscores_literally() {
         );
     }
 }
+
+/// The page's visible words outside the raw records: tags, attributes and every
+/// `<details>` block removed.
+fn visible_outside_raw(html: &str) -> String {
+    let mut rest = html.to_owned();
+    while let Some(start) = rest.find("<details") {
+        let end = rest[start..]
+            .find("</details>")
+            .map_or(rest.len(), |e| start + e + "</details>".len());
+        rest.replace_range(start..end, " ");
+    }
+    let mut text = String::new();
+    let mut in_tag = false;
+    for ch in rest.chars() {
+        match ch {
+            '<' => in_tag = true,
+            '>' => {
+                in_tag = false;
+                text.push(' ');
+            }
+            c if !in_tag => text.push(c),
+            _ => {}
+        }
+    }
+    text
+}
+
+/// Whether `text` holds something shaped like a UUID (8-4-4-4-12 hex digits).
+fn has_uuid(text: &str) -> bool {
+    let b = text.as_bytes();
+    let shape = [8, 4, 4, 4, 12];
+    (0..b.len()).any(|i| {
+        let mut at = i;
+        shape.iter().enumerate().all(|(n, len)| {
+            let ok = b.len() >= at + len && b[at..at + len].iter().all(u8::is_ascii_hexdigit);
+            at += len;
+            let dash = n == shape.len() - 1
+                || (b.get(at) == Some(&b'-') && {
+                    at += 1;
+                    true
+                });
+            ok && dash
+        })
+    })
+}
+
+/// The sentence cells of a page, in order.
+fn sentences(html: &str) -> Vec<String> {
+    html.split("data-test=\"audit-sentence\">")
+        .skip(1)
+        .map(|s| s.split("</p>").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_auditor_reads_each_event_as_a_sentence_with_names() {
+    let w = crate::cases::world().await;
+    let admin = w.t.admin().await;
+    let auditor =
+        w.t.person(&admin, "監査 花子", "auditor@mod.example.jp", &w.unit)
+            .await;
+    w.t.designate(&admin, "auditor", &w.unit, &auditor).await;
+    let auditor =
+        w.t.first_login("auditor@mod.example.jp", "initial-pass-1")
+            .await;
+    let id = w
+        .apply(&w.officer, &w.unit, "ChatGPT", "generative_ai")
+        .await;
+    let (_, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    let title = case["title"].as_str().unwrap().to_owned();
+    assert!(title.contains("ChatGPT"), "{case}");
+
+    let html = w.t.html(&auditor, "/audit").await;
+    let said = sentences(&html);
+    assert!(
+        said.iter().any(|s| s.contains("申請 一郎")
+            && s.contains(&title)
+            && s.contains("「下書き」から「NISC照会の判断待ち」")
+            && s.contains("「申請する」")),
+        "the submission names who, the case and both states: {said:#?}"
+    );
+    assert!(
+        said.iter().any(|s| s.contains("管理 太郎")
+            && s.contains("「監査 花子」")
+            && s.contains("情報通信課")
+            && s.contains("監査担当者に指定")),
+        "the designation names the person and the role: {said:#?}"
+    );
+    assert!(
+        said.iter()
+            .any(|s| s.contains("外部サービスの利用承認の案件") && s.contains(&title)),
+        "the opening names the procedure: {said:#?}"
+    );
+    let outside = visible_outside_raw(&html);
+    assert!(
+        !has_uuid(&outside),
+        "no id outside the raw records: {outside}"
+    );
+    assert!(
+        !outside.contains("case.act"),
+        "no operation code outside the raw records"
+    );
+    // The raw record is still there, one click away.
+    assert!(html.contains("<summary>元の記録を表示</summary>"));
+    assert!(
+        html.contains(&format!("<code>{id}</code>")),
+        "target id in the raw record"
+    );
+    assert!(html.contains("<code>case.act</code>"));
+    assert!(
+        has_uuid("x 0190f1c2-7d3a-7b4c-8d5e-6f7a8b9c0d1e y"),
+        "the checker finds ids"
+    );
+
+    // The same in English, from the locale files.
+    let page = w.t.html(&auditor, "/account").await;
+    let csrf = page
+        .split("name=\"_csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap()
+        .to_owned();
+    let res = auditor
+        .post(w.t.url("/account/language"))
+        .form(&[("_csrf", csrf.as_str()), ("locale", "en")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let said = sentences(&w.t.html(&auditor, "/audit").await);
+    assert!(
+        said.iter()
+            .any(|s| s.contains("took “Submit”") && s.contains("from “Draft”")),
+        "{said:#?}"
+    );
+}
+
+#[tokio::test]
+async fn the_operation_filter_offers_japanese_names_and_keeps_the_choice() {
+    let w = crate::cases::world().await;
+    let admin = w.t.admin().await;
+    w.apply(&w.officer, &w.unit, "ChatGPT", "generative_ai")
+        .await;
+
+    let html = w.t.html(&admin, "/audit").await;
+    for option in [
+        "<option value=\"case.act\">案件の操作</option>",
+        "<option value=\"designation.create\">指定</option>",
+        "<option value=\"login\">ログイン</option>",
+        "<option value=\"case.\">案件に関するすべての操作</option>",
+    ] {
+        assert!(html.contains(option), "{option} offered");
+    }
+    assert!(
+        !html.contains("<input id=\"f-action\""),
+        "chosen, not typed"
+    );
+
+    let html =
+        w.t.html(&admin, "/audit?action=case.act&outcome=success")
+            .await;
+    assert!(html.contains("<option value=\"case.act\" selected>案件の操作</option>"));
+    assert!(html.contains("<option value=\"success\" selected>"));
+    let said = sentences(&html);
+    assert!(!said.is_empty());
+    assert!(
+        said.iter()
+            .all(|s| s.contains("を行い、状態が") || s.contains("を行いました")),
+        "only case actions: {said:#?}"
+    );
+}
+
+#[tokio::test]
+async fn a_bad_date_is_named_in_japanese_and_the_other_filters_stay() {
+    let t = TestApp::with_admin().await;
+    let c = t.admin().await;
+    t.org(&c, "甲社", "company", None).await;
+    let res = c
+        .get(t.url(
+            "/audit?action=organisation.create&outcome=success&from=2026-13-40&until=2026-04-30",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("日付を YYYY-MM-DD の形式で入力してください。"),
+        "{html}"
+    );
+    assert!(
+        html.contains("value=\"2026-13-40\""),
+        "what was typed stays to correct"
+    );
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(
+        html.contains("value=\"2026-04-30\""),
+        "the other date stays"
+    );
+    assert!(html.contains("<option value=\"organisation.create\" selected>組織の登録</option>"));
+    assert!(html.contains("<option value=\"success\" selected>"));
+    assert!(
+        sentences(&html).is_empty(),
+        "no events under a filter that does not hold"
+    );
+}
+
+#[tokio::test]
+async fn the_csv_export_adds_the_sentence() {
+    let t = TestApp::with_admin().await;
+    let c = t.admin().await;
+    t.org(&c, "甲社", "company", None).await;
+    let text = t.html(&c, "/audit.csv?action=organisation.create").await;
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].ends_with(",記録"), "{}", lines[0]);
+    assert!(
+        lines[1].ends_with("管理 太郎が組織「甲社」を登録しました。"),
+        "{}",
+        lines[1]
+    );
+}

@@ -244,7 +244,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
         )
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
-    assert_eq!(case["library_version"], "2023.5.1");
+    assert_eq!(case["library_version"], "2023.5.2");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -776,8 +776,14 @@ async fn the_application_renders_as_text_and_pdf_for_its_readers_and_each_render
         !text.contains("その他の種類"),
         "an empty optional field without a number is left out: {text}"
     );
-    assert!(text.contains("申請 一郎 作成"), "the history: {text}");
-    assert!(text.contains("申請 一郎 申請する"), "the history: {text}");
+    assert!(
+        text.contains("申請 一郎 案件を作成しました。"),
+        "the history: {text}"
+    );
+    assert!(
+        text.contains("申請 一郎さんが「申請する」を行い、"),
+        "the history: {text}"
+    );
     assert_eq!(
         w.t.audit_count().await,
         before + 1,

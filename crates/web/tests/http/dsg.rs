@@ -16,6 +16,8 @@ struct World {
     hands: Hands,
     /// 甲社 and its protected-system administrator.
     ko: String,
+    /// 防衛装備庁, which keeps the checklist's items for every company.
+    atla: String,
     admin: Client,
     /// 乙社, another contractor of ATLA, and its administrator.
     otsu: String,
@@ -84,6 +86,7 @@ async fn world() -> World {
         t,
         hands,
         ko,
+        atla,
         otsu,
         provider_org: provider,
     }
@@ -126,6 +129,15 @@ const CONSENTS: [&str; 5] = [
     "consent_incidental_works",
     "data_moved",
     "consent_software",
+];
+
+/// The items of ATLA's self-inspection checklist.
+const CHECKLIST: [(&str, &str); 2] = [
+    (
+        "1",
+        "取扱施設等の出入口は施錠され、鍵の管理者が定められている",
+    ),
+    ("2", "入退室の記録が保存されている"),
 ];
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n";
@@ -175,6 +187,19 @@ impl World {
             "application_review"
         );
         case
+    }
+
+    /// ATLA's office keeps the checklist's two items, once for every company.
+    async fn checklist(&self) {
+        for (id, item) in CHECKLIST {
+            self.t
+                .create(
+                    &self.office,
+                    "/api/v1/registers/inspection_checklist/rows",
+                    json!({"organisation": self.atla, "data": {"item_id": id, "item": item}}),
+                )
+                .await;
+        }
     }
 
     async fn file(&self, c: &Client, path: &str) -> (StatusCode, String, Vec<u8>) {
@@ -327,20 +352,12 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
         "self_inspection",
     )
     .await;
-    // The self-inspection opens with the items of the checklist the company keeps.
-    for (id, item) in [
-        (
-            "1",
-            "取扱施設等の出入口は施錠され、鍵の管理者が定められている",
-        ),
-        ("2", "入退室の記録が保存されている"),
-    ] {
-        w.t.create(
-            &w.admin,
-            "/api/v1/registers/inspection_checklist/rows",
-            json!({"organisation": w.ko, "data": {"item_id": id, "item": item}}),
-        )
-        .await;
+    // The self-inspection opens with the items of ATLA's checklist; the evidence is
+    // chosen among the files attached to the case.
+    w.checklist().await;
+    for name in ["鍵管理簿.pdf", "入退室記録.pdf"] {
+        let (status, body) = w.attach(&case, "", name, PDF).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
     }
     let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
     assert!(page.contains("入退室の記録が保存されている"), "{page}");
@@ -1752,4 +1769,143 @@ async fn an_application_failing_any_one_requirement_is_flagged_and_refused() {
     }
     w.step(&w.admin, &case, "submit", json!({}), "application_review")
         .await;
+}
+
+#[tokio::test]
+async fn atla_keeps_the_checklist_once_and_evidence_is_one_of_the_case_s_files() {
+    let w = world().await;
+    w.checklist().await;
+    // The checklist is ATLA's: a company's administrator adds no item, neither in its own
+    // organisation nor in ATLA's.
+    for org in [&w.ko, &w.atla] {
+        let (status, body) =
+            w.t.post(
+                &w.admin,
+                "/api/v1/registers/inspection_checklist/rows",
+                json!({"organisation": org, "data": {"item_id": "9", "item": "自社で追加した点検事項"}}),
+            )
+            .await;
+        assert!(
+            matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND),
+            "{status} {body}"
+        );
+    }
+
+    // Each company's self-inspection opens with ATLA's items, none of them copied.
+    let case = w.submitted("wired").await;
+    w.ok(&w.office, &case, "accept_application", json!({}))
+        .await;
+    let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
+    let inspection = page
+        .split("data-action=\"submit_self_inspection\"")
+        .nth(1)
+        .unwrap_or_default();
+    for (_, item) in CHECKLIST {
+        assert!(inspection.contains(item), "{page}");
+    }
+    assert!(!inspection.contains("自社で追加した点検事項"));
+    let (status, ours) =
+        w.t.get(&w.admin, "/api/v1/registers/inspection_checklist")
+            .await;
+    assert!(
+        !ours.to_string().contains(&w.ko),
+        "the company keeps no copy: {status} {ours}"
+    );
+    // What was checked has room to be written.
+    assert!(
+        inspection.contains("name=\"inspection_items.0.detail\" rows=\"4\""),
+        "{inspection}"
+    );
+
+    // The evidence is chosen among the case's files: none yet, so nothing to choose, and a
+    // name typed for a file that is not there is refused beside its cell.
+    let answers = |evidence: &str| {
+        json!({"inspection_items": [
+            {"item_id": "1", "item": CHECKLIST[0].1, "result": "met", "detail": "出入口2か所の施錠と鍵の管理者の指定を確認した。", "evidence": evidence},
+            {"item_id": "2", "item": CHECKLIST[1].1, "result": "met", "evidence": evidence}
+        ]})
+    };
+    assert!(!inspection.contains("<option value=\"鍵管理簿.pdf\">"));
+    let (status, body) =
+        w.t.act(
+            &w.admin,
+            &case,
+            "submit_self_inspection",
+            answers("鍵管理簿.pdf"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["inspection_items.0.evidence"]
+            .as_str()
+            .unwrap()
+            .contains("この案件に添付したファイルから選んでください"),
+        "{body}"
+    );
+    let (status, body) = w.attach(&case, "", "鍵管理簿.pdf", PDF).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
+    let inspection = page
+        .split("data-action=\"submit_self_inspection\"")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        inspection.contains(
+            "<select id=\"f-inspection_items.0.evidence\" name=\"inspection_items.0.evidence\""
+        ),
+        "{inspection}"
+    );
+    assert!(
+        inspection.contains("<option value=\"鍵管理簿.pdf\">鍵管理簿.pdf</option>"),
+        "{inspection}"
+    );
+    w.step(
+        &w.admin,
+        &case,
+        "submit_self_inspection",
+        answers("鍵管理簿.pdf"),
+        "inspection_review",
+    )
+    .await;
+
+    // The file's name is what the case and the result notice read.
+    let page = w.t.html(&w.office, &format!("/cases/{case}")).await;
+    assert!(page.contains("鍵管理簿.pdf"), "{page}");
+    assert!(
+        page.contains("出入口2か所の施錠と鍵の管理者の指定を確認した。"),
+        "{page}"
+    );
+    w.step(
+        &w.office,
+        &case,
+        "issue_inspection_notice",
+        json!({"inspection_outcome": "passed", "inspection_notice_on": "2027-03-01"}),
+        "survey",
+    )
+    .await;
+    let notice = w.pdf(&w.admin, &case, "inspection_notice").await;
+    assert!(notice.contains("鍵管理簿.pdf"), "{notice}");
+    assert!(notice.contains("鍵の管理者の指定を確認した"), "{notice}");
+
+    // 乙社's case reads the same items from ATLA, without copying them either.
+    let other =
+        w.t.create(
+            &w.other_admin,
+            "/api/v1/cases",
+            json!({"procedure": "joining", "organisation": w.otsu, "data": application("wired")}),
+        )
+        .await;
+    for field in ["evidence_contract", "evidence_audit"] {
+        let (status, body) =
+            w.t.attach_for(&w.other_admin, &other, field, "証跡.pdf", PDF)
+                .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    w.ok(&w.other_admin, &other, "submit", json!({})).await;
+    w.ok(&w.office, &other, "accept_application", json!({}))
+        .await;
+    let page = w.t.html(&w.other_admin, &format!("/cases/{other}")).await;
+    assert!(page.contains(CHECKLIST[1].1), "{page}");
+    // Nor does it see 甲社's files among its choices.
+    assert!(!page.contains("鍵管理簿.pdf"), "{page}");
 }

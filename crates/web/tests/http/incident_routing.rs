@@ -19,6 +19,7 @@ struct World {
     /// 甲社 contracts with ATLA; 乙社 is its subcontractor, 丙社 is 乙社's. Neither 乙社 nor
     /// 丙社 has any contract with the Ministry.
     ko: String,
+    otsu: String,
     hei: String,
     /// 丁社 contracts with ATLA and with the GSDF's central hospital.
     tei: String,
@@ -123,6 +124,7 @@ async fn world() -> World {
         t,
         hands,
         ko,
+        otsu,
         hei,
         tei,
         bureau,
@@ -596,7 +598,7 @@ async fn a_report_opened_under_the_earlier_version_keeps_it() {
         if s.path == "library.yaml" {
             s.content = s
                 .content
-                .replace("version: \"2020.3.1\"", "version: \"2020.3\"");
+                .replace("version: \"2020.3.2\"", "version: \"2020.3\"");
         }
         if s.path == "procedures/report.yaml" {
             s.content = s.content.replace("    pass_on: true\n", "");
@@ -657,7 +659,7 @@ async fn a_report_opened_under_the_earlier_version_keeps_it() {
             .pass_on
     );
     let latest = app.libraries().latest("mod-incident-report").unwrap();
-    assert_eq!(latest.version(), "2020.3.1");
+    assert_eq!(latest.version(), "2020.3.2");
     assert!(
         latest.procedures["report"]
             .transition("forward")
@@ -741,4 +743,137 @@ async fn reporting_an_incident_is_one_button_away() {
     }
     let form = w.t.html(&w.tei_reporter, &href.replace("&#38;", "&")).await;
     assert!(form.contains("data-autosave"), "{form}");
+}
+
+/// Keeps an organisation's emergency desk through its page's form: the status and the page.
+async fn keep_desk(t: &TestApp, c: &Client, org: &str, desk: [&str; 3]) -> (StatusCode, String) {
+    let page = t.html(c, &format!("/organisations/{org}")).await;
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let res = c
+        .post(t.url(&format!("/organisations/{org}/desk")))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("desk_name", desk[0]),
+            ("desk_phone", desk[1]),
+            ("desk_night_phone", desk[2]),
+        ])
+        .send()
+        .await
+        .unwrap();
+    match res.status() {
+        // Kept: the page it returns to.
+        StatusCode::SEE_OTHER => (
+            StatusCode::SEE_OTHER,
+            t.html(c, &format!("/organisations/{org}")).await,
+        ),
+        status => (status, res.text().await.unwrap()),
+    }
+}
+
+#[tokio::test]
+async fn a_subcontractor_calls_its_primes_desk_first_by_day_and_by_night() {
+    let w = world().await;
+    let sys = w.t.admin().await;
+    let otsu = w.otsu.clone();
+    // A number typed as words is refused beside its field, and what was typed stays.
+    let (status, page) = keep_desk(&w.t, &sys, &otsu, ["乙社 総務部", "夜間は携帯へ", ""]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        page.contains("電話番号を数字とハイフンで入力してください"),
+        "{page}"
+    );
+    assert!(page.contains("value=\"夜間は携帯へ\""), "{page}");
+    assert!(page.contains("value=\"乙社 総務部\""), "{page}");
+    // Typed on a Japanese keyboard, kept in ASCII.
+    let (status, page) = keep_desk(
+        &w.t,
+        &sys,
+        &otsu,
+        [
+            "乙社 総務部 情報セキュリティ担当",
+            "０３－１１１１－２２２２",
+            "090-1111-2222",
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{page}");
+    assert!(page.contains("<dd>03-1111-2222</dd>"), "{page}");
+
+    // Before anything is typed, 丙社's reporter sees 乙社's desk first, as a link to dial.
+    let page =
+        w.t.html(
+            &w.hei_reporter,
+            &format!("/cases/new?procedure=report&organisation={}", w.hei),
+        )
+        .await;
+    let prime = page
+        .find("data-test=\"call-prime-number\"")
+        .unwrap_or_else(|| panic!("{page}"));
+    assert!(page.contains("href=\"tel:0311112222\""), "{page}");
+    assert!(page.contains("乙社 総務部 情報セキュリティ担当"), "{page}");
+    if let Some(ministry) = page.find("data-test=\"call\"") {
+        assert!(prime < ministry, "the prime's desk comes first");
+    }
+
+    let case = w
+        .open(&w.hei_reporter, &w.hei, report("丙社", "防衛装備庁"))
+        .await;
+    let calls = format!("/api/v1/cases/{case}/calls");
+    let (_, plan) = w.t.get(&w.hei_reporter, &calls).await;
+    assert_eq!(plan["prime_desks"][0]["organisation"], "乙社", "{plan}");
+    assert_eq!(plan["prime_desks"][0]["number"], "03-1111-2222", "{plan}");
+    // At 22:00 the prime's night number is the one to dial.
+    w.hands.set("2026-12-02T13:00:00Z");
+    let (_, plan) = w.t.get(&w.hei_reporter, &calls).await;
+    assert_eq!(plan["prime_desks"][0]["number"], "090-1111-2222", "{plan}");
+    let page = w.t.html(&w.hei_reporter, &format!("/cases/{case}")).await;
+    assert!(page.contains("href=\"tel:09011112222\""), "{page}");
+    w.hands.set(DAY);
+
+    // 乙社 holds the report now and calls as the one who forwards it: its own prime 甲社,
+    // which keeps no desk (said so), not 乙社's own number.
+    w.send(&w.hei_reporter, &case).await;
+    let (_, plan) = w.t.get(&w.otsu_desk, &calls).await;
+    assert_eq!(plan["forwarded_from"], "丙社", "{plan}");
+    assert_eq!(plan["primes"], json!(["甲社"]), "{plan}");
+    assert_eq!(plan["prime_desks"][0]["number"], Value::Null, "{plan}");
+    let page = w.t.html(&w.otsu_desk, &format!("/cases/{case}")).await;
+    assert!(page.contains("data-test=\"call-prime-no-desk\""), "{page}");
+    assert!(page.contains("丙社（下請負者）からの報告です"), "{page}");
+
+    // 甲社 contracts with ATLA: it calls ATLA's desk, then forwards; it is not told to call
+    // a prime.
+    let (status, body) = w.forward(&w.otsu_desk, &case).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (_, plan) = w.t.get(&w.ko_desk, &calls).await;
+    assert_eq!(plan["forwarded_from"], "乙社", "{plan}");
+    assert_eq!(plan["primes"], json!([]), "{plan}");
+    assert_eq!(plan["calls"][0]["organisation"], "防衛装備庁", "{plan}");
+    let page = w.t.html(&w.ko_desk, &format!("/cases/{case}")).await;
+    assert!(page.contains("乙社（下請負者）からの報告です"), "{page}");
+    assert!(!page.contains("data-test=\"call-prime-desk\""), "{page}");
+}
+
+#[tokio::test]
+async fn the_form_marks_the_items_asked_only_in_some_cases_for_the_page_to_fold() {
+    let w = world().await;
+    let page =
+        w.t.html(
+            &w.hei_reporter,
+            &format!("/cases/new?procedure=report&organisation={}", w.hei),
+        )
+        .await;
+    // ④ is asked only of a report under 12(1)イ; the page's script hides it until the
+    // answers above say so.
+    let item_four = page
+        .split("data-field=\"report_items\"")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{page}"));
+    let marked = &item_four[..item_four.find('>').unwrap()];
+    assert!(marked.contains("data-asked-when="), "{marked}");
+    assert!(marked.contains("servers_affected"), "{marked}");
+    // The deciding questions themselves are always asked.
+    let events = page.split("data-field=\"events\"").nth(1).unwrap();
+    assert!(!events[..events.find('>').unwrap()].contains("data-asked-when"));
+    assert!(page.contains("/assets/asked.js"), "{page}");
 }

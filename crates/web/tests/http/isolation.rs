@@ -1250,3 +1250,44 @@ async fn a_relation_gives_nothing_until_the_other_side_accepts() {
     let _ = staff_b_id;
     t.verify_chain().await;
 }
+
+/// The page form that keeps an organisation's emergency desk, as every role: only 甲's
+/// administrators (and the system's) keep 甲's desk, and a refused attempt changes nothing.
+#[tokio::test]
+async fn the_desk_form_as_every_role() {
+    let t = TestApp::with_admin().await;
+    let w = world(&t).await;
+    let mut failures = Vec::new();
+    for (role, client) in &w.roles {
+        let Some(c) = client else { continue };
+        let account = t.html(c, "/account").await;
+        let csrf = crate::auth::hidden(&account, "_csrf");
+        let phone = format!("03-0000-{:04}", failures.len() + role.len());
+        let res = c
+            .post(t.url(&format!("/organisations/{}/desk", w.a)))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("desk_name", role),
+                ("desk_phone", phone.as_str()),
+                ("desk_night_phone", ""),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        let page = t.html(&w.sys, &format!("/organisations/{}", w.a)).await;
+        let kept = page.contains(&format!("<dd>{role}</dd>"));
+        let ok = if A_ADMINS.contains(role) {
+            status == StatusCode::SEE_OTHER && kept
+        } else {
+            matches!(status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+                && !kept
+                && !text.contains(&w.a)
+        };
+        if !ok {
+            failures.push(format!("{role:>12} POST desk: {status} kept={kept}"));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

@@ -195,3 +195,133 @@ async fn someone_of_another_organisation_is_designated_only_when_that_is_said() 
     let other = page.find("丙 社員").unwrap();
     assert!(own < other, "{page}");
 }
+
+/// A role held where one does not work is marked where it is seen: on the organisation's
+/// page beside the holder, with the organisation they belong to, and on the holder's page
+/// beside the role. Someone of the organisation itself, or of one below it, is not marked.
+#[tokio::test]
+async fn a_role_held_outside_ones_organisation_is_marked_on_both_sides() {
+    let t = TestApp::shipped(&crate::support::Hands::at("2026-12-02T01:00:00Z")).await;
+    let sys = t.admin().await;
+    let atla = t.org(&sys, "防衛装備庁", "agency", None).await;
+    let desk = t.org(&sys, "装備政策部", "bureau", Some(&atla)).await;
+    let sub = t.org(&sys, "丙電子株式会社", "company", None).await;
+    let worker = t
+        .person(&sys, "丙 社員", "worker@hei.example.jp", &sub)
+        .await;
+    let officer = t
+        .person(&sys, "装備 職員", "officer@atla.example.jp", &desk)
+        .await;
+    for (person, from_elsewhere) in [(&worker, true), (&officer, false)] {
+        t.create(
+            &sys,
+            "/api/v1/designations",
+            json!({"role": "emergency_contact", "organisation": atla, "person": person,
+                   "starts_on": "2026-12-02", "from_another_organisation": from_elsewhere}),
+        )
+        .await;
+    }
+    let browser = t
+        .browser(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD)
+        .await;
+
+    let page = t.html(&browser, &format!("/organisations/{atla}")).await;
+    let rows: Vec<&str> = page
+        .split("<tr>")
+        .filter(|r| r.contains("badge role"))
+        .collect();
+    let row_of = |name: &str| {
+        *rows
+            .iter()
+            .find(|r| r.contains(name))
+            .unwrap_or_else(|| panic!("no row for {name}: {page}"))
+    };
+    let worker_row = row_of("丙 社員");
+    assert!(worker_row.contains("他組織からの指定"), "{worker_row}");
+    assert!(
+        worker_row.contains("丙電子株式会社の所属者です"),
+        "{worker_row}"
+    );
+    let officer_row = row_of("装備 職員");
+    assert!(!officer_row.contains("他組織からの指定"), "{officer_row}");
+    assert!(!officer_row.contains("所属者です"), "{officer_row}");
+
+    let page = t.html(&browser, &format!("/persons/{worker}")).await;
+    assert!(page.contains("所属外の役割"), "{page}");
+    assert!(
+        page.contains("所属する組織の外で指定された役割です"),
+        "{page}"
+    );
+    let page = t.html(&browser, &format!("/persons/{officer}")).await;
+    assert!(page.contains("緊急窓口"), "{page}");
+    assert!(!page.contains("所属外の役割"), "{page}");
+}
+
+/// Ending a designation on a day before it began shows the organisation page again, the
+/// reason beside that designation's end-date field and the day as typed; nothing is ended.
+/// A day on or after its start ends it.
+#[tokio::test]
+async fn an_end_before_the_start_is_shown_beside_the_field_with_the_day_kept() {
+    let t = TestApp::shipped(&crate::support::Hands::at("2026-12-02T01:00:00Z")).await;
+    let sys = t.admin().await;
+    let org = t.org(&sys, "甲社", "company", None).await;
+    let taro = t.person(&sys, "甲 太郎", "taro@ko.example.jp", &org).await;
+    let id = t
+        .create(
+            &sys,
+            "/api/v1/designations",
+            json!({"role": "auditor", "organisation": org, "person": taro, "starts_on": "2026-12-10"}),
+        )
+        .await;
+    let browser = t
+        .browser(crate::support::ADMIN_EMAIL, crate::support::ADMIN_PASSWORD)
+        .await;
+    let back = format!("/organisations/{org}");
+    let page = t.html(&browser, &back).await;
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let end = |day: &'static str| {
+        browser
+            .post(t.url(&format!("/designations/{id}/end")))
+            .form(&[
+                ("_csrf", csrf.as_str()),
+                ("back", back.as_str()),
+                ("ends_on", day),
+            ])
+            .send()
+    };
+
+    let res = end("2026-12-05").await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("<h1>甲社</h1>"),
+        "the organisation page: {html}"
+    );
+    let field = html
+        .find(&format!("id=\"f-end-{id}\""))
+        .expect("the end-date field");
+    let message = html
+        .find("終了日は開始日以降の日付にしてください。")
+        .expect("the reason");
+    let form_start = html[..field]
+        .rfind(&format!("action=\"/designations/{id}/end\""))
+        .unwrap();
+    assert!(
+        form_start < message && message < field,
+        "the reason sits in that designation's form"
+    );
+    let input = &html[field..field + html[field..].find('>').unwrap()];
+    assert!(input.contains("value=\"2026-12-05\""), "{input}");
+    assert!(input.contains("aria-invalid=\"true\""), "{input}");
+    let (_, d) = t.get(&sys, &format!("/api/v1/designations/{id}")).await;
+    assert_eq!(d["ends_on"], serde_json::Value::Null, "not ended: {d}");
+
+    let res = end("2026-12-10").await.unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()["location"],
+        format!("{back}?notice=designation-ended").as_str()
+    );
+    let (_, d) = t.get(&sys, &format!("/api/v1/designations/{id}")).await;
+    assert_eq!(d["ends_on"], "2026-12-10", "{d}");
+}

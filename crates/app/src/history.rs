@@ -1,0 +1,207 @@
+//! A case's history entry as a sentence people read (「…さんが「承認する」を行い、「承認」に
+//! なりました。」), for the case page and for documents alike.
+//!
+//! The words of an action and of a state come from the procedure the case runs under, so
+//! the same sentence serves every library; only the events mamori itself writes (opening,
+//! saving, attaching, reminders) have words here.
+
+use mamori_domain::calendar::DateStyle;
+use mamori_domain::calendar::era::restyle;
+use mamori_library::model::Procedure;
+use mamori_storage::cases::CaseEventRow;
+
+/// Japanese or English; anything but `en` is Japanese, as documents always are.
+fn english(lang: &str) -> bool {
+    lang == "en"
+}
+
+/// The entry `e` of a case of `procedure` as one sentence in `lang` (`ja` or `en`), with
+/// any date it names written in `dates`.
+pub fn sentence(procedure: &Procedure, e: &CaseEventRow, lang: &str, dates: DateStyle) -> String {
+    let en = english(lang);
+    let file = e.comment.as_str();
+    match e.action.as_str() {
+        "open" if en => "Opened the case.".into(),
+        "open" => "案件を作成しました。".into(),
+        "save" if en => "Saved the draft.".into(),
+        "save" => "下書きを保存しました。".into(),
+        "attach" if en => format!("Attached {file}."),
+        "attach" => format!("{file} を添付しました。"),
+        "attach.withdraw" if en => format!("Withdrew the attachment {file}."),
+        "attach.withdraw" => format!("{file} の添付を取り下げました。"),
+        "deadline.remind" | "deadline.due" => deadline(procedure, e, lang, dates),
+        action => match procedure.transition(action) {
+            Some(t) => transition(procedure, e, t.name.get(lang), lang),
+            // Every action a case records is one of its procedure's; should one be
+            // missing, the sentence still says something in the reader's language rather
+            // than show an identifier.
+            None if en => "Recorded an action.".into(),
+            None => "操作を記録しました。".into(),
+        },
+    }
+}
+
+/// The comment to show beside the sentence: for an attachment, the file's name is already
+/// in the sentence.
+pub fn comment(e: &CaseEventRow) -> &str {
+    match e.action.as_str() {
+        "attach" | "attach.withdraw" => "",
+        _ => &e.comment,
+    }
+}
+
+fn transition(procedure: &Procedure, e: &CaseEventRow, name: &str, lang: &str) -> String {
+    let en = english(lang);
+    // A state is named only when the action changed it.
+    let state = e
+        .to_state
+        .as_deref()
+        .filter(|to| e.from_state.as_deref() != Some(*to))
+        .map(|to| procedure.state(to).map_or(to, |s| s.name.get(lang)));
+    match (e.actor_name.as_deref(), state, en) {
+        (Some(who), Some(state), false) => {
+            format!("{who}さんが「{name}」を行い、「{state}」になりました。")
+        }
+        (Some(who), None, false) => format!("{who}さんが「{name}」を行いました。"),
+        (None, Some(state), false) => format!("「{name}」が行われ、「{state}」になりました。"),
+        (None, None, false) => format!("「{name}」が行われました。"),
+        (Some(who), Some(state), true) => {
+            format!("{who} took “{name}”; the case is now “{state}”.")
+        }
+        (Some(who), None, true) => format!("{who} took “{name}”."),
+        (None, Some(state), true) => format!("“{name}” was taken; the case is now “{state}”."),
+        (None, None, true) => format!("“{name}” was taken."),
+    }
+}
+
+/// A reminder or an overdue notice: what is due (the deadline's name, or the state it runs
+/// in) and when, as recorded when it fired.
+fn deadline(procedure: &Procedure, e: &CaseEventRow, lang: &str, dates: DateStyle) -> String {
+    let data: serde_json::Value = serde_json::from_str(&e.data).unwrap_or_default();
+    let what = data["deadline"]
+        .as_u64()
+        .and_then(|i| procedure.deadlines.get(usize::try_from(i).ok()?))
+        .and_then(|d| d.name.as_ref())
+        .map(|n| n.get(lang).to_owned())
+        .or_else(|| {
+            let state = e.from_state.as_deref()?;
+            procedure.state(state).map(|s| s.name.get(lang).to_owned())
+        });
+    let due = restyle(data["due"].as_str().unwrap_or_default(), dates);
+    let remind = e.action == "deadline.remind";
+    match (english(lang), remind, what) {
+        (false, true, Some(what)) => format!("「{what}」の期限（{due}）の催促を送りました。"),
+        (false, true, None) => format!("期限（{due}）の催促を送りました。"),
+        (false, false, Some(what)) => {
+            format!("「{what}」の期限（{due}）を過ぎたことを通知しました。")
+        }
+        (false, false, None) => format!("期限（{due}）を過ぎたことを通知しました。"),
+        (true, true, Some(what)) => format!("Sent a reminder that “{what}” is due ({due})."),
+        (true, true, None) => format!("Sent a reminder of the deadline ({due})."),
+        (true, false, Some(what)) => format!("Sent notice that “{what}” is overdue (due {due})."),
+        (true, false, None) => format!("Sent notice that the deadline ({due}) has passed."),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A shipped procedure with a named deadline.
+    fn procedure() -> Procedure {
+        let mut lib = mamori_library::shipped()
+            .unwrap()
+            .into_iter()
+            .find(|l| l.id() == "mod-incident-report")
+            .unwrap();
+        lib.procedures.remove("report").unwrap()
+    }
+
+    fn event(action: &str, from: &str, to: &str, comment: &str, data: &str) -> CaseEventRow {
+        CaseEventRow {
+            seq: 1,
+            occurred_at: mamori_storage::Ts(jiff::Timestamp::UNIX_EPOCH),
+            actor_id: None,
+            actor_name: Some("丙電子 太郎".into()),
+            action: action.into(),
+            from_state: Some(from.into()).filter(|s: &String| !s.is_empty()),
+            to_state: Some(to.into()).filter(|s: &String| !s.is_empty()),
+            comment: comment.into(),
+            data: data.into(),
+        }
+    }
+
+    #[test]
+    fn an_action_names_who_took_it_and_the_state_it_led_to() {
+        let p = procedure();
+        let t = p
+            .transitions
+            .iter()
+            .find(|t| {
+                t.to.first()
+                    .is_some_and(|b| b.state.value != t.from[0].value)
+            })
+            .unwrap();
+        let from = &t.from[0].value;
+        let to = &t.to[0].state.value;
+        let e = event(&t.action.value, from, to, "", "{}");
+        let to_name = p.state(to).unwrap().name.get("ja");
+        assert_eq!(
+            sentence(&p, &e, "ja", DateStyle::Seireki),
+            format!(
+                "丙電子 太郎さんが「{}」を行い、「{to_name}」になりました。",
+                t.name.ja
+            )
+        );
+        let en = sentence(&p, &e, "en", DateStyle::Seireki);
+        assert!(en.starts_with("丙電子 太郎 took “"), "{en}");
+        assert!(en.contains(p.state(to).unwrap().name.get("en")), "{en}");
+        // Without a change of state, the sentence says only what was done.
+        let same = event(&t.action.value, from, from, "", "{}");
+        assert_eq!(
+            sentence(&p, &same, "ja", DateStyle::Seireki),
+            format!("丙電子 太郎さんが「{}」を行いました。", t.name.ja)
+        );
+    }
+
+    #[test]
+    fn events_of_mamori_read_as_sentences() {
+        let p = procedure();
+        let ja = |e: &CaseEventRow| sentence(&p, e, "ja", DateStyle::Seireki);
+        assert_eq!(
+            ja(&event("save", "draft", "draft", "", "{}")),
+            "下書きを保存しました。"
+        );
+        let attach = event("attach", "", "", "nisc.pdf", "{}");
+        assert_eq!(ja(&attach), "nisc.pdf を添付しました。");
+        assert_eq!(comment(&attach), "");
+        assert_eq!(
+            sentence(&p, &attach, "en", DateStyle::Seireki),
+            "Attached nisc.pdf."
+        );
+        let unknown = event("no-such-action", "", "", "", "{}");
+        assert_eq!(ja(&unknown), "操作を記録しました。");
+    }
+
+    #[test]
+    fn a_reminder_names_the_deadline_in_the_style_asked() {
+        let p = procedure();
+        let state = p.deadlines[0].state.value.clone();
+        let e = event(
+            "deadline.remind",
+            &state,
+            &state,
+            "",
+            r#"{"deadline": 0, "due": "2026-12-04 17:00"}"#,
+        );
+        let what = &p.deadlines[0].name.as_ref().unwrap().ja;
+        assert_eq!(
+            sentence(&p, &e, "ja", DateStyle::Seireki),
+            format!("「{what}」の期限（2026-12-04 17:00）の催促を送りました。")
+        );
+        assert_eq!(
+            sentence(&p, &e, "ja", DateStyle::Wareki),
+            format!("「{what}」の期限（令和8年12月4日 17:00）の催促を送りました。")
+        );
+    }
+}
