@@ -2,7 +2,6 @@
 
 use jiff::SignedDuration;
 use mamori_auth::token;
-use mamori_domain::audit::Outcome;
 use mamori_domain::calendar::DateStyle;
 use mamori_domain::person::Locale;
 use mamori_domain::policy::Actor;
@@ -10,7 +9,7 @@ use mamori_storage::Tx;
 use mamori_storage::sessions::{self, stage};
 use uuid::Uuid;
 
-use crate::{App, AppError, Event};
+use crate::{App, AppError};
 
 /// Who is making a request, as the use cases need it.
 #[derive(Debug, Clone)]
@@ -180,20 +179,8 @@ impl App {
         action: &str,
         detail: serde_json::Value,
     ) -> Result<(), AppError> {
-        self.record(
-            tx,
-            Some(caller.actor.person),
-            caller.ip.as_deref(),
-            Event {
-                action,
-                organisation: Some(caller.actor.organisation),
-                target_kind: "person",
-                target_id: Some(caller.actor.person.to_string()),
-                outcome: Outcome::Success,
-                detail,
-            },
-        )
-        .await
-        .map(drop)
+        let me = ("person", caller.actor.person.to_string());
+        self.record_done(tx, caller, action, caller.actor.organisation, me, detail)
+            .await
     }
 }

@@ -292,27 +292,38 @@ impl<T: DeserializeOwned> FromRequest<AppState> for CsrfForm<T> {
             .map_err(|_| Failure::bad_request("payload_too_large", "form"))?;
         let token: CsrfOnly = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| Failure::bad_request("invalid_form", e.to_string()))?;
-        let expected = session
-            .as_ref()
-            .map(|s| s.csrf_token.as_str())
-            .unwrap_or("");
-        if expected.is_empty() || !mamori_auth::token::same_secret(expected, &token.csrf) {
-            state
-                .app
-                .record_refused_request(
-                    session.as_ref().map(|s| &s.caller),
-                    client_ip(&parts),
-                    "csrf_token",
-                    parts.uri.path(),
-                )
-                .await?;
-            return Err(Failure::bad_csrf_token());
-        }
+        check_csrf(
+            state,
+            session.as_ref(),
+            client_ip(&parts),
+            parts.uri.path(),
+            &token.csrf,
+        )
+        .await?;
         form_utf8(&bytes)?;
         let value = serde_urlencoded::from_bytes(&bytes)
             .map_err(|e| Failure::bad_request("invalid_form", e.to_string()))?;
         Ok(CsrfForm(value))
     }
+}
+
+/// Refuses, and records the refusal of, a posted token that is not the session's own.
+pub(crate) async fn check_csrf(
+    state: &AppState,
+    session: Option<&SessionInfo>,
+    ip: Option<String>,
+    path: &str,
+    given: &str,
+) -> Result<(), Failure> {
+    let expected = session.map_or("", |s| s.csrf_token.as_str());
+    if expected.is_empty() || !mamori_auth::token::same_secret(expected, given) {
+        state
+            .app
+            .record_refused_request(session.map(|s| &s.caller), ip, "csrf_token", path)
+            .await?;
+        return Err(Failure::bad_csrf_token());
+    }
+    Ok(())
 }
 
 /// A form posted before login (login itself, first run): protected by the cross-site

@@ -9,7 +9,7 @@ use mamori_domain::FieldError;
 
 use crate::AppState;
 use crate::error::Failure;
-use crate::extract::{MaybeSession, client_ip};
+use crate::extract::{MaybeSession, check_csrf, client_ip};
 
 /// The upload form's file input.
 const FILE: &str = "file";
@@ -137,19 +137,7 @@ impl FromRequest<AppState> for UploadForm {
         let ip = client_ip(&head);
         let path = head.uri.path().to_owned();
         let parts = read(Request::from_parts(head, body), state).await?;
-        let expected = session.as_ref().map_or("", |s| s.csrf_token.as_str());
-        if expected.is_empty() || !mamori_auth::token::same_secret(expected, &parts.csrf) {
-            state
-                .app
-                .record_refused_request(
-                    session.as_ref().map(|s| &s.caller),
-                    ip,
-                    "csrf_token",
-                    &path,
-                )
-                .await?;
-            return Err(Failure::bad_csrf_token());
-        }
+        check_csrf(state, session.as_ref(), ip, &path, &parts.csrf).await?;
         if parts.not_utf8 {
             return Err(Failure::invalid_utf8());
         }

@@ -1291,3 +1291,48 @@ async fn the_desk_form_as_every_role() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// The date style is the caller's own: every role may set it, for themselves alone, and
+/// nobody changes another person's by it.
+#[tokio::test]
+async fn the_date_style_as_every_role() {
+    let t = TestApp::with_admin().await;
+    let w = world(&t).await;
+    let chosen = |page: &str| page.contains(r#"<option value="wareki" selected>"#);
+    let mut failures = Vec::new();
+    for (role, client) in &w.roles {
+        let Some(c) = client else {
+            let res = t
+                .client()
+                .post(t.url("/account/dates"))
+                .form(&[("_csrf", ""), ("date_style", "wareki")])
+                .send()
+                .await
+                .unwrap();
+            if res.status().is_success() {
+                failures.push(format!("{role:>12} POST /account/dates: {}", res.status()));
+            }
+            continue;
+        };
+        if *role == "system_admin" {
+            continue;
+        }
+        let account = t.html(c, "/account").await;
+        let csrf = crate::auth::hidden(&account, "_csrf");
+        let res = c
+            .post(t.url("/account/dates"))
+            .form(&[("_csrf", csrf.as_str()), ("date_style", "wareki")])
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        let mine = chosen(&t.html(c, "/account").await);
+        let admins = chosen(&t.html(&w.sys, "/account").await);
+        if status != StatusCode::SEE_OTHER || !mine || admins {
+            failures.push(format!(
+                "{role:>12} POST /account/dates: {status} mine={mine} admin's={admins}"
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

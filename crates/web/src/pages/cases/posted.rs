@@ -9,7 +9,7 @@ use mamori_app::{Upload, UploadTurn};
 
 use crate::AppState;
 use crate::error::Failure;
-use crate::extract::{CsrfForm, MaybeSession, client_ip};
+use crate::extract::{CsrfForm, MaybeSession, check_csrf, client_ip};
 
 /// The name of a file input of an attachment field: `file.<field id>`.
 pub const FILE_PREFIX: &str = "file.";
@@ -95,19 +95,7 @@ impl FromRequest<AppState> for CaseForm {
                 capped(&mut field, 0).await.map_err(broken)?;
             }
         }
-        let expected = session.as_ref().map_or("", |s| s.csrf_token.as_str());
-        if expected.is_empty() || !mamori_auth::token::same_secret(expected, &csrf) {
-            state
-                .app
-                .record_refused_request(
-                    session.as_ref().map(|s| &s.caller),
-                    ip,
-                    "csrf_token",
-                    &path,
-                )
-                .await?;
-            return Err(Failure::bad_csrf_token());
-        }
+        check_csrf(state, session.as_ref(), ip, &path, &csrf).await?;
         if not_utf8 {
             return Err(Failure::invalid_utf8());
         }
