@@ -5,16 +5,12 @@
 //! read by [`Permission::ViewCases`] or by being one of its parties. Every command is one
 //! transaction with its case history entry, register writes and audit event.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
-use mamori_library::condition::{self, Facts, Key, key_text};
+use mamori_domain::policy::{self, CaseFacts, OrgFacts, Permission};
+use mamori_library::condition::{self, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
-use mamori_library::model::{
-    CommentRule, Field, FieldType, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation,
-    Transition,
-};
+use mamori_library::model::{Field, FieldType, MARK_FIELD, Party, Procedure, Relation, Transition};
 use mamori_library::{Library, Text};
 use mamori_storage::attachments::{self, AttachmentRow};
 use mamori_storage::cases::{
@@ -28,6 +24,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::FormProblem;
+use crate::plan::{self, Plan, Refusal, Request, RowChange, Rows, Standing};
 use crate::routing::{CaseAt, Routing};
 use crate::{App, AppError, Caller};
 
@@ -75,6 +72,9 @@ pub struct CaseView {
     pub events: Vec<CaseEventRow>,
     /// What the reader may do now.
     pub actions: Vec<ActionView>,
+    /// The actions the case waits on now, whoever may take them (as its inbox entries are
+    /// worked out): what is still owed, a finished case's included.
+    pub awaited: Vec<Transition>,
     /// Whether the reader may edit the draft.
     pub may_edit: bool,
     /// The deadline running in the present state.
@@ -87,6 +87,52 @@ pub struct CaseView {
     /// The organisations an action of the reader's may relay the case to (`relays_to`):
     /// those in the tree the reader acts from, by name.
     pub relay_targets: Vec<(Uuid, String)>,
+}
+
+/// A stored case with everything deciding on it reads but the register rows, which depend
+/// on the question asked.
+struct Loaded {
+    /// The stored case.
+    row: CaseRow,
+    /// The library version it runs under.
+    lib: Arc<Library>,
+    /// Its data, with the names of the files attached for each field.
+    data: Data,
+    /// The actions taken in it.
+    done: Vec<String>,
+    /// Where it was routed.
+    routing: Routing,
+    /// The organisations around it, as routed.
+    facts: CaseFacts,
+    /// Its files attached and not withdrawn.
+    files: Vec<AttachmentRow>,
+}
+
+impl Loaded {
+    fn procedure(&self) -> &Procedure {
+        &self.lib.procedures[&self.row.procedure_id]
+    }
+
+    fn standing<'a>(&'a self, rows: &'a Rows, now: &'a jiff::Zoned) -> Standing<'a> {
+        Standing {
+            lib: &self.lib,
+            procedure: self.procedure(),
+            state: &self.row.state,
+            data: &self.data,
+            done: &self.done,
+            routing: &self.routing,
+            facts: &self.facts,
+            rows,
+            now,
+        }
+    }
+}
+
+/// An action as asked, before what the planner needs beyond the case is loaded.
+struct ActRequest<'a> {
+    action: &'a str,
+    fields: &'a Data,
+    comment: &'a str,
 }
 
 /// A deadline as shown to people.
@@ -123,23 +169,11 @@ pub struct Startable {
     pub organisations: Vec<(Uuid, String)>,
 }
 
-pub(crate) fn relation(r: Relation) -> CaseRelation {
-    match r {
-        Relation::OwnOrganisation => CaseRelation::OwnOrganisation,
-        Relation::ParentChain => CaseRelation::ParentChain,
-        Relation::ContractingOrganisation => CaseRelation::ContractingOrganisation,
-        Relation::PrimeContractor => CaseRelation::PrimeContractor,
-        Relation::ServiceContractor => CaseRelation::ServiceContractor,
-        Relation::LastResort => CaseRelation::LastResort,
-        Relation::RelayedTo => CaseRelation::RelayedTo,
-    }
-}
+pub(crate) use crate::plan::relation;
 
 /// The organisation the caller acts from as one of `parties`, if any.
 pub(crate) fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
-    parties
-        .iter()
-        .find_map(|p| policy::acting_as(&caller.actor, &p.role.value, relation(p.of), facts))
+    plan::acting(&caller.actor, parties, facts)
 }
 
 fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
@@ -262,23 +296,17 @@ impl App {
             .await
     }
 
-    /// Register rows the conditions of `transitions` need, kept by the case's organisation
-    /// or one above it (or where the register's `read_from` says).
-    async fn rows_for<'a>(
+    /// The register rows `wanted`, kept by the case's organisation or one above it (or
+    /// where the register's `read_from` says).
+    async fn rows<'a>(
         &self,
         src: impl Into<Src<'a>>,
         lib: &Library,
-        transitions: &[&Transition],
-        data: &Data,
         facts: &CaseFacts,
-    ) -> Result<BTreeMap<(String, String), Data>, AppError> {
+        wanted: Vec<(String, Key)>,
+    ) -> Result<Rows, AppError> {
         let mut src = src.into();
-        let today = self.today().0.to_string();
-        let mut wanted: Vec<(String, Key)> = Vec::new();
-        for t in transitions {
-            wanted.extend(condition::transition_lookups(t, data, &today));
-        }
-        let mut rows = BTreeMap::new();
+        let mut rows = Rows::new();
         for (register, key) in wanted {
             let text = key_text(&key);
             if rows.contains_key(&(register.clone(), text.clone())) {
@@ -294,34 +322,28 @@ impl App {
         Ok(rows)
     }
 
-    /// The actions a case waits on now, whoever may take them (as its inbox entries are
-    /// worked out): what is still owed, a finished case's included.
-    pub async fn awaited(&self, v: &CaseView) -> Result<Vec<Transition>, AppError> {
-        let procedure = v.procedure();
-        let facts = self.facts_of_row(&self.db, &v.library, &v.row).await?;
-        let from: Vec<&Transition> = procedure
-            .transitions_from(&v.row.state)
-            .filter(|t| t.waits)
-            .collect();
-        let rows = self
-            .rows_for(&self.db, &v.library, &from, &v.data, &facts)
-            .await?;
-        let local = self.local_now();
-        let today = local.date().to_string();
-        let done = parse_done(&v.row.done);
-        let cf = Facts {
-            data: &v.data,
-            done: &done,
-            rows: &rows,
-            today: &today,
-            now: Some(&local),
-            subcontractor: !facts.primes.is_empty(),
-        };
-        Ok(from
-            .into_iter()
-            .filter(|t| condition::offered(t, &cf))
-            .cloned()
-            .collect())
+    /// A stored case with everything deciding on it reads but the register rows.
+    async fn load<'a>(&self, src: impl Into<Src<'a>>, id: Uuid) -> Result<Loaded, AppError> {
+        let mut src = src.into();
+        let row = cases::get(src.reborrow(), id).await?;
+        let lib = self.definition(src.reborrow(), &row).await?;
+        let facts = self.facts_of_row(src.reborrow(), &lib, &row).await?;
+        let files = attachments::for_case(src, id).await?;
+        let mut data = parse_data(&row.data);
+        form::derive(
+            &lib.form_of(&lib.procedures[&row.procedure_id]).fields,
+            &mut data,
+            &attached_by_field(&files),
+        );
+        Ok(Loaded {
+            done: parse_done(&row.done),
+            routing: Routing::parse(&row.routing),
+            row,
+            lib,
+            data,
+            facts,
+            files,
+        })
     }
 
     /// Procedures the caller may start, with the organisations they may start them for.
@@ -477,7 +499,13 @@ impl App {
             },
         )
         .await?;
-        self.update_waits(tx, lib, procedure, id, &state, &data, &[], facts)
+        let at = CaseAt {
+            organisation,
+            state: &state,
+            data: &data,
+            routing: &Routing::default(),
+        };
+        self.update_waits(tx, lib, procedure, id, &at, &[], facts)
             .await?;
         self.set_deadlines(tx, procedure, id, &state, &data).await?;
         self.record_case(tx, caller, "case.open", organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
@@ -490,7 +518,7 @@ impl App {
         Ok(attached_by_field(&attachments::for_case(tx, case).await?))
     }
 
-    /// Rewrites whom the case waits on in `state`.
+    /// Rewrites whom the case waits on as it stands at `at`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) async fn update_waits(
         &self,
@@ -498,37 +526,25 @@ impl App {
         lib: &Library,
         procedure: &Procedure,
         id: Uuid,
-        state: &str,
-        data: &Data,
+        at: &CaseAt<'_>,
         done: &[String],
         facts: &CaseFacts,
     ) -> Result<(), AppError> {
-        let from: Vec<&Transition> = procedure.transitions_from(state).collect();
-        let rows = self.rows_for(&mut *tx, lib, &from, data, facts).await?;
-        let local = self.local_now();
-        let today = local.date().to_string();
-        let cf = Facts {
-            data,
+        let now = self.local_now();
+        let wanted = plan::lookups(procedure, at.state, at.data, &now.date().to_string());
+        let rows = self.rows(&mut *tx, lib, facts, wanted).await?;
+        let standing = Standing {
+            lib,
+            procedure,
+            state: at.state,
+            data: at.data,
             done,
+            routing: at.routing,
+            facts,
             rows: &rows,
-            today: &today,
-            now: Some(&local),
-            subcontractor: !facts.primes.is_empty(),
+            now: &now,
         };
-        let mut waits = Vec::new();
-        for t in from
-            .iter()
-            .filter(|t| t.waits && condition::offered(t, &cf))
-        {
-            for p in &t.by {
-                for org in facts.organisations(relation(p.of)) {
-                    waits.push((p.role.value.clone(), *org));
-                }
-            }
-        }
-        waits.sort();
-        waits.dedup();
-        cases::set_waits(tx, id, &waits).await?;
+        cases::set_waits(tx, id, &plan::waits(&standing)).await?;
         Ok(())
     }
 
@@ -565,14 +581,13 @@ impl App {
         }))
     }
 
-    /// Reads a case with its history and the actions the caller may take now.
+    /// Reads a case with its history, the actions the caller may take now and those it
+    /// waits on, whoever takes them.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
-        let row = cases::get(&self.db, id).await?;
-        let lib = self.definition(&self.db, &row).await?;
-        let procedure = &lib.procedures[&row.procedure_id];
-        let facts = self.facts_of_row(&self.db, &lib, &row).await?;
-        let involved = self.involved(caller, &row).await?;
-        if !may_read(caller, &row, procedure, &facts, involved) {
+        let case = self.load(&self.db, id).await?;
+        let (row, procedure) = (&case.row, case.procedure());
+        let involved = self.involved(caller, row).await?;
+        if !may_read(caller, row, procedure, &case.facts, involved) {
             return self
                 .deny(
                     caller,
@@ -583,37 +598,20 @@ impl App {
                 )
                 .await;
         }
-        let attachments = attachments::for_case(&self.db, id).await?;
-        let mut data = parse_data(&row.data);
-        form::derive(
-            &lib.form_of(procedure).fields,
-            &mut data,
-            &attached_by_field(&attachments),
-        );
-        let done = parse_done(&row.done);
-        let from: Vec<&Transition> = procedure.transitions_from(&row.state).collect();
-        let rows = self.rows_for(&self.db, &lib, &from, &data, &facts).await?;
-        let local = self.local_now();
-        let today = local.date().to_string();
-        let cf = Facts {
-            data: &data,
-            done: &done,
-            rows: &rows,
-            today: &today,
-            now: Some(&local),
-            subcontractor: !facts.primes.is_empty(),
-        };
-        let actions: Vec<ActionView> = from
-            .iter()
-            .filter(|t| condition::offered(t, &cf))
-            .filter(|t| acting_org(caller, &t.by, &facts).is_some())
-            .map(|t| ActionView {
-                transition: (*t).clone(),
-                unmet: condition::unmet(t, &cf).into_iter().cloned().collect(),
+        let now = self.local_now();
+        let wanted = plan::lookups(procedure, &row.state, &case.data, &now.date().to_string());
+        let rows = self.rows(&self.db, &case.lib, &case.facts, wanted).await?;
+        let standing = case.standing(&rows, &now);
+        let actions: Vec<ActionView> = plan::offers(&standing, &caller.actor)
+            .into_iter()
+            .map(|o| ActionView {
+                transition: o.transition.clone(),
+                unmet: o.unmet,
             })
             .collect();
+        let awaited = plan::awaited(&standing).into_iter().cloned().collect();
         let may_edit = row.state == procedure.initial_state().id.value
-            && acting_org(caller, &procedure.start, &facts).is_some();
+            && acting_org(caller, &procedure.start, &case.facts).is_some();
         let events = cases::events(&self.db, id).await?;
         // Opening the case is reading what was notified about it.
         if notifications::unread_for_case(&self.db, caller.actor.person, id).await? > 0 {
@@ -625,26 +623,35 @@ impl App {
         let may_attach = may_edit || actions.iter().any(|a| a.transition.waits);
         let mut relay_targets = Vec::new();
         for a in actions.iter().filter(|a| a.transition.relays_to.is_some()) {
-            if let Some(org) = acting_org(caller, &a.transition.by, &facts) {
+            if let Some(org) = acting_org(caller, &a.transition.by, &case.facts) {
                 relay_targets = self.tree_of(org).await?;
             }
         }
+        let due = self.due(row).map(|due| Due {
+            note: procedure
+                .deadlines
+                .iter()
+                .filter(|d| d.state.value == row.state && plan::applies(d, &case.data))
+                .find_map(|d| d.note.clone()),
+            ..due
+        });
+        let Loaded {
+            row,
+            lib,
+            data,
+            files,
+            ..
+        } = case;
         Ok(CaseView {
             relay_targets,
-            due: self.due(&row).map(|due| Due {
-                note: procedure
-                    .deadlines
-                    .iter()
-                    .filter(|d| d.state.value == row.state && crate::deadlines::applies(d, &data))
-                    .find_map(|d| d.note.clone()),
-                ..due
-            }),
-            attachments,
+            due,
+            attachments: files,
             may_attach,
             data,
-            library: lib.clone(),
+            library: lib,
             events,
             actions,
+            awaited,
             may_edit,
             row,
         })
@@ -780,13 +787,18 @@ impl App {
             self.set_deadlines(tx, procedure, row.id, &row.state, &form_data)
                 .await?;
         }
+        let at = CaseAt {
+            organisation: row.organisation_id,
+            state: &row.state,
+            data: &form_data,
+            routing: &Routing::parse(&row.routing),
+        };
         self.update_waits(
             tx,
             lib,
             procedure,
             row.id,
-            &row.state,
-            &form_data,
+            &at,
             &parse_done(&row.done),
             facts,
         )
@@ -872,8 +884,10 @@ impl App {
         Ok(lib)
     }
 
-    /// Takes an action: checks who, the state, the fields and the requirements, then moves
-    /// the case, writes the registers it names and records it all in one transaction.
+    /// Takes an action: loads the case, saves what was typed on the draft page, asks the
+    /// planner, and writes its plan in one transaction. A refusal after the draft was
+    /// saved keeps the draft saved: sending before the call is recorded must not lose what
+    /// was typed.
     pub async fn act(
         &self,
         caller: &Caller,
@@ -882,321 +896,244 @@ impl App {
         input: ActInput,
     ) -> Result<String, AppError> {
         let mut tx = self.db.begin().await?;
-        let mut row = cases::get(&mut tx, id).await?;
-        let lib = self.definition(&mut tx, &row).await?;
-        let procedure = &lib.procedures[&row.procedure_id];
-        let Some(transition) = procedure.transition(action) else {
-            return Err(AppError::NotFound);
-        };
-        let facts = self.facts_of_row(&mut tx, &lib, &row).await?;
-        let Some(acting) = acting_org(caller, &transition.by, &facts) else {
+        let mut case = self.load(&mut tx, id).await?;
+        let now = self.local_now();
+        if let Err(refusal) =
+            plan::admits(&case.standing(&Rows::new(), &now), &caller.actor, action)
+        {
             drop(tx);
-            return self
-                .deny(
-                    caller,
-                    &format!("case.{action}"),
-                    Some(row.organisation_id),
-                    "case",
-                    Some(id.to_string()),
-                )
-                .await;
+            return self.refuse_action(caller, &case, action, refusal).await;
+        }
+        if let Some(typed) = input.form
+            && case.row.state == case.procedure().initial_state().id.value
+        {
+            self.save_typed(&mut tx, caller, &case, typed).await?;
+            case = self.load(&mut tx, id).await?;
+        }
+        let request = ActRequest {
+            action,
+            fields: &input.fields,
+            comment: &input.comment,
         };
-        if !transition.from.iter().any(|s| s.value == row.state) {
-            return Err(AppError::Rule {
-                code: "case-state-changed",
-            });
-        }
-        let initial = procedure.initial_state().id.value.as_str();
-        let form_fields = &lib.form_of(procedure).fields;
-        // Acting from the draft page saves what was typed first, whatever happens next.
-        if let Some(form_data) = input.form
-            && row.state == initial
+        match self
+            .plan_action(&mut tx, caller, &case, &request, &now)
+            .await?
         {
-            let mut form_data = form_data;
-            form::derive(
-                form_fields,
-                &mut form_data,
-                &self.attached(&mut tx, id).await?,
-            );
-            let clean = form::validate(form_fields, &form_data, Completeness::Draft)
-                .map_err(|p| problems(form_fields, p))?;
-            self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
-                .await?;
-            row = cases::get(&mut tx, id).await?;
-        }
-        let mut data = parse_data(&row.data);
-        // The files attached so far go into the data the action records.
-        form::derive(form_fields, &mut data, &self.attached(&mut tx, id).await?);
-        let mut done = parse_done(&row.done);
-        let mut found = Vec::new();
-        let given = match form::validate(&transition.fields, &input.fields, Completeness::Complete)
-        {
-            Ok(d) => d,
-            Err(p) => {
-                found.extend(p);
-                Data::new()
+            Ok(plan) => {
+                self.apply(&mut tx, caller, &case, action, &plan).await?;
+                tx.commit().await?;
+                Ok(plan.to)
             }
-        };
-        // Sending the form on (out of the draft, to a state that goes on) needs it
-        // complete; an action that keeps the draft (recording a call) or ends it (a
-        // withdrawal) does not. Values of actions' fields kept with the draft are not the
-        // form's to check.
-        if row.state == initial && procedure.sends_on(transition) {
-            let form_part: Data = data
-                .iter()
-                .filter(|(k, _)| form_fields.iter().any(|f| f.id() == k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            if let Err(p) = form::validate(form_fields, &form_part, Completeness::Complete) {
-                found.extend(p);
+            Err(refusal) => {
+                tx.commit().await?;
+                self.refuse_action(caller, &case, action, refusal).await
             }
         }
-        // Evidence chosen from the case's files must still be one of them.
-        let picks_files = transition
-            .fields
-            .iter()
-            .flat_map(|f| std::iter::once(f).chain(&f.fields))
-            .any(|f| f.from_attachments);
-        if picks_files {
-            let names: Vec<String> = attachments::for_case(&mut tx, id)
+    }
+
+    /// Loads what the planner needs beyond the case for `request` and asks it.
+    async fn plan_action(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        case: &Loaded,
+        request: &ActRequest<'_>,
+        now: &jiff::Zoned,
+    ) -> Result<Result<Plan, Refusal>, AppError> {
+        let no_rows = Rows::new();
+        let base = case.standing(&no_rows, now);
+        let acting = match plan::admits(&base, &caller.actor, request.action) {
+            Ok((_, acting)) => acting,
+            Err(refusal) => return Ok(Err(refusal)),
+        };
+        let relay_targets: Vec<Uuid> = if plan::relays(case.procedure(), request.action) {
+            orgs::tree_of(&mut *tx, acting)
                 .await?
                 .into_iter()
-                .map(|a| a.file_name)
-                .collect();
-            found.extend(form::unattached(&transition.fields, &given, &names));
-        }
-        // Where the action routes the case: on to the organisation acting, to the last
-        // resort, or to an organisation it relays the case to.
-        let mut routing = Routing::parse(&row.routing);
-        if transition.pass_on && routing.holder(row.organisation_id) != acting {
-            routing.passed.push(acting);
-        }
-        routing.last_resort |= transition.reach_last_resort;
-        if let Some(field) = &transition.relays_to
-            && let Some(text) = given.get(&field.value).and_then(Value::as_str)
+                .map(|(id, _)| id)
+                .collect()
+        } else {
+            Vec::new()
+        };
+        let passing_to = if plan::passes_on(&base, request.action, acting, case.row.organisation_id)
         {
-            match self.relay_target(&mut tx, acting, text).await? {
-                Some(org) if !routing.relayed.contains(&org) => routing.relayed.push(org),
-                Some(_) => {}
-                None => found.push(form::FieldProblem {
-                    field: field.value.clone(),
-                    code: "unknown_organisation",
-                    limit: None,
-                }),
-            }
-        }
-        let comment = input.comment.trim().to_owned();
-        if transition.comment == Some(CommentRule::Required) && comment.is_empty() {
-            found.push(form::FieldProblem {
-                field: "comment".into(),
-                code: "required",
-                limit: None,
-            });
-        }
-        if comment.chars().count() > 4000 {
-            found.push(form::FieldProblem {
-                field: "comment".into(),
-                code: "too_long",
-                limit: Some("4000".into()),
-            });
-        }
-        if !found.is_empty() {
-            // What was saved of the draft stays saved: commit it before refusing.
-            tx.commit().await?;
-            let mut all = form_fields.to_vec();
-            all.extend(transition.fields.iter().cloned());
-            all.push(comment_field());
-            return Err(problems(&all, found));
-        }
-        // An action's fields say what was recorded when it was last taken: taken again
-        // (a second notice after a deficiency), a field left empty this time is empty.
-        for f in &transition.fields {
-            data.remove(f.id());
-        }
-        data.extend(given.clone());
-        let rows = self
-            .rows_for(&mut tx, &lib, &[transition], &data, &facts)
-            .await?;
-        let local = self.local_now();
-        let today = local.date().to_string();
-        let cf = Facts {
-            data: &data,
-            done: &done,
-            rows: &rows,
-            today: &today,
-            now: Some(&local),
-            subcontractor: !facts.primes.is_empty(),
-        };
-        let refusal = if condition::offered(transition, &cf) {
-            let unmet: Vec<Text> = condition::unmet(transition, &cf)
-                .into_iter()
-                .cloned()
-                .collect();
-            (!unmet.is_empty()).then_some(AppError::Unmet(unmet))
+            Some(self.case_facts(&mut *tx, acting).await?)
         } else {
-            Some(AppError::Rule {
-                code: "action-not-offered",
-            })
+            None
         };
-        if let Some(refusal) = refusal {
-            // What was saved of the draft stays saved, as when a field is refused: sending
-            // before the call is recorded must not lose what was typed.
-            tx.commit().await?;
-            return Err(refusal);
-        }
-        let routed = routing != Routing::parse(&row.routing);
-        let to = if transition.stay {
-            row.state.clone()
-        } else if routed {
-            // Where it goes next is reckoned from the organisation that now holds it (a
-            // forwarding prime that is itself a subcontractor forwards to its own prime).
-            let passed = self
-                .facts_of_case(
-                    &mut tx,
-                    &lib,
-                    procedure,
-                    &CaseAt {
-                        organisation: row.organisation_id,
-                        state: &row.state,
-                        data: &data,
-                        routing: &routing,
-                    },
-                )
-                .await?;
-            let cf = Facts {
-                subcontractor: !passed.primes.is_empty(),
-                ..cf
-            };
-            condition::target(transition, &cf).to_owned()
-        } else {
-            condition::target(transition, &cf).to_owned()
+        let files: Vec<String> = case.files.iter().map(|a| a.file_name.clone()).collect();
+        let request = Request {
+            action: request.action,
+            fields: request.fields,
+            comment: request.comment,
+            files: &files,
+            relay_targets: &relay_targets,
+            passing_to: passing_to.as_ref(),
         };
+        let wanted = plan::action_lookups(&base, &request);
+        let rows = self.rows(&mut *tx, &case.lib, &case.facts, wanted).await?;
+        let standing = case.standing(&rows, now);
+        Ok(plan::decide(
+            &standing,
+            case.row.organisation_id,
+            &caller.actor,
+            &request,
+        ))
+    }
+
+    /// Writes a plan: the register rows, the case and its history entry, where it is
+    /// routed, whom it now waits on, its deadlines, the notices and the audit event.
+    async fn apply(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        case: &Loaded,
+        action: &str,
+        plan: &Plan,
+    ) -> Result<(), AppError> {
+        let (row, lib, procedure) = (&case.row, &case.lib, case.procedure());
         let now = self.now();
-        for w in &transition.writes {
-            if let Some(when) = &w.when
-                && !condition::holds(&when.value, &cf)
-            {
-                continue;
-            }
-            let keeper = match w.kept_by {
-                Keeper::Actor => acting,
-                Keeper::Case => row.organisation_id,
-            };
-            for source in &w.sources(&data) {
-                let Some(key) = condition::resolve_key(&w.key, source, &today) else {
-                    continue;
-                };
-                let text = key_text(&key);
-                let existing =
-                    registers::find(&mut tx, lib.id(), &w.register.value, &[keeper], &text).await?;
-                let mut merged = existing.map(|r| parse_data(&r.data)).unwrap_or_default();
-                let mut change = Data::new();
-                for (col, expr) in w.key.iter().chain(w.set.iter()) {
-                    if let Some(v) = condition::resolve(expr, source, &today) {
-                        change.insert(col.clone(), v);
-                    }
-                }
-                // A marked case marks the rows it writes, unless the write says otherwise.
-                if let Some(mark) = data.get(MARK_FIELD)
-                    && lib.registers[&w.register.value]
-                        .column(MARK_FIELD)
-                        .is_some()
-                    && !change.contains_key(MARK_FIELD)
-                {
-                    change.insert(MARK_FIELD.to_owned(), mark.clone());
-                }
-                merged.extend(change.clone());
-                registers::write(
-                    &mut tx,
-                    &RowWrite {
-                        library: lib.id(),
-                        register: &w.register.value,
-                        organisation: keeper,
-                        key_text: &text,
-                        data: &Value::Object(merged).to_string(),
-                        change: &Value::Object(change).to_string(),
-                        actor: caller.actor.person,
-                        case: Some(id),
-                        action: "case",
-                        comment: "",
-                        now,
-                    },
-                )
+        for w in &plan.writes {
+            self.write_planned_row(tx, caller, lib, row.id, w, now)
                 .await?;
-            }
         }
-        done.push(action.to_owned());
-        let data_text = Value::Object(data.clone()).to_string();
-        let done_text = serde_json::to_string(&done).unwrap_or_else(|_| "[]".into());
+        let data_text = Value::Object(plan.data.clone()).to_string();
+        let done_text = serde_json::to_string(&plan.done).unwrap_or_else(|_| "[]".into());
         // An action taken after the end (a report still owed) keeps the day it ended.
-        let closed = condition::is_terminal(procedure, &to).then(|| row.closed_at.unwrap_or(now));
-        cases::update(
-            &mut tx,
-            id,
-            &row.state,
-            &CaseUpdate {
-                title: &row.title,
-                state: &to,
-                data: &data_text,
-                mark: mark_columns(&lib, &data),
-                done: &done_text,
-                now,
-                closed_at: closed,
-            },
-        )
-        .await?;
-        cases::append_event(
-            &mut tx,
-            id,
-            &NewCaseEvent {
-                actor: Some(caller.actor.person),
-                action,
-                from_state: Some(&row.state),
-                to_state: Some(&to),
-                comment: &comment,
-                data: &Value::Object(given).to_string(),
-                now,
-            },
-        )
-        .await?;
-        if routed {
-            cases::set_routing(&mut tx, id, &routing.text()).await?;
+        let closed_at = plan.closes.then(|| row.closed_at.unwrap_or(now));
+        let update = CaseUpdate {
+            title: &row.title,
+            state: &plan.to,
+            data: &data_text,
+            mark: mark_columns(lib, &plan.data),
+            done: &done_text,
+            now,
+            closed_at,
+        };
+        cases::update(tx, row.id, &row.state, &update).await?;
+        let event = NewCaseEvent {
+            actor: Some(caller.actor.person),
+            action,
+            from_state: Some(&row.state),
+            to_state: Some(&plan.to),
+            comment: &plan.comment,
+            data: &Value::Object(plan.given.clone()).to_string(),
+            now,
+        };
+        cases::append_event(tx, row.id, &event).await?;
+        if let Some(routing) = &plan.routing {
+            cases::set_routing(tx, row.id, &routing.text()).await?;
         }
         // Whom it is addressed to follows its new state, data and routing.
-        let facts = self
-            .facts_of_case(
-                &mut tx,
-                &lib,
-                procedure,
-                &CaseAt {
-                    organisation: row.organisation_id,
-                    state: &to,
-                    data: &data,
-                    routing: &routing,
-                },
-            )
+        let at = CaseAt {
+            organisation: row.organisation_id,
+            state: &plan.to,
+            data: &plan.data,
+            routing: plan.routing.as_ref().unwrap_or(&case.routing),
+        };
+        let facts = self.facts_of_case(&mut *tx, lib, procedure, &at).await?;
+        self.update_waits(tx, lib, procedure, row.id, &at, &plan.done, &facts)
             .await?;
-        self.update_waits(&mut tx, &lib, procedure, id, &to, &data, &done, &facts)
-            .await?;
-        if to != row.state {
-            self.set_deadlines(&mut tx, procedure, id, &to, &data)
+        if plan.to != row.state {
+            self.set_deadlines(tx, procedure, row.id, &plan.to, &plan.data)
                 .await?;
         }
-        self.notify(
-            &mut tx, caller, &lib, &row, procedure, transition, &to, &facts, now,
-        )
-        .await?;
-        self.record_case(
-            &mut tx,
-            caller,
-            "case.act",
-            row.organisation_id,
-            id,
-            serde_json::json!({ "action": action, "from": row.state, "to": to }),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(to)
+        let transition = procedure
+            .transition(action)
+            .ok_or_else(|| AppError::Internal("a planned action is missing".into()))?;
+        self.notify(tx, caller, case, transition, plan, &facts, now)
+            .await?;
+        let detail = serde_json::json!({ "action": action, "from": row.state, "to": plan.to });
+        self.record_case(tx, caller, "case.act", row.organisation_id, row.id, detail)
+            .await
+    }
+
+    /// Writes one register row a plan names, merged over what the row held.
+    async fn write_planned_row(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        lib: &Library,
+        case: Uuid,
+        w: &RowChange,
+        now: mamori_storage::Ts,
+    ) -> Result<(), AppError> {
+        let existing =
+            registers::find(&mut *tx, lib.id(), &w.register, &[w.keeper], &w.key).await?;
+        let mut merged = existing.map(|r| parse_data(&r.data)).unwrap_or_default();
+        merged.extend(w.change.clone());
+        let write = RowWrite {
+            library: lib.id(),
+            register: &w.register,
+            organisation: w.keeper,
+            key_text: &w.key,
+            data: &Value::Object(merged).to_string(),
+            change: &Value::Object(w.change.clone()).to_string(),
+            actor: caller.actor.person,
+            case: Some(case),
+            action: "case",
+            comment: "",
+            now,
+        };
+        registers::write(tx, &write).await?;
+        Ok(())
+    }
+
+    /// Answers a refusal of the planner: a denial is an audit event; mistakes in what was
+    /// typed name their fields.
+    async fn refuse_action<T>(
+        &self,
+        caller: &Caller,
+        case: &Loaded,
+        action: &str,
+        refusal: Refusal,
+    ) -> Result<T, AppError> {
+        match refusal {
+            Refusal::UnknownAction => Err(AppError::NotFound),
+            Refusal::NotTheirs => {
+                self.deny(
+                    caller,
+                    &format!("case.{action}"),
+                    Some(case.row.organisation_id),
+                    "case",
+                    Some(case.row.id.to_string()),
+                )
+                .await
+            }
+            Refusal::StateChanged => Err(AppError::Rule {
+                code: "case-state-changed",
+            }),
+            Refusal::Invalid(found) => {
+                let mut all = case.lib.form_of(case.procedure()).fields.clone();
+                if let Some(t) = case.procedure().transition(action) {
+                    all.extend(t.fields.iter().cloned());
+                }
+                all.push(comment_field());
+                Err(problems(&all, found))
+            }
+            Refusal::NotOffered => Err(AppError::Rule {
+                code: "action-not-offered",
+            }),
+            Refusal::Unmet(messages) => Err(AppError::Unmet(messages)),
+        }
+    }
+
+    /// Saves the form typed on the draft page before acting from it.
+    async fn save_typed(
+        &self,
+        tx: &mut Tx,
+        caller: &Caller,
+        case: &Loaded,
+        typed: Data,
+    ) -> Result<(), AppError> {
+        let (lib, procedure) = (&case.lib, case.procedure());
+        let fields = &lib.form_of(procedure).fields;
+        let mut typed = typed;
+        form::derive(fields, &mut typed, &attached_by_field(&case.files));
+        let clean =
+            form::validate(fields, &typed, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        self.store_draft(tx, caller, lib, procedure, &case.row, clean, &case.facts)
+            .await
     }
 
     /// Appends a successful case event to the audit trail.
@@ -1220,31 +1157,28 @@ impl App {
         .await
     }
 
-    /// Tells the transition's recipients (never the actor) what happened, in the same
+    /// Tells the plan's recipients (never the actor) what happened, in the same
     /// transaction as the change.
     #[allow(clippy::too_many_arguments)]
     async fn notify(
         &self,
         tx: &mut Tx,
         caller: &Caller,
-        lib: &Library,
-        row: &CaseRow,
-        procedure: &Procedure,
+        case: &Loaded,
         transition: &Transition,
-        to: &str,
+        plan: &Plan,
         facts: &CaseFacts,
         now: mamori_storage::Ts,
     ) -> Result<(), AppError> {
+        let (row, lib, procedure, to) = (&case.row, &case.lib, case.procedure(), &plan.to);
         let mut people: Vec<Uuid> = Vec::new();
-        for participant in &transition.notify {
-            match participant {
-                Participant::Applicant => people.push(row.created_by),
-            }
+        if plan.notices.applicant {
+            people.push(row.created_by);
         }
-        for p in &transition.notify_roles {
+        for p in &plan.notices.roles {
             people.extend(
                 notifications::holders_of(
-                    tx,
+                    &mut *tx,
                     &p.role.value,
                     facts.organisations(relation(p.of)),
                     self.today(),
@@ -1252,9 +1186,9 @@ impl App {
                 .await?,
             );
         }
-        if transition.notify_waiting {
+        if plan.notices.waiting {
             // The waits of the new state are already written in this transaction.
-            people.extend(cases::waiting_people(tx, row.id, self.today()).await?);
+            people.extend(cases::waiting_people(&mut *tx, row.id, self.today()).await?);
         }
         people.sort_unstable();
         people.dedup();
@@ -1282,7 +1216,7 @@ impl App {
         let subject = |lang: &str| {
             let (action, now_in) = (
                 transition.name.get(lang),
-                state.map_or(to, |s| s.name.get(lang)),
+                state.map_or(to.as_str(), |s| s.name.get(lang)),
             );
             let docs = sent_documents(procedure, transition, lang);
             let who = next_in(lang);

@@ -3,9 +3,8 @@
 
 use jiff::Timestamp;
 use mamori_domain::audit::Outcome;
-use mamori_domain::deadline::remind_at;
 use mamori_library::form::Data;
-use mamori_library::model::{Deadline, Procedure};
+use mamori_library::model::Procedure;
 use mamori_storage::cases::{self, CaseRow, NewCaseEvent};
 use mamori_storage::notifications;
 use mamori_storage::timers::{self, NewTimer, TimerKind, TimerRow};
@@ -13,26 +12,12 @@ use mamori_storage::{Ts, Tx};
 use uuid::Uuid;
 
 use crate::cases::{Due, relation};
-use crate::routing::Routing;
+use crate::plan;
+use crate::routing::{CaseAt, Routing};
 use crate::{App, AppError, Event};
 
 /// How many due timers one tick fires at most; the rest wait for the next tick.
 const BATCH: i64 = 100;
-
-/// Whether a deadline runs for a case with `data` (its `when`, read of the data alone).
-pub(crate) fn applies(d: &Deadline, data: &Data) -> bool {
-    let Some(when) = &d.when else { return true };
-    let rows = std::collections::BTreeMap::new();
-    let facts = mamori_library::condition::Facts {
-        data,
-        done: &[],
-        rows: &rows,
-        today: "",
-        now: None,
-        subcontractor: false,
-    };
-    mamori_library::condition::holds(&when.value, &facts)
-}
 
 impl App {
     /// Sets the deadlines of the state a case is in now (dropping those of the state it
@@ -49,53 +34,26 @@ impl App {
         if procedure.deadlines.is_empty() {
             return Ok(());
         }
-        let now = self.now();
-        let mut set = Vec::new();
-        let mut earliest: Option<Timestamp> = None;
-        for (index, d) in procedure.deadlines.iter().enumerate() {
-            if d.state.value != state || !applies(d, data) {
-                continue;
-            }
-            let Some(due) = self.due_of(d, data, now.0) else {
-                continue;
-            };
-            earliest = Some(earliest.map_or(due, |e| e.min(due)));
-            set.push(NewTimer {
-                deadline: index as i64,
-                kind: TimerKind::Due,
-                fire_at: Ts(due),
-            });
-            for before in d.reminders() {
-                let at = remind_at(due, before, &self.settings.zone);
-                // A reminder whose time had passed before the deadline started would only
-                // repeat what the case already says.
-                if at > now.0 && at < due {
-                    set.push(NewTimer {
-                        deadline: index as i64,
-                        kind: TimerKind::Remind,
-                        fire_at: Ts(at),
-                    });
-                }
-            }
-        }
+        let set: Vec<NewTimer> = plan::timers(procedure, state, data, &self.local_now())
+            .into_iter()
+            .map(|t| NewTimer {
+                deadline: t.deadline as i64,
+                kind: if t.remind {
+                    TimerKind::Remind
+                } else {
+                    TimerKind::Due
+                },
+                fire_at: Ts(t.at),
+            })
+            .collect();
+        let earliest = set
+            .iter()
+            .filter(|t| t.kind == TimerKind::Due)
+            .map(|t| t.fire_at)
+            .min();
         timers::replace(tx, case, state, &set).await?;
-        cases::set_due(tx, case, earliest.map(Ts)).await?;
+        cases::set_due(tx, case, earliest).await?;
         Ok(())
-    }
-
-    /// When a deadline falls: counted from its date-time field when it names one (no
-    /// deadline while that field is empty), else from now.
-    fn due_of(&self, d: &Deadline, data: &Data, now: Timestamp) -> Option<Timestamp> {
-        let due = d.due()?;
-        let start = match &d.from {
-            None => now,
-            Some(field) => {
-                let text = data.get(&field.value)?.as_str()?;
-                let local: jiff::civil::DateTime = text.parse().ok()?;
-                local.to_zoned(self.settings.zone.clone()).ok()?.timestamp()
-            }
-        };
-        Some(due.at(start, &self.settings.zone))
     }
 
     /// Fires the reminders and deadlines whose time has come; returns how many fired.
@@ -147,10 +105,14 @@ impl App {
             if routing.last_resort {
                 let data = serde_json::from_str(&row.data).unwrap_or_default();
                 let done: Vec<String> = serde_json::from_str(&row.done).unwrap_or_default();
-                self.update_waits(
-                    &mut tx, &lib, procedure, row.id, &row.state, &data, &done, &facts,
-                )
-                .await?;
+                let at = CaseAt {
+                    organisation: row.organisation_id,
+                    state: &row.state,
+                    data: &data,
+                    routing: &routing,
+                };
+                self.update_waits(&mut tx, &lib, procedure, row.id, &at, &done, &facts)
+                    .await?;
             }
             for p in &deadline.escalate {
                 people.extend(

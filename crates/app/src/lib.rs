@@ -25,6 +25,7 @@ mod mail;
 mod organisations;
 mod passkeys;
 mod people;
+mod plan;
 mod prefill;
 mod registers;
 mod report_board;

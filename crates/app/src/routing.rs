@@ -247,24 +247,6 @@ impl App {
     pub(crate) async fn tree_of(&self, org: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
         Ok(orgs::tree_of(&self.db, org).await?)
     }
-
-    /// An organisation an action relays a case to, if `text` names one (by id) inside the
-    /// tree the actor acts from.
-    pub(crate) async fn relay_target<'a>(
-        &self,
-        src: impl Into<Src<'a>>,
-        acting: Uuid,
-        text: &str,
-    ) -> Result<Option<Uuid>, AppError> {
-        let mut src = src.into();
-        let Ok(target) = text.trim().parse::<Uuid>() else {
-            return Ok(None);
-        };
-        let root = |ancestors: Vec<Uuid>| ancestors.last().copied();
-        let ours = root(orgs::ancestors(src.reborrow(), acting).await?);
-        let theirs = root(orgs::ancestors(src.reborrow(), target).await?);
-        Ok((ours.is_some() && ours == theirs).then_some(target))
-    }
 }
 
 #[cfg(test)]

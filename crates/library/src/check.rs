@@ -177,12 +177,26 @@ impl<'a> Checker<'a> {
                     )),
                 }
             }
-            Compute::Rule(name) => crate::rules::derivation(name).is_none().then(|| {
-                format!(
+            Compute::Rule(name) => match crate::rules::derivation(name) {
+                None => Some(format!(
                     "計算の規則「{name}」は mamori にありません (unknown derivation; known: {})",
                     crate::rules::derivation_names().join(", ")
-                )
-            }),
+                )),
+                Some(d) => {
+                    let missing: Vec<&str> = d
+                        .reads
+                        .iter()
+                        .copied()
+                        .filter(|path| !has_input(path, find))
+                        .collect();
+                    (!missing.is_empty()).then(|| {
+                        format!(
+                            "計算の規則「{name}」が読む項目「{}」がこの様式にありません (the derivation reads fields the form lacks)",
+                            missing.join("」「")
+                        )
+                    })
+                }
+            },
         };
         if let Some(message) = problem {
             self.at(how, message);
@@ -527,17 +541,39 @@ impl<'a> Checker<'a> {
                 ),
             );
         }
-        if let Some(rule) = &v.rule
-            && crate::rules::rule(&rule.value).is_none()
-        {
-            self.at(
-                rule,
-                format!(
-                    "規則「{}」は mamori にありません (unknown rule; known: {})",
-                    rule.value,
-                    crate::rules::names().join(", ")
+        if let Some(rule) = &v.rule {
+            match crate::rules::rule(&rule.value) {
+                None => self.at(
+                    rule,
+                    format!(
+                        "規則「{}」は mamori にありません (unknown rule; known: {})",
+                        rule.value,
+                        crate::rules::names().join(", ")
+                    ),
                 ),
-            );
+                Some(r) => {
+                    for path in r.reads {
+                        if !has_input(path, |id| fields.get(id).copied()) {
+                            self.at(
+                                rule,
+                                format!(
+                                    "規則「{}」が読む項目「{path}」がこの手続の様式・操作にありません (the rule reads a field the procedure lacks)",
+                                    rule.value
+                                ),
+                            );
+                        }
+                    }
+                    for action in r.done.iter().filter(|a| !actions.contains(*a)) {
+                        self.at(
+                            rule,
+                            format!(
+                                "規則「{}」が確かめる操作「{action}」がこの手続にありません (the rule reads an action the procedure lacks)",
+                                rule.value
+                            ),
+                        );
+                    }
+                }
+            }
         }
         for inner in v.all.iter().chain(v.any.iter()).flatten() {
             self.condition(inner, fields, actions);
@@ -1218,6 +1254,21 @@ impl<'a> Checker<'a> {
 }
 
 /// Whether a condition looks at actions taken or register rows.
+/// Whether the field a rule reads is there: `id`, or `group.column` for a table's column.
+fn has_input<'f>(path: &str, find: impl Fn(&str) -> Option<&'f Field>) -> bool {
+    let (id, column) = match path.split_once('.') {
+        Some((id, column)) => (id, Some(column)),
+        None => (path, None),
+    };
+    match (find(id), column) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(f), Some(column)) => {
+            f.kind == FieldType::Group && f.fields.iter().any(|c| c.id() == column)
+        }
+    }
+}
+
 fn has_done_or_register(c: &crate::model::Condition) -> bool {
     c.done.is_some()
         || c.register.is_some()

@@ -20,6 +20,11 @@ pub struct Rule {
     pub name: &'static str,
     /// What it decides, for `mamori library check` and the library's readers.
     pub about: &'static str,
+    /// The fields it reads (`group.column` for a table's column): a procedure naming the
+    /// rule must have them, or the rule would decide on nothing.
+    pub reads: &'static [&'static str],
+    /// The actions it asks whether were taken: the procedure must have them.
+    pub done: &'static [&'static str],
     /// Whether it holds.
     pub holds: fn(&Facts<'_>) -> bool,
 }
@@ -29,28 +34,61 @@ pub const RULES: &[Rule] = &[
     Rule {
         name: "office_hours",
         about: "官公庁の勤務時間内（営業日の 8:30〜17:15）である",
+        reads: &[],
+        done: &[],
         holds: office_hours,
     },
     Rule {
         name: "subcontractor",
         about: "案件の組織が下請負者である（元請負者との関係が登録されている）",
+        reads: &[],
+        done: &[],
         holds: subcontractor,
     },
     Rule {
         name: "all_terminals_passed",
         about: "DSG: 申請した利用端末（terminals の terminal_id）がすべて接続確認（connection_tests の result）に合格している",
+        reads: &[
+            "terminals.terminal_id",
+            "connection_tests.terminal_id",
+            "connection_tests.result",
+        ],
+        done: &[],
         holds: all_terminals_passed,
     },
     Rule {
         name: "detailed_report_owed",
         about: "事故等の報告: 別表の「速やかに」欄に記載のある区分（ガイドライン第9(1)ア、情報セキュリティ基準第12(1)ア・ウ）に当たり、詳細の報告が求められる",
+        reads: SITUATION,
+        done: &[],
         holds: detailed_report_owed,
     },
     Rule {
         name: "detected_in_the_past",
         about: "検知日時（detected_at）が現在より後ではない",
+        reads: &["detected_at"],
+        done: &[],
         holds: detected_in_the_past,
     },
+];
+
+/// The incident wizard's answers [`situation_of`] reads.
+const SITUATION: &[&str] = &[
+    "events",
+    "occurrence",
+    "handles_secrets",
+    "handles_protected",
+    "servers_affected",
+    "report_items",
+    "defence_systems_untouched",
+];
+
+/// The answers [`dsg_eligibility`] reads.
+const ELIGIBILITY: &[&str] = &[
+    "req_contract",
+    "req_facility",
+    "req_equipment",
+    "site_country",
 ];
 
 /// A value worked out in Rust from a form's data, for `compute: { rule: name }`.
@@ -59,6 +97,8 @@ pub struct Derivation {
     pub name: &'static str,
     /// What it works out.
     pub about: &'static str,
+    /// The fields of its form it reads (see [`Rule::reads`]).
+    pub reads: &'static [&'static str],
     /// How; `Null` when there is nothing to show yet.
     pub derive: fn(&Data) -> Value,
 }
@@ -68,16 +108,19 @@ pub const DERIVATIONS: &[Derivation] = &[
     Derivation {
         name: "incident_obligations",
         about: "防衛関連企業の事故等の報告: 根拠条文、区分、「直ちに」「速やかに」報告する内容（events, occurrence, handles_secrets, handles_protected, report_items から）",
+        reads: SITUATION,
         derive: incident_obligations,
     },
     Derivation {
         name: "incident_report_title",
         about: "防衛関連企業の事故等の報告: 速報の表題（12(1)イの速報か、どの条文に基づく速報か）",
+        reads: SITUATION,
         derive: incident_report_title,
     },
     Derivation {
         name: "dsg_eligibility",
         about: "DSG の加入要件: 満たしていない要件とその理由（req_contract, req_facility, req_equipment, site_country から）",
+        reads: ELIGIBILITY,
         derive: dsg_eligibility,
     },
 ];
@@ -170,15 +213,7 @@ fn all_terminals_passed(facts: &Facts<'_>) -> bool {
 /// its reason; nothing until one is answered.
 fn dsg_eligibility(data: &Data) -> Value {
     let answer = |id: &str| data.get(id).filter(|v| !crate::condition::is_empty(v));
-    if [
-        "req_contract",
-        "req_facility",
-        "req_equipment",
-        "site_country",
-    ]
-    .iter()
-    .all(|id| answer(id).is_none())
-    {
+    if ELIGIBILITY.iter().all(|id| answer(id).is_none()) {
         return Value::Null;
     }
     let yes = |id: &str| answer(id).and_then(Value::as_bool).unwrap_or(false);

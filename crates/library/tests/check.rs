@@ -766,3 +766,41 @@ fn the_gateway_library_loads_with_one_open_application_per_site_and_the_provider
     reported(&problems, &s, file, "id: detail", "from_attachments");
     assert_eq!(problems.len(), 1, "{problems:?}");
 }
+
+#[test]
+fn a_rule_or_derivation_must_find_the_fields_it_reads() {
+    // A form without the detection time: the rule comparing it with now would always pass.
+    let mut s = sources("mod-incident-report");
+    let form = s
+        .iter()
+        .find(|x| x.path.starts_with("forms/") && x.content.contains("- id: detected_at"))
+        .map(|x| x.path.clone())
+        .unwrap();
+    edit(&mut s, &form, "- id: detected_at", "- id: detected_when");
+    let problems = load_sources(s.clone()).unwrap_err();
+    let file = "procedures/report.yaml";
+    reported(
+        &problems,
+        &s,
+        file,
+        "check: { rule: detected_in_the_past }",
+        "規則「detected_in_the_past」が読む項目「detected_at」",
+    );
+
+    // A derivation whose answers are missing from the form is reported where it is named.
+    let mut s = sources("mod-dsg");
+    let form = s
+        .iter()
+        .find(|x| x.path.starts_with("forms/") && x.content.contains("- id: site_country"))
+        .map(|x| x.path.clone())
+        .unwrap();
+    edit(&mut s, &form, "- id: site_country", "- id: site_region");
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        &form,
+        "rule: dsg_eligibility",
+        "「site_country」がこの様式にありません",
+    );
+}

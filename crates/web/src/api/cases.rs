@@ -334,7 +334,7 @@ impl CaseDto {
     async fn read(state: &AppState, s: &mamori_app::SessionInfo, id: Uuid) -> ApiResult<Self> {
         let v = state.app.case(&s.caller, id).await?;
         let prefill = state.app.action_prefill(&s.caller, &v).await?;
-        let awaited = state.app.awaited(&v).await?;
+        let awaited = v.awaited.clone();
         let waiting = state.app.waiting_on(&v).await?;
         Ok(Self::new(&state.app, v, &prefill, &awaited, waiting))
     }

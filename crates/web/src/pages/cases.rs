@@ -960,14 +960,11 @@ fn elapsed(tr: Tr, v: &CaseView, now: &jiff::Zoned) -> Option<(String, String, S
 }
 
 /// The names of the actions the case waits on now, whoever may take them.
-async fn awaited(state: &AppState, tr: Tr, v: &CaseView) -> Result<Vec<String>, Failure> {
-    Ok(state
-        .app
-        .awaited(v)
-        .await?
+fn awaited(tr: Tr, v: &CaseView) -> Vec<String> {
+    v.awaited
         .iter()
         .map(|t| tr.text(&t.name).to_owned())
-        .collect())
+        .collect()
 }
 
 /// Whom the case waits on, a line per desk: 「防衛装備庁 緊急窓口（装備 窓口）」.
@@ -1357,7 +1354,7 @@ async fn case_page(
     let tr = Tr::of(s);
     let v = state.app.case(&s.caller, id).await?;
     // Worked out from what is stored, before the action boxes' starting values go in.
-    let awaited = awaited(state, tr, &v).await?;
+    let awaited = awaited(tr, &v);
     let waiting_on = waiting_lines(state, tr, &v).await?;
     let v = with_action_tables(state, s, v).await?;
     let page = ShowPage {

@@ -1,0 +1,569 @@
+//! Deciding an action before anything is written.
+//!
+//! The planner is pure: it is given a case as it stands ([`Standing`]: its procedure,
+//! state, data, what was done, where it was routed, the organisations around it and the
+//! register rows its conditions read, all loaded by the caller, and the present moment)
+//! and who asks. It answers what that person may do now ([`offers`]), whom the case waits
+//! on ([`waits`]), which deadlines run ([`timers`]), and, for one action, either why it is
+//! refused ([`Refusal`]) or everything taking it changes ([`Plan`]). The use cases in
+//! [`crate::cases`] load, ask, and write the plan in one transaction; the case page asks
+//! the same questions, so what a page offers and what the server accepts never disagree.
+
+use std::collections::BTreeMap;
+
+use jiff::{Timestamp, Zoned};
+use mamori_domain::deadline::remind_at;
+use mamori_domain::policy::{self, Actor, CaseFacts, CaseRelation};
+use mamori_library::condition::{self, Facts, Key, key_text};
+use mamori_library::form::{self, Completeness, Data, FieldProblem};
+use mamori_library::model::{
+    CommentRule, Deadline, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation, Transition,
+};
+use mamori_library::{Library, Text};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::routing::Routing;
+
+/// Register rows found for a case's lookups, by register and canonical key.
+pub(crate) type Rows = BTreeMap<(String, String), Data>;
+
+/// Longest comment an action takes, in characters.
+pub(crate) const COMMENT_MAX: usize = 4000;
+
+/// A case as it stands, with everything deciding on it reads.
+pub(crate) struct Standing<'a> {
+    /// The library version the case runs under.
+    pub lib: &'a Library,
+    /// Its procedure.
+    pub procedure: &'a Procedure,
+    /// Its state.
+    pub state: &'a str,
+    /// Its data, with the names of the files attached so far.
+    pub data: &'a Data,
+    /// The actions taken in it.
+    pub done: &'a [String],
+    /// Where it was routed.
+    pub routing: &'a Routing,
+    /// The organisations around it, as routed.
+    pub facts: &'a CaseFacts,
+    /// The register rows its conditions read (see [`lookups`]).
+    pub rows: &'a Rows,
+    /// The present moment in the installation's zone.
+    pub now: &'a Zoned,
+}
+
+impl Standing<'_> {
+    fn today(&self) -> String {
+        self.now.date().to_string()
+    }
+
+    fn form_fields(&self) -> &[mamori_library::model::Field] {
+        &self.lib.form_of(self.procedure).fields
+    }
+}
+
+/// What someone asks to do.
+pub(crate) struct Request<'a> {
+    /// The action.
+    pub action: &'a str,
+    /// Its fields as given.
+    pub fields: &'a Data,
+    /// The comment as given.
+    pub comment: &'a str,
+    /// The names of the files attached to the case (evidence is picked from them).
+    pub files: &'a [String],
+    /// The organisations the actor may relay the case to (see [`relays`]).
+    pub relay_targets: &'a [Uuid],
+    /// The facts of the organisation the actor acts from, when the action passes the case
+    /// on to it (see [`passes_on`]): where the case goes next is reckoned from there.
+    pub passing_to: Option<&'a CaseFacts>,
+}
+
+/// Why an action is refused.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Refusal {
+    /// The procedure has no such action.
+    UnknownAction,
+    /// The actor holds none of the action's parties' roles where the case needs them.
+    NotTheirs,
+    /// The case is no longer in a state the action is taken from.
+    StateChanged,
+    /// Fields, the form or the comment are wrong; each problem names its field.
+    Invalid(Vec<FieldProblem>),
+    /// The action is not offered in the case as it stands.
+    NotOffered,
+    /// The action's requirements do not hold yet: the library's messages.
+    Unmet(Vec<Text>),
+}
+
+/// A register row an action writes: found by key, created when missing, the change
+/// merged over what it held.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RowChange {
+    /// The register.
+    pub register: String,
+    /// The organisation whose register it is.
+    pub keeper: Uuid,
+    /// The canonical key.
+    pub key: String,
+    /// The columns written.
+    pub change: Data,
+}
+
+/// Who is told of an action, before the people are looked up.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Notices {
+    /// Whoever opened the case.
+    pub applicant: bool,
+    /// Holders of a role in organisations, as the case stands after the action.
+    pub roles: Vec<Party>,
+    /// Everyone the case waits on after the action.
+    pub waiting: bool,
+}
+
+/// Everything taking an action changes.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    /// The state the case moves to (the same for an action that stays).
+    pub to: String,
+    /// The case's data afterwards.
+    pub data: Data,
+    /// The action's own fields, as its history entry records them.
+    pub given: Data,
+    /// The comment, trimmed.
+    pub comment: String,
+    /// The actions taken, this one included.
+    pub done: Vec<String>,
+    /// Where the case is routed afterwards, when the action changes it.
+    pub routing: Option<Routing>,
+    /// The case ends with this action.
+    pub closes: bool,
+    /// Register rows written.
+    pub writes: Vec<RowChange>,
+    /// Who is told.
+    pub notices: Notices,
+}
+
+/// An action offered to the reader, with what still keeps it from being taken.
+#[derive(Debug, Clone)]
+pub(crate) struct Offer<'p> {
+    /// The transition.
+    pub transition: &'p Transition,
+    /// Why taking it now would be refused (the requirements not met yet).
+    pub unmet: Vec<Text>,
+}
+
+/// A deadline timer to set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Timer {
+    /// The deadline's place in the procedure's list.
+    pub deadline: usize,
+    /// A reminder before it, or the deadline itself.
+    pub remind: bool,
+    /// When it fires.
+    pub at: Timestamp,
+}
+
+pub(crate) fn relation(r: Relation) -> CaseRelation {
+    match r {
+        Relation::OwnOrganisation => CaseRelation::OwnOrganisation,
+        Relation::ParentChain => CaseRelation::ParentChain,
+        Relation::ContractingOrganisation => CaseRelation::ContractingOrganisation,
+        Relation::PrimeContractor => CaseRelation::PrimeContractor,
+        Relation::ServiceContractor => CaseRelation::ServiceContractor,
+        Relation::LastResort => CaseRelation::LastResort,
+        Relation::RelayedTo => CaseRelation::RelayedTo,
+    }
+}
+
+/// The organisation the actor acts from as one of `parties`, if any.
+pub(crate) fn acting(actor: &Actor, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
+    parties
+        .iter()
+        .find_map(|p| policy::acting_as(actor, &p.role.value, relation(p.of), facts))
+}
+
+/// The conditions' view of a case with `data`.
+fn facts<'a>(s: &'a Standing<'_>, data: &'a Data, today: &'a str, holder: &CaseFacts) -> Facts<'a> {
+    Facts {
+        data,
+        done: s.done,
+        rows: s.rows,
+        today,
+        now: Some(s.now),
+        subcontractor: !holder.primes.is_empty(),
+    }
+}
+
+/// The register rows deciding the case's actions from its state needs, with its data as it
+/// stands.
+pub(crate) fn lookups(
+    procedure: &Procedure,
+    state: &str,
+    data: &Data,
+    today: &str,
+) -> Vec<(String, Key)> {
+    procedure
+        .transitions_from(state)
+        .flat_map(|t| condition::transition_lookups(t, data, today))
+        .collect()
+}
+
+/// The actions the reader may take now, each with what keeps it from being taken yet.
+pub(crate) fn offers<'p>(s: &'p Standing<'_>, actor: &Actor) -> Vec<Offer<'p>> {
+    let today = s.today();
+    s.procedure
+        .transitions_from(s.state)
+        .filter(|t| {
+            let f = facts(s, s.data, &today, s.facts);
+            condition::offered(t, &f) && acting(actor, &t.by, s.facts).is_some()
+        })
+        .map(|t| {
+            let f = facts(s, s.data, &today, s.facts);
+            Offer {
+                transition: t,
+                unmet: condition::unmet(t, &f).into_iter().cloned().collect(),
+            }
+        })
+        .collect()
+}
+
+/// The actions the case waits on now, whoever may take them.
+pub(crate) fn awaited<'p>(s: &'p Standing<'_>) -> Vec<&'p Transition> {
+    let today = s.today();
+    let f = facts(s, s.data, &today, s.facts);
+    s.procedure
+        .transitions_from(s.state)
+        .filter(|t| t.waits && condition::offered(t, &f))
+        .collect()
+}
+
+/// Whom the case waits on: a (role, organisation) pair for each party of each action it
+/// waits on.
+pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid)> {
+    let mut out = Vec::new();
+    for t in awaited(s) {
+        for p in &t.by {
+            for org in s.facts.organisations(relation(p.of)) {
+                out.push((p.role.value.clone(), *org));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Who may take `action` in the case and from where: the transition and the organisation
+/// the actor acts from, or why not. Checked before anything is saved.
+pub(crate) fn admits<'p>(
+    s: &Standing<'p>,
+    actor: &Actor,
+    action: &str,
+) -> Result<(&'p Transition, Uuid), Refusal> {
+    let t = s
+        .procedure
+        .transition(action)
+        .ok_or(Refusal::UnknownAction)?;
+    let acting = acting(actor, &t.by, s.facts).ok_or(Refusal::NotTheirs)?;
+    if !t.from.iter().any(|f| f.value == s.state) {
+        return Err(Refusal::StateChanged);
+    }
+    Ok((t, acting))
+}
+
+/// The action's fields as checked; nothing when they are wrong (the plan then refuses).
+fn given(t: &Transition, r: &Request<'_>) -> Result<Data, Vec<FieldProblem>> {
+    form::validate(&t.fields, r.fields, Completeness::Complete)
+}
+
+/// The case's data once the action's fields are recorded: an action's fields say what was
+/// recorded when it was last taken, so taken again (a second notice after a deficiency) a
+/// field left empty this time is empty.
+fn merged(data: &Data, t: &Transition, given: &Data) -> Data {
+    let mut data = data.clone();
+    for f in &t.fields {
+        data.remove(f.id());
+    }
+    data.extend(given.clone());
+    data
+}
+
+/// The register rows deciding `action` needs, with its fields recorded.
+pub(crate) fn action_lookups(s: &Standing<'_>, r: &Request<'_>) -> Vec<(String, Key)> {
+    let Some(t) = s.procedure.transition(r.action) else {
+        return Vec::new();
+    };
+    let data = merged(s.data, t, &given(t, r).unwrap_or_default());
+    condition::transition_lookups(t, &data, &s.today())
+}
+
+/// Whether `action` routes the case on to the organisation the actor acts from, so that the
+/// caller loads that organisation's facts for [`Request::passing_to`].
+pub(crate) fn passes_on(s: &Standing<'_>, action: &str, acting: Uuid, organisation: Uuid) -> bool {
+    s.procedure
+        .transition(action)
+        .is_some_and(|t| t.pass_on && s.routing.holder(organisation) != acting)
+}
+
+/// Whether `action` relays the case, so that the caller loads [`Request::relay_targets`].
+pub(crate) fn relays(procedure: &Procedure, action: &str) -> bool {
+    procedure
+        .transition(action)
+        .is_some_and(|t| t.relays_to.is_some())
+}
+
+/// Decides `r` in the case `s` of `organisation` for `actor`: the whole change, or why not.
+pub(crate) fn decide(
+    s: &Standing<'_>,
+    organisation: Uuid,
+    actor: &Actor,
+    r: &Request<'_>,
+) -> Result<Plan, Refusal> {
+    let (t, acting) = admits(s, actor, r.action)?;
+    let (given, mut found) = match given(t, r) {
+        Ok(d) => (d, Vec::new()),
+        Err(p) => (Data::new(), p),
+    };
+    found.extend(form_problems(s, t));
+    if t.fields
+        .iter()
+        .flat_map(|f| std::iter::once(f).chain(&f.fields))
+        .any(|f| f.from_attachments)
+    {
+        found.extend(form::unattached(&t.fields, &given, r.files));
+    }
+    let (routing, problem) = route(s.routing, organisation, t, acting, &given, r.relay_targets);
+    found.extend(problem);
+    let comment = r.comment.trim().to_owned();
+    if t.comment == Some(CommentRule::Required) && comment.is_empty() {
+        found.push(problem_of("comment", "required", None));
+    }
+    if comment.chars().count() > COMMENT_MAX {
+        found.push(problem_of(
+            "comment",
+            "too_long",
+            Some(COMMENT_MAX.to_string()),
+        ));
+    }
+    if !found.is_empty() {
+        return Err(Refusal::Invalid(found));
+    }
+    let data = merged(s.data, t, &given);
+    let today = s.today();
+    let cf = facts(s, &data, &today, s.facts);
+    if !condition::offered(t, &cf) {
+        return Err(Refusal::NotOffered);
+    }
+    let unmet: Vec<Text> = condition::unmet(t, &cf).into_iter().cloned().collect();
+    if !unmet.is_empty() {
+        return Err(Refusal::Unmet(unmet));
+    }
+    let routed = routing != *s.routing;
+    let to = if t.stay {
+        s.state.to_owned()
+    } else {
+        // Where it goes next is reckoned from the organisation that now holds it (a
+        // forwarding prime that is itself a subcontractor forwards to its own prime).
+        let holder = match r.passing_to {
+            Some(passed) if routed => passed,
+            _ => s.facts,
+        };
+        condition::target(t, &facts(s, &data, &today, holder)).to_owned()
+    };
+    let writes = writes(s, t, &data, &cf, acting, organisation);
+    let mut done = s.done.to_vec();
+    done.push(t.action.value.clone());
+    Ok(Plan {
+        closes: condition::is_terminal(s.procedure, &to),
+        to,
+        data,
+        given,
+        comment,
+        done,
+        routing: routed.then_some(routing),
+        writes,
+        notices: Notices {
+            applicant: t.notify.contains(&Participant::Applicant),
+            roles: t.notify_roles.clone(),
+            waiting: t.notify_waiting,
+        },
+    })
+}
+
+fn problem_of(field: &str, code: &'static str, limit: Option<String>) -> FieldProblem {
+    FieldProblem {
+        field: field.into(),
+        code,
+        limit,
+    }
+}
+
+/// Sending the form on (out of the draft, to a state that goes on) needs it complete; an
+/// action that keeps the draft (recording a call) or ends it (a withdrawal) does not.
+/// Values of actions' fields kept with the draft are not the form's to check.
+fn form_problems(s: &Standing<'_>, t: &Transition) -> Vec<FieldProblem> {
+    if s.state != s.procedure.initial_state().id.value || !s.procedure.sends_on(t) {
+        return Vec::new();
+    }
+    let fields = s.form_fields();
+    let form_part: Data = s
+        .data
+        .iter()
+        .filter(|(k, _)| fields.iter().any(|f| f.id() == k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    form::validate(fields, &form_part, Completeness::Complete)
+        .err()
+        .unwrap_or_default()
+}
+
+/// Where the action routes the case: on to the organisation acting, to the last resort, or
+/// to an organisation it relays the case to (one of `targets`).
+fn route(
+    routing: &Routing,
+    organisation: Uuid,
+    t: &Transition,
+    acting: Uuid,
+    given: &Data,
+    targets: &[Uuid],
+) -> (Routing, Option<FieldProblem>) {
+    let mut routing = routing.clone();
+    if t.pass_on && routing.holder(organisation) != acting {
+        routing.passed.push(acting);
+    }
+    routing.last_resort |= t.reach_last_resort;
+    let mut problem = None;
+    if let Some(field) = &t.relays_to
+        && let Some(text) = given.get(&field.value).and_then(Value::as_str)
+    {
+        match text
+            .trim()
+            .parse::<Uuid>()
+            .ok()
+            .filter(|o| targets.contains(o))
+        {
+            Some(org) if !routing.relayed.contains(&org) => routing.relayed.push(org),
+            Some(_) => {}
+            None => problem = Some(problem_of(&field.value, "unknown_organisation", None)),
+        }
+    }
+    (routing, problem)
+}
+
+/// The register rows the action writes, each with its keeper and key.
+fn writes(
+    s: &Standing<'_>,
+    t: &Transition,
+    data: &Data,
+    cf: &Facts<'_>,
+    acting: Uuid,
+    organisation: Uuid,
+) -> Vec<RowChange> {
+    let today = s.today();
+    let mut out = Vec::new();
+    for w in &t.writes {
+        if let Some(when) = &w.when
+            && !condition::holds(&when.value, cf)
+        {
+            continue;
+        }
+        let keeper = match w.kept_by {
+            Keeper::Actor => acting,
+            Keeper::Case => organisation,
+        };
+        for source in &w.sources(data) {
+            let Some(key) = condition::resolve_key(&w.key, source, &today) else {
+                continue;
+            };
+            let mut change = Data::new();
+            for (col, expr) in w.key.iter().chain(w.set.iter()) {
+                if let Some(v) = condition::resolve(expr, source, &today) {
+                    change.insert(col.clone(), v);
+                }
+            }
+            // A marked case marks the rows it writes, unless the write says otherwise.
+            if let Some(mark) = data.get(MARK_FIELD)
+                && s.lib.registers[&w.register.value]
+                    .column(MARK_FIELD)
+                    .is_some()
+                && !change.contains_key(MARK_FIELD)
+            {
+                change.insert(MARK_FIELD.to_owned(), mark.clone());
+            }
+            out.push(RowChange {
+                register: w.register.value.clone(),
+                keeper,
+                key: key_text(&key),
+                change,
+            });
+        }
+    }
+    out
+}
+
+/// Whether a deadline runs for a case with `data` (its `when`, read of the data alone).
+pub(crate) fn applies(d: &Deadline, data: &Data) -> bool {
+    let Some(when) = &d.when else { return true };
+    let rows = Rows::new();
+    let facts = Facts {
+        data,
+        done: &[],
+        rows: &rows,
+        today: "",
+        now: None,
+        subcontractor: false,
+    };
+    condition::holds(&when.value, &facts)
+}
+
+/// When a deadline falls: counted from its date-time field when it names one (no deadline
+/// while that field is empty), else from now.
+pub(crate) fn due_of(d: &Deadline, data: &Data, now: &Zoned) -> Option<Timestamp> {
+    let due = d.due()?;
+    let start = match &d.from {
+        None => now.timestamp(),
+        Some(field) => {
+            let text = data.get(&field.value)?.as_str()?;
+            let local: jiff::civil::DateTime = text.parse().ok()?;
+            local.to_zoned(now.time_zone().clone()).ok()?.timestamp()
+        }
+    };
+    Some(due.at(start, now.time_zone()))
+}
+
+/// The timers of the deadlines running in `state` for a case with `data`: each deadline,
+/// and its reminders still ahead.
+pub(crate) fn timers(procedure: &Procedure, state: &str, data: &Data, now: &Zoned) -> Vec<Timer> {
+    let mut out = Vec::new();
+    for (index, d) in procedure.deadlines.iter().enumerate() {
+        if d.state.value != state || !applies(d, data) {
+            continue;
+        }
+        let Some(due) = due_of(d, data, now) else {
+            continue;
+        };
+        out.push(Timer {
+            deadline: index,
+            remind: false,
+            at: due,
+        });
+        for before in d.reminders() {
+            let at = remind_at(due, before, now.time_zone());
+            // A reminder whose time had passed before the deadline started would only
+            // repeat what the case already says.
+            if at > now.timestamp() && at < due {
+                out.push(Timer {
+                    deadline: index,
+                    remind: true,
+                    at,
+                });
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests;

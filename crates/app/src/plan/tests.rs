@@ -1,0 +1,495 @@
+//! The planner walks every shipped procedure without a database: from the draft, every
+//! action is asked of someone who holds its role where the case needs it, and each plan
+//! the planner accepts is followed, until every state has been reached.
+
+use std::collections::{BTreeSet, VecDeque};
+
+use jiff::Zoned;
+use mamori_domain::policy::{Actor, CaseFacts, Grant};
+use mamori_library::form::Data;
+use mamori_library::model::{Field, FieldType, Procedure, Transition};
+use mamori_library::{Library, shipped};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::*;
+
+/// The organisations around a case: its own under a parent, one it contracts with, the
+/// one that contractor engages, a prime (or none), the last resort.
+fn world(subcontractor: bool) -> CaseFacts {
+    let id = |n: u128| Uuid::from_u128(n);
+    CaseFacts {
+        ancestors: vec![id(1), id(2)],
+        contracting: vec![id(3)],
+        primes: if subcontractor { vec![id(4)] } else { vec![] },
+        service: vec![id(5)],
+        last_resort: vec![id(6)],
+        relayed: vec![id(7)],
+        passed_from: vec![],
+    }
+}
+
+/// Someone holding every role of `t`'s parties where the case needs them.
+fn party_to(t: &Transition, facts: &CaseFacts) -> Actor {
+    let grants =
+        t.by.iter()
+            .flat_map(|p| {
+                facts.organisations(relation(p.of)).iter().map(|org| Grant {
+                    role: p.role.value.clone(),
+                    organisation: Some(*org),
+                })
+            })
+            .collect();
+    Actor {
+        person: Uuid::from_u128(100),
+        organisation: facts.ancestors[0],
+        grants,
+    }
+}
+
+/// A value a person could have typed in `f`, the `pick`th option where there is a choice.
+fn sample(f: &Field, pick: usize) -> Option<Value> {
+    let option = |n: usize| {
+        f.options
+            .get(n % f.options.len().max(1))
+            .map(|o| Value::String(o.id.value.clone()))
+    };
+    if f.from_attachments {
+        // Evidence is picked from the case's files.
+        return Some(match f.kind {
+            FieldType::MultiChoice => json!([FILE]),
+            _ => json!(FILE),
+        });
+    }
+    Some(match f.kind {
+        FieldType::Text | FieldType::Person | FieldType::Organisation => json!("試験"),
+        FieldType::LongText => json!("試験の記載"),
+        FieldType::Number => json!(f.min.unwrap_or(1.0).max(1.0) as i64),
+        // Days ahead (a schedule) and behind (an erasure done); a moment behind (a
+        // detection).
+        FieldType::Date if pick < 2 => json!("2026-12-10"),
+        FieldType::Date => json!("2026-11-20"),
+        FieldType::Datetime => json!("2026-11-30T09:00"),
+        FieldType::Choice => option(pick)?,
+        FieldType::MultiChoice => Value::Array(vec![option(pick)?]),
+        FieldType::YesNo => Value::Bool(f.must_confirm || pick.is_multiple_of(2)),
+        FieldType::Contact => json!({
+            "name": "防衛 太郎", "section": "情報保証課", "phone": "03-1234-5678",
+            "email": "taro@example.jp",
+        }),
+        FieldType::Group => {
+            let row: Data = f
+                .fields
+                .iter()
+                .filter_map(|c| Some((c.id().to_owned(), sample(c, pick)?)))
+                .collect();
+            Value::Array(vec![Value::Object(row)])
+        }
+        FieldType::Computed | FieldType::Attachment => return None,
+    })
+}
+
+fn filled(fields: &[Field], pick: usize) -> Data {
+    fields
+        .iter()
+        .filter_map(|f| Some((f.id().to_owned(), sample(f, pick)?)))
+        .collect()
+}
+
+/// Every register row a lookup could find, each column filled, or none at all.
+fn rows_for(
+    lib: &Library,
+    wanted: Vec<(String, mamori_library::condition::Key)>,
+    full: bool,
+) -> Rows {
+    if !full {
+        return Rows::new();
+    }
+    wanted
+        .into_iter()
+        .map(|(register, key)| {
+            let row: Data = lib.registers[&register]
+                .columns
+                .iter()
+                .map(|c| (c.id().to_owned(), json!("記入済み")))
+                .collect();
+            ((register, key_text(&key)), row)
+        })
+        .collect()
+}
+
+/// Two moments: a weekday morning in office hours and the night after.
+fn moments() -> [Zoned; 2] {
+    [
+        "2026-12-01T10:00:00+09:00[Asia/Tokyo]".parse().unwrap(),
+        "2026-12-01T23:00:00+09:00[Asia/Tokyo]".parse().unwrap(),
+    ]
+}
+
+/// The file attached to every case on the walk.
+const FILE: &str = "証跡.pdf";
+
+/// A case on the walk.
+#[derive(Clone)]
+struct Step {
+    /// Which of the drafts it started from.
+    root: usize,
+    state: String,
+    data: Data,
+    done: Vec<String>,
+    routing: Routing,
+}
+
+/// Walks `procedure` and returns the states reached, checking every plan on the way.
+fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
+    let organisation = Uuid::from_u128(1);
+    let initial = procedure.initial_state().id.value.clone();
+    let form = &lib.form_of(procedure).fields;
+    let mut reached = BTreeSet::from([initial.clone()]);
+    let mut seen = BTreeSet::new();
+    let mut queue = VecDeque::new();
+    for pick in 0..4 {
+        let mut data = filled(form, pick);
+        // A file attached for every attachment item, as the draft page would have.
+        let attached = form
+            .iter()
+            .filter(|f| f.kind == FieldType::Attachment)
+            .map(|f| (f.id().to_owned(), vec![FILE.to_owned()]))
+            .collect();
+        mamori_library::form::derive(form, &mut data, &attached);
+        queue.push_back(Step {
+            root: pick,
+            state: initial.clone(),
+            data,
+            done: vec![],
+            routing: Routing::default(),
+        });
+    }
+    while let Some(step) = queue.pop_front() {
+        // A case is known by its state and the actions taken in it, however often.
+        let taken: BTreeSet<&String> = step.done.iter().collect();
+        if !seen.insert((step.root, step.state.clone(), format!("{taken:?}"))) {
+            continue;
+        }
+        assert!(
+            seen.len() < 20_000,
+            "{}: the walk does not end",
+            procedure.id()
+        );
+        for t in procedure.transitions_from(&step.state) {
+            for (subcontractor, full, pick, now) in variants() {
+                let facts = world(subcontractor);
+                let actor = party_to(t, &facts);
+                if actor.grants.is_empty() {
+                    // Nobody could take it in this world (no prime to forward to).
+                    continue;
+                }
+                let fields = filled(&t.fields, pick);
+                let targets = [Uuid::from_u128(7)];
+                let files = [FILE.to_owned()];
+                let passing = world(false);
+                let request = Request {
+                    action: &t.action.value,
+                    fields: &fields,
+                    comment: "確認しました",
+                    files: &files,
+                    relay_targets: &targets,
+                    passing_to: t.pass_on.then_some(&passing),
+                };
+                let none = Rows::new();
+                let base = Standing {
+                    lib,
+                    procedure,
+                    state: &step.state,
+                    data: &step.data,
+                    done: &step.done,
+                    routing: &step.routing,
+                    facts: &facts,
+                    rows: &none,
+                    now: &now,
+                };
+                let wanted = action_lookups(&base, &request);
+                if wanted.is_empty() && !full {
+                    continue;
+                }
+                let rows = rows_for(lib, wanted, full);
+                let standing = Standing {
+                    rows: &rows,
+                    ..base
+                };
+                // Whoever holds no role of the action is refused before anything else.
+                let stranger = Actor {
+                    grants: vec![],
+                    ..actor.clone()
+                };
+                assert_eq!(
+                    decide(&standing, organisation, &stranger, &request).err(),
+                    Some(Refusal::NotTheirs),
+                    "{}: {} by a stranger",
+                    procedure.id(),
+                    t.action.value
+                );
+                match decide(&standing, organisation, &actor, &request) {
+                    Ok(plan) => {
+                        check_plan(procedure, t, &step, &plan);
+                        // What the planner accepts, the case page offered to the same person.
+                        assert!(
+                            offers(&standing, &actor)
+                                .iter()
+                                .any(|o| o.transition.action.value == t.action.value),
+                            "{}: {} accepted from {} but not offered",
+                            procedure.id(),
+                            t.action.value,
+                            step.state
+                        );
+                        reached.insert(plan.to.clone());
+                        queue.push_back(Step {
+                            root: step.root,
+                            state: plan.to,
+                            data: plan.data,
+                            done: plan.done,
+                            routing: plan.routing.unwrap_or(step.routing.clone()),
+                        });
+                    }
+                    Err(
+                        r @ (Refusal::UnknownAction | Refusal::NotTheirs | Refusal::StateChanged),
+                    ) => {
+                        panic!(
+                            "{}: {} from {}: {r:?}",
+                            procedure.id(),
+                            t.action.value,
+                            step.state
+                        )
+                    }
+                    // Refused for what was typed or what the case lacks yet: another
+                    // variant or a later step takes it.
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    reached
+}
+
+fn variants() -> impl Iterator<Item = (bool, bool, usize, Zoned)> {
+    let mut out = Vec::new();
+    for subcontractor in [false, true] {
+        for full in [true, false] {
+            for pick in 0..4 {
+                for now in moments() {
+                    out.push((subcontractor, full, pick, now));
+                }
+            }
+        }
+    }
+    out.into_iter()
+}
+
+/// What every plan must say: a state of the procedure (the same one for an action that
+/// stays), this action done once more, the action's fields recorded, the end marked.
+fn check_plan(procedure: &Procedure, t: &Transition, step: &Step, plan: &Plan) {
+    let at = format!("{}: {} from {}", procedure.id(), t.action.value, step.state);
+    assert!(
+        procedure.state(&plan.to).is_some(),
+        "{at}: unknown state {}",
+        plan.to
+    );
+    if t.stay {
+        assert_eq!(plan.to, step.state, "{at}: an action that stays moved");
+    } else {
+        assert!(
+            t.to.iter().any(|b| b.state.value == plan.to),
+            "{at}: went to {}",
+            plan.to
+        );
+    }
+    assert_eq!(plan.done.len(), step.done.len() + 1, "{at}");
+    assert_eq!(plan.done.last(), Some(&t.action.value), "{at}");
+    for (k, v) in &plan.given {
+        assert_eq!(plan.data.get(k), Some(v), "{at}: {k} not recorded");
+    }
+    assert_eq!(
+        plan.closes,
+        procedure.state(&plan.to).is_some_and(|s| s.terminal),
+        "{at}"
+    );
+    assert_eq!(plan.comment, "確認しました", "{at}");
+}
+
+#[test]
+fn every_shipped_procedure_reaches_every_state_without_a_database() {
+    let libraries = shipped().expect("the shipped libraries load");
+    let mut unreached = Vec::new();
+    for lib in &libraries {
+        for procedure in lib.procedures.values() {
+            let reached = walk(lib, procedure);
+            for s in &procedure.states {
+                if !reached.contains(&s.id.value) {
+                    unreached.push(format!("{}/{}: {}", lib.id(), procedure.id(), s.id.value));
+                }
+            }
+        }
+    }
+    assert!(
+        unreached.is_empty(),
+        "states no walk reached: {unreached:#?}"
+    );
+}
+
+/// The incident report of a company with no prime, in its draft, as the walk starts it.
+fn draft_report(lib: &Library) -> (&Procedure, Data) {
+    let procedure = &lib.procedures["report"];
+    let form = &lib.form_of(procedure).fields;
+    let mut data = filled(form, 0);
+    mamori_library::form::derive(form, &mut data, &Default::default());
+    (procedure, data)
+}
+
+#[test]
+fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements() {
+    let libraries = shipped().unwrap();
+    let lib = libraries
+        .iter()
+        .find(|l| l.id() == "mod-incident-report")
+        .unwrap();
+    let (procedure, data) = draft_report(lib);
+    let facts = world(false);
+    let rows = Rows::new();
+    let [day, _] = moments();
+    let routing = Routing::default();
+    let standing = |state: &'static str| Standing {
+        lib,
+        procedure,
+        state,
+        data: &data,
+        done: &[],
+        routing: &routing,
+        facts: &facts,
+        rows: &rows,
+        now: &day,
+    };
+    let empty = Data::new();
+    let ask = |action: &'static str, comment: &'static str| Request {
+        action,
+        fields: &empty,
+        comment,
+        files: &[],
+        relay_targets: &[],
+        passing_to: None,
+    };
+    let t = procedure.transition("submit").unwrap();
+    let reporter = party_to(t, &facts);
+    let initial = procedure.initial_state().id.value.clone();
+    let draft = Box::leak(initial.into_boxed_str());
+    assert_eq!(
+        decide(
+            &standing(draft),
+            Uuid::from_u128(1),
+            &reporter,
+            &ask("no_such_action", "")
+        )
+        .err(),
+        Some(Refusal::UnknownAction)
+    );
+    // Someone holding the role in another organisation is nobody here.
+    let elsewhere = Actor {
+        grants: vec![Grant {
+            role: t.by[0].role.value.clone(),
+            organisation: Some(Uuid::from_u128(99)),
+        }],
+        ..reporter.clone()
+    };
+    assert_eq!(
+        decide(
+            &standing(draft),
+            Uuid::from_u128(1),
+            &elsewhere,
+            &ask("submit", "")
+        )
+        .err(),
+        Some(Refusal::NotTheirs)
+    );
+    let closed = procedure
+        .states
+        .iter()
+        .find(|s| s.terminal)
+        .map(|s| Box::leak(s.id.value.clone().into_boxed_str()) as &str)
+        .unwrap();
+    assert_eq!(
+        decide(
+            &standing(closed),
+            Uuid::from_u128(1),
+            &reporter,
+            &ask("submit", "")
+        )
+        .err(),
+        Some(Refusal::StateChanged)
+    );
+    let long = "あ".repeat(COMMENT_MAX + 1);
+    let too_long = Request {
+        comment: &long,
+        ..ask("submit", "")
+    };
+    match decide(&standing(draft), Uuid::from_u128(1), &reporter, &too_long) {
+        Err(Refusal::Invalid(found)) => assert!(
+            found
+                .iter()
+                .any(|p| p.field == "comment" && p.code == "too_long"),
+            "{found:?}"
+        ),
+        other => panic!("a long comment was not refused: {other:?}"),
+    }
+}
+
+#[test]
+fn the_planner_reads_no_clock_of_its_own() {
+    let libraries = shipped().unwrap();
+    let lib = libraries
+        .iter()
+        .find(|l| l.id() == "mod-incident-report")
+        .unwrap();
+    let (procedure, mut data) = draft_report(lib);
+    // Detected at ten tonight: in the future at ten this morning, past by eleven tonight.
+    data.insert("detected_at".into(), json!("2026-12-01T22:00"));
+    let facts = world(false);
+    let rows = Rows::new();
+    let routing = Routing::default();
+    let [day, night] = moments();
+    let t = procedure.transition("submit").unwrap();
+    let reporter = party_to(t, &facts);
+    let empty = Data::new();
+    let request = Request {
+        action: "submit",
+        fields: &empty,
+        comment: "",
+        files: &[],
+        relay_targets: &[],
+        passing_to: None,
+    };
+    let called = ["record_call".to_owned()];
+    let at = |now| {
+        let standing = Standing {
+            lib,
+            procedure,
+            state: &procedure.initial_state().id.value,
+            data: &data,
+            done: &called,
+            routing: &routing,
+            facts: &facts,
+            rows: &rows,
+            now,
+        };
+        decide(&standing, Uuid::from_u128(1), &reporter, &request).map(|p| p.to)
+    };
+    match at(&day) {
+        Err(Refusal::Unmet(messages)) => {
+            assert_eq!(messages.len(), 1, "{messages:?}");
+            assert!(
+                messages[0].ja.contains("検知した日時が現在より後"),
+                "{messages:?}"
+            );
+        }
+        other => panic!("a detection in the future was accepted: {other:?}"),
+    }
+    assert!(at(&night).is_ok(), "{:?}", at(&night));
+}
