@@ -151,6 +151,7 @@ impl App {
                 to_state: None,
                 comment: &name,
                 data: &field.map_or_else(|| "{}".to_owned(), |f| json!({ "field": f }).to_string()),
+                detail: "{}",
                 now,
             },
         )
@@ -257,6 +258,7 @@ impl App {
                 to_state: None,
                 comment: &row.file_name,
                 data: "{}",
+                detail: "{}",
                 now,
             },
         )

@@ -24,7 +24,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::error::FormProblem;
-use crate::plan::{self, Plan, Refusal, Request, RowChange, Rows, Standing};
+use crate::plan::{self, Detail, Plan, Refusal, Request, RowChange, Rows, Standing, Taken};
 use crate::routing::{CaseAt, Routing};
 use crate::{App, AppError, Caller};
 
@@ -48,6 +48,9 @@ pub struct ActInput {
     pub form: Option<Data>,
     /// The comment.
     pub comment: String,
+    /// The reason for taking, in the unavoidable case (やむを得ない場合), an action the
+    /// library excludes the actor from.
+    pub unavoidable: Option<String>,
 }
 
 /// An action the reader may take now.
@@ -57,6 +60,12 @@ pub struct ActionView {
     pub transition: Transition,
     /// Requirements not met yet (the action is shown but refused).
     pub unmet: Vec<Text>,
+    /// The reader is excluded from it (the applicant approving) but may take it in the
+    /// unavoidable case, giving the reason.
+    pub unavoidable: bool,
+    /// For an action several people take: the decisions given so far and how many it
+    /// needs.
+    pub tally: Option<(usize, usize)>,
 }
 
 /// A case as its reader sees it.
@@ -106,6 +115,10 @@ struct Loaded {
     facts: CaseFacts,
     /// Its files attached and not withdrawn.
     files: Vec<AttachmentRow>,
+    /// Its history.
+    events: Vec<CaseEventRow>,
+    /// Its history as deciding reads it.
+    history: Vec<Taken>,
 }
 
 impl Loaded {
@@ -117,6 +130,8 @@ impl Loaded {
         Standing {
             lib: &self.lib,
             procedure: self.procedure(),
+            opened_by: self.row.created_by,
+            history: &self.history,
             state: &self.row.state,
             data: &self.data,
             done: &self.done,
@@ -133,6 +148,7 @@ struct ActRequest<'a> {
     action: &'a str,
     fields: &'a Data,
     comment: &'a str,
+    unavoidable: Option<&'a str>,
 }
 
 /// A deadline as shown to people.
@@ -328,7 +344,8 @@ impl App {
         let row = cases::get(src.reborrow(), id).await?;
         let lib = self.definition(src.reborrow(), &row).await?;
         let facts = self.facts_of_row(src.reborrow(), &lib, &row).await?;
-        let files = attachments::for_case(src, id).await?;
+        let files = attachments::for_case(src.reborrow(), id).await?;
+        let events = cases::events(src, id).await?;
         let mut data = parse_data(&row.data);
         form::derive(
             &lib.form_of(&lib.procedures[&row.procedure_id]).fields,
@@ -336,6 +353,8 @@ impl App {
             &attached_by_field(&files),
         );
         Ok(Loaded {
+            history: events.iter().map(taken).collect(),
+            events,
             done: parse_done(&row.done),
             routing: Routing::parse(&row.routing),
             row,
@@ -495,6 +514,7 @@ impl App {
                 to_state: Some(&state),
                 comment: "",
                 data: &data_text,
+                detail: "{}",
                 now,
             },
         )
@@ -505,7 +525,7 @@ impl App {
             data: &data,
             routing: &Routing::default(),
         };
-        self.update_waits(tx, lib, procedure, id, &at, &[], facts)
+        self.update_waits(tx, lib, procedure, id, &at, (&[], &[]), facts)
             .await?;
         self.set_deadlines(tx, procedure, id, &state, &data).await?;
         self.record_case(tx, caller, "case.open", organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
@@ -527,7 +547,7 @@ impl App {
         procedure: &Procedure,
         id: Uuid,
         at: &CaseAt<'_>,
-        done: &[String],
+        (done, history): (&[String], &[Taken]),
         facts: &CaseFacts,
     ) -> Result<(), AppError> {
         let now = self.local_now();
@@ -536,6 +556,8 @@ impl App {
         let standing = Standing {
             lib,
             procedure,
+            opened_by: Uuid::nil(),
+            history,
             state: at.state,
             data: at.data,
             done,
@@ -607,12 +629,13 @@ impl App {
             .map(|o| ActionView {
                 transition: o.transition.clone(),
                 unmet: o.unmet,
+                unavoidable: o.unavoidable,
+                tally: o.tally,
             })
             .collect();
         let awaited = plan::awaited(&standing).into_iter().cloned().collect();
         let may_edit = row.state == procedure.initial_state().id.value
             && acting_org(caller, &procedure.start, &case.facts).is_some();
-        let events = cases::events(&self.db, id).await?;
         // Opening the case is reading what was notified about it.
         if notifications::unread_for_case(&self.db, caller.actor.person, id).await? > 0 {
             let mut tx = self.db.begin().await?;
@@ -640,6 +663,7 @@ impl App {
             lib,
             data,
             files,
+            events,
             ..
         } = case;
         Ok(CaseView {
@@ -774,6 +798,7 @@ impl App {
                 to_state: Some(&row.state),
                 comment: "",
                 data: &text,
+                detail: "{}",
                 now,
             },
         )
@@ -793,13 +818,16 @@ impl App {
             data: &form_data,
             routing: &Routing::parse(&row.routing),
         };
+        let history = self
+            .history_if_joint(&mut *tx, procedure, &row.state, row.id)
+            .await?;
         self.update_waits(
             tx,
             lib,
             procedure,
             row.id,
             &at,
-            &parse_done(&row.done),
+            (&parse_done(&row.done), &history),
             facts,
         )
         .await?;
@@ -914,6 +942,7 @@ impl App {
             action,
             fields: &input.fields,
             comment: &input.comment,
+            unavoidable: input.unavoidable.as_deref(),
         };
         match self
             .plan_action(&mut tx, caller, &case, &request, &now)
@@ -969,6 +998,7 @@ impl App {
             files: &files,
             relay_targets: &relay_targets,
             passing_to: passing_to.as_ref(),
+            unavoidable: request.unavoidable,
         };
         let wanted = plan::action_lookups(&base, &request);
         let rows = self.rows(&mut *tx, &case.lib, &case.facts, wanted).await?;
@@ -1018,9 +1048,10 @@ impl App {
             to_state: Some(&plan.to),
             comment: &plan.comment,
             data: &Value::Object(plan.given.clone()).to_string(),
+            detail: &plan.detail.text(),
             now,
         };
-        cases::append_event(tx, row.id, &event).await?;
+        let seq = cases::append_event(tx, row.id, &event).await?;
         if let Some(routing) = &plan.routing {
             cases::set_routing(tx, row.id, &routing.text()).await?;
         }
@@ -1032,8 +1063,36 @@ impl App {
             routing: plan.routing.as_ref().unwrap_or(&case.routing),
         };
         let facts = self.facts_of_case(&mut *tx, lib, procedure, &at).await?;
-        self.update_waits(tx, lib, procedure, row.id, &at, &plan.done, &facts)
-            .await?;
+        let mut history = case.history.clone();
+        history.push(Taken {
+            actor: Some(caller.actor.person),
+            action: action.to_owned(),
+            from: Some(row.state.clone()),
+            to: Some(plan.to.clone()),
+            detail: plan.detail.clone(),
+        });
+        self.update_waits(
+            tx,
+            lib,
+            procedure,
+            row.id,
+            &at,
+            (&plan.done, &history),
+            &facts,
+        )
+        .await?;
+        // An exception to a separation of duties is listed for whoever oversees it.
+        let overseers: Vec<(String, Uuid)> = plan
+            .overseers
+            .iter()
+            .flat_map(|p| {
+                facts
+                    .organisations(relation(p.of))
+                    .iter()
+                    .map(|org| (p.role.value.clone(), *org))
+            })
+            .collect();
+        cases::add_override(tx, row.id, seq, &overseers).await?;
         if plan.to != row.state {
             self.set_deadlines(tx, procedure, row.id, &plan.to, &plan.data)
                 .await?;
@@ -1043,7 +1102,13 @@ impl App {
             .ok_or_else(|| AppError::Internal("a planned action is missing".into()))?;
         self.notify(tx, caller, case, transition, plan, &facts, now)
             .await?;
-        let detail = serde_json::json!({ "action": action, "from": row.state, "to": plan.to });
+        let mut detail = serde_json::json!({ "action": action, "from": row.state, "to": plan.to });
+        if let Some(reason) = &plan.detail.unavoidable {
+            detail["unavoidable"] = Value::String(reason.clone());
+        }
+        if plan.detail.decided {
+            detail["counts"] = Value::Bool(plan.detail.completes);
+        }
         self.record_case(tx, caller, "case.act", row.organisation_id, row.id, detail)
             .await
     }
@@ -1109,12 +1174,23 @@ impl App {
                     all.extend(t.fields.iter().cloned());
                 }
                 all.push(comment_field());
+                all.push(unavoidable_field());
                 Err(problems(&all, found))
             }
             Refusal::NotOffered => Err(AppError::Rule {
                 code: "action-not-offered",
             }),
             Refusal::Unmet(messages) => Err(AppError::Unmet(messages)),
+            Refusal::Excluded { unavoidable } => Err(AppError::Rule {
+                code: if unavoidable {
+                    "excluded-unless-unavoidable"
+                } else {
+                    "excluded"
+                },
+            }),
+            Refusal::AlreadyDecided => Err(AppError::Rule {
+                code: "already-decided",
+            }),
         }
     }
 
@@ -1175,7 +1251,7 @@ impl App {
         if plan.notices.applicant {
             people.push(row.created_by);
         }
-        for p in &plan.notices.roles {
+        for p in plan.notices.roles.iter().chain(&plan.overseers) {
             people.extend(
                 notifications::holders_of(
                     &mut *tx,
@@ -1251,6 +1327,27 @@ impl App {
             now,
         )
         .await
+    }
+
+    /// A case's history as deciding reads it, when an action from `state` needs it to work
+    /// out whom the case waits on (the parties of a joint action still to decide).
+    pub(crate) async fn history_if_joint<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        procedure: &Procedure,
+        state: &str,
+        id: Uuid,
+    ) -> Result<Vec<Taken>, AppError> {
+        if !procedure.transitions_from(state).any(|t| t.jointly) {
+            return Ok(Vec::new());
+        }
+        Ok(cases::events(src, id).await?.iter().map(taken).collect())
+    }
+
+    /// The exceptions to a separation of duties listed for the caller (as overseer of
+    /// them), latest first.
+    pub async fn overrides(&self, caller: &Caller) -> Result<Vec<cases::OverrideRow>, AppError> {
+        Ok(cases::overrides_for(&self.db, caller.actor.person, self.today(), 200).await?)
     }
 
     /// The caller's notifications, unread first.
@@ -1403,6 +1500,36 @@ fn passed_it_on(caller: &Caller, procedure: &Procedure, facts: &CaseFacts) -> bo
                 .flat_map(|t| &t.by)
                 .any(|p| p.role.value == g.role)
     })
+}
+
+/// The reason an exception to a separation of duties was taken for, from a history entry's
+/// detail (empty when it records none).
+pub fn override_reason(detail: &str) -> String {
+    Detail::parse(detail).unavoidable.unwrap_or_default()
+}
+
+/// The reason for an exception, described like a field so that its problems read like
+/// the others'.
+fn unavoidable_field() -> Field {
+    Field::built_in(
+        "unavoidable",
+        FieldType::LongText,
+        Text {
+            ja: "やむを得ない理由".into(),
+            en: Some("Why it is unavoidable".into()),
+        },
+    )
+}
+
+/// A history entry as deciding reads it.
+fn taken(e: &CaseEventRow) -> Taken {
+    Taken {
+        actor: e.actor_id,
+        action: e.action.clone(),
+        from: e.from_state.clone(),
+        to: e.to_state.clone(),
+        detail: Detail::parse(&e.detail),
+    }
 }
 
 /// The comment, described like a field so that its problems read like the others'.

@@ -111,8 +111,19 @@ impl App {
                     data: &data,
                     routing: &routing,
                 };
-                self.update_waits(&mut tx, &lib, procedure, row.id, &at, &done, &facts)
+                let history = self
+                    .history_if_joint(&mut tx, procedure, &row.state, row.id)
                     .await?;
+                self.update_waits(
+                    &mut tx,
+                    &lib,
+                    procedure,
+                    row.id,
+                    &at,
+                    (&done, &history),
+                    &facts,
+                )
+                .await?;
             }
             for p in &deadline.escalate {
                 people.extend(
@@ -162,6 +173,7 @@ impl App {
                 to_state: Some(&row.state),
                 comment: "",
                 data: &serde_json::json!({ "deadline": timer.deadline, "due": when }).to_string(),
+                detail: "{}",
                 now,
             },
         )

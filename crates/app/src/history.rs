@@ -31,7 +31,11 @@ pub fn sentence(procedure: &Procedure, e: &CaseEventRow, lang: &str, dates: Date
         "attach.withdraw" => format!("{file} の添付を取り下げました。"),
         "deadline.remind" | "deadline.due" => deadline(procedure, e, lang, dates),
         action => match procedure.transition(action) {
-            Some(t) => transition(procedure, e, t.name.get(lang), lang),
+            Some(t) => {
+                let mut said = transition(procedure, e, t.name.get(lang), lang);
+                said.push_str(&beyond(e, lang));
+                said
+            }
             // Every action a case records is one of its procedure's; should one be
             // missing, the sentence still says something in the reader's language rather
             // than show an identifier.
@@ -72,6 +76,33 @@ fn transition(procedure: &Procedure, e: &CaseEventRow, name: &str, lang: &str) -
         (None, Some(state), true) => format!("“{name}” was taken; the case is now “{state}”."),
         (None, None, true) => format!("“{name}” was taken."),
     }
+}
+
+/// What an entry's detail adds: one person's decision that does not count yet, and the
+/// reason given for an exception to a separation of duties.
+fn beyond(e: &CaseEventRow, lang: &str) -> String {
+    let detail = crate::plan::Detail::parse(&e.detail);
+    let en = english(lang);
+    let mut out = String::new();
+    if detail.decided && !detail.completes {
+        out.push_str(if en {
+            " (one decision of several; it counts once the others have decided)"
+        } else {
+            "（複数の人が行う操作の一人分です。全員がそろうと成立します）"
+        });
+    }
+    if let Some(reason) = &detail.unavoidable {
+        if en {
+            out.push_str(&format!(
+                " Taken as unavoidable, by someone the action excludes: {reason}"
+            ));
+        } else {
+            out.push_str(&format!(
+                "やむを得ない場合として、除外される当事者が行いました。理由: {reason}"
+            ));
+        }
+    }
+    out
 }
 
 /// A reminder or an overdue notice: what is due (the deadline's name, or the state it runs
@@ -128,6 +159,7 @@ mod tests {
             to_state: Some(to.into()).filter(|s: &String| !s.is_empty()),
             comment: comment.into(),
             data: data.into(),
+            detail: "{}".into(),
         }
     }
 

@@ -101,6 +101,9 @@ impl App {
         // document; refuse the library now instead, saying where.
         for lib in &shipped {
             check_pdf_templates(lib)?;
+            for w in &lib.warnings {
+                tracing::warn!(library = %lib.id(), warning = %w, "library check");
+            }
         }
         let mut tx = self.db.begin().await?;
         for lib in &shipped {

@@ -17,9 +17,11 @@ use mamori_domain::policy::{self, Actor, CaseFacts, CaseRelation};
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data, FieldProblem};
 use mamori_library::model::{
-    CommentRule, Deadline, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation, Transition,
+    CommentRule, Deadline, Excluded, ExcludedName, Keeper, MARK_FIELD, Participant, Party,
+    Procedure, Relation, Transition,
 };
 use mamori_library::{Library, Text};
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -37,6 +39,10 @@ pub(crate) struct Standing<'a> {
     pub lib: &'a Library,
     /// Its procedure.
     pub procedure: &'a Procedure,
+    /// Whoever opened it.
+    pub opened_by: Uuid,
+    /// Its history, oldest first (who took which action, and as what).
+    pub history: &'a [Taken],
     /// Its state.
     pub state: &'a str,
     /// Its data, with the names of the files attached so far.
@@ -63,6 +69,51 @@ impl Standing<'_> {
     }
 }
 
+/// One entry of a case's history, as deciding reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct Taken {
+    /// Who took it.
+    pub actor: Option<Uuid>,
+    /// The action (`open`, `save`, or a transition's).
+    pub action: String,
+    /// The state before.
+    pub from: Option<String>,
+    /// The state after.
+    pub to: Option<String>,
+    /// What the entry says beyond its action.
+    pub detail: Detail,
+}
+
+/// What a history entry says beyond its action, kept with it (`case_events.detail`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Detail {
+    /// The party of the action (its place in `by`) the actor decided as, for an action
+    /// every party takes (`jointly`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub party: Option<usize>,
+    /// One person's decision in an action several people take (`persons`, `jointly`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub decided: bool,
+    /// The decision that made such an action count.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub completes: bool,
+    /// Taken by someone the action excludes, in the unavoidable case: the reason given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unavoidable: Option<String>,
+}
+
+impl Detail {
+    /// Reads the stored text; an unreadable one says nothing more.
+    pub fn parse(text: &str) -> Self {
+        serde_json::from_str(text).unwrap_or_default()
+    }
+
+    /// The text to store.
+    pub fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+}
+
 /// What someone asks to do.
 pub(crate) struct Request<'a> {
     /// The action.
@@ -78,6 +129,9 @@ pub(crate) struct Request<'a> {
     /// The facts of the organisation the actor acts from, when the action passes the case
     /// on to it (see [`passes_on`]): where the case goes next is reckoned from there.
     pub passing_to: Option<&'a CaseFacts>,
+    /// The reason given for taking, in the unavoidable case, an action that excludes the
+    /// actor.
+    pub unavoidable: Option<&'a str>,
 }
 
 /// Why an action is refused.
@@ -95,6 +149,15 @@ pub(crate) enum Refusal {
     NotOffered,
     /// The action's requirements do not hold yet: the library's messages.
     Unmet(Vec<Text>),
+    /// The action excludes the actor (the applicant may not approve); `unavoidable`: the
+    /// library allows it in the unavoidable case, with a reason, which was not given.
+    Excluded {
+        /// Whether a reason would let them.
+        unavoidable: bool,
+    },
+    /// The actor already took their part in an action several people take: another person
+    /// must.
+    AlreadyDecided,
 }
 
 /// A register row an action writes: found by key, created when missing, the change
@@ -143,6 +206,10 @@ pub(crate) struct Plan {
     pub writes: Vec<RowChange>,
     /// Who is told.
     pub notices: Notices,
+    /// What the history entry says beyond its action.
+    pub detail: Detail,
+    /// Who oversees the exception, when the action was taken in the unavoidable case.
+    pub overseers: Vec<Party>,
 }
 
 /// An action offered to the reader, with what still keeps it from being taken.
@@ -150,8 +217,14 @@ pub(crate) struct Plan {
 pub(crate) struct Offer<'p> {
     /// The transition.
     pub transition: &'p Transition,
-    /// Why taking it now would be refused (the requirements not met yet).
+    /// Why taking it now would be refused (the requirements not met yet, an exclusion,
+    /// a decision already given).
     pub unmet: Vec<Text>,
+    /// The reader is excluded but may take it in the unavoidable case, giving a reason.
+    pub unavoidable: bool,
+    /// For an action several people take: the decisions given so far, and how many it
+    /// needs.
+    pub tally: Option<(usize, usize)>,
 }
 
 /// A deadline timer to set.
@@ -213,19 +286,95 @@ pub(crate) fn lookups(
 /// The actions the reader may take now, each with what keeps it from being taken yet.
 pub(crate) fn offers<'p>(s: &'p Standing<'_>, actor: &Actor) -> Vec<Offer<'p>> {
     let today = s.today();
+    let f = facts(s, s.data, &today, s.facts);
     s.procedure
         .transitions_from(s.state)
-        .filter(|t| {
-            let f = facts(s, s.data, &today, s.facts);
-            condition::offered(t, &f) && acting(actor, &t.by, s.facts).is_some()
-        })
+        .filter(|t| condition::offered(t, &f) && acting(actor, &t.by, s.facts).is_some())
         .map(|t| {
-            let f = facts(s, s.data, &today, s.facts);
+            let mut unmet: Vec<Text> = condition::unmet(t, &f).into_iter().cloned().collect();
+            let excluded = excluded(s, t, actor);
+            if excluded && t.unavoidable.is_none() {
+                unmet.push(engine_text(
+                    "この操作の当事者（申請した人など）は、この操作を行えません（兼務の禁止）。",
+                    "Whoever this action excludes (the applicant, say) may not take it (separation of duties).",
+                ));
+            }
+            if t.gathers() && decided(s, t).iter().any(|d| d.actor == Some(actor.person)) {
+                unmet.push(engine_text(
+                    "あなたはこの操作をすでに行いました。別の人が行います。",
+                    "You have already taken this action; another person takes it now.",
+                ));
+            }
             Offer {
                 transition: t,
-                unmet: condition::unmet(t, &f).into_iter().cloned().collect(),
+                unmet,
+                unavoidable: excluded && t.unavoidable.is_some(),
+                tally: t.gathers().then(|| (decided(s, t).len(), needed(t))),
             }
         })
+        .collect()
+}
+
+/// A message of the engine's own, in both languages.
+fn engine_text(ja: &str, en: &str) -> Text {
+    Text {
+        ja: ja.to_owned(),
+        en: Some(en.to_owned()),
+    }
+}
+
+/// Whether the action excludes `actor` in this case.
+fn excluded(s: &Standing<'_>, t: &Transition, actor: &Actor) -> bool {
+    t.excludes.iter().any(|e| match &e.value {
+        Excluded::Named(ExcludedName::Applicant) => s.opened_by == actor.person,
+        Excluded::Took { took } => s
+            .history
+            .iter()
+            .any(|h| h.action == *took && h.actor == Some(actor.person)),
+        Excluded::Subject { subject } => s
+            .data
+            .get(subject)
+            .and_then(Value::as_str)
+            .and_then(|v| v.trim().parse::<Uuid>().ok())
+            .is_some_and(|p| p == actor.person),
+    })
+}
+
+/// The decisions given so far in an action several people take: since the case last
+/// entered its state, or the action last counted.
+fn decided<'h>(s: &Standing<'h>, t: &Transition) -> Vec<&'h Taken> {
+    let start = s
+        .history
+        .iter()
+        .rposition(|e| {
+            (e.to.as_deref() == Some(s.state) && e.from.as_deref() != Some(s.state))
+                || (e.action == t.action.value && e.detail.completes)
+        })
+        .map_or(0, |i| i + 1);
+    s.history[start..]
+        .iter()
+        .filter(|e| e.action == t.action.value && e.detail.decided)
+        .collect()
+}
+
+/// How many decisions an action several people take needs.
+fn needed(t: &Transition) -> usize {
+    if t.jointly {
+        t.by.len()
+    } else {
+        t.persons.as_ref().map_or(1, |n| n.value as usize)
+    }
+}
+
+/// The parties of a joint action still to decide.
+fn undecided<'t>(s: &Standing<'_>, t: &'t Transition) -> Vec<(usize, &'t Party)> {
+    let done: Vec<usize> = decided(s, t)
+        .iter()
+        .filter_map(|d| d.detail.party)
+        .collect();
+    t.by.iter()
+        .enumerate()
+        .filter(|(i, _)| !done.contains(i))
         .collect()
 }
 
@@ -244,7 +393,12 @@ pub(crate) fn awaited<'p>(s: &'p Standing<'_>) -> Vec<&'p Transition> {
 pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid)> {
     let mut out = Vec::new();
     for t in awaited(s) {
-        for p in &t.by {
+        let parties: Vec<&Party> = if t.jointly {
+            undecided(s, t).into_iter().map(|(_, p)| p).collect()
+        } else {
+            t.by.iter().collect()
+        };
+        for p in parties {
             for org in s.facts.organisations(relation(p.of)) {
                 out.push((p.role.value.clone(), *org));
             }
@@ -321,7 +475,32 @@ pub(crate) fn decide(
     actor: &Actor,
     r: &Request<'_>,
 ) -> Result<Plan, Refusal> {
-    let (t, acting) = admits(s, actor, r.action)?;
+    let (t, mut acting) = admits(s, actor, r.action)?;
+    let unavoidable = duties(s, t, actor, r.unavoidable)?;
+    let mut detail = Detail {
+        unavoidable: unavoidable.clone(),
+        ..Detail::default()
+    };
+    // An action several people take counts once enough different people have taken it.
+    let mut complete = true;
+    if t.gathers() {
+        let decisions = decided(s, t);
+        if decisions.iter().any(|d| d.actor == Some(actor.person)) {
+            return Err(Refusal::AlreadyDecided);
+        }
+        if t.jointly {
+            // The actor decides as the first party still to decide that they can act as.
+            let (party, org) = undecided(s, t)
+                .into_iter()
+                .find_map(|(i, p)| Some((i, acting_as_party(actor, p, s.facts)?)))
+                .ok_or(Refusal::AlreadyDecided)?;
+            detail.party = Some(party);
+            acting = org;
+        }
+        detail.decided = true;
+        complete = decisions.len() + 1 >= needed(t);
+        detail.completes = complete;
+    }
     let (given, mut found) = match given(t, r) {
         Ok(d) => (d, Vec::new()),
         Err(p) => (Data::new(), p),
@@ -360,6 +539,25 @@ pub(crate) fn decide(
     if !unmet.is_empty() {
         return Err(Refusal::Unmet(unmet));
     }
+    if !complete {
+        // One decision recorded: the case stays, and waits on those still to decide.
+        return Ok(Plan {
+            to: s.state.to_owned(),
+            closes: condition::is_terminal(s.procedure, s.state),
+            data,
+            given,
+            comment,
+            done: s.done.to_vec(),
+            routing: None,
+            writes: Vec::new(),
+            notices: Notices {
+                waiting: true,
+                ..Notices::default()
+            },
+            detail,
+            overseers: overseers(t, &unavoidable),
+        });
+    }
     let routed = routing != *s.routing;
     let to = if t.stay {
         s.state.to_owned()
@@ -389,7 +587,48 @@ pub(crate) fn decide(
             roles: t.notify_roles.clone(),
             waiting: t.notify_waiting,
         },
+        detail,
+        overseers: overseers(t, &unavoidable),
     })
+}
+
+/// The organisation the actor acts from as one party.
+fn acting_as_party(actor: &Actor, p: &Party, facts: &CaseFacts) -> Option<Uuid> {
+    policy::acting_as(actor, &p.role.value, relation(p.of), facts)
+}
+
+/// Separation of duties: whether the action excludes the actor and, if so, whether the
+/// unavoidable case lets them take it with the reason given (which is returned).
+fn duties(
+    s: &Standing<'_>,
+    t: &Transition,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<Option<String>, Refusal> {
+    if !excluded(s, t, actor) {
+        return Ok(None);
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    match (&t.unavoidable, reason) {
+        (None, _) => Err(Refusal::Excluded { unavoidable: false }),
+        (Some(_), None) => Err(Refusal::Excluded { unavoidable: true }),
+        (Some(_), Some(r)) if r.chars().count() > COMMENT_MAX => {
+            Err(Refusal::Invalid(vec![problem_of(
+                "unavoidable",
+                "too_long",
+                Some(COMMENT_MAX.to_string()),
+            )]))
+        }
+        (Some(_), Some(r)) => Ok(Some(r.to_owned())),
+    }
+}
+
+/// Who oversees an exception taken in the unavoidable case.
+fn overseers(t: &Transition, unavoidable: &Option<String>) -> Vec<Party> {
+    match (&t.unavoidable, unavoidable) {
+        (Some(u), Some(_)) => u.overseen_by.clone(),
+        _ => Vec::new(),
+    }
 }
 
 fn problem_of(field: &str, code: &'static str, limit: Option<String>) -> FieldProblem {

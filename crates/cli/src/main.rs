@@ -342,6 +342,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     lib.id(),
                     lib.version()
                 );
+                for w in &lib.warnings {
+                    eprintln!("{}/{w} (注意 / warning)", dir.display());
+                }
                 Ok(ExitCode::SUCCESS)
             }
             Err(problems) => {

@@ -10,8 +10,8 @@ use crate::load::Problem;
 use mamori_domain::deadline::Due;
 
 use crate::model::{
-    Compute, Condition, Deadline, DocumentFormat, Field, FieldType, Form, MARK_FIELD, Manifest,
-    Party, Procedure, Register, RegisterWrite, reminder_span,
+    Compute, Condition, Deadline, DocumentFormat, Excluded, Field, FieldType, Form, MARK_FIELD,
+    Manifest, Party, Procedure, Register, RegisterWrite, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -25,12 +25,23 @@ pub(crate) struct Parts<'a> {
 struct Checker<'a> {
     parts: &'a Parts<'a>,
     problems: Vec<Problem>,
+    /// Doubts that do not refuse the library.
+    warnings: Vec<Problem>,
     file: &'a str,
 }
 
 impl<'a> Checker<'a> {
     fn at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
         self.problems.push(Problem {
+            file: self.file.to_owned(),
+            line: spanned.referenced.line(),
+            column: spanned.referenced.column(),
+            message: message.into(),
+        });
+    }
+
+    fn warn_at<T>(&mut self, spanned: &Spanned<T>, message: impl Into<String>) {
+        self.warnings.push(Problem {
             file: self.file.to_owned(),
             line: spanned.referenced.line(),
             column: spanned.referenced.column(),
@@ -1128,6 +1139,7 @@ impl<'a> Checker<'a> {
             for w in &t.writes {
                 self.write(w, &fields);
             }
+            self.duties(t, &fields, &actions);
             for p in &t.notify_roles {
                 self.role(&p.role);
             }
@@ -1189,6 +1201,84 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+        }
+    }
+
+    /// Separation of duties and actions taken by several people: whom a transition
+    /// excludes must be someone a case can know, an exception needs something to except
+    /// and someone to oversee it, and a gathering needs more than one person.
+    fn duties(
+        &mut self,
+        t: &crate::model::Transition,
+        fields: &BTreeMap<&str, &Field>,
+        actions: &BTreeSet<&str>,
+    ) {
+        for e in &t.excludes {
+            match &e.value {
+                Excluded::Named(_) => {}
+                Excluded::Took { took } if !actions.contains(took.as_str()) => self.at(
+                    e,
+                    format!("excludes の操作「{took}」はこの手続にありません (unknown action)"),
+                ),
+                Excluded::Took { .. } => {}
+                Excluded::Subject { subject } => match fields.get(subject.as_str()) {
+                    Some(f) if f.kind == FieldType::Person => {}
+                    Some(_) => self.at(
+                        e,
+                        format!("excludes の subject「{subject}」は人 (person) の項目にしてください"),
+                    ),
+                    None => self.at(
+                        e,
+                        format!("excludes の subject「{subject}」はこの手続の様式・操作にありません (unknown field)"),
+                    ),
+                },
+            }
+        }
+        if t.approves && t.excludes.is_empty() {
+            self.warn_at(
+                &t.action,
+                format!(
+                    "承認・許可の操作「{}」は誰も除外していません。申請者が自ら承認できます（兼務の禁止: excludes を書いてください）",
+                    t.action.value
+                ),
+            );
+        }
+        if let Some(u) = &t.unavoidable {
+            if t.excludes.is_empty() {
+                self.at(
+                    &t.action,
+                    "unavoidable（やむを得ない場合）は excludes と一緒に書いてください（例外にするものがありません）",
+                );
+            }
+            if u.overseen_by.is_empty() {
+                self.at(
+                    &t.action,
+                    "unavoidable には overseen_by（例外を確認する役割）を書いてください",
+                );
+            }
+            for p in &u.overseen_by {
+                self.role(&p.role);
+            }
+        }
+        if let Some(n) = &t.persons {
+            if n.value < 2 {
+                self.at(n, "persons は 2 以上にしてください（1人なら書きません）");
+            }
+            if t.jointly {
+                self.at(n, "persons と jointly は一緒に書けません");
+            }
+        }
+        if t.jointly && t.by.len() < 2 {
+            self.at(
+                &t.action,
+                "jointly には by に 2 つ以上の当事者が必要です（それぞれが許可します）",
+            );
+        }
+        if t.gathers() && t.once {
+            self.at(
+                &t.action,
+                "複数の人が行う操作（persons / jointly）に once は書けません",
+            );
         }
     }
 
@@ -1282,10 +1372,12 @@ fn has_done_or_register(c: &crate::model::Condition) -> bool {
             .is_some_and(|i| has_done_or_register(&i.value))
 }
 
-pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
+/// The problems that refuse the library, and the warnings that do not.
+pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     let mut c = Checker {
         parts,
         problems: Vec::new(),
+        warnings: Vec::new(),
         file: "library.yaml",
     };
     let m = parts.manifest;
@@ -1443,7 +1535,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> Vec<Problem> {
         c.file = file;
         c.catalog(catalog);
     }
-    c.problems
+    (c.problems, c.warnings)
 }
 
 /// Checks the fields an organisation's variant adds to a form (already checked without
@@ -1453,6 +1545,7 @@ pub(crate) fn check_added(parts: &Parts<'_>, file: &str, form: &Form) -> Vec<Pro
     let mut c = Checker {
         parts,
         problems: Vec::new(),
+        warnings: Vec::new(),
         file,
     };
     for f in &form.fields {

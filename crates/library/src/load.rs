@@ -185,7 +185,8 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         registers: &registers,
         catalogs: &catalogs,
     };
-    problems.extend(crate::check::check(&parts));
+    let (found, warnings) = crate::check::check(&parts);
+    problems.extend(found);
     if !problems.is_empty() {
         return Err(problems);
     }
@@ -227,6 +228,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         catalogs: by_id(catalogs, |c| &c.id.value),
         digest,
         sources: sources.into_iter().map(|s| (s.path, s.content)).collect(),
+        warnings,
     })
 }
 

@@ -47,6 +47,9 @@ pub struct Library {
     pub digest: String,
     /// The files it was read from (path inside the library, content), to keep with cases.
     pub sources: Vec<(String, String)>,
+    /// What the checker found doubtful without refusing the library (an approval that
+    /// excludes nobody), each with its file and line.
+    pub warnings: Vec<crate::Problem>,
 }
 
 impl Library {
@@ -844,6 +847,70 @@ pub struct Transition {
     /// part.
     #[serde(default)]
     pub relays_to: Option<Spanned<String>>,
+    /// The action grants an approval or a permission (承認・許可): the checker warns when it
+    /// excludes nobody.
+    #[serde(default)]
+    pub approves: bool,
+    /// People who may not take it, whatever they hold (兼務の禁止).
+    #[serde(default)]
+    pub excludes: Vec<Spanned<Excluded>>,
+    /// The unavoidable case (やむを得ない場合): someone excluded may still take it, giving
+    /// the reason; the override is marked and listed for, and told to, `overseen_by`.
+    /// Without it, an exclusion has no exception.
+    #[serde(default)]
+    pub unavoidable: Option<Unavoidable>,
+    /// It counts once this many different people have taken it (two-person work): until
+    /// then each taking is recorded and the case stays where it is.
+    #[serde(default)]
+    pub persons: Option<Spanned<u32>>,
+    /// Every party of `by` must take it, each a different person (a permission the 統括
+    /// and the system manager both give): until then each decision is recorded and the
+    /// case waits on the parties still to decide.
+    #[serde(default)]
+    pub jointly: bool,
+}
+
+impl Transition {
+    /// Whether taking it only counts once several people have (`persons`, `jointly`).
+    pub fn gathers(&self) -> bool {
+        self.jointly || self.persons.is_some()
+    }
+}
+
+/// Someone a transition excludes.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum Excluded {
+    /// `applicant`: whoever opened the case.
+    Named(ExcludedName),
+    /// `{ took: action }`: whoever took that action in the case.
+    Took {
+        /// The action.
+        took: String,
+    },
+    /// `{ subject: field }`: the person a `person` field of the case names by id (the
+    /// person audited, the user whose rights are reviewed).
+    Subject {
+        /// The field.
+        subject: String,
+    },
+}
+
+/// The named kinds of [`Excluded`].
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ExcludedName {
+    /// Whoever opened the case.
+    Applicant,
+}
+
+/// The exception to a transition's exclusions.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Unavoidable {
+    /// Who oversees the overrides (the CISO): every one is listed for them and they are
+    /// told of it.
+    pub overseen_by: Vec<Party>,
 }
 
 /// A participant of a case named in a library.

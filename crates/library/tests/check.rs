@@ -804,3 +804,127 @@ fn a_rule_or_derivation_must_find_the_fields_it_reads() {
         "「site_country」がこの様式にありません",
     );
 }
+
+/// The test library of seed 004's world (separation of duties, joint permissions).
+fn duties_sources() -> Vec<Source> {
+    let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+        .join("../../fixtures/libraries/mod-duties");
+    let mut out = Vec::new();
+    for sub in ["", "forms", "procedures"] {
+        for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
+            let path = e.path();
+            if path.extension().is_some_and(|x| x == "yaml") {
+                out.push(Source {
+                    path: path
+                        .strip_prefix(&dir)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned(),
+                    content: std::fs::read_to_string(&path).unwrap(),
+                });
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn separation_of_duties_and_gatherings_are_checked() {
+    let s = duties_sources();
+    let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    assert!(lib.warnings.is_empty(), "{:?}", lib.warnings);
+    let file = "procedures/software.yaml";
+
+    // An approval that excludes nobody loads, with a warning at its line.
+    let mut w = s.clone();
+    edit(
+        &mut w,
+        file,
+        "    excludes: [applicant]\n    comment: required",
+        "    comment: required",
+    );
+    let lib = load_sources(w.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    reported(
+        &lib.warnings,
+        &w,
+        file,
+        "action: refuse",
+        "誰も除外していません",
+    );
+
+    // Mistakes are refused, each at its line.
+    let mut bad = s.clone();
+    edit(
+        &mut bad,
+        file,
+        "excludes: [applicant]\n    unavoidable:",
+        "excludes: [{ took: submitt }, { subject: purpose }]\n    unavoidable:",
+    );
+    edit(
+        &mut bad,
+        file,
+        "excludes: [applicant]\n    comment: required",
+        "unavoidable:\n      overseen_by: []\n    comment: required",
+    );
+    edit(
+        &mut bad,
+        "procedures/change.yaml",
+        "persons: 2",
+        "persons: 1",
+    );
+    edit(
+        &mut bad,
+        file,
+        "    jointly: true\n",
+        "    jointly: true\n    once: true\n",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        file,
+        "took: submitt",
+        "操作「submitt」はこの手続にありません",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "took: submitt",
+        "人 (person) の項目にしてください",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "action: refuse",
+        "excludes と一緒に書いてください",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "action: refuse",
+        "overseen_by（例外を確認する役割）を書いてください",
+    );
+    reported(
+        &problems,
+        &bad,
+        "procedures/change.yaml",
+        "persons: 1",
+        "2 以上にしてください",
+    );
+    reported(&problems, &bad, file, "action: permit", "once は書けません");
+    assert_eq!(problems.len(), 6, "{problems:#?}");
+
+    // A joint action needs two parties.
+    let mut one = s.clone();
+    edit(
+        &mut one,
+        file,
+        "      - { role: security_lead, of: parent_chain }\n      - { role: system_manager, of: parent_chain }\n    approves: true\n    jointly: true",
+        "      - { role: security_lead, of: parent_chain }\n    approves: true\n    jointly: true",
+    );
+    let problems = load_sources(one.clone()).unwrap_err();
+    reported(&problems, &one, file, "action: permit", "2 つ以上の当事者");
+}

@@ -216,6 +216,9 @@ pub struct CaseEventRow {
     pub comment: String,
     /// Fields given with the action (JSON object).
     pub data: String,
+    /// What the entry says beyond its action (JSON object): the party a decision was
+    /// given as, an exception's reason.
+    pub detail: String,
 }
 
 /// A new history entry.
@@ -232,21 +235,81 @@ pub struct NewCaseEvent<'a> {
     pub comment: &'a str,
     /// Fields (JSON object).
     pub data: &'a str,
+    /// What it says beyond its action (JSON object; `{}` for nothing).
+    pub detail: &'a str,
     /// When.
     pub now: Ts,
 }
 
-/// Appends to a case's history.
+/// Appends to a case's history; returns the entry's place in it.
 pub async fn append_event(
     tx: &mut Tx,
     case: Uuid,
     e: &NewCaseEvent<'_>,
+) -> Result<i64, StorageError> {
+    const SQL: &str = "INSERT INTO case_events (case_id, seq, occurred_at, actor_id, action, from_state, to_state, comment, data, detail)
+        VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1), $2, $3, $4, $5, $6, $7, $8, $9)
+        RETURNING seq";
+    Ok(
+        on_tx!(tx, x => sqlx::query_scalar(SQL).bind(case).bind(e.now).bind(e.actor).bind(e.action).bind(e.from_state)
+        .bind(e.to_state).bind(e.comment).bind(e.data).bind(e.detail).fetch_one(x).await)?,
+    )
+}
+
+/// Lists an exception taken in the unavoidable case (the history entry `seq`) for the
+/// holders of each (role, organisation).
+pub async fn add_override(
+    tx: &mut Tx,
+    case: Uuid,
+    seq: i64,
+    overseers: &[(String, Uuid)],
 ) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO case_events (case_id, seq, occurred_at, actor_id, action, from_state, to_state, comment, data)
-        VALUES ($1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM case_events WHERE case_id = $1), $2, $3, $4, $5, $6, $7, $8)";
-    on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(e.now).bind(e.actor).bind(e.action).bind(e.from_state)
-        .bind(e.to_state).bind(e.comment).bind(e.data).execute(x).await.map(|r| r.rows_affected()))?;
+    const SQL: &str = "INSERT INTO case_overrides (case_id, event_seq, role, organisation_id)
+        VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING";
+    for (role, org) in overseers {
+        on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(seq).bind(role).bind(*org)
+            .execute(x).await.map(|r| r.rows_affected()))?;
+    }
     Ok(())
+}
+
+/// An exception taken in the unavoidable case, as listed for its overseers.
+#[derive(Debug, Clone, FromRow)]
+pub struct OverrideRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Its title.
+    pub title: String,
+    /// The history entry.
+    #[sqlx(flatten)]
+    pub event: CaseEventRow,
+}
+
+/// The exceptions listed for the holders of roles `person` holds on `today`, latest first.
+pub async fn overrides_for<'a>(
+    src: impl Into<Src<'a>>,
+    person: Uuid,
+    today: Day,
+    limit: i64,
+) -> Result<Vec<OverrideRow>, StorageError> {
+    const SQL: &str =
+        "SELECT c.id AS case_id, c.number, c.title, e.seq, e.occurred_at, e.actor_id,
+            p.name AS actor_name, e.action, e.from_state, e.to_state, e.comment, e.data, e.detail
+         FROM case_events e JOIN cases c ON c.id = e.case_id
+         LEFT JOIN persons p ON p.id = e.actor_id
+         WHERE EXISTS (SELECT 1 FROM case_overrides o JOIN designations d
+             ON d.role = o.role AND d.organisation_id = o.organisation_id
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
+           WHERE o.case_id = e.case_id AND o.event_seq = e.seq
+             AND (d.person_id = $1 OR d.post_id IN (
+               SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
+                  AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2))))
+         ORDER BY e.occurred_at DESC, e.seq DESC LIMIT $3";
+    Ok(
+        on_src!(src.into(), x => sqlx::query_as(SQL).bind(person).bind(today).bind(limit).fetch_all(x).await)?,
+    )
 }
 
 /// A case's history, oldest first.
@@ -256,7 +319,7 @@ pub async fn events<'a>(
 ) -> Result<Vec<CaseEventRow>, StorageError> {
     const SQL: &str =
         "SELECT e.seq, e.occurred_at, e.actor_id, p.name AS actor_name, e.action, e.from_state,
-        e.to_state, e.comment, e.data FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
+        e.to_state, e.comment, e.data, e.detail FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
         WHERE e.case_id = $1 ORDER BY e.seq";
     Ok(on_src!(src.into(), x => sqlx::query_as(SQL).bind(case).fetch_all(x).await)?)
 }
@@ -278,7 +341,7 @@ pub async fn events_of(
         let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
         let sql = format!(
             "SELECT e.case_id, e.seq, e.occurred_at, e.actor_id, p.name AS actor_name, e.action,
-             e.from_state, e.to_state, e.comment, e.data
+             e.from_state, e.to_state, e.comment, e.data, e.detail
              FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
              WHERE e.case_id IN ({}) ORDER BY e.case_id, e.seq",
             list.join(", ")

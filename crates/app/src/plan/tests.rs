@@ -126,6 +126,9 @@ fn moments() -> [Zoned; 2] {
     ]
 }
 
+/// Whoever opened the cases on the walk: nobody who acts in them afterwards.
+const APPLICANT: Uuid = Uuid::from_u128(99);
+
 /// The file attached to every case on the walk.
 const FILE: &str = "証跡.pdf";
 
@@ -138,6 +141,7 @@ struct Step {
     data: Data,
     done: Vec<String>,
     routing: Routing,
+    history: Vec<Taken>,
 }
 
 /// Walks `procedure` and returns the states reached, checking every plan on the way.
@@ -163,12 +167,19 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
             data,
             done: vec![],
             routing: Routing::default(),
+            history: vec![],
         });
     }
     while let Some(step) = queue.pop_front() {
-        // A case is known by its state and the actions taken in it, however often.
+        // A case is known by its state, the actions taken in it however often, and the
+        // decisions given towards an action several people take.
         let taken: BTreeSet<&String> = step.done.iter().collect();
-        if !seen.insert((step.root, step.state.clone(), format!("{taken:?}"))) {
+        let pending = step
+            .history
+            .iter()
+            .filter(|h| h.detail.decided && !h.detail.completes)
+            .count();
+        if !seen.insert((step.root, step.state.clone(), format!("{taken:?}"), pending)) {
             continue;
         }
         assert!(
@@ -179,7 +190,11 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
         for t in procedure.transitions_from(&step.state) {
             for (subcontractor, full, pick, now) in variants() {
                 let facts = world(subcontractor);
-                let actor = party_to(t, &facts);
+                // Someone new at every step: an action several people take needs them.
+                let actor = Actor {
+                    person: Uuid::from_u128(100 + step.history.len() as u128),
+                    ..party_to(t, &facts)
+                };
                 if actor.grants.is_empty() {
                     // Nobody could take it in this world (no prime to forward to).
                     continue;
@@ -195,11 +210,14 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                     files: &files,
                     relay_targets: &targets,
                     passing_to: t.pass_on.then_some(&passing),
+                    unavoidable: None,
                 };
                 let none = Rows::new();
                 let base = Standing {
                     lib,
                     procedure,
+                    opened_by: APPLICANT,
+                    history: &step.history,
                     state: &step.state,
                     data: &step.data,
                     done: &step.done,
@@ -243,12 +261,21 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                             step.state
                         );
                         reached.insert(plan.to.clone());
+                        let mut history = step.history.clone();
+                        history.push(Taken {
+                            actor: Some(actor.person),
+                            action: t.action.value.clone(),
+                            from: Some(step.state.clone()),
+                            to: Some(plan.to.clone()),
+                            detail: plan.detail.clone(),
+                        });
                         queue.push_back(Step {
                             root: step.root,
                             state: plan.to,
                             data: plan.data,
                             done: plan.done,
                             routing: plan.routing.unwrap_or(step.routing.clone()),
+                            history,
                         });
                     }
                     Err(
@@ -294,6 +321,17 @@ fn check_plan(procedure: &Procedure, t: &Transition, step: &Step, plan: &Plan) {
         "{at}: unknown state {}",
         plan.to
     );
+    if plan.detail.decided && !plan.detail.completes {
+        assert_eq!(
+            plan.done, step.done,
+            "{at}: one decision of several is not the action"
+        );
+        assert_eq!(
+            plan.to, step.state,
+            "{at}: one decision of several moved the case"
+        );
+        return;
+    }
     if t.stay {
         assert_eq!(plan.to, step.state, "{at}: an action that stays moved");
     } else {
@@ -317,8 +355,9 @@ fn check_plan(procedure: &Procedure, t: &Transition, step: &Step, plan: &Plan) {
 }
 
 #[test]
-fn every_shipped_procedure_reaches_every_state_without_a_database() {
-    let libraries = shipped().expect("the shipped libraries load");
+fn every_shipped_procedure_and_the_duties_fixture_reach_every_state_without_a_database() {
+    let mut libraries = shipped().expect("the shipped libraries load");
+    libraries.push(duties());
     let mut unreached = Vec::new();
     for lib in &libraries {
         for procedure in lib.procedures.values() {
@@ -360,6 +399,8 @@ fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements(
     let standing = |state: &'static str| Standing {
         lib,
         procedure,
+        opened_by: APPLICANT,
+        history: &[],
         state,
         data: &data,
         done: &[],
@@ -376,6 +417,7 @@ fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements(
         files: &[],
         relay_targets: &[],
         passing_to: None,
+        unavoidable: None,
     };
     let t = procedure.transition("submit").unwrap();
     let reporter = party_to(t, &facts);
@@ -465,12 +507,15 @@ fn the_planner_reads_no_clock_of_its_own() {
         files: &[],
         relay_targets: &[],
         passing_to: None,
+        unavoidable: None,
     };
     let called = ["record_call".to_owned()];
     let at = |now| {
         let standing = Standing {
             lib,
             procedure,
+            opened_by: APPLICANT,
+            history: &[],
             state: &procedure.initial_state().id.value,
             data: &data,
             done: &called,
@@ -492,4 +537,304 @@ fn the_planner_reads_no_clock_of_its_own() {
         other => panic!("a detection in the future was accepted: {other:?}"),
     }
     assert!(at(&night).is_ok(), "{:?}", at(&night));
+}
+
+/// The test library of seed 004's world: software installation and system changes.
+fn duties() -> Library {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/libraries/mod-duties");
+    mamori_library::load_dir(&dir).unwrap_or_else(|p| panic!("{p:?}"))
+}
+
+fn person(n: u128, role: &str, org: Uuid) -> Actor {
+    Actor {
+        person: Uuid::from_u128(n),
+        organisation: org,
+        grants: vec![Grant {
+            role: role.into(),
+            organisation: Some(org),
+        }],
+    }
+}
+
+/// A history entry of `actor` taking `action` from `from` to `to`.
+fn entry(actor: &Actor, action: &str, from: &str, to: &str, detail: Detail) -> Taken {
+    Taken {
+        actor: Some(actor.person),
+        action: action.into(),
+        from: Some(from.into()),
+        to: Some(to.into()),
+        detail,
+    }
+}
+
+fn ask<'a>(action: &'a str, reason: Option<&'a str>, empty: &'a Data) -> Request<'a> {
+    Request {
+        action,
+        fields: empty,
+        comment: "",
+        files: &[],
+        relay_targets: &[],
+        passing_to: None,
+        unavoidable: reason,
+    }
+}
+
+#[test]
+fn a_joint_permission_counts_once_every_party_has_given_it_each_by_a_different_person() {
+    let lib = duties();
+    let procedure = &lib.procedures["software"];
+    let facts = world(false);
+    let (division, city) = (facts.ancestors[0], facts.ancestors[1]);
+    let staff = person(1, "staff", division);
+    let lead = person(2, "security_lead", city);
+    let manager = person(3, "system_manager", city);
+    // One person holding both roles is still one person.
+    let both = Actor {
+        grants: [lead.grants.clone(), manager.grants.clone()].concat(),
+        ..person(4, "staff", city)
+    };
+    let data = filled(&lib.form_of(procedure).fields, 0);
+    let rows = Rows::new();
+    let routing = Routing::default();
+    let [now, _] = moments();
+    let empty = Data::new();
+    let mut history = vec![entry(
+        &staff,
+        "submit",
+        "draft",
+        "review",
+        Detail::default(),
+    )];
+    let standing = |history: &'static [Taken]| Standing {
+        lib: &lib,
+        procedure,
+        opened_by: staff.person,
+        history,
+        state: "review",
+        data: &data,
+        done: &[],
+        routing: &routing,
+        facts: &facts,
+        rows: &rows,
+        now: &now,
+    };
+    let leak = |h: &Vec<Taken>| -> &'static [Taken] { Box::leak(h.clone().into_boxed_slice()) };
+
+    let s = standing(leak(&history));
+    assert_eq!(
+        waits(&s),
+        [
+            ("security_lead".to_owned(), division),
+            ("security_lead".to_owned(), city),
+            ("system_manager".to_owned(), division),
+            ("system_manager".to_owned(), city),
+        ]
+    );
+    let first = decide(&s, division, &lead, &ask("permit", None, &empty)).unwrap();
+    assert_eq!(first.to, "review", "one permission of two");
+    assert_eq!(first.done, Vec::<String>::new(), "not taken yet");
+    assert_eq!(
+        first.detail,
+        Detail {
+            party: Some(0),
+            decided: true,
+            ..Detail::default()
+        }
+    );
+    history.push(entry(&lead, "permit", "review", "review", first.detail));
+    let s = standing(leak(&history));
+    // Only the system manager is waited on now; the lead cannot give the second part.
+    assert!(
+        waits(&s).iter().all(|(role, _)| role == "system_manager"),
+        "{:?}",
+        waits(&s)
+    );
+    assert_eq!(
+        decide(&s, division, &lead, &ask("permit", None, &empty)).err(),
+        Some(Refusal::AlreadyDecided)
+    );
+    let offered = offers(&s, &lead);
+    let permit = offered
+        .iter()
+        .find(|o| o.transition.action.value == "permit")
+        .unwrap();
+    assert_eq!(permit.tally, Some((1, 2)));
+    assert!(
+        !permit.unmet.is_empty(),
+        "the lead sees why they cannot permit again"
+    );
+    let second = decide(&s, division, &both, &ask("permit", None, &empty)).unwrap();
+    assert_eq!(second.to, "permitted");
+    assert_eq!(second.detail.party, Some(1), "the part still open");
+    assert!(second.detail.completes);
+    assert_eq!(second.done, ["permit"]);
+    assert!(second.notices.applicant);
+
+    // A state entered afresh starts the count again.
+    history.push(entry(
+        &manager,
+        "refuse",
+        "review",
+        "refused",
+        Detail::default(),
+    ));
+    history.push(entry(
+        &staff,
+        "submit",
+        "draft",
+        "review",
+        Detail::default(),
+    ));
+    let s = standing(leak(&history));
+    let again = offers(&s, &lead);
+    assert_eq!(
+        again
+            .iter()
+            .find(|o| o.transition.action.value == "permit")
+            .unwrap()
+            .tally,
+        Some((0, 2))
+    );
+}
+
+#[test]
+fn the_applicant_is_excluded_and_only_a_reason_lets_them_where_the_library_allows() {
+    let lib = duties();
+    let procedure = &lib.procedures["software"];
+    let facts = world(false);
+    let city = facts.ancestors[1];
+    let manager = person(3, "system_manager", city);
+    let data = filled(&lib.form_of(procedure).fields, 0);
+    let rows = Rows::new();
+    let routing = Routing::default();
+    let [now, _] = moments();
+    let empty = Data::new();
+    let history = [entry(
+        &manager,
+        "submit",
+        "draft",
+        "review",
+        Detail::default(),
+    )];
+    let s = Standing {
+        lib: &lib,
+        procedure,
+        opened_by: manager.person,
+        history: &history,
+        state: "review",
+        data: &data,
+        done: &[],
+        routing: &routing,
+        facts: &facts,
+        rows: &rows,
+        now: &now,
+    };
+    let org = facts.ancestors[0];
+    assert_eq!(
+        decide(&s, org, &manager, &ask("permit", None, &empty)).err(),
+        Some(Refusal::Excluded { unavoidable: true })
+    );
+    assert_eq!(
+        decide(&s, org, &manager, &ask("permit", Some("  "), &empty)).err(),
+        Some(Refusal::Excluded { unavoidable: true })
+    );
+    assert_eq!(
+        decide(&s, org, &manager, &ask("refuse", Some("理由"), &empty)).err(),
+        Some(Refusal::Excluded { unavoidable: false }),
+        "refusing has no exception"
+    );
+    let long = "あ".repeat(COMMENT_MAX + 1);
+    assert!(matches!(
+        decide(&s, org, &manager, &ask("permit", Some(&long), &empty)),
+        Err(Refusal::Invalid(_))
+    ));
+    let plan = decide(
+        &s,
+        org,
+        &manager,
+        &ask("permit", Some(" 不在のため "), &empty),
+    )
+    .unwrap();
+    assert_eq!(plan.detail.unavoidable.as_deref(), Some("不在のため"));
+    assert_eq!(plan.overseers.len(), 1);
+    assert_eq!(plan.overseers[0].role.value, "ciso");
+    let offered = offers(&s, &manager);
+    let permit = offered
+        .iter()
+        .find(|o| o.transition.action.value == "permit")
+        .unwrap();
+    assert!(permit.unavoidable);
+    let refuse = offered
+        .iter()
+        .find(|o| o.transition.action.value == "refuse")
+        .unwrap();
+    assert!(!refuse.unavoidable);
+    assert!(
+        !refuse.unmet.is_empty(),
+        "the page says why the applicant cannot refuse"
+    );
+}
+
+#[test]
+fn two_person_work_counts_the_second_different_person() {
+    let lib = duties();
+    let procedure = &lib.procedures["change"];
+    let facts = world(false);
+    let city = facts.ancestors[1];
+    let (one, two) = (
+        person(3, "system_manager", city),
+        person(4, "system_manager", city),
+    );
+    let data = filled(&lib.form_of(procedure).fields, 0);
+    let rows = Rows::new();
+    let routing = Routing::default();
+    let [now, _] = moments();
+    let empty = Data::new();
+    let mut history = vec![entry(
+        &one,
+        "submit",
+        "draft",
+        "checking",
+        Detail::default(),
+    )];
+    let plan = {
+        let s = Standing {
+            lib: &lib,
+            procedure,
+            opened_by: one.person,
+            history: &history,
+            state: "checking",
+            data: &data,
+            done: &[],
+            routing: &routing,
+            facts: &facts,
+            rows: &rows,
+            now: &now,
+        };
+        decide(&s, facts.ancestors[0], &one, &ask("confirm", None, &empty)).unwrap()
+    };
+    assert_eq!(plan.to, "checking");
+    assert_eq!(plan.detail.party, None, "any of the parties, not each");
+    history.push(entry(&one, "confirm", "checking", "checking", plan.detail));
+    let s = Standing {
+        lib: &lib,
+        procedure,
+        opened_by: one.person,
+        history: &history,
+        state: "checking",
+        data: &data,
+        done: &[],
+        routing: &routing,
+        facts: &facts,
+        rows: &rows,
+        now: &now,
+    };
+    assert_eq!(
+        decide(&s, facts.ancestors[0], &one, &ask("confirm", None, &empty)).err(),
+        Some(Refusal::AlreadyDecided)
+    );
+    let plan = decide(&s, facts.ancestors[0], &two, &ask("confirm", None, &empty)).unwrap();
+    assert_eq!(plan.to, "confirmed");
+    assert!(plan.closes);
 }

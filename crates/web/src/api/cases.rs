@@ -132,6 +132,11 @@ pub struct ActionRequest {
     /// A comment (required by some actions).
     #[serde(default)]
     comment: String,
+    /// The reason for taking, in the unavoidable case (やむを得ない場合), an action that
+    /// excludes the caller (an applicant approving their own application); accepted only
+    /// where the library allows the exception, and listed for whoever oversees it.
+    #[serde(default)]
+    unavoidable: Option<String>,
 }
 
 /// A field of a form.
@@ -189,6 +194,12 @@ pub struct ActionDto {
     /// subject (the advice already received on a service, say), to check and send back.
     #[schema(value_type = Object)]
     prefill: Data,
+    /// The action excludes the caller (separation of duties), but the library allows it in
+    /// the unavoidable case: send `unavoidable` with the reason.
+    unavoidable: bool,
+    /// For an action several people take (`persons`, `jointly`): the decisions given so
+    /// far and how many it needs, as `[given, needed]`.
+    tally: Option<(usize, usize)>,
 }
 
 /// An action the case waits on now, whoever may take it.
@@ -225,6 +236,12 @@ pub struct HistoryDto {
     comment: String,
     #[schema(value_type = Object)]
     data: Value,
+    /// What the entry says beyond its action: `party` (the place in the action's `by` a
+    /// joint decision was given as), `decided` and `completes` (one person's decision in
+    /// an action several people take, and the one that made it count), `unavoidable`
+    /// (the reason given for an exception to a separation of duties).
+    #[schema(value_type = Object)]
+    detail: Value,
 }
 
 /// A case in a list.
@@ -367,6 +384,8 @@ impl CaseDto {
                     CommentRule::Required => "required",
                 }),
                 unmet: a.unmet.clone(),
+                unavoidable: a.unavoidable,
+                tally: a.tally,
                 prefill: a
                     .transition
                     .fields
@@ -398,6 +417,7 @@ impl CaseDto {
                 to_state: e.to_state.clone(),
                 comment: e.comment.clone(),
                 data: serde_json::from_str(&e.data).unwrap_or(Value::Null),
+                detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
             })
             .collect();
         let documents = procedure
@@ -634,6 +654,7 @@ pub async fn act_on_case(
                 fields: body.fields,
                 form: None,
                 comment: body.comment,
+                unavoidable: body.unavoidable,
             },
         )
         .await?;
@@ -668,6 +689,49 @@ pub async fn list_notifications(
                 subject: if en { n.subject_en } else { n.subject_ja },
                 at: n.created_at.0.to_string(),
                 read: n.read_at.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+/// An action taken in the unavoidable case by someone it excludes, as listed for whoever
+/// oversees such exceptions.
+#[derive(Serialize, ToSchema)]
+pub struct OverrideDto {
+    case: Uuid,
+    /// The case's number (`2026-0012`).
+    number: String,
+    title: String,
+    /// The history entry.
+    seq: i64,
+    at: String,
+    actor: Option<String>,
+    action: String,
+    /// The reason given.
+    reason: String,
+}
+
+/// The exceptions to a separation of duties (やむを得ない場合) taken in cases whose
+/// library names the caller's role as their overseer (the CISO), latest first (at most
+/// 200); an empty list for everyone else.
+#[utoipa::path(get, path = "/overrides", tag = "cases",
+    responses((status = 200, body = Vec<OverrideDto>), (status = 401, body = ErrorBody)))]
+pub async fn list_overrides(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+) -> ApiResult<axum::Json<Vec<OverrideDto>>> {
+    let rows = state.app.overrides(&s.caller).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|o| OverrideDto {
+                case: o.case_id,
+                number: o.number,
+                title: o.title,
+                seq: o.event.seq,
+                at: o.event.occurred_at.0.to_string(),
+                actor: o.event.actor_name,
+                action: o.event.action,
+                reason: mamori_app::override_reason(&o.event.detail),
             })
             .collect(),
     ))

@@ -128,6 +128,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(schedules::get_sites))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
+        .routes(routes!(cases::list_overrides))
         .routes(routes!(
             registers::list_register_rows,
             registers::add_register_row

@@ -1020,6 +1020,13 @@ struct ActionBox {
     comment: Option<bool>,
     comment_value: String,
     unmet: Vec<String>,
+    /// The reader is excluded from it but may take it in the unavoidable case: a reason is
+    /// asked for.
+    unavoidable: bool,
+    /// The reason as typed.
+    unavoidable_value: String,
+    /// For an action several people take: how far it has got.
+    tally: Option<String>,
     /// The case waits on it (someone is expected to take it).
     expected: bool,
     /// The one that moves the case along: its button is the page's main one.
@@ -1201,6 +1208,17 @@ fn show_page(
                 comment: t.comment.map(|c| c == CommentRule::Required),
                 comment_value: typed.1,
                 unmet: a.unmet.iter().map(|m| tr.text(m).to_owned()).collect(),
+                unavoidable: a.unavoidable,
+                unavoidable_value: posted
+                    .filter(|p| p.get("_action") == t.action.value)
+                    .map(|p| p.get("unavoidable").to_owned())
+                    .unwrap_or_default(),
+                tally: a.tally.map(|(given, needed)| {
+                    tr.tn(
+                        "casepage-tally",
+                        &[("given", given.to_string()), ("needed", needed.to_string())],
+                    )
+                }),
                 expected: t.waits,
                 primary: false,
                 closes: ends_undecided(procedure, t),
@@ -1516,10 +1534,12 @@ pub async fn act(
         .transition(&action)
         .map(|t| posted.data(&t.fields))
         .unwrap_or_default();
+    let unavoidable = posted.get("unavoidable").trim();
     let input = ActInput {
         fields,
         form: None,
         comment: posted.get("comment").to_owned(),
+        unavoidable: (!unavoidable.is_empty()).then(|| unavoidable.to_owned()),
     };
     act_and_show(&state, &s, id, &action, input, posted).await
 }

@@ -313,6 +313,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
         A_OFFICER,
     ),
     ("GET", "/api/v1/inbox", &[]),
+    ("GET", "/api/v1/overrides", &[]),
     ("GET", "/api/v1/registers/{id}/rows", &[]),
     ("POST", "/api/v1/registers/{id}/rows", A_CHIEF),
     ("GET", "/api/v1/registers/{id}/rows/{row}", A_READERS),

@@ -15,6 +15,7 @@ mod cases;
 mod deadlines;
 mod derived_fields;
 mod dsg;
+mod duties;
 mod edge;
 mod form_types;
 mod history;
