@@ -96,6 +96,9 @@ pub struct CaseView {
     /// The organisations an action of the reader's may relay the case to (`relays_to`):
     /// those in the tree the reader acts from, by name.
     pub relay_targets: Vec<(Uuid, String)>,
+    /// Who was told about the case in mamori and whether they have opened it since (an
+    /// announcement's readers).
+    pub told: Vec<notifications::ToldRow>,
 }
 
 /// A stored case with everything deciding on it reads but the register rows, which depend
@@ -609,7 +612,15 @@ impl App {
         let case = self.load(&self.db, id).await?;
         let (row, procedure) = (&case.row, case.procedure());
         let involved = self.involved(caller, row).await?;
-        if !may_read(caller, row, procedure, &case.facts, involved) {
+        // Whoever a notice went to (everyone an announcement reached) may open what it is
+        // about, unless the case is need-to-know.
+        let told = || async {
+            Ok::<_, AppError>(
+                !row.need_to_know
+                    && notifications::was_told(&self.db, caller.actor.person, id).await?,
+            )
+        };
+        if !may_read(caller, row, procedure, &case.facts, involved) && !told().await? {
             return self
                 .deny(
                     caller,
@@ -642,6 +653,7 @@ impl App {
             notifications::mark_case_read(&mut tx, caller.actor.person, id, self.now()).await?;
             tx.commit().await?;
         }
+        let told = notifications::told_about(&self.db, id).await?;
         // Withdrawing is always possible but expects nothing; files come with expected steps.
         let may_attach = may_edit || actions.iter().any(|a| a.transition.waits);
         let mut relay_targets = Vec::new();
@@ -667,6 +679,7 @@ impl App {
             ..
         } = case;
         Ok(CaseView {
+            told,
             relay_targets,
             due,
             attachments: files,

@@ -247,6 +247,10 @@ pub(crate) fn relation(r: Relation) -> CaseRelation {
         Relation::ServiceContractor => CaseRelation::ServiceContractor,
         Relation::LastResort => CaseRelation::LastResort,
         Relation::RelayedTo => CaseRelation::RelayedTo,
+        Relation::Children => CaseRelation::Children,
+        Relation::Descendants => CaseRelation::Descendants,
+        Relation::Siblings => CaseRelation::Siblings,
+        Relation::Tree => CaseRelation::Tree,
     }
 }
 

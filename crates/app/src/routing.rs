@@ -166,6 +166,10 @@ impl App {
             facts.passed_from = at.routing.passed.clone();
         }
         facts.relayed = at.routing.relayed.clone();
+        if reaches_wide(procedure) {
+            self.wide_facts(src.reborrow(), at.organisation, &mut facts)
+                .await?;
+        }
         let Some(pf) = &procedure.phone_first else {
             return Ok(facts);
         };
@@ -200,6 +204,37 @@ impl App {
             facts.last_resort = self.last_resort(src, &desks, &contracted).await?;
         }
         Ok(facts)
+    }
+
+    /// The organisations below, beside and around the case's organisation.
+    async fn wide_facts<'a>(
+        &self,
+        mut src: Src<'a>,
+        organisation: Uuid,
+        facts: &mut CaseFacts,
+    ) -> Result<(), AppError> {
+        let below = orgs::below(src.reborrow(), organisation).await?;
+        facts.children = below
+            .iter()
+            .filter(|(_, depth)| *depth == 1)
+            .map(|(id, _)| *id)
+            .collect();
+        facts.descendants = below.into_iter().map(|(id, _)| id).collect();
+        let ancestors = orgs::ancestors(src.reborrow(), organisation).await?;
+        if let Some(parent) = ancestors.get(1) {
+            facts.siblings = orgs::below(src.reborrow(), *parent)
+                .await?
+                .into_iter()
+                .filter(|(id, depth)| *depth == 1 && *id != organisation)
+                .map(|(id, _)| id)
+                .collect();
+        }
+        facts.tree = orgs::tree_of(src, organisation)
+            .await?
+            .into_iter()
+            .map(|(id, _)| id)
+            .collect();
+        Ok(())
     }
 
     /// The organisation keeping a desk called `keeper`: one of `contracted` or one above it
@@ -247,6 +282,20 @@ impl App {
     pub(crate) async fn tree_of(&self, org: Uuid) -> Result<Vec<(Uuid, String)>, AppError> {
         Ok(orgs::tree_of(&self.db, org).await?)
     }
+}
+
+/// Whether any party of the procedure is found below or beside the case's organisation.
+fn reaches_wide(procedure: &Procedure) -> bool {
+    procedure
+        .start
+        .iter()
+        .chain(procedure.transitions.iter().flat_map(|t| {
+            t.by.iter()
+                .chain(&t.notify_roles)
+                .chain(t.unavoidable.iter().flat_map(|u| &u.overseen_by))
+        }))
+        .chain(procedure.deadlines.iter().flat_map(|d| &d.escalate))
+        .any(|p| p.of.is_wide())
 }
 
 #[cfg(test)]

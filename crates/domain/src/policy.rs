@@ -442,6 +442,14 @@ pub enum CaseRelation {
     LastResort,
     /// Organisations the case was relayed to.
     RelayedTo,
+    /// The organisations directly below the case's organisation.
+    Children,
+    /// Every organisation below the case's organisation.
+    Descendants,
+    /// The other organisations under the case organisation's parent.
+    Siblings,
+    /// Every organisation of the case organisation's tree.
+    Tree,
 }
 
 /// The organisations around a case that its procedure's parties are found in.
@@ -462,6 +470,15 @@ pub struct CaseFacts {
     /// Organisations the case was passed on to (each prime that forwarded it), whose
     /// forwarding desks keep reading it.
     pub passed_from: Vec<Uuid>,
+    /// The organisations directly below the case's organisation (worked out only for
+    /// procedures that name them, as are the next three).
+    pub children: Vec<Uuid>,
+    /// Every organisation below the case's organisation.
+    pub descendants: Vec<Uuid>,
+    /// The other organisations under its parent.
+    pub siblings: Vec<Uuid>,
+    /// Every organisation of its tree.
+    pub tree: Vec<Uuid>,
 }
 
 impl CaseFacts {
@@ -475,6 +492,10 @@ impl CaseFacts {
             CaseRelation::ServiceContractor => &self.service,
             CaseRelation::LastResort => &self.last_resort,
             CaseRelation::RelayedTo => &self.relayed,
+            CaseRelation::Children => &self.children,
+            CaseRelation::Descendants => &self.descendants,
+            CaseRelation::Siblings => &self.siblings,
+            CaseRelation::Tree => &self.tree,
         }
     }
 }
@@ -511,6 +532,38 @@ mod case_tests {
                 organisation: Some(org),
             }],
         }
+    }
+
+    #[test]
+    fn parties_below_and_beside_are_found_only_where_the_facts_put_them() {
+        let (ministry, ground, maritime, army) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let facts = CaseFacts {
+            ancestors: vec![ground, ministry],
+            children: vec![army],
+            descendants: vec![army],
+            siblings: vec![maritime],
+            tree: vec![ministry, ground, maritime, army],
+            ..CaseFacts::default()
+        };
+        let at = |org| actor("ia_assistant", org);
+        let found = |org, relation| acting_as(&at(org), "ia_assistant", relation, &facts);
+        assert_eq!(found(maritime, CaseRelation::Siblings), Some(maritime));
+        assert_eq!(found(ground, CaseRelation::Siblings), None, "not itself");
+        assert_eq!(found(army, CaseRelation::Siblings), None);
+        assert_eq!(found(army, CaseRelation::Children), Some(army));
+        assert_eq!(found(army, CaseRelation::Descendants), Some(army));
+        assert_eq!(found(maritime, CaseRelation::Descendants), None);
+        assert_eq!(found(maritime, CaseRelation::Tree), Some(maritime));
+        assert_eq!(
+            found(Uuid::now_v7(), CaseRelation::Tree),
+            None,
+            "another tree"
+        );
     }
 
     #[test]

@@ -774,6 +774,27 @@ pub enum Relation {
     LastResort,
     /// Organisations the case was relayed to by an action with `relays_to`.
     RelayedTo,
+    /// The organisations directly below the case's organisation.
+    Children,
+    /// Every organisation below the case's organisation, at any depth.
+    Descendants,
+    /// The other organisations under the case organisation's parent.
+    Siblings,
+    /// Every organisation of the tree the case's organisation is in: its root and all
+    /// below it (every system administrator of a ministry). Never another tree: what one
+    /// organisation announces reaches no other's people.
+    Tree,
+}
+
+impl Relation {
+    /// Whether finding the organisations means reading below or beside the case's
+    /// organisation, which only procedures that name such relations pay for.
+    pub fn is_wide(self) -> bool {
+        matches!(
+            self,
+            Relation::Children | Relation::Descendants | Relation::Siblings | Relation::Tree
+        )
+    }
 }
 
 /// One transition.

@@ -165,10 +165,45 @@ pub async fn for_person(
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(person).bind(limit).fetch_all(p).await)?)
 }
 
+/// Whether a person was told about a case in mamori.
+pub async fn was_told(db: &Db, person: Uuid, case: Uuid) -> Result<bool, StorageError> {
+    const SQL: &str = "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND case_id = $2 AND channel = 'in_app'";
+    let n: i64 =
+        on_db!(db, p => sqlx::query_scalar(SQL).bind(person).bind(case).fetch_one(p).await)?;
+    Ok(n > 0)
+}
+
 /// How many of a person's notifications about a case are unread.
 pub async fn unread_for_case(db: &Db, person: Uuid, case: Uuid) -> Result<i64, StorageError> {
     const SQL: &str = "SELECT COUNT(*) FROM notifications WHERE person_id = $1 AND case_id = $2 AND read_at IS NULL";
     Ok(on_db!(db, p => sqlx::query_scalar(SQL).bind(person).bind(case).fetch_one(p).await)?)
+}
+
+/// Who was told about a case, as its page shows it: each person once, with when they
+/// last opened it after being told (none while a notice is unread).
+#[derive(Debug, Clone, FromRow)]
+pub struct ToldRow {
+    /// The person's name.
+    pub name: String,
+    /// When they were last told.
+    pub told_at: Ts,
+    /// Notices about the case they have not opened yet.
+    pub unread: i64,
+    /// When they last opened it.
+    pub read_at: Option<Ts>,
+}
+
+/// The people told about a case in mamori, by name.
+pub async fn told_about<'a>(
+    src: impl Into<crate::Src<'a>>,
+    case: Uuid,
+) -> Result<Vec<ToldRow>, StorageError> {
+    const SQL: &str = "SELECT p.name, MAX(n.created_at) AS told_at,
+            COUNT(*) - COUNT(n.read_at) AS unread, MAX(n.read_at) AS read_at
+        FROM notifications n JOIN persons p ON p.id = n.person_id
+        WHERE n.case_id = $1 AND n.channel = 'in_app'
+        GROUP BY p.id, p.name ORDER BY p.name, p.id";
+    Ok(crate::on_src!(src.into(), c => sqlx::query_as(SQL).bind(case).fetch_all(c).await)?)
 }
 
 /// Marks a person's notifications about a case read.

@@ -83,6 +83,16 @@ pub async fn subtree<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>,
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// Every organisation below `id` with how far below (1: directly), nearest first.
+pub async fn below<'a>(
+    src: impl Into<Src<'a>>,
+    id: Uuid,
+) -> Result<Vec<(Uuid, i64)>, StorageError> {
+    const SQL: &str = "SELECT descendant_id, depth FROM organisation_paths
+                       WHERE ancestor_id = $1 AND depth > 0 ORDER BY depth, descendant_id";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
+}
+
 /// Every organisation of the tree `member` is in (its root and all below it): (id, name),
 /// by name, in one query.
 pub async fn tree_of<'a>(

@@ -26,6 +26,10 @@ fn world(subcontractor: bool) -> CaseFacts {
         last_resort: vec![id(6)],
         relayed: vec![id(7)],
         passed_from: vec![],
+        children: vec![id(8)],
+        descendants: vec![id(8), id(9)],
+        siblings: vec![id(10)],
+        tree: vec![id(2), id(1), id(8), id(9), id(10)],
     }
 }
 

@@ -343,6 +343,21 @@ pub struct CaseDto {
     attachments: Vec<AttachmentDto>,
     /// Whether the caller may attach files now.
     may_attach: bool,
+    /// Who was told about the case in mamori and whether they have opened it since (an
+    /// announcement's readers), by name.
+    told: Vec<ToldDto>,
+}
+
+/// Someone told about a case.
+#[derive(Serialize, ToSchema)]
+pub struct ToldDto {
+    name: String,
+    /// When they were last told.
+    told_at: String,
+    /// They have opened the case since.
+    read: bool,
+    /// When they last opened it.
+    read_at: Option<String>,
 }
 
 impl CaseDto {
@@ -437,6 +452,16 @@ impl CaseDto {
             documents,
             attachments: v.attachments.iter().map(AttachmentDto::new).collect(),
             may_attach: v.may_attach,
+            told: v
+                .told
+                .iter()
+                .map(|t| ToldDto {
+                    name: t.name.clone(),
+                    told_at: t.told_at.0.to_string(),
+                    read: t.unread == 0,
+                    read_at: t.read_at.map(|r| r.0.to_string()),
+                })
+                .collect(),
             library_version: v.row.library_version.clone(),
             state_name,
             fields,

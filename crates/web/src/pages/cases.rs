@@ -480,6 +480,10 @@ fn not_startable_reason(tr: Tr, s: &Startable, held: &[&str]) -> String {
                 Relation::ContractingOrganisation => "procedure-party-contracting",
                 Relation::PrimeContractor => "procedure-party-prime",
                 Relation::ServiceContractor => "procedure-party-service",
+                Relation::Children => "procedure-party-children",
+                Relation::Descendants => "procedure-party-descendants",
+                Relation::Siblings => "procedure-party-siblings",
+                Relation::Tree => "procedure-party-tree",
                 Relation::LastResort | Relation::RelayedTo => "procedure-party-other",
             };
             tr.t1(key, "role", role)
@@ -788,6 +792,8 @@ struct ShowPage {
     /// What the case waits on now, whoever may do it (a finished case may still owe a
     /// report): the actions' names.
     awaited: Vec<String>,
+    /// Who was told about the case and whether they have opened it since: (name, read).
+    told: Vec<(String, bool)>,
     /// The desks it waits on, with who holds them.
     waiting_on: Vec<String>,
 }
@@ -1259,6 +1265,11 @@ fn show_page(
         .collect();
     ShowPage {
         id: v.row.id,
+        told: v
+            .told
+            .iter()
+            .map(|t| (t.name.clone(), t.unread == 0))
+            .collect(),
         number: v.row.number.clone(),
         title: v.row.title.clone(),
         state_name: state_name(&v.row.state),

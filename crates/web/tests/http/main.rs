@@ -33,3 +33,4 @@ mod registers;
 mod search;
 mod setup_guide;
 mod strict_input;
+mod wider;
