@@ -51,6 +51,9 @@ pub struct ActInput {
     /// The reason for taking, in the unavoidable case (やむを得ない場合), an action the
     /// library excludes the actor from.
     pub unavoidable: Option<String>,
+    /// The reason for taking the action now, in an emergency, before its requirements
+    /// hold (緊急時の例外措置); it is reported for ratification afterwards.
+    pub emergency: Option<String>,
 }
 
 /// An action the reader may take now.
@@ -66,6 +69,26 @@ pub struct ActionView {
     /// For an action several people take: the decisions given so far and how many it
     /// needs.
     pub tally: Option<(usize, usize)>,
+    /// Its requirements do not hold yet, but the reader may take it now in an emergency,
+    /// giving the reason, and report afterwards.
+    pub emergency: bool,
+}
+
+/// An action taken in an emergency that waits on ratification.
+#[derive(Debug, Clone)]
+pub struct PendingEmergency {
+    /// Its place in the case's history.
+    pub seq: i64,
+    /// The action's name.
+    pub action: Text,
+    /// Who took it.
+    pub actor: Option<String>,
+    /// The reason they gave.
+    pub reason: String,
+    /// When it must be ratified by, as people read it, and whether that has passed.
+    pub due: Option<Due>,
+    /// Whether the reader may ratify or reject it.
+    pub may_ratify: bool,
 }
 
 /// A case as its reader sees it.
@@ -99,6 +122,8 @@ pub struct CaseView {
     /// Who was told about the case in mamori and whether they have opened it since (an
     /// announcement's readers).
     pub told: Vec<notifications::ToldRow>,
+    /// Actions taken in an emergency that wait on ratification.
+    pub emergencies: Vec<PendingEmergency>,
 }
 
 /// A stored case with everything deciding on it reads but the register rows, which depend
@@ -152,6 +177,7 @@ struct ActRequest<'a> {
     fields: &'a Data,
     comment: &'a str,
     unavoidable: Option<&'a str>,
+    emergency: Option<&'a str>,
 }
 
 /// A deadline as shown to people.
@@ -642,6 +668,7 @@ impl App {
                 unmet: o.unmet,
                 unavoidable: o.unavoidable,
                 tally: o.tally,
+                emergency: o.emergency,
             })
             .collect();
         let awaited = plan::awaited(&standing).into_iter().cloned().collect();
@@ -654,6 +681,28 @@ impl App {
             tx.commit().await?;
         }
         let told = notifications::told_about(&self.db, id).await?;
+        let emergencies = plan::pending_emergencies(procedure, &case.history)
+            .into_iter()
+            .map(|(e, t)| {
+                let due = plan::ratify_by(t, e.at, &self.settings.zone).map(|at| Due {
+                    label: self.due_label(at),
+                    overdue: at <= self.now().0,
+                    note: t.emergency.as_ref().and_then(|x| x.note.clone()),
+                });
+                PendingEmergency {
+                    seq: e.seq,
+                    action: t.name.clone(),
+                    actor: case
+                        .events
+                        .iter()
+                        .find(|x| x.seq == e.seq)
+                        .and_then(|x| x.actor_name.clone()),
+                    reason: e.detail.emergency.clone().unwrap_or_default(),
+                    due,
+                    may_ratify: plan::ratify(&standing, &caller.actor, e.seq, true).is_ok(),
+                }
+            })
+            .collect();
         // Withdrawing is always possible but expects nothing; files come with expected steps.
         let may_attach = may_edit || actions.iter().any(|a| a.transition.waits);
         let mut relay_targets = Vec::new();
@@ -679,6 +728,7 @@ impl App {
             ..
         } = case;
         Ok(CaseView {
+            emergencies,
             told,
             relay_targets,
             due,
@@ -956,6 +1006,7 @@ impl App {
             fields: &input.fields,
             comment: &input.comment,
             unavoidable: input.unavoidable.as_deref(),
+            emergency: input.emergency.as_deref(),
         };
         match self
             .plan_action(&mut tx, caller, &case, &request, &now)
@@ -1012,6 +1063,7 @@ impl App {
             relay_targets: &relay_targets,
             passing_to: passing_to.as_ref(),
             unavoidable: request.unavoidable,
+            emergency: request.emergency,
         };
         let wanted = plan::action_lookups(&base, &request);
         let rows = self.rows(&mut *tx, &case.lib, &case.facts, wanted).await?;
@@ -1078,6 +1130,8 @@ impl App {
         let facts = self.facts_of_case(&mut *tx, lib, procedure, &at).await?;
         let mut history = case.history.clone();
         history.push(Taken {
+            seq,
+            at: now.0,
             actor: Some(caller.actor.person),
             action: action.to_owned(),
             from: Some(row.state.clone()),
@@ -1106,6 +1160,13 @@ impl App {
             })
             .collect();
         cases::add_override(tx, row.id, seq, &overseers).await?;
+        // An action taken in an emergency is listed for whoever ratifies it, due by when
+        // the library says.
+        let ratifiers = pairs_of(&plan.ratifiers, &facts);
+        let due = procedure
+            .transition(action)
+            .and_then(|t| plan::ratify_by(t, now.0, &self.settings.zone));
+        cases::add_emergency(tx, row.id, seq, &ratifiers, due.map(mamori_storage::Ts)).await?;
         if plan.to != row.state {
             self.set_deadlines(tx, procedure, row.id, &plan.to, &plan.data)
                 .await?;
@@ -1118,6 +1179,9 @@ impl App {
         let mut detail = serde_json::json!({ "action": action, "from": row.state, "to": plan.to });
         if let Some(reason) = &plan.detail.unavoidable {
             detail["unavoidable"] = Value::String(reason.clone());
+        }
+        if let Some(reason) = &plan.detail.emergency {
+            detail["emergency"] = Value::String(reason.clone());
         }
         if plan.detail.decided {
             detail["counts"] = Value::Bool(plan.detail.completes);
@@ -1188,6 +1252,14 @@ impl App {
                 }
                 all.push(comment_field());
                 all.push(unavoidable_field());
+                all.push(Field::built_in(
+                    "emergency",
+                    FieldType::LongText,
+                    Text {
+                        ja: "緊急に行う理由".into(),
+                        en: Some("Why it cannot wait".into()),
+                    },
+                ));
                 Err(problems(&all, found))
             }
             Refusal::NotOffered => Err(AppError::Rule {
@@ -1204,6 +1276,10 @@ impl App {
             Refusal::AlreadyDecided => Err(AppError::Rule {
                 code: "already-decided",
             }),
+            Refusal::NoEmergencyPath => Err(AppError::Rule {
+                code: "no-emergency-path",
+            }),
+            Refusal::NoSuchEmergency => Err(AppError::NotFound),
         }
     }
 
@@ -1264,7 +1340,13 @@ impl App {
         if plan.notices.applicant {
             people.push(row.created_by);
         }
-        for p in plan.notices.roles.iter().chain(&plan.overseers) {
+        for p in plan
+            .notices
+            .roles
+            .iter()
+            .chain(&plan.overseers)
+            .chain(&plan.ratifiers)
+        {
             people.extend(
                 notifications::holders_of(
                     &mut *tx,
@@ -1361,6 +1443,132 @@ impl App {
     /// them), latest first.
     pub async fn overrides(&self, caller: &Caller) -> Result<Vec<cases::OverrideRow>, AppError> {
         Ok(cases::overrides_for(&self.db, caller.actor.person, self.today(), 200).await?)
+    }
+
+    /// Ratifies (or rejects) the action taken in an emergency at `seq` of the case's
+    /// history: kept in the history with the comment, told to whoever took it, and gone
+    /// from the ratifiers' list. The case stays where it is; what a rejection undoes is the
+    /// library's next action.
+    pub async fn ratify(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        seq: i64,
+        accept: bool,
+        comment: &str,
+    ) -> Result<(), AppError> {
+        let comment = comment.trim();
+        if comment.chars().count() > plan::COMMENT_MAX {
+            let found = vec![form::FieldProblem {
+                field: "comment".into(),
+                code: "too_long",
+                limit: Some(plan::COMMENT_MAX.to_string()),
+            }];
+            return Err(problems(&[comment_field()], found));
+        }
+        let mut tx = self.db.begin().await?;
+        let case = self.load(&mut tx, id).await?;
+        let now = self.local_now();
+        let rows = Rows::new();
+        let standing = case.standing(&rows, &now);
+        let detail = match plan::ratify(&standing, &caller.actor, seq, accept) {
+            Ok((_, detail)) => detail,
+            Err(refusal) => {
+                drop(tx);
+                return self.refuse_action(caller, &case, "ratify", refusal).await;
+            }
+        };
+        let (row, procedure) = (&case.row, case.procedure());
+        let at = self.now();
+        let action = if accept {
+            "emergency.ratify"
+        } else {
+            "emergency.reject"
+        };
+        let event = NewCaseEvent {
+            actor: Some(caller.actor.person),
+            action,
+            from_state: Some(&row.state),
+            to_state: Some(&row.state),
+            comment,
+            data: "{}",
+            detail: &detail.text(),
+            now: at,
+        };
+        let new_seq = cases::append_event(&mut tx, id, &event).await?;
+        cases::close_emergency(&mut tx, id, seq, at).await?;
+        let mut history = case.history.clone();
+        history.push(Taken {
+            seq: new_seq,
+            at: at.0,
+            actor: Some(caller.actor.person),
+            action: action.to_owned(),
+            from: Some(row.state.clone()),
+            to: Some(row.state.clone()),
+            detail,
+        });
+        let place = CaseAt {
+            organisation: row.organisation_id,
+            state: &row.state,
+            data: &case.data,
+            routing: &case.routing,
+        };
+        self.update_waits(
+            &mut tx,
+            &case.lib,
+            procedure,
+            id,
+            &place,
+            (&case.done, &history),
+            &case.facts,
+        )
+        .await?;
+        // Whoever acted in the emergency learns what became of it.
+        if let Some(actor) = case
+            .history
+            .iter()
+            .find(|e| e.seq == seq)
+            .and_then(|e| e.actor)
+            && actor != caller.actor.person
+        {
+            let (ja, en) = if accept {
+                (
+                    format!("{}: 緊急に行った操作が承認（追認）されました。", row.title),
+                    format!(
+                        "{}: the action taken in an emergency was ratified.",
+                        row.title
+                    ),
+                )
+            } else {
+                (
+                    format!("{}: 緊急に行った操作が認められませんでした。", row.title),
+                    format!(
+                        "{}: the action taken in an emergency was rejected.",
+                        row.title
+                    ),
+                )
+            };
+            self.tell(&mut tx, vec![actor], Some(id), &ja, &en, at)
+                .await?;
+        }
+        let detail = serde_json::json!({ "emergency": seq, "ratified": accept });
+        self.record_case(
+            &mut tx,
+            caller,
+            "case.ratify",
+            row.organisation_id,
+            id,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The actions taken in an emergency that wait on the caller's ratification, the
+    /// earliest due first.
+    pub async fn emergencies(&self, caller: &Caller) -> Result<Vec<cases::EmergencyRow>, AppError> {
+        Ok(cases::emergencies_for(&self.db, caller.actor.person, self.today(), 200).await?)
     }
 
     /// The caller's notifications, unread first.
@@ -1515,10 +1723,28 @@ fn passed_it_on(caller: &Caller, procedure: &Procedure, facts: &CaseFacts) -> bo
     })
 }
 
+/// The (role, organisation) pairs `parties` name around a case.
+fn pairs_of(parties: &[Party], facts: &CaseFacts) -> Vec<(String, Uuid)> {
+    parties
+        .iter()
+        .flat_map(|p| {
+            facts
+                .organisations(relation(p.of))
+                .iter()
+                .map(|org| (p.role.value.clone(), *org))
+        })
+        .collect()
+}
+
 /// The reason an exception to a separation of duties was taken for, from a history entry's
 /// detail (empty when it records none).
 pub fn override_reason(detail: &str) -> String {
     Detail::parse(detail).unavoidable.unwrap_or_default()
+}
+
+/// The reason an action was taken in an emergency, from a history entry's detail.
+pub fn emergency_reason(detail: &str) -> String {
+    Detail::parse(detail).emergency.unwrap_or_default()
 }
 
 /// The reason for an exception, described like a field so that its problems read like
@@ -1537,6 +1763,8 @@ fn unavoidable_field() -> Field {
 /// A history entry as deciding reads it.
 fn taken(e: &CaseEventRow) -> Taken {
     Taken {
+        seq: e.seq,
+        at: e.occurred_at.0,
         actor: e.actor_id,
         action: e.action.clone(),
         from: e.from_state.clone(),

@@ -30,6 +30,7 @@ pub fn sentence(procedure: &Procedure, e: &CaseEventRow, lang: &str, dates: Date
         "attach.withdraw" if en => format!("Withdrew the attachment {file}."),
         "attach.withdraw" => format!("{file} の添付を取り下げました。"),
         "deadline.remind" | "deadline.due" => deadline(procedure, e, lang, dates),
+        "emergency.ratify" | "emergency.reject" => ratification(e, lang),
         action => match procedure.transition(action) {
             Some(t) => {
                 let mut said = transition(procedure, e, t.name.get(lang), lang);
@@ -78,6 +79,19 @@ fn transition(procedure: &Procedure, e: &CaseEventRow, name: &str, lang: &str) -
     }
 }
 
+/// A ratification or rejection of an action taken in an emergency, naming who.
+fn ratification(e: &CaseEventRow, lang: &str) -> String {
+    let detail = crate::plan::Detail::parse(&e.detail);
+    let at = detail.ratifies.map(|s| s.to_string()).unwrap_or_default();
+    let who = e.actor_name.as_deref().unwrap_or("");
+    match (english(lang), detail.rejected) {
+        (true, false) => format!("{who} ratified the action taken in an emergency (entry {at})."),
+        (true, true) => format!("{who} rejected the action taken in an emergency (entry {at})."),
+        (false, false) => format!("{who}さんが、緊急に行われた操作（{at}番）を追認しました。"),
+        (false, true) => format!("{who}さんが、緊急に行われた操作（{at}番）を認めませんでした。"),
+    }
+}
+
 /// What an entry's detail adds: one person's decision that does not count yet, and the
 /// reason given for an exception to a separation of duties.
 fn beyond(e: &CaseEventRow, lang: &str) -> String {
@@ -90,6 +104,17 @@ fn beyond(e: &CaseEventRow, lang: &str) -> String {
         } else {
             "（複数の人が行う操作の一人分です。全員がそろうと成立します）"
         });
+    }
+    if let Some(reason) = &detail.emergency {
+        if en {
+            out.push_str(&format!(
+                " Taken in an emergency before it was permitted, to be ratified: {reason}"
+            ));
+        } else {
+            out.push_str(&format!(
+                "緊急時の例外措置として、許可の前に行いました（事後に報告します）。理由: {reason}"
+            ));
+        }
     }
     if let Some(reason) = &detail.unavoidable {
         if en {

@@ -42,7 +42,9 @@ pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, Sta
 pub use attachments::{Download, Upload, UploadTurn};
 pub use audit_trail::AuditQuery;
 pub use calls::{CallPlan, PrimeDesk};
-pub use cases::{ActInput, ActionView, CaseView, Due, OpenCase, Startable, override_reason};
+pub use cases::{
+    ActInput, ActionView, CaseView, Due, OpenCase, Startable, emergency_reason, override_reason,
+};
 pub use documents::RenderedDocument;
 pub use edge::EdgeLimits;
 pub use error::{AppError, FormProblem};

@@ -72,6 +72,10 @@ impl Standing<'_> {
 /// One entry of a case's history, as deciding reads it.
 #[derive(Debug, Clone)]
 pub(crate) struct Taken {
+    /// Its place in the history.
+    pub seq: i64,
+    /// When.
+    pub at: Timestamp,
     /// Who took it.
     pub actor: Option<Uuid>,
     /// The action (`open`, `save`, or a transition's).
@@ -100,6 +104,17 @@ pub(crate) struct Detail {
     /// Taken by someone the action excludes, in the unavoidable case: the reason given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unavoidable: Option<String>,
+    /// Taken in an emergency before its requirements held: the reason given. It waits on
+    /// the action's `ratified_by` until one of them ratifies or rejects it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<String>,
+    /// Ratifies (or, with `rejected`, rejects) the emergency taken at this place in the
+    /// history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratifies: Option<i64>,
+    /// The emergency was rejected, not ratified.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub rejected: bool,
 }
 
 impl Detail {
@@ -132,6 +147,9 @@ pub(crate) struct Request<'a> {
     /// The reason given for taking, in the unavoidable case, an action that excludes the
     /// actor.
     pub unavoidable: Option<&'a str>,
+    /// The reason given for taking the action in an emergency, before its requirements
+    /// hold.
+    pub emergency: Option<&'a str>,
 }
 
 /// Why an action is refused.
@@ -158,6 +176,10 @@ pub(crate) enum Refusal {
     /// The actor already took their part in an action several people take: another person
     /// must.
     AlreadyDecided,
+    /// An emergency was claimed for an action that has no emergency path.
+    NoEmergencyPath,
+    /// No emergency awaits ratification at that place in the history.
+    NoSuchEmergency,
 }
 
 /// A register row an action writes: found by key, created when missing, the change
@@ -210,6 +232,8 @@ pub(crate) struct Plan {
     pub detail: Detail,
     /// Who oversees the exception, when the action was taken in the unavoidable case.
     pub overseers: Vec<Party>,
+    /// Who ratifies it, when it was taken in an emergency.
+    pub ratifiers: Vec<Party>,
 }
 
 /// An action offered to the reader, with what still keeps it from being taken.
@@ -225,6 +249,9 @@ pub(crate) struct Offer<'p> {
     /// For an action several people take: the decisions given so far, and how many it
     /// needs.
     pub tally: Option<(usize, usize)>,
+    /// Its requirements do not hold yet but it has an emergency path: the reader may take
+    /// it now, giving the reason, and report afterwards.
+    pub emergency: bool,
 }
 
 /// A deadline timer to set.
@@ -310,6 +337,7 @@ pub(crate) fn offers<'p>(s: &'p Standing<'_>, actor: &Actor) -> Vec<Offer<'p>> {
                 ));
             }
             Offer {
+                emergency: t.emergency.is_some() && !unmet.is_empty(),
                 transition: t,
                 unmet,
                 unavoidable: excluded && t.unavoidable.is_some(),
@@ -325,6 +353,57 @@ fn engine_text(ja: &str, en: &str) -> Text {
         ja: ja.to_owned(),
         en: Some(en.to_owned()),
     }
+}
+
+/// The actions taken in an emergency that wait on ratification, with the transition.
+pub(crate) fn pending_emergencies<'h>(
+    procedure: &'h Procedure,
+    history: &'h [Taken],
+) -> Vec<(&'h Taken, &'h Transition)> {
+    history
+        .iter()
+        .filter(|e| e.detail.emergency.is_some())
+        .filter(|e| !history.iter().any(|r| r.detail.ratifies == Some(e.seq)))
+        .filter_map(|e| Some((e, procedure.transition(&e.action)?)))
+        .filter(|(_, t)| t.emergency.is_some())
+        .collect()
+}
+
+/// When an action taken in an emergency at `at` must be ratified by.
+pub(crate) fn ratify_by(
+    t: &Transition,
+    at: Timestamp,
+    zone: &jiff::tz::TimeZone,
+) -> Option<Timestamp> {
+    Some(t.emergency.as_ref()?.within()?.at(at, zone))
+}
+
+/// Ratifying (or rejecting) the emergency taken at `seq`: the organisation the actor
+/// ratifies from and what the history entry says, or why not.
+pub(crate) fn ratify(
+    s: &Standing<'_>,
+    actor: &Actor,
+    seq: i64,
+    accept: bool,
+) -> Result<(Uuid, Detail), Refusal> {
+    let (_, t) = pending_emergencies(s.procedure, s.history)
+        .into_iter()
+        .find(|(e, _)| e.seq == seq)
+        .ok_or(Refusal::NoSuchEmergency)?;
+    let parties = &t
+        .emergency
+        .as_ref()
+        .ok_or(Refusal::NoSuchEmergency)?
+        .ratified_by;
+    let acting = acting(actor, parties, s.facts).ok_or(Refusal::NotTheirs)?;
+    Ok((
+        acting,
+        Detail {
+            ratifies: Some(seq),
+            rejected: !accept,
+            ..Detail::default()
+        },
+    ))
 }
 
 /// Whether the action excludes `actor` in this case.
@@ -396,6 +475,13 @@ pub(crate) fn awaited<'p>(s: &'p Standing<'_>) -> Vec<&'p Transition> {
 /// waits on.
 pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid)> {
     let mut out = Vec::new();
+    for (_, t) in pending_emergencies(s.procedure, s.history) {
+        for p in t.emergency.iter().flat_map(|e| &e.ratified_by) {
+            for org in s.facts.organisations(relation(p.of)) {
+                out.push((p.role.value.clone(), *org));
+            }
+        }
+    }
     for t in awaited(s) {
         let parties: Vec<&Party> = if t.jointly {
             undecided(s, t).into_iter().map(|(_, p)| p).collect()
@@ -530,6 +616,15 @@ pub(crate) fn decide(
             Some(COMMENT_MAX.to_string()),
         ));
     }
+    if r.emergency
+        .is_some_and(|e| e.trim().chars().count() > COMMENT_MAX)
+    {
+        found.push(problem_of(
+            "emergency",
+            "too_long",
+            Some(COMMENT_MAX.to_string()),
+        ));
+    }
     if !found.is_empty() {
         return Err(Refusal::Invalid(found));
     }
@@ -540,8 +635,17 @@ pub(crate) fn decide(
         return Err(Refusal::NotOffered);
     }
     let unmet: Vec<Text> = condition::unmet(t, &cf).into_iter().cloned().collect();
-    if !unmet.is_empty() {
-        return Err(Refusal::Unmet(unmet));
+    // In an emergency the requirements wait: the action is taken now and ratified after.
+    let emergency = r.emergency.map(str::trim).filter(|e| !e.is_empty());
+    let mut ratifiers = Vec::new();
+    match (emergency, &t.emergency) {
+        (Some(_), None) => return Err(Refusal::NoEmergencyPath),
+        (Some(reason), Some(e)) if !unmet.is_empty() => {
+            detail.emergency = Some(reason.to_owned());
+            ratifiers = e.ratified_by.clone();
+        }
+        _ if !unmet.is_empty() => return Err(Refusal::Unmet(unmet)),
+        _ => {}
     }
     if !complete {
         // One decision recorded: the case stays, and waits on those still to decide.
@@ -560,6 +664,7 @@ pub(crate) fn decide(
             },
             detail,
             overseers: overseers(t, &unavoidable),
+            ratifiers: Vec::new(),
         });
     }
     let routed = routing != *s.routing;
@@ -593,6 +698,7 @@ pub(crate) fn decide(
         },
         detail,
         overseers: overseers(t, &unavoidable),
+        ratifiers,
     })
 }
 

@@ -1274,6 +1274,32 @@ impl<'a> Checker<'a> {
                 "jointly には by に 2 つ以上の当事者が必要です（それぞれが許可します）",
             );
         }
+        if let Some(e) = &t.emergency {
+            if t.requires.is_empty() {
+                self.at(
+                    &t.action,
+                    "emergency（緊急時の例外措置）は requires のある操作にだけ書けます（先に行うものがありません）",
+                );
+            }
+            if e.ratified_by.is_empty() {
+                self.at(
+                    &t.action,
+                    "emergency には ratified_by（事後に報告を受ける役割）を書いてください",
+                );
+            }
+            for p in &e.ratified_by {
+                self.role(&p.role);
+            }
+            if let Err(reason) = e.within.value.parse::<Due>() {
+                self.at(
+                    &e.within,
+                    format!(
+                        "emergency の within「{}」を読めません: {reason}",
+                        e.within.value
+                    ),
+                );
+            }
+        }
         if t.gathers() && t.once {
             self.at(
                 &t.action,

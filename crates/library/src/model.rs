@@ -889,6 +889,32 @@ pub struct Transition {
     /// case waits on the parties still to decide.
     #[serde(default)]
     pub jointly: bool,
+    /// The emergency path (緊急時の例外措置): its parties may take it before its
+    /// requirements hold (the permission not given yet), giving the reason; the case then
+    /// waits on `ratified_by` to ratify or reject what was done.
+    #[serde(default)]
+    pub emergency: Option<Emergency>,
+}
+
+/// How an action taken in an emergency is reported afterwards.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Emergency {
+    /// Who ratifies or rejects it (the CISO).
+    pub ratified_by: Vec<Party>,
+    /// How soon: a duration or calendar rule as a deadline's `due` (「事後速やかに」 has no
+    /// figure; the library's, to be labelled in `note`).
+    pub within: Spanned<String>,
+    /// Where the figure comes from, shown beside it.
+    #[serde(default)]
+    pub note: Option<Text>,
+}
+
+impl Emergency {
+    /// How soon it must be ratified, once the checker has accepted it.
+    pub fn within(&self) -> Option<Due> {
+        self.within.value.parse().ok()
+    }
 }
 
 impl Transition {

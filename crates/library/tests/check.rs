@@ -928,3 +928,47 @@ fn separation_of_duties_and_gatherings_are_checked() {
     let problems = load_sources(one.clone()).unwrap_err();
     reported(&problems, &one, file, "action: permit", "2 つ以上の当事者");
 }
+
+#[test]
+fn an_emergency_path_needs_something_to_wait_for_someone_to_report_to_and_a_figure() {
+    let s = duties_sources();
+    let file = "procedures/exception.yaml";
+    let mut bad = s.clone();
+    edit(&mut bad, file, "within: 1 business day", "within: すぐ");
+    edit(
+        &mut bad,
+        file,
+        "      ratified_by:\n        - { role: ciso, of: parent_chain }\n",
+        "      ratified_by: []\n",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        file,
+        "within: すぐ",
+        "within「すぐ」を読めません",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "action: take_measure",
+        "ratified_by（事後に報告を受ける役割）",
+    );
+    let mut bad = s.clone();
+    edit(
+        &mut bad,
+        file,
+        "    requires:\n      - check: { done: permit }\n        message:\n          ja: CISO の許可を得てから講じてください（緊急の場合を除く）。\n          en: Take it once the CISO has permitted it (except in an emergency).\n",
+        "",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        file,
+        "action: take_measure",
+        "requires のある操作にだけ",
+    );
+}

@@ -273,6 +273,85 @@ pub async fn add_override(
     Ok(())
 }
 
+/// Lists an action taken in an emergency (the history entry `seq`) for the holders of
+/// each (role, organisation) that ratifies it, due by `due`.
+pub async fn add_emergency(
+    tx: &mut Tx,
+    case: Uuid,
+    seq: i64,
+    ratifiers: &[(String, Uuid)],
+    due: Option<Ts>,
+) -> Result<(), StorageError> {
+    const SQL: &str =
+        "INSERT INTO case_emergencies (case_id, event_seq, role, organisation_id, due_at)
+        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING";
+    for (role, org) in ratifiers {
+        on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(seq).bind(role).bind(*org).bind(due)
+            .execute(x).await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+/// Marks the emergency at `seq` ratified or rejected: it leaves every list.
+pub async fn close_emergency(
+    tx: &mut Tx,
+    case: Uuid,
+    seq: i64,
+    now: Ts,
+) -> Result<(), StorageError> {
+    const SQL: &str = "UPDATE case_emergencies SET closed_at = $3
+        WHERE case_id = $1 AND event_seq = $2 AND closed_at IS NULL";
+    on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(seq).bind(now)
+        .execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// An action taken in an emergency that waits on ratification, as listed for whoever
+/// ratifies it.
+#[derive(Debug, Clone, FromRow)]
+pub struct EmergencyRow {
+    /// The case.
+    pub case_id: Uuid,
+    /// Its number.
+    pub number: String,
+    /// Its title.
+    pub title: String,
+    /// When it must be ratified by.
+    pub due_at: Option<Ts>,
+    /// The history entry.
+    #[sqlx(flatten)]
+    pub event: CaseEventRow,
+}
+
+/// The emergencies waiting on ratification by roles `person` holds on `today`, the
+/// earliest due first.
+pub async fn emergencies_for<'a>(
+    src: impl Into<Src<'a>>,
+    person: Uuid,
+    today: Day,
+    limit: i64,
+) -> Result<Vec<EmergencyRow>, StorageError> {
+    const SQL: &str =
+        "SELECT c.id AS case_id, c.number, c.title, MIN(m.due_at) AS due_at, e.seq, e.occurred_at,
+            e.actor_id, p.name AS actor_name, e.action, e.from_state, e.to_state, e.comment, e.data,
+            e.detail
+         FROM case_emergencies m
+         JOIN designations d ON d.role = m.role AND d.organisation_id = m.organisation_id
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
+         JOIN cases c ON c.id = m.case_id
+         JOIN case_events e ON e.case_id = m.case_id AND e.seq = m.event_seq
+         LEFT JOIN persons p ON p.id = e.actor_id
+         WHERE m.closed_at IS NULL AND (d.person_id = $1 OR d.post_id IN (
+               SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
+                  AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))
+         GROUP BY c.id, c.number, c.title, e.seq, e.occurred_at, e.actor_id, p.name, e.action,
+            e.from_state, e.to_state, e.comment, e.data, e.detail
+         ORDER BY MIN(m.due_at), e.occurred_at LIMIT $3";
+    Ok(
+        on_src!(src.into(), x => sqlx::query_as(SQL).bind(person).bind(today).bind(limit).fetch_all(x).await)?,
+    )
+}
+
 /// An exception taken in the unavoidable case, as listed for its overseers.
 #[derive(Debug, Clone, FromRow)]
 pub struct OverrideRow {

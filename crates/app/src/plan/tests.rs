@@ -215,6 +215,7 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                     relay_targets: &targets,
                     passing_to: t.pass_on.then_some(&passing),
                     unavoidable: None,
+                    emergency: None,
                 };
                 let none = Rows::new();
                 let base = Standing {
@@ -267,6 +268,8 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                         reached.insert(plan.to.clone());
                         let mut history = step.history.clone();
                         history.push(Taken {
+                            seq: step.history.len() as i64 + 2,
+                            at: now.timestamp(),
                             actor: Some(actor.person),
                             action: t.action.value.clone(),
                             from: Some(step.state.clone()),
@@ -422,6 +425,7 @@ fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements(
         relay_targets: &[],
         passing_to: None,
         unavoidable: None,
+        emergency: None,
     };
     let t = procedure.transition("submit").unwrap();
     let reporter = party_to(t, &facts);
@@ -512,6 +516,7 @@ fn the_planner_reads_no_clock_of_its_own() {
         relay_targets: &[],
         passing_to: None,
         unavoidable: None,
+        emergency: None,
     };
     let called = ["record_call".to_owned()];
     let at = |now| {
@@ -564,6 +569,8 @@ fn person(n: u128, role: &str, org: Uuid) -> Actor {
 /// A history entry of `actor` taking `action` from `from` to `to`.
 fn entry(actor: &Actor, action: &str, from: &str, to: &str, detail: Detail) -> Taken {
     Taken {
+        seq: 1,
+        at: jiff::Timestamp::UNIX_EPOCH,
         actor: Some(actor.person),
         action: action.into(),
         from: Some(from.into()),
@@ -581,6 +588,7 @@ fn ask<'a>(action: &'a str, reason: Option<&'a str>, empty: &'a Data) -> Request
         relay_targets: &[],
         passing_to: None,
         unavoidable: reason,
+        emergency: None,
     }
 }
 
@@ -841,4 +849,100 @@ fn two_person_work_counts_the_second_different_person() {
     let plan = decide(&s, facts.ancestors[0], &two, &ask("confirm", None, &empty)).unwrap();
     assert_eq!(plan.to, "confirmed");
     assert!(plan.closes);
+}
+
+#[test]
+fn an_emergency_acts_before_the_permission_and_waits_on_its_ratifier_until_one_decides() {
+    let lib = duties();
+    let procedure = &lib.procedures["exception"];
+    let facts = world(false);
+    let city = facts.ancestors[1];
+    let manager = person(3, "system_manager", city);
+    let ciso = person(5, "ciso", city);
+    let data = filled(&lib.form_of(procedure).fields, 0);
+    let rows = Rows::new();
+    let routing = Routing::default();
+    let [now, _] = moments();
+    let empty = Data::new();
+    let mut history = vec![entry(
+        &manager,
+        "submit",
+        "draft",
+        "requested",
+        Detail::default(),
+    )];
+    let standing = |history: &'static [Taken], state: &'static str| Standing {
+        lib: &lib,
+        procedure,
+        opened_by: manager.person,
+        history,
+        state,
+        data: &data,
+        done: &[],
+        routing: &routing,
+        facts: &facts,
+        rows: &rows,
+        now: &now,
+    };
+    let leak = |h: &Vec<Taken>| -> &'static [Taken] { Box::leak(h.clone().into_boxed_slice()) };
+    let s = standing(leak(&history), "requested");
+    let org = facts.ancestors[0];
+    assert!(matches!(
+        decide(&s, org, &manager, &ask("take_measure", None, &empty)),
+        Err(Refusal::Unmet(_))
+    ));
+    let offered = offers(&s, &manager);
+    assert!(
+        offered
+            .iter()
+            .find(|o| o.transition.action.value == "take_measure")
+            .unwrap()
+            .emergency
+    );
+    let mut urgent = ask("take_measure", None, &empty);
+    urgent.emergency = Some(" 停電のため ");
+    let plan = decide(&s, org, &manager, &urgent).unwrap();
+    assert_eq!(plan.to, "in_effect");
+    assert_eq!(plan.detail.emergency.as_deref(), Some("停電のため"));
+    assert_eq!(plan.ratifiers[0].role.value, "ciso");
+    // No emergency path: refused as such.
+    let mut wrong = ask("permit", None, &empty);
+    wrong.emergency = Some("急ぎ");
+    assert_eq!(
+        decide(&s, org, &ciso, &wrong).err(),
+        Some(Refusal::NoEmergencyPath)
+    );
+
+    let mut taken = entry(
+        &manager,
+        "take_measure",
+        "requested",
+        "in_effect",
+        plan.detail,
+    );
+    taken.seq = 2;
+    history.push(taken);
+    let s = standing(leak(&history), "in_effect");
+    assert!(
+        waits(&s).iter().any(|(role, _)| role == "ciso"),
+        "it waits on the CISO: {:?}",
+        waits(&s)
+    );
+    assert_eq!(
+        ratify(&s, &manager, 2, true).err(),
+        Some(Refusal::NotTheirs)
+    );
+    assert_eq!(
+        ratify(&s, &ciso, 1, true).err(),
+        Some(Refusal::NoSuchEmergency)
+    );
+    let (_, detail) = ratify(&s, &ciso, 2, false).unwrap();
+    assert_eq!(detail.ratifies, Some(2));
+    assert!(detail.rejected);
+    let mut decided = entry(&ciso, "emergency.reject", "in_effect", "in_effect", detail);
+    decided.seq = 3;
+    history.push(decided);
+    let s = standing(leak(&history), "in_effect");
+    assert!(pending_emergencies(procedure, s.history).is_empty());
+    assert!(!waits(&s).iter().any(|(role, _)| role == "ciso"));
 }

@@ -137,6 +137,11 @@ pub struct ActionRequest {
     /// where the library allows the exception, and listed for whoever oversees it.
     #[serde(default)]
     unavoidable: Option<String>,
+    /// The reason for taking the action now, in an emergency, before its requirements hold
+    /// (緊急時の例外措置): accepted only where the library gives the action an emergency
+    /// path; it then waits on ratification.
+    #[serde(default)]
+    emergency: Option<String>,
 }
 
 /// A field of a form.
@@ -200,6 +205,9 @@ pub struct ActionDto {
     /// For an action several people take (`persons`, `jointly`): the decisions given so
     /// far and how many it needs, as `[given, needed]`.
     tally: Option<(usize, usize)>,
+    /// Its requirements do not hold yet, but it may be taken now in an emergency: send
+    /// `emergency` with the reason; it is then reported for ratification.
+    emergency: bool,
 }
 
 /// An action the case waits on now, whoever may take it.
@@ -346,6 +354,28 @@ pub struct CaseDto {
     /// Who was told about the case in mamori and whether they have opened it since (an
     /// announcement's readers), by name.
     told: Vec<ToldDto>,
+    /// Actions taken in an emergency that wait on ratification.
+    emergencies: Vec<EmergencyDto>,
+}
+
+/// An action taken in an emergency, waiting on ratification.
+#[derive(Serialize, ToSchema)]
+pub struct EmergencyDto {
+    /// Its place in the history: ratify or reject it at
+    /// `POST /api/v1/cases/{id}/emergencies/{seq}`.
+    seq: i64,
+    #[schema(value_type = Object)]
+    action: TextDto,
+    actor: Option<String>,
+    reason: String,
+    /// When it must be ratified by, in the installation's zone.
+    due: Option<String>,
+    overdue: bool,
+    /// Where that figure comes from.
+    #[schema(value_type = Option<Object>)]
+    due_note: Option<TextDto>,
+    /// Whether the caller may ratify or reject it.
+    may_ratify: bool,
 }
 
 /// Someone told about a case.
@@ -401,6 +431,7 @@ impl CaseDto {
                 unmet: a.unmet.clone(),
                 unavoidable: a.unavoidable,
                 tally: a.tally,
+                emergency: a.emergency,
                 prefill: a
                     .transition
                     .fields
@@ -452,6 +483,20 @@ impl CaseDto {
             documents,
             attachments: v.attachments.iter().map(AttachmentDto::new).collect(),
             may_attach: v.may_attach,
+            emergencies: v
+                .emergencies
+                .iter()
+                .map(|e| EmergencyDto {
+                    seq: e.seq,
+                    action: e.action.clone(),
+                    actor: e.actor.clone(),
+                    reason: e.reason.clone(),
+                    due: e.due.as_ref().map(|d| d.label.clone()),
+                    overdue: e.due.as_ref().is_some_and(|d| d.overdue),
+                    due_note: e.due.as_ref().and_then(|d| d.note.clone()),
+                    may_ratify: e.may_ratify,
+                })
+                .collect(),
             told: v
                 .told
                 .iter()
@@ -680,6 +725,7 @@ pub async fn act_on_case(
                 form: None,
                 comment: body.comment,
                 unavoidable: body.unavoidable,
+                emergency: body.emergency,
             },
         )
         .await?;
@@ -714,6 +760,77 @@ pub async fn list_notifications(
                 subject: if en { n.subject_en } else { n.subject_ja },
                 at: n.created_at.0.to_string(),
                 read: n.read_at.is_some(),
+            })
+            .collect(),
+    ))
+}
+
+/// What the ratifier decides.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RatifyRequest {
+    /// `true` ratifies what was done; `false` rejects it.
+    accept: bool,
+    /// A comment kept with the decision.
+    #[serde(default)]
+    comment: String,
+}
+
+/// Ratify or reject an action taken in an emergency (緊急時の例外措置), as one of the
+/// roles the library names to report to.
+#[utoipa::path(post, path = "/cases/{id}/emergencies/{seq}", tag = "cases",
+    params(("id" = Uuid, Path), ("seq" = i64, Path)), request_body = RatifyRequest,
+    responses((status = 200, body = CaseDto), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn ratify_emergency(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, seq)): ApiPath<(Uuid, i64)>,
+    ApiJson(body): ApiJson<RatifyRequest>,
+) -> ApiResult<axum::Json<CaseDto>> {
+    state
+        .app
+        .ratify(&s.caller, id, seq, body.accept, &body.comment)
+        .await?;
+    Ok(axum::Json(CaseDto::read(&state, &s, id).await?))
+}
+
+/// An action taken in an emergency, as listed for whoever ratifies it.
+#[derive(Serialize, ToSchema)]
+pub struct EmergencyListed {
+    case: Uuid,
+    number: String,
+    title: String,
+    seq: i64,
+    at: String,
+    actor: Option<String>,
+    action: String,
+    reason: String,
+    /// When it must be ratified by (UTC).
+    due_at: Option<String>,
+}
+
+/// The actions taken in an emergency that wait on the caller's ratification, the
+/// earliest due first (at most 200).
+#[utoipa::path(get, path = "/emergencies", tag = "cases",
+    responses((status = 200, body = Vec<EmergencyListed>), (status = 401, body = ErrorBody)))]
+pub async fn list_emergencies(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+) -> ApiResult<axum::Json<Vec<EmergencyListed>>> {
+    let rows = state.app.emergencies(&s.caller).await?;
+    Ok(axum::Json(
+        rows.into_iter()
+            .map(|e| EmergencyListed {
+                case: e.case_id,
+                number: e.number,
+                title: e.title,
+                seq: e.event.seq,
+                at: e.event.occurred_at.0.to_string(),
+                actor: e.event.actor_name,
+                action: e.event.action,
+                reason: mamori_app::emergency_reason(&e.event.detail),
+                due_at: e.due_at.map(|d| d.0.to_string()),
             })
             .collect(),
     ))

@@ -129,6 +129,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
         .routes(routes!(cases::list_overrides))
+        .routes(routes!(cases::list_emergencies))
+        .routes(routes!(cases::ratify_emergency))
         .routes(routes!(
             registers::list_register_rows,
             registers::add_register_row

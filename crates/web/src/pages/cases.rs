@@ -794,6 +794,8 @@ struct ShowPage {
     awaited: Vec<String>,
     /// Who was told about the case and whether they have opened it since: (name, read).
     told: Vec<(String, bool)>,
+    /// Actions taken in an emergency that wait on ratification.
+    emergencies: Vec<EmergencyLine>,
     /// The desks it waits on, with who holds them.
     waiting_on: Vec<String>,
 }
@@ -1019,6 +1021,16 @@ async fn calls_panel(
     Ok(state.app.plan_for(&s.caller, v).await?.map(CallsPanel::new))
 }
 
+/// An action taken in an emergency, as its case page lists it.
+struct EmergencyLine {
+    seq: i64,
+    text: String,
+    /// When it must be ratified by, whether that has passed, and where the figure comes
+    /// from.
+    due: Option<(String, bool, Option<String>)>,
+    may_ratify: bool,
+}
+
 struct ActionBox {
     action: String,
     name: String,
@@ -1033,6 +1045,11 @@ struct ActionBox {
     unavoidable_value: String,
     /// For an action several people take: how far it has got.
     tally: Option<String>,
+    /// Its requirements do not hold yet but it may be taken now in an emergency: a reason
+    /// is asked for.
+    emergency: bool,
+    /// The emergency's reason as typed.
+    emergency_value: String,
     /// The case waits on it (someone is expected to take it).
     expected: bool,
     /// The one that moves the case along: its button is the page's main one.
@@ -1215,6 +1232,11 @@ fn show_page(
                 comment_value: typed.1,
                 unmet: a.unmet.iter().map(|m| tr.text(m).to_owned()).collect(),
                 unavoidable: a.unavoidable,
+                emergency: a.emergency,
+                emergency_value: posted
+                    .filter(|p| p.get("_action") == t.action.value)
+                    .map(|p| p.get("emergency").to_owned())
+                    .unwrap_or_default(),
                 unavoidable_value: posted
                     .filter(|p| p.get("_action") == t.action.value)
                     .map(|p| p.get("unavoidable").to_owned())
@@ -1269,6 +1291,26 @@ fn show_page(
             .told
             .iter()
             .map(|t| (t.name.clone(), t.unread == 0))
+            .collect(),
+        emergencies: v
+            .emergencies
+            .iter()
+            .map(|e| EmergencyLine {
+                seq: e.seq,
+                text: tr.tn(
+                    "casepage-emergency",
+                    &[
+                        ("action", tr.text(&e.action).to_owned()),
+                        ("who", e.actor.clone().unwrap_or_default()),
+                        ("reason", e.reason.clone()),
+                    ],
+                ),
+                due: e.due.as_ref().map(|d| {
+                    let note = d.note.as_ref().map(|n| tr.text(n).to_owned());
+                    (d.label.clone(), d.overdue, note)
+                }),
+                may_ratify: e.may_ratify,
+            })
             .collect(),
         number: v.row.number.clone(),
         title: v.row.title.clone(),
@@ -1545,12 +1587,16 @@ pub async fn act(
         .transition(&action)
         .map(|t| posted.data(&t.fields))
         .unwrap_or_default();
-    let unavoidable = posted.get("unavoidable").trim();
+    let given = |name: &str| {
+        let v = posted.get(name).trim();
+        (!v.is_empty()).then(|| v.to_owned())
+    };
     let input = ActInput {
         fields,
         form: None,
         comment: posted.get("comment").to_owned(),
-        unavoidable: (!unavoidable.is_empty()).then(|| unavoidable.to_owned()),
+        unavoidable: given("unavoidable"),
+        emergency: given("emergency"),
     };
     act_and_show(&state, &s, id, &action, input, posted).await
 }
@@ -1760,4 +1806,24 @@ pub async fn list(
         overdue: !q.overdue.is_empty(),
         l,
     }))
+}
+
+/// `POST /cases/{id}/emergencies/{seq}`: ratifies (`_do=ratify`) or rejects an action taken
+/// in an emergency.
+pub async fn ratify(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, seq)): Path<(Uuid, i64)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted { pairs };
+    let accept = posted.get("_do") == "ratify";
+    match state
+        .app
+        .ratify(&s.caller, id, seq, accept, posted.get("comment"))
+        .await
+    {
+        Ok(()) => Ok(done(&format!("/cases/{id}"), "case-acted")),
+        Err(e) => show_refused(&state, &s, id, Some(&posted), Failure::from(e)).await,
+    }
 }

@@ -119,6 +119,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/cases/{id}/actions/{action}", post(cases::act))
+        .route("/cases/{id}/emergencies/{seq}", post(cases::ratify))
         .route(
             "/cases/{id}/attachments",
             // Files are limited by the installation's setting while they are read.

@@ -309,3 +309,152 @@ async fn a_system_change_is_confirmed_by_two_different_managers() {
         ["open", "submit", "confirm", "confirm"]
     );
 }
+
+#[tokio::test]
+async fn an_exception_taken_in_an_emergency_waits_on_the_ciso_who_ratifies_or_rejects_it() {
+    let w = city().await;
+    let open = |rule: &'static str| {
+        let w = &w;
+        async move {
+            let id =
+                w.t.create(
+                    &w.manager,
+                    "/api/v1/cases",
+                    json!({"procedure": "mod-duties/exception", "organisation": w.division,
+                           "data": {"rule": rule, "measure": "一時的に外部記録媒体を使う"}}),
+                )
+                .await;
+            let (status, body) = w.t.act(&w.manager, &id, "submit", json!({})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            id
+        }
+    };
+    let id = open("外部記録媒体の使用禁止").await;
+
+    // Without the permission the measure is refused, and the page offers the emergency.
+    let (status, body) = w.take(&w.manager, &id, "take_measure", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let page = w.case(&w.manager, &id).await;
+    assert_eq!(action(&page, "take_measure").unwrap()["emergency"], true);
+    // An emergency where the library gives none is refused.
+    let (status, body) = w
+        .take(
+            &w.manager,
+            &id,
+            "end_measure",
+            json!({"emergency": "急ぐため"}),
+        )
+        .await;
+    assert_ne!(status, StatusCode::OK, "{body}");
+
+    // In an emergency it is taken now, with the reason, and reported to the CISO.
+    let reason = "災害対応で庁内ネットワークが使えないため";
+    let (status, case) = w
+        .take(
+            &w.manager,
+            &id,
+            "take_measure",
+            json!({"emergency": reason}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "in_effect");
+    let pending = case["emergencies"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{case}");
+    assert_eq!(pending[0]["reason"], reason);
+    assert_eq!(
+        pending[0]["may_ratify"], false,
+        "not the manager's to ratify"
+    );
+    assert!(pending[0]["due"].is_string(), "{case}");
+    assert!(
+        pending[0]["due_note"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("mamori の既定値"),
+        "the figure says where it comes from"
+    );
+    let seq = pending[0]["seq"].as_i64().unwrap();
+    let (status, listed) = w.t.get(&w.ciso, "/api/v1/emergencies").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["reason"], reason);
+    assert!(
+        w.t.inbox_ids(&w.ciso).await.contains(&id),
+        "it waits on the CISO"
+    );
+    for c in [&w.staff, &w.lead, &w.manager] {
+        let (_, none) = w.t.get(c, "/api/v1/emergencies").await;
+        assert_eq!(none, json!([]));
+    }
+
+    // Only the CISO ratifies; a seq that is no emergency is nothing.
+    let path = format!("/api/v1/cases/{id}/emergencies/{seq}");
+    let (status, _) = w.t.post(&w.manager, &path, json!({"accept": true})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) =
+        w.t.post(
+            &w.ciso,
+            &format!("/api/v1/cases/{id}/emergencies/1"),
+            json!({"accept": true}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, case) =
+        w.t.post(
+            &w.ciso,
+            &path,
+            json!({"accept": true, "comment": "やむを得ない対応と認める"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert!(case["emergencies"].as_array().unwrap().is_empty());
+    let last = case["history"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "emergency.ratify");
+    assert!(
+        last["sentence"]["ja"]
+            .as_str()
+            .unwrap()
+            .contains("追認しました"),
+        "{last}"
+    );
+    let (_, listed) = w.t.get(&w.ciso, "/api/v1/emergencies").await;
+    assert_eq!(listed, json!([]));
+    assert!(!w.t.inbox_ids(&w.ciso).await.contains(&id));
+    // Ratified once: not again.
+    let (status, _) = w.t.post(&w.ciso, &path, json!({"accept": false})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A rejection is kept too, and the manager is told.
+    let id = open("私物端末の業務利用禁止").await;
+    let (status, case) = w
+        .take(
+            &w.manager,
+            &id,
+            "take_measure",
+            json!({"emergency": "庁舎停電のため"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let seq = case["emergencies"][0]["seq"].as_i64().unwrap();
+    let (status, case) =
+        w.t.post(
+            &w.ciso,
+            &format!("/api/v1/cases/{id}/emergencies/{seq}"),
+            json!({"accept": false, "comment": "代替手段があった"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let last = case["history"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["action"], "emergency.reject");
+    assert_eq!(last["detail"]["rejected"], true);
+    let (_, told) = w.t.get(&w.manager, "/api/v1/notifications").await;
+    assert!(
+        told.as_array().unwrap().iter().any(|n| n["subject"]
+            .as_str()
+            .unwrap()
+            .contains("認められませんでした")),
+        "{told}"
+    );
+    w.t.verify_chain().await;
+}

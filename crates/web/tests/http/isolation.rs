@@ -314,6 +314,8 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/api/v1/inbox", &[]),
     ("GET", "/api/v1/overrides", &[]),
+    ("GET", "/api/v1/emergencies", &[]),
+    ("POST", "/api/v1/cases/{id}/emergencies/{seq}", &[]),
     ("GET", "/api/v1/registers/{id}/rows", &[]),
     ("POST", "/api/v1/registers/{id}/rows", A_CHIEF),
     ("GET", "/api/v1/registers/{id}/rows/{row}", A_READERS),
@@ -636,6 +638,11 @@ async fn request(
             let id = new_case(t, officer, &w.a, &format!("甲社 添付{n}")).await;
             (path.replace("{id}", &id), None)
         }
+        // 甲's case has no emergency: the second entry of its history is none, for anyone.
+        ("POST", "/api/v1/cases/{id}/emergencies/{seq}") => (
+            path.replace("{id}", &w.case_a).replace("{seq}", "2"),
+            Some(json!({"accept": true})),
+        ),
         ("POST", "/api/v1/cases/{id}/bundle") => (
             path.replace("{id}", &w.case_a),
             Some(json!({"password": "甲社 送付用のパスワード 2026"})),
