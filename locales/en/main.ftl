@@ -1010,3 +1010,4 @@ casepage-emergency = { $who } took “{ $action }” in an emergency. Reason: { 
 casepage-emergency-due = To be ratified by { $due }
 case-ratify = Ratify
 case-reject-emergency = Reject
+error-role-full = This role already has as many holders in this organisation as its library allows; end a current designation first.

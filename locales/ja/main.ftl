@@ -1010,3 +1010,4 @@ casepage-emergency = { $who }さんが「{ $action }」を緊急に行いまし�
 casepage-emergency-due = 追認の期限: { $due }
 case-ratify = 追認する
 case-reject-emergency = 認めない
+error-role-full = この組織のこの役割は、定められた人数まですでに指定されています（ライブラリの上限）。今の指定を終えてから指定してください。

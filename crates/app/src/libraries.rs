@@ -85,6 +85,14 @@ impl Libraries {
         self.current().any(|l| l.role(role).is_some())
     }
 
+    /// The most holders a library role may have at once in one organisation, if it says.
+    pub fn role_cap(&self, role: &str) -> Option<u32> {
+        self.current()
+            .find_map(|l| l.role(role))
+            .and_then(|r| r.at_most.as_ref())
+            .map(|n| n.value)
+    }
+
     /// Every role of the current libraries: (library, role id, names).
     pub fn roles(&self) -> Vec<(&Library, &mamori_library::model::Role)> {
         self.current()

@@ -1424,6 +1424,14 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     c.unique(m.roles.iter().map(|r| &r.id), "役割");
     for r in &m.roles {
         c.id(&r.id, "役割");
+        if let Some(n) = &r.at_most
+            && n.value == 0
+        {
+            c.at(
+                n,
+                "at_most は 1 以上にしてください（0 では誰も指定できません）",
+            );
+        }
     }
     c.unique(m.marks.iter().map(|r| &r.id), "取扱区分");
     for mark in &m.marks {

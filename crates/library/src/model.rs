@@ -148,6 +148,10 @@ pub struct Role {
     /// What the role does.
     #[serde(default)]
     pub description: Option<Text>,
+    /// The most designations of it in force at once in one organisation (副CISO: one);
+    /// none for no limit.
+    #[serde(default)]
+    pub at_most: Option<Spanned<u32>>,
 }
 
 /// A note, optionally in force only until a date.

@@ -108,6 +108,24 @@ pub async fn insert(tx: &mut Tx, d: &NewDesignation<'_>) -> Result<(), StorageEr
     Ok(())
 }
 
+/// How many designations of `role` in `organisation` are in force on some day from
+/// `starts_on` to `ends_on` (open-ended without one).
+pub async fn overlapping(
+    tx: &mut Tx,
+    role: &str,
+    organisation: Uuid,
+    starts_on: Day,
+    ends_on: Option<Day>,
+) -> Result<i64, StorageError> {
+    const SQL: &str = "SELECT COUNT(*) FROM designations
+        WHERE role = $1 AND organisation_id = $2
+          AND ($4 IS NULL OR starts_on <= $4)
+          AND (ends_on IS NULL OR ends_on > $3 OR (ends_on = $3 AND revoked_at IS NULL))";
+    Ok(on_tx!(tx, c => sqlx::query_scalar(SQL)
+        .bind(role).bind(organisation).bind(starts_on).bind(ends_on)
+        .fetch_one(c).await)?)
+}
+
 /// Reads one designation.
 pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<DesignationRow, StorageError> {
     let sql = format!("{SELECT} WHERE d.id = $1");

@@ -458,3 +458,57 @@ async fn an_exception_taken_in_an_emergency_waits_on_the_ciso_who_ratifies_or_re
     );
     w.t.verify_chain().await;
 }
+
+#[tokio::test]
+async fn a_second_deputy_ciso_is_refused_until_the_first_stands_down() {
+    let w = city().await;
+    let admin = w.t.admin().await;
+    let (status, orgs) = w.t.get(&admin, "/api/v1/organisations").await;
+    assert_eq!(status, StatusCode::OK);
+    let city_id = orgs["items"]
+        .as_array()
+        .or(orgs.as_array())
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "青葉市")
+        .map(|o| o["id"].as_str().unwrap().to_owned())
+        .unwrap();
+    let first =
+        w.t.person(&admin, "副 六郎", "deputy@city.example.jp", &city_id)
+            .await;
+    let second =
+        w.t.person(&admin, "副 七郎", "deputy2@city.example.jp", &city_id)
+            .await;
+    let held = w.t.designate(&admin, "deputy_ciso", &city_id, &first).await;
+    let body = json!({"role": "deputy_ciso", "organisation": city_id, "person": second,
+                      "starts_on": "2020-01-01"});
+    let (status, refused) = w.t.post(&admin, "/api/v1/designations", body.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert!(
+        refused["error"]["fields"]["role"]
+            .as_str()
+            .unwrap()
+            .contains("上限"),
+        "{refused}"
+    );
+    // Once the first stands down, the second may be designated.
+    let (status, ended) =
+        w.t.post(
+            &admin,
+            &format!("/api/v1/designations/{held}/end"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{ended}");
+    // Over the years the first held it, a second is still one too many.
+    let (status, _) = w.t.post(&admin, "/api/v1/designations", body.clone()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    let today = jiff::Zoned::now()
+        .with_time_zone(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
+        .date()
+        .to_string();
+    let body = json!({"role": "deputy_ciso", "organisation": city_id, "person": second,
+                      "starts_on": today});
+    let (status, body) = w.t.post(&admin, "/api/v1/designations", body).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+}
