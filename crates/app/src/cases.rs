@@ -367,14 +367,25 @@ impl App {
         Ok(rows)
     }
 
-    /// A stored case with everything deciding on it reads but the register rows.
-    async fn load<'a>(&self, src: impl Into<Src<'a>>, id: Uuid) -> Result<Loaded, AppError> {
+    /// A stored case with everything deciding on it reads but the register rows. Its
+    /// history is read when `history` asks or its procedure decides by it (exclusions by
+    /// who took an action, several people's decisions, emergencies awaiting ratification).
+    async fn load<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        id: Uuid,
+        history: bool,
+    ) -> Result<Loaded, AppError> {
         let mut src = src.into();
         let row = cases::get(src.reborrow(), id).await?;
         let lib = self.definition(src.reborrow(), &row).await?;
         let facts = self.facts_of_row(src.reborrow(), &lib, &row).await?;
         let files = attachments::for_case(src.reborrow(), id).await?;
-        let events = cases::events(src, id).await?;
+        let events = if history || plan::reads_history(&lib.procedures[&row.procedure_id]) {
+            cases::events(src, id).await?
+        } else {
+            Vec::new()
+        };
         let mut data = parse_data(&row.data);
         form::derive(
             &lib.form_of(&lib.procedures[&row.procedure_id]).fields,
@@ -635,7 +646,7 @@ impl App {
     /// Reads a case with its history, the actions the caller may take now and those it
     /// waits on, whoever takes them.
     pub async fn case(&self, caller: &Caller, id: Uuid) -> Result<CaseView, AppError> {
-        let case = self.load(&self.db, id).await?;
+        let case = self.load(&self.db, id, true).await?;
         let (row, procedure) = (&case.row, case.procedure());
         let involved = self.involved(caller, row).await?;
         // Whoever a notice went to (everyone an announcement reached) may open what it is
@@ -881,9 +892,7 @@ impl App {
             data: &form_data,
             routing: &Routing::parse(&row.routing),
         };
-        let history = self
-            .history_if_joint(&mut *tx, procedure, &row.state, row.id)
-            .await?;
+        let history = self.history_if_read(&mut *tx, procedure, row.id).await?;
         self.update_waits(
             tx,
             lib,
@@ -987,7 +996,7 @@ impl App {
         input: ActInput,
     ) -> Result<String, AppError> {
         let mut tx = self.db.begin().await?;
-        let mut case = self.load(&mut tx, id).await?;
+        let mut case = self.load(&mut tx, id, false).await?;
         let now = self.local_now();
         if let Err(refusal) =
             plan::admits(&case.standing(&Rows::new(), &now), &caller.actor, action)
@@ -999,7 +1008,7 @@ impl App {
             && case.row.state == case.procedure().initial_state().id.value
         {
             self.save_typed(&mut tx, caller, &case, typed).await?;
-            case = self.load(&mut tx, id).await?;
+            case = self.load(&mut tx, id, false).await?;
         }
         let request = ActRequest {
             action,
@@ -1424,16 +1433,15 @@ impl App {
         .await
     }
 
-    /// A case's history as deciding reads it, when an action from `state` needs it to work
-    /// out whom the case waits on (the parties of a joint action still to decide).
-    pub(crate) async fn history_if_joint<'a>(
+    /// A case's history as deciding reads it, when its procedure decides by it (see
+    /// [`plan::reads_history`]): whom the case waits on depends on it.
+    pub(crate) async fn history_if_read<'a>(
         &self,
         src: impl Into<Src<'a>>,
         procedure: &Procedure,
-        state: &str,
         id: Uuid,
     ) -> Result<Vec<Taken>, AppError> {
-        if !procedure.transitions_from(state).any(|t| t.jointly) {
+        if !plan::reads_history(procedure) {
             return Ok(Vec::new());
         }
         Ok(cases::events(src, id).await?.iter().map(taken).collect())
@@ -1467,7 +1475,7 @@ impl App {
             return Err(problems(&[comment_field()], found));
         }
         let mut tx = self.db.begin().await?;
-        let case = self.load(&mut tx, id).await?;
+        let case = self.load(&mut tx, id, true).await?;
         let now = self.local_now();
         let rows = Rows::new();
         let standing = case.standing(&rows, &now);

@@ -111,9 +111,7 @@ impl App {
                     data: &data,
                     routing: &routing,
                 };
-                let history = self
-                    .history_if_joint(&mut tx, procedure, &row.state, row.id)
-                    .await?;
+                let history = self.history_if_read(&mut tx, procedure, row.id).await?;
                 self.update_waits(
                     &mut tx,
                     &lib,

@@ -355,6 +355,18 @@ fn engine_text(ja: &str, en: &str) -> Text {
     }
 }
 
+/// Whether deciding in a case of `procedure` reads its history: an action excludes whoever
+/// took another, several people take one, or one has an emergency path.
+pub(crate) fn reads_history(procedure: &Procedure) -> bool {
+    procedure.transitions.iter().any(|t| {
+        t.gathers()
+            || t.emergency.is_some()
+            || t.excludes
+                .iter()
+                .any(|e| matches!(e.value, Excluded::Took { .. }))
+    })
+}
+
 /// The actions taken in an emergency that wait on ratification, with the transition.
 pub(crate) fn pending_emergencies<'h>(
     procedure: &'h Procedure,
