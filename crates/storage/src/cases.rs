@@ -331,25 +331,20 @@ pub async fn emergencies_for<'a>(
     today: Day,
     limit: i64,
 ) -> Result<Vec<EmergencyRow>, StorageError> {
-    const SQL: &str =
-        "SELECT c.id AS case_id, c.number, c.title, MIN(m.due_at) AS due_at, e.seq, e.occurred_at,
-            e.actor_id, p.name AS actor_name, e.action, e.from_state, e.to_state, e.comment, e.data,
-            e.detail
-         FROM case_emergencies m
-         JOIN designations d ON d.role = m.role AND d.organisation_id = m.organisation_id
-            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
-         JOIN cases c ON c.id = m.case_id
-         JOIN case_events e ON e.case_id = m.case_id AND e.seq = m.event_seq
+    let sql = format!(
+        "SELECT c.id AS case_id, c.number, c.title,
+            (SELECT MIN(m.due_at) FROM case_emergencies m
+              WHERE m.case_id = e.case_id AND m.event_seq = e.seq) AS due_at,
+            e.seq, e.occurred_at, e.actor_id, p.name AS actor_name, e.action, e.from_state,
+            e.to_state, e.comment, e.data, e.detail
+         FROM case_events e JOIN cases c ON c.id = e.case_id
          LEFT JOIN persons p ON p.id = e.actor_id
-         WHERE m.closed_at IS NULL AND (d.person_id = $1 OR d.post_id IN (
-               SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
-                  AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)))
-         GROUP BY c.id, c.number, c.title, e.seq, e.occurred_at, e.actor_id, p.name, e.action,
-            e.from_state, e.to_state, e.comment, e.data, e.detail
-         ORDER BY MIN(m.due_at), e.occurred_at LIMIT $3";
-    Ok(
-        on_src!(src.into(), x => sqlx::query_as(SQL).bind(person).bind(today).bind(limit).fetch_all(x).await)?,
-    )
+         WHERE {}
+         ORDER BY due_at, e.occurred_at LIMIT $3",
+        listed_for("case_emergencies", "AND o.closed_at IS NULL", 1, 2)
+    );
+    Ok(on_src!(src.into(), x => sqlx::query_as(AssertSqlSafe(sql))
+        .bind(person).bind(today).bind(limit).fetch_all(x).await)?)
 }
 
 /// An exception taken in the unavoidable case, as listed for its overseers.
@@ -373,21 +368,39 @@ pub async fn overrides_for<'a>(
     today: Day,
     limit: i64,
 ) -> Result<Vec<OverrideRow>, StorageError> {
-    const SQL: &str =
+    let sql = format!(
         "SELECT c.id AS case_id, c.number, c.title, e.seq, e.occurred_at, e.actor_id,
             p.name AS actor_name, e.action, e.from_state, e.to_state, e.comment, e.data, e.detail
          FROM case_events e JOIN cases c ON c.id = e.case_id
          LEFT JOIN persons p ON p.id = e.actor_id
-         WHERE EXISTS (SELECT 1 FROM case_overrides o JOIN designations d
-             ON d.role = o.role AND d.organisation_id = o.organisation_id
-            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
-           WHERE o.case_id = e.case_id AND o.event_seq = e.seq
-             AND (d.person_id = $1 OR d.post_id IN (
-               SELECT h.post_id FROM post_holders h WHERE h.person_id = $1
-                  AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2))))
-         ORDER BY e.occurred_at DESC, e.seq DESC LIMIT $3";
-    Ok(
-        on_src!(src.into(), x => sqlx::query_as(SQL).bind(person).bind(today).bind(limit).fetch_all(x).await)?,
+         WHERE {}
+         ORDER BY e.occurred_at DESC, e.seq DESC LIMIT $3",
+        listed_for("case_overrides", "", 1, 2)
+    );
+    Ok(on_src!(src.into(), x => sqlx::query_as(AssertSqlSafe(sql))
+        .bind(person).bind(today).bind(limit).fetch_all(x).await)?)
+}
+
+/// History entries `e` listed in `table` (rows of case, entry, role and organisation) for
+/// a (role, organisation) the person `$person` holds on `$day`; `more` narrows the rows.
+fn listed_for(table: &str, more: &str, person: usize, day: usize) -> String {
+    format!(
+        "EXISTS (SELECT 1 FROM {table} o JOIN designations d
+           ON d.role = o.role AND d.organisation_id = o.organisation_id
+         WHERE o.case_id = e.case_id AND o.event_seq = e.seq {more} AND {})",
+        held_on("d", person, day)
+    )
+}
+
+/// The designation `d` is in force on `$day` and held by `$person`, directly or through a
+/// post they hold that day.
+fn held_on(d: &str, person: usize, day: usize) -> String {
+    format!(
+        "{d}.starts_on <= ${day}
+         AND ({d}.ends_on IS NULL OR {d}.ends_on > ${day} OR ({d}.ends_on = ${day} AND {d}.revoked_at IS NULL))
+         AND ({d}.person_id = ${person} OR {d}.post_id IN (
+           SELECT h.post_id FROM post_holders h WHERE h.person_id = ${person}
+              AND h.starts_on <= ${day} AND (h.ends_on IS NULL OR h.ends_on >= ${day})))"
     )
 }
 
@@ -562,10 +575,8 @@ fn waiting_on(person: usize, day: usize) -> String {
         "c.id IN (
         SELECT w.case_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
-         AND d.starts_on <= ${day} AND (d.ends_on IS NULL OR d.ends_on > ${day} OR (d.ends_on = ${day} AND d.revoked_at IS NULL))
-        WHERE d.person_id = ${person} OR d.post_id IN (
-          SELECT h.post_id FROM post_holders h WHERE h.person_id = ${person}
-             AND h.starts_on <= ${day} AND (h.ends_on IS NULL OR h.ends_on >= ${day})))"
+        WHERE {})",
+        held_on("d", person, day)
     )
 }
 
