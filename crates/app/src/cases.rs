@@ -5,6 +5,7 @@
 //! read by [`Permission::ViewCases`] or by being one of its parties. Every command is one
 //! transaction with its case history entry, register writes and audit event.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use mamori_domain::policy::{self, CaseFacts, OrgFacts, Permission};
@@ -16,16 +17,18 @@ use mamori_storage::attachments::{self, AttachmentRow};
 use mamori_storage::cases::{
     self, CaseEventRow, CaseFilter, CaseRow, CaseUpdate, NewCase, NewCaseEvent,
 };
-use mamori_storage::notifications;
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::{self, RowWrite};
 use mamori_storage::{Page, PageRequest, Src, Tx};
+use mamori_storage::{designations, notifications};
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::appointments::Origin;
 use crate::error::FormProblem;
-use crate::plan::{self, Detail, Plan, Refusal, Request, RowChange, Rows, Standing, Taken};
+use crate::plan::{self, Detail, Plan, Refusal, Request, RowChange, Rows, Standing, Taken, Tally};
 use crate::routing::{CaseAt, Routing};
+use crate::secrets::Holder;
 use crate::{App, AppError, Caller};
 
 /// A request to open a case.
@@ -72,6 +75,8 @@ pub struct ActionView {
     /// Its requirements do not hold yet, but the reader may take it now in an emergency,
     /// giving the reason, and report afterwards.
     pub emergency: bool,
+    /// For a body's resolution: the votes of the round so far.
+    pub votes: Option<Tally>,
 }
 
 /// An action taken in an emergency that waits on ratification.
@@ -124,6 +129,8 @@ pub struct CaseView {
     pub told: Vec<notifications::ToldRow>,
     /// Actions taken in an emergency that wait on ratification.
     pub emergencies: Vec<PendingEmergency>,
+    /// Secrets handed over in the case, and whether the reader may be shown each.
+    pub secrets: Vec<crate::secrets::SecretView>,
 }
 
 /// A stored case with everything deciding on it reads but the register rows, which depend
@@ -147,6 +154,8 @@ struct Loaded {
     events: Vec<CaseEventRow>,
     /// Its history as deciding reads it.
     history: Vec<Taken>,
+    /// How many members may vote in each ballot counted in its state.
+    members: BTreeMap<String, usize>,
 }
 
 impl Loaded {
@@ -167,6 +176,7 @@ impl Loaded {
             facts: &self.facts,
             rows,
             now,
+            members: &self.members,
         }
     }
 }
@@ -219,6 +229,28 @@ pub(crate) use crate::plan::relation;
 /// The organisation the caller acts from as one of `parties`, if any.
 pub(crate) fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
     plan::acting(&caller.actor, parties, facts)
+}
+
+/// The problems found with an action's fields, its comment or its reasons, each named by
+/// its label.
+pub(crate) fn action_problems(
+    case_form: &[Field],
+    t: Option<&Transition>,
+    found: Vec<form::FieldProblem>,
+) -> AppError {
+    let mut all = case_form.to_vec();
+    all.extend(t.iter().flat_map(|t| t.fields.iter().cloned()));
+    all.push(comment_field());
+    all.push(unavoidable_field());
+    all.push(Field::built_in(
+        "emergency",
+        FieldType::LongText,
+        Text {
+            ja: "緊急に行う理由".into(),
+            en: Some("Why it cannot wait".into()),
+        },
+    ));
+    problems(&all, found)
 }
 
 fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
@@ -382,7 +414,7 @@ impl App {
         let facts = self.facts_of_row(src.reborrow(), &lib, &row).await?;
         let files = attachments::for_case(src.reborrow(), id).await?;
         let events = if history || plan::reads_history(&lib.procedures[&row.procedure_id]) {
-            cases::events(src, id).await?
+            cases::events(src.reborrow(), id).await?
         } else {
             Vec::new()
         };
@@ -392,7 +424,11 @@ impl App {
             &mut data,
             &attached_by_field(&files),
         );
+        let members = self
+            .members(src, &lib.procedures[&row.procedure_id], &row.state, &facts)
+            .await?;
         Ok(Loaded {
+            members,
             history: events.iter().map(taken).collect(),
             events,
             done: parse_done(&row.done),
@@ -403,6 +439,32 @@ impl App {
             facts,
             files,
         })
+    }
+
+    /// How many people may vote in each ballot a resolution in `state` counts: those
+    /// holding its parties' roles today.
+    async fn members(
+        &self,
+        mut src: Src<'_>,
+        procedure: &Procedure,
+        state: &str,
+        facts: &CaseFacts,
+    ) -> Result<BTreeMap<String, usize>, AppError> {
+        let mut out = BTreeMap::new();
+        for ballot in plan::ballots(procedure, state) {
+            let mut people = Vec::new();
+            for p in &ballot.by {
+                let orgs = facts.organisations(relation(p.of));
+                people.extend(
+                    notifications::holders_of(src.reborrow(), &p.role.value, orgs, self.today())
+                        .await?,
+                );
+            }
+            people.sort();
+            people.dedup();
+            out.insert(ballot.action.value.clone(), people.len());
+        }
+        Ok(out)
     }
 
     /// Procedures the caller may start, with the organisations they may start them for.
@@ -605,6 +667,7 @@ impl App {
             facts,
             rows: &rows,
             now: &now,
+            members: &BTreeMap::new(),
         };
         cases::set_waits(tx, id, &plan::waits(&standing)).await?;
         Ok(())
@@ -680,6 +743,7 @@ impl App {
                 unavoidable: o.unavoidable,
                 tally: o.tally,
                 emergency: o.emergency,
+                votes: o.votes,
             })
             .collect();
         let awaited = plan::awaited(&standing).into_iter().cloned().collect();
@@ -730,6 +794,9 @@ impl App {
                 .find_map(|d| d.note.clone()),
             ..due
         });
+        let secrets = self
+            .secret_views((&self.db).into(), procedure, row.id, caller.actor.person)
+            .await?;
         let Loaded {
             row,
             lib,
@@ -739,6 +806,7 @@ impl App {
             ..
         } = case;
         Ok(CaseView {
+            secrets,
             emergencies,
             told,
             relay_targets,
@@ -1064,7 +1132,23 @@ impl App {
             None
         };
         let files: Vec<String> = case.files.iter().map(|a| a.file_name.clone()).collect();
+        // Only a library that lets a role be delegated asks whose the actor's roles are.
+        let delegations: Vec<plan::Delegation> =
+            if case.lib.manifest.roles.iter().any(|r| r.delegable) {
+                designations::delegated_to(&mut *tx, caller.actor.person, self.today())
+                    .await?
+                    .into_iter()
+                    .map(|(role, organisation, from)| plan::Delegation {
+                        role,
+                        organisation,
+                        from,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
         let request = Request {
+            delegations: &delegations,
             action: request.action,
             fields: request.fields,
             comment: request.comment,
@@ -1126,6 +1210,23 @@ impl App {
             now,
         };
         let seq = cases::append_event(tx, row.id, &event).await?;
+        let transition = procedure
+            .transition(action)
+            .ok_or_else(|| AppError::Internal("a planned action is missing".into()))?;
+        // A designation that cannot be made (a person of another organisation, a second
+        // deputy CISO) refuses the whole action: the transaction writes nothing.
+        let origin = Origin {
+            case: row.id,
+            organisation: row.organisation_id,
+            number: row.number.clone(),
+        };
+        let found = self
+            .appoint(tx, caller, &origin, &plan.appointments)
+            .await?;
+        if !found.is_empty() {
+            let form = &lib.form_of(procedure).fields;
+            return Err(action_problems(form, Some(transition), found));
+        }
         if let Some(routing) = &plan.routing {
             cases::set_routing(tx, row.id, &routing.text()).await?;
         }
@@ -1157,6 +1258,14 @@ impl App {
             &facts,
         )
         .await?;
+        let holder = Holder {
+            case: row.id,
+            opened_by: row.created_by,
+            history: &history,
+            data: &plan.data,
+        };
+        self.seal_secrets(tx, &holder, seq, transition, &plan.secrets)
+            .await?;
         // An exception to a separation of duties is listed for whoever oversees it.
         let overseers: Vec<(String, Uuid)> = plan
             .overseers
@@ -1180,9 +1289,6 @@ impl App {
             self.set_deadlines(tx, procedure, row.id, &plan.to, &plan.data)
                 .await?;
         }
-        let transition = procedure
-            .transition(action)
-            .ok_or_else(|| AppError::Internal("a planned action is missing".into()))?;
         self.notify(tx, caller, case, transition, plan, &facts, now)
             .await?;
         let mut detail = serde_json::json!({ "action": action, "from": row.state, "to": plan.to });
@@ -1254,23 +1360,11 @@ impl App {
             Refusal::StateChanged => Err(AppError::Rule {
                 code: "case-state-changed",
             }),
-            Refusal::Invalid(found) => {
-                let mut all = case.lib.form_of(case.procedure()).fields.clone();
-                if let Some(t) = case.procedure().transition(action) {
-                    all.extend(t.fields.iter().cloned());
-                }
-                all.push(comment_field());
-                all.push(unavoidable_field());
-                all.push(Field::built_in(
-                    "emergency",
-                    FieldType::LongText,
-                    Text {
-                        ja: "緊急に行う理由".into(),
-                        en: Some("Why it cannot wait".into()),
-                    },
-                ));
-                Err(problems(&all, found))
-            }
+            Refusal::Invalid(found) => Err(action_problems(
+                &case.lib.form_of(case.procedure()).fields,
+                case.procedure().transition(action),
+                found,
+            )),
             Refusal::NotOffered => Err(AppError::Rule {
                 code: "action-not-offered",
             }),
@@ -1289,6 +1383,7 @@ impl App {
                 code: "no-emergency-path",
             }),
             Refusal::NoSuchEmergency => Err(AppError::NotFound),
+            Refusal::NoQuorum(tally) => Err(AppError::Unmet(vec![plan::no_quorum(&tally)])),
         }
     }
 

@@ -150,6 +150,7 @@ impl App {
                 note: via,
                 by: None,
                 now,
+                delegated_from: None,
             },
         )
         .await?;

@@ -116,6 +116,58 @@ fn beyond(e: &CaseEventRow, lang: &str) -> String {
             ));
         }
     }
+    if let Some(from) = &detail.delegated_by {
+        out.push_str(&if en {
+            format!(" (under delegation from {from})")
+        } else {
+            format!("（{from}さんからの委任により行いました）")
+        });
+    }
+    if let Some(vote) = &detail.vote {
+        let said = match (vote.as_str(), en) {
+            ("for", false) => "賛成",
+            ("against", false) => "反対",
+            (_, false) => "棄権",
+            ("for", true) => "for",
+            ("against", true) => "against",
+            (_, true) => "abstained",
+        };
+        out.push_str(&if en {
+            format!(" Vote: {said}.")
+        } else {
+            format!("投票: {said}。")
+        });
+    }
+    if let Some(t) = &detail.tally {
+        out.push_str(&if en {
+            format!(
+                " Resolution {}: {} for, {} against, {} abstained, of {} members (quorum {}).",
+                if t.carried { "carried" } else { "not carried" },
+                t.yes,
+                t.against,
+                t.abstain,
+                t.members,
+                t.quorum
+            )
+        } else {
+            format!(
+                "議決: {}（賛成 {}・反対 {}・棄権 {}、委員 {} 人・定足数 {} 人）。",
+                if t.carried { "可決" } else { "否決" },
+                t.yes,
+                t.against,
+                t.abstain,
+                t.members,
+                t.quorum
+            )
+        });
+    }
+    if !detail.sealed.is_empty() {
+        out.push_str(if en {
+            " A secret was handed over sealed; it is shown once to whom it is for."
+        } else {
+            "秘密の項目を封をして渡しました（渡す相手に一度だけ表示されます）。"
+        });
+    }
     if let Some(reason) = &detail.unavoidable {
         if en {
             out.push_str(&format!(

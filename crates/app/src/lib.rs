@@ -4,6 +4,7 @@
 
 mod adaptations;
 mod api_tokens;
+mod appointments;
 mod assessments;
 mod attachments;
 pub mod audit_sentences;
@@ -11,6 +12,7 @@ mod audit_trail;
 mod calls;
 mod cases;
 mod deadlines;
+mod delegations;
 mod documents;
 mod edge;
 mod error;
@@ -30,6 +32,7 @@ mod prefill;
 mod registers;
 mod report_board;
 mod routing;
+mod secrets;
 mod session;
 pub mod setup_guide;
 mod waiting;
@@ -45,6 +48,7 @@ pub use calls::{CallPlan, PrimeDesk};
 pub use cases::{
     ActInput, ActionView, CaseView, Due, OpenCase, Startable, emergency_reason, override_reason,
 };
+pub use delegations::DelegationInput;
 pub use documents::RenderedDocument;
 pub use edge::EdgeLimits;
 pub use error::{AppError, FormProblem};
@@ -57,8 +61,10 @@ pub use mail::{MailRun, Mailer};
 pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
+pub use plan::Tally;
 pub use registers::{ImportReport, RegisterView, RowView};
 pub use report_board::{ReportGroup, ReportLine};
+pub use secrets::SecretView;
 pub use session::{Caller, SessionInfo};
 pub use waiting::Waiting;
 

@@ -93,6 +93,13 @@ impl Libraries {
             .map(|n| n.value)
     }
 
+    /// Whether a holder of a library role may delegate it for a period.
+    pub fn delegable(&self, role: &str) -> bool {
+        self.current()
+            .find_map(|l| l.role(role))
+            .is_some_and(|r| r.delegable)
+    }
+
     /// Every role of the current libraries: (library, role id, names).
     pub fn roles(&self) -> Vec<(&Library, &mamori_library::model::Role)> {
         self.current()

@@ -742,6 +742,7 @@ impl App {
                 note: &note,
                 by: Some(caller.actor.person),
                 now: self.now(),
+                delegated_from: None,
             },
         )
         .await?;

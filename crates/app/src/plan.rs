@@ -17,8 +17,8 @@ use mamori_domain::policy::{self, Actor, CaseFacts, CaseRelation};
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data, FieldProblem};
 use mamori_library::model::{
-    CommentRule, Deadline, Excluded, ExcludedName, Keeper, MARK_FIELD, Participant, Party,
-    Procedure, Relation, Transition,
+    CommentRule, Deadline, FieldType, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation,
+    Resolution, Someone, SomeoneNamed, Transition,
 };
 use mamori_library::{Library, Text};
 use serde::{Deserialize, Serialize};
@@ -26,6 +26,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::routing::Routing;
+
+/// A value read from a library file, with where it was written.
+type Spanned<T> = mamori_library::model::Spanned<T>;
 
 /// Register rows found for a case's lookups, by register and canonical key.
 pub(crate) type Rows = BTreeMap<(String, String), Data>;
@@ -57,6 +60,9 @@ pub(crate) struct Standing<'a> {
     pub rows: &'a Rows,
     /// The present moment in the installation's zone.
     pub now: &'a Zoned,
+    /// How many people may vote in each ballot of the state (its members today), by the
+    /// ballot's action (see [`ballots`]).
+    pub members: &'a BTreeMap<String, usize>,
 }
 
 impl Standing<'_> {
@@ -115,6 +121,79 @@ pub(crate) struct Detail {
     /// The emergency was rejected, not ratified.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub rejected: bool,
+    /// Taken by someone holding the role only by delegation: whose it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub delegated_by: Option<String>,
+    /// A member's vote in a ballot (`for`, `against`, `abstain`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote: Option<String>,
+    /// A body's resolution, as counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tally: Option<Tally>,
+    /// Secret fields handed over with the action, by id: sealed apart, never here.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sealed: Vec<String>,
+}
+
+/// The votes of a round of a ballot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// For.
+    #[serde(rename = "for")]
+    pub yes: usize,
+    /// Against.
+    pub against: usize,
+    /// Abstained.
+    pub abstain: usize,
+    /// Who may vote.
+    pub members: usize,
+    /// How many votes the quorum needs.
+    pub quorum: usize,
+    /// Whether the votes carry it.
+    pub carried: bool,
+}
+
+impl Tally {
+    /// The votes cast.
+    pub fn cast(&self) -> usize {
+        self.yes + self.against + self.abstain
+    }
+
+    /// Whether enough members voted.
+    pub fn quorate(&self) -> bool {
+        self.cast() >= self.quorum
+    }
+}
+
+/// A role the actor holds today only because its holder delegated it to them.
+#[derive(Debug, Clone)]
+pub(crate) struct Delegation {
+    /// The role.
+    pub role: String,
+    /// Where.
+    pub organisation: Option<Uuid>,
+    /// The holder who delegated it, by name.
+    pub from: String,
+}
+
+/// A designation an action makes or ends, as its fields give it, before the person, post
+/// and organisation named are looked up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Appointing {
+    /// The role.
+    pub role: String,
+    /// Ends the designation rather than makes it.
+    pub release: bool,
+    /// The person as typed (an e-mail address or an id), and the field it came from.
+    pub person: Option<(String, String)>,
+    /// The post's name as typed, and the field it came from.
+    pub post: Option<(String, String)>,
+    /// The organisation as typed (a name or an id) and its field; the case's without one.
+    pub within: Option<(String, String)>,
+    /// From.
+    pub starts_on: jiff::civil::Date,
+    /// Until (for a release: the last day).
+    pub ends_on: Option<jiff::civil::Date>,
 }
 
 impl Detail {
@@ -150,6 +229,8 @@ pub(crate) struct Request<'a> {
     /// The reason given for taking the action in an emergency, before its requirements
     /// hold.
     pub emergency: Option<&'a str>,
+    /// The roles the actor holds today only by delegation.
+    pub delegations: &'a [Delegation],
 }
 
 /// Why an action is refused.
@@ -178,6 +259,8 @@ pub(crate) enum Refusal {
     AlreadyDecided,
     /// An emergency was claimed for an action that has no emergency path.
     NoEmergencyPath,
+    /// Too few members have voted for the body to resolve: the tally.
+    NoQuorum(Tally),
     /// No emergency awaits ratification at that place in the history.
     NoSuchEmergency,
 }
@@ -234,6 +317,10 @@ pub(crate) struct Plan {
     pub overseers: Vec<Party>,
     /// Who ratifies it, when it was taken in an emergency.
     pub ratifiers: Vec<Party>,
+    /// Designations made or ended.
+    pub appointments: Vec<Appointing>,
+    /// Secrets handed over, (field, value): written sealed, and nowhere else.
+    pub secrets: Vec<(String, String)>,
 }
 
 /// An action offered to the reader, with what still keeps it from being taken.
@@ -252,6 +339,8 @@ pub(crate) struct Offer<'p> {
     /// Its requirements do not hold yet but it has an emergency path: the reader may take
     /// it now, giving the reason, and report afterwards.
     pub emergency: bool,
+    /// For a body's resolution: the votes of the round so far.
+    pub votes: Option<Tally>,
 }
 
 /// A deadline timer to set.
@@ -336,7 +425,18 @@ pub(crate) fn offers<'p>(s: &'p Standing<'_>, actor: &Actor) -> Vec<Offer<'p>> {
                     "You have already taken this action; another person takes it now.",
                 ));
             }
+            if t.ballot && votes(s, &t.action.value).iter().any(|v| v.actor == Some(actor.person)) {
+                unmet.push(engine_text(
+                    "あなたはこの回の投票を済ませました。",
+                    "You have already voted in this round.",
+                ));
+            }
+            let tally = t.resolves.as_ref().map(|r| tally(s, r));
+            if let Some(t) = tally.filter(|t| !t.quorate()) {
+                unmet.push(no_quorum(&t));
+            }
             Offer {
+                votes: tally,
                 emergency: t.emergency.is_some() && !unmet.is_empty(),
                 transition: t,
                 unmet,
@@ -355,15 +455,84 @@ fn engine_text(ja: &str, en: &str) -> Text {
     }
 }
 
+/// The engine's message while a body lacks its quorum.
+pub(crate) fn no_quorum(t: &Tally) -> Text {
+    Text {
+        ja: format!(
+            "定足数に達していません（投票 {} 人・委員 {} 人、{} 人以上の投票が必要です）。",
+            t.cast(),
+            t.members,
+            t.quorum
+        ),
+        en: Some(format!(
+            "The quorum is not reached ({} voted of {} members; {} must vote).",
+            t.cast(),
+            t.members,
+            t.quorum
+        )),
+    }
+}
+
+/// The votes cast in the round under way of a ballot: since the case last entered its
+/// state, or a resolution last counted them.
+fn votes<'h>(s: &Standing<'h>, ballot: &str) -> Vec<&'h Taken> {
+    let start = s
+        .history
+        .iter()
+        .rposition(|e| {
+            (e.to.as_deref() == Some(s.state) && e.from.as_deref() != Some(s.state))
+                || e.detail.tally.is_some()
+        })
+        .map_or(0, |i| i + 1);
+    s.history[start..]
+        .iter()
+        .filter(|e| e.action == ballot && e.detail.vote.is_some())
+        .collect()
+}
+
+/// The votes of the round under way counted for a resolution.
+pub(crate) fn tally(s: &Standing<'_>, r: &Resolution) -> Tally {
+    let cast = votes(s, &r.ballot.value);
+    let count = |v: &str| {
+        cast.iter()
+            .filter(|e| e.detail.vote.as_deref() == Some(v))
+            .count()
+    };
+    let members = s.members.get(&r.ballot.value).copied().unwrap_or_default();
+    let (n, d) = r.quorum().unwrap_or((1, 2));
+    let mut t = Tally {
+        yes: count("for"),
+        against: count("against"),
+        abstain: count("abstain"),
+        members,
+        // At least that share of the members: the quorum rounds up.
+        quorum: (members * n as usize).div_ceil(d as usize).max(1),
+        carried: false,
+    };
+    t.carried = t.quorate() && r.majority.carries(t.yes, t.cast());
+    t
+}
+
+/// The ballots whose members deciding in `state` counts: the caller loads how many people
+/// may vote in each into [`Standing::members`].
+pub(crate) fn ballots<'p>(procedure: &'p Procedure, state: &str) -> Vec<&'p Transition> {
+    procedure
+        .transitions_from(state)
+        .filter_map(|t| t.resolves.as_ref())
+        .filter_map(|r| procedure.transition(&r.ballot.value))
+        .collect()
+}
+
 /// Whether deciding in a case of `procedure` reads its history: an action excludes whoever
-/// took another, several people take one, or one has an emergency path.
+/// took another, several people take one, a body votes, or one has an emergency path.
 pub(crate) fn reads_history(procedure: &Procedure) -> bool {
     procedure.transitions.iter().any(|t| {
         t.gathers()
+            || t.ballot
             || t.emergency.is_some()
             || t.excludes
                 .iter()
-                .any(|e| matches!(e.value, Excluded::Took { .. }))
+                .any(|e| matches!(e.value, Someone::Took { .. }))
     })
 }
 
@@ -421,12 +590,12 @@ pub(crate) fn ratify(
 /// Whether the action excludes `actor` in this case.
 fn excluded(s: &Standing<'_>, t: &Transition, actor: &Actor) -> bool {
     t.excludes.iter().any(|e| match &e.value {
-        Excluded::Named(ExcludedName::Applicant) => s.opened_by == actor.person,
-        Excluded::Took { took } => s
+        Someone::Named(SomeoneNamed::Applicant) => s.opened_by == actor.person,
+        Someone::Took { took } => s
             .history
             .iter()
             .any(|h| h.action == *took && h.actor == Some(actor.person)),
-        Excluded::Subject { subject } => s
+        Someone::Subject { subject } => s
             .data
             .get(subject)
             .and_then(Value::as_str)
@@ -581,8 +750,16 @@ pub(crate) fn decide(
     let unavoidable = duties(s, t, actor, r.unavoidable)?;
     let mut detail = Detail {
         unavoidable: unavoidable.clone(),
+        delegated_by: under_delegation(s, t, actor, r.delegations),
         ..Detail::default()
     };
+    if t.ballot
+        && votes(s, &t.action.value)
+            .iter()
+            .any(|v| v.actor == Some(actor.person))
+    {
+        return Err(Refusal::AlreadyDecided);
+    }
     // An action several people take counts once enough different people have taken it.
     let mut complete = true;
     if t.gathers() {
@@ -603,10 +780,22 @@ pub(crate) fn decide(
         complete = decisions.len() + 1 >= needed(t);
         detail.completes = complete;
     }
-    let (given, mut found) = match given(t, r) {
+    let (mut given, mut found) = match given(t, r) {
         Ok(d) => (d, Vec::new()),
         Err(p) => (Data::new(), p),
     };
+    // A secret goes apart, sealed: never into the case's data or its history.
+    let mut secrets = Vec::new();
+    for f in t.fields.iter().filter(|f| f.kind == FieldType::Secret) {
+        if let Some(Value::String(v)) = given.remove(f.id()) {
+            detail.sealed.push(f.id().to_owned());
+            secrets.push((f.id().to_owned(), v));
+        }
+    }
+    detail.vote = t
+        .ballot
+        .then(|| given.get("vote").and_then(Value::as_str).map(str::to_owned))
+        .flatten();
     found.extend(form_problems(s, t));
     if t.fields
         .iter()
@@ -659,6 +848,20 @@ pub(crate) fn decide(
         _ if !unmet.is_empty() => return Err(Refusal::Unmet(unmet)),
         _ => {}
     }
+    // A body resolves once enough members have voted; the votes say where the case goes.
+    let mut resolved = None;
+    if let Some(res) = &t.resolves {
+        let tally = tally(s, res);
+        if !tally.quorate() {
+            return Err(Refusal::NoQuorum(tally));
+        }
+        detail.tally = Some(tally);
+        resolved = Some(if tally.carried {
+            &res.carried
+        } else {
+            &res.lost
+        });
+    }
     if !complete {
         // One decision recorded: the case stays, and waits on those still to decide.
         return Ok(Plan {
@@ -677,10 +880,14 @@ pub(crate) fn decide(
             detail,
             overseers: overseers(t, &unavoidable),
             ratifiers: Vec::new(),
+            appointments: Vec::new(),
+            secrets,
         });
     }
     let routed = routing != *s.routing;
-    let to = if t.stay {
+    let to = if let Some(state) = resolved {
+        state.value.clone()
+    } else if t.stay {
         s.state.to_owned()
     } else {
         // Where it goes next is reckoned from the organisation that now holds it (a
@@ -692,6 +899,7 @@ pub(crate) fn decide(
         condition::target(t, &facts(s, &data, &today, holder)).to_owned()
     };
     let writes = writes(s, t, &data, &cf, acting, organisation);
+    let appointments = appointments(s, t, &data).map_err(Refusal::Invalid)?;
     let mut done = s.done.to_vec();
     done.push(t.action.value.clone());
     Ok(Plan {
@@ -711,7 +919,113 @@ pub(crate) fn decide(
         detail,
         overseers: overseers(t, &unavoidable),
         ratifiers,
+        appointments,
+        secrets,
     })
+}
+
+/// Whose delegation the actor takes the action under: none when they hold one of its
+/// parties' roles in their own right.
+fn under_delegation(
+    s: &Standing<'_>,
+    t: &Transition,
+    actor: &Actor,
+    delegations: &[Delegation],
+) -> Option<String> {
+    if delegations.is_empty() {
+        return None;
+    }
+    let mut own = actor.clone();
+    for d in delegations {
+        if let Some(i) = own
+            .grants
+            .iter()
+            .position(|g| g.role == d.role && g.organisation == d.organisation)
+        {
+            own.grants.remove(i);
+        }
+    }
+    if acting(&own, &t.by, s.facts).is_some() {
+        return None;
+    }
+    delegations
+        .iter()
+        .find(|d| t.by.iter().any(|p| p.role.value == d.role))
+        .map(|d| d.from.clone())
+}
+
+/// The designations the action makes or ends, read from the case's data; a day the wrong
+/// way round is a problem of its field.
+fn appointments(
+    s: &Standing<'_>,
+    t: &Transition,
+    data: &Data,
+) -> Result<Vec<Appointing>, Vec<FieldProblem>> {
+    let today = s.now.date();
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let all = t.designates.iter().map(|a| (a, false));
+    for (a, release) in all.chain(t.releases.iter().map(|a| (a, true))) {
+        // Each row of a group reads its own columns first; a problem names the cell.
+        let sources: Vec<(Option<String>, Data)> = match &a.for_each {
+            None => vec![(None, data.clone())],
+            Some(each) => data
+                .get(&each.value)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .enumerate()
+                .filter_map(|(i, row)| Some((i, row.as_object()?)))
+                .map(|(i, row)| {
+                    let mut d = data.clone();
+                    d.extend(row.clone());
+                    (Some(format!("{}.{i}.", each.value)), d)
+                })
+                .collect(),
+        };
+        for (prefix, source) in &sources {
+            let path = |id: &str| format!("{}{id}", prefix.as_deref().unwrap_or_default());
+            let text = |f: &Option<Spanned<String>>| {
+                let f = f.as_ref()?;
+                let v = source.get(&f.value)?.as_str()?.trim();
+                (!v.is_empty()).then(|| (v.to_owned(), path(&f.value)))
+            };
+            let day = |f: &Option<Spanned<String>>| {
+                text(f).and_then(|(v, _)| v.parse::<jiff::civil::Date>().ok())
+            };
+            let (person, post) = (text(&a.person), text(&a.post));
+            if person.is_none() && post.is_none() {
+                continue;
+            }
+            let starts_on = if release {
+                today
+            } else {
+                day(&a.from).unwrap_or(today)
+            };
+            let ends_on = day(&a.until).or(release.then_some(today));
+            if let Some(end) = ends_on
+                && end < starts_on
+            {
+                let field = a.until.as_ref().map_or(String::new(), |f| path(&f.value));
+                problems.push(problem_of(&field, "end_before_start", None));
+                continue;
+            }
+            out.push(Appointing {
+                role: a.role.value.clone(),
+                release,
+                person,
+                post,
+                within: text(&a.within),
+                starts_on,
+                ends_on,
+            });
+        }
+    }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
 }
 
 /// The organisation the actor acts from as one party.

@@ -53,7 +53,7 @@ impl App {
             );
             let organisation_name = orgs::get(&mut *tx, organisation).await?.name;
             let holders =
-                notifications::holders_of(tx, &role, &[organisation], self.today()).await?;
+                notifications::holders_of(&mut *tx, &role, &[organisation], self.today()).await?;
             let mut people = Vec::new();
             for p in holders {
                 people.push(persons::get(&mut *tx, p).await?.name);

@@ -10,8 +10,8 @@ use crate::load::Problem;
 use mamori_domain::deadline::Due;
 
 use crate::model::{
-    Compute, Condition, Deadline, DocumentFormat, Excluded, Field, FieldType, Form, MARK_FIELD,
-    Manifest, Party, Procedure, Register, RegisterWrite, reminder_span,
+    Compute, Condition, Deadline, DocumentFormat, Field, FieldType, Form, MARK_FIELD, Manifest,
+    Party, Procedure, Register, RegisterWrite, Someone, VOTES, reminder_span,
 };
 
 pub(crate) struct Parts<'a> {
@@ -134,6 +134,19 @@ impl<'a> Checker<'a> {
                 &f.id,
                 format!(
                     "computed と attachment の項目は様式の項目にだけ書けます（「{}」）",
+                    f.id.value
+                ),
+            );
+        }
+    }
+
+    /// A secret is handed over by an action, never kept in a form or a register.
+    fn no_secrets(&mut self, fields: &[Field]) {
+        for f in fields.iter().filter(|f| f.kind == FieldType::Secret) {
+            self.at(
+                &f.id,
+                format!(
+                    "secret の項目は操作の項目にだけ書けます。様式や台帳には保存しません（「{}」）",
                     f.id.value
                 ),
             );
@@ -371,6 +384,12 @@ impl<'a> Checker<'a> {
                     ),
                 );
             }
+            if !f.secret_for.is_empty() && f.kind != FieldType::Secret {
+                self.at(
+                    &f.id,
+                    format!("for は secret の項目にだけ書けます（「{}」）", f.id.value),
+                );
+            }
             if f.pdf_only && f.kind != FieldType::Attachment {
                 self.at(
                     &f.id,
@@ -418,11 +437,14 @@ impl<'a> Checker<'a> {
                 ),
                 FieldType::Group => {
                     for inner in &f.fields {
-                        if matches!(inner.kind, FieldType::Group | FieldType::Contact) {
+                        if matches!(
+                            inner.kind,
+                            FieldType::Group | FieldType::Contact | FieldType::Secret
+                        ) {
                             self.at(
                                 &inner.id,
                                 format!(
-                                    "表「{}」の列に group や contact は使えません（「{}」）",
+                                    "表「{}」の列に group・contact・secret は使えません（「{}」）",
                                     f.id.value, inner.id.value
                                 ),
                             );
@@ -1111,7 +1133,8 @@ impl<'a> Checker<'a> {
                 }
             }
             match t.to.last() {
-                None if t.stay => {}
+                None if t.stay || t.resolves.is_some() => {}
+                Some(_) if t.resolves.is_some() => {}
                 Some(_) if t.stay => self.at(
                     &t.action,
                     "stay: true の操作には to を書けません（今の状態に留まります）",
@@ -1140,6 +1163,9 @@ impl<'a> Checker<'a> {
                 self.write(w, &fields);
             }
             self.duties(t, &fields, &actions);
+            self.appointments(t, &fields);
+            self.committee(p, t);
+            self.secrets(t, &fields, &actions);
             for p in &t.notify_roles {
                 self.role(&p.role);
             }
@@ -1214,25 +1240,7 @@ impl<'a> Checker<'a> {
         actions: &BTreeSet<&str>,
     ) {
         for e in &t.excludes {
-            match &e.value {
-                Excluded::Named(_) => {}
-                Excluded::Took { took } if !actions.contains(took.as_str()) => self.at(
-                    e,
-                    format!("excludes の操作「{took}」はこの手続にありません (unknown action)"),
-                ),
-                Excluded::Took { .. } => {}
-                Excluded::Subject { subject } => match fields.get(subject.as_str()) {
-                    Some(f) if f.kind == FieldType::Person => {}
-                    Some(_) => self.at(
-                        e,
-                        format!("excludes の subject「{subject}」は人 (person) の項目にしてください"),
-                    ),
-                    None => self.at(
-                        e,
-                        format!("excludes の subject「{subject}」はこの手続の様式・操作にありません (unknown field)"),
-                    ),
-                },
-            }
+            self.someone(e, "excludes", fields, actions);
         }
         if t.approves && t.excludes.is_empty() {
             self.warn_at(
@@ -1305,6 +1313,202 @@ impl<'a> Checker<'a> {
                 &t.action,
                 "複数の人が行う操作（persons / jointly）に once は書けません",
             );
+        }
+    }
+
+    /// Someone a case names (whom an action excludes, whom a secret is for): an action or
+    /// a person field of the procedure.
+    fn someone(
+        &mut self,
+        e: &Spanned<Someone>,
+        what: &str,
+        fields: &BTreeMap<&str, &Field>,
+        actions: &BTreeSet<&str>,
+    ) {
+        match &e.value {
+            Someone::Named(_) => {}
+            Someone::Took { took } if !actions.contains(took.as_str()) => self.at(
+                e,
+                format!("{what} の操作「{took}」はこの手続にありません (unknown action)"),
+            ),
+            Someone::Took { .. } => {}
+            Someone::Subject { subject } => match fields.get(subject.as_str()) {
+                Some(f) if f.kind == FieldType::Person => {}
+                Some(_) => self.at(
+                    e,
+                    format!("{what} の subject「{subject}」は人 (person) の項目にしてください"),
+                ),
+                None => self.at(
+                    e,
+                    format!("{what} の subject「{subject}」はこの手続の様式・操作にありません (unknown field)"),
+                ),
+            },
+        }
+    }
+
+    /// Designations an action makes or ends: a role of this library, a person or a post,
+    /// each named by a field of the right kind.
+    fn appointments(&mut self, t: &crate::model::Transition, fields: &BTreeMap<&str, &Field>) {
+        let all = t.designates.iter().map(|a| (a, false));
+        for (a, release) in all.chain(t.releases.iter().map(|a| (a, true))) {
+            let what = if release { "releases" } else { "designates" };
+            self.role(&a.role);
+            let mut scope = fields.clone();
+            if let Some(each) = &a.for_each {
+                match fields.get(each.value.as_str()) {
+                    Some(g) if g.kind == FieldType::Group => {
+                        scope.extend(g.fields.iter().map(|f| (f.id.value.as_str(), f)));
+                    }
+                    _ => self.at(
+                        each,
+                        format!(
+                            "{what} の for_each「{}」は表 (group) の項目にしてください",
+                            each.value
+                        ),
+                    ),
+                }
+            }
+            if a.person.is_some() == a.post.is_some() {
+                self.at(
+                    &a.role,
+                    format!("{what} には person か post のどちらか一つを書いてください"),
+                );
+            }
+            if release && let Some(from) = &a.from {
+                self.at(
+                    from,
+                    "releases に from は書けません（until の日に解除します）",
+                );
+            }
+            let named = [
+                (&a.person, FieldType::Person, "person"),
+                (&a.post, FieldType::Text, "post"),
+                (&a.within, FieldType::Organisation, "within"),
+                (&a.from, FieldType::Date, "from"),
+                (&a.until, FieldType::Date, "until"),
+            ];
+            for (field, kind, key) in named {
+                let Some(field) = field else { continue };
+                match scope.get(field.value.as_str()) {
+                    Some(f) if f.kind == kind => {}
+                    Some(_) => self.at(
+                        field,
+                        format!(
+                            "{what} の {key}「{}」は {} の項目にしてください",
+                            field.value,
+                            kind.as_str()
+                        ),
+                    ),
+                    None => self.at(
+                        field,
+                        format!(
+                            "{what} の {key}「{}」はこの手続の項目にありません (unknown field)",
+                            field.value
+                        ),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// A body's vote and its resolution: the ballot asks for a vote and stays; the
+    /// resolution counts a ballot of the same procedure and names where each outcome goes.
+    fn committee(&mut self, p: &Procedure, t: &crate::model::Transition) {
+        if t.ballot {
+            let vote = t.fields.iter().find(|f| f.id.value == "vote");
+            let fits = vote.is_some_and(|f| {
+                f.kind == FieldType::Choice
+                    && f.required
+                    && f.options
+                        .iter()
+                        .all(|o| VOTES.contains(&o.id.value.as_str()))
+                    && ["for", "against"]
+                        .iter()
+                        .all(|v| f.options.iter().any(|o| o.id.value == *v))
+            });
+            if !fits {
+                self.at(
+                    &t.action,
+                    "ballot の操作には、必須の選択肢の項目 vote（for・against と、必要なら abstain）を書いてください",
+                );
+            }
+            if !t.stay {
+                self.at(
+                    &t.action,
+                    "ballot の操作は stay: true にしてください（投票しても状態は変わりません）",
+                );
+            }
+            if t.gathers() || t.once {
+                self.at(
+                    &t.action,
+                    "ballot の操作に persons・jointly・once は書けません（一人一票です）",
+                );
+            }
+        }
+        let Some(r) = &t.resolves else { return };
+        match p.transition(&r.ballot.value) {
+            Some(b) if b.ballot => {
+                if !b
+                    .from
+                    .iter()
+                    .all(|f| t.from.iter().any(|g| g.value == f.value))
+                {
+                    self.at(
+                        &r.ballot,
+                        "resolves の ballot と同じ状態 (from) で議決してください",
+                    );
+                }
+            }
+            _ => self.at(
+                &r.ballot,
+                format!(
+                    "resolves の ballot「{}」は ballot: true の操作にしてください",
+                    r.ballot.value
+                ),
+            ),
+        }
+        if r.quorum().is_none() {
+            self.at(
+                &r.quorum,
+                "quorum は「1/2」のような分数（委員のうち投票した人の割合）で書いてください",
+            );
+        }
+        for s in [&r.carried, &r.lost] {
+            if p.state(&s.value).is_none() {
+                self.at(
+                    s,
+                    format!("状態「{}」は states にありません (unknown state)", s.value),
+                );
+            }
+        }
+        if t.stay || !t.to.is_empty() {
+            self.at(
+                &t.action,
+                "resolves の操作には to も stay も書けません（carried と lost が行き先です）",
+            );
+        }
+    }
+
+    /// A secret is an action's own field, and says whom it is for.
+    fn secrets(
+        &mut self,
+        t: &crate::model::Transition,
+        fields: &BTreeMap<&str, &Field>,
+        actions: &BTreeSet<&str>,
+    ) {
+        for f in &t.fields {
+            if f.kind == FieldType::Secret && f.secret_for.is_empty() {
+                self.at(
+                    &f.id,
+                    format!(
+                        "秘密の項目「{}」には for（誰に渡すか）を書いてください",
+                        f.id.value
+                    ),
+                );
+            }
+            for e in &f.secret_for {
+                self.someone(e, "for", fields, actions);
+            }
         }
     }
 
@@ -1487,6 +1691,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
             );
         }
         c.fields(&form.fields, &format!("様式「{}」", form.id.value));
+        c.no_secrets(&form.fields);
     }
     for (file, register) in parts.registers {
         c.file = file;
@@ -1499,6 +1704,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
         }
         c.only_typed(&register.columns);
         c.fields(&register.columns, &format!("台帳「{}」", register.id.value));
+        c.no_secrets(&register.columns);
         for column in &register.columns {
             if matches!(column.kind, FieldType::Group | FieldType::Contact) {
                 c.at(

@@ -495,7 +495,7 @@ fn text(value: &Value, field: &Field, default_max: usize) -> Result<String, Inva
 
 fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Result<Value, Invalid> {
     match field.kind {
-        FieldType::Text | FieldType::Person | FieldType::Organisation => {
+        FieldType::Text | FieldType::Person | FieldType::Organisation | FieldType::Secret => {
             let s = text(value, field, 200)?;
             if s.contains('\n') {
                 return Err(("invalid_value", None));

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use mamori_domain::deadline::{Due, Span};
 use serde::Deserialize;
-use serde_saphyr::Spanned;
+pub use serde_saphyr::Spanned;
 
 /// A text in Japanese, and in English when the library gives it.
 #[derive(Debug, Clone, Deserialize, serde::Serialize, PartialEq, Eq)]
@@ -152,6 +152,10 @@ pub struct Role {
     /// none for no limit.
     #[serde(default)]
     pub at_most: Option<Spanned<u32>>,
+    /// A holder may delegate it to another person of the organisation for a period (the
+    /// CISO to the deputy while away); what the delegate does says so.
+    #[serde(default)]
+    pub delegable: bool,
 }
 
 /// A note, optionally in force only until a date.
@@ -209,6 +213,10 @@ pub enum FieldType {
     Computed,
     /// The files attached to the case for this field; required means at least one.
     Attachment,
+    /// A secret handed down the chain (an initial password): sealed at rest, kept out of
+    /// the case's data, history, audit trail, exports and documents, and shown once to
+    /// one of the people its `for` names, who confirm they received it.
+    Secret,
 }
 
 impl FieldType {
@@ -229,6 +237,7 @@ impl FieldType {
             FieldType::Group => "group",
             FieldType::Computed => "computed",
             FieldType::Attachment => "attachment",
+            FieldType::Secret => "secret",
         }
     }
 }
@@ -315,6 +324,9 @@ pub struct Field {
     /// knows); any other text is still accepted.
     #[serde(default)]
     pub suggest: Option<Suggest>,
+    /// For a `secret`: whom it is for (`applicant`, `{ subject: field }`, `{ took: action }`).
+    #[serde(default, rename = "for")]
+    pub secret_for: Vec<Spanned<Someone>>,
 }
 
 /// Where a text field's suggestions come from.
@@ -352,6 +364,7 @@ impl Field {
             from_attachments: false,
             asked_when: None,
             suggest: None,
+            secret_for: vec![],
         }
     }
 
@@ -878,7 +891,7 @@ pub struct Transition {
     pub approves: bool,
     /// People who may not take it, whatever they hold (兼務の禁止).
     #[serde(default)]
-    pub excludes: Vec<Spanned<Excluded>>,
+    pub excludes: Vec<Spanned<Someone>>,
     /// The unavoidable case (やむを得ない場合): someone excluded may still take it, giving
     /// the reason; the override is marked and listed for, and told to, `overseen_by`.
     /// Without it, an exclusion has no exception.
@@ -898,7 +911,100 @@ pub struct Transition {
     /// waits on `ratified_by` to ratify or reject what was done.
     #[serde(default)]
     pub emergency: Option<Emergency>,
+    /// Designations the action makes (指定): a person or a post given a role of this
+    /// library in an organisation, from a day, perhaps until one.
+    #[serde(default)]
+    pub designates: Vec<Appointment>,
+    /// Designations the action ends (解除): the role held by that person or post in that
+    /// organisation ends on the `until` day, or today.
+    #[serde(default)]
+    pub releases: Vec<Appointment>,
+    /// Each member of a body (the parties of `by`, a committee) casts a vote with it,
+    /// once a round: its field `vote` holds `for`, `against` or `abstain`. The case stays.
+    #[serde(default)]
+    pub ballot: bool,
+    /// The chair records the body's resolution with it: the votes of `ballot` are counted
+    /// and the case goes to `carried` or `lost`.
+    #[serde(default)]
+    pub resolves: Option<Resolution>,
 }
+
+/// A designation an action makes or ends, read from the case's fields.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Appointment {
+    /// A role of this library.
+    pub role: Spanned<String>,
+    /// A `person` field naming who (by e-mail address or id).
+    #[serde(default)]
+    pub person: Option<Spanned<String>>,
+    /// A text field naming a post (役職) of the organisation: whoever fills it holds the
+    /// role.
+    #[serde(default)]
+    pub post: Option<Spanned<String>>,
+    /// An `organisation` field naming where (the case's organisation or one below it);
+    /// without it, the case's organisation.
+    #[serde(default)]
+    pub within: Option<Spanned<String>>,
+    /// A `date` field: from when (today without it).
+    #[serde(default)]
+    pub from: Option<Spanned<String>>,
+    /// A `date` field: until when, inclusive (open-ended without it or while it is empty).
+    #[serde(default)]
+    pub until: Option<Spanned<String>>,
+    /// A group field: one designation for each of its rows, whose columns the fields
+    /// above name (a manager per unit). A row whose person and post are empty is skipped.
+    #[serde(default)]
+    pub for_each: Option<Spanned<String>>,
+}
+
+/// How a body's resolution is counted.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resolution {
+    /// The action its members vote with (`ballot: true`).
+    pub ballot: Spanned<String>,
+    /// The share of the members who must have voted, as `1/2` (half or more).
+    pub quorum: Spanned<String>,
+    /// How many of the votes cast must be for it.
+    pub majority: Majority,
+    /// Where the case goes when the resolution is carried.
+    pub carried: Spanned<String>,
+    /// Where it goes when it is not.
+    pub lost: Spanned<String>,
+}
+
+impl Resolution {
+    /// The quorum as (numerator, denominator), once the checker has accepted it.
+    pub fn quorum(&self) -> Option<(u32, u32)> {
+        let (n, d) = self.quorum.value.split_once('/')?;
+        let (n, d) = (n.trim().parse().ok()?, d.trim().parse().ok()?);
+        (d > 0 && n <= d).then_some((n, d))
+    }
+}
+
+/// How many of the votes cast carry a resolution.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Majority {
+    /// More than half of the votes cast (過半数); an abstention counts as a vote cast.
+    MoreThanHalf,
+    /// Two thirds of the votes cast or more (3分の2以上).
+    TwoThirds,
+}
+
+impl Majority {
+    /// Whether `yes` votes out of `cast` carry it.
+    pub fn carries(self, yes: usize, cast: usize) -> bool {
+        match self {
+            Majority::MoreThanHalf => yes * 2 > cast,
+            Majority::TwoThirds => cast > 0 && yes * 3 >= cast * 2,
+        }
+    }
+}
+
+/// The votes a ballot takes.
+pub const VOTES: [&str; 3] = ["for", "against", "abstain"];
 
 /// How an action taken in an emergency is reported afterwards.
 #[derive(Debug, Clone, Deserialize)]
@@ -928,12 +1034,12 @@ impl Transition {
     }
 }
 
-/// Someone a transition excludes.
+/// Someone a case names: whom an action excludes, or whom a secret is for.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(untagged)]
-pub enum Excluded {
+pub enum Someone {
     /// `applicant`: whoever opened the case.
-    Named(ExcludedName),
+    Named(SomeoneNamed),
     /// `{ took: action }`: whoever took that action in the case.
     Took {
         /// The action.
@@ -947,10 +1053,10 @@ pub enum Excluded {
     },
 }
 
-/// The named kinds of [`Excluded`].
+/// The named kinds of [`Someone`].
 #[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum ExcludedName {
+pub enum SomeoneNamed {
     /// Whoever opened the case.
     Applicant,
 }

@@ -411,7 +411,7 @@ fn tables_need_columns_of_plain_values_and_registers_take_no_tables() {
         &s,
         form,
         "id: who",
-        "group や contact は使えません",
+        "group・contact・secret は使えません",
     );
     reported(
         &problems,

@@ -54,12 +54,14 @@ pub struct DesignationRow {
     pub ended_at: Option<Ts>,
     /// When it stopped, for a designation ended at once rather than at the end of a day.
     pub revoked_at: Option<Ts>,
+    /// The designation its holder delegated it from, for a delegation.
+    pub delegated_from: Option<Uuid>,
 }
 
 const SELECT: &str = "SELECT d.id, d.role, d.organisation_id, o.name AS organisation_name,
         d.person_id, pe.name AS person_name, d.post_id, po.name AS post_name,
         d.starts_on, d.ends_on, d.note, d.designated_by, db.name AS designated_by_name, d.designated_at,
-        d.ended_by, d.ended_at, d.revoked_at,
+        d.ended_by, d.ended_at, d.revoked_at, d.delegated_from,
         pe.organisation_id AS person_organisation_id, peo.name AS person_organisation_name,
         (d.organisation_id IS NOT NULL AND pe.id IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM organisation_paths op
@@ -94,22 +96,25 @@ pub struct NewDesignation<'a> {
     pub by: Option<Uuid>,
     /// Now.
     pub now: Ts,
+    /// The designation its holder delegates it from.
+    pub delegated_from: Option<Uuid>,
 }
 
 /// Records a designation.
 pub async fn insert(tx: &mut Tx, d: &NewDesignation<'_>) -> Result<(), StorageError> {
     const SQL: &str = "INSERT INTO designations (id, role, organisation_id, person_id, post_id, starts_on, ends_on, note,
-                         designated_by, designated_at)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+                         designated_by, designated_at, delegated_from)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
     on_tx!(tx, c => sqlx::query(SQL)
         .bind(d.id).bind(d.role).bind(d.organisation).bind(d.person).bind(d.post)
-        .bind(d.starts_on).bind(d.ends_on).bind(d.note).bind(d.by).bind(d.now)
+        .bind(d.starts_on).bind(d.ends_on).bind(d.note).bind(d.by).bind(d.now).bind(d.delegated_from)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// How many designations of `role` in `organisation` are in force on some day from
-/// `starts_on` to `ends_on` (open-ended without one).
+/// `starts_on` to `ends_on` (open-ended without one). A delegation stands in for the
+/// holder and is not counted.
 pub async fn overlapping(
     tx: &mut Tx,
     role: &str,
@@ -118,12 +123,49 @@ pub async fn overlapping(
     ends_on: Option<Day>,
 ) -> Result<i64, StorageError> {
     const SQL: &str = "SELECT COUNT(*) FROM designations
-        WHERE role = $1 AND organisation_id = $2
+        WHERE role = $1 AND organisation_id = $2 AND delegated_from IS NULL
           AND ($4 IS NULL OR starts_on <= $4)
           AND (ends_on IS NULL OR ends_on > $3 OR (ends_on = $3 AND revoked_at IS NULL))";
     Ok(on_tx!(tx, c => sqlx::query_scalar(SQL)
         .bind(role).bind(organisation).bind(starts_on).bind(ends_on)
         .fetch_one(c).await)?)
+}
+
+/// The designations of `role` in `organisation` held by `person` or `post` that are not
+/// over on `day`: what a step releasing that holder ends.
+pub async fn held_by(
+    tx: &mut Tx,
+    role: &str,
+    organisation: Uuid,
+    holder: (Option<Uuid>, Option<Uuid>),
+    day: Day,
+) -> Result<Vec<DesignationRow>, StorageError> {
+    let sql = format!(
+        "{SELECT} WHERE d.role = $1 AND d.organisation_id = $3
+           AND (d.person_id = $4 OR d.post_id = $5) AND {}",
+        not_over_sql("d", 2)
+    );
+    Ok(on_tx!(tx, c => sqlx::query_as(AssertSqlSafe(sql))
+        .bind(role).bind(day).bind(organisation).bind(holder.0).bind(holder.1)
+        .fetch_all(c).await)?)
+}
+
+/// The roles `person` holds on `day` only because a holder delegated them: (role,
+/// organisation, the delegating holder's name).
+pub async fn delegated_to<'a>(
+    src: impl Into<Src<'a>>,
+    person: Uuid,
+    day: Day,
+) -> Result<Vec<(String, Option<Uuid>, String)>, StorageError> {
+    let sql = format!(
+        "SELECT d.role, d.organisation_id, COALESCE(p.name, '') FROM designations d
+           LEFT JOIN persons p ON p.id = d.designated_by
+          WHERE d.person_id = $1 AND d.delegated_from IS NOT NULL AND {}",
+        in_force_sql("d", 2)
+    );
+    Ok(
+        on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(person).bind(day).fetch_all(c).await)?,
+    )
 }
 
 /// Reads one designation.

@@ -4,7 +4,7 @@ use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
 use crate::types::{Day, Ts};
-use crate::{Db, StorageError, Tx, on_db, on_tx};
+use crate::{Db, Src, StorageError, Tx, on_db, on_src, on_tx};
 
 /// A notification as a person reads it.
 #[derive(Debug, Clone, FromRow)]
@@ -219,8 +219,8 @@ pub async fn mark_case_read(
 }
 
 /// People holding `role` today in one of `organisations`, directly or through a post.
-pub async fn holders_of(
-    tx: &mut Tx,
+pub async fn holders_of<'a>(
+    src: impl Into<Src<'a>>,
     role: &str,
     organisations: &[Uuid],
     today: Day,
@@ -242,7 +242,7 @@ pub async fn holders_of(
             AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
             AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)"
     );
-    let rows: Vec<(Uuid,)> = on_tx!(tx, c => {
+    let rows: Vec<(Uuid,)> = on_src!(src.into(), c => {
         let mut q = sqlx::query_as(AssertSqlSafe(sql)).bind(role).bind(today);
         for o in organisations { q = q.bind(*o); }
         q.fetch_all(c).await

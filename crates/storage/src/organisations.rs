@@ -83,6 +83,17 @@ pub async fn subtree<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>,
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The organisations of `root`'s subtree (itself included) a case's field names: by id,
+/// or by name (several when the name is not unique there).
+pub async fn named_in(tx: &mut Tx, root: Uuid, text: &str) -> Result<Vec<Uuid>, StorageError> {
+    const SQL: &str =
+        "SELECT o.id FROM organisation_paths p JOIN organisations o ON o.id = p.descendant_id
+                        WHERE p.ancestor_id = $1 AND (o.id = $2 OR o.name = $3)";
+    let text = text.trim();
+    Ok(on_tx!(tx, c => sqlx::query_scalar(SQL)
+        .bind(root).bind(text.parse::<Uuid>().ok()).bind(text).fetch_all(c).await)?)
+}
+
 /// Every organisation below `id` with how far below (1: directly), nearest first.
 pub async fn below<'a>(
     src: impl Into<Src<'a>>,

@@ -101,6 +101,18 @@ pub async fn get<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<PersonRow, Sto
         .ok_or(StorageError::NotFound)
 }
 
+/// The person a case's field names: by id, or by login e-mail whatever its case.
+pub async fn named(tx: &mut Tx, text: &str) -> Result<Option<PersonRow>, StorageError> {
+    let text = text.trim();
+    let by_id = text.parse::<Uuid>().ok();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM persons p JOIN organisations o ON o.id = p.organisation_id
+          WHERE p.id = $1 OR p.email = $2"
+    );
+    Ok(on_tx!(tx, c => sqlx::query_as(AssertSqlSafe(sql))
+        .bind(by_id).bind(text.to_lowercase()).fetch_optional(c).await)?)
+}
+
 /// Looks up an account by e-mail for login.
 pub async fn credentials_by_email<'a>(
     src: impl Into<Src<'a>>,

@@ -25,6 +25,18 @@ pub struct PostRow {
 
 const COLUMNS: &str = "s.id, s.organisation_id, o.name AS organisation_name, s.name, s.created_at";
 
+/// The post of `organisation` named `name`, as a case's field names it.
+pub async fn named(
+    tx: &mut Tx,
+    organisation: Uuid,
+    name: &str,
+) -> Result<Option<Uuid>, StorageError> {
+    const SQL: &str = "SELECT id FROM posts WHERE organisation_id = $1 AND name = $2";
+    Ok(
+        on_tx!(tx, c => sqlx::query_scalar(SQL).bind(organisation).bind(name.trim()).fetch_optional(c).await)?,
+    )
+}
+
 /// Creates a post; a name already used in the organisation is a conflict on `name`.
 pub async fn insert(
     tx: &mut Tx,

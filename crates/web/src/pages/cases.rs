@@ -135,6 +135,8 @@ fn widget(kind: FieldType) -> &'static str {
         FieldType::Group => "group",
         FieldType::Computed => "computed",
         FieldType::Attachment => "attachment",
+        // Typed once by whoever hands it over; never shown back from the case.
+        FieldType::Secret => "password",
     }
 }
 
