@@ -1011,3 +1011,25 @@ casepage-emergency-due = To be ratified by { $due }
 case-ratify = Ratify
 case-reject-emergency = Reject
 error-role-full = This role already has as many holders in this organisation as its library allows; end a current designation first.
+
+# Steps that designate, delegation, committees and secrets.
+form-end-before-start = “{ $label }” must not be before the start.
+form-unknown-person = Nobody in mamori matches “{ $label }”; enter the e-mail address they sign in with.
+form-person-elsewhere = The person in “{ $label }” belongs neither to the organisation designated in nor to one below it; a step designates only its own organisation's people.
+form-unknown-post = The organisation has no post named in “{ $label }”; add it to the organisation's posts first.
+form-ambiguous-organisation = Several organisations are named as in “{ $label }”; enter the organisation's id.
+form-role-full = Designating the person in “{ $label }” would exceed the role's limit set by its library; end a current designation first.
+form-not-designated = “{ $label }” does not hold this role; there is nothing to release.
+error-delegation-outside = A delegation must start today or later and lie within your own designation.
+error-delegation-to-self = You cannot delegate to yourself.
+rule-secret-already-shown = This secret has already been shown (it is shown only once); ask whoever received it.
+rule-secret-not-shown-to-you = This secret was not shown to you.
+casepage-secrets = Secrets handed over
+casepage-secret-waiting = Not shown yet
+casepage-secret-shown = Shown to { $who } ({ $at })
+casepage-secret-received = Receipt confirmed ({ $at })
+casepage-secret-reveal = Show it (once only)
+casepage-secret-receive = I have received it
+secret-title = The secret
+secret-once = Once you leave this page it cannot be shown again. Note it, then press “I have received it”.
+casepage-votes = Votes: { $yes } for, { $against } against, { $abstain } abstained ({ $members } members; quorum { $quorum })

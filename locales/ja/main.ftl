@@ -1011,3 +1011,25 @@ casepage-emergency-due = 追認の期限: { $due }
 case-ratify = 追認する
 case-reject-emergency = 認めない
 error-role-full = この組織のこの役割は、定められた人数まですでに指定されています（ライブラリの上限）。今の指定を終えてから指定してください。
+
+# Steps that designate, delegation, committees and secrets.
+form-end-before-start = 「{ $label }」は開始日以降の日付にしてください。
+form-unknown-person = 「{ $label }」に当たる人が見つかりません。mamori に登録されたメールアドレスで入力してください。
+form-person-elsewhere = 「{ $label }」の人は、指定する組織（又はその下の組織）の所属ではありません。手続による指定は自組織の人に限られます。
+form-unknown-post = 「{ $label }」という役職は、指定する組織にありません。先に組織の「役職」に登録してください。
+form-ambiguous-organisation = 「{ $label }」と同じ名前の組織が複数あります。組織の ID で入力してください。
+form-role-full = 「{ $label }」の人を指定すると、この役割の上限人数（ライブラリの定め）を超えます。今の指定を終えてから指定してください。
+form-not-designated = 「{ $label }」はこの役割に指定されていません（解除するものがありません）。
+error-delegation-outside = 委任の期間は、今日以降で、あなた自身の指定の期間内にしてください。
+error-delegation-to-self = 自分自身には委任できません。
+rule-secret-already-shown = この秘密はすでに表示されました（表示は一度だけです）。受け取った人に確認してください。
+rule-secret-not-shown-to-you = この秘密はあなたに表示されたものではありません。
+casepage-secrets = 渡された秘密
+casepage-secret-waiting = 未表示
+casepage-secret-shown = { $who }さんに表示済み（{ $at }）
+casepage-secret-received = 受領確認済み（{ $at }）
+casepage-secret-reveal = 表示する（一度だけ）
+casepage-secret-receive = 受け取りました
+secret-title = 秘密の表示
+secret-once = この画面を閉じると、二度と表示できません。控えてから「受け取りました」を押してください。
+casepage-votes = 投票: 賛成 { $yes }・反対 { $against }・棄権 { $abstain }（委員 { $members } 人・定足数 { $quorum } 人）

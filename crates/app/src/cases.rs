@@ -1383,7 +1383,6 @@ impl App {
                 code: "no-emergency-path",
             }),
             Refusal::NoSuchEmergency => Err(AppError::NotFound),
-            Refusal::NoQuorum(tally) => Err(AppError::Unmet(vec![plan::no_quorum(&tally)])),
         }
     }
 

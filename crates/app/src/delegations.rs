@@ -76,9 +76,10 @@ impl App {
             }),
             _ => false,
         };
+        // A role the library does not let be delegated is nobody's to delegate.
         let Some(organisation) = d
             .organisation_id
-            .filter(|_| holds && d.delegated_from.is_none())
+            .filter(|_| holds && d.delegated_from.is_none() && self.libraries.delegable(&d.role))
         else {
             drop(tx);
             return self
@@ -91,11 +92,6 @@ impl App {
                 )
                 .await;
         };
-        if !self.libraries.delegable(&d.role) {
-            return Err(AppError::Rule {
-                code: "role-not-delegable",
-            });
-        }
         let (starts_on, ends_on) = (Day(period.starts_on()), period.ends_on().map(Day));
         if starts_on < d.starts_on.max(today) {
             return Err(invalid("starts_on", "delegation-outside"));

@@ -259,8 +259,6 @@ pub(crate) enum Refusal {
     AlreadyDecided,
     /// An emergency was claimed for an action that has no emergency path.
     NoEmergencyPath,
-    /// Too few members have voted for the body to resolve: the tally.
-    NoQuorum(Tally),
     /// No emergency awaits ratification at that place in the history.
     NoSuchEmergency,
 }
@@ -835,7 +833,12 @@ pub(crate) fn decide(
     if !condition::offered(t, &cf) {
         return Err(Refusal::NotOffered);
     }
-    let unmet: Vec<Text> = condition::unmet(t, &cf).into_iter().cloned().collect();
+    let mut unmet: Vec<Text> = condition::unmet(t, &cf).into_iter().cloned().collect();
+    // A body resolves once enough members have voted; the votes say where the case goes.
+    let tally = t.resolves.as_ref().map(|res| tally(s, res));
+    if let Some(t) = tally.filter(|t| !t.quorate()) {
+        unmet.push(no_quorum(&t));
+    }
     // In an emergency the requirements wait: the action is taken now and ratified after.
     let emergency = r.emergency.map(str::trim).filter(|e| !e.is_empty());
     let mut ratifiers = Vec::new();
@@ -848,20 +851,14 @@ pub(crate) fn decide(
         _ if !unmet.is_empty() => return Err(Refusal::Unmet(unmet)),
         _ => {}
     }
-    // A body resolves once enough members have voted; the votes say where the case goes.
-    let mut resolved = None;
-    if let Some(res) = &t.resolves {
-        let tally = tally(s, res);
-        if !tally.quorate() {
-            return Err(Refusal::NoQuorum(tally));
-        }
+    let resolved = t.resolves.as_ref().zip(tally).map(|(res, tally)| {
         detail.tally = Some(tally);
-        resolved = Some(if tally.carried {
+        if tally.carried {
             &res.carried
         } else {
             &res.lost
-        });
-    }
+        }
+    });
     if !complete {
         // One decision recorded: the case stays, and waits on those still to decide.
         return Ok(Plan {

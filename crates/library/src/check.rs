@@ -1487,6 +1487,12 @@ impl<'a> Checker<'a> {
                 "resolves の操作には to も stay も書けません（carried と lost が行き先です）",
             );
         }
+        if t.emergency.is_some() {
+            self.at(
+                &t.action,
+                "resolves の操作に emergency は書けません（議決は定足数を待ちます）",
+            );
+        }
     }
 
     /// A secret is an action's own field, and says whom it is for.

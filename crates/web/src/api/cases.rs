@@ -208,6 +208,47 @@ pub struct ActionDto {
     /// Its requirements do not hold yet, but it may be taken now in an emergency: send
     /// `emergency` with the reason; it is then reported for ratification.
     emergency: bool,
+    /// For a body's resolution: the votes of the round so far.
+    votes: Option<VotesDto>,
+}
+
+/// The votes of a round of a committee's ballot.
+#[derive(Serialize, ToSchema)]
+pub struct VotesDto {
+    /// For.
+    #[serde(rename = "for")]
+    yes: usize,
+    /// Against.
+    against: usize,
+    /// Abstained.
+    abstain: usize,
+    /// Who may vote.
+    members: usize,
+    /// How many must vote for the body to resolve.
+    quorum: usize,
+    /// Whether the votes so far would carry it.
+    carried: bool,
+}
+
+/// A secret handed over in the case; never its value.
+#[derive(Serialize, ToSchema)]
+pub struct SecretDto {
+    /// The history entry that handed it over.
+    seq: i64,
+    /// The field: reveal it at `POST /api/v1/cases/{id}/secrets/{seq}/{field}/reveal`.
+    field: String,
+    #[schema(value_type = Object)]
+    label: TextDto,
+    /// The caller may be shown it now.
+    may_reveal: bool,
+    /// The caller was shown it and has not confirmed receiving it.
+    may_confirm: bool,
+    /// Who was shown it.
+    shown_to: Option<String>,
+    /// When (RFC 3339).
+    shown_at: Option<String>,
+    /// When they confirmed receiving it.
+    received_at: Option<String>,
 }
 
 /// An action the case waits on now, whoever may take it.
@@ -356,6 +397,8 @@ pub struct CaseDto {
     told: Vec<ToldDto>,
     /// Actions taken in an emergency that wait on ratification.
     emergencies: Vec<EmergencyDto>,
+    /// Secrets handed over in it.
+    secrets: Vec<SecretDto>,
 }
 
 /// An action taken in an emergency, waiting on ratification.
@@ -432,6 +475,14 @@ impl CaseDto {
                 unavoidable: a.unavoidable,
                 tally: a.tally,
                 emergency: a.emergency,
+                votes: a.votes.map(|t| VotesDto {
+                    yes: t.yes,
+                    against: t.against,
+                    abstain: t.abstain,
+                    members: t.members,
+                    quorum: t.quorum,
+                    carried: t.carried,
+                }),
                 prefill: a
                     .transition
                     .fields
@@ -483,6 +534,20 @@ impl CaseDto {
             documents,
             attachments: v.attachments.iter().map(AttachmentDto::new).collect(),
             may_attach: v.may_attach,
+            secrets: v
+                .secrets
+                .iter()
+                .map(|s| SecretDto {
+                    seq: s.seq,
+                    field: s.field.clone(),
+                    label: s.label.clone(),
+                    may_reveal: s.may_reveal,
+                    may_confirm: s.may_confirm,
+                    shown_to: s.shown.as_ref().map(|(who, _)| who.clone()),
+                    shown_at: s.shown.as_ref().map(|(_, at)| at.0.to_string()),
+                    received_at: s.received_at.map(|at| at.0.to_string()),
+                })
+                .collect(),
             emergencies: v
                 .emergencies
                 .iter()

@@ -3,14 +3,16 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use mamori_app::DesignationInput;
+use mamori_app::{DelegationInput, DesignationInput};
 use mamori_storage::Day;
 use mamori_storage::designations::DesignationFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;
 
-use super::dto::{Designation, DesignationCreate, DesignationEnd, DesignationList, ErrorBody};
+use super::dto::{
+    DelegationCreate, Designation, DesignationCreate, DesignationEnd, DesignationList, ErrorBody,
+};
 use super::{ApiResult, created};
 use crate::AppState;
 use crate::error::Failure;
@@ -103,4 +105,27 @@ pub async fn end_designation(
         .end_designation(&s.caller, id, body.ends_on.as_deref())
         .await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Delegate a designation the caller holds to another person of its organisation for a
+/// period within it (委任): the CISO to the deputy while away. Only roles the library lets
+/// be delegated; what the delegate does under it says so in the case's history.
+#[utoipa::path(post, path = "/designations/{id}/delegations", tag = "designations",
+    params(("id" = Uuid, Path)), request_body = DelegationCreate,
+    responses((status = 201, body = super::dto::Created), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn delegate_designation(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<DelegationCreate>,
+) -> ApiResult<Response> {
+    let input = DelegationInput {
+        person: body.person,
+        starts_on: body.starts_on,
+        ends_on: body.ends_on,
+        note: body.note.unwrap_or_default(),
+    };
+    let new = state.app.delegate(&s.caller, id, &input).await?;
+    Ok(created(format!("/api/v1/designations/{new}"), new))
 }

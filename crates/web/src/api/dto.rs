@@ -429,6 +429,24 @@ pub struct Designation {
     pub designated_at: String,
     /// Ended by, if ended.
     pub ended_by: Option<Uuid>,
+    /// For a delegation: the designation its holder delegated it from.
+    pub delegated_from: Option<Uuid>,
+}
+
+/// A delegation asked for: the holder gives the role to another person of the
+/// organisation for a period within their own.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationCreate {
+    /// To whom.
+    pub person: Option<Uuid>,
+    /// From (YYYY-MM-DD).
+    pub starts_on: String,
+    /// Until (YYYY-MM-DD): a delegation always ends.
+    pub ends_on: String,
+    /// Why (absence, business trip).
+    #[serde(default)]
+    pub note: Option<String>,
 }
 
 impl From<DesignationRow> for Designation {
@@ -450,6 +468,7 @@ impl From<DesignationRow> for Designation {
             designated_by: d.designated_by,
             designated_at: d.designated_at.0.to_string(),
             ended_by: d.ended_by,
+            delegated_from: d.delegated_from,
         }
     }
 }

@@ -17,6 +17,7 @@ mod persons;
 mod posts;
 mod registers;
 mod schedules;
+mod secrets;
 mod session;
 pub(crate) mod tokens;
 
@@ -99,6 +100,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(designations::get_designation))
         .routes(routes!(designations::end_designation))
+        .routes(routes!(designations::delegate_designation))
         .routes(routes!(audit::list_audit))
         .routes(routes!(audit::export_audit_csv))
         .routes(routes!(cases::list_libraries))
@@ -131,6 +133,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_overrides))
         .routes(routes!(cases::list_emergencies))
         .routes(routes!(cases::ratify_emergency))
+        .routes(routes!(secrets::reveal_secret))
+        .routes(routes!(secrets::receive_secret))
         .routes(routes!(
             registers::list_register_rows,
             registers::add_register_row

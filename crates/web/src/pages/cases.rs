@@ -798,6 +798,8 @@ struct ShowPage {
     told: Vec<(String, bool)>,
     /// Actions taken in an emergency that wait on ratification.
     emergencies: Vec<EmergencyLine>,
+    /// Secrets handed over in it.
+    secrets: Vec<super::secrets::SecretLine>,
     /// The desks it waits on, with who holds them.
     waiting_on: Vec<String>,
 }
@@ -1243,12 +1245,15 @@ fn show_page(
                     .filter(|p| p.get("_action") == t.action.value)
                     .map(|p| p.get("unavoidable").to_owned())
                     .unwrap_or_default(),
-                tally: a.tally.map(|(given, needed)| {
-                    tr.tn(
-                        "casepage-tally",
-                        &[("given", given.to_string()), ("needed", needed.to_string())],
-                    )
-                }),
+                tally: a
+                    .tally
+                    .map(|(given, needed)| {
+                        tr.tn(
+                            "casepage-tally",
+                            &[("given", given.to_string()), ("needed", needed.to_string())],
+                        )
+                    })
+                    .or_else(|| a.votes.map(|t| super::secrets::votes_line(tr, &t))),
                 expected: t.waits,
                 primary: false,
                 closes: ends_undecided(procedure, t),
@@ -1288,6 +1293,11 @@ fn show_page(
         })
         .collect();
     ShowPage {
+        secrets: v
+            .secrets
+            .iter()
+            .map(|s| super::secrets::SecretLine::new(tr, s))
+            .collect(),
         id: v.row.id,
         told: v
             .told
@@ -1467,7 +1477,7 @@ pub async fn show(
 
 /// Shows the case again after a refused post: each problem under its input (a summary
 /// only for those that belong to none), and what was typed when `posted` is given.
-async fn show_refused(
+pub(super) async fn show_refused(
     state: &AppState,
     s: &mamori_app::SessionInfo,
     id: Uuid,

@@ -15,6 +15,7 @@ mod persons;
 mod quick;
 mod registers;
 mod reports;
+mod secrets;
 
 use askama::Template;
 use axum::Router;
@@ -120,6 +121,14 @@ pub fn router() -> Router<AppState> {
         )
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route("/cases/{id}/emergencies/{seq}", post(cases::ratify))
+        .route(
+            "/cases/{id}/secrets/{seq}/{field}/reveal",
+            post(secrets::reveal),
+        )
+        .route(
+            "/cases/{id}/secrets/{seq}/{field}/receipt",
+            post(secrets::receive),
+        )
         .route(
             "/cases/{id}/attachments",
             // Files are limited by the installation's setting while they are read.

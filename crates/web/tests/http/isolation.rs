@@ -277,6 +277,9 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/v1/designations", A_ADMINS),
     ("GET", "/api/v1/designations/{id}", A_READERS),
     ("POST", "/api/v1/designations/{id}/end", A_ADMINS),
+    // Only a holder delegates, and only a role its library lets be delegated: 甲's
+    // auditor role is no one's to delegate.
+    ("POST", "/api/v1/designations/{id}/delegations", &[]),
     ("GET", "/api/v1/audit", AUDIT_READERS),
     ("GET", "/api/v1/audit.csv", AUDIT_READERS),
     ("GET", "/api/v1/libraries", &[]),
@@ -316,6 +319,17 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/overrides", &[]),
     ("GET", "/api/v1/emergencies", &[]),
     ("POST", "/api/v1/cases/{id}/emergencies/{seq}", &[]),
+    // 甲's case hands over no secret: there is none to show or confirm, for anyone.
+    (
+        "POST",
+        "/api/v1/cases/{id}/secrets/{seq}/{field}/reveal",
+        &[],
+    ),
+    (
+        "POST",
+        "/api/v1/cases/{id}/secrets/{seq}/{field}/receipt",
+        &[],
+    ),
     ("GET", "/api/v1/registers/{id}/rows", &[]),
     ("POST", "/api/v1/registers/{id}/rows", A_CHIEF),
     ("GET", "/api/v1/registers/{id}/rows/{row}", A_READERS),
@@ -642,6 +656,19 @@ async fn request(
         ("POST", "/api/v1/cases/{id}/emergencies/{seq}") => (
             path.replace("{id}", &w.case_a).replace("{seq}", "2"),
             Some(json!({"accept": true})),
+        ),
+        ("POST", "/api/v1/designations/{id}/delegations") => (
+            path.replace("{id}", &w.designation_a),
+            Some(
+                json!({"person": w.member_a_id, "starts_on": "2030-01-01", "ends_on": "2030-01-31"}),
+            ),
+        ),
+        ("POST", "/api/v1/cases/{id}/secrets/{seq}/{field}/reveal")
+        | ("POST", "/api/v1/cases/{id}/secrets/{seq}/{field}/receipt") => (
+            path.replace("{id}", &w.case_a)
+                .replace("{seq}", "2")
+                .replace("{field}", "initial_password"),
+            Some(json!({})),
         ),
         ("POST", "/api/v1/cases/{id}/bundle") => (
             path.replace("{id}", &w.case_a),
