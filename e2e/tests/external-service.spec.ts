@@ -1,7 +1,7 @@
 // Seed 002 in the browser: an officer applies to use a generative-AI service, the chief
 // finds it in the inbox, asks NISC, records its advice and the report to the AI strategy
 // team, and approves; for a second application for the same service the chief skips the
-// NISC step, citing the advice the registry holds.
+// NISC step, citing the advice the registry holds. The approved unit designates its manager.
 import { expect, test, type Browser, type Page } from '@playwright/test';
 import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, login } from './helpers';
 
@@ -62,6 +62,7 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await officer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
   await officer.getByRole('button', { name: '申請する' }).click();
   await expect(officer.locator('[data-test=case-state]')).toHaveText('NISC照会の判断待ち');
+  const casePath = new URL(officer.url()).pathname;
 
   // The chief finds it in the inbox, asks NISC and records its advice.
   const chief = await personPage(browser, people[2][1], 'initial-pass-1');
@@ -108,6 +109,25 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   await officer.goto('/');
   await expect(officer.locator('[data-test=notices]')).toContainText(`${service}: 「承認する」が行われ、「承認」になりました。`);
   await expectNoAxeViolations(officer);
+
+  // The officer designates the unit's external-service manager: a mistyped address is
+  // refused on its cell with the row kept; the manager then holds the role in the unit.
+  const managerEmail = `manager.${suffix}@mod.example.jp`;
+  await create('/api/v1/persons', { name: '管理 四郎', email: managerEmail, organisation: unit, initial_password: 'initial-pass-1' });
+  await officer.goto(casePath);
+  const designate = officer.locator('form[data-action=designate_managers]');
+  await designate.getByLabel('単位（組織名） 1').fill(unitName);
+  await designate.getByLabel('外部サービス管理者（メールアドレス） 1').fill(`manger.${suffix}@mod.example.jp`);
+  await designate.getByRole('button', { name: '外部サービス管理者を指定する' }).click();
+  await expect(officer.locator('form[data-action=designate_managers]')).toContainText('見つかりません');
+  await expect(officer.locator('form[data-action=designate_managers]').getByLabel('単位（組織名） 1')).toHaveValue(unitName);
+  await officer.locator('form[data-action=designate_managers]').getByLabel('外部サービス管理者（メールアドレス） 1').fill(managerEmail);
+  await officer.locator('form[data-action=designate_managers]').getByRole('button', { name: '外部サービス管理者を指定する' }).click();
+  await expect(officer.locator('[data-test=case-state]')).toHaveText('管理者指定済み');
+  await expectNoAxeViolations(officer);
+  const manager = await personPage(browser, managerEmail, 'initial-pass-1');
+  const me = await (await manager.request.get('/api/v1/me')).json();
+  expect(me.roles.map((r: { role: string }) => r.role)).toContain('external_service_manager');
 
   // The registry keeps the advice, which the chief may cite for the other unit's application.
   await chief.goto('/registers/external_services');

@@ -244,7 +244,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
         )
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
-    assert_eq!(case["library_version"], "2023.5.2");
+    assert_eq!(case["library_version"], "2023.5.3");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -1041,4 +1041,99 @@ async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
             .await;
     let home = w.t.html(&chief, "/").await;
     assert!(home.contains("Microsoft Teams"), "{home}");
+}
+
+/// Takes a web-meeting application of the officer's through NISC to approval.
+async fn approved(w: &World, service: &str) -> String {
+    let id = w.apply(&w.officer, &w.unit, service, "web_meeting").await;
+    for (action, body) in [
+        ("ask_nisc", json!({})),
+        (
+            "record_nisc_advice",
+            json!({"fields": {"nisc_advice_on": "2026-11-20", "nisc_advice": "利用可"}}),
+        ),
+        ("approve", json!({})),
+    ] {
+        let (status, case) = w.act(&w.chief, &id, action, body).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {case}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn the_approved_unit_designates_its_managers_who_designate_their_assistants() {
+    let w = world().await;
+    let id = approved(&w, "Zoom").await;
+    let managers = |unit: &str, manager: &str| json!({"fields": {"managers": [{"unit": unit, "manager": manager}]}});
+    // Someone of another unit is not this unit's to designate; nor is a unit outside it.
+    let (status, body) = w
+        .act(
+            &w.officer,
+            &id,
+            "designate_managers",
+            managers("情報通信課", "other@mod.example.jp"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["managers.0.manager"]
+            .as_str()
+            .unwrap()
+            .contains("所属ではありません"),
+        "{body}"
+    );
+    let (status, body) = w
+        .act(
+            &w.officer,
+            &id,
+            "designate_managers",
+            managers("サイバー整備課", "staff@mod.example.jp"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(
+        body["error"]["fields"]["managers.0.unit"].is_string(),
+        "{body}"
+    );
+
+    let (status, case) = w
+        .act(
+            &w.officer,
+            &id,
+            "designate_managers",
+            managers("情報通信課", "staff@mod.example.jp"),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    assert_eq!(case["state"], "managers_designated");
+    // A real designation: the manager holds the role in the unit, as its pages and "who
+    // held the role that day" read it.
+    let (_, me) = w.t.get(&w.bystander, "/api/v1/me").await;
+    let roles: Vec<&Value> = me["roles"].as_array().unwrap().iter().collect();
+    assert!(
+        roles.iter().any(
+            |r| r["role"] == "external_service_manager" && r["organisation"] == w.unit.as_str()
+        ),
+        "{me}"
+    );
+    // The manager designates an assistant; the officer, holding no manager role, may not.
+    let assistant =
+        json!({"fields": {"assistant_unit": "情報通信課", "assistant": "officer@mod.example.jp"}});
+    let (status, _) = w
+        .act(&w.officer, &id, "designate_assistant", assistant.clone())
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, case) = w
+        .act(&w.bystander, &id, "designate_assistant", assistant)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{case}");
+    let (_, me) = w.t.get(&w.officer, "/api/v1/me").await;
+    assert!(
+        me["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["role"] == "external_service_assistant"),
+        "{me}"
+    );
 }
