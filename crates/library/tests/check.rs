@@ -807,8 +807,14 @@ fn a_rule_or_derivation_must_find_the_fields_it_reads() {
 
 /// The test library of seed 004's world (separation of duties, joint permissions).
 fn duties_sources() -> Vec<Source> {
+    fixture_sources("mod-duties")
+}
+
+/// The files of a test library under `fixtures/libraries`.
+fn fixture_sources(id: &str) -> Vec<Source> {
     let dir = Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
-        .join("../../fixtures/libraries/mod-duties");
+        .join("../../fixtures/libraries")
+        .join(id);
     let mut out = Vec::new();
     for sub in ["", "forms", "procedures"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap().flatten() {
@@ -970,5 +976,142 @@ fn an_emergency_path_needs_something_to_wait_for_someone_to_report_to_and_a_figu
         file,
         "action: take_measure",
         "requires のある操作にだけ",
+    );
+}
+
+#[test]
+fn steps_that_designate_are_checked_for_their_role_and_the_fields_they_read() {
+    let s = duties_sources();
+    let file = "procedures/deputy.yaml";
+    let mut bad = s.clone();
+    edit(
+        &mut bad,
+        file,
+        "      - role: deputy_ciso\n        person: deputy\n        from:",
+        "      - role: deputy_cis\n        person: starts_on\n        post: deputy\n        from:",
+    );
+    edit(
+        &mut bad,
+        file,
+        "      - role: deputy_ciso\n        person: deputy\n    to:",
+        "      - role: deputy_ciso\n        person: deputy\n        from: starts_on\n    to:",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        file,
+        "role: deputy_cis",
+        "役割「deputy_cis」は library.yaml の roles にありません",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "role: deputy_cis",
+        "person か post のどちらか一つ",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "person: starts_on",
+        "person「starts_on」は person の項目にしてください",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "post: deputy",
+        "post「deputy」は text の項目にしてください",
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("releases に from は書けません")),
+        "{problems:#?}"
+    );
+}
+
+#[test]
+fn a_committee_s_ballot_and_resolution_are_checked() {
+    let s = duties_sources();
+    let file = "procedures/training_plan.yaml";
+    let mut bad = s.clone();
+    edit(&mut bad, file, "ballot: vote", "ballot: submit");
+    edit(&mut bad, file, "quorum: \"1/2\"", "quorum: half");
+    edit(&mut bad, file, "carried: approved", "carried: approve");
+    edit(&mut bad, file, "{ id: against,", "{ id: no,");
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        file,
+        "ballot: submit",
+        "ballot: true の操作にしてください",
+    );
+    reported(&problems, &bad, file, "quorum: half", "分数");
+    reported(
+        &problems,
+        &bad,
+        file,
+        "carried: approve",
+        "状態「approve」は states にありません",
+    );
+    reported(
+        &problems,
+        &bad,
+        file,
+        "action: vote",
+        "必須の選択肢の項目 vote",
+    );
+}
+
+#[test]
+fn a_secret_is_an_action_s_field_and_says_whom_it_is_for() {
+    let s = fixture_sources("mod-operations");
+    load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    let mut bad = s.clone();
+    edit(
+        &mut bad,
+        "procedures/registration.yaml",
+        "        for: [applicant]\n",
+        "",
+    );
+    edit(
+        &mut bad,
+        "forms/registration.yaml",
+        "    type: text",
+        "    type: secret",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        "procedures/registration.yaml",
+        "id: initial_password",
+        "for（誰に渡すか）",
+    );
+    reported(
+        &problems,
+        &bad,
+        "forms/registration.yaml",
+        "id: user_name",
+        "操作の項目にだけ",
+    );
+    let mut bad = s.clone();
+    edit(
+        &mut bad,
+        "procedures/registration.yaml",
+        "for: [applicant]",
+        "for: [{ subject: login_id }]",
+    );
+    let problems = load_sources(bad.clone()).unwrap_err();
+    reported(
+        &problems,
+        &bad,
+        "procedures/registration.yaml",
+        "subject: login_id",
+        "人 (person) の項目にしてください",
     );
 }

@@ -6,6 +6,7 @@ mod adaptations;
 mod assessments;
 pub(crate) mod audit;
 mod cases;
+mod delegations;
 mod gateway;
 mod home;
 mod login;
@@ -103,6 +104,10 @@ pub fn router() -> Router<AppState> {
         .route("/designations/new", get(persons::designation_form))
         .route("/designations", post(persons::designate))
         .route("/designations/{id}/end", post(persons::end_designation))
+        .route(
+            "/designations/{id}/delegate",
+            get(delegations::form).post(delegations::delegate),
+        )
         .route("/procedures", get(cases::procedures))
         .route(
             "/cases",

@@ -179,6 +179,9 @@ struct ShowPage {
     any_outside: bool,
     can_manage: bool,
     organisations: Vec<OrganisationRow>,
+    /// The designations the reader may delegate from this page (their own, of roles their
+    /// library lets be delegated, not over).
+    delegable: Vec<Uuid>,
 }
 
 /// `GET /persons/{id}`.
@@ -208,7 +211,19 @@ pub async fn show(
     let l = Layout::new(&s, "persons-title", "persons")
         .with_notice(q.notice.as_deref())
         .titled(p.name.clone());
+    let today = state.app.today();
+    let delegable = designations
+        .iter()
+        .filter(|d| {
+            p.id == s.caller.actor.person
+                && d.delegated_from.is_none()
+                && d.ends_on.is_none_or(|e| e >= today)
+                && state.app.libraries().delegable(&d.role)
+        })
+        .map(|d| d.id)
+        .collect();
     Ok(render(&ShowPage {
+        delegable,
         l,
         p,
         any_outside: designations.iter().any(|d| d.person_outside),

@@ -404,3 +404,68 @@ async fn a_body_designates_an_assistant_by_post_and_whoever_fills_the_post_holds
         "{me}"
     );
 }
+
+#[tokio::test]
+async fn the_ciso_delegates_from_their_own_page_and_a_mistake_keeps_what_was_typed() {
+    let w = city().await;
+    let browser =
+        w.t.browser("ciso@city.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&browser, &format!("/persons/{}", w.ciso_id)).await;
+    assert!(page.contains("data-test=\"delegate\""), "{page}");
+    let link = page.split("href=\"/designations/").nth(1).unwrap();
+    let designation = link.split('/').next().unwrap().to_owned();
+    let form =
+        w.t.html(&browser, &format!("/designations/{designation}/delegate"))
+            .await;
+    assert!(
+        form.contains("副 六郎"),
+        "the city's people to choose from: {form}"
+    );
+    let csrf = crate::auth::hidden(&form, "_csrf");
+    let url = w.t.url(&format!("/designations/{designation}/delegate"));
+    // No end day: refused on its field, the reason kept.
+    let res = browser
+        .post(&url)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("person", w.staff_id.as_str()),
+            ("starts_on", &today()),
+            ("ends_on", ""),
+            ("note", "出張中"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let again = res.text().await.unwrap();
+    assert!(again.contains("value=\"出張中\""), "{again}");
+    let until = tokyo_today()
+        .saturating_add(jiff::Span::new().days(5))
+        .to_string();
+    let res = browser
+        .post(&url)
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("person", w.staff_id.as_str()),
+            ("starts_on", &today()),
+            ("ends_on", &until),
+            ("note", "出張中"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    assert_eq!(w.held(&w.staff_id, "ciso").await.len(), 1);
+    // The deputy's own page badges the role as delegated, and offers no delegating on.
+    let deputy =
+        w.t.browser("deputy@city.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&deputy, &format!("/persons/{}", w.staff_id)).await;
+    assert!(page.contains("data-test=\"delegated\""), "{page}");
+    assert!(!page.contains("data-test=\"delegate\""));
+}
