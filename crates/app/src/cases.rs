@@ -658,6 +658,7 @@ impl App {
         let standing = Standing {
             lib,
             procedure,
+            // Whom a case waits on depends on its parties, never on who opened it.
             opened_by: Uuid::nil(),
             history,
             state: at.state,
