@@ -787,7 +787,12 @@ impl App {
             None => Default::default(),
         };
         let mut allowed = policy::may_designate(&caller.actor, &d.role, &facts);
-        if let (true, Some(person)) = (allowed, d.person_id) {
+        // Whoever delegated a role may take the delegation back early: it was theirs.
+        let own_delegation =
+            d.delegated_from.is_some() && d.designated_by == Some(caller.actor.person);
+        if own_delegation {
+            allowed = true;
+        } else if let (true, Some(person)) = (allowed, d.person_id) {
             let home = persons::get(&mut tx, person).await?.organisation_id;
             allowed = self
                 .may_manage((&mut tx).into(), caller, person, home)

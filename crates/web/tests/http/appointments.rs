@@ -469,3 +469,35 @@ async fn the_ciso_delegates_from_their_own_page_and_a_mistake_keeps_what_was_typ
     assert!(page.contains("data-test=\"delegated\""), "{page}");
     assert!(!page.contains("data-test=\"delegate\""));
 }
+
+#[tokio::test]
+async fn whoever_delegated_takes_the_delegation_back_early_and_nobody_else_does() {
+    let w = city().await;
+    let (_, list) =
+        w.t.get(
+            &w.admin,
+            &format!("/api/v1/designations?person={}", w.ciso_id),
+        )
+        .await;
+    let ciso_designation = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let until = tokyo_today().saturating_add(jiff::Span::new().days(7));
+    let (status, made) =
+        w.t.post(
+            &w.ciso,
+            &format!("/api/v1/designations/{ciso_designation}/delegations"),
+            json!({"person": w.staff_id, "starts_on": today(), "ends_on": until.to_string()}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let end = format!("/api/v1/designations/{}/end", made["id"].as_str().unwrap());
+    // The delegate cannot make it last by ending something else; only whoever delegated
+    // (or an administrator) ends it.
+    let (status, _) = w.t.post(&w.staff, &end, json!({})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(w.held(&w.staff_id, "ciso").await.len(), 1);
+    let (status, body) = w.t.post(&w.ciso, &end, json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    assert!(w.held(&w.staff_id, "ciso").await.is_empty());
+    // The CISO's own designation is untouched.
+    assert_eq!(w.held(&w.ciso_id, "ciso").await.len(), 1);
+}
