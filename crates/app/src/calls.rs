@@ -5,7 +5,7 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use mamori_domain::incident::{self, Call, Contact, FirstReport};
+use mamori_domain::incident::{self, Call, Contact};
 use mamori_library::Library;
 use mamori_library::condition::{self, Key, key_text};
 use mamori_library::model::{PhoneFirst, Procedure, Register};
@@ -155,16 +155,7 @@ impl App {
             // Not a directory name: `route` then adds the last-resort contact.
             with_missing.push("");
         }
-        let calls = match incident::route(
-            &entries,
-            fallback.as_ref(),
-            &with_missing,
-            false,
-            office_hours,
-        ) {
-            FirstReport::Ministry(calls) => calls,
-            FirstReport::Prime => Vec::new(),
-        };
+        let calls = incident::route(&entries, fallback.as_ref(), &with_missing, office_hours);
         let desks = orgs::desks(&self.db, &facts.primes).await?;
         let mut primes = Vec::new();
         for p in &facts.primes {

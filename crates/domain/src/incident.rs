@@ -508,30 +508,17 @@ pub struct Call {
     pub fallback: bool,
 }
 
-/// Whom a report goes to first. A subcontractor reports to its prime contractor, which
-/// forwards to the Ministry (記2); anyone else calls the contact of each contracting
-/// organisation affected, or the fallback contact when none matches. Outside office hours
-/// (nights, weekends, holidays, the year-end closure) a contact's night number is called,
-/// or the fallback's when it has none.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FirstReport {
-    /// Report to the prime contractor, which forwards.
-    Prime,
-    /// Call these Ministry contacts, in order.
-    Ministry(Vec<Call>),
-}
-
-/// Routes a report (see [`FirstReport`]).
+/// The Ministry contacts a report is telephoned to first, in order: the contact of each
+/// contracting organisation affected, or the fallback contact when none matches. Outside
+/// office hours (nights, weekends, holidays, the year-end closure) a contact's night number
+/// is called, or the fallback's when it has none. A subcontractor's report goes to its prime
+/// contractor first: that is the procedure's routing (`mod-incident-report`), not this list.
 pub fn route(
     directory: &[Contact],
     fallback: Option<&Contact>,
     contracting: &[&str],
-    subcontractor: bool,
     office_hours: bool,
-) -> FirstReport {
-    if subcontractor {
-        return FirstReport::Prime;
-    }
+) -> Vec<Call> {
     let number = |c: &Contact| -> String {
         if office_hours {
             return c.phone.clone();
@@ -564,7 +551,7 @@ pub fn route(
             fallback: true,
         });
     }
-    FirstReport::Ministry(calls)
+    calls
 }
 
 #[cfg(test)]
@@ -593,26 +580,17 @@ mod routing {
         (vec![atla, gsdf], fallback)
     }
 
-    fn numbers(r: &FirstReport) -> Vec<(&str, bool)> {
-        match r {
-            FirstReport::Ministry(calls) => calls
-                .iter()
-                .map(|c| (c.number.as_str(), c.fallback))
-                .collect(),
-            FirstReport::Prime => vec![],
-        }
+    fn numbers(calls: &[Call]) -> Vec<(&str, bool)> {
+        calls
+            .iter()
+            .map(|c| (c.number.as_str(), c.fallback))
+            .collect()
     }
 
     #[test]
     fn a_report_goes_to_the_contact_of_each_contracting_organisation() {
         let (dir, fallback) = directory();
-        let day = route(
-            &dir,
-            Some(&fallback),
-            &["陸上自衛隊", "防衛装備庁"],
-            false,
-            true,
-        );
+        let day = route(&dir, Some(&fallback), &["陸上自衛隊", "防衛装備庁"], true);
         assert_eq!(
             numbers(&day),
             [
@@ -621,13 +599,7 @@ mod routing {
             ]
         );
         // At night ATLA's own night number; the GSDF desk has none, so the fallback's.
-        let night = route(
-            &dir,
-            Some(&fallback),
-            &["陸上自衛隊", "防衛装備庁"],
-            false,
-            false,
-        );
+        let night = route(&dir, Some(&fallback), &["陸上自衛隊", "防衛装備庁"], false);
         assert_eq!(
             numbers(&night),
             [("080-8420-0628", false), ("080-8420-0628", false)]
@@ -637,18 +609,9 @@ mod routing {
     #[test]
     fn an_unknown_contracting_organisation_goes_to_the_fallback_and_says_so() {
         let (dir, fallback) = directory();
-        let r = route(&dir, Some(&fallback), &["どこか"], false, true);
+        let r = route(&dir, Some(&fallback), &["どこか"], true);
         assert_eq!(numbers(&r), [("03-3268-3111 (内線35258、35242)", true)]);
-        let none = route(&dir, Some(&fallback), &[], false, false);
+        let none = route(&dir, Some(&fallback), &[], false);
         assert_eq!(numbers(&none), [("080-8420-0628", true)]);
-    }
-
-    #[test]
-    fn a_subcontractor_reports_to_its_prime_first() {
-        let (dir, fallback) = directory();
-        assert_eq!(
-            route(&dir, Some(&fallback), &["防衛装備庁"], true, true),
-            FirstReport::Prime
-        );
     }
 }

@@ -24,7 +24,7 @@ struct Ministry {
     manager: Client,
     ground_admin: Client,
     maritime_admin: Client,
-    company_admin: Client,
+    other_ministry_admin: Client,
     officer: Client,
     user: Client,
     ground_assistant: Client,
@@ -33,7 +33,8 @@ struct Ministry {
 }
 
 /// 防衛省 with 整備計画局 施設計画課 (where the general manager sits), two staff offices
-/// (陸上幕僚監部, 海上幕僚監部) and an army below the first; a company in a tree of its own.
+/// (陸上幕僚監部, 海上幕僚監部) and an army below the first; another ministry, in a tree of
+/// its own, operating a managed system of its own on the same installation.
 async fn ministry() -> Ministry {
     let t = TestApp::build(mamori_app::system_clock(), libraries(), |_| {})
         .await
@@ -46,7 +47,7 @@ async fn ministry() -> Ministry {
     let ground = t.org(&admin, "陸上幕僚監部", "agency", Some(&mod_)).await;
     let maritime = t.org(&admin, "海上幕僚監部", "agency", Some(&mod_)).await;
     let army = t.org(&admin, "北部方面隊", "unit", Some(&ground)).await;
-    let company = t.org(&admin, "甲建設", "company", None).await;
+    let other_ministry = t.org(&admin, "国土交通省", "ministry", None).await;
     let mut c = t
         .people(
             &admin,
@@ -70,9 +71,9 @@ async fn ministry() -> Ministry {
                     "system_administrator",
                 ),
                 (
-                    "甲 管理",
-                    "admin@kou.example.jp",
-                    &company,
+                    "国交 管理",
+                    "admin@mlit.example.jp",
+                    &other_ministry,
                     "system_administrator",
                 ),
                 ("保証 責任", "officer@mod.example.jp", &mod_, "ia_officer"),
@@ -89,7 +90,7 @@ async fn ministry() -> Ministry {
         manager: next(),
         ground_admin: next(),
         maritime_admin: next(),
-        company_admin: next(),
+        other_ministry_admin: next(),
         officer: next(),
         user: next(),
         ground_assistant: next(),
@@ -138,10 +139,11 @@ async fn an_announcement_reaches_every_administrator_of_the_tree_and_shows_who_r
     // Every system administrator of the ministry's tree, however far from the section.
     assert!(told_about(&w.t, &w.ground_admin, &id).await);
     assert!(told_about(&w.t, &w.maritime_admin, &id).await);
-    // Never another tree's: a company's administrator is told nothing and reads nothing.
-    assert!(!told_about(&w.t, &w.company_admin, &id).await);
+    // Never another tree's: the other ministry's administrator is told nothing and reads
+    // nothing.
+    assert!(!told_about(&w.t, &w.other_ministry_admin, &id).await);
     let (status, _) =
-        w.t.get(&w.company_admin, &format!("/api/v1/cases/{id}"))
+        w.t.get(&w.other_ministry_admin, &format!("/api/v1/cases/{id}"))
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
@@ -194,5 +196,5 @@ async fn an_attack_in_one_body_is_passed_to_the_other_bodies_assistants_only() {
     assert!(told_about(&w.t, &w.maritime_assistant, &id).await);
     assert!(!told_about(&w.t, &w.ground_assistant, &id).await);
     assert!(!told_about(&w.t, &w.army_assistant, &id).await);
-    assert!(!told_about(&w.t, &w.company_admin, &id).await);
+    assert!(!told_about(&w.t, &w.other_ministry_admin, &id).await);
 }
