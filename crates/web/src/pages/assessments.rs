@@ -10,7 +10,7 @@ use mamori_storage::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::cases::errors_for;
+use super::form_widgets::errors_for;
 use super::{FormErrors, Layout, done, form_failure, render, render_status};
 use crate::AppState;
 use crate::error::Failure;

@@ -1,19 +1,17 @@
-//! Procedures, cases and registers as pages. Forms are drawn from the library's field
-//! definitions; a form with mistakes comes back with what was typed and a message under
-//! each field, and a draft is saved before anything else is checked.
+//! Procedures and cases as pages: what one may start, the list, a new case, a case with its
+//! actions, files and history. Forms are drawn by `form_widgets`; a draft is saved before
+//! anything else is checked. A rulebook's own panel (the gateway's schedule, the incident
+//! report's numbers to call) lives with that rulebook's pages.
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::history;
-use mamori_app::{ActInput, CaseView, OpenCase, Startable};
+use mamori_app::{ActInput, CaseView, OpenCase};
 use mamori_library::form::{self, Data};
 use mamori_library::model::{CommentRule, Field, FieldType, Procedure, Transition};
-use mamori_storage::PageRequest;
-use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::Deserialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render, render_status};
@@ -23,517 +21,19 @@ use crate::extract::{CsrfForm, PageSession};
 use crate::i18n::Tr;
 use crate::upload::UploadForm;
 
+mod list;
 mod posted;
+mod procedures;
+
+pub use list::{CaseLine, case_lines, list};
 use posted::CaseForm;
+pub use procedures::procedures;
 
-/// A field as a form shows it.
-pub struct FieldView {
-    /// Field id (the input's name).
-    pub id: String,
-    /// Paper numbering.
-    pub number: String,
-    /// Label.
-    pub label: String,
-    /// Help.
-    pub help: String,
-    /// `text`, `textarea`, `number`, `date`, `datetime-local`, `select`, `checkboxes`, `yes_no`.
-    pub widget: &'static str,
-    /// Must be filled.
-    pub required: bool,
-    /// The value as typed (text widgets) or chosen (selects, yes/no).
-    pub value: String,
-    /// Chosen options (checkboxes).
-    pub chosen: Vec<String>,
-    /// Options: (id, label).
-    pub options: Vec<(String, String)>,
-    /// A contact's parts, or nothing.
-    pub parts: Vec<FieldView>,
-    /// A group's column labels, and its rows of cells (those filled, then blank ones).
-    pub columns: Vec<String>,
-    /// The rows.
-    pub rows: Vec<Vec<FieldView>>,
-    /// What an attachment field says while nothing is attached for it.
-    pub empty: String,
-    /// Names offered while typing (`suggest`); any other text is accepted too.
-    pub suggestions: Vec<String>,
-    /// An attachment field of a case form takes a file right there: the file types it
-    /// accepts (empty where files are attached elsewhere).
-    pub accept: &'static str,
-    /// A group of a case form: rows may be added and removed (by the script, or by a
-    /// submit that shows the form again).
-    pub growable: bool,
-    /// When the item is asked only in some cases, the condition as JSON for the page's
-    /// script to hide it while the answers say it does not apply (empty: always asked).
-    pub asked_when: String,
-}
-
-/// Fills in the suggestions of the fields that ask for them (see [`FieldView::suggestions`]),
-/// from the library's registers as shipped. The last-resort row of a directory is not a
-/// name anyone contracts with, so it is left out.
-pub(super) fn suggest(views: &mut [FieldView], fields: &[Field], lib: &mamori_library::Library) {
-    for (view, f) in views.iter_mut().zip(fields) {
-        if let Some(s) = &f.suggest
-            && let Some(register) = lib.registers.get(&s.register.value)
-        {
-            let mut names: Vec<String> = Vec::new();
-            for row in register.rows.iter().map(|r| &r.value) {
-                if row.get("fallback") == Some(&Value::Bool(true)) {
-                    continue;
-                }
-                for c in &s.columns {
-                    let cell = row.get(&c.value).and_then(Value::as_str).unwrap_or("");
-                    for name in cell.split(['\n', '、']).map(str::trim) {
-                        if !name.is_empty() && !names.iter().any(|n| n == name) {
-                            names.push(name.to_owned());
-                        }
-                    }
-                }
-            }
-            view.suggestions = names;
-        }
-        for row in &mut view.rows {
-            suggest(row, &f.fields, lib);
-        }
-    }
-}
-
-/// Makes the fields named from the case's files (`from_attachments`) a choice among the
-/// files attached, in tables too. A name kept earlier that is no longer among them stays
-/// offered, so that opening the box does not silently drop it; sending it is refused.
-fn choose_attached(views: &mut [FieldView], fields: &[Field], names: &[&str]) {
-    for (view, f) in views.iter_mut().zip(fields) {
-        if f.from_attachments {
-            view.widget = "select";
-            let mut options: Vec<(String, String)> = Vec::new();
-            for n in names.iter().copied().chain(Some(view.value.as_str())) {
-                if !n.is_empty() && !options.iter().any(|(id, _)| id == n) {
-                    options.push((n.to_owned(), n.to_owned()));
-                }
-            }
-            view.options = options;
-        }
-        for row in &mut view.rows {
-            choose_attached(row, &f.fields, names);
-        }
-    }
-}
-
-/// Blank rows a group offers below those filled; more come after saving the draft.
-const BLANK_ROWS: usize = 2;
-
-fn widget(kind: FieldType) -> &'static str {
-    match kind {
-        FieldType::Text | FieldType::Person | FieldType::Organisation => "text",
-        FieldType::LongText => "textarea",
-        FieldType::Number => "number",
-        FieldType::Date => "date",
-        FieldType::Datetime => "datetime-local",
-        FieldType::Choice => "select",
-        FieldType::MultiChoice => "checkboxes",
-        FieldType::YesNo => "yes_no",
-        FieldType::Contact => "contact",
-        FieldType::Group => "group",
-        FieldType::Computed => "computed",
-        FieldType::Attachment => "attachment",
-        // Typed once by whoever hands it over; never shown back from the case.
-        FieldType::Secret => "password",
-    }
-}
-
-/// A field's input as typed, for its widget.
-fn typed_value(v: Option<&Value>) -> String {
-    match v {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Bool(true)) => "yes".into(),
-        Some(Value::Bool(false)) => "no".into(),
-        Some(Value::Number(n)) => n.to_string(),
-        _ => String::new(),
-    }
-}
-
-fn contact_parts(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<FieldView> {
-    mamori_library::model::CONTACT_PARTS
-        .iter()
-        .map(|(part, ja, en)| FieldView {
-            id: format!("{}.{part}", f.id()),
-            number: String::new(),
-            label: if tr.code() == "en" {
-                (*en).to_owned()
-            } else {
-                (*ja).to_owned()
-            },
-            help: String::new(),
-            widget: match *part {
-                "phone" => "tel",
-                "email" => "email",
-                _ => "text",
-            },
-            required: false,
-            value: typed_value(v.and_then(|v| v.get(part))),
-            chosen: vec![],
-            options: vec![],
-            parts: vec![],
-            columns: vec![],
-            rows: vec![],
-            empty: String::new(),
-            suggestions: vec![],
-            accept: "",
-            growable: false,
-            asked_when: String::new(),
-        })
-        .collect()
-}
-
-fn group_rows(tr: Tr, f: &Field, v: Option<&Value>) -> Vec<Vec<FieldView>> {
-    let filled: Vec<Data> = match v {
-        Some(Value::Array(rows)) => rows.iter().filter_map(|r| r.as_object().cloned()).collect(),
-        _ => vec![],
-    };
-    let max = f.max_rows.unwrap_or(50);
-    let count = (filled.len() + BLANK_ROWS).min(max.max(filled.len()));
-    (0..count)
-        .map(|i| group_row(tr, f, i, &filled.get(i).cloned().unwrap_or_default()))
-        .collect()
-}
-
-/// Row `i` of a group, its inputs named `<group>.<i>.<column>`.
-fn group_row(tr: Tr, f: &Field, i: usize, row: &Data) -> Vec<FieldView> {
-    field_views(tr, &f.fields, row)
-        .into_iter()
-        .map(|mut cell| {
-            cell.id = format!("{}.{i}.{}", f.id(), cell.id);
-            cell
-        })
-        .collect()
-}
-
-pub(super) fn field_views(tr: Tr, fields: &[Field], data: &Data) -> Vec<FieldView> {
-    fields
-        .iter()
-        .map(|f| {
-            let v = data.get(f.id());
-            let value = typed_value(v);
-            let chosen = match v {
-                Some(Value::Array(items)) => items
-                    .iter()
-                    .filter_map(Value::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                _ => vec![],
-            };
-            FieldView {
-                id: f.id().to_owned(),
-                number: f.number.clone().unwrap_or_default(),
-                label: tr.text(&f.label).to_owned(),
-                help: {
-                    let own = f.help.as_ref().map(|h| tr.text(h).to_owned());
-                    // What to do instead of typing, for what mamori fills in.
-                    let how = match f.kind {
-                        FieldType::Computed => Some(tr.t("field-computed-help")),
-                        FieldType::Attachment => Some(tr.t("field-attachment-help")),
-                        _ => None,
-                    };
-                    [own, how]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" ")
-                },
-                widget: widget(f.kind),
-                required: f.required || f.must_confirm,
-                value,
-                chosen,
-                // A yes/no answer is offered in the reader's language only.
-                options: if f.kind == FieldType::YesNo {
-                    vec![("yes".into(), tr.t("yes")), ("no".into(), tr.t("no"))]
-                } else {
-                    f.options
-                        .iter()
-                        .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
-                        .collect()
-                },
-                parts: if f.kind == FieldType::Contact {
-                    contact_parts(tr, f, v)
-                } else {
-                    vec![]
-                },
-                columns: f
-                    .fields
-                    .iter()
-                    .map(|c| tr.text(&c.label).to_owned())
-                    .collect(),
-                rows: if f.kind == FieldType::Group {
-                    group_rows(tr, f, v)
-                } else {
-                    vec![]
-                },
-                empty: if f.kind == FieldType::Attachment {
-                    tr.t("field-attachment-none")
-                } else {
-                    String::new()
-                },
-                suggestions: vec![],
-                accept: "",
-                growable: false,
-                asked_when: f
-                    .asked_when
-                    .as_ref()
-                    .and_then(|c| mamori_library::condition::in_browser(&c.value))
-                    .map(|c| c.to_string())
-                    .unwrap_or_default(),
-            }
-        })
-        .collect()
-}
-
-/// Reads a posted form: the library fields, the comment and which button was pressed.
-#[derive(Debug, Clone, Default)]
-pub struct Posted {
-    pairs: Vec<(String, String)>,
-}
-
-impl Posted {
-    /// Wraps posted pairs.
-    pub(super) fn new(pairs: Vec<(String, String)>) -> Self {
-        Self { pairs }
-    }
-
-    pub(super) fn get(&self, key: &str) -> &str {
-        self.pairs
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or("", |(_, v)| v.as_str())
-    }
-
-    pub(super) fn data(&self, fields: &[Field]) -> Data {
-        form::from_pairs(fields, &self.pairs)
-    }
-
-    /// How many rows of group `id` were sent, blank ones included.
-    fn rows_sent(&self, id: &str) -> usize {
-        let prefix = format!("{id}.");
-        self.pairs
-            .iter()
-            .filter_map(|(k, _)| k.strip_prefix(&prefix)?.split_once('.')?.0.parse().ok())
-            .collect::<std::collections::BTreeSet<usize>>()
-            .len()
-    }
-}
-
-/// A row added to a group, or taken from it, by a submit button rather than the script
-/// (`_do=add_row:<group>`, `_do=remove_row:<group>:<row>`): the form comes back with what
-/// was typed and as many rows as were sent, one more or one fewer. Nothing is saved by it.
-struct Reshape {
-    group: String,
-    rows: usize,
-}
-
-impl Reshape {
-    /// Reads the button pressed; a removed row's inputs are dropped from `posted` at once.
-    fn take(posted: &mut Posted) -> Option<Self> {
-        let pressed = posted.get("_do").to_owned();
-        if let Some(id) = pressed.strip_prefix("add_row:") {
-            let rows = posted.rows_sent(id) + 1;
-            return Some(Reshape {
-                group: id.to_owned(),
-                rows,
-            });
-        }
-        let (id, row) = pressed.strip_prefix("remove_row:")?.rsplit_once(':')?;
-        let prefix = format!("{id}.{}.", row.parse::<usize>().ok()?);
-        posted.pairs.retain(|(k, _)| !k.starts_with(&prefix));
-        Some(Reshape {
-            group: id.to_owned(),
-            rows: posted.rows_sent(id).max(1),
-        })
-    }
-
-    /// Gives the group's view the rows asked for. The rows cut are blank ones: those
-    /// filled come first, and there are never more of them than rows sent.
-    fn fit(
-        &self,
-        tr: Tr,
-        lib: &mamori_library::Library,
-        fields: &[Field],
-        views: &mut [FieldView],
-    ) {
-        let Some((f, view)) = fields
-            .iter()
-            .zip(views.iter_mut())
-            .find(|(f, _)| f.id() == self.group && f.kind == FieldType::Group)
-        else {
-            return;
-        };
-        let want = self.rows.min(f.max_rows.unwrap_or(50));
-        view.rows.truncate(want);
-        while view.rows.len() < want {
-            let mut row = group_row(tr, f, view.rows.len(), &Data::new());
-            suggest(&mut row, &f.fields, lib);
-            view.rows.push(row);
-        }
-    }
-}
-
-/// Marks the views of a case's own form: a group's rows may be added and removed, and an
-/// attachment field takes its file right there, saying so instead of pointing elsewhere.
-fn case_form(tr: Tr, fields: &[Field], views: &mut [FieldView]) {
-    for (f, view) in fields.iter().zip(views.iter_mut()) {
-        match f.kind {
-            FieldType::Group => view.growable = true,
-            FieldType::Attachment => {
-                view.accept = mamori_domain::attachment::ACCEPTED;
-                view.help = f
-                    .help
-                    .as_ref()
-                    .map(|h| tr.text(h).to_owned())
-                    .into_iter()
-                    .chain([tr.t("casepage-attachment-help")])
-                    .collect::<Vec<_>>()
-                    .join(" ");
-            }
-            _ => {}
-        }
-    }
-}
-
-// ---------------------------------------------------------------- procedures --
-
-#[derive(Template)]
-#[template(path = "cases/procedures.html")]
-struct ProceduresPage {
-    l: Layout,
-    /// What the reader may start, first.
-    items: Vec<ProcedureItem>,
-    /// The rest, folded away, each with why the reader cannot start it.
-    others: Vec<ProcedureItem>,
-}
-
-struct ProcedureItem {
-    key: String,
-    title: String,
-    library: String,
-    description: String,
-    notes: Vec<(String, String)>,
-    organisations: Vec<(Uuid, String)>,
-    /// Why the reader cannot start it (empty when they can).
-    reason: String,
-}
-
-fn procedure_item(tr: Tr, s: &Startable, today: &str) -> ProcedureItem {
-    let lib = &s.library;
-    let p = &lib.procedures[&s.procedure];
-    ProcedureItem {
-        key: format!("{}/{}", lib.id(), s.procedure),
-        title: tr.text(&p.title).to_owned(),
-        library: format!(
-            "{}（{} {}）",
-            tr.text(&lib.manifest.title),
-            lib.id(),
-            lib.version()
-        ),
-        description: p
-            .description
-            .as_ref()
-            .or(lib.manifest.description.as_ref())
-            .map(|d| tr.text(d).to_owned())
-            .unwrap_or_default(),
-        notes: lib
-            .manifest
-            .notes
-            .iter()
-            .map(|n| {
-                let until = n
-                    .until
-                    .as_ref()
-                    .map(|u| u.value.clone())
-                    .unwrap_or_default();
-                let expired = !until.is_empty() && until.as_str() < today;
-                let mark = if expired {
-                    tr.t("note-expired")
-                } else {
-                    String::new()
-                };
-                (tr.text(&n.text).to_owned(), mark)
-            })
-            .collect(),
-        organisations: s.organisations.clone(),
-        reason: String::new(),
-    }
-}
-
-/// Why a procedure the reader may start nowhere is not theirs to start: the roles that
-/// start it and where they must be held, and whether the reader holds any of them (a
-/// contact whose organisation has no contract yet holds the role but has nobody to start
-/// it for).
-fn not_startable_reason(tr: Tr, s: &Startable, held: &[&str]) -> String {
-    use mamori_library::model::Relation;
-    let p = &s.library.procedures[&s.procedure];
-    let parties = p
-        .start
-        .iter()
-        .map(|party| {
-            let role = s.library.role(&party.role.value).map_or_else(
-                || tr.role(&party.role.value),
-                |r| tr.text(&r.name).to_owned(),
-            );
-            let key = match party.of {
-                Relation::OwnOrganisation => "procedure-party-own",
-                Relation::ParentChain => "procedure-party-parent-chain",
-                Relation::ContractingOrganisation => "procedure-party-contracting",
-                Relation::PrimeContractor => "procedure-party-prime",
-                Relation::ServiceContractor => "procedure-party-service",
-                Relation::Children => "procedure-party-children",
-                Relation::Descendants => "procedure-party-descendants",
-                Relation::Siblings => "procedure-party-siblings",
-                Relation::Tree => "procedure-party-tree",
-                Relation::LastResort | Relation::RelayedTo => "procedure-party-other",
-            };
-            tr.t1(key, "role", role)
-        })
-        .collect::<Vec<_>>()
-        .join(tr.t("procedure-party-separator").as_str());
-    let holds_one = p
-        .start
-        .iter()
-        .any(|party| held.contains(&party.role.value.as_str()));
-    tr.t1(
-        if holds_one {
-            "procedure-held-but-nowhere"
-        } else {
-            "procedure-not-held"
-        },
-        "parties",
-        parties,
-    )
-}
-
-/// `GET /procedures`: what the reader may start, and for which organisation, first; the
-/// procedures they may not start folded away below, each saying why.
-pub async fn procedures(
-    State(state): State<AppState>,
-    PageSession(s): PageSession,
-) -> Result<Response, Failure> {
-    let l = Layout::new(&s, "procedures-title", "procedures");
-    let today = state.app.today().0.to_string();
-    let held: Vec<&str> = s
-        .caller
-        .actor
-        .grants
-        .iter()
-        .map(|g| g.role.as_str())
-        .collect();
-    let (mut items, mut others) = (Vec::new(), Vec::new());
-    for st in state.app.startable(&s.caller).await? {
-        let mut item = procedure_item(l.tr, &st, &today);
-        if st.organisations.is_empty() {
-            item.reason = not_startable_reason(l.tr, &st, &held);
-            others.push(item);
-        } else {
-            items.push(item);
-        }
-    }
-    Ok(render(&ProceduresPage { l, items, others }))
-}
+use super::form_widgets::{
+    FieldView, Posted, Reshape, case_form, choose_attached, errors_for, field_views, suggest,
+};
+use super::gateway::{SchedulePanel, schedule_panel};
+use super::reports::{CallsPanel, calls_panel};
 
 // --------------------------------------------------------------------- new --
 
@@ -646,17 +146,6 @@ pub async fn new_form(
     .await
 }
 
-pub(super) fn errors_for(tr: Tr, failure: &Failure) -> FormErrors {
-    let mut errors = FormErrors::new(tr, &failure.fields());
-    errors.extend(
-        failure
-            .form_fields()
-            .iter()
-            .map(|p| (p.field.clone(), tr.form_error(p))),
-    );
-    errors
-}
-
 /// `POST /cases`: opens the draft, with the files chosen in it; "submit" submits it at
 /// once. A row added or removed without the script shows the form again instead, unless a
 /// file came with it: then the draft is opened so that the file is not lost.
@@ -667,7 +156,7 @@ pub async fn create(
 ) -> Result<Response, Failure> {
     let tr = Tr::of(&s);
     let CaseForm { pairs, files, .. } = form;
-    let mut posted = Posted { pairs };
+    let mut posted = Posted::new(pairs);
     let reshape = Reshape::take(&mut posted);
     let procedure = posted.get("_procedure").to_owned();
     let organisation: Uuid = posted
@@ -804,133 +293,6 @@ struct ShowPage {
     waiting_on: Vec<String>,
 }
 
-/// A joining site's schedule on its case page: the chart, and the same as a table.
-struct SchedulePanel {
-    svg: String,
-    late: bool,
-    lines: Vec<ScheduleRow>,
-}
-
-/// One step of the schedule as the table shows it.
-struct ScheduleRow {
-    step: String,
-    actor: String,
-    attend: bool,
-    planned: String,
-    now: String,
-    done: String,
-    reason: String,
-    late: bool,
-}
-
-fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
-    let s = state.app.schedule_for(v)?;
-    let range = |p: &mamori_domain::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
-    Some(SchedulePanel {
-        svg: crate::gantt::svg(&s),
-        late: s.late(),
-        lines: s
-            .lines
-            .iter()
-            .map(|l| {
-                let (actor, attend) = l.step.actor(s.router);
-                ScheduleRow {
-                    step: l.step.title(),
-                    actor: actor.to_owned(),
-                    attend,
-                    planned: range(&l.baseline),
-                    now: range(&l.current),
-                    done: l.done_on.map(|d| d.to_string()).unwrap_or_default(),
-                    reason: l.reason.clone().unwrap_or_default(),
-                    late: l.late,
-                }
-            })
-            .collect(),
-    })
-}
-
-/// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
-struct CallsPanel {
-    /// Prime contractors a subcontractor calls first: (name, its desk if it keeps one).
-    primes: Vec<(String, Option<PrimeLine>)>,
-    /// The subcontractor whose report the prime holds now.
-    forwarded_from: Option<String>,
-    /// (organisation and desk, number, `tel:` link, last resort).
-    calls: Vec<(String, String, String, bool)>,
-    office_hours: bool,
-    /// Organisations named that the directory does not list.
-    unmatched: Vec<String>,
-    /// Whom to call when the desks above cannot be reached.
-    last_resort: Option<LastResortLine>,
-}
-
-/// A prime contractor's desk with the number to call now and its `tel:` link.
-struct PrimeLine {
-    desk: String,
-    number: String,
-    tel: String,
-}
-
-/// The last-resort desk with its numbers, each with its `tel:` link.
-struct LastResortLine {
-    desk: String,
-    phone: String,
-    tel: String,
-    /// The night and holiday number and its link.
-    night: Option<(String, String)>,
-}
-
-impl CallsPanel {
-    fn new(plan: mamori_app::CallPlan) -> Self {
-        CallsPanel {
-            primes: plan
-                .primes
-                .into_iter()
-                .map(|p| {
-                    let desk = p.desk.zip(p.number).map(|(d, number)| PrimeLine {
-                        desk: d.desk,
-                        tel: tel_link(&number),
-                        number,
-                    });
-                    (p.organisation, desk)
-                })
-                .collect(),
-            forwarded_from: plan.forwarded_from,
-            calls: plan
-                .calls
-                .into_iter()
-                .map(|c| {
-                    (
-                        format!("{} {}", c.contact.organisation, c.contact.desk),
-                        c.number.clone(),
-                        tel_link(&c.number),
-                        c.fallback,
-                    )
-                })
-                .collect(),
-            office_hours: plan.office_hours,
-            unmatched: plan.unmatched,
-            last_resort: plan.last_resort.map(|c| LastResortLine {
-                tel: tel_link(&c.phone),
-                night: c.night_phone.map(|n| (n.clone(), tel_link(&n))),
-                desk: c.desk,
-                phone: c.phone,
-            }),
-        }
-    }
-}
-
-/// A `tel:` link for a number as the directory writes it: the digits before any note of
-/// extensions ("03-3268-3111 (内線21040、21043)" → `tel:0332683111`).
-fn tel_link(number: &str) -> String {
-    let main = number.split(['(', '（']).next().unwrap_or(number);
-    let digits: String = main
-        .chars()
-        .filter(|c| c.is_ascii_digit() || *c == '+')
-        .collect();
-    format!("tel:{digits}")
-}
-
 /// How long ago the date-time a case's deadlines count from was, while the case is open:
 /// the clock a person reporting an incident watches.
 fn elapsed(tr: Tr, v: &CaseView, now: &jiff::Zoned) -> Option<(String, String, String)> {
@@ -1011,18 +373,6 @@ fn moved_notice(tr: Tr, v: &CaseView, waiting: &[String]) -> String {
             &[("state", state), ("who", waiting.join("、"))],
         )
     }
-}
-
-/// The calls panel of a case whose procedure calls first, while the reader may still act.
-async fn calls_panel(
-    state: &AppState,
-    s: &mamori_app::SessionInfo,
-    v: &CaseView,
-) -> Result<Option<CallsPanel>, Failure> {
-    if v.row.closed_at.is_some() || v.actions.is_empty() {
-        return Ok(None);
-    }
-    Ok(state.app.plan_for(&s.caller, v).await?.map(CallsPanel::new))
 }
 
 /// An action taken in an emergency, as its case page lists it.
@@ -1551,7 +901,7 @@ pub async fn update(
     form: CaseForm,
 ) -> Result<Response, Failure> {
     let CaseForm { pairs, files, .. } = form;
-    let mut posted = Posted { pairs };
+    let mut posted = Posted::new(pairs);
     let reshape = Reshape::take(&mut posted);
     if let Some(r) = &reshape
         && files.is_empty()
@@ -1589,8 +939,9 @@ pub async fn act(
     Path((id, action)): Path<(Uuid, String)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let mut posted = Posted { pairs };
-    posted.pairs.push(("_action".into(), action.clone()));
+    let mut pairs = pairs;
+    pairs.push(("_action".into(), action.clone()));
+    let mut posted = Posted::new(pairs);
     if let Some(r) = Reshape::take(&mut posted) {
         return show_reshaped(&state, &s, id, &posted, &r, Some(&action)).await;
     }
@@ -1646,7 +997,7 @@ pub async fn bundle(
     Path(id): Path<Uuid>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let posted = Posted { pairs };
+    let posted = Posted::new(pairs);
     let password = posted.get("password");
     let result = if password != posted.get("password_confirm") {
         Err(Failure::field(mamori_domain::FieldError {
@@ -1681,145 +1032,6 @@ pub async fn withdraw_attachment(
     Ok(done(&format!("/cases/{id}"), "attachment-withdrawn"))
 }
 
-// -------------------------------------------------------------------- list --
-
-#[derive(Template)]
-#[template(path = "cases/list.html")]
-struct ListPage {
-    l: Layout,
-    rows: Vec<CaseLine>,
-    total: i64,
-    q: String,
-    open: String,
-    /// The procedure chosen (`library/procedure`), and those to choose from.
-    procedure: String,
-    procedures: Vec<(String, String)>,
-    overdue: bool,
-}
-
-/// A case in a list.
-pub struct CaseLine {
-    /// Id.
-    pub id: Uuid,
-    /// Title.
-    pub title: String,
-    /// Procedure title.
-    pub procedure: String,
-    /// State name.
-    pub state: String,
-    /// Organisation.
-    pub organisation: String,
-    /// Last change.
-    pub updated: String,
-    /// Closed.
-    pub closed: bool,
-    /// The deadline running now, and whether it has passed.
-    pub due: Option<(String, bool)>,
-    /// Its classification or handling mark, as printed.
-    pub mark: Option<String>,
-    /// Its number in the installation (2026-0012).
-    pub number: String,
-}
-
-/// Turns stored cases into list lines, naming procedures and states from their library.
-pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine> {
-    rows.into_iter()
-        .map(|r| {
-            let libraries = state.app.libraries();
-            // A version another server built from a form variant names its procedure and
-            // states as the shipped one does.
-            let lib = libraries
-                .version(&r.library_id, &r.library_version)
-                .or_else(|| libraries.latest(&r.library_id).cloned());
-            let lib = lib.as_ref();
-            let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
-            let due = state.app.due(&r).map(|d| (d.label, d.overdue));
-            let mark = r
-                .mark
-                .as_deref()
-                .and_then(|m| lib.and_then(|l| l.mark(m)))
-                .map(|m| tr.text(&m.label).to_owned());
-            CaseLine {
-                due,
-                mark,
-                id: r.id,
-                procedure: p.map_or(r.procedure_id.clone(), |p| tr.text(&p.title).to_owned()),
-                state: p
-                    .and_then(|p| p.state(&r.state))
-                    .map_or(r.state.clone(), |s| tr.text(&s.name).to_owned()),
-                title: r.title,
-                number: r.number,
-                organisation: r.organisation_name,
-                updated: tr.datetime(r.updated_at),
-                closed: r.closed_at.is_some(),
-            }
-        })
-        .collect()
-}
-
-/// `?q=…&open=…`.
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    open: String,
-    #[serde(default)]
-    procedure: String,
-    #[serde(default)]
-    overdue: String,
-    offset: Option<i64>,
-}
-
-/// `GET /cases`.
-pub async fn list(
-    State(state): State<AppState>,
-    PageSession(s): PageSession,
-    Query(q): Query<ListQuery>,
-) -> Result<Response, Failure> {
-    let filter = CaseFilter {
-        open: match q.open.as_str() {
-            "open" => Some(true),
-            "closed" => Some(false),
-            _ => None,
-        },
-        q: Some(q.q.trim().to_owned()).filter(|x| !x.is_empty()),
-        procedure: state
-            .app
-            .libraries()
-            .procedure(&q.procedure)
-            .map(|(lib, id)| (lib.id().to_owned(), id)),
-        overdue_at: (!q.overdue.is_empty()).then(|| state.app.now()),
-        ..CaseFilter::default()
-    };
-    let page = state
-        .app
-        .cases(&s.caller, &filter, PageRequest::new(Some(100), q.offset))
-        .await?;
-    let l = Layout::new(&s, "cases-title", "cases");
-    let procedures = state
-        .app
-        .libraries()
-        .current()
-        .flat_map(|lib| {
-            lib.procedures
-                .iter()
-                .map(|(id, p)| (format!("{}/{id}", lib.id()), l.tr.text(&p.title).to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    Ok(render(&ListPage {
-        rows: case_lines(&state, l.tr, page.items),
-        total: page.total,
-        q: q.q,
-        open: q.open,
-        procedure: q.procedure,
-        procedures,
-        overdue: !q.overdue.is_empty(),
-        l,
-    }))
-}
-
 /// `POST /cases/{id}/emergencies/{seq}`: ratifies (`_do=ratify`) or rejects an action taken
 /// in an emergency.
 pub async fn ratify(
@@ -1828,7 +1040,7 @@ pub async fn ratify(
     Path((id, seq)): Path<(Uuid, i64)>,
     CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let posted = Posted { pairs };
+    let posted = Posted::new(pairs);
     let accept = posted.get("_do") == "ratify";
     match state
         .app

@@ -12,6 +12,7 @@ use super::{Layout, render};
 use crate::AppState;
 use crate::error::Failure;
 use crate::extract::PageSession;
+use mamori_app::CaseView;
 
 #[derive(Template)]
 #[template(path = "dsg/sites.html")]
@@ -91,4 +92,49 @@ pub async fn sites(
         q,
         sites,
     }))
+}
+
+/// A joining site's schedule on its case page: the chart, and the same as a table.
+pub(super) struct SchedulePanel {
+    pub(super) svg: String,
+    pub(super) late: bool,
+    pub(super) lines: Vec<ScheduleRow>,
+}
+
+/// One step of the schedule as the table shows it.
+pub(super) struct ScheduleRow {
+    pub(super) step: String,
+    pub(super) actor: String,
+    pub(super) attend: bool,
+    pub(super) planned: String,
+    pub(super) now: String,
+    pub(super) done: String,
+    pub(super) reason: String,
+    pub(super) late: bool,
+}
+
+pub(super) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
+    let s = state.app.schedule_for(v)?;
+    let range = |p: &mamori_domain::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
+    Some(SchedulePanel {
+        svg: crate::gantt::svg(&s),
+        late: s.late(),
+        lines: s
+            .lines
+            .iter()
+            .map(|l| {
+                let (actor, attend) = l.step.actor(s.router);
+                ScheduleRow {
+                    step: l.step.title(),
+                    actor: actor.to_owned(),
+                    attend,
+                    planned: range(&l.baseline),
+                    now: range(&l.current),
+                    done: l.done_on.map(|d| d.to_string()).unwrap_or_default(),
+                    reason: l.reason.clone().unwrap_or_default(),
+                    late: l.late,
+                }
+            })
+            .collect(),
+    })
 }

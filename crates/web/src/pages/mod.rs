@@ -7,6 +7,7 @@ mod assessments;
 pub(crate) mod audit;
 mod cases;
 mod delegations;
+mod form_widgets;
 mod gateway;
 mod home;
 mod login;

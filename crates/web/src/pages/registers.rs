@@ -11,7 +11,7 @@ use mamori_library::model::Register;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::cases::{FieldView, Posted, errors_for, field_views};
+use super::form_widgets::{FieldView, Posted, errors_for, field_views};
 use super::{FormErrors, Layout, done, form_failure, render, render_status};
 use crate::AppState;
 use crate::error::Failure;

@@ -11,6 +11,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::extract::PageSession;
 use crate::i18n::Tr;
+use mamori_app::CaseView;
 
 #[derive(Template)]
 #[template(path = "reports/board.html")]
@@ -94,4 +95,98 @@ pub async fn board(
             .collect(),
         l,
     }))
+}
+
+/// The numbers to call, shown large above the form (see [`mamori_app::CallPlan`]).
+pub(super) struct CallsPanel {
+    /// Prime contractors a subcontractor calls first: (name, its desk if it keeps one).
+    pub(super) primes: Vec<(String, Option<PrimeLine>)>,
+    /// The subcontractor whose report the prime holds now.
+    pub(super) forwarded_from: Option<String>,
+    /// (organisation and desk, number, `tel:` link, last resort).
+    pub(super) calls: Vec<(String, String, String, bool)>,
+    pub(super) office_hours: bool,
+    /// Organisations named that the directory does not list.
+    pub(super) unmatched: Vec<String>,
+    /// Whom to call when the desks above cannot be reached.
+    pub(super) last_resort: Option<LastResortLine>,
+}
+
+/// A prime contractor's desk with the number to call now and its `tel:` link.
+pub(super) struct PrimeLine {
+    pub(super) desk: String,
+    pub(super) number: String,
+    pub(super) tel: String,
+}
+
+/// The last-resort desk with its numbers, each with its `tel:` link.
+pub(super) struct LastResortLine {
+    pub(super) desk: String,
+    pub(super) phone: String,
+    pub(super) tel: String,
+    /// The night and holiday number and its link.
+    pub(super) night: Option<(String, String)>,
+}
+
+impl CallsPanel {
+    pub(super) fn new(plan: mamori_app::CallPlan) -> Self {
+        CallsPanel {
+            primes: plan
+                .primes
+                .into_iter()
+                .map(|p| {
+                    let desk = p.desk.zip(p.number).map(|(d, number)| PrimeLine {
+                        desk: d.desk,
+                        tel: tel_link(&number),
+                        number,
+                    });
+                    (p.organisation, desk)
+                })
+                .collect(),
+            forwarded_from: plan.forwarded_from,
+            calls: plan
+                .calls
+                .into_iter()
+                .map(|c| {
+                    (
+                        format!("{} {}", c.contact.organisation, c.contact.desk),
+                        c.number.clone(),
+                        tel_link(&c.number),
+                        c.fallback,
+                    )
+                })
+                .collect(),
+            office_hours: plan.office_hours,
+            unmatched: plan.unmatched,
+            last_resort: plan.last_resort.map(|c| LastResortLine {
+                tel: tel_link(&c.phone),
+                night: c.night_phone.map(|n| (n.clone(), tel_link(&n))),
+                desk: c.desk,
+                phone: c.phone,
+            }),
+        }
+    }
+}
+
+/// A `tel:` link for a number as the directory writes it: the digits before any note of
+/// extensions ("03-3268-3111 (内線21040、21043)" → `tel:0332683111`).
+fn tel_link(number: &str) -> String {
+    let main = number.split(['(', '（']).next().unwrap_or(number);
+    let digits: String = main
+        .chars()
+        .filter(|c| c.is_ascii_digit() || *c == '+')
+        .collect();
+    format!("tel:{digits}")
+}
+
+/// The calls panel of a case whose procedure calls first, while the reader may still act.
+pub(super) async fn calls_panel(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    v: &CaseView,
+) -> Result<Option<CallsPanel>, Failure> {
+    if v.row.closed_at.is_some() || v.actions.is_empty() {
+        return Ok(None);
+    }
+    Ok(state.app.plan_for(&s.caller, v).await?.map(CallsPanel::new))
 }
