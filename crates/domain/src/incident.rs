@@ -6,7 +6,9 @@
 //! protected information) are carried here as data; [`classify`] applies them. It is pure:
 //! the incident library asks it while the reporter answers the wizard.
 
-/// One event of the notice's taxonomy, as numbered there.
+/// One event of the notice's taxonomy, as numbered there. What it says is the library's
+/// (the options of `mod-incident-report`'s `events` field, in both languages); the rules
+/// here need only which clause and group an event belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Event {
     /// `1ア` … `1シ`, `2ア` … `2ウ`, `3ア`, `3イ`, `4`.
@@ -15,8 +17,6 @@ pub struct Event {
     pub code: &'static str,
     /// The group: サイバー攻撃, 誤操作, サイバー攻撃以外によるウィルスの混入等, その他.
     pub group: u8,
-    /// What happened, as the notice words it (shortened).
-    pub label: &'static str,
 }
 
 /// The taxonomy (記3(1)–(4)).
@@ -25,109 +25,91 @@ pub const EVENTS: [Event; 18] = [
         id: "1ア",
         code: "e1a",
         group: 1,
-        label: "不審なメールの添付ファイルを開いたことによるウィルス感染",
     },
     Event {
         id: "1イ",
         code: "e1i",
         group: 1,
-        label: "不審なメールのリンクをクリックしたことによるウィルス感染",
     },
     Event {
         id: "1ウ",
         code: "e1u",
         group: 1,
-        label: "不正なWebサイトを閲覧したことによるウィルス感染",
     },
     Event {
         id: "1エ",
         code: "e1e",
         group: 1,
-        label: "自社のWebサイトを閲覧してウィルス感染したとの外部からの連絡",
     },
     Event {
         id: "1オ",
         code: "e1o",
         group: 1,
-        label: "大量・不正なデータによるサーバの処理能力の過負荷",
     },
     Event {
         id: "1カ",
         code: "e1ka",
         group: 1,
-        label: "大量・不正なデータによるネットワーク帯域の圧迫",
     },
     Event {
         id: "1キ",
         code: "e1ki",
         group: 1,
-        label: "自社のWebコンテンツにウィルスを仕込む改ざん",
     },
     Event {
         id: "1ク",
         code: "e1ku",
         group: 1,
-        label: "自社のWebコンテンツの見た目又は内容が変わる改ざん",
     },
     Event {
         id: "1ケ",
         code: "e1ke",
         group: 1,
-        label: "セキュリティ器材等による外部への不正な通信の検知",
     },
     Event {
         id: "1コ",
         code: "e1ko",
         group: 1,
-        label: "防衛部門システムのネットワークを経由した不正な通信の検知",
     },
     Event {
         id: "1サ",
         code: "e1sa",
         group: 1,
-        label: "防衛部門システムを送信元とした不正な通信に関する外部組織からの連絡",
     },
     Event {
         id: "1シ",
         code: "e1shi",
         group: 1,
-        label: "ソフトウェア等の脆弱性を突いた攻撃による不正侵入又は情報窃取",
     },
     Event {
         id: "2ア",
         code: "e2a",
         group: 2,
-        label: "誤操作による外部への不正な通信",
     },
     Event {
         id: "2イ",
         code: "e2i",
         group: 2,
-        label: "誤設定による閲覧不可情報の開示",
     },
     Event {
         id: "2ウ",
         code: "e2u",
         group: 2,
-        label: "メール誤送信による秘密等又は保護すべき情報の漏えい",
     },
     Event {
         id: "3ア",
         code: "e3a",
         group: 3,
-        label: "可搬記憶媒体経由によるウィルス感染",
     },
     Event {
         id: "3イ",
         code: "e3i",
         group: 3,
-        label: "システム導入期からのウィルス混入",
     },
     Event {
         id: "4",
         code: "e4",
         group: 4,
-        label: "ウィルス感染の拡大が予想される場合のウィルス検知",
     },
 ];
 

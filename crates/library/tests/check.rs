@@ -1115,3 +1115,17 @@ fn a_secret_is_an_action_s_field_and_says_whom_it_is_for() {
         "人 (person) の項目にしてください",
     );
 }
+
+#[test]
+fn the_incident_events_the_rules_know_are_exactly_the_form_s_options() {
+    // The rules know each event's clause and group by its code; the form words it. One
+    // list each way, joined by the code: neither may gain an event the other lacks.
+    let lib = load_dir(&shipped("mod-incident-report")).unwrap_or_else(|p| panic!("{p:?}"));
+    let form = lib.forms.values().next().unwrap();
+    let events = form.fields.iter().find(|f| f.id() == "events").unwrap();
+    let mut options: Vec<&str> = events.options.iter().map(|o| o.id.value.as_str()).collect();
+    let mut known: Vec<&str> = mamori_domain::incident::EVENTS.iter().map(|e| e.code).collect();
+    options.sort_unstable();
+    known.sort_unstable();
+    assert_eq!(options, known);
+}
