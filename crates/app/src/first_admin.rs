@@ -19,7 +19,6 @@ use crate::{App, AppError, Event};
 pub struct FirstAdmin {
     /// The organisation that runs mamori (reused if a top-level one has this name).
     pub organisation: String,
-    /// Name.
     pub name: String,
     /// E-mail.
     pub email: String,

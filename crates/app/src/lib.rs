@@ -177,9 +177,9 @@ impl App {
         })
     }
 
-    /// The database (for health checks and the command line).
-    pub fn db(&self) -> &Db {
-        &self.db
+    /// Whether the database answers (the health check).
+    pub async fn ping(&self) -> Result<(), AppError> {
+        Ok(self.db.ping().await?)
     }
 
     /// The settings in force.

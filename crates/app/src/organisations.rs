@@ -15,7 +15,6 @@ use crate::{App, AppError, Caller, Event};
 /// What a form or API call sends to create or change an organisation.
 #[derive(Debug, Clone, Default)]
 pub struct OrganisationInput {
-    /// Name.
     pub name: String,
     /// Kind id.
     pub kind: String,
@@ -145,6 +144,28 @@ impl App {
     }
 
     /// Reads an organisation with its neighbourhood.
+    /// The organisation and every one below it, for whoever may manage it (the parents an
+    /// edit may offer are those outside it).
+    pub async fn organisation_subtree(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+    ) -> Result<Vec<Uuid>, AppError> {
+        let facts = orgs::facts_db(&self.db, id).await?;
+        if !policy::allows(&caller.actor, Permission::ManageOrganisation, &facts) {
+            return self
+                .deny(
+                    caller,
+                    "organisation.update",
+                    Some(id),
+                    "organisation",
+                    Some(id.to_string()),
+                )
+                .await;
+        }
+        Ok(orgs::subtree(&self.db, id).await?)
+    }
+
     pub async fn organisation(
         &self,
         caller: &Caller,

@@ -19,7 +19,6 @@ use crate::{App, AppError, Caller, Event};
 /// A new person with an initial password they must change at first login.
 #[derive(Debug, Clone, Default)]
 pub struct PersonInput {
-    /// Name.
     pub name: String,
     /// E-mail.
     pub email: String,
@@ -32,7 +31,6 @@ pub struct PersonInput {
 /// Changes to a person.
 #[derive(Debug, Clone, Default)]
 pub struct PersonUpdate {
-    /// Name.
     pub name: String,
     /// Organisation (moving a person between organisations).
     pub organisation: Uuid,

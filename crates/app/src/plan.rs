@@ -80,7 +80,6 @@ impl Standing<'_> {
 pub(crate) struct Taken {
     /// Its place in the history.
     pub seq: i64,
-    /// When.
     pub at: Timestamp,
     /// Who took it.
     pub actor: Option<Uuid>,
@@ -138,12 +137,9 @@ pub(crate) struct Detail {
 /// The votes of a round of a ballot.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
-    /// For.
     #[serde(rename = "for")]
     pub yes: usize,
-    /// Against.
     pub against: usize,
-    /// Abstained.
     pub abstain: usize,
     /// Who may vote.
     pub members: usize,
@@ -170,7 +166,6 @@ impl Tally {
 pub(crate) struct Delegation {
     /// The role.
     pub role: String,
-    /// Where.
     pub organisation: Option<Uuid>,
     /// The holder who delegated it, by name.
     pub from: String,
@@ -190,7 +185,6 @@ pub(crate) struct Appointing {
     pub post: Option<(String, String)>,
     /// The organisation as typed (a name or an id) and its field; the case's without one.
     pub within: Option<(String, String)>,
-    /// From.
     pub starts_on: jiff::civil::Date,
     /// Until (for a release: the last day).
     pub ends_on: Option<jiff::civil::Date>,

@@ -154,7 +154,6 @@ enum AdminCommand {
         /// E-mail address (the login).
         #[arg(long)]
         email: String,
-        /// Name.
         #[arg(long)]
         name: String,
         /// The organisation that operates mamori (created at the top level if missing).

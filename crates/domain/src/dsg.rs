@@ -6,10 +6,10 @@
 //!
 //! The notice gives two constraints and no durations: the whole takes about five months,
 //! and the steps from the line works (④) to the final verification (⑦) are planned inside
-//! one calendar month. The durations are therefore data ([`Durations`], carried by the
-//! library); [`plan`] places the steps one after another and moves the month's block to the
-//! first business day of the next month when it would not fit in the rest of the current
-//! one. A mobile router needs no survey (③) and no line works (④).
+//! one calendar month. The durations are therefore mamori's own figures, chosen to fit
+//! those two ([`Durations::default`]); [`plan`] places the steps one after another and
+//! moves the month's block to the first business day of the next month when it would not
+//! fit in the rest of the current one. A mobile router needs no survey (③) and no line works (④).
 
 use jiff::civil::Date;
 

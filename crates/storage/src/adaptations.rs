@@ -17,7 +17,6 @@ pub struct AdaptationRow {
     pub spec: String,
     /// Who wrote it last.
     pub updated_by: Uuid,
-    /// When.
     pub updated_at: Ts,
 }
 

@@ -22,7 +22,6 @@ pub mod scope {
 /// A token as people see it in lists: everything but its hash.
 #[derive(Debug, Clone, FromRow)]
 pub struct ApiTokenRow {
-    /// Id.
     pub id: Uuid,
     /// The person the token acts as.
     pub person_id: Uuid,
@@ -32,7 +31,6 @@ pub struct ApiTokenRow {
     pub prefix: String,
     /// See [`scope`].
     pub scope: String,
-    /// Created.
     pub created_at: Ts,
     /// Refused from this moment on.
     pub expires_at: Ts,
@@ -44,11 +42,9 @@ pub struct ApiTokenRow {
 
 /// A new token.
 pub struct NewApiToken<'a> {
-    /// Id.
     pub id: Uuid,
     /// The person.
     pub person: Uuid,
-    /// Name.
     pub name: &'a str,
     /// Public prefix.
     pub prefix: &'a str,
@@ -56,7 +52,6 @@ pub struct NewApiToken<'a> {
     pub secret_hash: &'a [u8],
     /// See [`scope`].
     pub scope: &'a str,
-    /// Now.
     pub now: Ts,
     /// End.
     pub expires_at: Ts,

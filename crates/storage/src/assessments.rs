@@ -11,7 +11,6 @@ use crate::{Db, Page, PageRequest, Src, StorageError, Tx, on_src, on_tx};
 /// An assessment as listed and read.
 #[derive(Debug, Clone, FromRow)]
 pub struct AssessmentRow {
-    /// Id.
     pub id: Uuid,
     /// Library id.
     pub library_id: String,
@@ -31,7 +30,6 @@ pub struct AssessmentRow {
     pub state: String,
     /// Who started it.
     pub created_by: Uuid,
-    /// When.
     pub created_at: Ts,
     /// When it was submitted.
     pub submitted_at: Option<Ts>,
@@ -41,7 +39,6 @@ pub struct AssessmentRow {
 
 /// A new assessment.
 pub struct NewAssessment<'a> {
-    /// Id.
     pub id: Uuid,
     /// Library id.
     pub library: &'a str,
@@ -59,9 +56,7 @@ pub struct NewAssessment<'a> {
     pub state: &'a str,
     /// The campaign it is part of.
     pub parent: Option<Uuid>,
-    /// Who.
     pub by: Uuid,
-    /// When.
     pub now: Ts,
 }
 
@@ -82,7 +77,6 @@ pub struct AnswerRow {
     pub answered_by: Uuid,
     /// Their name.
     pub answered_by_name: String,
-    /// When.
     pub answered_at: Ts,
     /// The remediation case the finding opened, if any.
     pub remediation_case: Option<Uuid>,

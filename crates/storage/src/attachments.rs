@@ -9,7 +9,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// An attachment as listed on its case (the content is read separately).
 #[derive(Debug, Clone, FromRow)]
 pub struct AttachmentRow {
-    /// Id.
     pub id: Uuid,
     /// The case.
     pub case_id: Uuid,
@@ -25,7 +24,6 @@ pub struct AttachmentRow {
     pub added_by: Uuid,
     /// Their name.
     pub added_by_name: String,
-    /// When.
     pub added_at: Ts,
     /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<Ts>,
@@ -36,7 +34,6 @@ pub struct AttachmentRow {
 /// A new attachment.
 #[derive(Debug, Clone)]
 pub struct NewAttachment<'a> {
-    /// Id.
     pub id: Uuid,
     /// The case.
     pub case: Uuid,
@@ -52,9 +49,7 @@ pub struct NewAttachment<'a> {
     pub field: Option<&'a str>,
     /// Media type.
     pub media_type: &'a str,
-    /// Who.
     pub by: Uuid,
-    /// When.
     pub now: Ts,
 }
 

@@ -12,7 +12,6 @@ use crate::{Db, StorageError, Tx, on_db};
 /// An event to append.
 #[derive(Debug, Clone)]
 pub struct NewEvent {
-    /// When.
     pub occurred_at: Ts,
     /// Who (if logged in).
     pub actor: Option<Uuid>,
@@ -130,9 +129,7 @@ pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
 pub struct AuditRow {
     /// Sequence number.
     pub seq: i64,
-    /// When.
     pub occurred_at: Ts,
-    /// Who.
     pub actor_id: Option<Uuid>,
     /// Their name.
     pub actor_name: Option<String>,

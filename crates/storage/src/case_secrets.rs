@@ -20,7 +20,6 @@ pub struct SecretRow {
     pub shown_to: Option<Uuid>,
     /// Their name.
     pub shown_to_name: Option<String>,
-    /// When.
     pub shown_at: Option<Ts>,
     /// When they confirmed receiving it.
     pub received_at: Option<Ts>,

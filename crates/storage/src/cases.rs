@@ -11,7 +11,6 @@ use crate::{Db, Src, StorageError, Tx, on_src, on_tx};
 /// A case as stored; `data` and `done` are JSON.
 #[derive(Debug, Clone, FromRow)]
 pub struct CaseRow {
-    /// Id.
     pub id: Uuid,
     /// Library.
     pub library_id: String,
@@ -62,7 +61,6 @@ const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
 
 /// A new case.
 pub struct NewCase<'a> {
-    /// Id.
     pub id: Uuid,
     /// Library.
     pub library: &'a str,
@@ -82,7 +80,6 @@ pub struct NewCase<'a> {
     pub mark: (Option<&'a str>, bool),
     /// Who opens it.
     pub by: Uuid,
-    /// Now.
     pub now: Ts,
     /// The year of `now` in the installation's zone, which its number counts in.
     pub year: i16,
@@ -169,7 +166,6 @@ pub struct CaseUpdate<'a> {
     pub mark: (Option<&'a str>, bool),
     /// Actions taken (JSON array).
     pub done: &'a str,
-    /// Now.
     pub now: Ts,
     /// Set when the state is final.
     pub closed_at: Option<Ts>,
@@ -200,9 +196,7 @@ pub async fn update(
 pub struct CaseEventRow {
     /// Position in the case's history, from 1.
     pub seq: i64,
-    /// When.
     pub occurred_at: Ts,
-    /// Who.
     pub actor_id: Option<Uuid>,
     /// Their name.
     pub actor_name: Option<String>,
@@ -223,7 +217,6 @@ pub struct CaseEventRow {
 
 /// A new history entry.
 pub struct NewCaseEvent<'a> {
-    /// Who.
     pub actor: Option<Uuid>,
     /// What.
     pub action: &'a str,
@@ -237,7 +230,6 @@ pub struct NewCaseEvent<'a> {
     pub data: &'a str,
     /// What it says beyond its action (JSON object; `{}` for nothing).
     pub detail: &'a str,
-    /// When.
     pub now: Ts,
 }
 

@@ -13,7 +13,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// A designation as stored, with the names a reader needs.
 #[derive(Debug, Clone, FromRow)]
 pub struct DesignationRow {
-    /// Id.
     pub id: Uuid,
     /// Role id.
     pub role: String,
@@ -36,9 +35,7 @@ pub struct DesignationRow {
     pub post_id: Option<Uuid>,
     /// That post's name.
     pub post_name: Option<String>,
-    /// From.
     pub starts_on: Day,
-    /// Until.
     pub ends_on: Option<Day>,
     /// Free text (the notice number, for example).
     pub note: String,
@@ -46,7 +43,6 @@ pub struct DesignationRow {
     pub designated_by: Option<Uuid>,
     /// Their name.
     pub designated_by_name: Option<String>,
-    /// When.
     pub designated_at: Ts,
     /// Who ended it, if ended early.
     pub ended_by: Option<Uuid>,
@@ -76,7 +72,6 @@ const SELECT: &str = "SELECT d.id, d.role, d.organisation_id, o.name AS organisa
 
 /// A new designation.
 pub struct NewDesignation<'a> {
-    /// Id.
     pub id: Uuid,
     /// Role id.
     pub role: &'a str,
@@ -86,15 +81,12 @@ pub struct NewDesignation<'a> {
     pub person: Option<Uuid>,
     /// The post.
     pub post: Option<Uuid>,
-    /// From.
     pub starts_on: Day,
-    /// Until.
     pub ends_on: Option<Day>,
     /// Free text.
     pub note: &'a str,
     /// Who designates (`None` when the command line creates the first administrator).
     pub by: Option<Uuid>,
-    /// Now.
     pub now: Ts,
     /// The designation its holder delegates it from.
     pub delegated_from: Option<Uuid>,

@@ -9,7 +9,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// A piece of evidence (its content is read separately, from `files`).
 #[derive(Debug, Clone, FromRow)]
 pub struct EvidenceRow {
-    /// Id.
     pub id: Uuid,
     /// The organisation that keeps it.
     pub organisation_id: Uuid,
@@ -31,7 +30,6 @@ pub struct EvidenceRow {
     pub added_by: Uuid,
     /// Their name.
     pub added_by_name: String,
-    /// When.
     pub added_at: Ts,
 }
 
@@ -44,7 +42,6 @@ impl EvidenceRow {
 
 /// New evidence; the content is stored with [`crate::attachments::store_file`].
 pub struct NewEvidence<'a> {
-    /// Id.
     pub id: Uuid,
     /// The organisation.
     pub organisation: Uuid,
@@ -62,9 +59,7 @@ pub struct NewEvidence<'a> {
     pub effective_on: Day,
     /// Until when.
     pub expires_on: Option<Day>,
-    /// Who.
     pub by: Uuid,
-    /// When.
     pub now: Ts,
 }
 

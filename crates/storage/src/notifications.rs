@@ -9,7 +9,6 @@ use crate::{Db, Src, StorageError, Tx, on_db, on_src, on_tx};
 /// A notification as a person reads it.
 #[derive(Debug, Clone, FromRow)]
 pub struct NotificationRow {
-    /// Id.
     pub id: Uuid,
     /// The case it is about.
     pub case_id: Option<Uuid>,
@@ -17,7 +16,6 @@ pub struct NotificationRow {
     pub subject_ja: String,
     /// Subject in English.
     pub subject_en: String,
-    /// When.
     pub created_at: Ts,
     /// When the person opened what it is about.
     pub read_at: Option<Ts>,
@@ -44,7 +42,6 @@ pub struct NewNotification<'a> {
     pub subject_ja: &'a str,
     /// Subject in English.
     pub subject_en: &'a str,
-    /// Now.
     pub now: Ts,
 }
 

@@ -11,7 +11,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// An organisation as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct OrganisationRow {
-    /// Id.
     pub id: Uuid,
     /// Name (組織名).
     pub name: String,
@@ -21,7 +20,6 @@ pub struct OrganisationRow {
     pub parent_id: Option<Uuid>,
     /// Whether members must log in with a second factor.
     pub require_totp: bool,
-    /// Created.
     pub created_at: Ts,
     /// Last changed.
     pub updated_at: Ts,
@@ -34,13 +32,11 @@ const COLUMNS: &str =
 pub struct NewOrganisation<'a> {
     /// Id (UUIDv7).
     pub id: Uuid,
-    /// Name.
     pub name: &'a str,
     /// Kind id.
     pub kind: &'a str,
     /// Parent, if not a root.
     pub parent: Option<Uuid>,
-    /// Now.
     pub now: Ts,
 }
 
@@ -402,7 +398,6 @@ pub async fn clear_desk(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
 /// A relation as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct RelationRow {
-    /// Id.
     pub id: Uuid,
     /// `contracts_with`, `subcontractor_of` or `engages`.
     pub kind: String,
@@ -414,7 +409,6 @@ pub struct RelationRow {
     pub from_name: String,
     /// Name of `to_id`.
     pub to_name: String,
-    /// Created.
     pub created_at: Ts,
     /// When the counterpart accepted it; `None` while it waits and gives nothing.
     pub accepted_at: Option<Ts>,

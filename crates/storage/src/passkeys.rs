@@ -22,7 +22,6 @@ pub mod kind {
 /// A stored passkey.
 #[derive(Debug, Clone, FromRow)]
 pub struct PasskeyRow {
-    /// Id.
     pub id: Uuid,
     /// Whose it is.
     pub person_id: Uuid,
@@ -48,7 +47,6 @@ pub struct PasskeyRow {
 
 /// A passkey to store.
 pub struct NewPasskey<'a> {
-    /// Id.
     pub id: Uuid,
     /// Whose it is.
     pub person: Uuid,
@@ -64,9 +62,7 @@ pub struct NewPasskey<'a> {
     pub flags: &'a [u8],
     /// Transports, encoded.
     pub transports: i64,
-    /// Name.
     pub name: &'a str,
-    /// Now.
     pub now: Ts,
 }
 
@@ -164,7 +160,6 @@ pub struct NewCeremony<'a> {
     pub name: Option<&'a str>,
     /// The library's state.
     pub state: &'a [u8],
-    /// Now.
     pub now: Ts,
     /// Refused after.
     pub expires_at: Ts,

@@ -11,7 +11,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// A person as shown to others (no credentials).
 #[derive(Debug, Clone, FromRow)]
 pub struct PersonRow {
-    /// Id.
     pub id: Uuid,
     /// Organisation the person belongs to.
     pub organisation_id: Uuid,
@@ -31,7 +30,6 @@ pub struct PersonRow {
     pub totp_enrolled: bool,
     /// Locked until, after repeated failures.
     pub locked_until: Option<Ts>,
-    /// Created.
     pub created_at: Ts,
 }
 
@@ -41,7 +39,6 @@ const COLUMNS: &str = "p.id, p.organisation_id, o.name AS organisation_name, p.n
 /// What login needs to know about an account.
 #[derive(Debug, Clone, FromRow)]
 pub struct Credentials {
-    /// Id.
     pub id: Uuid,
     /// Organisation.
     pub organisation_id: Uuid,
@@ -63,11 +60,9 @@ pub struct Credentials {
 
 /// A new account.
 pub struct NewPerson<'a> {
-    /// Id.
     pub id: Uuid,
     /// Organisation.
     pub organisation: Uuid,
-    /// Name.
     pub name: &'a str,
     /// E-mail (lower-case).
     pub email: &'a str,
@@ -75,7 +70,6 @@ pub struct NewPerson<'a> {
     pub password_hash: &'a str,
     /// Whether the first login must change the password.
     pub must_change_password: bool,
-    /// Now.
     pub now: Ts,
 }
 

@@ -11,7 +11,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// A post as stored.
 #[derive(Debug, Clone, FromRow)]
 pub struct PostRow {
-    /// Id.
     pub id: Uuid,
     /// Organisation the post belongs to.
     pub organisation_id: Uuid,
@@ -19,7 +18,6 @@ pub struct PostRow {
     pub organisation_name: String,
     /// Name (e.g. 情報保証責任者).
     pub name: String,
-    /// Created.
     pub created_at: Ts,
 }
 
@@ -100,7 +98,6 @@ pub async fn list(
 /// Someone holding a post for a period.
 #[derive(Debug, Clone, FromRow)]
 pub struct HolderRow {
-    /// Id.
     pub id: Uuid,
     /// The post.
     pub post_id: Uuid,
@@ -108,27 +105,21 @@ pub struct HolderRow {
     pub person_id: Uuid,
     /// The person's name.
     pub person_name: String,
-    /// From.
     pub starts_on: Day,
-    /// Until.
     pub ends_on: Option<Day>,
 }
 
 /// A person taking up a post.
 pub struct NewHolder {
-    /// Id.
     pub id: Uuid,
     /// The post.
     pub post: Uuid,
     /// The person.
     pub person: Uuid,
-    /// From.
     pub starts_on: Day,
-    /// Until.
     pub ends_on: Option<Day>,
     /// Who recorded it.
     pub by: Uuid,
-    /// Now.
     pub now: Ts,
 }
 

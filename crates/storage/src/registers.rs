@@ -9,7 +9,6 @@ use crate::{Src, StorageError, Tx, on_src, on_tx};
 /// A register row as stored; `data` is a JSON object.
 #[derive(Debug, Clone, FromRow)]
 pub struct RowRecord {
-    /// Id.
     pub id: Uuid,
     /// The organisation that keeps it.
     pub organisation_id: Uuid,
@@ -19,7 +18,6 @@ pub struct RowRecord {
     pub key_text: String,
     /// Columns.
     pub data: String,
-    /// Created.
     pub created_at: Ts,
     /// Last changed.
     pub updated_at: Ts,
@@ -102,7 +100,6 @@ pub struct RowWrite<'a> {
     pub data: &'a str,
     /// Just the columns changed (JSON object), for the history.
     pub change: &'a str,
-    /// Who.
     pub actor: Uuid,
     /// The case that made the change, if one did.
     pub case: Option<Uuid>,
@@ -110,7 +107,6 @@ pub struct RowWrite<'a> {
     pub action: &'a str,
     /// Why, when given.
     pub comment: &'a str,
-    /// When.
     pub now: Ts,
 }
 
@@ -196,9 +192,7 @@ pub async fn get<'a>(
 pub struct RowEvent {
     /// Order within the row.
     pub seq: i64,
-    /// When.
     pub occurred_at: Ts,
-    /// Who.
     pub actor_name: Option<String>,
     /// The case that made it.
     pub case_id: Option<Uuid>,

@@ -64,7 +64,6 @@ pub struct NewSession<'a> {
     pub stage: &'a str,
     /// Form token.
     pub csrf_token: &'a str,
-    /// Now.
     pub now: Ts,
     /// Absolute end.
     pub expires_at: Ts,

@@ -15,9 +15,7 @@ use crate::{Db, StorageError};
 /// An organisation as the guide needs it.
 #[derive(Debug, Clone, FromRow)]
 pub struct GuideOrganisation {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Kind id.
     pub kind: String,

@@ -31,14 +31,12 @@ pub struct NewTimer {
     pub deadline: i64,
     /// Reminder or deadline.
     pub kind: TimerKind,
-    /// When.
     pub fire_at: Ts,
 }
 
 /// A timer whose time has come.
 #[derive(Debug, Clone, FromRow)]
 pub struct TimerRow {
-    /// Id.
     pub id: Uuid,
     /// The case.
     pub case_id: Uuid,

@@ -215,12 +215,9 @@ pub struct ActionDto {
 /// The votes of a round of a committee's ballot.
 #[derive(Serialize, ToSchema)]
 pub struct VotesDto {
-    /// For.
     #[serde(rename = "for")]
     yes: usize,
-    /// Against.
     against: usize,
-    /// Abstained.
     abstain: usize,
     /// Who may vote.
     members: usize,

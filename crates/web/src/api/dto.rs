@@ -82,9 +82,7 @@ pub struct PasswordChange {
 /// A short reference to an organisation.
 #[derive(Serialize, ToSchema)]
 pub struct OrgRef {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
 }
 
@@ -100,9 +98,7 @@ pub struct RoleGrant {
 /// The logged-in person.
 #[derive(Serialize, ToSchema)]
 pub struct Me {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// E-mail.
     pub email: String,
@@ -117,9 +113,7 @@ pub struct Me {
 /// An organisation.
 #[derive(Serialize, ToSchema)]
 pub struct Organisation {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Kind: ministry, agency, bureau, unit, local_government, department, company, site.
     pub kind: String,
@@ -172,7 +166,6 @@ pub struct OrganisationCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrganisationPatch {
-    /// Name.
     pub name: Option<String>,
     /// Kind id.
     pub kind: Option<String>,
@@ -187,7 +180,6 @@ pub struct OrganisationPatch {
 /// A relation across the tree.
 #[derive(Serialize, ToSchema)]
 pub struct Relation {
-    /// Id.
     pub id: Uuid,
     /// `contracts_with`, `subcontractor_of` or `engages`.
     pub kind: String,
@@ -230,9 +222,7 @@ pub struct RelationCreate {
 /// A person.
 #[derive(Serialize, ToSchema)]
 pub struct Person {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// E-mail.
     pub email: String,
@@ -299,7 +289,6 @@ pub struct PersonCreate {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PersonPatch {
-    /// Name.
     pub name: Option<String>,
     /// Organisation.
     pub organisation: Option<Uuid>,
@@ -318,9 +307,7 @@ pub struct PasswordReset {
 /// A post.
 #[derive(Serialize, ToSchema)]
 pub struct Post {
-    /// Id.
     pub id: Uuid,
-    /// Name.
     pub name: String,
     /// Organisation.
     pub organisation: OrgRef,
@@ -346,15 +333,11 @@ impl Post {
 /// Someone holding a post.
 #[derive(Serialize, ToSchema)]
 pub struct Holder {
-    /// Id.
     pub id: Uuid,
     /// Person id.
     pub person: Uuid,
-    /// Name.
     pub person_name: String,
-    /// From.
     pub starts_on: String,
-    /// Until.
     pub ends_on: Option<String>,
 }
 
@@ -403,7 +386,6 @@ pub struct HolderCreate {
 /// A designation.
 #[derive(Serialize, ToSchema)]
 pub struct Designation {
-    /// Id.
     pub id: Uuid,
     /// Role id.
     pub role: String,
@@ -417,11 +399,8 @@ pub struct Designation {
     pub post: Option<Uuid>,
     /// Its name.
     pub post_name: Option<String>,
-    /// From.
     pub starts_on: String,
-    /// Until.
     pub ends_on: Option<String>,
-    /// Note.
     pub note: String,
     /// Designated by.
     pub designated_by: Option<Uuid>,
@@ -519,7 +498,6 @@ pub struct AuditEvent {
     pub seq: i64,
     /// When (RFC 3339).
     pub occurred_at: String,
-    /// Who.
     pub actor: Option<Uuid>,
     /// Their name.
     pub actor_name: Option<String>,

@@ -26,7 +26,6 @@ use crate::extract::{
 /// A registered passkey.
 #[derive(Serialize, ToSchema)]
 pub struct Passkey {
-    /// Id.
     pub id: Uuid,
     /// Whose it is.
     pub person: Uuid,

@@ -68,7 +68,6 @@ pub(crate) async fn authenticate(
 /// A personal API token, without its secret.
 #[derive(Serialize, ToSchema)]
 pub struct ApiToken {
-    /// Id.
     pub id: Uuid,
     /// The person it acts as.
     pub person: Uuid,

@@ -16,9 +16,7 @@ pub struct FieldView {
     pub id: String,
     /// Paper numbering.
     pub number: String,
-    /// Label.
     pub label: String,
-    /// Help.
     pub help: String,
     /// `text`, `textarea`, `number`, `date`, `datetime-local`, `select`, `checkboxes`, `yes_no`.
     pub widget: &'static str,

@@ -187,7 +187,6 @@ pub fn router() -> Router<AppState> {
 
 /// The person in the top bar.
 pub struct UserBar {
-    /// Name.
     pub name: String,
     /// Shows the audit trail link.
     pub audits: bool,

@@ -408,9 +408,7 @@ async fn edit_page(
     let v = state.app.organisation(&s.caller, id).await?;
     let l = Layout::new(s, "organisation-edit-title", "organisations");
     // Offer only parents outside the organisation's own subtree.
-    let subtree = mamori_storage::organisations::subtree(state.app.db(), id)
-        .await
-        .map_err(mamori_app::AppError::from)?;
+    let subtree = state.app.organisation_subtree(&s.caller, id).await?;
     let parents: Vec<OrganisationRow> = options(state, s)
         .await?
         .into_iter()

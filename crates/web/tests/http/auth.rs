@@ -109,7 +109,7 @@ async fn wrong_passwords_lock_the_account_and_every_attempt_is_audited() {
         before + 4,
         "three failures and the locked attempt"
     );
-    let admin = t.app.db().clone();
+    let admin = t.db.clone();
     let failures = mamori_storage::audit::list(
         &admin,
         &everything(),
@@ -274,7 +274,7 @@ async fn second_factor_enrolment_and_login() {
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
 
     // What the database keeps is sealed: the seed itself is nowhere in it.
-    let me = t.app.db().clone();
+    let me = t.db.clone();
     let stored = mamori_storage::persons::credentials_by_email(&me, ADMIN_EMAIL)
         .await
         .unwrap()

@@ -31,7 +31,6 @@ struct ListPage {
 
 /// A case in a list.
 pub struct CaseLine {
-    /// Id.
     pub id: Uuid,
     /// Title.
     pub title: String,
