@@ -174,6 +174,7 @@ impl<'a> Checker<'a> {
             );
         }
         let find = |id: &str| siblings.iter().find(|s| s.id() == id);
+        let library = self.parts.manifest.id.value.as_str();
         let problem = match &how.value {
             Compute::Count(of) => match find(of) {
                 Some(s) if matches!(s.kind, FieldType::Group | FieldType::MultiChoice) => None,
@@ -201,10 +202,10 @@ impl<'a> Checker<'a> {
                     )),
                 }
             }
-            Compute::Rule(name) => match crate::rules::derivation(name) {
+            Compute::Rule(name) => match crate::rules::derivation_for(library, name) {
                 None => Some(format!(
-                    "計算の規則「{name}」は mamori にありません (unknown derivation; known: {})",
-                    crate::rules::derivation_names().join(", ")
+                    "計算の規則「{name}」はこのライブラリでは使えません (unknown derivation; known: {})",
+                    crate::rules::derivation_names_for(library).join(", ")
                 )),
                 Some(d) => {
                     let missing: Vec<&str> = d
@@ -575,13 +576,14 @@ impl<'a> Checker<'a> {
             );
         }
         if let Some(rule) = &v.rule {
-            match crate::rules::rule(&rule.value) {
+            let library = self.parts.manifest.id.value.as_str();
+            match crate::rules::rule_for(library, &rule.value) {
                 None => self.at(
                     rule,
                     format!(
-                        "規則「{}」は mamori にありません (unknown rule; known: {})",
+                        "規則「{}」はこのライブラリでは使えません (unknown rule; known: {})",
                         rule.value,
-                        crate::rules::names().join(", ")
+                        crate::rules::names_for(library).join(", ")
                     ),
                 ),
                 Some(r) => {

@@ -14,6 +14,7 @@ pub mod document;
 pub mod form;
 pub mod load;
 pub mod model;
+pub mod rulebooks;
 pub mod rules;
 mod shipped;
 

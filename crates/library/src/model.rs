@@ -250,7 +250,7 @@ pub enum Compute {
     Count(String),
     /// The total of a number column of a group, written `group.column`.
     Sum(String),
-    /// A derivation written in Rust ([`crate::rules::DERIVATIONS`]) over the whole form.
+    /// A derivation written in Rust over the whole form ([`crate::rules::derivation_for`]).
     Rule(String),
 }
 
@@ -442,7 +442,7 @@ pub struct Condition {
     /// An action of the procedure.
     #[serde(default)]
     pub done: Option<Spanned<String>>,
-    /// A rule from [`crate::rules::RULES`].
+    /// A rule written in Rust ([`crate::rules::rule_for`]).
     #[serde(default)]
     pub rule: Option<Spanned<String>>,
     /// Every one holds.

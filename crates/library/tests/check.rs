@@ -1132,3 +1132,34 @@ fn the_incident_events_the_rules_know_are_exactly_the_form_s_options() {
     known.sort_unstable();
     assert_eq!(options, known);
 }
+
+#[test]
+fn a_rulebook_s_rules_belong_to_its_library_alone() {
+    // The gateway's library may not lean on the incident report's rule: each rulebook's
+    // Rust is registered for its own library.
+    let mut s = sources("mod-dsg");
+    let (file, line) = s
+        .iter()
+        .find_map(|x| {
+            x.content
+                .lines()
+                .find(|l| l.contains("rule: all_terminals_passed"))
+                .map(|l| (x.path.clone(), l.to_owned()))
+        })
+        .unwrap();
+    edit(
+        &mut s,
+        &file,
+        "rule: all_terminals_passed",
+        "rule: detected_in_the_past",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let needle = line.replace("all_terminals_passed", "detected_in_the_past");
+    reported(
+        &problems,
+        &s,
+        &file,
+        needle.trim(),
+        "このライブラリでは使えません",
+    );
+}
