@@ -5,10 +5,12 @@
 use serde_json::Value;
 use uuid::Uuid;
 
-use mamori_domain::incident::{self, Call, Contact};
+use mamori_domain::rulebooks::incident::{self, Call, Contact};
 use mamori_library::Library;
 use mamori_library::condition::{self, Key, key_text};
-use mamori_library::model::{PhoneFirst, Procedure, Register};
+use mamori_library::model::{Procedure, Register};
+
+use crate::routing::named_organisations;
 use mamori_library::rules::in_office_hours;
 use mamori_storage::{organisations as orgs, registers};
 
@@ -254,37 +256,4 @@ fn contact(row: &serde_json::Map<String, Value>) -> Option<Contact> {
         phone: text("phone")?,
         night_phone: text("night_phone"),
     })
-}
-
-/// The distinct organisations a case's form names, in the order typed.
-pub(crate) fn named_organisations(
-    pf: &PhoneFirst,
-    data: &serde_json::Map<String, Value>,
-) -> Vec<String> {
-    let path = &pf.organisations.value;
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |v: Option<&Value>| {
-        if let Some(s) = v
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            && !out.iter().any(|o| o == s)
-        {
-            out.push(s.to_owned());
-        }
-    };
-    match path.split_once('.') {
-        Some((group, column)) => {
-            for row in data
-                .get(group)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                push(row.get(column));
-            }
-        }
-        None => push(data.get(path.as_str())),
-    }
-    out
 }

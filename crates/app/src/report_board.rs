@@ -95,7 +95,7 @@ impl App {
                         minutes_since: minutes(now.datetime()),
                         overdue: row.due_at.is_some_and(|d| d.0 <= now.timestamp()),
                     };
-                    let mut named = crate::calls::named_organisations(pf, &data);
+                    let mut named = crate::routing::named_organisations(pf, &data);
                     if named.is_empty() {
                         named.push(String::new());
                     }

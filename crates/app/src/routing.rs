@@ -16,11 +16,10 @@ use uuid::Uuid;
 use mamori_domain::policy::CaseFacts;
 use mamori_library::condition::normalise;
 use mamori_library::form::Data;
-use mamori_library::model::{Library, Procedure, Register};
+use mamori_library::model::{Library, PhoneFirst, Procedure, Register};
 use mamori_storage::Src;
 use mamori_storage::organisations as orgs;
 
-use crate::calls::named_organisations;
 use crate::{App, AppError};
 
 /// Where a case has been routed, as stored with it (`cases.routing`).
@@ -296,6 +295,39 @@ fn reaches_wide(procedure: &Procedure) -> bool {
         }))
         .chain(procedure.deadlines.iter().flat_map(|d| &d.escalate))
         .any(|p| p.of.is_wide())
+}
+
+/// The distinct organisations a case's form names, in the order typed.
+pub(crate) fn named_organisations(
+    pf: &PhoneFirst,
+    data: &serde_json::Map<String, Value>,
+) -> Vec<String> {
+    let path = &pf.organisations.value;
+    let mut out: Vec<String> = Vec::new();
+    let mut push = |v: Option<&Value>| {
+        if let Some(s) = v
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            && !out.iter().any(|o| o == s)
+        {
+            out.push(s.to_owned());
+        }
+    };
+    match path.split_once('.') {
+        Some((group, column)) => {
+            for row in data
+                .get(group)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                push(row.get(column));
+            }
+        }
+        None => push(data.get(path.as_str())),
+    }
+    out
 }
 
 #[cfg(test)]

@@ -7,12 +7,11 @@ pub mod attachment;
 pub mod audit;
 pub mod calendar;
 pub mod deadline;
-pub mod dsg;
-pub mod incident;
 pub mod organisation;
 pub mod period;
 pub mod person;
 pub mod policy;
+pub mod rulebooks;
 pub mod validation;
 
 pub use validation::{FieldError, FieldErrors};

@@ -1124,7 +1124,7 @@ fn the_incident_events_the_rules_know_are_exactly_the_form_s_options() {
     let form = lib.forms.values().next().unwrap();
     let events = form.fields.iter().find(|f| f.id() == "events").unwrap();
     let mut options: Vec<&str> = events.options.iter().map(|o| o.id.value.as_str()).collect();
-    let mut known: Vec<&str> = mamori_domain::incident::EVENTS
+    let mut known: Vec<&str> = mamori_domain::rulebooks::incident::EVENTS
         .iter()
         .map(|e| e.code)
         .collect();

@@ -1,8 +1,8 @@
 //! The gateway's rules (seed 000, `mod-dsg`): whether every terminal passed its connection
 //! test, and which requirements to join the answers leave unmet. The steps and their plan
-//! themselves are `mamori_domain::dsg`.
+//! themselves are `mamori_domain::rulebooks::dsg`.
 
-use mamori_domain::dsg;
+use mamori_domain::rulebooks::dsg;
 use serde_json::Value;
 
 use super::Rulebook;

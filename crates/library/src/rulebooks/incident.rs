@@ -1,9 +1,9 @@
 //! The incident report's rules (seed 001, `mod-incident-report`): what the reporter's
 //! answers oblige, the report's title, and a detection time that cannot be in the future.
-//! The notice's taxonomy and tables themselves are `mamori_domain::incident`.
+//! The notice's taxonomy and tables themselves are `mamori_domain::rulebooks::incident`.
 
 use jiff::civil::DateTime;
-use mamori_domain::incident::{self, Occurrence, Servers, Situation};
+use mamori_domain::rulebooks::incident::{self, Occurrence, Servers, Situation};
 use serde_json::Value;
 
 use super::Rulebook;

@@ -8,7 +8,7 @@ pub(crate) mod audit;
 mod calls;
 pub(crate) mod cases;
 mod designations;
-mod dto;
+pub(crate) mod dto;
 mod evidence;
 mod me;
 mod organisations;
@@ -16,7 +16,6 @@ mod passkeys;
 mod persons;
 mod posts;
 mod registers;
-mod schedules;
 mod secrets;
 mod session;
 pub(crate) mod tokens;
@@ -125,9 +124,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::act_on_case))
         .routes(routes!(cases::get_case_document))
         .routes(routes!(calls::get_calls))
-        .routes(routes!(schedules::get_schedule))
-        .routes(routes!(schedules::get_schedule_file))
-        .routes(routes!(schedules::get_sites))
+        .routes(routes!(crate::rulebooks::dsg::api::get_schedule))
+        .routes(routes!(crate::rulebooks::dsg::api::get_schedule_file))
+        .routes(routes!(crate::rulebooks::dsg::api::get_sites))
         .routes(routes!(cases::get_inbox))
         .routes(routes!(cases::list_notifications))
         .routes(routes!(cases::list_overrides))
@@ -176,4 +175,4 @@ fn created(location: String, id: uuid::Uuid) -> Response {
 }
 
 /// Handlers' result type.
-type ApiResult<T> = Result<T, Failure>;
+pub(crate) type ApiResult<T> = Result<T, Failure>;

@@ -32,8 +32,8 @@ pub use procedures::procedures;
 use super::form_widgets::{
     FieldView, Posted, Reshape, case_form, choose_attached, errors_for, field_views, suggest,
 };
-use super::gateway::{SchedulePanel, schedule_panel};
 use super::reports::{CallsPanel, calls_panel};
+use crate::rulebooks::dsg::pages::{SchedulePanel, schedule_panel};
 
 // --------------------------------------------------------------------- new --
 

@@ -8,7 +8,6 @@ pub(crate) mod audit;
 mod cases;
 mod delegations;
 mod form_widgets;
-mod gateway;
 mod home;
 mod login;
 mod organisations;
@@ -117,7 +116,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/reports", get(reports::board))
-        .route("/dsg", get(gateway::sites))
+        .route("/dsg", get(crate::rulebooks::dsg::pages::sites))
         .route("/cases/new", get(cases::new_form))
         .route(
             "/cases/{id}",

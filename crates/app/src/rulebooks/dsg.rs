@@ -10,7 +10,7 @@ use jiff::civil::Date;
 use serde_json::Value;
 use uuid::Uuid;
 
-use mamori_domain::dsg::{self, Durations, Line, Progress, Router, Step};
+use mamori_domain::rulebooks::dsg::{self, Durations, Line, Progress, Router, Step};
 use mamori_library::Library;
 use mamori_storage::PageRequest;
 use mamori_storage::cases::{self, CaseEventRow, CaseFilter, CaseRow};

@@ -8,10 +8,10 @@ use axum::response::Response;
 use serde::Deserialize;
 use uuid::Uuid;
 
-use super::{Layout, render};
 use crate::AppState;
 use crate::error::Failure;
 use crate::extract::PageSession;
+use crate::pages::{Layout, render};
 use mamori_app::CaseView;
 
 #[derive(Template)]
@@ -55,7 +55,7 @@ pub async fn sites(
     let all = state.app.gateway_overview(&s.caller).await?;
     let mut companies: Vec<String> = all.iter().map(|x| x.company.clone()).collect();
     companies.dedup();
-    let steps = mamori_domain::dsg::Step::ALL
+    let steps = mamori_domain::rulebooks::dsg::Step::ALL
         .iter()
         .map(|x| x.number().to_owned())
         .collect();
@@ -95,29 +95,29 @@ pub async fn sites(
 }
 
 /// A joining site's schedule on its case page: the chart, and the same as a table.
-pub(super) struct SchedulePanel {
-    pub(super) svg: String,
-    pub(super) late: bool,
-    pub(super) lines: Vec<ScheduleRow>,
+pub(crate) struct SchedulePanel {
+    pub(crate) svg: String,
+    pub(crate) late: bool,
+    pub(crate) lines: Vec<ScheduleRow>,
 }
 
 /// One step of the schedule as the table shows it.
-pub(super) struct ScheduleRow {
-    pub(super) step: String,
-    pub(super) actor: String,
-    pub(super) attend: bool,
-    pub(super) planned: String,
-    pub(super) now: String,
-    pub(super) done: String,
-    pub(super) reason: String,
-    pub(super) late: bool,
+pub(crate) struct ScheduleRow {
+    pub(crate) step: String,
+    pub(crate) actor: String,
+    pub(crate) attend: bool,
+    pub(crate) planned: String,
+    pub(crate) now: String,
+    pub(crate) done: String,
+    pub(crate) reason: String,
+    pub(crate) late: bool,
 }
 
-pub(super) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
+pub(crate) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
     let s = state.app.schedule_for(v)?;
-    let range = |p: &mamori_domain::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
+    let range = |p: &mamori_domain::rulebooks::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
     Some(SchedulePanel {
-        svg: crate::gantt::svg(&s),
+        svg: super::gantt::svg(&s),
         late: s.late(),
         lines: s
             .lines

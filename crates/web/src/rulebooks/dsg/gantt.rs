@@ -141,7 +141,7 @@ pub fn svg(s: &SiteSchedule) -> String {
 mod tests {
     use super::*;
     use jiff::civil::date;
-    use mamori_domain::dsg::{self, Durations, Progress, Router};
+    use mamori_domain::rulebooks::dsg::{self, Durations, Progress, Router};
     use uuid::Uuid;
 
     fn site(router: Router, today: Date) -> SiteSchedule {

@@ -9,9 +9,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::ApiResult;
-use super::dto::ErrorBody;
 use crate::AppState;
+use crate::api::ApiResult;
+use crate::api::dto::ErrorBody;
 use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiPath};
 
@@ -67,8 +67,8 @@ impl ScheduleDto {
             company: s.company.clone(),
             state: s.state.clone(),
             router: match s.router {
-                mamori_domain::dsg::Router::Wired => "wired",
-                mamori_domain::dsg::Router::Mobile => "mobile",
+                mamori_domain::rulebooks::dsg::Router::Wired => "wired",
+                mamori_domain::rulebooks::dsg::Router::Mobile => "mobile",
             }
             .into(),
             current_step: s.current_step().map(|x| x.number().to_owned()),
@@ -136,11 +136,11 @@ pub async fn get_schedule_file(
     let (content_type, body): (&str, Vec<u8>) = match file.as_str() {
         "gantt.svg" => (
             "image/svg+xml; charset=utf-8",
-            crate::gantt::svg(&sched).into_bytes(),
+            super::gantt::svg(&sched).into_bytes(),
         ),
         "schedule.ics" => {
             let plan: Vec<_> = sched.lines.iter().map(|l| l.current).collect();
-            let text = mamori_domain::dsg::to_ical(
+            let text = mamori_domain::rulebooks::dsg::to_ical(
                 &sched.site,
                 &sched.case.to_string(),
                 &plan,
