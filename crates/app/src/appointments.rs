@@ -75,14 +75,12 @@ impl App {
                 continue;
             }
             let (starts_on, ends_on) = (Day(a.starts_on), a.ends_on.map(Day));
-            // A role the library caps (one deputy CISO) takes no holder beyond its limit.
-            if let Some(cap) = self.libraries.role_cap(&a.role) {
-                let held = designations::overlapping(tx, &a.role, organisation, starts_on, ends_on)
-                    .await?;
-                if held >= i64::from(cap) {
-                    found.push(problem(blame, "role_full"));
-                    continue;
-                }
+            if self
+                .role_full(tx, &a.role, organisation, starts_on, ends_on)
+                .await?
+            {
+                found.push(problem(blame, "role_full"));
+                continue;
             }
             let id = Uuid::now_v7();
             let note = format!("案件 {} により指定", origin.number);
@@ -107,6 +105,23 @@ impl App {
                 .await?;
         }
         Ok(found)
+    }
+
+    /// Whether designating `role` in `organisation` for those days would exceed the cap
+    /// its library sets (副CISO: one), whether a page or a step designates.
+    pub(crate) async fn role_full(
+        &self,
+        tx: &mut Tx,
+        role: &str,
+        organisation: Uuid,
+        starts_on: Day,
+        ends_on: Option<Day>,
+    ) -> Result<bool, AppError> {
+        let Some(cap) = self.libraries.role_cap(role) else {
+            return Ok(false);
+        };
+        let held = designations::overlapping(tx, role, organisation, starts_on, ends_on).await?;
+        Ok(held >= i64::from(cap))
     }
 
     /// The organisation, person and post an appointment names, or the problem of the

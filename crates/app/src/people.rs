@@ -709,22 +709,21 @@ impl App {
                 )
                 .await;
         }
-        // A role the library caps (one deputy CISO) takes no holder beyond its limit.
-        if let (Some(cap), Some(org)) = (self.libraries.role_cap(&input.role), organisation) {
-            let held = designations::overlapping(
-                &mut tx,
-                &input.role,
-                org,
-                Day(period.starts_on()),
-                period.ends_on().map(Day),
-            )
-            .await?;
-            if held >= i64::from(cap) {
-                drop(tx);
-                let mut errors = FieldErrors::default();
-                errors.push("role", "role-full");
-                return Err(AppError::Invalid(errors));
-            }
+        if let Some(org) = organisation
+            && self
+                .role_full(
+                    &mut tx,
+                    &input.role,
+                    org,
+                    Day(period.starts_on()),
+                    period.ends_on().map(Day),
+                )
+                .await?
+        {
+            drop(tx);
+            let mut errors = FieldErrors::default();
+            errors.push("role", "role-full");
+            return Err(AppError::Invalid(errors));
         }
         let id = Uuid::now_v7();
         designations::insert(

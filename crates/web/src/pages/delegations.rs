@@ -5,9 +5,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use mamori_app::DelegationInput;
-use mamori_storage::PageRequest;
 use mamori_storage::designations::DesignationRow;
-use mamori_storage::persons::{PersonFilter, PersonRow};
+use mamori_storage::persons::PersonRow;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -49,20 +48,12 @@ async fn page(
     summary: Option<String>,
 ) -> Result<Response, Failure> {
     let d = state.app.designation(&s.caller, id).await?;
-    // The people one may see, of the organisation the role is held in first.
-    let mut people: Vec<PersonRow> = state
-        .app
-        .persons(
-            &s.caller,
-            &PersonFilter::default(),
-            PageRequest::new(Some(200), None),
-        )
+    // The people one may see, of the organisation the role is held in first; not oneself.
+    let people: Vec<PersonRow> = super::persons::people_to_choose(state, s, d.organisation_id)
         .await?
-        .items
         .into_iter()
         .filter(|p| p.id != s.caller.actor.person)
         .collect();
-    people.sort_by_key(|p| Some(p.organisation_id) != d.organisation_id);
     Ok(render(&DelegatePage {
         l: Layout::new(s, "delegation-title", "persons"),
         d,

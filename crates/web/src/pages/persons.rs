@@ -453,18 +453,9 @@ async fn designation_page(
         ));
     }
     let org: Option<Uuid> = form.organisation.parse().ok();
-    let mut people = state
-        .app
-        .persons(
-            &s.caller,
-            &PersonFilter::default(),
-            PageRequest::new(Some(200), None),
-        )
-        .await?
-        .items;
     // The organisation's own people first: designating someone of another is the
     // exception, and says so.
-    people.sort_by_key(|p| Some(p.organisation_id) != org);
+    let people = people_to_choose(state, s, org).await?;
     let posts = state.app.posts(&s.caller, org).await?;
     Ok(render(&DesignationPage {
         l,
@@ -614,4 +605,24 @@ pub async fn end_designation(
             .await?;
     *res.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
     Ok(res)
+}
+
+/// The people the reader may see, to pick one (whom to designate, to whom to delegate):
+/// those of `organisation` first.
+pub(super) async fn people_to_choose(
+    state: &AppState,
+    s: &mamori_app::SessionInfo,
+    organisation: Option<Uuid>,
+) -> Result<Vec<PersonRow>, Failure> {
+    let mut people = state
+        .app
+        .persons(
+            &s.caller,
+            &PersonFilter::default(),
+            PageRequest::new(Some(200), None),
+        )
+        .await?
+        .items;
+    people.sort_by_key(|p| Some(p.organisation_id) != organisation);
+    Ok(people)
 }

@@ -11,15 +11,21 @@ use crate::support::TestApp;
 const PASSWORD: &str = "Shoki-Pass-7f3k";
 
 fn libraries() -> Vec<mamori_library::Library> {
-    let mut all = mamori_library::shipped().unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/libraries/mod-operations");
-    all.push(mamori_library::load_dir(&dir).unwrap_or_else(|p| panic!("{p:?}")));
-    all
+    crate::support::with_fixtures(&["mod-operations"])
 }
 
-#[tokio::test]
-async fn the_initial_password_is_shown_once_to_whoever_asked_and_kept_nowhere_else() {
+/// 防衛省 with 整備計画局: the system's general manager, two system staff, and a request to
+/// register a user opened (not yet sent) by the first of them.
+struct Bureau {
+    t: TestApp,
+    admin: reqwest::Client,
+    gm: reqwest::Client,
+    staff: reqwest::Client,
+    other: reqwest::Client,
+    id: String,
+}
+
+async fn bureau() -> Bureau {
     let t = TestApp::build(mamori_app::system_clock(), libraries(), |_| {})
         .await
         .add_admin()
@@ -58,6 +64,26 @@ async fn the_initial_password_is_shown_once_to_whoever_asked_and_kept_nowhere_el
                    "data": {"user_name": "利用 花子"}}),
         )
         .await;
+    Bureau {
+        t,
+        admin,
+        gm,
+        staff,
+        other,
+        id,
+    }
+}
+
+#[tokio::test]
+async fn the_initial_password_is_shown_once_to_whoever_asked_and_kept_nowhere_else() {
+    let Bureau {
+        t,
+        admin,
+        gm,
+        staff,
+        other,
+        id,
+    } = bureau().await;
     let (status, _) = t.act(&staff, &id, "request", json!({})).await;
     assert_eq!(status, reqwest::StatusCode::OK);
     let (status, case) = t
@@ -148,39 +174,9 @@ async fn the_initial_password_is_shown_once_to_whoever_asked_and_kept_nowhere_el
 
 #[tokio::test]
 async fn on_the_case_page_the_secret_is_shown_once_never_cached_and_its_receipt_confirmed() {
-    let t = TestApp::build(mamori_app::system_clock(), libraries(), |_| {})
-        .await
-        .add_admin()
-        .await;
-    let admin = t.admin().await;
-    let ministry = t.org(&admin, "防衛省", "ministry", None).await;
-    let bureau = t
-        .org(&admin, "整備計画局", "department", Some(&ministry))
-        .await;
-    let mut clients = t
-        .people(
-            &admin,
-            &[
-                (
-                    "統括 一郎",
-                    "gm@mod.example.jp",
-                    &ministry,
-                    "general_manager",
-                ),
-                ("担当 二郎", "staff@mod.example.jp", &bureau, "user"),
-            ],
-        )
-        .await
-        .into_iter();
-    let (gm, staff) = (clients.next().unwrap(), clients.next().unwrap());
-    let id = t
-        .create(
-            &staff,
-            "/api/v1/cases",
-            json!({"procedure": "mod-operations/registration", "organisation": bureau,
-                   "data": {"user_name": "利用 花子"}}),
-        )
-        .await;
+    let Bureau {
+        t, gm, staff, id, ..
+    } = bureau().await;
     t.act(&staff, &id, "request", json!({})).await;
     let (status, _) = t
         .act(

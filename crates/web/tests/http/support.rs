@@ -428,6 +428,18 @@ impl Hands {
 }
 
 /// The actions of a case's history, in order.
+/// The shipped libraries and the test libraries of `fixtures/libraries` named.
+pub fn with_fixtures(names: &[&str]) -> Vec<mamori_library::Library> {
+    let mut all = mamori_library::shipped().unwrap();
+    for name in names {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../fixtures/libraries")
+            .join(name);
+        all.push(mamori_library::load_dir(&dir).unwrap_or_else(|p| panic!("{p:?}")));
+    }
+    all
+}
+
 pub fn history_actions(case: &Value) -> Vec<String> {
     case["history"]
         .as_array()

@@ -10,11 +10,7 @@ use serde_json::{Value, json};
 use crate::support::TestApp;
 
 fn libraries() -> Vec<mamori_library::Library> {
-    let mut all = mamori_library::shipped().unwrap();
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/libraries/mod-operations");
-    all.push(mamori_library::load_dir(&dir).unwrap_or_else(|p| panic!("{p:?}")));
-    all
+    crate::support::with_fixtures(&["mod-operations"])
 }
 
 struct Ministry {
