@@ -17,6 +17,7 @@ use mamori_storage::{organisations as orgs, registers};
 use crate::cases::CaseView;
 use crate::routing::{Routing, filed_under};
 use crate::{App, AppError, Caller};
+use mamori_domain::policy::CaseFacts;
 
 /// What the case page shows above the report: whom to call now.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,29 +66,28 @@ impl App {
         caller: &Caller,
         view: &CaseView,
     ) -> Result<Option<CallPlan>, AppError> {
+        if view.procedure().phone_first.is_none() {
+            return Ok(None);
+        }
         // The contracts that count are those of the organisation holding the report now
         // (the prime that forwarded it, for a subcontractor's) …
         let routing = Routing::parse(&view.row.routing);
         let mut holder = routing.holder(view.row.organisation_id);
+        let mut facts = self.case_facts(&self.db, holder).await?;
         let mut forwarded_from = None;
         // … and a prime reading the report its subcontractor sent it calls as the one who
         // forwards it next, not as the subcontractor did.
         let at = caller.actor.organisation;
-        if at != holder
-            && self
-                .case_facts(&self.db, holder)
-                .await?
-                .primes
-                .contains(&at)
-        {
+        if at != holder && facts.primes.contains(&at) {
             forwarded_from = Some(orgs::get(&self.db, holder).await?.name);
             holder = at;
+            facts = self.case_facts(&self.db, holder).await?;
         }
         let plan = self
             .plan(
                 &view.library,
                 view.procedure(),
-                holder,
+                &facts,
                 routing.last_resort,
                 &view.data,
             )
@@ -111,14 +111,18 @@ impl App {
         let Some(procedure) = lib.procedures.get(procedure) else {
             return Ok(None);
         };
-        self.plan(lib, procedure, organisation, false, data).await
+        if procedure.phone_first.is_none() {
+            return Ok(None);
+        }
+        let facts = self.case_facts(&self.db, organisation).await?;
+        self.plan(lib, procedure, &facts, false, data).await
     }
 
     async fn plan(
         &self,
         lib: &Library,
         procedure: &Procedure,
-        holder: Uuid,
+        facts: &CaseFacts,
         last_resort: bool,
         data: &serde_json::Map<String, Value>,
     ) -> Result<Option<CallPlan>, AppError> {
@@ -128,7 +132,6 @@ impl App {
         let Some(directory) = lib.registers.get(&pf.directory.value) else {
             return Ok(None);
         };
-        let facts = self.case_facts(&self.db, holder).await?;
         // A contracting organisation keeps its corrections in its own register or one
         // above it: those are the rows that count, never a row any other company keeps.
         let mut keepers = Vec::new();

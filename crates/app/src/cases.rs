@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use mamori_domain::organisation::RelationKind;
 use mamori_domain::policy::{self, CaseFacts, OrgFacts, Permission};
 use mamori_library::condition::{self, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
@@ -131,6 +132,9 @@ pub struct CaseView {
     pub emergencies: Vec<PendingEmergency>,
     /// Secrets handed over in the case, and whether the reader may be shown each.
     pub secrets: Vec<crate::secrets::SecretView>,
+    /// The organisations around it, as routed: read once with the case, for what is worked
+    /// out from it afterwards (the action boxes' starting values).
+    pub(crate) facts: CaseFacts,
 }
 
 /// A stored case with everything deciding on it reads but the register rows, which depend
@@ -328,19 +332,23 @@ impl App {
             return Err(AppError::NotFound);
         }
         let outgoing = orgs::outgoing(src.reborrow(), org).await?;
-        let pick = |kind: &str| {
+        let pick = |kind: RelationKind| {
             outgoing
                 .iter()
-                .filter(|(k, _)| k == kind)
+                .filter(|(k, _)| k == kind.as_str())
                 .map(|(_, id)| *id)
                 .collect::<Vec<_>>()
         };
-        let contracting = pick("contracts_with");
-        // Those the contracting organisations engage (ATLA's service provider).
+        let contracting = pick(RelationKind::ContractsWith);
+        // Those the contracting organisations engage (`service_contractor`: ATLA's service
+        // provider); only the engaging organisation declares it.
         let mut service = Vec::new();
         for org in &contracting {
             for (kind, id) in orgs::outgoing(src.reborrow(), *org).await? {
-                if kind == "engages" && id != ancestors[0] && !service.contains(&id) {
+                if kind == RelationKind::Engages.as_str()
+                    && id != ancestors[0]
+                    && !service.contains(&id)
+                {
                     service.push(id);
                 }
             }
@@ -348,7 +356,7 @@ impl App {
         Ok(CaseFacts {
             ancestors,
             contracting,
-            primes: pick("subcontractor_of"),
+            primes: pick(RelationKind::SubcontractorOf),
             service,
             ..CaseFacts::default()
         })
@@ -489,8 +497,8 @@ impl App {
                 // report): the organisations related to where they are held.
                 for p in &procedure.start {
                     let kind = match p.of {
-                        Relation::ContractingOrganisation => "contracts_with",
-                        Relation::PrimeContractor => "subcontractor_of",
+                        Relation::ContractingOrganisation => RelationKind::ContractsWith.as_str(),
+                        Relation::PrimeContractor => RelationKind::SubcontractorOf.as_str(),
                         _ => continue,
                     };
                     for (held, _) in self
@@ -804,9 +812,11 @@ impl App {
             data,
             files,
             events,
+            facts,
             ..
         } = case;
         Ok(CaseView {
+            facts,
             secrets,
             emergencies,
             told,

@@ -10,6 +10,7 @@ mod attachments;
 pub mod audit_sentences;
 mod audit_trail;
 mod calls;
+mod case_page;
 mod cases;
 mod deadlines;
 mod delegations;
@@ -28,10 +29,11 @@ mod passkeys;
 mod people;
 mod plan;
 mod prefill;
+pub mod read;
 mod registers;
 mod report_board;
 mod routing;
-mod rulebooks;
+pub mod rulebooks;
 mod secrets;
 mod session;
 pub mod setup_guide;
@@ -45,6 +47,7 @@ pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, Sta
 pub use attachments::{Download, Upload, UploadTurn};
 pub use audit_trail::AuditQuery;
 pub use calls::{CallPlan, PrimeDesk};
+pub use case_page::CasePage;
 pub use cases::{
     ActInput, ActionView, CaseView, Due, OpenCase, Startable, emergency_reason, override_reason,
 };
@@ -63,7 +66,6 @@ pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use plan::Tally;
 pub use registers::{ImportReport, RegisterView, RowView};
 pub use report_board::{ReportGroup, ReportLine};
-pub use rulebooks::dsg::{JOINING, SiteSchedule};
 pub use secrets::SecretView;
 pub use session::{Caller, SessionInfo};
 pub use waiting::Waiting;

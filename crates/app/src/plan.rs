@@ -370,14 +370,19 @@ pub(crate) fn acting(actor: &Actor, parties: &[Party], facts: &CaseFacts) -> Opt
 }
 
 /// The conditions' view of a case with `data`.
-fn facts<'a>(s: &'a Standing<'_>, data: &'a Data, today: &'a str, holder: &CaseFacts) -> Facts<'a> {
+fn facts<'a>(
+    s: &'a Standing<'_>,
+    data: &'a Data,
+    today: &'a str,
+    holder: &'a CaseFacts,
+) -> Facts<'a> {
     Facts {
         data,
         done: s.done,
         rows: s.rows,
         today,
         now: Some(s.now),
-        subcontractor: !holder.primes.is_empty(),
+        organisations: Some(holder),
     }
 }
 
@@ -1179,7 +1184,7 @@ pub(crate) fn applies(d: &Deadline, data: &Data) -> bool {
         rows: &rows,
         today: "",
         now: None,
-        subcontractor: false,
+        organisations: None,
     };
     condition::holds(&when.value, &facts)
 }

@@ -146,8 +146,7 @@ impl App {
         {
             return Ok(None);
         }
-        let facts = self.facts_of_row(&self.db, &v.library, &v.row).await?;
-        let keepers = read_from(&v.library, register, &facts);
+        let keepers = read_from(&v.library, register, &v.facts);
         Ok(Some(
             registers::kept_by(&self.db, v.library.id(), register, &keepers).await?,
         ))

@@ -317,7 +317,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify { data },
         } => {
             let db = data.open(2).await?;
-            let result = mamori_storage::audit::verify(&db).await?;
+            let app = App::new(db.clone(), system_clock(), Settings::default())?;
+            let result = app.verify_audit_chain_at_console().await?;
             db.close().await;
             match result {
                 Ok(last) => {

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use mamori_domain::policy::CaseFacts;
 use serde_json::Value;
 
 use crate::form::Data;
@@ -24,8 +25,10 @@ pub struct Facts<'a> {
     /// The present moment in the installation's zone, for rules that read the clock; `None`
     /// where there is no case in time (a form checked on its own).
     pub now: Option<&'a jiff::Zoned>,
-    /// The case's organisation is a subcontractor: it has a prime contractor.
-    pub subcontractor: bool,
+    /// The organisations around the case, as routed (its contracts, its prime contractors,
+    /// those engaged for it), for a rulebook's rules; `None` where there is no case (a form
+    /// checked on its own).
+    pub organisations: Option<&'a CaseFacts>,
 }
 
 /// The value of an expression: `$field`, `$today` or a literal text.

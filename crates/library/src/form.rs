@@ -174,7 +174,7 @@ pub fn validate(
         rows: &none,
         today: "",
         now: None,
-        subcontractor: false,
+        organisations: None,
     };
     for field in fields {
         let id = field.id();

@@ -29,22 +29,13 @@ pub struct Rule {
 }
 
 /// The rules any library may name; each rulebook adds its own (see [`crate::rulebooks`]).
-pub const RULES: &[Rule] = &[
-    Rule {
-        name: "office_hours",
-        about: "官公庁の勤務時間内（営業日の 8:30〜17:15）である",
-        reads: &[],
-        done: &[],
-        holds: office_hours,
-    },
-    Rule {
-        name: "subcontractor",
-        about: "案件の組織が下請負者である（元請負者との関係が登録されている）",
-        reads: &[],
-        done: &[],
-        holds: subcontractor,
-    },
-];
+pub const RULES: &[Rule] = &[Rule {
+    name: "office_hours",
+    about: "官公庁の勤務時間内（営業日の 8:30〜17:15）である",
+    reads: &[],
+    done: &[],
+    holds: office_hours,
+}];
 
 /// A value worked out in Rust from a form's data, for `compute: { rule: name }`.
 pub struct Derivation {
@@ -153,14 +144,10 @@ pub fn in_office_hours(now: &jiff::Zoned) -> bool {
     is_business_day(now.date()) && t >= OFFICE_OPENS && t < OFFICE_CLOSES
 }
 
-fn subcontractor(facts: &Facts<'_>) -> bool {
-    facts.subcontractor
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::form::Data;
+
     use std::collections::BTreeMap;
 
     /// Whether `rule` holds for `data` at `now` (none: no clock).
@@ -174,7 +161,7 @@ mod tests {
             rows: &rows,
             today: "",
             now: now.as_ref(),
-            subcontractor: false,
+            organisations: None,
         };
         (rule(rule_name).unwrap().holds)(&facts)
     }
@@ -206,54 +193,6 @@ mod tests {
             "first working day, before opening"
         );
         assert!(at("2027-01-04T09:00:00+09:00"));
-    }
-
-    fn passes(data: serde_json::Value) -> bool {
-        holds("all_terminals_passed", data, None)
-    }
-
-    #[test]
-    fn the_final_verification_waits_for_every_terminal_to_pass() {
-        let terminals = serde_json::json!([{ "terminal_id": "PC-01" }, { "terminal_id": "PC-02" }]);
-        assert!(!passes(serde_json::json!({ "terminals": terminals })));
-        assert!(!passes(serde_json::json!({
-            "terminals": terminals,
-            "connection_tests": [
-                { "terminal_id": "PC-01", "result": "pass" },
-                { "terminal_id": "PC-02", "result": "fail" },
-            ],
-        })));
-        assert!(passes(serde_json::json!({
-            "terminals": terminals,
-            "connection_tests": [
-                { "terminal_id": "pc-01 ", "result": "pass" },
-                { "terminal_id": "PC-02", "result": "pass" },
-            ],
-        })));
-        assert!(
-            !passes(serde_json::json!({ "connection_tests": [] })),
-            "no terminal"
-        );
-    }
-
-    #[test]
-    fn the_eligibility_names_each_unmet_requirement() {
-        let derive = derivation("dsg_eligibility").unwrap().derive;
-        let data = |v: serde_json::Value| v.as_object().unwrap().clone();
-        assert_eq!(derive(&Data::new()), Value::Null);
-        let abroad = derive(&data(serde_json::json!({
-            "req_contract": true, "req_facility": "built", "req_equipment": true,
-            "site_country": "abroad",
-        })));
-        assert_eq!(
-            abroad.as_str().unwrap(),
-            "満たしていない要件: 日本国外の拠点は加入できません。"
-        );
-        let ok = derive(&data(serde_json::json!({
-            "req_contract": true, "req_facility": "deferral", "req_equipment": true,
-            "site_country": "japan",
-        })));
-        assert!(ok.as_str().unwrap().contains("すべて満たしています"));
     }
 
     #[test]

@@ -123,7 +123,7 @@ fn facts<'a>(
         rows,
         today: "2026-11-22",
         now: None,
-        subcontractor: false,
+        organisations: None,
     }
 }
 
@@ -367,7 +367,7 @@ fn a_detailed_report_is_owed_only_where_the_tables_set_one() {
             rows: &rows,
             today: "",
             now: None,
-            subcontractor: false,
+            organisations: None,
         };
         (mamori_library::rules::rule("detailed_report_owed")
             .unwrap()
@@ -410,7 +410,7 @@ fn a_detection_time_in_the_future_and_a_subcontractor_are_rules() {
             rows: &rows,
             today: "2026-12-01",
             now: Some(&now),
-            subcontractor: false,
+            organisations: None,
         };
         condition::unmet(submit, &facts)
             .into_iter()
@@ -432,13 +432,21 @@ fn a_detection_time_in_the_future_and_a_subcontractor_are_rules() {
     // Where the report goes first: the prime for a subcontractor, the Ministry otherwise.
     let d = data(json!({}));
     for (subcontractor, state) in [(true, "with_prime"), (false, "reported")] {
+        let around = mamori_domain::policy::CaseFacts {
+            primes: if subcontractor {
+                vec![uuid::Uuid::from_u128(7)]
+            } else {
+                vec![]
+            },
+            ..Default::default()
+        };
         let facts = Facts {
             data: &d,
             done: &called,
             rows: &rows,
             today: "2026-12-01",
             now: Some(&now),
-            subcontractor,
+            organisations: Some(&around),
         };
         assert_eq!(condition::target(submit, &facts), state);
     }

@@ -8,8 +8,8 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use mamori_app::SessionInfo;
+use mamori_app::read::session_stage as stage;
 use mamori_domain::person::Locale;
-use mamori_storage::sessions::stage;
 use serde::de::DeserializeOwned;
 
 use crate::AppState;

@@ -44,14 +44,14 @@ pub trait Stored<T: Copy> {
     fn get(&self) -> T;
 }
 
-impl Stored<mamori_storage::Ts> for mamori_storage::Ts {
-    fn get(&self) -> mamori_storage::Ts {
+impl Stored<mamori_app::read::Ts> for mamori_app::read::Ts {
+    fn get(&self) -> mamori_app::read::Ts {
         *self
     }
 }
 
-impl Stored<mamori_storage::Day> for mamori_storage::Day {
-    fn get(&self) -> mamori_storage::Day {
+impl Stored<mamori_app::read::Day> for mamori_app::read::Day {
+    fn get(&self) -> mamori_app::read::Day {
         *self
     }
 }
@@ -178,7 +178,7 @@ impl Tr {
 
     /// A date and time in the reader's convention, in Japan time: 和暦 in Japanese for
     /// those who chose it. English keeps ISO dates (eras are not read in English).
-    pub fn datetime(&self, ts: impl Stored<mamori_storage::Ts>) -> String {
+    pub fn datetime(&self, ts: impl Stored<mamori_app::read::Ts>) -> String {
         let zoned = ts
             .get()
             .0
@@ -196,7 +196,7 @@ impl Tr {
 
     /// A day: in Japanese in 西暦 with the era beside it (2026年2月27日（令和8年）), or in
     /// 和暦 alone for those who chose it.
-    pub fn day(&self, day: impl Stored<mamori_storage::Day>) -> String {
+    pub fn day(&self, day: impl Stored<mamori_app::read::Day>) -> String {
         let d = day.get().0;
         match (self.locale, self.dates) {
             (Locale::Ja, DateStyle::Seireki) => {
@@ -313,7 +313,7 @@ mod tests {
             Tr::new(Locale::En).field_error(&e)
         );
         assert_eq!(
-            Tr::new(Locale::Ja).day(mamori_storage::Day(jiff::civil::date(2026, 2, 27))),
+            Tr::new(Locale::Ja).day(mamori_app::read::Day(jiff::civil::date(2026, 2, 27))),
             "2026年2月27日（令和8年）"
         );
     }
@@ -321,9 +321,9 @@ mod tests {
     #[test]
     fn a_reader_who_chose_wareki_reads_era_dates() {
         let tr = Tr::new(Locale::Ja).dated(DateStyle::Wareki);
-        let day = mamori_storage::Day(jiff::civil::date(2026, 2, 27));
+        let day = mamori_app::read::Day(jiff::civil::date(2026, 2, 27));
         assert_eq!(tr.day(day), "令和8年2月27日");
-        let at = mamori_storage::Ts("2026-02-27T01:02:03Z".parse().unwrap());
+        let at = mamori_app::read::Ts("2026-02-27T01:02:03Z".parse().unwrap());
         assert_eq!(tr.datetime(at), "令和8年2月27日 10:02:03");
         assert_eq!(Tr::new(Locale::Ja).datetime(at), "2026年2月27日 10:02:03");
         // English stays ISO whatever the choice.

@@ -18,7 +18,7 @@ use mamori_storage::cases::{self, CaseEventRow, CaseFilter, CaseRow};
 use crate::{App, AppError, Caller, CaseView};
 
 /// The library and procedure of a site's joining (seed 000).
-pub const JOINING: (&str, &str) = ("mod-dsg", "joining");
+pub(crate) const JOINING: (&str, &str) = ("mod-dsg", "joining");
 
 /// The role of ATLA's information-systems office, which sees every site that joins.
 const OFFICE: &str = "dsg_office";

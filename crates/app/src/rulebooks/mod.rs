@@ -4,4 +4,4 @@
 //! incident reporter calls first and the board of open reports are the engine's, for any
 //! procedure with a `phone_first` directory.)
 
-pub(crate) mod dsg;
+pub mod dsg;

@@ -99,3 +99,66 @@ fn dsg_eligibility(data: &Data) -> Value {
             .join("\n")
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passes(data: serde_json::Value) -> bool {
+        let data = data.as_object().cloned().unwrap_or_default();
+        let rows = std::collections::BTreeMap::new();
+        let facts = Facts {
+            data: &data,
+            done: &[],
+            rows: &rows,
+            today: "",
+            now: None,
+            organisations: None,
+        };
+        all_terminals_passed(&facts)
+    }
+
+    #[test]
+    fn the_final_verification_waits_for_every_terminal_to_pass() {
+        let terminals = serde_json::json!([{ "terminal_id": "PC-01" }, { "terminal_id": "PC-02" }]);
+        assert!(!passes(serde_json::json!({ "terminals": terminals })));
+        assert!(!passes(serde_json::json!({
+            "terminals": terminals,
+            "connection_tests": [
+                { "terminal_id": "PC-01", "result": "pass" },
+                { "terminal_id": "PC-02", "result": "fail" },
+            ],
+        })));
+        assert!(passes(serde_json::json!({
+            "terminals": terminals,
+            "connection_tests": [
+                { "terminal_id": "pc-01 ", "result": "pass" },
+                { "terminal_id": "PC-02", "result": "pass" },
+            ],
+        })));
+        assert!(
+            !passes(serde_json::json!({ "connection_tests": [] })),
+            "no terminal"
+        );
+    }
+
+    #[test]
+    fn the_eligibility_names_each_unmet_requirement() {
+        let derive = dsg_eligibility;
+        let data = |v: serde_json::Value| v.as_object().unwrap().clone();
+        assert_eq!(derive(&Data::new()), Value::Null);
+        let abroad = derive(&data(serde_json::json!({
+            "req_contract": true, "req_facility": "built", "req_equipment": true,
+            "site_country": "abroad",
+        })));
+        assert_eq!(
+            abroad.as_str().unwrap(),
+            "満たしていない要件: 日本国外の拠点は加入できません。"
+        );
+        let ok = derive(&data(serde_json::json!({
+            "req_contract": true, "req_facility": "deferral", "req_equipment": true,
+            "site_country": "japan",
+        })));
+        assert!(ok.as_str().unwrap().contains("すべて満たしています"));
+    }
+}

@@ -33,6 +33,15 @@ const RULES: &[Rule] = &[
         done: &[],
         holds: detected_in_the_past,
     },
+    // 「下請負者からの報告については、防衛省と直接契約を締結している防衛関連企業を通じて
+    // 契約担当官等に報告する」(seed 001, 2): a subcontractor's report goes through its prime.
+    Rule {
+        name: "subcontractor",
+        about: "案件の組織が下請負者である（元請負者との関係が登録されている）",
+        reads: &[],
+        done: &[],
+        holds: subcontractor,
+    },
 ];
 
 const DERIVATIONS: &[Derivation] = &[
@@ -72,6 +81,11 @@ fn detected_in_the_past(facts: &Facts<'_>) -> bool {
         Ok(at) => at <= now.datetime(),
         Err(_) => true,
     }
+}
+
+/// The case's organisation (as routed) has a prime contractor: it is a subcontractor.
+fn subcontractor(facts: &Facts<'_>) -> bool {
+    facts.organisations.is_some_and(|o| !o.primes.is_empty())
 }
 
 /// What the incident-report wizard's answers oblige the company to report, one obligation

@@ -4,9 +4,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use mamori_app::read::PageRequest;
+use mamori_app::read::{AnswerRow, AssessmentRow};
 use mamori_app::{AnswerInput, AssessmentView, Finding, StartAssessment};
-use mamori_storage::PageRequest;
-use mamori_storage::assessments::{AnswerRow, AssessmentRow};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;

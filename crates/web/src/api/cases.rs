@@ -4,13 +4,13 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use mamori_app::history;
+use mamori_app::read::PageRequest;
+use mamori_app::read::{CaseFilter, CaseRow};
 use mamori_app::{ActInput, App, CaseView, OpenCase};
 use mamori_domain::calendar::DateStyle;
 use mamori_library::Library;
 use mamori_library::form::Data;
 use mamori_library::model::{CommentRule, DocumentFormat, Field, Transition};
-use mamori_storage::PageRequest;
-use mamori_storage::cases::{CaseFilter, CaseRow};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use utoipa::{IntoParams, ToSchema};
@@ -434,11 +434,15 @@ impl CaseDto {
     /// The case `id` as the caller reads it, with what its action boxes start with and
     /// what it waits on.
     async fn read(state: &AppState, s: &mamori_app::SessionInfo, id: Uuid) -> ApiResult<Self> {
-        let v = state.app.case(&s.caller, id).await?;
-        let prefill = state.app.action_prefill(&s.caller, &v).await?;
-        let awaited = v.awaited.clone();
-        let waiting = state.app.waiting_on(&v).await?;
-        Ok(Self::new(&state.app, v, &prefill, &awaited, waiting))
+        let page = state.app.case_page(&s.caller, id, false).await?;
+        let awaited = page.view.awaited.clone();
+        Ok(Self::new(
+            &state.app,
+            page.view,
+            &page.prefill,
+            &awaited,
+            page.waiting,
+        ))
     }
 
     fn new(
@@ -672,7 +676,7 @@ impl CaseQuery {
 }
 
 impl CasePage {
-    fn new(app: &App, p: mamori_storage::Page<CaseRow>) -> Self {
+    fn new(app: &App, p: mamori_app::read::Page<CaseRow>) -> Self {
         Self {
             items: p
                 .items

@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mamori_app::read::Day;
+use mamori_app::read::DesignationFilter;
 use mamori_app::{DelegationInput, DesignationInput};
-use mamori_storage::Day;
-use mamori_storage::designations::DesignationFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;

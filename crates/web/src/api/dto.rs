@@ -1,11 +1,11 @@
 //! What the API sends and receives. Request bodies refuse unknown fields, so a typo in a
 //! field name is an error rather than a silently ignored value.
 
-use mamori_storage::audit::AuditRow;
-use mamori_storage::designations::DesignationRow;
-use mamori_storage::organisations::{OrganisationRow, RelationRow};
-use mamori_storage::persons::PersonRow;
-use mamori_storage::posts::{HolderRow, PostRow};
+use mamori_app::read::AuditRow;
+use mamori_app::read::DesignationRow;
+use mamori_app::read::PersonRow;
+use mamori_app::read::{HolderRow, PostRow};
+use mamori_app::read::{OrganisationRow, RelationRow};
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

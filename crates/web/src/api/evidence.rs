@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::EvidenceInput;
-use mamori_storage::evidence::EvidenceRow;
+use mamori_app::read::EvidenceRow;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

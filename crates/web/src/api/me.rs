@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use mamori_app::SessionInfo;
-use mamori_storage::sessions::stage;
+use mamori_app::read::session_stage as stage;
 
 use super::ApiResult;
 use super::dto::{ErrorBody, Me, OrgRef, PasswordChange, RoleGrant};

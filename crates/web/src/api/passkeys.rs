@@ -8,9 +8,9 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
+use mamori_app::read::PasskeyRow;
+use mamori_app::read::session_stage as stage;
 use mamori_auth::webauthn::{self, RelyingParty};
-use mamori_storage::passkeys::PasskeyRow;
-use mamori_storage::sessions::stage;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;

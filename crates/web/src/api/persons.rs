@@ -3,9 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use mamori_app::read::PageRequest;
+use mamori_app::read::PersonFilter;
 use mamori_app::{PersonInput, PersonUpdate};
-use mamori_storage::PageRequest;
-use mamori_storage::persons::PersonFilter;
 use serde::Deserialize;
 use utoipa::IntoParams;
 use uuid::Uuid;

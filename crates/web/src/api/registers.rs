@@ -47,7 +47,7 @@ pub struct RegisterRowDto {
 }
 
 impl RegisterRowDto {
-    fn new(r: mamori_storage::registers::RowRecord) -> Self {
+    fn new(r: mamori_app::read::RowRecord) -> Self {
         Self {
             id: r.id,
             organisation: r.organisation_id,

@@ -4,7 +4,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use mamori_app::LoginMode;
-use mamori_storage::sessions::stage;
+use mamori_app::read::session_stage as stage;
 
 use super::ApiResult;
 use super::dto::{ErrorBody, LoginRequest, Me};

@@ -4,9 +4,9 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{AppendHeaders, IntoResponse, Redirect, Response};
+use mamori_app::read::session_stage as stage;
 use mamori_domain::calendar::DateStyle;
 use mamori_domain::person::Locale;
-use mamori_storage::sessions::stage;
 use serde::Deserialize;
 
 use super::{FormErrors, Layout, NoticeQuery, done, form_failure, render};
@@ -39,9 +39,9 @@ struct TokenLine {
     name: String,
     prefix: String,
     write: bool,
-    created_at: mamori_storage::Ts,
-    expires_at: mamori_storage::Ts,
-    last_used_at: Option<mamori_storage::Ts>,
+    created_at: mamori_app::read::Ts,
+    expires_at: mamori_app::read::Ts,
+    last_used_at: Option<mamori_app::read::Ts>,
     /// `active`, `expired` or `revoked`.
     state: &'static str,
 }
@@ -81,7 +81,7 @@ async fn account_page(
             id: t.id,
             name: t.name,
             prefix: t.prefix,
-            write: t.scope == mamori_storage::api_tokens::scope::WRITE,
+            write: t.scope == mamori_app::read::token_scope::WRITE,
             created_at: t.created_at,
             expires_at: t.expires_at,
             last_used_at: t.last_used_at,

@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use mamori_app::read::PageRequest;
 use mamori_app::{AnswerInput, AssessmentView, SessionInfo, StartAssessment};
-use mamori_storage::PageRequest;
 use serde::Deserialize;
 use uuid::Uuid;
 

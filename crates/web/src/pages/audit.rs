@@ -111,10 +111,10 @@ fn part_words(tr: Tr, part: &Part) -> String {
 /// A recorded day or instant as the reader writes dates; anything else as recorded.
 fn when(tr: Tr, raw: &str) -> String {
     if let Ok(day) = raw.parse::<jiff::civil::Date>() {
-        return tr.day(mamori_storage::Day(day));
+        return tr.day(mamori_app::read::Day(day));
     }
     if let Ok(t) = raw.parse::<jiff::Timestamp>() {
-        return tr.datetime(mamori_storage::Ts(t));
+        return tr.datetime(mamori_app::read::Ts(t));
     }
     raw.to_owned()
 }
@@ -299,13 +299,13 @@ pub async fn csv(
 mod tests {
     use super::*;
     use mamori_app::audit_sentences::{Names, sentence};
+    use mamori_app::read::AuditRow;
     use mamori_domain::person::Locale;
-    use mamori_storage::audit::AuditRow;
 
     fn row(action: &str, outcome: &str, actor: bool) -> AuditRow {
         AuditRow {
             seq: 1,
-            occurred_at: mamori_storage::Ts(jiff::Timestamp::UNIX_EPOCH),
+            occurred_at: mamori_app::read::Ts(jiff::Timestamp::UNIX_EPOCH),
             actor_id: actor.then(Uuid::nil),
             actor_name: actor.then(|| "監査 花子".to_owned()),
             organisation_id: Some(Uuid::nil()),

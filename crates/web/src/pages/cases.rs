@@ -8,7 +8,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::history;
-use mamori_app::{ActInput, CaseView, OpenCase};
+use mamori_app::{ActInput, CasePage, CaseView, OpenCase, Waiting};
 use mamori_library::form::{self, Data};
 use mamori_library::model::{CommentRule, Field, FieldType, Procedure, Transition};
 use serde::Deserialize;
@@ -32,7 +32,7 @@ pub use procedures::procedures;
 use super::form_widgets::{
     FieldView, Posted, Reshape, case_form, choose_attached, errors_for, field_views, suggest,
 };
-use super::reports::{CallsPanel, calls_panel};
+use super::reports::CallsPanel;
 use crate::rulebooks::dsg::pages::{SchedulePanel, schedule_panel};
 
 // --------------------------------------------------------------------- new --
@@ -341,22 +341,14 @@ fn awaited(tr: Tr, v: &CaseView) -> Vec<String> {
         .collect()
 }
 
-/// Whom the case waits on, a line per desk: 「防衛装備庁 緊急窓口（装備 窓口）」.
-async fn waiting_lines(state: &AppState, tr: Tr, v: &CaseView) -> Result<Vec<String>, Failure> {
-    Ok(state
-        .app
-        .waiting_on(v)
-        .await?
-        .into_iter()
-        .map(|w| {
-            let desk = format!("{} {}", w.organisation_name, tr.text(&w.role_name));
-            if w.people.is_empty() {
-                desk
-            } else {
-                format!("{desk}（{}）", w.people.join("、"))
-            }
-        })
-        .collect())
+/// A desk the case waits on, as a line: 「防衛装備庁 緊急窓口（装備 窓口）」.
+fn waiting_line(tr: Tr, w: &Waiting) -> String {
+    let desk = format!("{} {}", w.organisation_name, tr.text(&w.role_name));
+    if w.people.is_empty() {
+        desk
+    } else {
+        format!("{desk}（{}）", w.people.join("、"))
+    }
 }
 
 /// What an action did, said after it: the state the case is in now and whom it waits on.
@@ -760,20 +752,6 @@ fn show_page(
     }
 }
 
-/// The case with the tables its actions start from a register (a checklist's items) put
-/// in where nothing is recorded yet, for the action boxes to open with; the form's own
-/// items are shown from what is stored.
-async fn with_action_tables(
-    state: &AppState,
-    s: &mamori_app::SessionInfo,
-    mut v: CaseView,
-) -> Result<CaseView, Failure> {
-    for (k, value) in state.app.action_prefill(&s.caller, &v).await? {
-        v.data.entry(k).or_insert(value);
-    }
-    Ok(v)
-}
-
 /// The case page with everything around its form (what it waits on, whom to call, the
 /// schedule), showing `posted` again where given.
 async fn case_page(
@@ -785,28 +763,35 @@ async fn case_page(
     notice: Option<&str>,
 ) -> Result<(ShowPage, CaseView), Failure> {
     let tr = Tr::of(s);
-    let v = state.app.case(&s.caller, id).await?;
+    let CasePage {
+        mut view,
+        prefill,
+        waiting,
+        calls,
+    } = state.app.case_page(&s.caller, id, true).await?;
     // Worked out from what is stored, before the action boxes' starting values go in.
-    let awaited = awaited(tr, &v);
-    let waiting_on = waiting_lines(state, tr, &v).await?;
-    let v = with_action_tables(state, s, v).await?;
+    let awaited = awaited(tr, &view);
+    let waiting_on = waiting.iter().map(|w| waiting_line(tr, w)).collect();
+    for (k, value) in prefill {
+        view.data.entry(k).or_insert(value);
+    }
     let page = ShowPage {
         awaited,
         waiting_on,
-        calls: calls_panel(state, s, &v).await?,
-        elapsed: elapsed(tr, &v, &state.app.local_now()),
-        schedule: schedule_panel(state, &v),
+        calls: calls.map(CallsPanel::new),
+        elapsed: elapsed(tr, &view, &state.app.local_now()),
+        schedule: schedule_panel(state, &view),
         ..show_page(
             state.app.attachment_limit(),
             s,
-            &v,
+            &view,
             posted,
             errors,
             None,
             notice,
         )
     };
-    Ok((page, v))
+    Ok((page, view))
 }
 
 /// `GET /cases/{id}`.

@@ -5,8 +5,8 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use mamori_app::DelegationInput;
-use mamori_storage::designations::DesignationRow;
-use mamori_storage::persons::PersonRow;
+use mamori_app::read::DesignationRow;
+use mamori_app::read::PersonRow;
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -82,7 +82,7 @@ pub async fn home(
         .inbox(
             &s.caller,
             &Default::default(),
-            mamori_storage::PageRequest::new(Some(50), None),
+            mamori_app::read::PageRequest::new(Some(50), None),
         )
         .await?;
     let inbox = super::cases::case_lines(&state, l.tr, page.items);

@@ -5,13 +5,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
+use mamori_app::read::PageRequest;
+use mamori_app::read::PostRow;
+use mamori_app::read::{DesignationFilter, DesignationRow};
+use mamori_app::read::{OrganisationFilter, OrganisationRow};
+use mamori_app::read::{PersonFilter, PersonRow};
 use mamori_app::{DeskInput, OrganisationInput, OrganisationView, SessionInfo};
 use mamori_domain::organisation::{OrgKind, RelationKind};
-use mamori_storage::PageRequest;
-use mamori_storage::designations::{DesignationFilter, DesignationRow};
-use mamori_storage::organisations::{OrganisationFilter, OrganisationRow};
-use mamori_storage::persons::{PersonFilter, PersonRow};
-use mamori_storage::posts::PostRow;
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -240,8 +240,8 @@ pub struct DeskForm {
     desk_night_phone: String,
 }
 
-impl From<Option<&mamori_storage::organisations::DeskRow>> for DeskForm {
-    fn from(d: Option<&mamori_storage::organisations::DeskRow>) -> Self {
+impl From<Option<&mamori_app::read::DeskRow>> for DeskForm {
+    fn from(d: Option<&mamori_app::read::DeskRow>) -> Self {
         d.map(|d| DeskForm {
             desk_name: d.name.clone(),
             desk_phone: d.phone.clone(),

@@ -23,8 +23,8 @@ struct PasskeysPage {
 struct PasskeyLine {
     id: uuid::Uuid,
     name: String,
-    created_at: mamori_storage::Ts,
-    last_used_at: Option<mamori_storage::Ts>,
+    created_at: mamori_app::read::Ts,
+    last_used_at: Option<mamori_app::read::Ts>,
 }
 
 /// `GET /account/passkeys`.

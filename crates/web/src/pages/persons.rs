@@ -4,13 +4,13 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use mamori_app::read::PageRequest;
+use mamori_app::read::{DesignationFilter, DesignationRow};
+use mamori_app::read::{HolderRow, PostRow};
+use mamori_app::read::{OrganisationFilter, OrganisationRow};
+use mamori_app::read::{PersonFilter, PersonRow};
 use mamori_app::{DesignationInput, PersonInput, PersonUpdate, SessionInfo};
 use mamori_domain::policy::role;
-use mamori_storage::PageRequest;
-use mamori_storage::designations::{DesignationFilter, DesignationRow};
-use mamori_storage::organisations::{OrganisationFilter, OrganisationRow};
-use mamori_storage::persons::{PersonFilter, PersonRow};
-use mamori_storage::posts::{HolderRow, PostRow};
 use serde::Deserialize;
 use uuid::Uuid;
 

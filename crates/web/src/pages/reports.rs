@@ -11,7 +11,6 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::extract::PageSession;
 use crate::i18n::Tr;
-use mamori_app::CaseView;
 
 #[derive(Template)]
 #[template(path = "reports/board.html")]
@@ -177,16 +176,4 @@ fn tel_link(number: &str) -> String {
         .filter(|c| c.is_ascii_digit() || *c == '+')
         .collect();
     format!("tel:{digits}")
-}
-
-/// The calls panel of a case whose procedure calls first, while the reader may still act.
-pub(super) async fn calls_panel(
-    state: &AppState,
-    s: &mamori_app::SessionInfo,
-    v: &CaseView,
-) -> Result<Option<CallsPanel>, Failure> {
-    if v.row.closed_at.is_some() || v.actions.is_empty() {
-        return Ok(None);
-    }
-    Ok(state.app.plan_for(&s.caller, v).await?.map(CallsPanel::new))
 }

@@ -4,8 +4,8 @@
 use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Response;
-use mamori_storage::PageRequest;
-use mamori_storage::cases::{CaseFilter, CaseRow};
+use mamori_app::read::PageRequest;
+use mamori_app::read::{CaseFilter, CaseRow};
 use serde::Deserialize;
 use uuid::Uuid;
 

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use mamori_app::SiteSchedule;
+use mamori_app::rulebooks::dsg::SiteSchedule;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;

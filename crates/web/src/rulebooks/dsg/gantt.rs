@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use jiff::civil::Date;
-use mamori_app::SiteSchedule;
+use mamori_app::rulebooks::dsg::SiteSchedule;
 
 const LABEL: f64 = 330.0;
 const CHART: f64 = 620.0;
