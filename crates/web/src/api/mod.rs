@@ -11,11 +11,13 @@ mod designations;
 pub(crate) mod dto;
 mod evidence;
 mod me;
+mod notifications;
 mod organisations;
 mod passkeys;
 mod persons;
 mod posts;
 mod registers;
+mod reviews;
 mod secrets;
 mod session;
 pub(crate) mod tokens;
@@ -128,10 +130,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::rulebooks::dsg::api::get_schedule_file))
         .routes(routes!(crate::rulebooks::dsg::api::get_sites))
         .routes(routes!(cases::get_inbox))
-        .routes(routes!(cases::list_notifications))
-        .routes(routes!(cases::list_overrides))
-        .routes(routes!(cases::list_emergencies))
-        .routes(routes!(cases::ratify_emergency))
+        .routes(routes!(notifications::list_notifications))
+        .routes(routes!(reviews::list_overrides))
+        .routes(routes!(reviews::list_emergencies))
+        .routes(routes!(reviews::ratify_emergency))
         .routes(routes!(secrets::reveal_secret))
         .routes(routes!(secrets::receive_secret))
         .routes(routes!(
