@@ -46,7 +46,7 @@ fn decide(procedure: &Procedure, data: &Data) {
         rows: &rows,
         today: "2026-04-01",
         now: None,
-        subcontractor: false,
+        organisations: None,
     };
     for t in &procedure.transitions {
         let conditions = t
