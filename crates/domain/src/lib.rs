@@ -11,6 +11,7 @@ pub mod organisation;
 pub mod period;
 pub mod person;
 pub mod policy;
+pub mod recurrence;
 pub mod rulebooks;
 pub mod validation;
 

@@ -1163,3 +1163,69 @@ fn a_rulebook_s_rules_belong_to_its_library_alone() {
         "このライブラリでは使えません",
     );
 }
+
+#[test]
+fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
+    let mut s = sources("mod-external-service");
+    let file = "procedures/approval.yaml";
+    let good = "recurs:\n  every: 毎年度\n  for_each: organisation\n  role: ia_officer\n  remind: 30 days before\n";
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content.push_str(good);
+    let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    let r = lib.procedures["approval"].recurs.as_ref().unwrap();
+    assert_eq!(r.every().unwrap().to_string(), "fiscal year");
+
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content = f.content.replace(
+        good,
+        "recurs:\n  on: [ \"10-01\", \"04-01\" ]\n  for_each: row\n  register: external_services\n",
+    );
+    let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
+    let r = lib.procedures["approval"].recurs.as_ref().unwrap();
+    assert_eq!(r.every().unwrap().to_string(), "on 04-01, 10-01");
+
+    for (bad, needle, fragment) in [
+        (
+            "recurs:\n  every: 5 months\n  for_each: organisation\n  role: ia_officer\n",
+            "every: 5 months",
+            "5 months",
+        ),
+        (
+            "recurs:\n  on: [ \"02-29\" ]\n  for_each: organisation\n  role: ia_officer\n",
+            "on: [ \"02-29\" ]",
+            "02-29",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  on: [ \"04-01\" ]\n  for_each: holder\n  role: ia_officer\n",
+            "every: fiscal year",
+            "一つだけ",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  for_each: holder\n",
+            "for_each: holder",
+            "role",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  for_each: organisation\n  role: ia_oficer\n",
+            "role: ia_oficer",
+            "ia_oficer",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  for_each: row\n  register: services\n",
+            "register: services",
+            "services",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  for_each: organisation\n  role: ia_officer\n  remind: 30 days\n",
+            "remind: 30 days",
+            "before",
+        ),
+    ] {
+        let mut s = sources("mod-external-service");
+        let f = s.iter_mut().find(|x| x.path == file).unwrap();
+        f.content.push_str(bad);
+        let problems = load_sources(s.clone()).unwrap_err();
+        reported(&problems, &s, file, needle, fragment);
+        assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+    }
+}

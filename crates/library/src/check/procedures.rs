@@ -8,8 +8,10 @@ use serde_saphyr::Spanned;
 
 use super::{Checker, has_done_or_register};
 use crate::model::{
-    Deadline, DocumentFormat, Field, FieldType, Form, Procedure, RegisterWrite, reminder_span,
+    Deadline, DocumentFormat, Field, FieldType, Form, Procedure, RecurTarget, Recurrence,
+    RegisterWrite, reminder_span,
 };
+use mamori_domain::recurrence::Every;
 
 impl Checker<'_> {
     pub(super) fn write(&mut self, w: &RegisterWrite, fields: &BTreeMap<&str, &Field>) {
@@ -528,6 +530,9 @@ impl Checker<'_> {
         for d in &p.deadlines {
             self.deadline(p, d, &fields);
         }
+        if let Some(r) = &p.recurs {
+            self.recurrence(r);
+        }
         self.unique(p.documents.iter().map(|d| &d.id), "文書");
         let form_fields = &form.fields;
         let action_fields: Vec<&Field> =
@@ -571,6 +576,68 @@ impl Checker<'_> {
                     ),
                 );
             }
+        }
+    }
+
+    /// A recurrence says how often in one way that reads, and names the role or register its
+    /// targets come from.
+    fn recurrence(&mut self, r: &Recurrence) {
+        match (&r.every, r.on.first()) {
+            (Some(every), None) => {
+                if let Err(e) = every.value.parse::<Every>() {
+                    self.at(every, format!("every「{}」を読めません: {e}", every.value));
+                }
+            }
+            (None, Some(first)) => {
+                if let Err(e) = r.every() {
+                    self.at(first, format!("on を読めません: {e}"));
+                }
+            }
+            (Some(every), Some(_)) => self.at(
+                every,
+                "every と on は一つだけ書きます（毎年度・数か月ごと、または始まる日の一覧）",
+            ),
+            (None, None) => self.at(
+                &r.for_each,
+                "recurs に every（fiscal year、6 months など）か on（始まる日 MM-DD の一覧）を書きます",
+            ),
+        }
+        let (needs_role, needs_register) = match r.for_each.value {
+            RecurTarget::Organisation | RecurTarget::Holder => (true, false),
+            RecurTarget::Row => (false, true),
+        };
+        match (&r.role, needs_role) {
+            (Some(role), true) => self.role(role),
+            (None, true) => self.at(
+                &r.for_each,
+                "for_each: organisation / holder には role（その役割を持つ組織・人ごと）を書きます",
+            ),
+            (Some(role), false) => self.at(role, "for_each: row に role は書けません"),
+            (None, false) => {}
+        }
+        match (&r.register, needs_register) {
+            (Some(reg), true) => {
+                if self.register(&reg.value).is_none() {
+                    self.at(
+                        reg,
+                        format!("台帳「{}」はこのライブラリにありません", reg.value),
+                    );
+                }
+            }
+            (None, true) => self.at(
+                &r.for_each,
+                "for_each: row には register（その台帳の行ごと）を書きます",
+            ),
+            (Some(reg), false) => self.at(reg, "register は for_each: row のときだけ書きます"),
+            (None, false) => {}
+        }
+        if let Some(remind) = &r.remind
+            && let Err(e) = reminder_span(&remind.value)
+        {
+            self.at(
+                remind,
+                format!("remind「{}」を読めません: {e}", remind.value),
+            );
         }
     }
 

@@ -2,6 +2,7 @@
 //! directory it calls first.
 
 use super::*;
+use mamori_domain::recurrence::{Every, EveryError};
 
 /// A procedure: its states and the transitions between them.
 #[derive(Debug, Clone, Deserialize)]
@@ -55,6 +56,56 @@ pub struct Procedure {
     /// Fields filled in when a form is opened, for the person to check rather than type.
     #[serde(default)]
     pub prefill: Vec<Prefill>,
+    /// The procedure comes round (a yearly self-check): mamori opens a case for each target
+    /// when a round starts.
+    #[serde(default)]
+    pub recurs: Option<Recurrence>,
+}
+
+/// How a procedure comes round (`recurs`), and for whom.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Recurrence {
+    /// How often: `fiscal year` (毎年度) or a number of months dividing the year (`6 months`).
+    #[serde(default)]
+    pub every: Option<Spanned<String>>,
+    /// Or the days of the year each round starts on (`MM-DD`), instead of `every`.
+    #[serde(default)]
+    pub on: Vec<Spanned<String>>,
+    /// Whom each round is for.
+    pub for_each: Spanned<RecurTarget>,
+    /// For `organisation` and `holder`: the role of this library whose holders the round is
+    /// for (each organisation where it is held, or each person holding it).
+    #[serde(default)]
+    pub role: Option<Spanned<String>>,
+    /// For `row`: the register of this library whose live rows the round is for.
+    #[serde(default)]
+    pub register: Option<Spanned<String>>,
+    /// Reminds those the case waits on this long before the round ends (`30 days before`).
+    #[serde(default)]
+    pub remind: Option<Spanned<String>>,
+}
+
+impl Recurrence {
+    /// How often, as written (`every` or `on`); the checker has refused what cannot be read.
+    pub fn every(&self) -> Result<Every, EveryError> {
+        match &self.every {
+            Some(e) => e.value.parse(),
+            None => Every::on_days(&self.on.iter().map(|d| d.value.as_str()).collect::<Vec<_>>()),
+        }
+    }
+}
+
+/// Whom each round of a recurring procedure is for.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RecurTarget {
+    /// Each organisation where someone holds `role`: a case of that organisation.
+    Organisation,
+    /// Each person holding `role`: a case of their organisation, for them.
+    Holder,
+    /// Each live row of `register`: a case of the organisation keeping it.
+    Row,
 }
 
 /// A field filled in on a new form.
