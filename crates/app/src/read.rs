@@ -25,7 +25,7 @@ pub use mamori_storage::designations::{DesignationFilter, DesignationRow};
 
 // Cases and what is attached to them.
 pub use mamori_storage::attachments::AttachmentRow;
-pub use mamori_storage::cases::{CaseFilter, CaseRow};
+pub use mamori_storage::cases::{CaseEventRow, CaseFilter, CaseRow};
 
 // Register rows, assessments and evidence.
 pub use mamori_storage::assessments::{AnswerRow, AssessmentRow};

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use mamori_app::read::CaseEventRow;
+
 use super::ApiResult;
 use super::cases::CaseDto;
 use super::dto::ErrorBody;
@@ -42,17 +44,43 @@ pub async fn ratify_emergency(
     Ok(axum::Json(CaseDto::read(&state, &s, id).await?))
 }
 
-/// An action taken in an emergency, as listed for whoever ratifies it.
+/// An action in a case's history that someone reviews: which case, who took it, when, and
+/// the reason they gave.
 #[derive(Serialize, ToSchema)]
-pub struct EmergencyListed {
+pub struct ReviewedAction {
     case: Uuid,
+    /// The case's number (`2026-0012`).
     number: String,
     title: String,
+    /// The history entry.
     seq: i64,
     at: String,
     actor: Option<String>,
     action: String,
+    /// The reason given.
     reason: String,
+}
+
+impl ReviewedAction {
+    fn new(case: Uuid, number: String, title: String, event: CaseEventRow, reason: String) -> Self {
+        Self {
+            case,
+            number,
+            title,
+            seq: event.seq,
+            at: event.occurred_at.0.to_string(),
+            actor: event.actor_name,
+            action: event.action,
+            reason,
+        }
+    }
+}
+
+/// An action taken in an emergency, as listed for whoever ratifies it.
+#[derive(Serialize, ToSchema)]
+pub struct EmergencyListed {
+    #[serde(flatten)]
+    taken: ReviewedAction,
     /// When it must be ratified by (UTC).
     due_at: Option<String>,
 }
@@ -68,59 +96,32 @@ pub async fn list_emergencies(
     let rows = state.app.emergencies(&s.caller).await?;
     Ok(axum::Json(
         rows.into_iter()
-            .map(|e| EmergencyListed {
-                case: e.case_id,
-                number: e.number,
-                title: e.title,
-                seq: e.event.seq,
-                at: e.event.occurred_at.0.to_string(),
-                actor: e.event.actor_name,
-                action: e.event.action,
-                reason: mamori_app::emergency_reason(&e.event.detail),
-                due_at: e.due_at.map(|d| d.0.to_string()),
+            .map(|e| {
+                let reason = mamori_app::emergency_reason(&e.event.detail);
+                EmergencyListed {
+                    due_at: e.due_at.map(|d| d.0.to_string()),
+                    taken: ReviewedAction::new(e.case_id, e.number, e.title, e.event, reason),
+                }
             })
             .collect(),
     ))
-}
-
-/// An action taken in the unavoidable case by someone it excludes, as listed for whoever
-/// oversees such exceptions.
-#[derive(Serialize, ToSchema)]
-pub struct OverrideDto {
-    case: Uuid,
-    /// The case's number (`2026-0012`).
-    number: String,
-    title: String,
-    /// The history entry.
-    seq: i64,
-    at: String,
-    actor: Option<String>,
-    action: String,
-    /// The reason given.
-    reason: String,
 }
 
 /// The exceptions to a separation of duties (やむを得ない場合) taken in cases whose
 /// library names the caller's role as their overseer (the CISO), latest first (at most
 /// 200); an empty list for everyone else.
 #[utoipa::path(get, path = "/overrides", tag = "cases",
-    responses((status = 200, body = Vec<OverrideDto>), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = Vec<ReviewedAction>), (status = 401, body = ErrorBody)))]
 pub async fn list_overrides(
     State(state): State<AppState>,
     ApiCaller(s): ApiCaller,
-) -> ApiResult<axum::Json<Vec<OverrideDto>>> {
+) -> ApiResult<axum::Json<Vec<ReviewedAction>>> {
     let rows = state.app.overrides(&s.caller).await?;
     Ok(axum::Json(
         rows.into_iter()
-            .map(|o| OverrideDto {
-                case: o.case_id,
-                number: o.number,
-                title: o.title,
-                seq: o.event.seq,
-                at: o.event.occurred_at.0.to_string(),
-                actor: o.event.actor_name,
-                action: o.event.action,
-                reason: mamori_app::override_reason(&o.event.detail),
+            .map(|o| {
+                let reason = mamori_app::override_reason(&o.event.detail);
+                ReviewedAction::new(o.case_id, o.number, o.title, o.event, reason)
             })
             .collect(),
     ))
