@@ -11,11 +11,13 @@
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
-#                                      # incidents,dsg,login)
+#                                      # casepage,incidents,dsg,login)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
-# routed to the right emergency contact's inbox. The dsg case reads ATLA's
+# routed to the right emergency contact's inbox. The casepage case reads one of
+# those reports' page as its reporter, before the burst submits it (a draft whose
+# call plan, waits and action boxes are worked out per request). The dsg case reads ATLA's
 # overview of 100 sites joining the gateway, each schedule planned on the fly.
 #
 # Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
@@ -23,11 +25,11 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,21p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,incidents,dsg,login
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,login
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -351,7 +353,7 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
   export MAMORI_OFFICER_COOKIE="$OFFICER_COOKIE"
 fi
 
-if [[ $BASELINE_ONLY -eq 0 ]] && wanted incidents; then
+if [[ $BASELINE_ONLY -eq 0 ]] && { wanted incidents || wanted casepage; }; then
   # The world of crates/web/tests/http/incidents.rs: the Ministry (防衛省) with two
   # agencies, ATLA (防衛装備庁) and the GSDF (陸上自衛隊); 甲社, a prime contractor of ATLA,
   # and 丙社, its subcontractor. 甲社's incident reporter prepares 200 reports, each with
@@ -653,6 +655,11 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted page && run_case page page.lua "$MAMORI_URL" "/organisations"
   wanted search && run_case search search.lua "$MAMORI_URL" "/api/v1/cases?limit=10&q=%E5%AE%9A%E4%BE%8B%E4%BC%9A%E8%AD%B0"
   wanted create && run_case create create.lua "$MAMORI_URL" "/api/v1/organisations"
+  if wanted casepage; then
+    export MAMORI_CASE MAMORI_CASE_COOKIE="$REPORTER_COOKIE"
+    MAMORI_CASE=$(head -n 1 "$INC_DIR/ids")
+    run_case casepage casepage.lua "$MAMORI_URL" "/cases/$MAMORI_CASE"
+  fi
   wanted incidents && run_incidents
   wanted dsg && run_case dsg sites.lua "$MAMORI_URL" "/api/v1/dsg/sites"
   # Last, because thousands of logins may trip the login throttle.
