@@ -11,8 +11,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use jiff::Timestamp;
 use jiff::ToSpan;
 use jiff::civil::{Date, date};
+use jiff::tz::TimeZone;
 
 use crate::calendar::era::era_year;
 
@@ -206,6 +208,15 @@ impl Round {
     }
 }
 
+impl Round {
+    /// When the round is over: the end of its last day in `zone` (00:00 of the next), the way
+    /// a deadline counted in days ends; reminders before it count back from that last day
+    /// ([`crate::deadline::remind_at`]).
+    pub fn due_at(&self, zone: &TimeZone) -> Timestamp {
+        crate::deadline::end_of(self.ends_on, zone)
+    }
+}
+
 fn japanese(d: Date) -> String {
     format!("{}年{}月{}日", d.year(), d.month(), d.day())
 }
@@ -292,6 +303,24 @@ mod tests {
         assert_eq!(
             round(&yearly_in_july, "2027-03-01"),
             ("2026-07-01".to_owned(), "2027-06-30".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_round_is_over_at_the_end_of_its_last_day_and_reminds_before_it() {
+        let tokyo = TimeZone::get("Asia/Tokyo").unwrap();
+        let r = Every::FiscalYear.round_of(d("2026-12-04"));
+        let due = r.due_at(&tokyo);
+        assert_eq!(
+            due.to_string(),
+            "2027-03-31T15:00:00Z",
+            "00:00 of 1 April in Tokyo"
+        );
+        let remind = crate::deadline::remind_at(due, "30 days".parse().unwrap(), &tokyo);
+        assert_eq!(
+            remind.to_string(),
+            "2027-03-01T00:00:00Z",
+            "09:00 in Tokyo, 30 days before the last day"
         );
     }
 

@@ -1178,7 +1178,7 @@ fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
     let f = s.iter_mut().find(|x| x.path == file).unwrap();
     f.content = f.content.replace(
         good,
-        "recurs:\n  on: [ \"10-01\", \"04-01\" ]\n  for_each: row\n  register: external_services\n",
+        "recurs:\n  on: [ \"10-01\", \"04-01\" ]\n  for_each: row\n  role: external_service_manager\n  register: external_services\n",
     );
     let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
     let r = lib.procedures["approval"].recurs.as_ref().unwrap();
@@ -1211,9 +1211,14 @@ fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
             "ia_oficer",
         ),
         (
-            "recurs:\n  every: fiscal year\n  for_each: row\n  register: services\n",
+            "recurs:\n  every: fiscal year\n  for_each: row\n  role: ia_officer\n  register: services\n",
             "register: services",
             "services",
+        ),
+        (
+            "recurs:\n  every: fiscal year\n  for_each: row\n  register: external_services\n",
+            "for_each: row",
+            "role",
         ),
         (
             "recurs:\n  every: fiscal year\n  for_each: organisation\n  role: ia_officer\n  remind: 30 days\n",

@@ -602,20 +602,16 @@ impl Checker<'_> {
                 "recurs に every（fiscal year、6 months など）か on（始まる日 MM-DD の一覧）を書きます",
             ),
         }
-        let (needs_role, needs_register) = match r.for_each.value {
-            RecurTarget::Organisation | RecurTarget::Holder => (true, false),
-            RecurTarget::Row => (false, true),
-        };
-        match (&r.role, needs_role) {
-            (Some(role), true) => self.role(role),
-            (None, true) => self.at(
+        // Every round is someone's to do: the holder of `role` in the organisation it is for
+        // (for a register row, the organisation keeping it) is the one it is opened for.
+        match &r.role {
+            Some(role) => self.role(role),
+            None => self.at(
                 &r.for_each,
-                "for_each: organisation / holder には role（その役割を持つ組織・人ごと）を書きます",
+                "recurs には role（その役割を持つ人のために各回の案件を開きます）を書きます",
             ),
-            (Some(role), false) => self.at(role, "for_each: row に role は書けません"),
-            (None, false) => {}
         }
-        match (&r.register, needs_register) {
+        match (&r.register, r.for_each.value == RecurTarget::Row) {
             (Some(reg), true) => {
                 if self.register(&reg.value).is_none() {
                     self.at(

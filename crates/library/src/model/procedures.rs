@@ -74,8 +74,9 @@ pub struct Recurrence {
     pub on: Vec<Spanned<String>>,
     /// Whom each round is for.
     pub for_each: Spanned<RecurTarget>,
-    /// For `organisation` and `holder`: the role of this library whose holders the round is
-    /// for (each organisation where it is held, or each person holding it).
+    /// The role of this library whose holder each round is opened for: for `organisation`,
+    /// each organisation where it is held; for `holder`, each person holding it; for `row`,
+    /// its holder in the organisation keeping the row.
     #[serde(default)]
     pub role: Option<Spanned<String>>,
     /// For `row`: the register of this library whose live rows the round is for.
