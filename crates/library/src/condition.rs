@@ -97,16 +97,7 @@ pub fn lookups(c: &Condition, data: &Data, today: &str, out: &mut Vec<(String, K
 /// requirements) may need.
 pub fn transition_lookups(t: &Transition, data: &Data, today: &str) -> Vec<(String, Key)> {
     let mut out = Vec::new();
-    let conditions = t
-        .when
-        .iter()
-        .chain(t.to.iter().filter_map(|b| b.when.as_ref()))
-        .chain(
-            t.requires
-                .iter()
-                .flat_map(|r| r.when.iter().chain([&r.check])),
-        );
-    for c in conditions {
+    for c in t.conditions() {
         lookups(&c.value, data, today, &mut out);
     }
     out

@@ -254,16 +254,7 @@ impl App {
         self.seal_secrets(tx, &holder, seq, transition, &plan.secrets)
             .await?;
         // An exception to a separation of duties is listed for whoever oversees it.
-        let overseers: Vec<(String, Uuid)> = plan
-            .overseers
-            .iter()
-            .flat_map(|p| {
-                facts
-                    .organisations(relation(p.of))
-                    .iter()
-                    .map(|org| (p.role.value.clone(), *org))
-            })
-            .collect();
+        let overseers = pairs_of(&plan.overseers, &facts);
         cases::add_override(tx, row.id, seq, &overseers).await?;
         // An action taken in an emergency is listed for whoever ratifies it, due by when
         // the library says.

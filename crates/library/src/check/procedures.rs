@@ -493,14 +493,7 @@ impl Checker<'_> {
                 Some(_) => {}
             }
             for c in t
-                .when
-                .iter()
-                .chain(t.to.iter().filter_map(|b| b.when.as_ref()))
-                .chain(
-                    t.requires
-                        .iter()
-                        .flat_map(|r| r.when.iter().chain([&r.check])),
-                )
+                .conditions()
                 .chain(t.writes.iter().filter_map(|w| w.when.as_ref()))
             {
                 self.condition(c, &fields, &actions);

@@ -221,6 +221,19 @@ impl Transition {
     pub fn gathers(&self) -> bool {
         self.jointly || self.persons.is_some()
     }
+
+    /// Every condition deciding it: whether it is offered, where it goes, and what it
+    /// requires (a requirement's own `when` and its check).
+    pub fn conditions(&self) -> impl Iterator<Item = &Spanned<Condition>> {
+        self.when
+            .iter()
+            .chain(self.to.iter().filter_map(|b| b.when.as_ref()))
+            .chain(
+                self.requires
+                    .iter()
+                    .flat_map(|r| r.when.iter().chain([&r.check])),
+            )
+    }
 }
 
 /// Someone a case names: whom an action excludes, or whom a secret is for.

@@ -92,6 +92,17 @@ impl City {
 }
 
 /// Today where the installation is (a designation's days are Japan's).
+/// The id of the CISO's own designation, as the administrator lists it.
+async fn ciso_designation(w: &City) -> String {
+    let (_, list) =
+        w.t.get(
+            &w.admin,
+            &format!("/api/v1/designations?person={}", w.ciso_id),
+        )
+        .await;
+    list["items"][0]["id"].as_str().unwrap().to_owned()
+}
+
 fn tokyo_today() -> jiff::civil::Date {
     jiff::Zoned::now()
         .with_time_zone(jiff::tz::TimeZone::get("Asia/Tokyo").unwrap())
@@ -204,13 +215,7 @@ async fn a_step_designates_only_the_organisations_own_people_and_known_people() 
 #[tokio::test]
 async fn the_ciso_delegates_to_the_deputy_for_a_period_and_what_the_deputy_does_says_so() {
     let w = city().await;
-    let (_, list) =
-        w.t.get(
-            &w.admin,
-            &format!("/api/v1/designations?person={}", w.ciso_id),
-        )
-        .await;
-    let ciso_designation = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let ciso_designation = ciso_designation(&w).await;
     let path = format!("/api/v1/designations/{ciso_designation}/delegations");
     let until = tokyo_today().saturating_add(jiff::Span::new().days(7));
     let body = json!({"person": w.staff_id, "starts_on": today(), "ends_on": until.to_string(),
@@ -466,13 +471,7 @@ async fn the_ciso_delegates_from_their_own_page_and_a_mistake_keeps_what_was_typ
 #[tokio::test]
 async fn whoever_delegated_takes_the_delegation_back_early_and_nobody_else_does() {
     let w = city().await;
-    let (_, list) =
-        w.t.get(
-            &w.admin,
-            &format!("/api/v1/designations?person={}", w.ciso_id),
-        )
-        .await;
-    let ciso_designation = list["items"][0]["id"].as_str().unwrap().to_owned();
+    let ciso_designation = ciso_designation(&w).await;
     let until = tokyo_today().saturating_add(jiff::Span::new().days(7));
     let (status, made) =
         w.t.post(
