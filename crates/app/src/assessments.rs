@@ -680,7 +680,7 @@ impl App {
             let case = self
                 .insert_case(
                     tx,
-                    caller,
+                    crate::cases::Opener::Caller(caller),
                     library,
                     procedure,
                     row.organisation_id,

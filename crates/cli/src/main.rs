@@ -479,6 +479,14 @@ async fn serve(
             if let Err(e) = ticker.fire_due_timers().await {
                 tracing::warn!(error = %e, "deadline timers failed");
             }
+            // Rounds of recurring procedures open on their first day (or as soon as a target
+            // appears), and are reminded of and called overdue like deadlines.
+            if let Err(e) = ticker.open_rounds().await {
+                tracing::warn!(error = %e, "opening rounds of recurring procedures failed");
+            }
+            if let Err(e) = ticker.send_round_notices().await {
+                tracing::warn!(error = %e, "notices of recurring rounds failed");
+            }
             // Counts of repeated refused requests are written once their window closes.
             if let Err(e) = ticker.flush_refusals().await {
                 tracing::warn!(error = %e, "writing counts of refused requests failed");

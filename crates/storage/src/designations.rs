@@ -344,3 +344,24 @@ pub async fn holdings_of_post<'a>(
         on_src!(src.into(), c => sqlx::query_as(AssertSqlSafe(sql)).bind(post).bind(today).fetch_all(c).await)?,
     )
 }
+
+/// Everyone holding `role` on `today`, in person or through a post, with the organisation
+/// they hold it in: by organisation, the longest-held first.
+pub async fn holders_everywhere<'a>(
+    src: impl Into<Src<'a>>,
+    role: &str,
+    today: Day,
+) -> Result<Vec<(Uuid, Uuid)>, StorageError> {
+    const SQL: &str = "SELECT organisation_id, person_id FROM (
+        SELECT d.organisation_id, d.person_id, d.starts_on FROM designations d
+          WHERE d.role = $1 AND d.person_id IS NOT NULL AND d.delegated_from IS NULL
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
+        UNION
+        SELECT d.organisation_id, h.person_id, d.starts_on FROM designations d
+          JOIN post_holders h ON h.post_id = d.post_id
+          WHERE d.role = $1 AND d.delegated_from IS NULL
+            AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
+            AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
+        ) held ORDER BY organisation_id, starts_on, person_id";
+    Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(role).bind(today).fetch_all(c).await)?)
+}

@@ -22,6 +22,7 @@ pub mod passkeys;
 pub mod persons;
 pub mod posts;
 pub mod registers;
+pub mod rounds;
 mod scope;
 pub mod sessions;
 pub mod setup_guide;

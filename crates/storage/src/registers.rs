@@ -86,6 +86,22 @@ pub async fn kept_by<'a>(
     })?)
 }
 
+/// The live rows of a register in every organisation, by organisation and key.
+pub async fn live<'a>(
+    src: impl Into<Src<'a>>,
+    library: &str,
+    register: &str,
+) -> Result<Vec<RowRecord>, StorageError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
+         WHERE r.library_id = $1 AND r.register_id = $2 AND r.retired_at IS NULL
+         ORDER BY r.organisation_id, r.key_text"
+    );
+    Ok(
+        on_src!(src.into(), c => sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql)).bind(library).bind(register).fetch_all(c).await)?,
+    )
+}
+
 /// A change to a register row.
 pub struct RowWrite<'a> {
     /// Library.

@@ -237,6 +237,15 @@ pub struct Startable {
     pub organisations: Vec<(Uuid, String)>,
 }
 
+/// Who a new case is opened by.
+pub(crate) enum Opener<'a> {
+    /// A person, through a page or the API.
+    Caller(&'a Caller),
+    /// mamori, for a round of a recurring procedure: the case is its holder's, and its title
+    /// and history name the round (令和8年度).
+    Round { holder: Uuid, round: String },
+}
+
 pub(crate) use crate::plan::relation;
 
 /// The organisation the caller acts from as one of `parties`, if any.

@@ -95,7 +95,7 @@ impl App {
         let id = self
             .insert_case(
                 &mut tx,
-                caller,
+                Opener::Caller(caller),
                 &lib,
                 procedure,
                 input.organisation,
@@ -113,7 +113,7 @@ impl App {
     pub(crate) async fn insert_case(
         &self,
         tx: &mut Tx,
-        caller: &Caller,
+        opener: Opener<'_>,
         lib: &Library,
         procedure: &Procedure,
         organisation: Uuid,
@@ -123,7 +123,14 @@ impl App {
         let id = Uuid::now_v7();
         let now = self.now();
         let state = procedure.initial_state().id.value.clone();
-        let title = title_of(procedure, &lib.form_of(procedure).fields, &data);
+        let mut title = title_of(procedure, &lib.form_of(procedure).fields, &data);
+        let (by, actor, detail) = match &opener {
+            Opener::Caller(caller) => (caller.actor.person, Some(caller.actor.person), None),
+            Opener::Round { holder, round } => {
+                title = format!("{title} {round}").chars().take(200).collect();
+                (*holder, None, Some(serde_json::json!({ "round": round })))
+            }
+        };
         let data_text = Value::Object(data.clone()).to_string();
         cases::insert(
             tx,
@@ -137,23 +144,24 @@ impl App {
                 state: &state,
                 data: &data_text,
                 mark: mark_columns(lib, &data),
-                by: caller.actor.person,
+                by,
                 now,
                 year: self.today().0.year(),
             },
         )
         .await?;
+        let event_detail = detail.as_ref().map_or("{}".to_owned(), Value::to_string);
         cases::append_event(
             tx,
             id,
             &NewCaseEvent {
-                actor: Some(caller.actor.person),
+                actor,
                 action: "open",
                 from_state: None,
                 to_state: Some(&state),
                 comment: "",
                 data: &data_text,
-                detail: "{}",
+                detail: &event_detail,
                 now,
             },
         )
@@ -167,8 +175,30 @@ impl App {
         self.update_waits(tx, lib, procedure, id, &at, (&[], &[]), facts)
             .await?;
         self.set_deadlines(tx, procedure, id, &state, &data).await?;
-        self.record_case(tx, caller, "case.open", organisation, id, serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title }))
-            .await?;
+        let audit = serde_json::json!({ "library": lib.id(), "version": lib.version(), "procedure": procedure.id(), "title": title, "round": detail.and_then(|d| d.get("round").cloned()) });
+        match opener {
+            Opener::Caller(caller) => {
+                self.record_case(tx, caller, "case.open", organisation, id, audit)
+                    .await?;
+            }
+            // mamori opened it: the trail names no person as its actor.
+            Opener::Round { .. } => {
+                self.record(
+                    tx,
+                    None,
+                    None,
+                    crate::Event {
+                        action: "case.open",
+                        organisation: Some(organisation),
+                        target_kind: "case",
+                        target_id: Some(id.to_string()),
+                        outcome: mamori_domain::audit::Outcome::Success,
+                        detail: audit,
+                    },
+                )
+                .await?;
+            }
+        }
         Ok(id)
     }
 

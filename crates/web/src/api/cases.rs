@@ -804,7 +804,7 @@ pub async fn act_on_case(
 
 /// `Content-Disposition` for a document: the ASCII name, and the name people save it
 /// under in UTF-8 (RFC 6266, RFC 8187) when there is one.
-fn disposition(file_name: &str, download_name: Option<&str>) -> String {
+pub(crate) fn disposition(file_name: &str, download_name: Option<&str>) -> String {
     match download_name {
         None => format!("inline; filename=\"{file_name}\""),
         Some(name) => {

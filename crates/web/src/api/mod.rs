@@ -12,6 +12,7 @@ pub(crate) mod dto;
 mod evidence;
 mod me;
 mod notifications;
+pub(crate) mod obligations;
 mod organisations;
 mod passkeys;
 mod persons;
@@ -130,6 +131,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(crate::rulebooks::dsg::api::get_schedule_file))
         .routes(routes!(crate::rulebooks::dsg::api::get_sites))
         .routes(routes!(cases::get_inbox))
+        .routes(routes!(obligations::list_obligations))
+        .routes(routes!(obligations::get_compliance_board))
+        .routes(routes!(obligations::export_compliance_board))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(reviews::list_overrides))
         .routes(routes!(reviews::list_emergencies))

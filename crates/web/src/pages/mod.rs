@@ -10,6 +10,7 @@ mod delegations;
 mod form_widgets;
 mod home;
 mod login;
+mod obligations;
 mod organisations;
 mod passkeys;
 mod persons;
@@ -116,6 +117,15 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/reports", get(reports::board))
+        .route("/obligations", get(obligations::list))
+        .route(
+            "/obligations/{library}/{procedure}",
+            get(obligations::board),
+        )
+        .route(
+            "/obligations/{library}/{procedure}/board.xlsx",
+            get(obligations::workbook),
+        )
         .route("/dsg", get(crate::rulebooks::dsg::pages::sites))
         .route("/cases/new", get(cases::new_form))
         .route(

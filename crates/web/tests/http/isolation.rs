@@ -316,6 +316,13 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
         A_OFFICER,
     ),
     ("GET", "/api/v1/inbox", &[]),
+    ("GET", "/api/v1/obligations", &[]),
+    ("GET", "/api/v1/obligations/{library}/{procedure}", &[]),
+    (
+        "GET",
+        "/api/v1/obligations/{library}/{procedure}/board.xlsx",
+        &[],
+    ),
     ("GET", "/api/v1/overrides", &[]),
     ("GET", "/api/v1/emergencies", &[]),
     ("POST", "/api/v1/cases/{id}/emergencies/{seq}", &[]),
@@ -733,6 +740,11 @@ async fn request(
         ("POST", "/api/v1/registers/{id}/import") => {
             (path.replace("{id}", "external_services"), None)
         }
+        ("GET", p) if p.starts_with("/api/v1/obligations/") => (
+            path.replace("{library}", "mod-yearly")
+                .replace("{procedure}", "training"),
+            None,
+        ),
         ("GET", _) => (path.into(), None),
         _ => panic!("no request for {method} {path}"),
     }
@@ -807,15 +819,14 @@ async fn import(c: &Client, url: &str, org: &str, service: &str) -> (StatusCode,
 #[tokio::test]
 async fn every_api_route_as_every_role() {
     // The shipped libraries with a catalog, so that assessments have something to answer.
-    let t = TestApp::build(
-        mamori_app::system_clock(),
-        crate::assessments::libraries_with_catalogs(0),
-        |_| {},
-    )
-    .await
-    .add_admin()
-    .await;
+    let mut libraries = crate::assessments::libraries_with_catalogs(0);
+    libraries.push(yearly());
+    let t = TestApp::build(mamori_app::system_clock(), libraries, |_| {})
+        .await
+        .add_admin()
+        .await;
     let w = world(&t).await;
+    trains_every_year(&t, &w).await;
 
     // The table covers the whole API: a new route without a row fails here.
     let (_, doc) = t.get(&t.client(), "/api/v1/openapi.json").await;
@@ -859,6 +870,8 @@ async fn every_api_route_as_every_role() {
                     "",
                 )
                 .await
+            } else if path.ends_with("/board.xlsx") {
+                workbook_text(c, &t.url(&url)).await
             } else if path.ends_with("/export.zip") {
                 opened(c, &t.url(&url)).await
             } else if *method == "POST" && path.ends_with("/import") {
@@ -902,10 +915,47 @@ async fn every_api_route_as_every_role() {
     t.verify_chain().await;
 }
 
+/// The test library of yearly obligations (`fixtures/libraries/mod-yearly`).
+fn yearly() -> mamori_library::Library {
+    with_fixtures(&["mod-yearly"]).pop().unwrap()
+}
+
+/// 甲's member of staff is trained every fiscal year (a recurring procedure of the test
+/// library): mamori opens 甲's round, which only 甲's readers may see on the board.
+async fn trains_every_year(t: &TestApp, w: &World) {
+    t.designate(&w.sys, "staff", &w.a, &w.member_a_id).await;
+    assert_eq!(t.app.open_rounds().await.unwrap(), 1);
+}
+
+/// A compliance board's workbook as text (its cells), to look for what must not be there.
+async fn workbook_text(c: &Client, url: &str) -> (StatusCode, Value) {
+    let res = c.get(url).send().await.unwrap();
+    let status = res.status();
+    let bytes = res.bytes().await.unwrap();
+    match mamori_sheets::read(&bytes, mamori_sheets::Limits::default()) {
+        Ok(table) => {
+            let cells: Vec<String> = table.rows.into_iter().flat_map(|(_, r)| r).collect();
+            (status, Value::String(cells.join(" ")))
+        }
+        Err(_) => (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        ),
+    }
+}
+
 #[tokio::test]
 async fn every_page_as_every_role() {
-    let t = TestApp::with_admin().await;
+    let t = TestApp::build(
+        mamori_app::system_clock(),
+        with_fixtures(&["mod-yearly"]),
+        |_| {},
+    )
+    .await
+    .add_admin()
+    .await;
     let w = world(&t).await;
+    trains_every_year(&t, &w).await;
     let pages: Vec<(String, &[&str])> = vec![
         (format!("/organisations/{}", w.a), A_READERS),
         (format!("/organisations/{}/edit", w.a), A_ADMINS),
@@ -922,6 +972,8 @@ async fn every_page_as_every_role() {
         (format!("/cases/{}", w.joining_a), A_READERS),
         ("/dsg".into(), &[]),
         ("/reports".into(), &[]),
+        ("/obligations".into(), &[]),
+        ("/obligations/mod-yearly/training".into(), &[]),
         (
             format!("/cases/new?procedure=approval&organisation={}", w.a),
             A_READERS,

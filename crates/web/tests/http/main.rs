@@ -32,6 +32,7 @@ mod passkeys;
 mod people;
 mod procedures_page;
 mod registers;
+mod rounds;
 mod search;
 mod secrets;
 mod setup_guide;
