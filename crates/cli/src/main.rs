@@ -99,6 +99,11 @@ enum Command {
         /// folder, created on first start.
         #[arg(long, env = "MAMORI_SECRET_KEY", hide_env_values = true)]
         secret_key: Option<String>,
+        /// A library folder of this installation's own, used beside the built-in ones
+        /// (repeat it, or separate folders with commas). Each is checked at start: mamori
+        /// does not start with a library that `mamori library check` refuses.
+        #[arg(long = "library", env = "MAMORI_LIBRARIES", value_delimiter = ',')]
+        libraries: Vec<PathBuf>,
         #[command(flatten)]
         mail: MailOptions,
     },
@@ -217,8 +222,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             max_connections,
             trusted_proxies,
             secret_key,
+            libraries,
             mail,
         } => {
+            // A library that does not load stops mamori before anything is written.
+            let libraries = libraries_in_use(&libraries)?;
             let sealer = load_sealer(secret_key.as_deref(), &data.data_dir)?;
             let settings = Settings {
                 lockout_threshold,
@@ -234,7 +242,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 ..Settings::default()
             };
-            serve(data, bind, public_url, settings, connections, mail).await?;
+            serve(
+                data,
+                bind,
+                public_url,
+                settings,
+                connections,
+                libraries,
+                mail,
+            )
+            .await?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate { data } => {
@@ -409,18 +426,47 @@ fn library_problems(problems: Vec<mamori_library::Problem>) -> anyhow::Error {
     anyhow::anyhow!("a built-in library does not load:\n{}", lines.join("\n"))
 }
 
+/// The built-in libraries and the installation's own folders, each checked.
+fn libraries_in_use(dirs: &[PathBuf]) -> anyhow::Result<Vec<mamori_library::Library>> {
+    let mut all = mamori_library::shipped().map_err(library_problems)?;
+    for dir in dirs {
+        let lib = mamori_library::load_dir(dir).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{}/{p}", dir.display()))
+                .collect();
+            anyhow::anyhow!(
+                "the library in {} does not load / ライブラリを読み込めません:\n{}",
+                dir.display(),
+                lines.join("\n")
+            )
+        })?;
+        if all.iter().any(|l| l.id() == lib.id()) {
+            anyhow::bail!(
+                "{}: a library with the id `{}` is already in use; an organisation changes a \
+                 built-in library through an adaptation / 同じ id のライブラリが既にあります",
+                dir.display(),
+                lib.id()
+            );
+        }
+        tracing::info!(library = lib.id(), version = lib.version(), dir = %dir.display(), "library of this installation");
+        all.push(lib);
+    }
+    Ok(all)
+}
+
 async fn serve(
     data: DataOptions,
     bind: SocketAddr,
     public_url: Option<String>,
     settings: Settings,
     connections: u32,
+    libraries: Vec<mamori_library::Library>,
     mail: MailOptions,
 ) -> anyhow::Result<()> {
     let db = data.open(connections).await?;
-    let shipped = mamori_library::shipped().map_err(library_problems)?;
     let app = App::new(db.clone(), system_clock(), settings)?
-        .install_libraries(shipped)
+        .install_libraries(libraries)
         .await?;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -481,8 +527,17 @@ async fn serve(
             }
             // Rounds of recurring procedures open on their first day (or as soon as a target
             // appears), and are reminded of and called overdue like deadlines.
-            if let Err(e) = ticker.open_rounds().await {
-                tracing::warn!(error = %e, "opening rounds of recurring procedures failed");
+            let started = std::time::Instant::now();
+            match ticker.open_rounds().await {
+                Ok(0) => {}
+                Ok(opened) => tracing::info!(
+                    opened,
+                    elapsed_ms = started.elapsed().as_millis() as u64,
+                    "opened rounds of recurring procedures"
+                ),
+                Err(e) => {
+                    tracing::warn!(error = %e, "opening rounds of recurring procedures failed")
+                }
             }
             if let Err(e) = ticker.send_round_notices().await {
                 tracing::warn!(error = %e, "notices of recurring rounds failed");

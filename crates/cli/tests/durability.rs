@@ -1,6 +1,7 @@
 //! The binary under stress: a `kill -9` in the middle of concurrent writes loses no
 //! acknowledged write and leaves the audit chain intact; tampering is caught by
-//! `mamori audit verify`; a backup taken while serving restores. On SQLite by default,
+//! `mamori audit verify`; a backup taken while serving restores; a server started with an
+//! installation's own library opens its recurring rounds by itself. On SQLite by default,
 //! on PostgreSQL with `TEST_DATABASE_URL`.
 
 use std::process::{Child, Command, Stdio};
@@ -56,10 +57,15 @@ fn free_port() -> u16 {
 
 /// Starts `mamori serve` and waits until it answers.
 async fn serve(db: &TestDb, port: u16) -> Child {
-    let child = mamori(db, &["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
+    serve_with(db, port, &[]).await
+}
+
+/// Starts `mamori serve` with more arguments and waits until it answers.
+async fn serve_with(db: &TestDb, port: u16, more: &[&str]) -> Child {
+    let bind = format!("127.0.0.1:{port}");
+    let mut args = vec!["serve", "--bind", &bind];
+    args.extend_from_slice(more);
+    let child = mamori(db, &args).stdout(Stdio::null()).spawn().unwrap();
     let deadline = Instant::now() + Duration::from_secs(30);
     while Instant::now() < deadline {
         if let Ok(r) = reqwest::get(format!("http://127.0.0.1:{port}/healthz")).await
@@ -292,4 +298,72 @@ async fn a_backup_taken_while_serving_restores() {
         String::from_utf8_lossy(&out.stdout).contains("3 events verified"),
         "admin created, login, one organisation"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_with_its_own_library_opens_the_running_round_by_itself() {
+    let db = TestDb::new().await;
+    create_admin(&db);
+    let yearly = std::path::Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+        .join("../../fixtures/libraries/mod-yearly");
+    let yearly = yearly.to_str().unwrap();
+    let port = free_port();
+    let mut server = serve_with(&db, port, &["--library", yearly]).await;
+    let client = login(port).await;
+    let url = |path: &str| format!("http://127.0.0.1:{port}{path}");
+    let created = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 201);
+        res.json::<serde_json::Value>().await.unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let city = created(
+        client
+            .post(url("/api/v1/organisations"))
+            .json(&json!({"name": "青葉市", "kind": "local_government"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let officer = created(
+        client
+            .post(url("/api/v1/persons"))
+            .json(&json!({"name": "総務 一郎", "email": "officer@aoba.example.jp", "organisation": city, "initial_password": "initial-pass-1"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    created(
+        client
+            .post(url("/api/v1/designations"))
+            .json(&json!({"role": "security_officer", "organisation": city, "person": officer, "starts_on": "2020-01-01"}))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    // The ticker opens the round at its next tick (every 15 seconds).
+    let deadline = Instant::now() + Duration::from_secs(40);
+    let board = loop {
+        let board: serde_json::Value = client
+            .get(url("/api/v1/obligations/mod-yearly/self_check"))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        if board["tally"]["open"] == 1 || Instant::now() > deadline {
+            break board;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    };
+    server.kill().unwrap();
+    server.wait().unwrap();
+    assert_eq!(board["tally"]["open"], 1, "{board}");
+    assert_eq!(board["lines"][0]["organisation_name"], "青葉市");
+    assert_eq!(board["lines"][0]["person_name"], "総務 一郎");
 }

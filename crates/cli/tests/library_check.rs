@@ -108,3 +108,56 @@ fn a_pdf_template_that_does_not_compile_is_refused_with_its_line() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_server_does_not_start_with_a_library_that_check_refuses() {
+    let dir = std::env::temp_dir().join(format!("mamori-serve-lib-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let lib = dir.join("mod-local");
+    copy_dir(&shipped(), &lib);
+    // The same library under its own id would load: break one of its states instead.
+    let manifest = lib.join("library.yaml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replacen("id: mod-external-service", "id: mod-local", 1),
+    )
+    .unwrap();
+    let file = lib.join("procedures/approval.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("      - state: review\n", "      - state: reveiw\n", 1),
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--library")
+        .arg(&lib)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("ライブラリを読み込めません")
+            && stderr.contains("procedures/approval.yaml:")
+            && stderr.contains("reveiw"),
+        "{stderr}"
+    );
+    assert!(!data.join("mamori.db").exists(), "nothing was created");
+
+    // A built-in library's id is refused: an organisation adapts a built-in library instead.
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--library")
+        .arg(shipped())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("already in use"), "{stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
