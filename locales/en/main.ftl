@@ -1025,6 +1025,7 @@ case-told = Told
 case-told-read = read
 case-told-unread = not read yet
 rule-no-emergency-path = This action has no emergency path; take it once what it needs (a permission) is given.
+rule-not-held = This row is not under a legal hold.
 case-emergency = Why it cannot wait
 case-emergency-open = An emergency that cannot wait for the permission
 case-emergency-help = In an emergency you may take this action before it is permitted. Give the reason: it is recorded, and whoever it is reported to ratifies it or not afterwards.

@@ -1025,6 +1025,7 @@ case-told = お知らせした人
 case-told-read = 既読
 case-told-unread = 未読
 rule-no-emergency-path = この操作には緊急時の例外措置がありません。必要な許可等を得てから行ってください。
+rule-not-held = この行には保全（削除の停止）が掛かっていません。
 case-emergency = 緊急に行う理由
 case-emergency-open = 許可を待てない緊急の場合
 case-emergency-help = 緊急時の例外措置として、許可の前にこの操作を行えます。理由を書いてください。操作は記録され、事後に報告を受ける役割の人が追認するか判断します。

@@ -680,6 +680,9 @@ impl App {
             },
         )
         .await?;
+        if let Some(def) = lib.registers.get(register) {
+            self.set_row_dates(tx, def, id, data).await?;
+        }
         // An import is one audit event for all its rows (written by the caller).
         if action == "import" {
             return Ok(id);

@@ -169,7 +169,7 @@ pub struct Board {
 }
 
 /// A register row as people name it: its key columns' values as typed.
-fn row_name(data: &str, key_columns: &[&str]) -> String {
+pub(crate) fn row_name(data: &str, key_columns: &[&str]) -> String {
     let data: serde_json::Map<String, serde_json::Value> =
         serde_json::from_str(data).unwrap_or_default();
     key_columns

@@ -542,6 +542,17 @@ async fn serve(
             if let Err(e) = ticker.send_round_notices().await {
                 tracing::warn!(error = %e, "notices of recurring rounds failed");
             }
+            // Register rows: their dates' notices, and the rows whose retention ran out.
+            if let Err(e) = ticker.send_row_notices().await {
+                tracing::warn!(error = %e, "notices of register rows' dates failed");
+            }
+            match ticker.purge_expired_rows().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "deleted register rows past their retention"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "deleting register rows past their retention failed")
+                }
+            }
             // Counts of repeated refused requests are written once their window closes.
             if let Err(e) = ticker.flush_refusals().await {
                 tracing::warn!(error = %e, "writing counts of refused requests failed");

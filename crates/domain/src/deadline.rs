@@ -231,7 +231,7 @@ fn plus_days(day: Date, n: i64) -> Date {
 
 /// The instant `day` ends, that is the next local midnight. Where a time zone skips
 /// midnight, the first instant after the gap.
-pub(crate) fn end_of(day: Date, zone: &TimeZone) -> Timestamp {
+pub fn end_of(day: Date, zone: &TimeZone) -> Timestamp {
     day.tomorrow()
         .and_then(|next| zone.to_timestamp(next.to_datetime(Time::midnight())))
         .unwrap_or(Timestamp::MAX)

@@ -1234,3 +1234,68 @@ fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
         assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
     }
 }
+
+#[test]
+fn a_register_says_which_of_its_date_columns_are_due_or_lapse_and_what_it_is_kept_from() {
+    let file = "registers/external_services.yaml";
+    let good = "retention_from: approved_on\ndates:\n  - column: approved_on\n    means: expires\n    remind: 30 days before\n    settled_by: refused_on\n";
+    let mut s = sources("mod-external-service");
+    s.iter_mut()
+        .find(|x| x.path == file)
+        .unwrap()
+        .content
+        .push_str(good);
+    let lib = load_sources(s).unwrap_or_else(|p| panic!("{p:?}"));
+    let register = &lib.registers["external_services"];
+    assert_eq!(register.dates.len(), 1);
+    assert_eq!(
+        register.retention_from.as_ref().unwrap().value,
+        "approved_on"
+    );
+
+    for (bad, needle, fragment) in [
+        (
+            "dates:\n  - column: approved_at\n    means: due\n",
+            "column: approved_at",
+            "approved_at",
+        ),
+        (
+            "dates:\n  - column: nisc_advice\n    means: due\n",
+            "column: nisc_advice",
+            "type: date",
+        ),
+        (
+            "dates:\n  - column: approved_on\n    means: due\n    remind: 30 days\n",
+            "remind: 30 days",
+            "before",
+        ),
+        (
+            "dates:\n  - column: approved_on\n    means: due\n    settled_by: returned\n",
+            "settled_by: returned",
+            "returned",
+        ),
+        (
+            "retention_from: service_name\n",
+            "retention_from: service_name",
+            "type: date",
+        ),
+    ] {
+        let mut s = sources("mod-external-service");
+        s.iter_mut()
+            .find(|x| x.path == file)
+            .unwrap()
+            .content
+            .push_str(bad);
+        let problems = load_sources(s.clone()).unwrap_err();
+        reported(&problems, &s, file, needle, fragment);
+        assert_eq!(problems.len(), 1, "{bad}: {problems:?}");
+    }
+    // `means` is one of two words.
+    let mut s = sources("mod-external-service");
+    s.iter_mut()
+        .find(|x| x.path == file)
+        .unwrap()
+        .content
+        .push_str("dates:\n  - column: approved_on\n    means: overdue\n");
+    assert!(load_sources(s).is_err());
+}

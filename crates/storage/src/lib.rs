@@ -23,6 +23,7 @@ pub mod persons;
 pub mod posts;
 pub mod registers;
 pub mod rounds;
+pub mod row_lifecycle;
 mod scope;
 pub mod sessions;
 pub mod setup_guide;

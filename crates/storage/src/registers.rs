@@ -23,9 +23,13 @@ pub struct RowRecord {
     pub updated_at: Ts,
     /// When it was retired, if it was.
     pub retired_at: Option<Ts>,
+    /// Since when a legal hold keeps it past its retention, if one does.
+    pub held_at: Option<Ts>,
+    /// Why it is held.
+    pub hold_reason: Option<String>,
 }
 
-const COLUMNS: &str = "r.id, r.organisation_id, o.name AS organisation_name, r.key_text, r.data, r.created_at, r.updated_at, r.retired_at";
+const COLUMNS: &str = "r.id, r.organisation_id, o.name AS organisation_name, r.key_text, r.data, r.created_at, r.updated_at, r.retired_at, r.held_at, r.hold_reason";
 
 /// The live row with this key kept by one of `organisations` (nearest first as given).
 pub async fn find<'a>(

@@ -310,7 +310,11 @@ impl App {
             comment: "",
             now,
         };
-        registers::write(tx, &write).await?;
+        let id = registers::write(tx, &write).await?;
+        if let Some(def) = lib.registers.get(&w.register) {
+            let data = parse_data(write.data);
+            self.set_row_dates(tx, def, id, &data).await?;
+        }
         Ok(())
     }
 

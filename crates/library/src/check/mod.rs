@@ -295,6 +295,41 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
         for e in &register.editors {
             c.role(e);
         }
+        let date_column = |c: &mut Checker<'_>, at: &Spanned<String>, what: &str| match register
+            .column(&at.value)
+        {
+            None => c.at(
+                at,
+                format!("{what}の列「{}」は columns にありません", at.value),
+            ),
+            Some(f) if f.kind != FieldType::Date => c.at(
+                at,
+                format!(
+                    "{what}の列「{}」は日付 (type: date) ではありません",
+                    at.value
+                ),
+            ),
+            Some(_) => {}
+        };
+        if let Some(from) = &register.retention_from {
+            date_column(&mut c, from, "retention_from ");
+        }
+        for d in &register.dates {
+            date_column(&mut c, &d.column, "dates ");
+            if let Some(s) = &d.settled_by
+                && register.column(&s.value).is_none()
+            {
+                c.at(
+                    s,
+                    format!("settled_by の列「{}」は columns にありません", s.value),
+                );
+            }
+            if let Some(r) = &d.remind
+                && let Err(e) = crate::model::reminder_span(&r.value)
+            {
+                c.at(r, format!("remind「{}」を読めません: {e}", r.value));
+            }
+        }
         // Shipped rows are held to the columns like a row typed on the register's page,
         // and two rows may not share a key.
         let mut keys = BTreeSet::new();

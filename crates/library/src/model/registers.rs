@@ -92,9 +92,21 @@ pub struct Register {
     /// organisation and those above it.
     #[serde(default)]
     pub read_from: Vec<Relation>,
-    /// How long retired rows are kept, in years.
+    /// How long rows are kept, in years: counted from a row's retirement, or from the day
+    /// in `retention_from` when that is given. Past it, the scheduler deletes the row and
+    /// its history, unless the row is held.
     #[serde(default)]
     pub retention_years: Option<u32>,
+    /// A date column recording the event a row is kept until (a system's renewal, 「改修又は
+    /// 更新まで」): once filled, the row goes `retention_years` (or no) years after that day,
+    /// retired or not.
+    #[serde(default)]
+    pub retention_from: Option<Spanned<String>>,
+    /// Dates each row carries: a day it is due by (a take-out's return day) or a day it
+    /// lapses after (an exception's, a permission's), reminded of before and marked after,
+    /// like a case's deadline.
+    #[serde(default)]
+    pub dates: Vec<RowDate>,
     /// Rows that ship with the library (a directory of contacts, say): every installation
     /// reads them until an organisation keeps its own row under the same key.
     #[serde(default)]
@@ -121,5 +133,49 @@ impl Register {
     /// A column by id.
     pub fn column(&self, id: &str) -> Option<&Field> {
         self.columns.iter().find(|c| c.id.value == id)
+    }
+}
+
+/// A date a register row carries (`dates`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RowDate {
+    /// A date column of the register.
+    pub column: Spanned<String>,
+    /// What the day means.
+    pub means: RowDateMeaning,
+    /// Reminds this long before the day ends (`3 days before`, `5 business days before`).
+    #[serde(default)]
+    pub remind: Option<Spanned<String>>,
+    /// A column that, once filled, settles the date (`returned_on`: the medium came back).
+    #[serde(default)]
+    pub settled_by: Option<Spanned<String>>,
+}
+
+/// What a row's date means once it has passed.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum RowDateMeaning {
+    /// Something is owed by the end of the day (返却日): after it, the row is overdue.
+    Due,
+    /// The row holds until the end of the day (有効期限): after it, it has lapsed.
+    Expires,
+}
+
+impl RowDate {
+    /// The day the row carries, if the column holds one.
+    pub fn day(
+        &self,
+        row: &serde_json::Map<String, serde_json::Value>,
+    ) -> Option<jiff::civil::Date> {
+        row.get(&self.column.value)?.as_str()?.parse().ok()
+    }
+
+    /// Whether the row has settled what the date asks (its `settled_by` column is filled).
+    pub fn settled(&self, row: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.settled_by.as_ref().is_some_and(|c| {
+            row.get(&c.value)
+                .is_some_and(|v| !v.is_null() && v.as_str().is_none_or(|s| !s.trim().is_empty()))
+        })
     }
 }

@@ -149,6 +149,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             registers::edit_register_row
         ))
         .routes(routes!(registers::retire_register_row))
+        .routes(routes!(
+            registers::hold_register_row,
+            registers::release_register_row
+        ))
         .routes(routes!(registers::export_register))
         .routes(routes!(registers::export_register_sealed))
         .routes(routes!(

@@ -44,17 +44,68 @@ pub struct RegisterRowDto {
     updated_at: String,
     /// Set on retired rows.
     retired_at: Option<String>,
+    /// The dates the row carries (`dates` of the register) and where each stands.
+    dates: Vec<RowDateDto>,
+    /// Set while a legal hold keeps the row past its retention.
+    hold: Option<HoldDto>,
+}
+
+/// A date a row carries.
+#[derive(Serialize, ToSchema)]
+pub struct RowDateDto {
+    column: String,
+    day: String,
+    /// `due` or `expires`.
+    means: &'static str,
+    /// The day has ended.
+    passed: bool,
+    /// Its `settled_by` column is filled.
+    settled: bool,
+    /// Passed and not settled: overdue, or lapsed.
+    late: bool,
+}
+
+/// A legal hold.
+#[derive(Serialize, ToSchema)]
+pub struct HoldDto {
+    since: String,
+    reason: String,
 }
 
 impl RegisterRowDto {
-    fn new(r: mamori_app::read::RowRecord) -> Self {
+    fn new(
+        app: &mamori_app::App,
+        register: &mamori_library::model::Register,
+        r: mamori_app::read::RowRecord,
+    ) -> Self {
+        let data: Data = serde_json::from_str(&r.data).unwrap_or_default();
+        let dates = app
+            .row_dates(register, &data)
+            .into_iter()
+            .map(|d| RowDateDto {
+                late: d.late(),
+                column: d.column,
+                day: d.day.to_string(),
+                means: match d.means {
+                    mamori_library::model::RowDateMeaning::Due => "due",
+                    mamori_library::model::RowDateMeaning::Expires => "expires",
+                },
+                passed: d.passed,
+                settled: d.settled,
+            })
+            .collect();
         Self {
             id: r.id,
             organisation: r.organisation_id,
             organisation_name: r.organisation_name,
-            data: serde_json::from_str(&r.data).unwrap_or(Value::Null),
+            data: Value::Object(data),
             updated_at: r.updated_at.0.to_string(),
             retired_at: r.retired_at.map(|t| t.0.to_string()),
+            dates,
+            hold: r.held_at.map(|t| HoldDto {
+                since: t.0.to_string(),
+                reason: r.hold_reason.unwrap_or_default(),
+            }),
         }
     }
 }
@@ -86,7 +137,8 @@ pub struct RegisterRowDetail {
 }
 
 impl RegisterRowDetail {
-    fn new(v: RowView) -> Self {
+    fn new(app: &mamori_app::App, register: &str, v: RowView) -> Self {
+        let def = v.library.registers[register].clone();
         Self {
             history: v
                 .events
@@ -102,7 +154,7 @@ impl RegisterRowDetail {
                 })
                 .collect(),
             may_edit: v.may_edit,
-            row: RegisterRowDto::new(v.row),
+            row: RegisterRowDto::new(app, &def, v.row),
         }
     }
 }
@@ -128,14 +180,19 @@ pub async fn list_register_rows(
         .app
         .register(&s.caller, &id, q.retired.unwrap_or(false))
         .await?;
-    let register = view.register(&id);
+    let register = view.register(&id).clone();
+    let register = &register;
     Ok(axum::Json(RegisterRows {
         register: id.clone(),
         title: register.title.clone(),
         columns: register.columns.iter().map(FieldDto::new).collect(),
         key: register.key.iter().map(|k| k.value.clone()).collect(),
         may_add_in: view.editable_in.iter().map(|(o, _)| *o).collect(),
-        rows: view.rows.into_iter().map(RegisterRowDto::new).collect(),
+        rows: view
+            .rows
+            .into_iter()
+            .map(|r| RegisterRowDto::new(&state.app, register, r))
+            .collect(),
     }))
 }
 
@@ -176,6 +233,8 @@ pub async fn get_register_row(
     ApiPath((id, row)): ApiPath<(String, Uuid)>,
 ) -> ApiResult<axum::Json<RegisterRowDetail>> {
     Ok(axum::Json(RegisterRowDetail::new(
+        &state.app,
+        &id,
         state.app.register_row(&s.caller, &id, row).await?,
     )))
 }
@@ -208,6 +267,8 @@ pub async fn edit_register_row(
         .edit_register_row(&s.caller, &id, row, body.data, &body.comment)
         .await?;
     Ok(axum::Json(RegisterRowDetail::new(
+        &state.app,
+        &id,
         state.app.register_row(&s.caller, &id, row).await?,
     )))
 }
@@ -237,6 +298,8 @@ pub async fn retire_register_row(
         .retire_register_row(&s.caller, &id, row, &body.comment)
         .await?;
     Ok(axum::Json(RegisterRowDetail::new(
+        &state.app,
+        &id,
         state.app.register_row(&s.caller, &id, row).await?,
     )))
 }
@@ -326,4 +389,45 @@ pub async fn import_register(
             unchanged: report.unchanged,
         }),
     ))
+}
+
+/// Why a row is held.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HoldRequest {
+    /// The reason (a litigation, an investigation), kept with the hold and in the trail.
+    reason: String,
+}
+
+/// Place a legal hold on a row: it is kept past its retention until released.
+/// Administrators and auditors over the row's organisation may.
+#[utoipa::path(post, path = "/registers/{id}/rows/{row}/hold", tag = "registers",
+    params(("id" = String, Path), ("row" = Uuid, Path)), request_body = HoldRequest,
+    responses((status = 200, body = RegisterRowDetail), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn hold_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, row)): ApiPath<(String, Uuid)>,
+    ApiJson(body): ApiJson<HoldRequest>,
+) -> ApiResult<axum::Json<RegisterRowDetail>> {
+    let view = state
+        .app
+        .hold_register_row(&s.caller, &id, row, &body.reason)
+        .await?;
+    Ok(axum::Json(RegisterRowDetail::new(&state.app, &id, view)))
+}
+
+/// Release a row's legal hold: its retention runs again.
+#[utoipa::path(delete, path = "/registers/{id}/rows/{row}/hold", tag = "registers",
+    params(("id" = String, Path), ("row" = Uuid, Path)),
+    responses((status = 200, body = RegisterRowDetail), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "The row is not held", body = ErrorBody)))]
+pub async fn release_register_row(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, row)): ApiPath<(String, Uuid)>,
+) -> ApiResult<axum::Json<RegisterRowDetail>> {
+    let view = state.app.release_register_row(&s.caller, &id, row).await?;
+    Ok(axum::Json(RegisterRowDetail::new(&state.app, &id, view)))
 }

@@ -342,10 +342,20 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/registers/{id}/rows/{row}", A_READERS),
     ("PATCH", "/api/v1/registers/{id}/rows/{row}", A_CHIEF),
     ("POST", "/api/v1/registers/{id}/rows/{row}/retire", A_CHIEF),
+    // A legal hold is an administrator's or an auditor's over 甲.
+    ("POST", "/api/v1/registers/{id}/rows/{row}/hold", A_HOLDERS),
+    (
+        "DELETE",
+        "/api/v1/registers/{id}/rows/{row}/hold",
+        A_HOLDERS,
+    ),
     ("GET", "/api/v1/registers/{id}/export.xlsx", &[]),
     ("POST", "/api/v1/registers/{id}/export.zip", &[]),
     ("POST", "/api/v1/registers/{id}/import", A_CHIEF),
 ];
+
+/// Who may place and release a legal hold on 甲's rows: administrators and auditors over 甲.
+const A_HOLDERS: &[&str] = &["system_admin", "admin_a", "auditor_a"];
 
 /// The editor of 甲's external-service registry (its chief information-assurance officer).
 const A_CHIEF: &[&str] = &["admin_a"];
@@ -716,6 +726,20 @@ async fn request(
             path.replace("{id}", "external_services"),
             Some(json!({"organisation": w.a, "data": {"service_name": format!("甲社 台帳{n}")}})),
         ),
+        ("POST", "/api/v1/registers/{id}/rows/{row}/hold") => (
+            path.replace("{id}", "external_services")
+                .replace("{row}", &w.row_a),
+            Some(json!({"reason": format!("保全{n}")})),
+        ),
+        // Each attempt finds the row held: the system administrator holds it first.
+        ("DELETE", "/api/v1/registers/{id}/rows/{row}/hold") => {
+            let path = path
+                .replace("{id}", "external_services")
+                .replace("{row}", &w.row_a);
+            let (status, body) = t.post(sys, &path, json!({"reason": "保全"})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            (path, None)
+        }
         (_, "/api/v1/registers/{id}/rows/{row}") => (
             path.replace("{id}", "external_services")
                 .replace("{row}", &w.row_a),

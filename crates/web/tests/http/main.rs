@@ -24,6 +24,7 @@ mod history;
 mod incident_routing;
 mod incidents;
 mod isolation;
+mod ledgers;
 mod marks;
 mod organisations;
 mod outbox;

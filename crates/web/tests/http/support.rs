@@ -300,6 +300,10 @@ impl TestApp {
         send(c, Method::POST, &self.url(path), Some(body)).await
     }
 
+    pub async fn send_delete(&self, c: &Client, path: &str) -> (StatusCode, Value) {
+        send(c, Method::DELETE, &self.url(path), None).await
+    }
+
     pub async fn patch(&self, c: &Client, path: &str, body: Value) -> (StatusCode, Value) {
         send(c, Method::PATCH, &self.url(path), Some(body)).await
     }
