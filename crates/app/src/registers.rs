@@ -56,6 +56,11 @@ pub struct RowView {
     pub events: Vec<RowEvent>,
     /// Whether the reader may edit or retire it.
     pub may_edit: bool,
+    /// Whether the reader may place or release a legal hold on it (an administrator or an
+    /// auditor over its organisation).
+    pub may_hold: bool,
+    /// The dates it carries and where each stands.
+    pub dates: Vec<crate::RowDateView>,
 }
 
 /// What an import did.
@@ -245,8 +250,11 @@ impl App {
                 .await;
         }
         let events = registers::events(&self.db, id).await?;
+        let data = parse(&row.data);
         Ok(RowView {
-            data: parse(&row.data),
+            may_hold: policy::allows(&caller.actor, Permission::ViewAudit, &facts),
+            dates: self.row_dates(&def, &data),
+            data,
             may_edit: may_edit && row.retired_at.is_none(),
             library: lib,
             row,

@@ -185,6 +185,11 @@ pub fn router() -> Router<AppState> {
             get(registers::row).post(registers::edit),
         )
         .route("/registers/{id}/rows/{row}/retire", post(registers::retire))
+        .route("/registers/{id}/rows/{row}/hold", post(registers::hold))
+        .route(
+            "/registers/{id}/rows/{row}/release",
+            post(registers::release),
+        )
         .route(
             "/registers/{id}/import",
             // Workbooks are limited by the installation's file size while they are read.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{RegisterView, RowView, SessionInfo};
 use mamori_library::form::{self, Data};
-use mamori_library::model::Register;
+use mamori_library::model::{Register, RowDateMeaning};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -304,6 +304,13 @@ struct RowPage {
     history: Vec<ChangeLine>,
     errors: FormErrors,
     summary: Option<String>,
+    /// (label, day, where it stands, late).
+    dates: Vec<(String, String, String, bool)>,
+    /// (since, reason) while a legal hold keeps the row.
+    hold: Option<(String, String)>,
+    may_hold: bool,
+    /// The hold's reason as typed, when it was refused.
+    hold_reason: String,
 }
 
 struct ChangeLine {
@@ -389,10 +396,90 @@ fn row_page(
                 }
             })
             .collect(),
+        dates: v
+            .dates
+            .iter()
+            .map(|d| {
+                let standing = match (d.settled, d.passed, d.means) {
+                    (true, _, _) => "register-date-settled",
+                    (false, true, RowDateMeaning::Due) => "register-date-overdue",
+                    (false, true, RowDateMeaning::Expires) => "register-date-lapsed",
+                    (false, false, RowDateMeaning::Due) => "register-date-due",
+                    (false, false, RowDateMeaning::Expires) => "register-date-valid",
+                };
+                (
+                    tr.text(&d.label).to_owned(),
+                    tr.day(mamori_app::read::Day(d.day)),
+                    tr.t(standing),
+                    d.late(),
+                )
+            })
+            .collect(),
+        hold: v.row.held_at.map(|t| {
+            (
+                tr.datetime(t),
+                v.row.hold_reason.clone().unwrap_or_default(),
+            )
+        }),
+        may_hold: v.may_hold,
+        hold_reason: posted
+            .map(|p| p.get("reason").to_owned())
+            .unwrap_or_default(),
         errors,
         summary,
         l,
     }
+}
+
+/// `POST /registers/{id}/rows/{row}/hold`: a legal hold with its reason.
+pub async fn hold(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted::new(pairs);
+    match state
+        .app
+        .hold_register_row(&s.caller, &id, row, posted.get("reason"))
+        .await
+    {
+        Ok(_) => Ok(done(
+            &format!("/registers/{id}/rows/{row}"),
+            "register-row-held",
+        )),
+        Err(mamori_app::AppError::Invalid(errors)) => {
+            let v = state.app.register_row(&s.caller, &id, row).await?;
+            let tr = Tr::of(&s);
+            Ok(render_status(
+                StatusCode::BAD_REQUEST,
+                &row_page(
+                    &s,
+                    &id,
+                    &v,
+                    Some(&posted),
+                    FormErrors::new(tr, &errors),
+                    None,
+                    None,
+                ),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /registers/{id}/rows/{row}/release`.
+pub async fn release(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    state.app.release_register_row(&s.caller, &id, row).await?;
+    Ok(done(
+        &format!("/registers/{id}/rows/{row}"),
+        "register-row-released",
+    ))
 }
 
 /// `?notice=…`.

@@ -314,3 +314,67 @@ async fn a_trail_kept_until_its_system_is_renewed_goes_the_day_after() {
     assert_eq!(status, StatusCode::NOT_FOUND);
     w.t.verify_chain().await;
 }
+
+#[tokio::test]
+async fn the_row_page_shows_its_dates_and_lets_an_auditor_hold_it() {
+    let w = city().await;
+    let row = w
+        .t
+        .create(
+            &w.manager,
+            "/api/v1/registers/take_outs/rows",
+            json!({"organisation": w.general, "data": {"item": "USBメモリ 5号", "return_on": "2026-06-05"}}),
+        )
+        .await;
+    w.hands.set("2026-06-08T00:00:00Z");
+    let path = format!("/registers/take_outs/rows/{row}");
+    let manager =
+        w.t.browser("manager@aoba.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&manager, &path).await;
+    assert!(page.contains("data-test=\"row-date\""), "{page}");
+    assert!(page.contains("期限超過"), "{page}");
+    assert!(
+        !page.contains("data-test=\"hold-row\""),
+        "a keeper does not hold rows"
+    );
+
+    let auditor =
+        w.t.browser("auditor@aoba.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&auditor, &path).await;
+    assert!(page.contains("data-test=\"hold-row\""), "{page}");
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    // A reason of spaces is refused on the page itself, with a message.
+    let res = auditor
+        .post(w.t.url(&format!("{path}/hold")))
+        .form(&[("_csrf", csrf.as_str()), ("reason", "   ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("field-error"), "{page}");
+    let res = auditor
+        .post(w.t.url(&format!("{path}/hold")))
+        .form(&[("_csrf", csrf.as_str()), ("reason", "監査のため保全")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = w.t.html(&auditor, &path).await;
+    assert!(
+        page.contains("data-test=\"row-hold\"") && page.contains("監査のため保全"),
+        "{page}"
+    );
+    assert!(page.contains("data-test=\"release-row\""), "{page}");
+    let res = auditor
+        .post(w.t.url(&format!("{path}/release")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = w.t.html(&auditor, &path).await;
+    assert!(!page.contains("data-test=\"row-hold\""), "{page}");
+}
