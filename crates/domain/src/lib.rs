@@ -13,6 +13,7 @@ pub mod person;
 pub mod policy;
 pub mod recurrence;
 pub mod rulebooks;
+pub mod schedule;
 pub mod validation;
 
 pub use validation::{FieldError, FieldErrors};

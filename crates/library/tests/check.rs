@@ -1299,3 +1299,66 @@ fn a_register_says_which_of_its_date_columns_are_due_or_lapse_and_what_it_is_kep
         .push_str("dates:\n  - column: approved_on\n    means: overdue\n");
     assert!(load_sources(s).is_err());
 }
+
+#[test]
+fn a_schedule_names_the_actions_that_finish_its_steps_so_a_rename_cannot_freeze_it() {
+    let file = "procedures/joining.yaml";
+    let lib = load_sources(sources("mod-dsg")).unwrap_or_else(|p| panic!("{p:?}"));
+    let s = lib.procedures["joining"].schedule.as_ref().unwrap();
+    assert_eq!(s.steps.len(), 7);
+    assert_eq!(s.steps[3].title("ja"), "④ 回線敷設工事");
+
+    for (from, to, needle, fragment) in [
+        // Renaming an action the schedule names is caught at the schedule.
+        (
+            "        - action: record_survey\n",
+            "        - action: record_site_survey\n",
+            "action: record_site_survey",
+            "record_site_survey",
+        ),
+        ("  from: submit\n", "  from: send\n", "from: send", "send"),
+        (
+            "  same_month: { from: s4, to: s7 }\n",
+            "  same_month: { from: s4, to: s9 }\n",
+            "to: s9",
+            "s9",
+        ),
+        (
+            "      skipped_when: { field: router, is: mobile }\n      finished_by:\n        - action: record_survey\n",
+            "      skipped_when: { field: routers, is: mobile }\n      finished_by:\n        - action: record_survey\n",
+            "field: routers",
+            "routers",
+        ),
+        (
+            "          when: { field: verification_outcome, is: passed }\n",
+            "          when: { field: verification_result, is: passed }\n",
+            "field: verification_result",
+            "verification_result",
+        ),
+        (
+            "    starts: adjust_starts\n",
+            "    starts: adjust_reason\n",
+            "starts: adjust_reason",
+            "日付",
+        ),
+        ("      days: 60\n", "      days: 0\n", "days: 0", "1 以上"),
+    ] {
+        let mut s = sources("mod-dsg");
+        let f = s.iter_mut().find(|x| x.path == file).unwrap();
+        assert!(f.content.contains(from), "{from}");
+        f.content = f.content.replacen(from, to, 1);
+        let problems = load_sources(s.clone()).unwrap_err();
+        reported(&problems, &s, file, needle, fragment);
+        assert_eq!(problems.len(), 1, "{to}: {problems:?}");
+    }
+    // An option of the adjustment's step field that is no step.
+    let mut s = sources("mod-dsg");
+    let f = s.iter_mut().find(|x| x.path == file).unwrap();
+    f.content = f.content.replacen(
+        "          - { id: s7, label:",
+        "          - { id: s8, label:",
+        1,
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "id: s8", "s8");
+}

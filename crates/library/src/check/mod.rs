@@ -8,6 +8,7 @@ mod conditions;
 mod duties;
 mod fields;
 mod procedures;
+mod schedules;
 
 use std::collections::BTreeSet;
 

@@ -526,6 +526,9 @@ impl Checker<'_> {
         if let Some(r) = &p.recurs {
             self.recurrence(r);
         }
+        if let Some(s) = &p.schedule {
+            self.schedule(p, s, &form.fields);
+        }
         self.unique(p.documents.iter().map(|d| &d.id), "文書");
         let form_fields = &form.fields;
         let action_fields: Vec<&Field> =

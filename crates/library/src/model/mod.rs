@@ -12,11 +12,13 @@ pub use serde_saphyr::Spanned;
 mod fields;
 mod procedures;
 mod registers;
+mod schedules;
 mod transitions;
 
 pub use fields::*;
 pub use procedures::*;
 pub use registers::*;
+pub use schedules::*;
 pub use transitions::*;
 
 /// A text in Japanese, and in English when the library gives it.

@@ -60,6 +60,9 @@ pub struct Procedure {
     /// when a round starts.
     #[serde(default)]
     pub recurs: Option<Recurrence>,
+    /// The steps its cases go through, planned in time (a site joining the gateway).
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
 }
 
 /// How a procedure comes round (`recurs`), and for whom.

@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use mamori_app::rulebooks::dsg::SiteSchedule;
+use mamori_app::CaseSchedule;
 use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -60,29 +60,30 @@ pub struct StepDto {
 }
 
 impl ScheduleDto {
-    pub(crate) fn new(s: &SiteSchedule) -> Self {
+    pub(crate) fn new(s: &CaseSchedule) -> Self {
         ScheduleDto {
             case: s.case,
-            site: s.site.clone(),
-            company: s.company.clone(),
+            site: s.title.clone(),
+            company: s.organisation.clone(),
             state: s.state.clone(),
-            router: match s.router {
-                mamori_domain::rulebooks::dsg::Router::Wired => "wired",
-                mamori_domain::rulebooks::dsg::Router::Mobile => "mobile",
+            // The application's `router` field: a mobile router skips ③ and ④.
+            router: match s.data.get("router").and_then(serde_json::Value::as_str) {
+                Some("mobile") => "mobile",
+                _ => "wired",
             }
             .into(),
-            current_step: s.current_step().map(|x| x.number().to_owned()),
+            current_step: s.current_step().map(|x| x.number.clone()),
             late: s.late(),
             steps: s
                 .lines
                 .iter()
                 .map(|l| {
-                    let (actor, attend) = l.step.actor(s.router);
+                    let step = s.step(l);
                     StepDto {
-                        number: l.step.number().into(),
-                        name: l.step.name().into(),
-                        actor: actor.into(),
-                        attend,
+                        number: step.number.clone(),
+                        name: step.name.clone(),
+                        actor: step.actor.clone(),
+                        attend: step.attend,
                         planned: (l.baseline.starts.to_string(), l.baseline.ends.to_string()),
                         current: (l.current.starts.to_string(), l.current.ends.to_string()),
                         done_on: l.done_on.map(|d| d.to_string()),
@@ -99,10 +100,10 @@ async fn schedule(
     state: &AppState,
     s: &mamori_app::SessionInfo,
     id: Uuid,
-) -> Result<SiteSchedule, Failure> {
+) -> Result<CaseSchedule, Failure> {
     state
         .app
-        .site_schedule(&s.caller, id)
+        .case_schedule(&s.caller, id)
         .await?
         .ok_or_else(Failure::not_found)
 }
@@ -139,11 +140,10 @@ pub async fn get_schedule_file(
             super::gantt::svg(&sched).into_bytes(),
         ),
         "schedule.ics" => {
-            let plan: Vec<_> = sched.lines.iter().map(|l| l.current).collect();
-            let text = mamori_domain::rulebooks::dsg::to_ical(
-                &sched.site,
+            let text = mamori_domain::schedule::to_ical(
+                &sched.title,
                 &sched.case.to_string(),
-                &plan,
+                &sched.titled_plan(),
                 state.app.now().0,
             );
             ("text/calendar; charset=utf-8", text.into_bytes())

@@ -4,7 +4,7 @@
 use std::fmt::Write;
 
 use jiff::civil::Date;
-use mamori_app::rulebooks::dsg::SiteSchedule;
+use mamori_app::CaseSchedule;
 
 const LABEL: f64 = 330.0;
 const CHART: f64 = 620.0;
@@ -22,7 +22,7 @@ fn esc(text: &str) -> String {
 /// The chart: one row per step with its actor and ● where the company attends; the first
 /// plan as a thin grey bar, the plan now as a thick bar (green once done, red when behind),
 /// month lines and today's line.
-pub fn svg(s: &SiteSchedule) -> String {
+pub fn svg(s: &CaseSchedule) -> String {
     let first = s
         .lines
         .iter()
@@ -47,7 +47,7 @@ pub fn svg(s: &SiteSchedule) -> String {
     let _ = write!(
         out,
         r#"<title id="gantt-title">{} — スケジュール表</title>"#,
-        esc(&s.site)
+        esc(&s.title)
     );
     // Month lines, labelled at the top.
     let mut month = first.first_of_month();
@@ -74,11 +74,12 @@ pub fn svg(s: &SiteSchedule) -> String {
     }
     for (i, l) in s.lines.iter().enumerate() {
         let y = HEAD + ROW * i as f64;
-        let (actor, attend) = l.step.actor(s.router);
+        let step = s.step(l);
+        let (actor, attend) = (&step.actor, step.attend);
         let _ = write!(
             out,
             r#"<g data-test="gantt-step" data-step="{}" data-late="{}" data-done="{}">"#,
-            l.step.number(),
+            step.number,
             l.late,
             l.done_on.is_some()
         );
@@ -86,8 +87,8 @@ pub fn svg(s: &SiteSchedule) -> String {
             out,
             r##"<text x="4" y="{:.1}">{} {}</text><text x="4" y="{:.1}" font-size="10" fill="#555">{}{}</text>"##,
             y + 12.0,
-            l.step.number(),
-            esc(l.step.name()),
+            step.number,
+            esc(&step.name),
             y + 25.0,
             esc(actor),
             if attend { "　● 立会い" } else { "" }
@@ -116,7 +117,7 @@ pub fn svg(s: &SiteSchedule) -> String {
             out,
             r#"<rect x="{cx:.1}" y="{:.1}" width="{cw:.1}" height="12" rx="2" fill="{colour}"><title>{} {} 〜 {}{}</title></rect></g>"#,
             y + 6.0,
-            l.step.number(),
+            step.number,
             l.current.starts,
             l.current.ends,
             l.reason
@@ -141,30 +142,56 @@ pub fn svg(s: &SiteSchedule) -> String {
 mod tests {
     use super::*;
     use jiff::civil::date;
-    use mamori_domain::rulebooks::dsg::{self, Durations, Progress, Router};
+    use mamori_app::StepView;
+    use mamori_domain::schedule::{self, Progress, Steps};
     use uuid::Uuid;
 
-    fn site(router: Router, today: Date) -> SiteSchedule {
+    /// A site with a mobile router submitted on 12 January 2027, planned with the shipped
+    /// joining schedule's steps and days (③ and ④ skipped).
+    fn site(today: Date) -> CaseSchedule {
+        let libs = mamori_library::shipped().unwrap();
+        let dsg = libs.iter().find(|l| l.id() == "mod-dsg").unwrap();
+        let sched = dsg.procedures["joining"].schedule.as_ref().unwrap();
+        let present: Vec<(usize, u32)> = [0, 1, 4, 5, 6]
+            .into_iter()
+            .map(|i| (i, sched.steps[i].days.value))
+            .collect();
+        let steps = Steps {
+            steps: present,
+            same_month: Some((2, 4)),
+        };
         let p = Progress {
-            submitted: date(2027, 1, 12),
-            router,
+            from: date(2027, 1, 12),
             done: vec![],
             adjustments: vec![],
         };
-        SiteSchedule {
+        CaseSchedule {
             case: Uuid::nil(),
-            site: "本社 <3F>".into(),
-            company: "A社".into(),
+            title: "本社 <3F>".into(),
+            organisation: "A社".into(),
             state: String::new(),
-            router,
-            lines: dsg::schedule(&p, today, &Durations::default()),
+            data: serde_json::Map::new(),
+            steps: sched
+                .steps
+                .iter()
+                .map(|st| StepView {
+                    id: st.id.value.clone(),
+                    number: st.number.clone(),
+                    title: st.title("ja"),
+                    name: st.name.ja.clone(),
+                    actor: st.actor.ja.clone(),
+                    attend: st.attend,
+                })
+                .collect(),
+            lines: schedule::schedule(&p, today, &steps),
+            note: None,
             today,
         }
     }
 
     #[test]
     fn one_row_per_step_with_the_late_ones_marked_and_text_escaped() {
-        let out = svg(&site(Router::Mobile, date(2027, 1, 26)));
+        let out = svg(&site(date(2027, 1, 26)));
         assert_eq!(
             out.matches(r#"data-test="gantt-step""#).count(),
             5,

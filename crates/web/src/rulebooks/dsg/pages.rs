@@ -53,25 +53,30 @@ pub async fn sites(
     Query(q): Query<SitesQuery>,
 ) -> Result<Response, Failure> {
     let all = state.app.gateway_overview(&s.caller).await?;
-    let mut companies: Vec<String> = all.iter().map(|x| x.company.clone()).collect();
+    let mut companies: Vec<String> = all.iter().map(|x| x.organisation.clone()).collect();
     companies.dedup();
-    let steps = mamori_domain::rulebooks::dsg::Step::ALL
-        .iter()
-        .map(|x| x.number().to_owned())
-        .collect();
+    // The steps of the library's schedule, as the sites carry them.
+    let steps = all
+        .first()
+        .map(|x| x.steps.iter().map(|st| st.number.clone()).collect())
+        .unwrap_or_default();
     let sites = all
         .iter()
-        .filter(|x| q.company.is_empty() || x.company == q.company)
+        .filter(|x| q.company.is_empty() || x.organisation == q.company)
         .filter(|x| {
-            q.step.is_empty() || x.current_step().map(|s| s.number()) == Some(q.step.as_str())
+            q.step.is_empty()
+                || x.current_step().map(|s| s.number.as_str()) == Some(q.step.as_str())
         })
         .filter(|x| q.late.is_none() || x.late())
         .map(|x| Site {
             id: x.case,
-            company: x.company.clone(),
-            site: x.site.clone(),
+            company: x.organisation.clone(),
+            site: x.title.clone(),
             state: x.state.clone(),
-            step: x.current_step().map(|s| s.title()).unwrap_or_default(),
+            step: x
+                .current_step()
+                .map(|s| s.title.clone())
+                .unwrap_or_default(),
             planned: x
                 .lines
                 .last()
@@ -115,7 +120,7 @@ pub(crate) struct ScheduleRow {
 
 pub(crate) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<SchedulePanel> {
     let s = state.app.schedule_for(v)?;
-    let range = |p: &mamori_domain::rulebooks::dsg::Planned| format!("{} 〜 {}", p.starts, p.ends);
+    let range = |p: &mamori_domain::schedule::Planned| format!("{} 〜 {}", p.starts, p.ends);
     Some(SchedulePanel {
         svg: super::gantt::svg(&s),
         late: s.late(),
@@ -123,11 +128,11 @@ pub(crate) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<ScheduleP
             .lines
             .iter()
             .map(|l| {
-                let (actor, attend) = l.step.actor(s.router);
+                let step = s.step(l);
                 ScheduleRow {
-                    step: l.step.title(),
-                    actor: actor.to_owned(),
-                    attend,
+                    step: step.title.clone(),
+                    actor: step.actor.clone(),
+                    attend: step.attend,
                     planned: range(&l.baseline),
                     now: range(&l.current),
                     done: l.done_on.map(|d| d.to_string()).unwrap_or_default(),
