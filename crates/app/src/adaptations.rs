@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use mamori_domain::audit::Outcome;
 use mamori_domain::policy::{self, Permission};
-use mamori_library::adapt::ADAPTATION_FILE;
+use mamori_library::adapt::{ADAPTATION_FILE, INSTALLATION_FILE};
 use mamori_library::{Library, Problem, Source, load_sources};
 use mamori_storage::adaptations::{self, AdaptationRow};
 use mamori_storage::libraries::{self, LibraryVersionRow};
@@ -73,6 +73,35 @@ pub fn adapt_library(
     });
     let mut lib = load_sources(sources)?;
     lib.manifest.version.value = adapted_version(base, organisation, spec);
+    Ok(lib)
+}
+
+/// Builds the library version the installation's own figures (`installation.yaml`:
+/// deadlines and schedules) make of `base`, or says what is wrong with them. Every case
+/// opens under it; an organisation's variant builds on it.
+pub fn adapt_installation(base: &Library, spec: &str) -> Result<Library, Vec<Problem>> {
+    let mut sources: Vec<Source> = base
+        .sources
+        .iter()
+        .filter(|(path, _)| path != INSTALLATION_FILE)
+        .map(|(path, content)| Source {
+            path: path.clone(),
+            content: content.clone(),
+        })
+        .collect();
+    sources.push(Source {
+        path: INSTALLATION_FILE.into(),
+        content: spec.to_owned(),
+    });
+    let mut lib = load_sources(sources)?;
+    let mut h = Sha256::new();
+    h.update(base.digest.as_bytes());
+    h.update(spec.as_bytes());
+    let digest: String = h.finalize()[..4]
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    lib.manifest.version.value = format!("{}+installation.{digest}", base.version());
     Ok(lib)
 }
 

@@ -42,7 +42,7 @@ mod session;
 pub mod setup_guide;
 mod waiting;
 
-pub use adaptations::{AdaptationView, adapt_library, adapted_version};
+pub use adaptations::{AdaptationView, adapt_installation, adapt_library, adapted_version};
 pub use api_tokens::{
     ApiTokenInput, DEFAULT_TOKEN_DAYS, MAX_TOKEN_DAYS, NewToken, TokenRefusal, scopes_of,
 };

@@ -104,6 +104,12 @@ enum Command {
         /// does not start with a library that `mamori library check` refuses.
         #[arg(long = "library", env = "MAMORI_LIBRARIES", value_delimiter = ',')]
         libraries: Vec<PathBuf>,
+        /// The installation's own figures for a library, as `LIBRARY=FILE`: a YAML file of
+        /// `deadlines` and `schedules` in the form of an adaptation (ATLA's own durations
+        /// for the gateway's steps, say). Every case opens under them (repeat it, or
+        /// separate with commas).
+        #[arg(long = "adapt", env = "MAMORI_ADAPTATIONS", value_delimiter = ',')]
+        adapt: Vec<String>,
         #[command(flatten)]
         mail: MailOptions,
     },
@@ -223,10 +229,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             trusted_proxies,
             secret_key,
             libraries,
+            adapt,
             mail,
         } => {
             // A library that does not load stops mamori before anything is written.
-            let libraries = libraries_in_use(&libraries)?;
+            let libraries = libraries_in_use(&libraries, &adapt)?;
             let sealer = load_sealer(secret_key.as_deref(), &data.data_dir)?;
             let settings = Settings {
                 lockout_threshold,
@@ -426,8 +433,12 @@ fn library_problems(problems: Vec<mamori_library::Problem>) -> anyhow::Error {
     anyhow::anyhow!("a built-in library does not load:\n{}", lines.join("\n"))
 }
 
-/// The built-in libraries and the installation's own folders, each checked.
-fn libraries_in_use(dirs: &[PathBuf]) -> anyhow::Result<Vec<mamori_library::Library>> {
+/// The built-in libraries and the installation's own folders, each checked, with the
+/// installation's own figures applied.
+fn libraries_in_use(
+    dirs: &[PathBuf],
+    adapt: &[String],
+) -> anyhow::Result<Vec<mamori_library::Library>> {
     let mut all = mamori_library::shipped().map_err(library_problems)?;
     for dir in dirs {
         let lib = mamori_library::load_dir(dir).map_err(|problems| {
@@ -451,6 +462,35 @@ fn libraries_in_use(dirs: &[PathBuf]) -> anyhow::Result<Vec<mamori_library::Libr
         }
         tracing::info!(library = lib.id(), version = lib.version(), dir = %dir.display(), "library of this installation");
         all.push(lib);
+    }
+    for given in adapt {
+        let Some((id, file)) = given.split_once('=') else {
+            anyhow::bail!("--adapt takes LIBRARY=FILE (mod-dsg=atla.yaml), not `{given}`");
+        };
+        let spec = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read the installation's figures in {file}"))?;
+        let Some(slot) = all.iter_mut().find(|l| l.id() == id) else {
+            anyhow::bail!(
+                "--adapt {given}: no library `{id}` is in use / ライブラリ「{id}」はありません"
+            );
+        };
+        let adapted = mamori_app::adapt_installation(slot, &spec).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .map(|p| format!("{file}:{}:{}: {}", p.line, p.column, p.message))
+                .collect();
+            anyhow::anyhow!(
+                "the installation's figures for {id} do not apply / 設置者の調整を適用できません:\n{}",
+                lines.join("\n")
+            )
+        })?;
+        tracing::info!(
+            library = id,
+            version = adapted.version(),
+            file,
+            "the installation's own figures"
+        );
+        *slot = adapted;
     }
     Ok(all)
 }

@@ -367,3 +367,37 @@ async fn a_server_with_its_own_library_opens_the_running_round_by_itself() {
     assert_eq!(board["lines"][0]["organisation_name"], "青葉市");
     assert_eq!(board["lines"][0]["person_name"], "総務 一郎");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_installation_s_own_figures_make_the_version_every_case_opens_under() {
+    let db = TestDb::new().await;
+    create_admin(&db);
+    let file = db.data_dir.parent().unwrap().join("atla.yaml");
+    std::fs::write(
+        &file,
+        "schedules:\n  - { procedure: joining, step: s2, days: 40 }\n",
+    )
+    .unwrap();
+    let adapt = format!("mod-dsg={}", file.display());
+    let port = free_port();
+    let mut server = serve_with(&db, port, &["--adapt", &adapt]).await;
+    let client = login(port).await;
+    let libraries: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/libraries"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    server.kill().unwrap();
+    server.wait().unwrap();
+    let dsg = libraries
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["id"] == "mod-dsg")
+        .unwrap();
+    let version = dsg["version"].as_str().unwrap();
+    assert!(version.contains("+installation."), "{version}");
+}

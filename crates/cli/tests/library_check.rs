@@ -161,3 +161,39 @@ fn the_server_does_not_start_with_a_library_that_check_refuses() {
     assert!(stderr.contains("already in use"), "{stderr}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn the_server_does_not_start_with_installation_figures_that_do_not_apply() {
+    let dir = std::env::temp_dir().join(format!("mamori-adapt-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("atla.yaml");
+    std::fs::write(
+        &file,
+        "schedules:\n  - { procedure: joining, step: s2, days: 40 }\n  - { procedure: joining, step: s9, days: 4 }\n",
+    )
+    .unwrap();
+    let data = dir.join("data");
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .arg("--adapt")
+        .arg(format!("mod-dsg={}", file.display()))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{}:3:", file.display())) && stderr.contains("s9"),
+        "{stderr}"
+    );
+    assert!(!data.join("mamori.db").exists(), "nothing was created");
+    let out = Command::new(BIN)
+        .args(["serve", "--bind", "127.0.0.1:0", "--data-dir"])
+        .arg(&data)
+        .args(["--adapt", "mod-nothing=x.yaml"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -15,6 +15,10 @@ use crate::model::{Field, Form};
 /// The file that holds an organisation's variant, beside `library.yaml`.
 pub const ADAPTATION_FILE: &str = "adaptation.yaml";
 
+/// The file that holds the installation's own figures (`mamori serve --adapt`): deadlines
+/// and schedules only, applied before any organisation's variant, which builds on it.
+pub const INSTALLATION_FILE: &str = "installation.yaml";
+
 /// `adaptation.yaml`: changes to some forms of the library.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,6 +29,21 @@ pub struct Adaptation {
     /// Deadlines set otherwise.
     #[serde(default)]
     pub deadlines: Vec<DeadlineAdaptation>,
+    /// Steps of a schedule taking other days.
+    #[serde(default)]
+    pub schedules: Vec<ScheduleAdaptation>,
+}
+
+/// A step of a procedure's schedule taking other business days: `{ procedure, step, days }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScheduleAdaptation {
+    /// The procedure's id.
+    pub procedure: Spanned<String>,
+    /// The step's id.
+    pub step: Spanned<String>,
+    /// Business days (at least one).
+    pub days: Spanned<u32>,
 }
 
 /// A deadline of a procedure, set otherwise: `{ procedure, in: state, due, remind? }`.
@@ -45,8 +64,12 @@ pub struct DeadlineAdaptation {
 
 /// A mistake of the variant, at the place of `s` in [`ADAPTATION_FILE`].
 fn problem_at(s: &Spanned<String>, message: String) -> Problem {
+    problem_in(ADAPTATION_FILE, s, message)
+}
+
+fn problem_in<T>(file: &str, s: &Spanned<T>, message: String) -> Problem {
     Problem {
-        file: ADAPTATION_FILE.into(),
+        file: file.into(),
         line: s.referenced.line(),
         column: s.referenced.column(),
         message,
@@ -57,10 +80,14 @@ fn problem_at(s: &Spanned<String>, message: String) -> Problem {
 /// or a state without a deadline, and a duration that does not read.
 pub(crate) fn retime(
     adaptation: &Adaptation,
+    file: &str,
     procedures: &mut [(&str, crate::model::Procedure)],
     problems: &mut Vec<Problem>,
 ) {
-    let mut at = |s: &Spanned<String>, message: String| problems.push(problem_at(s, message));
+    for change in &adaptation.schedules {
+        reschedule(change, file, procedures, problems);
+    }
+    let mut at = |s: &Spanned<String>, message: String| problems.push(problem_in(file, s, message));
     for change in &adaptation.deadlines {
         let Some((_, procedure)) = procedures
             .iter_mut()
@@ -111,6 +138,55 @@ pub(crate) fn retime(
             deadline.remind = remind.clone();
         }
     }
+}
+
+/// Sets the days of one step of a schedule, reporting a procedure without a schedule, an
+/// unknown step and a step of no days.
+fn reschedule(
+    change: &ScheduleAdaptation,
+    file: &str,
+    procedures: &mut [(&str, crate::model::Procedure)],
+    problems: &mut Vec<Problem>,
+) {
+    let Some(schedule) = procedures
+        .iter_mut()
+        .find(|(_, p)| p.id.value == change.procedure.value)
+        .and_then(|(_, p)| p.schedule.as_mut())
+    else {
+        problems.push(problem_in(
+            file,
+            &change.procedure,
+            format!(
+                "手続「{}」にはスケジュール (schedule) がありません (no schedule)",
+                change.procedure.value
+            ),
+        ));
+        return;
+    };
+    let Some(step) = schedule
+        .steps
+        .iter_mut()
+        .find(|s| s.id.value == change.step.value)
+    else {
+        problems.push(problem_in(
+            file,
+            &change.step,
+            format!(
+                "手続「{}」のスケジュールに工程「{}」はありません (no such step)",
+                change.procedure.value, change.step.value
+            ),
+        ));
+        return;
+    };
+    if change.days.value == 0 {
+        problems.push(problem_in(
+            file,
+            &change.days,
+            "days は 1 以上の営業日数です".into(),
+        ));
+        return;
+    }
+    step.days = change.days.clone();
 }
 
 /// Changes to one form.

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
-use crate::adapt::{ADAPTATION_FILE, Adaptation};
+use crate::adapt::{ADAPTATION_FILE, Adaptation, INSTALLATION_FILE};
 use crate::catalog::Catalog;
 use crate::model::{Form, Library, Manifest, Procedure, Register};
 
@@ -135,12 +135,14 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     let mut catalogs = Vec::new();
     let mut misplaced = Vec::new();
     let mut adaptation: Option<Adaptation> = None;
+    let mut installation: Option<Adaptation> = None;
     for source in &sources {
         let path = source.path.as_str();
         let folder = path.rsplit_once('/').map(|(f, _)| f);
         match (path, folder) {
             ("library.yaml", _) => manifest = parse(source, &mut problems),
             (ADAPTATION_FILE, _) => adaptation = parse(source, &mut problems),
+            (INSTALLATION_FILE, _) => installation = parse(source, &mut problems),
             (_, Some("forms")) => forms.extend(parse::<Form>(source, &mut problems).map(|f| (path, f))),
             (_, Some("procedures")) => procedures
                 .extend(parse::<Procedure>(source, &mut problems).map(|p| (path, p))),
@@ -152,7 +154,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
                 file: path.to_owned(),
                 line: 0,
                 column: 0,
-                message: "置き場所が分かりません: library.yaml、adaptation.yaml、forms/、procedures/、registers/、catalogs/ のいずれかに置いてください (unknown place for a file)".into(),
+                message: "置き場所が分かりません: library.yaml、adaptation.yaml、installation.yaml、forms/、procedures/、registers/、catalogs/ のいずれかに置いてください (unknown place for a file)".into(),
             }),
         }
     }
@@ -174,9 +176,21 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         }
         return Err(problems);
     };
+    // The installation's figures first; an organisation's variant builds on them.
+    if let Some(a) = &installation {
+        if !a.forms.is_empty() {
+            problems.push(Problem {
+                file: INSTALLATION_FILE.into(),
+                line: 0,
+                column: 0,
+                message: "設置者の調整 (installation) で変えられるのは deadlines と schedules だけです。様式はそれぞれの組織の adaptation で変えます".into(),
+            });
+        }
+        crate::adapt::retime(a, INSTALLATION_FILE, &mut procedures, &mut problems);
+    }
     if let Some(a) = &adaptation {
         crate::adapt::reshape(a, &mut forms, &mut problems);
-        crate::adapt::retime(a, &mut procedures, &mut problems);
+        crate::adapt::retime(a, ADAPTATION_FILE, &mut procedures, &mut problems);
     }
     let parts = crate::check::Parts {
         manifest: &manifest,

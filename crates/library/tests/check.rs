@@ -1362,3 +1362,74 @@ fn a_schedule_names_the_actions_that_finish_its_steps_so_a_rename_cannot_freeze_
     let problems = load_sources(s.clone()).unwrap_err();
     reported(&problems, &s, file, "id: s8", "s8");
 }
+
+#[test]
+fn the_installation_sets_its_own_days_for_a_schedule_and_an_organisation_builds_on_them() {
+    let with = |extra: &[(&str, &str)]| {
+        let mut s = sources("mod-dsg");
+        for (path, content) in extra {
+            s.push(Source {
+                path: (*path).into(),
+                content: (*content).into(),
+            });
+        }
+        s
+    };
+    let days = |lib: &mamori_library::Library| -> Vec<u32> {
+        lib.procedures["joining"]
+            .schedule
+            .as_ref()
+            .unwrap()
+            .steps
+            .iter()
+            .map(|s| s.days.value)
+            .collect()
+    };
+    let installation = "schedules:\n  - { procedure: joining, step: s2, days: 40 }\n";
+    let lib = load_sources(with(&[("installation.yaml", installation)])).unwrap();
+    assert_eq!(days(&lib), [10, 40, 10, 5, 3, 5, 3]);
+    // An organisation's variant applies after the installation's, keeping what it does not change.
+    let lib = load_sources(with(&[
+        ("installation.yaml", installation),
+        (
+            "adaptation.yaml",
+            "schedules:\n  - { procedure: joining, step: s7, days: 2 }\n",
+        ),
+    ]))
+    .unwrap();
+    assert_eq!(days(&lib), [10, 40, 10, 5, 3, 5, 2]);
+
+    for (spec, needle, fragment) in [
+        (
+            "schedules:\n  - { procedure: joining, step: s9, days: 4 }\n",
+            "step: s9",
+            "s9",
+        ),
+        (
+            "schedules:\n  - { procedure: software, step: s2, days: 4 }\n",
+            "procedure: software",
+            "schedule",
+        ),
+        (
+            "schedules:\n  - { procedure: joining, step: s2, days: 0 }\n",
+            "days: 0",
+            "1 以上",
+        ),
+    ] {
+        let s = with(&[("installation.yaml", spec)]);
+        let problems = load_sources(s.clone()).unwrap_err();
+        reported(&problems, &s, "installation.yaml", needle, fragment);
+    }
+    // The installation sets figures, not forms: those are each organisation's.
+    let problems = load_sources(with(&[(
+        "installation.yaml",
+        "forms:\n  - form: application\n    reword: []\n",
+    )]))
+    .unwrap_err();
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.file == "installation.yaml" && p.message.contains("deadlines と schedules")),
+        "{problems:?}"
+    );
+}
