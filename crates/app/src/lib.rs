@@ -11,6 +11,7 @@ pub mod audit_sentences;
 mod audit_trail;
 mod calls;
 mod case_page;
+mod case_retention;
 mod cases;
 mod deadlines;
 mod delegations;

@@ -294,12 +294,7 @@ impl App {
             // Held, or deleted by another server meanwhile.
             return Ok(false);
         };
-        let mut h = Sha256::new();
-        for part in &parts {
-            h.update((part.len() as u64).to_be_bytes());
-            h.update(part.as_bytes());
-        }
-        let digest: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let digest = digest(&parts);
         self.record(
             &mut tx,
             None,
@@ -421,4 +416,15 @@ fn means(m: RowDateMeaning) -> &'static str {
         RowDateMeaning::Due => "due",
         RowDateMeaning::Expires => "expires",
     }
+}
+
+/// The SHA-256 (hex) of what a deletion removed, each part length-prefixed, for the audit
+/// trail to keep in place of the content.
+pub(crate) fn digest(parts: &[String]) -> String {
+    let mut h = Sha256::new();
+    for part in parts {
+        h.update((part.len() as u64).to_be_bytes());
+        h.update(part.as_bytes());
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -586,6 +586,13 @@ async fn serve(
             if let Err(e) = ticker.send_row_notices().await {
                 tracing::warn!(error = %e, "notices of register rows' dates failed");
             }
+            match ticker.purge_expired_cases().await {
+                Ok(0) => {}
+                Ok(purged) => tracing::info!(purged, "deleted closed cases past their retention"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "deleting closed cases past their retention failed")
+                }
+            }
             match ticker.purge_expired_rows().await {
                 Ok(0) => {}
                 Ok(purged) => tracing::info!(purged, "deleted register rows past their retention"),

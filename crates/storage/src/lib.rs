@@ -9,6 +9,7 @@ pub mod api_tokens;
 pub mod assessments;
 pub mod attachments;
 pub mod audit;
+pub mod case_retention;
 pub mod case_secrets;
 pub mod cases;
 pub mod db;

@@ -63,6 +63,10 @@ pub struct Procedure {
     /// The steps its cases go through, planned in time (a site joining the gateway).
     #[serde(default)]
     pub schedule: Option<Schedule>,
+    /// How long a closed case is kept, in years from its closing; past it the scheduler
+    /// deletes the case unless it is held. Kept for ever when not given.
+    #[serde(default)]
+    pub retention_years: Option<u32>,
 }
 
 /// How a procedure comes round (`recurs`), and for whom.

@@ -822,3 +822,76 @@ pub(crate) fn disposition(file_name: &str, download_name: Option<&str>) -> Strin
         }
     }
 }
+
+/// A case's legal hold.
+#[derive(Serialize, ToSchema)]
+pub struct CaseHoldDto {
+    /// Whether a hold keeps the case past its retention.
+    held: bool,
+    since: Option<String>,
+    reason: Option<String>,
+}
+
+impl CaseHoldDto {
+    fn new(h: Option<(mamori_app::read::Ts, String)>) -> Self {
+        Self {
+            held: h.is_some(),
+            since: h.as_ref().map(|(t, _)| t.0.to_string()),
+            reason: h.map(|(_, r)| r),
+        }
+    }
+}
+
+/// Why a case is held.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CaseHoldRequest {
+    /// The reason (a lawsuit, an investigation), kept with the hold and in the trail.
+    reason: String,
+}
+
+/// Whether a legal hold keeps the case past its procedure's retention.
+#[utoipa::path(get, path = "/cases/{id}/hold", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseHoldDto), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn get_case_hold(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<CaseHoldDto>> {
+    Ok(axum::Json(CaseHoldDto::new(
+        state.app.case_hold(&s.caller, id).await?,
+    )))
+}
+
+/// Place a legal hold on a case: once closed, it is kept past its retention until
+/// released. Administrators and auditors over the case's organisation may.
+#[utoipa::path(post, path = "/cases/{id}/hold", tag = "cases", params(("id" = Uuid, Path)),
+    request_body = CaseHoldRequest,
+    responses((status = 200, body = CaseHoldDto), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn hold_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+    ApiJson(body): ApiJson<CaseHoldRequest>,
+) -> ApiResult<axum::Json<CaseHoldDto>> {
+    state.app.hold_case(&s.caller, id, &body.reason).await?;
+    Ok(axum::Json(CaseHoldDto::new(
+        state.app.case_hold(&s.caller, id).await?,
+    )))
+}
+
+/// Release a case's legal hold: its retention runs again.
+#[utoipa::path(delete, path = "/cases/{id}/hold", tag = "cases", params(("id" = Uuid, Path)),
+    responses((status = 200, body = CaseHoldDto), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 422, description = "The case is not held", body = ErrorBody)))]
+pub async fn release_case(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath(id): ApiPath<Uuid>,
+) -> ApiResult<axum::Json<CaseHoldDto>> {
+    state.app.release_case(&s.caller, id).await?;
+    Ok(axum::Json(CaseHoldDto::new(
+        state.app.case_hold(&s.caller, id).await?,
+    )))
+}

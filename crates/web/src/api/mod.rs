@@ -125,6 +125,11 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(cases::list_cases, cases::create_case))
         .routes(routes!(cases::get_case, cases::update_case))
         .routes(routes!(cases::act_on_case))
+        .routes(routes!(
+            cases::get_case_hold,
+            cases::hold_case,
+            cases::release_case
+        ))
         .routes(routes!(cases::get_case_document))
         .routes(routes!(calls::get_calls))
         .routes(routes!(crate::rulebooks::dsg::api::get_schedule))

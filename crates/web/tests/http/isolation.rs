@@ -298,6 +298,10 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/cases/{id}", A_READERS),
     ("PATCH", "/api/v1/cases/{id}", A_OFFICER),
     ("POST", "/api/v1/cases/{id}/actions/{action}", A_OFFICER),
+    ("GET", "/api/v1/cases/{id}/hold", A_READERS),
+    // A legal hold is an administrator's or an auditor's over 甲.
+    ("POST", "/api/v1/cases/{id}/hold", A_HOLDERS),
+    ("DELETE", "/api/v1/cases/{id}/hold", A_HOLDERS),
     ("GET", "/api/v1/cases/{id}/documents/{name}", A_READERS),
     ("GET", "/api/v1/cases/{id}/calls", A_READERS),
     ("GET", "/api/v1/cases/{id}/schedule", A_READERS),
@@ -650,6 +654,18 @@ async fn request(
                 path.replace("{id}", &id).replace("{action}", "withdraw"),
                 Some(json!({})),
             )
+        }
+        ("GET", "/api/v1/cases/{id}/hold") => (path.replace("{id}", &w.case_a), None),
+        ("POST", "/api/v1/cases/{id}/hold") => (
+            path.replace("{id}", &w.case_a),
+            Some(json!({"reason": format!("保全{n}")})),
+        ),
+        // Each attempt finds the case held: the system administrator holds it first.
+        ("DELETE", "/api/v1/cases/{id}/hold") => {
+            let path = path.replace("{id}", &w.case_a);
+            let (status, body) = t.post(sys, &path, json!({"reason": "保全"})).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            (path, None)
         }
         ("GET", "/api/v1/cases/{id}/calls") => (path.replace("{id}", &w.incident_a), None),
         ("GET", "/api/v1/cases/{id}/schedule") => (path.replace("{id}", &w.joining_a), None),

@@ -13,9 +13,9 @@ use serde_json::{Value, json};
 use crate::support::{Hands, TestApp, with_fixtures};
 
 fn tune(s: &mut Settings) {
-    // The test moves the clock over a year; sessions must outlive that.
-    s.session_idle_minutes = 60 * 24 * 800;
-    s.session_max_hours = 24 * 800;
+    // The tests move the clock over years; sessions must outlive that.
+    s.session_idle_minutes = 60 * 24 * 2000;
+    s.session_max_hours = 24 * 2000;
 }
 
 struct City {
@@ -478,4 +478,112 @@ async fn the_board_downloads_as_a_workbook_and_the_export_is_recorded() {
         "{page}"
     );
     assert!(page.contains("board.xlsx?standing=open"), "{page}");
+}
+
+#[tokio::test]
+async fn a_reported_self_check_is_deleted_three_years_on_unless_held_and_leaves_only_its_trace() {
+    let w = city().await;
+    w.hands.set("2026-04-01T00:30:00Z");
+    w.t.app.open_rounds().await.unwrap();
+    let case = w.inbox(&w.officer).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (status, body) =
+        w.t.attach_for(
+            &w.officer,
+            &case,
+            "evidence",
+            "点検票_総務部.pdf",
+            b"%PDF-1.7 aoba-general",
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let (status, body) = w
+        .t
+        .patch(
+            &w.officer,
+            &format!("/api/v1/cases/{case}"),
+            json!({"data": {"checked_on": "2026-05-20", "results": "総務部の鍵の管理に不備", "improvements": "鍵箱の設置"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    w.hands.set("2026-05-20T01:00:00Z");
+    let (status, body) = w.t.act(&w.officer, &case, "report", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+
+    // Three years after it was reported it is still kept; the day after, it would go — but
+    // the city's auditor holds it. Only an administrator or an auditor may.
+    let auditor =
+        w.t.person(&w.admin, "監査 八郎", "auditor@aoba.example.jp", &w.city)
+            .await;
+    w.t.designate(&w.admin, "auditor", &w.city, &auditor).await;
+    let auditor =
+        w.t.first_login("auditor@aoba.example.jp", "initial-pass-1")
+            .await;
+    w.hands.set("2029-05-19T14:00:00Z");
+    assert_eq!(w.t.app.purge_expired_cases().await.unwrap(), 0);
+    let hold = format!("/api/v1/cases/{case}/hold");
+    let (status, _) =
+        w.t.post(&w.officer, &hold, json!({"reason": "監査対応"}))
+            .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = w.t.post(&auditor, &hold, json!({"reason": ""})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body["error"]["fields"]["reason"].is_string(), "{body}");
+    let (status, body) =
+        w.t.post(&auditor, &hold, json!({"reason": "情報公開請求への対応中"}))
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["held"], true);
+    w.hands.set("2029-06-01T00:00:00Z");
+    assert_eq!(w.t.app.purge_expired_cases().await.unwrap(), 0, "held");
+    let (_, body) = w.t.get(&w.officer, &hold).await;
+    assert_eq!(body["reason"], "情報公開請求への対応中");
+
+    // Released, it goes at the next tick with its history, its notices, its round and its
+    // file; the other departments' cases stay.
+    let (status, body) = w.t.send_delete(&auditor, &hold).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["held"], false);
+    assert_eq!(w.t.app.purge_expired_cases().await.unwrap(), 1);
+    assert_eq!(w.t.app.purge_expired_cases().await.unwrap(), 0);
+    let (status, _) = w.t.get(&w.officer, &format!("/api/v1/cases/{case}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        !w.subjects(&w.officer)
+            .await
+            .iter()
+            .any(|s| s.contains("令和8年度")),
+        "its notices went with it"
+    );
+    let board = w
+        .board(&w.tax_officer, "self_check", "?on=2026-10-01")
+        .await;
+    assert_eq!(
+        board["tally"]["overdue"], 1,
+        "税務部's own round stays: {board}"
+    );
+    let files: (i64,) = match &w.t.db {
+        mamori_storage::Db::Sqlite { read, .. } => sqlx::query_as("SELECT COUNT(*) FROM files")
+            .fetch_one(read)
+            .await
+            .unwrap(),
+        mamori_storage::Db::Postgres(pool) => sqlx::query_as("SELECT COUNT(*) FROM files")
+            .fetch_one(pool)
+            .await
+            .unwrap(),
+    };
+    assert_eq!(files.0, 0, "the file no other record holds is gone");
+
+    // The trail keeps that it existed, by which rule, with a digest — not what it said.
+    let (_, trail) = w.t.get(&auditor, "/api/v1/audit?action=case.purge").await;
+    let items = trail["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{trail}");
+    assert_eq!(items[0]["target_id"], case);
+    let detail = items[0]["detail"].to_string();
+    assert!(detail.contains("retention_years: 3"), "{detail}");
+    assert_eq!(items[0]["detail"]["sha256"].as_str().unwrap().len(), 64);
+    assert!(!detail.contains("鍵"), "{detail}");
+    w.t.verify_chain().await;
 }
