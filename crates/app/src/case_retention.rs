@@ -63,6 +63,14 @@ impl App {
             // Held or deleted meanwhile.
             return Ok(false);
         };
+        // The events about the case lose what they said, keeping their digests.
+        let redacted = mamori_storage::audit::redact(
+            &mut tx,
+            ("case", &case.id.to_string()),
+            None,
+            self.now(),
+        )
+        .await?;
         self.record(
             &mut tx,
             None,
@@ -79,6 +87,7 @@ impl App {
                     "closed_at": case.closed_at.0.to_string(),
                     "sha256": digest(&parts),
                     "history": parts.len() - 2,
+                    "redacted": redacted,
                     "rule": rule,
                 }),
             },

@@ -295,6 +295,14 @@ impl App {
             return Ok(false);
         };
         let digest = digest(&parts);
+        // The events that recorded the row's columns lose them, keeping their digests.
+        let redacted = mamori_storage::audit::redact(
+            &mut tx,
+            ("register_row", &row.id.to_string()),
+            Some("register."),
+            self.now(),
+        )
+        .await?;
         self.record(
             &mut tx,
             None,
@@ -311,6 +319,7 @@ impl App {
                     "retired_at": row.retired_at.map(|t| t.0.to_string()),
                     "sha256": digest,
                     "changes": parts.len() - 2,
+                    "redacted": redacted,
                     "rule": rule,
                 }),
             },

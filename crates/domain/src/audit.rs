@@ -3,12 +3,26 @@
 //! Each event's hash is SHA-256 over the previous event's hash and the event's canonical
 //! encoding. The encoding is our own length-prefixed format with a version byte, not JSON,
 //! so that no change in a serializer can ever make an intact chain look broken.
+//!
+//! Encoding 1 hashes an event's detail itself. Encoding 2 (every event written since) hashes
+//! the SHA-256 of the detail, kept beside it: the detail is checked against that digest,
+//! and when a record the event describes is deleted at the end of its retention, the
+//! detail can be removed (redacted) while the chain still verifies — the trail keeps that
+//! the event happened and what it hashed to, not what it said.
 
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-/// Version byte of the canonical encoding; a new layout gets a new number.
-const ENCODING_VERSION: u8 = 1;
+/// The encoding new events are written in: the detail's digest, not the detail, is hashed.
+pub const ENCODING: u8 = 2;
+
+/// What a redacted event's detail reads.
+pub const REDACTED: &str = r#"{"redacted":true}"#;
+
+/// The SHA-256 (hex) of a detail, as encoding 2 hashes it.
+pub fn detail_digest(detail: &str) -> String {
+    hex(&Sha256::digest(detail.as_bytes()))
+}
 
 /// The hash that the first event chains from.
 pub const GENESIS: [u8; 32] = [0; 32];
@@ -54,16 +68,27 @@ pub struct AuditEvent {
     pub target_id: Option<String>,
     /// `success`, `denied` or `failure`.
     pub outcome: String,
-    /// Details as a JSON object, stored exactly as hashed.
+    /// Details as a JSON object, stored exactly as written (or [`REDACTED`]).
     pub detail: String,
     /// The client address, if known.
     pub ip: Option<String>,
+    /// The encoding its hash covers: 1 (the detail) or 2 (the detail's digest).
+    pub encoding: u8,
+    /// For encoding 2: the SHA-256 (hex) of the detail as written.
+    pub detail_sha256: Option<String>,
+    /// The detail was removed when what it describes was deleted.
+    pub redacted: bool,
 }
 
 impl AuditEvent {
     /// The canonical bytes that the hash covers.
     pub fn canonical(&self) -> Vec<u8> {
         let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string()).unwrap_or_default();
+        let detail = if self.encoding >= 2 {
+            self.detail_sha256.clone().unwrap_or_default()
+        } else {
+            self.detail.clone()
+        };
         let fields: [String; 10] = [
             self.seq.to_string(),
             self.occurred_at_us.to_string(),
@@ -73,17 +98,28 @@ impl AuditEvent {
             self.target_kind.clone(),
             self.target_id.clone().unwrap_or_default(),
             self.outcome.clone(),
-            self.detail.clone(),
+            detail,
             self.ip.clone().unwrap_or_default(),
         ];
         let mut out = Vec::with_capacity(1 + fields.iter().map(|f| 4 + f.len()).sum::<usize>());
-        out.push(ENCODING_VERSION);
+        out.push(self.encoding);
         for field in &fields {
             // Length prefixes make the encoding unambiguous: no field can swallow the next.
             out.extend_from_slice(&(field.len() as u32).to_be_bytes());
             out.extend_from_slice(field.as_bytes());
         }
         out
+    }
+
+    /// Whether the detail is what was hashed: itself (encoding 1), or matching its digest
+    /// (encoding 2) unless it was redacted.
+    pub fn detail_intact(&self) -> bool {
+        match (self.encoding, &self.detail_sha256) {
+            (1, _) => !self.redacted,
+            (_, None) => false,
+            (_, Some(_)) if self.redacted => self.detail == REDACTED,
+            (_, Some(d)) => detail_digest(&self.detail) == *d,
+        }
     }
 
     /// The hash of this event chained onto `prev`.
@@ -183,7 +219,7 @@ impl ChainVerifier {
             return Err(ChainError::BrokenLink { seq: event.seq });
         }
         let computed = event.hash(&self.prev);
-        if hash != computed {
+        if hash != computed || !event.detail_intact() {
             return Err(ChainError::Altered { seq: event.seq });
         }
         self.prev = computed;
@@ -228,6 +264,9 @@ mod tests {
             outcome: "success".into(),
             detail: r#"{"name":"山田太郎"}"#.into(),
             ip: Some("127.0.0.1".into()),
+            encoding: ENCODING,
+            detail_sha256: Some(detail_digest(r#"{"name":"山田太郎"}"#)),
+            redacted: false,
         }
     }
 
@@ -293,6 +332,44 @@ mod tests {
             verify(&rehashed, head),
             Err(ChainError::BrokenLink { seq: 4 })
         );
+    }
+
+    #[test]
+    fn a_redacted_detail_keeps_the_chain_and_a_changed_one_does_not() {
+        let rows = chain(3);
+        let head = (3, rows[2].2);
+        let mut redacted = rows.clone();
+        redacted[1].0.detail = REDACTED.into();
+        redacted[1].0.redacted = true;
+        assert_eq!(verify(&redacted, head), Ok(3));
+        // Marked redacted but still saying something: altered.
+        let mut lying = rows.clone();
+        lying[1].0.detail = r#"{"name":"山田次郎"}"#.into();
+        lying[1].0.redacted = true;
+        assert_eq!(verify(&lying, head), Err(ChainError::Altered { seq: 2 }));
+        // The digest itself cannot change without breaking the hash.
+        let mut redigested = rows.clone();
+        redigested[1].0.detail = r#"{"name":"山田次郎"}"#.into();
+        redigested[1].0.detail_sha256 = Some(detail_digest(r#"{"name":"山田次郎"}"#));
+        assert_eq!(
+            verify(&redigested, head),
+            Err(ChainError::Altered { seq: 2 })
+        );
+    }
+
+    #[test]
+    fn an_event_of_the_first_encoding_still_verifies_and_cannot_be_redacted() {
+        let mut e = event(1);
+        e.encoding = 1;
+        e.detail_sha256 = None;
+        let h = e.hash(&GENESIS);
+        let mut v = ChainVerifier::default();
+        assert_eq!(v.next(&e, &GENESIS, &h), Ok(()));
+        let mut r = e.clone();
+        r.detail = REDACTED.into();
+        r.redacted = true;
+        let mut v = ChainVerifier::default();
+        assert!(v.next(&r, &GENESIS, &h).is_err());
     }
 
     #[test]

@@ -1,13 +1,15 @@
 //! The audit trail: appending inside the caller's transaction, reading, verifying.
 
-use mamori_domain::audit::{AuditEvent, ChainError, ChainVerifier};
+use mamori_domain::audit::{
+    AuditEvent, ChainError, ChainVerifier, ENCODING, REDACTED, detail_digest,
+};
 use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
 use crate::scope::org_condition;
 use crate::types::Ts;
-use crate::{Db, StorageError, Tx, on_db};
+use crate::{Db, StorageError, Tx, on_db, on_tx};
 
 /// An event to append.
 #[derive(Debug, Clone)]
@@ -35,14 +37,15 @@ pub struct NewEvent {
 /// describes. Returns its sequence number. A trigger moves the chain's head row along.
 pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
     const INSERT: &str = "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action, target_kind,
-                            target_id, outcome, detail, ip, prev_hash, hash)
-                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)";
+                            target_id, outcome, detail, ip, prev_hash, hash, encoding, detail_sha256)
+                          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)";
     // Inserts only if the head is still where the writer believes it is.
     const INSERT_IF_HEAD: &str =
         "INSERT INTO audit_events (seq, occurred_at, actor_id, organisation_id, action,
-                                    target_kind, target_id, outcome, detail, ip, prev_hash, hash)
-                                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12
-                                  WHERE (SELECT seq FROM audit_head WHERE id = 1) = $13";
+                                    target_kind, target_id, outcome, detail, ip, prev_hash, hash,
+                                    encoding, detail_sha256)
+                                  SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+                                  WHERE (SELECT seq FROM audit_head WHERE id = 1) = $15";
     let to_head = |seq: i64, hash: Vec<u8>| -> Result<(i64, [u8; 32]), StorageError> {
         let hash: [u8; 32] = hash
             .try_into()
@@ -60,6 +63,9 @@ pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
         outcome: e.outcome.to_owned(),
         detail: e.detail.clone(),
         ip: e.ip.clone(),
+        encoding: ENCODING,
+        detail_sha256: Some(detail_digest(&e.detail)),
+        redacted: false,
     };
     macro_rules! bind_event {
         ($q:expr, $ev:expr, $prev:expr, $hash:expr) => {
@@ -75,6 +81,8 @@ pub async fn append(tx: &mut Tx, e: NewEvent) -> Result<i64, StorageError> {
                 .bind(&$ev.ip)
                 .bind(&$prev[..])
                 .bind(&$hash[..])
+                .bind(i32::from($ev.encoding))
+                .bind(&$ev.detail_sha256)
         };
     }
     match tx {
@@ -267,13 +275,17 @@ struct ChainRow {
     ip: Option<String>,
     prev_hash: Vec<u8>,
     hash: Vec<u8>,
+    encoding: i32,
+    detail_sha256: Option<String>,
+    redacted: bool,
 }
 
 /// Re-walks the whole chain from the first event to the head. The outer error is a
 /// database failure; the inner one names the first event that does not verify.
 pub async fn verify(db: &Db) -> Result<Result<i64, ChainError>, StorageError> {
     const PAGE: &str = "SELECT seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id, outcome,
-                          detail, ip, prev_hash, hash
+                          detail, ip, prev_hash, hash, encoding, detail_sha256,
+                          redacted_at IS NOT NULL AS redacted
                         FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 2000";
     // Read the head first: events appended while we walk are past it and not our concern.
     let (head_seq, head_hash): (i64, Vec<u8>) = on_db!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?;
@@ -301,6 +313,9 @@ pub async fn verify(db: &Db) -> Result<Result<i64, ChainError>, StorageError> {
                 outcome: r.outcome,
                 detail: r.detail,
                 ip: r.ip,
+                encoding: u8::try_from(r.encoding).unwrap_or(u8::MAX),
+                detail_sha256: r.detail_sha256,
+                redacted: r.redacted,
             };
             if let Err(e) = verifier.next(&event, &r.prev_hash, &r.hash) {
                 return Ok(Err(e));
@@ -426,4 +441,26 @@ pub async fn names(db: &Db, wanted: &NameRequest) -> Result<Vec<NamedRow>, Stora
         }
         q.fetch_all(p).await
     })?)
+}
+
+/// Removes the details of the events about a deleted record, keeping their digests: those
+/// whose target it is, and those of actions starting with `mentioned_by` (`register.`) whose
+/// detail names it. Only events of encoding 2 can be: the hash of an older one covers its
+/// detail. Returns how many were redacted.
+pub async fn redact(
+    tx: &mut Tx,
+    target: (&str, &str),
+    mentioned_by: Option<&str>,
+    now: Ts,
+) -> Result<u64, StorageError> {
+    const SQL: &str = "UPDATE audit_events SET detail = $3, redacted_at = $4
+        WHERE encoding = 2 AND redacted_at IS NULL
+          AND ((target_kind = $1 AND target_id = $2)
+               OR ($5 <> '' AND action LIKE $5 AND detail LIKE $6))";
+    let prefix = mentioned_by.map(|p| format!("{p}%")).unwrap_or_default();
+    let mention = format!("%{}%", target.1);
+    Ok(
+        on_tx!(tx, x => sqlx::query(SQL).bind(target.0).bind(target.1).bind(REDACTED).bind(now)
+        .bind(&prefix).bind(&mention).execute(x).await.map(|r| r.rows_affected()))?,
+    )
 }

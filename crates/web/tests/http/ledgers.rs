@@ -278,6 +278,20 @@ async fn rows_past_their_retention_are_deleted_unless_held_and_the_trail_keeps_o
         "{detail}"
     );
     assert!(!detail.contains("外付けHDD"), "{detail}");
+    // The events that recorded its columns (its addition, its retirement, its hold) keep
+    // their digests, not the columns.
+    let (_, trail) =
+        w.t.get(&w.auditor, "/api/v1/audit?action=register.&limit=1000")
+            .await;
+    assert!(!trail.to_string().contains("外付けHDD"), "{trail}");
+    assert!(
+        trail["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["detail"] == json!({"redacted": true})),
+        "{trail}"
+    );
     w.t.verify_chain().await;
 }
 

@@ -585,5 +585,25 @@ async fn a_reported_self_check_is_deleted_three_years_on_unless_held_and_leaves_
     assert!(detail.contains("retention_years: 3"), "{detail}");
     assert_eq!(items[0]["detail"]["sha256"].as_str().unwrap().len(), 64);
     assert!(!detail.contains("鍵"), "{detail}");
+    assert!(
+        items[0]["detail"]["redacted"].as_u64().unwrap() >= 3,
+        "{detail}"
+    );
+    // The events about it keep that they happened and their digests, not what they said;
+    // the chain still verifies.
+    let (_, trail) =
+        w.t.get(&w.admin, "/api/v1/audit?action=case.&limit=1000")
+            .await;
+    let about: Vec<&Value> = trail["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target_id"] == case.as_str() && e["action"] != "case.purge")
+        .collect();
+    assert!(about.len() >= 3, "open, act, hold…: {trail}");
+    for e in &about {
+        assert_eq!(e["detail"], json!({"redacted": true}), "{e}");
+    }
+    assert!(!trail.to_string().contains("総務部の鍵"), "{trail}");
     w.t.verify_chain().await;
 }
