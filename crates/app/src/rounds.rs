@@ -168,6 +168,14 @@ pub struct Board {
     pub tally: Tally,
 }
 
+/// How often, as the library writes it (`fiscal year`, `6 months`, or the days it starts on).
+fn every_text(recurs: &Recurrence, every: &mamori_domain::recurrence::Every) -> String {
+    recurs
+        .every
+        .as_ref()
+        .map_or_else(|| every.to_string(), |e| e.value.clone())
+}
+
 /// A register row as people name it: its key columns' values as typed.
 pub(crate) fn row_name(data: &str, key_columns: &[&str]) -> String {
     let data: serde_json::Map<String, serde_json::Value> =
@@ -459,12 +467,39 @@ impl App {
     /// The recurring procedures of the libraries in use, with where the targets of today's
     /// round stand in the organisations the caller reads cases of.
     pub async fn obligations(&self, caller: &Caller) -> Result<Vec<Obligation>, AppError> {
+        let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
+        let today = self.today().0;
         let mut out = Vec::new();
         for lib in self.libraries.current() {
             for (pid, procedure) in &lib.procedures {
-                if let Some(ob) = self.obligation(caller, lib, pid, procedure, None).await? {
-                    out.push(ob.0);
-                }
+                let Some(recurs) = &procedure.recurs else {
+                    continue;
+                };
+                let Ok(every) = recurs.every() else {
+                    continue;
+                };
+                let round = every.round_of(today);
+                // Counted in the database: the list does not read every line of every board.
+                let of = RoundOf {
+                    library: lib.id(),
+                    procedure: pid,
+                    starts_on: Day(round.starts_on),
+                };
+                let (done, open, overdue) = rounds::tally(&self.db, of, &scope, self.now()).await?;
+                let count = |n: i64| usize::try_from(n).unwrap_or(0);
+                out.push(Obligation {
+                    library: lib.id().to_owned(),
+                    procedure: pid.to_owned(),
+                    title: procedure.title.clone(),
+                    every: every_text(recurs, &every),
+                    for_each: recurs.for_each.value,
+                    round,
+                    tally: Tally {
+                        done: count(done),
+                        open: count(open),
+                        overdue: count(overdue),
+                    },
+                });
             }
         }
         Ok(out)
@@ -565,10 +600,7 @@ impl App {
                 library: lib.id().to_owned(),
                 procedure: pid.to_owned(),
                 title: procedure.title.clone(),
-                every: recurs
-                    .every
-                    .as_ref()
-                    .map_or_else(|| every.to_string(), |e| e.value.clone()),
+                every: every_text(recurs, &every),
                 for_each: recurs.for_each.value,
                 round,
                 tally,

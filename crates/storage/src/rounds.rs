@@ -220,3 +220,28 @@ pub async fn rounds_of(
         WHERE library_id = $1 AND procedure_id = $2 ORDER BY starts_on DESC";
     Ok(on_db!(db, p => sqlx::query_as(SQL).bind(library).bind(procedure).fetch_all(p).await)?)
 }
+
+/// How many targets of one round in organisations of `scope` have a closed case, an open
+/// one whose round is not over at `now`, and an open one past it: (done, open, overdue).
+pub async fn tally(
+    db: &Db,
+    of: RoundOf<'_>,
+    scope: &Scope,
+    now: Ts,
+) -> Result<(i64, i64, i64), StorageError> {
+    let cond = org_condition("r.organisation_id", scope, 5);
+    let sql = format!(
+        "SELECT COALESCE(SUM(CASE WHEN c.closed_at IS NOT NULL THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN c.closed_at IS NULL AND r.due_at > $4 THEN 1 ELSE 0 END), 0),
+                COALESCE(SUM(CASE WHEN c.closed_at IS NULL AND r.due_at <= $4 THEN 1 ELSE 0 END), 0)
+           FROM recurring_rounds r JOIN cases c ON c.id = r.case_id
+          WHERE r.library_id = $1 AND r.procedure_id = $2 AND r.starts_on = $3 AND {}",
+        cond.sql
+    );
+    Ok(on_db!(db, p => {
+        let mut q = sqlx::query_as::<_, (i64, i64, i64)>(AssertSqlSafe(sql.clone()))
+            .bind(of.library).bind(of.procedure).bind(of.starts_on).bind(now);
+        for id in &cond.ids { q = q.bind(*id); }
+        q.fetch_one(p).await
+    })?)
+}

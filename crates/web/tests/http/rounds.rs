@@ -281,6 +281,15 @@ async fn the_board_shows_who_has_done_it_reminds_before_the_end_and_marks_the_re
             ("総務部".to_owned(), "done".to_owned()),
         ]
     );
+    // The list of obligations counts the same, in the database.
+    let (_, list) = w.t.get(&ciso, "/api/v1/obligations").await;
+    let own = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["procedure"] == "self_check")
+        .unwrap();
+    assert_eq!(own["tally"], json!({"done": 1, "open": 1, "overdue": 0}));
     let done = &board["lines"].as_array().unwrap()[1];
     assert_eq!(done["done_on"], "2026-07-10");
     assert_eq!(done["state"], "報告済み");
