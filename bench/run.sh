@@ -11,25 +11,28 @@
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
-#                                      # casepage,incidents,dsg,login)
+#                                      # casepage,incidents,dsg,rounds,login)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
 # routed to the right emergency contact's inbox. The casepage case reads one of
 # those reports' page as its reporter, before the burst submits it (a draft whose
 # call plan, waits and action boxes are worked out per request). The dsg case reads ATLA's
-# overview of 100 sites joining the gateway, each schedule planned on the fly.
+# overview of 100 sites joining the gateway, each schedule planned on the fly. The rounds
+# case gives 1,741 municipalities an officer each, restarts mamori with twelve yearly
+# obligations of a bench-only library now due, times the scheduler's opening of their
+# 20,892 cases, then reads the compliance board of one obligation (1,741 lines).
 #
 # Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
 # curl --max-time).
 set -euo pipefail
 
 usage() {
-  sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,casepage,incidents,dsg,login
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,login
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -182,22 +185,22 @@ if wanted baseline; then
   wait_ready baseline "$BASELINE_PID" "$BASELINE_URL/api/v1/persons?limit=1"
 fi
 
-if [[ $BASELINE_ONLY -eq 0 ]]; then
-  PASS="bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
-  SEED_PASS="seed-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+# Extra arguments of `mamori serve` (the rounds case adds its library).
+MAMORI_ARGS=()
 
-  step "creating the first account ($EMAIL)"
-  printf '%s' "$PASS" |
-    "$MAMORI_BIN" admin create --data-dir "$DATA" --email "$EMAIL" --name ベンチ \
-      --organisation ベンチ組織 --password-stdin >"$WORK/admin.log" 2>&1 ||
-    die "mamori admin create failed: $(tail -n 5 "$WORK/admin.log")"
-
+# Starts mamori on the data folder, its log appended to mamori.log (a restart keeps the
+# lines before it); cleanup() stops whichever process MAMORI_PID names.
+start_mamori() {
   port_free "$MAMORI_URL"
   step "starting mamori on $MAMORI_URL"
-  "$MAMORI_BIN" serve --data-dir "$DATA" --bind "${MAMORI_URL#http://}" >"$WORK/mamori.log" 2>&1 &
+  "$MAMORI_BIN" serve --data-dir "$DATA" --bind "${MAMORI_URL#http://}" "${MAMORI_ARGS[@]}" \
+    >>"$WORK/mamori.log" 2>&1 &
   MAMORI_PID=$!
   wait_ready mamori "$MAMORI_PID" "$MAMORI_URL/healthz"
+}
 
+# Logs in as the first account and leaves its session cookie in COOKIE.
+log_in() {
   step "logging in"
   LOGIN_BODY=$(jq -cn --arg e "$EMAIL" --arg p "$PASS" '{email: $e, password: $p}')
   assert_loopback "$MAMORI_URL/api/v1/session"
@@ -211,6 +214,83 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
       sed -n 's/^[Ss]et-[Cc]ookie: *mamori_session=\([^;]*\).*/\1/p' | tail -n 1)
   fi
   [[ -n "$COOKIE" ]] || die "login answered 200 but set no mamori_session cookie"
+}
+
+# The library of the rounds case. It exists only for this bench: nothing ships it, and it
+# lives in the scratch directory. Twelve yearly obligations (check01…check12), each with
+# one case per organisation where someone holds ROLE, opened for that holder, done in one
+# step by the organisation's bench_officer. With ROLE=bench_waiting, a role nobody holds,
+# no round opens; rewritten with ROLE=bench_officer (and a new version, since mamori keeps
+# each version it has loaded and refuses a changed copy of one), every round is due.
+BENCH_LIBRARY="$WORK/mod-bench-yearly"
+write_bench_library() { # version role
+  local dir=$BENCH_LIBRARY version=$1 role=$2 n
+  rm -rf "$dir"
+  mkdir -p "$dir/forms" "$dir/procedures"
+  cat >"$dir/library.yaml" <<YAML
+# Written by bench/run.sh for its rounds case; not shipped.
+id: mod-bench-yearly
+version: "$version"
+title:
+  ja: ベンチ用の毎年度の点検
+  en: Yearly checks (bench)
+roles:
+  - id: bench_officer
+    name: { ja: 点検担当者, en: Check officer }
+  - id: bench_waiting
+    name: { ja: 待機（担当者なし）, en: Waiting (held by nobody) }
+YAML
+  cat >"$dir/forms/check.yaml" <<'YAML'
+id: check
+title: { ja: 点検結果, en: Check results }
+fields:
+  - id: checked_on
+    type: date
+    label: { ja: 点検日, en: Checked on }
+YAML
+  for n in $(seq -w 1 12); do
+    cat >"$dir/procedures/check$n.yaml" <<YAML
+id: check$n
+title: { ja: 毎年度の点検 $n, en: Yearly check $n }
+form: check
+start:
+  - { role: bench_officer, of: own_organisation }
+recurs: { every: fiscal year, for_each: organisation, role: $role }
+states:
+  - { id: draft, name: { ja: 点検中, en: Checking } }
+  - { id: done, name: { ja: 完了, en: Done }, terminal: true }
+transitions:
+  - action: finish
+    name: { ja: 完了する, en: Finish }
+    from: [draft]
+    by:
+      - { role: bench_officer, of: own_organisation }
+    to:
+      - state: done
+YAML
+  done
+  "$MAMORI_BIN" library check "$dir" >"$WORK/library-check.log" 2>&1 ||
+    die "the bench library does not load: $(cat "$WORK/library-check.log")"
+}
+
+if [[ $BASELINE_ONLY -eq 0 ]]; then
+  PASS="bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+  SEED_PASS="seed-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+
+  step "creating the first account ($EMAIL)"
+  printf '%s' "$PASS" |
+    "$MAMORI_BIN" admin create --data-dir "$DATA" --email "$EMAIL" --name ベンチ \
+      --organisation ベンチ組織 --password-stdin >"$WORK/admin.log" 2>&1 ||
+    die "mamori admin create failed: $(tail -n 5 "$WORK/admin.log")"
+
+  if wanted rounds; then
+    # Its roles are declared from the start, so that its officers can be designated
+    # while no round is due yet (see run_rounds).
+    write_bench_library bench-1 bench_waiting
+    MAMORI_ARGS+=(--library "$BENCH_LIBRARY")
+  fi
+  start_mamori
+  log_in
 
   code=$(curl -s -o "$WORK/me.json" -w '%{http_code}' --max-time 10 \
     -H "Cookie: mamori_session=$COOKIE" "$MAMORI_URL/api/v1/me") || true
@@ -438,7 +518,9 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted dsg; then
       req_facility: "built", audit_evidence: "none", req_equipment: true, site_country: "japan",
       router: (if ($n | tonumber) % 2 == 0 then "wired" else "mobile" end),
       terminals: [{terminal_id: "PC-01"}, {terminal_id: "PC-02"}],
-      vein_people: [{name: "保護 管理者", method: "remote"}], data_moved: true}}')
+      vein_people: [{name: "保護 管理者", method: "remote"}], consent_schedule: true,
+      consent_month: true, consent_incidental_works: true, data_moved: true,
+      consent_software: true}}')
     code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$cookie" \
       -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
     [[ $code == 201 ]] || { echo "run.sh: error: opening site $n answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
@@ -647,6 +729,150 @@ run_incidents() {
   fi
 }
 
+# The rounds case: the compliance board of one yearly obligation over Japan's 1,741
+# municipalities (市町村, Tokyo's 23 wards included), and the scheduler opening the cases of
+# twelve such obligations when their period starts. It seeds after the other cases have
+# run, since 1,741 more organisations and persons would change what list, page and search
+# read. The period start is made by restarting mamori, not by moving the clock: the bench
+# library (write_bench_library) first recurs for a role nobody holds, so designating the
+# officers opens nothing; restarted with the obligations recurring for bench_officer, the
+# server's first tick (right at start-up) finds all 1,741 × 12 cases due and opens them.
+ROUNDS_ORGS=1741
+ROUNDS_PROCEDURES=12
+ROUNDS_WAIT=1200 # seconds the opening may take before the run gives up
+ROUNDS_NOTES=()
+ROUNDS_CHECKS=()
+
+seed_municipality() { # n: an organisation, a person in it, and the person's designation
+  local n=$1 num body code org person out="$WORK/municipality-$1.json"
+  num=$(printf '%04d' "$n")
+  local headers=(-H "Cookie: mamori_session=$COOKIE" -H 'Content-Type: application/json')
+  [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+  body=$(jq -cn --arg n "市町村$num" '{name: $n, kind: "local_government"}')
+  code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
+    "$MAMORI_URL/api/v1/organisations") || true
+  [[ $code == 201 ]] || { echo "run.sh: error: creating 市町村$num answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+  org=$(jq -r .id "$out")
+  body=$(jq -cn --arg name "点検 担当 $num" --arg email "officer$num@bench.example.jp" --arg org "$org" \
+    --arg pw "$SEED_PASS" '{name: $name, email: $email, organisation: $org, initial_password: $pw}')
+  code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
+    "$MAMORI_URL/api/v1/persons") || true
+  [[ $code == 201 ]] || { echo "run.sh: error: creating the officer of 市町村$num answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+  person=$(jq -r .id "$out")
+  body=$(jq -cn --arg o "$org" --arg p "$person" \
+    '{role: "bench_officer", organisation: $o, person: $p, starts_on: "2020-01-01"}')
+  code=$(curl -s -o "$out" -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
+    "$MAMORI_URL/api/v1/designations") || true
+  [[ $code == 201 ]] || { echo "run.sh: error: designating the officer of 市町村$num answered HTTP $code: $(head -c 300 "$out")" >&2; exit 255; }
+  rm -f "$out"
+}
+
+# Sums the "opened rounds of recurring procedures" lines of mamori.log from line $1 on:
+# prints how many lines, the cases they opened and their elapsed_ms.
+opened_since() { # first-line
+  tail -n "+$1" "$WORK/mamori.log" | sed 's/\x1b\[[0-9;]*m//g' |
+    awk '/opened rounds of recurring procedures/ {
+        lines++
+        for (i = 1; i <= NF; i++) {
+          if ($i ~ /^opened=[0-9]+$/) { sub(/^opened=/, "", $i); opened += $i }
+          else if ($i ~ /^elapsed_ms=[0-9]+$/) { sub(/^elapsed_ms=/, "", $i); elapsed += $i }
+        }
+      } END { printf "%d %d %d\n", lines, opened, elapsed }'
+}
+
+# Sets OPENED_AT to when one case of a bench obligation was opened: its updated_at, in
+# nanoseconds since the epoch (nothing touches these cases after). The case list is newest
+# first, so offset 0 is the last one opened and offset ROUNDS_ORGS - 1 the first.
+opened_at() { # procedure offset
+  local code ts
+  code=$(api GET "/api/v1/cases?procedure=mod-bench-yearly/$1&limit=1&offset=$2")
+  [[ $code == 200 ]] || die "listing the cases of $1 answered HTTP $code: $(head -c 300 "$WORK/api.json")"
+  [[ $(jq -r .total "$WORK/api.json") == "$ROUNDS_ORGS" ]] ||
+    die "$1 has $(jq -r .total "$WORK/api.json") cases, expected $ROUNDS_ORGS"
+  ts=$(jq -r '.items[0].updated_at // empty' "$WORK/api.json")
+  OPENED_AT=$(date -u -d "$ts" +%s%N) || die "cannot read the time '$ts' of a case of $1"
+}
+
+run_rounds() {
+  local expected=$((ROUNDS_ORGS * ROUNDS_PROCEDURES)) path=/api/v1/obligations/mod-bench-yearly/check01
+  local start seeded total log_from deadline lines=0 opened=0 elapsed=0 n first last spans
+  local cpu per one first_span min_span max_span tick_first all_span full answer ok code size secs
+
+  step "rounds: seeding $ROUNDS_ORGS municipalities, each with an officer designated bench_officer ($SEED_PARALLEL in parallel; each one hashes a password)"
+  start=$(date +%s)
+  export -f seed_municipality
+  export WORK COOKIE CSRF SEED_PASS MAMORI_URL
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+  seq 1 "$ROUNDS_ORGS" | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_municipality "$1"' _ {} ||
+    die "seeding the municipalities failed"
+  seeded=$(($(date +%s) - start))
+  code=$(api GET /api/v1/obligations)
+  [[ $code == 200 ]] || die "GET /api/v1/obligations answered HTTP $code: $(head -c 300 "$WORK/api.json")"
+  total=$(jq '[.[] | select(.library == "mod-bench-yearly") | .tally.done + .tally.open + .tally.overdue] | add // 0' "$WORK/api.json")
+  [[ $total == 0 ]] || die "the bench obligations have $total cases before their period starts"
+  echo "   seeded in $seeded s; no round open yet" >&2
+
+  step "rounds: restarting mamori with the twelve obligations due (the period start)"
+  stop_server "$MAMORI_PID" mamori
+  MAMORI_PID=""
+  write_bench_library bench-2 bench_officer
+  log_from=$(($(wc -l <"$WORK/mamori.log") + 1))
+  start_mamori
+  # Sessions are kept in the database, so the cookie should outlive the restart.
+  [[ $(api GET /api/v1/me) == 200 ]] || { log_in; export MAMORI_COOKIE="$COOKIE"; }
+
+  step "rounds: waiting for the first tick to open $expected cases (at most $ROUNDS_WAIT s)"
+  deadline=$(($(date +%s) + ROUNDS_WAIT))
+  while :; do
+    kill -0 "$MAMORI_PID" 2>/dev/null || die "mamori exited while opening the rounds"
+    read -r lines opened elapsed < <(opened_since "$log_from")
+    ((opened < expected)) || break
+    (($(date +%s) < deadline)) ||
+      die "after $ROUNDS_WAIT s the log reports $opened of $expected cases opened ($lines lines)"
+    sleep 2
+  done
+  cpu=$(server_cpu_ms)
+  per=$(awk -v e="$elapsed" -v n="$opened" 'BEGIN { printf "%.2f", e / n }')
+  one=$(awk -v e="$elapsed" -v n="$ROUNDS_PROCEDURES" 'BEGIN { printf "%.0f", e / n }')
+  # Each obligation's cases are opened one after the other (check01 first): the time from
+  # its first case to its last is what opening one obligation's 1,741 cases took.
+  spans=""
+  for n in $(seq -w 1 "$ROUNDS_PROCEDURES"); do
+    opened_at "check$n" $((ROUNDS_ORGS - 1)) && first=$OPENED_AT
+    opened_at "check$n" 0 && last=$OPENED_AT
+    spans+="$(((last - first) / 1000000)) "
+    [[ $n != 01 ]] || { first_span=$(((last - first) / 1000000)); tick_first=$first; }
+  done
+  all_span=$(((last - tick_first) / 1000000))
+  read -r min_span max_span < <(tr ' ' '\n' <<<"$spans" | grep . | sort -n | sed -n '1p;$p' | paste -sd ' ')
+  echo "   opened $opened cases in $elapsed ms ($lines log line(s)), $per ms a case" >&2
+  echo "   one obligation's $ROUNDS_ORGS cases, first to last: check01 $first_span ms; the twelve $min_span–$max_span ms (estimate: $one ms)" >&2
+  echo "   check01 … check12: ${spans% } ms" >&2
+  ROUNDS_NOTES+=("seeding $ROUNDS_ORGS municipalities (an organisation, a person and a bench_officer designation each, $SEED_PARALLEL at a time) took $seeded s, not timed otherwise")
+  ROUNDS_NOTES+=("the first tick after the restart opened $opened cases ($ROUNDS_PROCEDURES obligations × $ROUNDS_ORGS organisations; $lines log line(s)) in $elapsed ms (elapsed_ms of the log line), $per ms a case")
+  ROUNDS_NOTES+=("one obligation's $ROUNDS_ORGS cases, from the first one's time to the last one's (the cases' updated_at): check01 $first_span ms; the twelve took $min_span to $max_span ms (in order: ${spans% }; the tick's time divided by $ROUNDS_PROCEDURES: $one ms); check01's first case to check12's last: $all_span ms")
+  [[ -z "$cpu" ]] || ROUNDS_NOTES+=("mamori used $cpu ms of CPU (user + system) from its start to the end of the tick")
+
+  code=$(api GET /api/v1/obligations)
+  [[ $code == 200 ]] || die "GET /api/v1/obligations answered HTTP $code: $(head -c 300 "$WORK/api.json")"
+  full=$(jq --argjson n "$ROUNDS_ORGS" \
+    '[.[] | select(.library == "mod-bench-yearly" and .tally.done + .tally.open + .tally.overdue == $n)] | length' \
+    "$WORK/api.json")
+  ok=$([[ $opened -eq $expected && $full -eq $ROUNDS_PROCEDURES ]] && echo x || echo " ")
+  ROUNDS_CHECKS+=("- [$ok] rounds: the tick opened $opened of $expected cases; $full of $ROUNDS_PROCEDURES obligations count $ROUNDS_ORGS targets")
+
+  assert_loopback "$MAMORI_URL$path"
+  answer=$(curl -s -o "$WORK/board.json" -w '%{http_code} %{size_download} %{time_total}' --max-time 30 \
+    -H "Cookie: mamori_session=$COOKIE" -H 'Accept: application/json' "$MAMORI_URL$path") || true
+  [[ ${answer%% *} == 200 ]] || die "GET $path answered HTTP ${answer%% *}: $(head -c 300 "$WORK/board.json")"
+  total=$(jq '.lines | length' "$WORK/board.json")
+  [[ $total == "$ROUNDS_ORGS" ]] || die "the board of check01 has $total lines, expected $ROUNDS_ORGS"
+  read -r _ size secs <<<"$answer"
+  ROUNDS_NOTES+=("one board answer before the runs: $total lines, $size bytes of JSON, $(awk -v t="$secs" 'BEGIN { printf "%.1f", t * 1000 }') ms")
+
+  run_case rounds board.lua "$MAMORI_URL" "$path"
+}
+
 wanted baseline && run_case baseline baseline.lua "$BASELINE_URL" "/api/v1/persons?limit=10&offset=0"
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   export MAMORI_COOKIE="$COOKIE" MAMORI_ORG="$ORG" MAMORI_CSRF="$CSRF"
@@ -662,6 +888,8 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   fi
   wanted incidents && run_incidents
   wanted dsg && run_case dsg sites.lua "$MAMORI_URL" "/api/v1/dsg/sites"
+  # After the others: it adds 1,741 organisations and restarts mamori.
+  wanted rounds && run_rounds
   # Last, because thousands of logins may trip the login throttle.
   wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
 fi
@@ -707,6 +935,11 @@ report() {
     local note
     for note in "${INCIDENT_NOTES[@]}"; do echo "incidents: $note."; done
   fi
+  if [[ ${#ROUNDS_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${ROUNDS_NOTES[@]}"; do echo "rounds: $note."; done
+  fi
   if [[ $BASELINE_ONLY -eq 0 ]]; then
     local base8 list8 p99l8 p99l200 create8
     base8=$(cell baseline 8 2)
@@ -723,6 +956,13 @@ report() {
     check "list p99 under 25 ms at 200 connections (${p99l200:-?} ms)" "$p99l200" "<" 25
     check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
+    if [[ ${#ROUNDS_CHECKS[@]} -gt 0 ]]; then
+      local p99r8
+      p99r8=$(cell rounds 8 4)
+      check "rounds: the board of $ROUNDS_ORGS organisations answers with a p99 under 200 ms at 8 connections (${p99r8:-?} ms)" \
+        "$p99r8" "<" 200
+      printf '%s\n' "${ROUNDS_CHECKS[@]}"
+    fi
   fi
 }
 
