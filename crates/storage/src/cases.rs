@@ -50,12 +50,16 @@ pub struct CaseRow {
     pub routing: String,
     /// Its number in the installation, read aloud on the phone: `2026-0012`.
     pub number: String,
+    /// Since when a legal hold keeps it past its retention, if one does.
+    pub held_at: Option<Ts>,
+    /// Why it is held.
+    pub hold_reason: Option<String>,
 }
 
 const COLUMNS: &str = "c.id, c.library_id, c.library_version, c.procedure_id, c.organisation_id,
     o.name AS organisation_name, c.title, c.state, c.data, c.done, c.created_by,
     p.name AS created_by_name, c.created_at, c.updated_at, c.closed_at, c.due_at, c.mark,
-    c.need_to_know, c.routing, COALESCE(c.number, '') AS number";
+    c.need_to_know, c.routing, COALESCE(c.number, '') AS number, c.held_at, c.hold_reason";
 const FROM: &str = "cases c JOIN organisations o ON o.id = c.organisation_id
     JOIN persons p ON p.id = c.created_by";
 

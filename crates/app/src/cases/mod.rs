@@ -216,6 +216,21 @@ pub struct Due {
 
 impl CaseView {
     /// The procedure.
+    /// Whether `caller` may place or release a legal hold on the case: an administrator or
+    /// an auditor over its organisation, and only where its procedure has a retention (a
+    /// case kept for ever needs no hold).
+    pub fn may_hold(&self, caller: &Caller) -> bool {
+        self.procedure().retention_years.is_some()
+            && policy::allows(
+                &caller.actor,
+                Permission::ViewAudit,
+                &OrgFacts {
+                    ancestors: self.facts.ancestors.clone(),
+                    related: vec![],
+                },
+            )
+    }
+
     pub fn procedure(&self) -> &Procedure {
         &self.library.procedures[&self.row.procedure_id]
     }

@@ -451,6 +451,37 @@ pub async fn withdraw_attachment(
 
 /// `POST /cases/{id}/emergencies/{seq}`: ratifies (`_do=ratify`) or rejects an action taken
 /// in an emergency.
+/// `POST /cases/{id}/hold`: a legal hold with its reason.
+pub async fn hold(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted::new(pairs);
+    match state
+        .app
+        .hold_case(&s.caller, id, posted.get("hold_reason"))
+        .await
+    {
+        Ok(()) => Ok(done(&format!("/cases/{id}"), "case-held")),
+        Err(e) => show_refused(&state, &s, id, Some(&posted), Failure::from(e)).await,
+    }
+}
+
+/// `POST /cases/{id}/release`.
+pub async fn release(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path(id): Path<Uuid>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    match state.app.release_case(&s.caller, id).await {
+        Ok(()) => Ok(done(&format!("/cases/{id}"), "case-released")),
+        Err(e) => show_refused(&state, &s, id, None, Failure::from(e)).await,
+    }
+}
+
 pub async fn ratify(
     State(state): State<AppState>,
     PageSession(s): PageSession,

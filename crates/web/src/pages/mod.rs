@@ -136,6 +136,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/cases/{id}/actions/{action}", post(cases::act))
         .route("/cases/{id}/emergencies/{seq}", post(cases::ratify))
+        .route("/cases/{id}/hold", post(cases::hold))
+        .route("/cases/{id}/release", post(cases::release))
         .route(
             "/cases/{id}/secrets/{seq}/{field}/reveal",
             post(secrets::reveal),

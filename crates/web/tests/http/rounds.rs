@@ -616,3 +616,72 @@ async fn a_reported_self_check_is_deleted_three_years_on_unless_held_and_leaves_
     assert!(!trail.to_string().contains("総務部の鍵"), "{trail}");
     w.t.verify_chain().await;
 }
+
+#[tokio::test]
+async fn an_auditor_holds_a_case_from_its_page_and_a_missing_reason_is_said() {
+    let w = city().await;
+    w.hands.set("2026-04-01T00:30:00Z");
+    w.t.app.open_rounds().await.unwrap();
+    let case = w.inbox(&w.officer).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let auditor =
+        w.t.person(&w.admin, "監査 八郎", "auditor@aoba.example.jp", &w.city)
+            .await;
+    w.t.designate(&w.admin, "auditor", &w.city, &auditor).await;
+    w.t.first_login("auditor@aoba.example.jp", "initial-pass-1")
+        .await;
+    let path = format!("/cases/{case}");
+    let officer =
+        w.t.browser("officer@aoba.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&officer, &path).await;
+    assert!(
+        !page.contains("data-test=\"hold-case\""),
+        "the officer holds nothing"
+    );
+
+    let browser =
+        w.t.browser("auditor@aoba.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&browser, &path).await;
+    assert!(page.contains("data-test=\"hold-case\""), "{page}");
+    let csrf = crate::auth::hidden(&page, "_csrf");
+    let res = browser
+        .post(w.t.url(&format!("{path}/hold")))
+        .form(&[("_csrf", csrf.as_str()), ("hold_reason", " ")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("入力してください"), "{page}");
+    let res = browser
+        .post(w.t.url(&format!("{path}/hold")))
+        .form(&[("_csrf", csrf.as_str()), ("hold_reason", "監査のため保全")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = w.t.html(&browser, &path).await;
+    assert!(
+        page.contains("data-test=\"case-hold\"") && page.contains("監査のため保全"),
+        "{page}"
+    );
+    let (_, body) =
+        w.t.get(&w.officer, &format!("/api/v1/cases/{case}/hold"))
+            .await;
+    assert_eq!(body["held"], true);
+    let res = browser
+        .post(w.t.url(&format!("{path}/release")))
+        .form(&[("_csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, body) =
+        w.t.get(&w.officer, &format!("/api/v1/cases/{case}/hold"))
+            .await;
+    assert_eq!(body["held"], false);
+}

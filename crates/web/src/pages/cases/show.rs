@@ -24,6 +24,11 @@ use crate::rulebooks::dsg::pages::{SchedulePanel, schedule_panel};
 pub(super) struct ShowPage {
     pub(super) l: Layout,
     pub(super) id: Uuid,
+    /// (since, reason) while a legal hold keeps the case.
+    pub(super) hold: Option<(String, String)>,
+    /// The reader may place or release a hold, and what they typed as its reason.
+    pub(super) may_hold: bool,
+    pub(super) hold_reason: String,
     /// The case's number, read aloud on the phone.
     pub(super) number: String,
     pub(super) title: String,
@@ -432,6 +437,16 @@ pub(super) fn show_page(
         })
         .collect();
     ShowPage {
+        hold: v.row.held_at.map(|t| {
+            (
+                tr.datetime(t),
+                v.row.hold_reason.clone().unwrap_or_default(),
+            )
+        }),
+        may_hold: v.may_hold(&s.caller),
+        hold_reason: posted
+            .map(|p| p.get("hold_reason").to_owned())
+            .unwrap_or_default(),
         secrets: v
             .secrets
             .iter()
