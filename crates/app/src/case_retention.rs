@@ -2,7 +2,6 @@
 //! a legal hold keeps them, the audit trail keeping that they existed — their id, their
 //! procedure and a digest — but not what they held.
 
-use jiff::ToSpan;
 use mamori_domain::audit::Outcome;
 use mamori_domain::policy::{self, Permission};
 use mamori_storage::Ts;
@@ -20,8 +19,6 @@ impl App {
     /// Deletes the closed cases whose retention has run out and no hold keeps; returns how
     /// many.
     pub async fn purge_expired_cases(&self) -> Result<usize, AppError> {
-        let zone = self.settings.zone.clone();
-        let today = self.today().0;
         let mut purged = 0;
         let libraries: Vec<_> = self.libraries.current().cloned().collect();
         for lib in &libraries {
@@ -29,13 +26,8 @@ impl App {
                 let Some(years) = procedure.retention_years else {
                     continue;
                 };
-                // Kept for `years` after closing: closed before this day's start `years` ago.
-                let Some(cutoff) = today
-                    .checked_sub((years as i32).years())
-                    .ok()
-                    .and_then(|d| d.to_zoned(zone.clone()).ok())
-                    .map(|z| Ts(z.timestamp()))
-                else {
+                // Kept for `years` after closing.
+                let Some(cutoff) = self.retention_cutoff(years) else {
                     continue;
                 };
                 for case in

@@ -232,54 +232,59 @@ impl App {
     /// Deletes the rows whose retention has run out and no hold keeps; returns how many.
     pub async fn purge_expired_rows(&self) -> Result<usize, AppError> {
         let today = self.today().0;
-        let zone = self.settings.zone.clone();
         let mut purged = 0;
         let libraries: Vec<_> = self.libraries.current().cloned().collect();
         for lib in &libraries {
             for (id, register) in &lib.registers {
                 let years = register.retention_years.unwrap_or(0);
-                let (rows, rule) = match &register.retention_from {
-                    Some(from) => {
-                        let rows = row_lifecycle::purgeable(&self.db, lib.id(), id, None).await?;
-                        let due: Vec<_> = rows
-                            .into_iter()
-                            .filter(|r| {
-                                let data: Data = serde_json::from_str(&r.data).unwrap_or_default();
-                                data.get(&from.value)
-                                    .and_then(Value::as_str)
-                                    .and_then(|d| d.parse::<Date>().ok())
-                                    .and_then(|d| d.checked_add((years as i32).years()).ok())
-                                    .is_some_and(|last| last < today)
-                            })
-                            .collect();
-                        (
-                            due,
-                            format!("retention_from: {}, retention_years: {years}", from.value),
-                        )
-                    }
+                let (cutoff, rule) = match &register.retention_from {
+                    // The day is in the row's columns: every row is read, page by page.
+                    Some(from) => (
+                        None,
+                        format!("retention_from: {}, retention_years: {years}", from.value),
+                    ),
                     None if register.retention_years.is_some() => {
-                        // Kept for `years` after retirement: retired before this day's start
-                        // `years` ago.
-                        let cutoff = today
-                            .checked_sub((years as i32).years())
-                            .ok()
-                            .and_then(|d| d.to_zoned(zone.clone()).ok())
-                            .map(|z| Ts(z.timestamp()));
-                        let Some(cutoff) = cutoff else { continue };
-                        let rows =
-                            row_lifecycle::purgeable(&self.db, lib.id(), id, Some(cutoff)).await?;
-                        (rows, format!("retention_years: {years}"))
+                        let Some(cutoff) = self.retention_cutoff(years) else {
+                            continue;
+                        };
+                        (Some(cutoff), format!("retention_years: {years}"))
                     }
                     None => continue,
                 };
-                for row in rows {
-                    if self.purge_row(lib.id(), id, &row, &rule).await? {
-                        purged += 1;
+                let mut after = Uuid::nil();
+                loop {
+                    let rows =
+                        row_lifecycle::purgeable(&self.db, lib.id(), id, cutoff, after).await?;
+                    let Some(last) = rows.last() else { break };
+                    after = last.id;
+                    for row in &rows {
+                        let due = register.retention_from.as_ref().is_none_or(|from| {
+                            let data: Data = serde_json::from_str(&row.data).unwrap_or_default();
+                            data.get(&from.value)
+                                .and_then(Value::as_str)
+                                .and_then(|d| d.parse::<Date>().ok())
+                                .and_then(|d| d.checked_add((years as i32).years()).ok())
+                                .is_some_and(|last| last < today)
+                        });
+                        if due && self.purge_row(lib.id(), id, row, &rule).await? {
+                            purged += 1;
+                        }
                     }
                 }
             }
         }
         Ok(purged)
+    }
+
+    /// The start of today `years` ago: what was retired or closed before it has been kept
+    /// `years` full years.
+    pub(crate) fn retention_cutoff(&self, years: u32) -> Option<Ts> {
+        self.today()
+            .0
+            .checked_sub((years as i32).years())
+            .ok()
+            .and_then(|d| d.to_zoned(self.settings.zone.clone()).ok())
+            .map(|z| Ts(z.timestamp()))
     }
 
     async fn purge_row(

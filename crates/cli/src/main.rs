@@ -558,10 +558,13 @@ async fn serve(
     };
     let ticker = app.clone();
     tokio::spawn(async move {
+        // Retention is counted in days: what ran out is deleted once an hour, not each tick.
+        let mut ticks: u64 = 0;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            ticks += 1;
             if let Err(e) = ticker.fire_due_timers().await {
                 tracing::warn!(error = %e, "deadline timers failed");
             }
@@ -582,22 +585,28 @@ async fn serve(
             if let Err(e) = ticker.send_round_notices().await {
                 tracing::warn!(error = %e, "notices of recurring rounds failed");
             }
-            // Register rows: their dates' notices, and the rows whose retention ran out.
+            // Register rows' dates; closed cases and rows whose retention ran out.
             if let Err(e) = ticker.send_row_notices().await {
                 tracing::warn!(error = %e, "notices of register rows' dates failed");
             }
-            match ticker.purge_expired_cases().await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "deleted closed cases past their retention"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "deleting closed cases past their retention failed")
+            if ticks % 240 == 1 {
+                match ticker.purge_expired_cases().await {
+                    Ok(0) => {}
+                    Ok(purged) => {
+                        tracing::info!(purged, "deleted closed cases past their retention")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deleting closed cases past their retention failed")
+                    }
                 }
-            }
-            match ticker.purge_expired_rows().await {
-                Ok(0) => {}
-                Ok(purged) => tracing::info!(purged, "deleted register rows past their retention"),
-                Err(e) => {
-                    tracing::warn!(error = %e, "deleting register rows past their retention failed")
+                match ticker.purge_expired_rows().await {
+                    Ok(0) => {}
+                    Ok(purged) => {
+                        tracing::info!(purged, "deleted register rows past their retention")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "deleting register rows past their retention failed")
+                    }
                 }
             }
             // Counts of repeated refused requests are written once their window closes.

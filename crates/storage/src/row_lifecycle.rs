@@ -157,25 +157,27 @@ pub async fn release(tx: &mut Tx, row: Uuid) -> Result<bool, StorageError> {
     Ok(n == 1)
 }
 
-/// The rows of a register no hold keeps, retired before `retired_before` when given (all
-/// of them otherwise, for a retention counted from a column).
+/// The rows of a register no hold keeps, after `after` (by id, to page through them all),
+/// retired before `retired_before` when given, every one otherwise (for a retention
+/// counted from a column, which only the application can read), 500 at most.
 pub async fn purgeable<'a>(
     src: impl Into<Src<'a>>,
     library: &str,
     register: &str,
     retired_before: Option<Ts>,
+    after: Uuid,
 ) -> Result<Vec<RowRecord>, StorageError> {
     let mut sql = "SELECT r.id, r.organisation_id, o.name AS organisation_name, r.key_text, r.data,
             r.created_at, r.updated_at, r.retired_at, r.held_at, r.hold_reason
            FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
-          WHERE r.library_id = $1 AND r.register_id = $2 AND r.held_at IS NULL"
+          WHERE r.library_id = $1 AND r.register_id = $2 AND r.held_at IS NULL AND r.id > $3"
         .to_owned();
     if retired_before.is_some() {
-        sql.push_str(" AND r.retired_at IS NOT NULL AND r.retired_at < $3");
+        sql.push_str(" AND r.retired_at IS NOT NULL AND r.retired_at < $4");
     }
     sql.push_str(" ORDER BY r.id LIMIT 500");
     Ok(on_src!(src.into(), c => {
-        let mut q = sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql.clone())).bind(library).bind(register);
+        let mut q = sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql.clone())).bind(library).bind(register).bind(after);
         if let Some(t) = retired_before { q = q.bind(t); }
         q.fetch_all(c).await
     })?)

@@ -673,6 +673,11 @@ async fn a_wired_site_joins_from_application_to_completion_notice() {
     let page = w.t.html(&w.admin, &format!("/cases/{case}")).await;
     assert!(page.contains("data-test=\"gantt\""), "{page}");
     assert!(page.contains("確認要員の都合により"), "{page}");
+    // The notice gives no durations: the page says the days are mamori's.
+    assert!(
+        page.contains("data-test=\"schedule-note\"") && page.contains("mamori が定めた目安"),
+        "{page}"
+    );
 
     // ⑦ ATLA's checklist for the visit starts from the self-inspection's items, and goes to
     // the company with the date.

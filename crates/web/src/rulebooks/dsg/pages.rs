@@ -103,6 +103,8 @@ pub async fn sites(
 pub(crate) struct SchedulePanel {
     pub(crate) svg: String,
     pub(crate) late: bool,
+    /// Where the durations come from (mamori's own figures where the notice gives none).
+    pub(crate) note: Option<String>,
     pub(crate) lines: Vec<ScheduleRow>,
 }
 
@@ -124,6 +126,7 @@ pub(crate) fn schedule_panel(state: &AppState, v: &CaseView) -> Option<ScheduleP
     Some(SchedulePanel {
         svg: super::gantt::svg(&s),
         late: s.late(),
+        note: s.note.clone(),
         lines: s
             .lines
             .iter()
