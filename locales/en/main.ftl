@@ -323,6 +323,7 @@ form-too-large = “{ $label }” must be at most { $limit }.
 form-invalid-date = “{ $label }” must be a date (e.g. 2026-11-22).
 form-invalid-datetime = “{ $label }” must be a date and time (e.g. 2026-11-22T09:30).
 form-unknown-option = Choose “{ $label }” from the list.
+form-above-ceiling = “{ $label }” cannot go above { $limit } here. Choose a lower level, or handle the record where it is allowed.
 form-must-confirm = Read “{ $label }” and answer Yes.
 form-invalid-value = “{ $label }” has a value that is not allowed.
 form-unknown-field = This form has no field “{ $label }”.

@@ -323,6 +323,7 @@ form-too-large = 「{ $label }」は{ $limit }以下にしてください。
 form-invalid-date = 「{ $label }」は日付（例: 2026-11-22）で入力してください。
 form-invalid-datetime = 「{ $label }」は日時（例: 2026-11-22T09:30）で入力してください。
 form-unknown-option = 「{ $label }」は選択肢から選んでください。
+form-above-ceiling = 「{ $label }」は{ $limit }までしか扱えません。より低い区分を選ぶか、扱える環境で取り扱ってください。
 form-must-confirm = 「{ $label }」を確認のうえ「はい」を選んでください。
 form-invalid-value = 「{ $label }」の値が正しくありません。
 form-unknown-field = 「{ $label }」という項目はこの様式にありません。

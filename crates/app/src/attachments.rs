@@ -124,6 +124,10 @@ impl App {
         let id = Uuid::now_v7();
         let size = i64::try_from(upload.content.len()).unwrap_or(i64::MAX);
         let now = self.now();
+        // A file added to a classified case is classified as the case is: what is given
+        // with a record carries its class.
+        let class = crate::cases::case_class(&view.library, &view.data, &view.attachments);
+        let class = view.library.class_key(&class);
         let mut tx = self.db.begin().await?;
         attachments::insert(
             &mut tx,
@@ -136,6 +140,7 @@ impl App {
                 file_name: &name,
                 field,
                 media_type: kind.media_type(),
+                class: class.as_deref(),
                 by: caller.actor.person,
                 now,
             },

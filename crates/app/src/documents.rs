@@ -72,7 +72,7 @@ impl App {
         // A marked case carries its mark on every document, whatever the template says:
         // at the head of a text, at the top right of every PDF page, in the page header
         // and footer of every sheet.
-        let mark = view.library.mark_of(&view.data).map(|m| m.label.ja.clone());
+        let mark = view.class_label();
         let body = match doc.format {
             DocumentFormat::Text => {
                 let text = document::render(&template, &context)
@@ -251,7 +251,7 @@ impl App {
                 "applicant": v.row.created_by_name,
                 "opened": opened,
                 "opened_wareki": opened_wareki,
-                "mark": v.library.mark_of(&v.data).map_or("", |m| m.label.ja.as_str()),
+                "mark": v.class_label().unwrap_or_default(),
                 "today": document_date(today, DateStyle::Seireki),
                 "today_wareki": document_date(today, DateStyle::Wareki),
             },

@@ -41,7 +41,7 @@ impl App {
                 .ok_or_else(|| AppError::Internal(format!("attachment {} does not open", a.id)))?;
             files.push((format!("添付/{}", a.file_name), content));
         }
-        let mark = view.library.mark_of(&view.data).map(|m| m.label.ja.clone());
+        let mark = view.class_label();
         let record = json!({
             "id": view.row.id,
             "title": view.row.title,

@@ -17,7 +17,7 @@ use mamori_domain::policy::{self, Actor, CaseFacts, CaseRelation};
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data, FieldProblem};
 use mamori_library::model::{
-    CommentRule, Deadline, FieldType, Keeper, MARK_FIELD, Participant, Party, Procedure, Relation,
+    CommentRule, Deadline, FieldType, Keeper, Participant, Party, Procedure, Relation,
     Resolution, Someone, SomeoneNamed, Transition,
 };
 use mamori_library::{Library, Text};
@@ -1154,14 +1154,15 @@ fn writes(
                     change.insert(col.clone(), v);
                 }
             }
-            // A marked case marks the rows it writes, unless the write says otherwise.
-            if let Some(mark) = data.get(MARK_FIELD)
-                && s.lib.registers[&w.register.value]
-                    .column(MARK_FIELD)
-                    .is_some()
-                && !change.contains_key(MARK_FIELD)
-            {
-                change.insert(MARK_FIELD.to_owned(), mark.clone());
+            // A row written from a classified case carries the case's class, unless the
+            // write sets a level itself.
+            for axis in &s.lib.axes {
+                let id = &axis.id.value;
+                if let Some(level) = data.get(id)
+                    && !change.contains_key(id)
+                {
+                    change.insert(id.clone(), level.clone());
+                }
             }
             out.push(RowChange {
                 register: w.register.value.clone(),

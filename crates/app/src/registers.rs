@@ -13,7 +13,7 @@ use std::sync::Arc;
 use mamori_domain::policy::{self, CaseFacts, CaseRelation, OrgFacts, Permission};
 use mamori_library::condition::{key_text, resolve_key};
 use mamori_library::form::{self, Completeness, Data};
-use mamori_library::model::{FieldType, MARK_FIELD, Register};
+use mamori_library::model::{FieldType, Register};
 use mamori_library::{Library, Text};
 use mamori_sheets::{Column, Limit, Limits, SheetError, Table};
 use mamori_storage::Tx;
@@ -449,21 +449,15 @@ impl App {
                     .collect()
             })
             .collect();
-        // The workbook is printed with the most restrictive mark among its rows (marks are
-        // declared least restrictive first).
-        let marked = data
-            .iter()
-            .filter_map(|d| {
-                let id = d.get(MARK_FIELD).and_then(Value::as_str)?;
-                lib.manifest.marks.iter().position(|m| m.id.value == id)
-            })
-            .max()
-            .map(|i| {
-                (
-                    mamori_sheets::MARK.to_owned(),
-                    lib.manifest.marks[i].label.ja.clone(),
-                )
-            });
+        // The workbook is a container: it is printed with the highest level of each axis
+        // among its rows (seed 004 2(2)⑤(ウ)).
+        let mut class = mamori_library::class::Class::default();
+        for d in &data {
+            class.join(&lib.class_of(d));
+        }
+        let marked = lib
+            .class_label(&class, "ja")
+            .map(|label| (mamori_sheets::MARK.to_owned(), label));
         let marked_label = marked.as_ref().map(|(_, l)| l.clone());
         let table = Table {
             sheet: def.title.ja.clone(),
@@ -704,7 +698,7 @@ impl App {
 
 /// Whether a row's mark keeps it from readers by office.
 fn need_to_know(lib: &Library, data: &Data) -> bool {
-    lib.mark_of(data).is_some_and(|m| m.need_to_know)
+    lib.need_to_know(&lib.class_of(data))
 }
 
 /// Why someone who is not an editor is refused: who keeps the register. Holding an office

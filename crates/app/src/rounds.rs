@@ -38,6 +38,8 @@ struct Target {
     /// The holder the case is opened for.
     person: Uuid,
     row: Option<(Uuid, String)>,
+    /// What the case starts with: a row's class, which a case about it inherits.
+    starting: Data,
 }
 
 /// Where a target stands in a round.
@@ -253,6 +255,7 @@ impl App {
                     organisation,
                     person,
                     row: None,
+                    starting: Data::new(),
                 })
                 .collect(),
             RecurTarget::Holder => {
@@ -265,6 +268,7 @@ impl App {
                         organisation,
                         person,
                         row: None,
+                        starting: Data::new(),
                     })
                     .collect()
             }
@@ -288,6 +292,12 @@ impl App {
                             organisation: row.organisation_id,
                             person,
                             row: Some((row.id, row_name(&row.data, &key_columns))),
+                            starting: {
+                                let data = serde_json::from_str(&row.data).unwrap_or_default();
+                                let mut starting = Data::new();
+                                lib.put_class(&lib.class_of(&data), &mut starting);
+                                starting
+                            },
                         })
                     })
                     .collect()
@@ -323,7 +333,7 @@ impl App {
                 &lib,
                 procedure,
                 target.organisation,
-                Data::new(),
+                target.starting.clone(),
                 &facts,
             )
             .await?;

@@ -32,6 +32,72 @@ pub struct Adaptation {
     /// Steps of a schedule taking other days.
     #[serde(default)]
     pub schedules: Vec<ScheduleAdaptation>,
+    /// Lower ceilings of classification axes than the library's.
+    #[serde(default)]
+    pub ceilings: Vec<CeilingAdaptation>,
+}
+
+/// The highest level of an axis records may carry here: `{ axis, level, reason }`. It may
+/// lower the library's ceiling, never raise it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CeilingAdaptation {
+    /// An axis of the library's `classification`.
+    pub axis: Spanned<String>,
+    /// A level of it.
+    pub level: Spanned<String>,
+    /// Why, shown when a record above it is refused.
+    pub reason: Text,
+}
+
+/// Applies an adaptation's ceilings to the library's axes, refusing an unknown axis or
+/// level and one above the ceiling already in force.
+pub(crate) fn lower_ceilings(
+    a: &Adaptation,
+    file: &str,
+    manifest: &mut crate::model::Manifest,
+    problems: &mut Vec<Problem>,
+) {
+    for c in &a.ceilings {
+        let Some(axis) = manifest
+            .classification
+            .iter_mut()
+            .find(|x| x.id.value == c.axis.value)
+        else {
+            problems.push(problem_in(
+                file,
+                &c.axis,
+                format!("格付の軸「{}」はこのライブラリにありません (unknown axis)", c.axis.value),
+            ));
+            continue;
+        };
+        let Some(rank) = axis.rank(&c.level.value) else {
+            problems.push(problem_in(
+                file,
+                &c.level,
+                format!(
+                    "「{}」は軸「{}」の区分にありません (unknown level)",
+                    c.level.value, c.axis.value
+                ),
+            ));
+            continue;
+        };
+        if axis.ceiling_rank().is_some_and(|now| rank > now) {
+            problems.push(problem_in(
+                file,
+                &c.level,
+                format!(
+                    "上限は下げることだけができます: ライブラリの上限は「{}」です (a ceiling may only be lowered)",
+                    axis.ceiling.as_ref().map_or("", |x| x.level.value.as_str())
+                ),
+            ));
+            continue;
+        }
+        axis.ceiling = Some(crate::model::Ceiling {
+            level: c.level.clone(),
+            reason: c.reason.clone(),
+        });
+    }
 }
 
 /// A step of a procedure's schedule taking other business days: `{ procedure, step, days }`.

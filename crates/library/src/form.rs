@@ -539,6 +539,12 @@ fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Resu
             if field.option_label(&s).is_none() {
                 return Err(("unknown_option", None));
             }
+            if let Some(c) = &field.ceiling
+                && field.options.iter().position(|o| o.id.value == s) > Some(c.rank)
+            {
+                let top = &field.options[c.rank].label.ja;
+                return Err(("above_ceiling", Some(format!("「{top}」（{}）", c.reason.ja))));
+            }
             Ok(Value::String(s))
         }
         FieldType::MultiChoice => {

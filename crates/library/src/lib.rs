@@ -8,6 +8,7 @@
 
 pub mod adapt;
 pub mod catalog;
+pub mod class;
 mod check;
 pub mod condition;
 pub mod document;

@@ -165,7 +165,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         return Err(problems);
     }
     problems = misplaced;
-    let Some(manifest) = manifest else {
+    let Some(mut manifest) = manifest else {
         if !sources.iter().any(|s| s.path == "library.yaml") {
             problems.push(Problem {
                 file: "library.yaml".into(),
@@ -183,14 +183,16 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
                 file: INSTALLATION_FILE.into(),
                 line: 0,
                 column: 0,
-                message: "設置者の調整 (installation) で変えられるのは deadlines と schedules だけです。様式はそれぞれの組織の adaptation で変えます".into(),
+                message: "設置者の調整 (installation) で変えられるのは deadlines、schedules と ceilings だけです。様式はそれぞれの組織の adaptation で変えます".into(),
             });
         }
         crate::adapt::retime(a, INSTALLATION_FILE, &mut procedures, &mut problems);
+        crate::adapt::lower_ceilings(a, INSTALLATION_FILE, &mut manifest, &mut problems);
     }
     if let Some(a) = &adaptation {
         crate::adapt::reshape(a, &mut forms, &mut problems);
         crate::adapt::retime(a, ADAPTATION_FILE, &mut procedures, &mut problems);
+        crate::adapt::lower_ceilings(a, ADAPTATION_FILE, &mut manifest, &mut problems);
     }
     let parts = crate::check::Parts {
         manifest: &manifest,
@@ -223,16 +225,25 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
+    let mut axes = Vec::new();
     if !manifest.marks.is_empty() {
-        let field = mark_field(&manifest.marks);
-        for (_, form) in &mut forms {
-            form.fields.insert(0, field.clone());
-        }
-        // A register row carries a mark too, last so that the register's own columns keep
-        // their places in exports and imports.
-        for (_, register) in &mut registers {
-            register.columns.push(field.clone());
-        }
+        axes.push(crate::model::Axis::of_marks(&manifest.marks));
+    }
+    axes.extend(manifest.classification.iter().cloned());
+    let heads: Vec<crate::model::Field> = axes.iter().map(class_field).collect();
+    for (_, form) in &mut forms {
+        form.fields.splice(0..0, heads.iter().cloned());
+    }
+    // A register row is classified too, last so that the register's own columns keep their
+    // places in exports and imports.
+    for (_, register) in &mut registers {
+        register.columns.extend(heads.iter().cloned());
+    }
+    for (_, procedure) in &mut procedures {
+        crate::class::resolve_procedure(procedure, &axes);
+    }
+    for (_, form) in &mut forms {
+        crate::class::resolve_fields(&mut form.fields, &axes);
     }
     Ok(Library {
         manifest,
@@ -242,57 +253,64 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         catalogs: by_id(catalogs, |c| &c.id.value),
         digest,
         sources: sources.into_iter().map(|s| (s.path, s.content)).collect(),
+        axes,
         warnings,
     })
 }
 
-/// The choice of marks that heads every form of a library that declares them. It is a
-/// field like any other, so it is validated, shown, printed and kept in the history with the
-/// rest of the form; the checker keeps its id free.
-fn mark_field(marks: &[crate::model::Mark]) -> crate::model::Field {
-    use crate::model::{ChoiceOption, Field, FieldType, MARK_FIELD, Text};
-    let mut field = Field::built_in(
-        MARK_FIELD,
-        FieldType::Choice,
-        Text {
-            ja: "取扱区分".into(),
-            en: Some("Handling mark".into()),
-        },
-    );
-    field.options = marks
+/// The choice of an axis's levels that heads every form of a library that declares it
+/// (the marks as 取扱区分). It is a field like any other, so it is validated, shown,
+/// printed and kept in the history with the rest of the form; the checker keeps its id free.
+fn class_field(axis: &crate::model::Axis) -> crate::model::Field {
+    use crate::model::{ChoiceOption, Field, FieldType, Text};
+    let mut field = Field::built_in(&axis.id.value, FieldType::Choice, axis.name.clone());
+    field.required = axis.required;
+    field.options = axis
+        .levels
         .iter()
         .map(|m| ChoiceOption {
             id: m.id.clone(),
             label: m.label.clone(),
         })
         .collect();
-    let restricted: Vec<&str> = marks
-        .iter()
-        .filter(|m| m.need_to_know)
-        .map(|m| m.label.ja.as_str())
-        .collect();
-    let restricted_en: Vec<&str> = marks
-        .iter()
-        .filter(|m| m.need_to_know)
-        .map(|m| m.label.get("en"))
-        .collect();
-    field.help = Some(if restricted.is_empty() {
-        Text {
-            ja: "文書と出力のすべてに表示されます。".into(),
-            en: Some("Printed on every document and export.".into()),
-        }
-    } else {
-        Text {
-            ja: format!(
-                "文書と出力のすべてに表示されます。{} の案件を読めるのは、作成者と手続の担当者だけです。",
-                restricted.join("・")
-            ),
-            en: Some(format!(
-                "Printed on every document and export. A case marked {} can be read only by whoever opened it and those handling it.",
-                restricted_en.join(" or ")
-            )),
-        }
+    field.ceiling = axis.ceiling.as_ref().and_then(|c| {
+        Some(crate::model::FieldCeiling {
+            rank: axis.rank(&c.level.value)?,
+            reason: c.reason.clone(),
+        })
     });
+    let restricted = |lang: &str, sep: &str| {
+        axis.levels
+            .iter()
+            .filter(|m| m.need_to_know)
+            .map(|m| m.label.get(lang))
+            .collect::<Vec<_>>()
+            .join(sep)
+    };
+    let mut ja = String::from("文書と出力のすべてに表示されます。");
+    let mut en = String::from("Printed on every document and export.");
+    if axis.levels.iter().any(|m| m.need_to_know) {
+        ja += &format!(
+            "{} の案件を読めるのは、作成者と手続の担当者だけです。",
+            restricted("ja", "・")
+        );
+        en += &format!(
+            " A case marked {} can be read only by whoever opened it and those handling it.",
+            restricted("en", " or ")
+        );
+    }
+    if let Some(c) = &axis.ceiling {
+        let top = axis.rank(&c.level.value).map(|r| &axis.levels[r].label);
+        if let Some(top) = top {
+            ja += &format!("扱えるのは「{}」までです（{}）。", top.ja, c.reason.ja);
+            en += &format!(
+                " Records up to {} only ({}).",
+                top.get("en"),
+                c.reason.get("en")
+            );
+        }
+    }
+    field.help = Some(Text { ja, en: Some(en) });
     field
 }
 

@@ -13,7 +13,19 @@ fn shipped(id: &str) -> std::path::PathBuf {
 }
 
 fn sources(id: &str) -> Vec<Source> {
-    let dir = shipped(id);
+    sources_in(&shipped(id))
+}
+
+/// A test library of `fixtures/libraries`.
+fn fixture(id: &str) -> Vec<Source> {
+    sources_in(
+        &Path::new(&std::env::var("CARGO_MANIFEST_DIR").unwrap())
+            .join("../../fixtures/libraries")
+            .join(id),
+    )
+}
+
+fn sources_in(dir: &Path) -> Vec<Source> {
     let mut out = Vec::new();
     for sub in ["", "forms", "procedures", "registers", "catalogs"] {
         let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
@@ -1429,7 +1441,48 @@ fn the_installation_sets_its_own_days_for_a_schedule_and_an_organisation_builds_
     assert!(
         problems
             .iter()
-            .any(|p| p.file == "installation.yaml" && p.message.contains("deadlines と schedules")),
+            .any(|p| p.file == "installation.yaml" && p.message.contains("deadlines、schedules と ceilings")),
         "{problems:?}"
     );
+}
+
+#[test]
+fn classification_axes_their_conditions_and_ceilings_are_checked() {
+    let good = fixture("mod-classes");
+    let lib = load_sources(good.clone()).expect("the fixture loads");
+    let form = &lib.forms["transport"];
+    let heads: Vec<&str> = form.fields.iter().take(3).map(|f| f.id()).collect();
+    assert_eq!(heads, ["confidentiality", "integrity", "availability"]);
+    assert!(form.fields[0].required, "the axis says required");
+    let columns: Vec<&str> = lib.registers["assets"].columns.iter().map(|f| f.id()).collect();
+    assert_eq!(columns.last(), Some(&"availability"), "rows are classified last");
+
+    let mut s = good.clone();
+    edit(&mut s, "procedures/transport.yaml", "check: { not: { class: confidentiality, at_least: c2 } }",
+        "check: { not: { class: secrecy, at_least: c2 } }");
+    edit(&mut s, "procedures/transport.yaml", "when: { class: confidentiality, at_least: c2 }",
+        "when: { class: confidentiality, at_least: c9 }");
+    edit(&mut s, "library.yaml", "      - { id: i2, label: { ja: 完全性2, en: I2 } }",
+        "      - { id: i1, label: { ja: 完全性2, en: I2 } }\n    ceiling: { level: i3, reason: { ja: 例 } }");
+    edit(&mut s, "forms/transport.yaml", "  - id: destination", "  - id: integrity");
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, "procedures/transport.yaml", "class: secrecy", "格付の軸「secrecy」");
+    reported(&problems, &s, "procedures/transport.yaml", "at_least: c9", "「c9」は軸「confidentiality」の区分にありません");
+    reported(&problems, &s, "library.yaml", "id: i1, label: { ja: 完全性2", "区分「i1」が重複");
+    reported(&problems, &s, "library.yaml", "level: i3", "上限「i3」");
+    reported(&problems, &s, "forms/transport.yaml", "id: integrity", "予約されています");
+
+    // An installation may lower a ceiling, never raise it above the library's.
+    let mut s = good.clone();
+    s.push(Source {
+        path: "installation.yaml".into(),
+        content: "ceilings:\n  - { axis: confidentiality, level: c2, reason: { ja: 当庁の規程 } }\n".into(),
+    });
+    let lib = load_sources(s.clone()).expect("a lowered ceiling loads");
+    assert_eq!(lib.axis("confidentiality").unwrap().ceiling_rank(), Some(1));
+    let ceiling = lib.forms["transport"].fields[0].ceiling.as_ref().expect("the field knows it");
+    assert_eq!(ceiling.rank, 1);
+    edit(&mut s, "library.yaml", "    required: true\n", "    required: true\n    ceiling: { level: c1, reason: { ja: 例 } }\n");
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, "installation.yaml", "level: c2", "上限は下げることだけができます");
 }

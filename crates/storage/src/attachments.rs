@@ -29,6 +29,8 @@ pub struct AttachmentRow {
     pub withdrawn_at: Option<Ts>,
     /// The form field it was attached for, if any.
     pub field: Option<String>,
+    /// Its class, as the case stores one (the case's when it was attached).
+    pub class: Option<String>,
 }
 
 /// A new attachment.
@@ -49,6 +51,8 @@ pub struct NewAttachment<'a> {
     pub field: Option<&'a str>,
     /// Media type.
     pub media_type: &'a str,
+    /// Its class, as the case stores one.
+    pub class: Option<&'a str>,
     pub by: Uuid,
     pub now: Ts,
 }
@@ -72,17 +76,17 @@ pub async fn store_file(
 /// Stores the content (once per address) and the attachment.
 pub async fn insert(tx: &mut Tx, a: &NewAttachment<'_>) -> Result<(), StorageError> {
     store_file(tx, a.address, a.size, a.sealed, a.now).await?;
-    const ROW: &str = "INSERT INTO case_attachments (id, case_id, file_address, file_name, media_type, size, added_by, added_at, field)
-                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+    const ROW: &str = "INSERT INTO case_attachments (id, case_id, file_address, file_name, media_type, size, added_by, added_at, field, class)
+                       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
     on_tx!(tx, c => sqlx::query(ROW).bind(a.id).bind(a.case).bind(a.address).bind(a.file_name)
-        .bind(a.media_type).bind(a.size).bind(a.by).bind(a.now).bind(a.field)
+        .bind(a.media_type).bind(a.size).bind(a.by).bind(a.now).bind(a.field).bind(a.class)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 const COLUMNS: &str =
     "a.id, a.case_id, a.file_address, a.file_name, a.media_type, a.size, a.added_by,
-    p.name AS added_by_name, a.added_at, a.withdrawn_at, a.field";
+    p.name AS added_by_name, a.added_at, a.withdrawn_at, a.field, a.class";
 
 /// The attachments of a case still in it, oldest first.
 pub async fn for_case<'a>(

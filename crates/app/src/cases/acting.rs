@@ -176,11 +176,13 @@ impl App {
         let done_text = serde_json::to_string(&plan.done).unwrap_or_else(|_| "[]".into());
         // An action taken after the end (a report still owed) keeps the day it ended.
         let closed_at = plan.closes.then(|| row.closed_at.unwrap_or(now));
+        let files = attachments::for_case(&mut *tx, row.id).await?;
+        let (class, need_to_know) = class_columns(lib, &plan.data, &files);
         let update = CaseUpdate {
             title: &row.title,
             state: &plan.to,
             data: &data_text,
-            mark: mark_columns(lib, &plan.data),
+            mark: (class.as_deref(), need_to_know),
             done: &done_text,
             now,
             closed_at,

@@ -16,7 +16,8 @@ use mamori_domain::organisation::RelationKind;
 use mamori_domain::policy::{self, CaseFacts, OrgFacts, Permission};
 use mamori_library::condition::{self, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
-use mamori_library::model::{Field, FieldType, MARK_FIELD, Party, Procedure, Relation, Transition};
+use mamori_library::class::Class;
+use mamori_library::model::{Field, FieldType, Party, Procedure, Relation, Transition};
 use mamori_library::{Library, Text};
 use mamori_storage::attachments::{self, AttachmentRow};
 use mamori_storage::cases::{
@@ -215,6 +216,13 @@ pub struct Due {
 }
 
 impl CaseView {
+    /// The class the case carries, its files' included, as printed on its documents and
+    /// exports (「機密性2・完全性1」, 「注意」); `None` when it is unclassified.
+    pub fn class_label(&self) -> Option<String> {
+        let class = case_class(&self.library, &self.data, &self.attachments);
+        self.library.class_label(&class, "ja")
+    }
+
     /// The procedure.
     /// Whether `caller` may place or release a legal hold on the case: an administrator or
     /// an auditor over its organisation, and only where its procedure has a retention (a
@@ -602,12 +610,21 @@ fn attached_by_field(rows: &[AttachmentRow]) -> form::Attached {
     out
 }
 
-/// The mark columns of a case with this data: its mark's id and whether it restricts
-/// reading.
-fn mark_columns<'d>(lib: &Library, data: &'d Data) -> (Option<&'d str>, bool) {
-    let need_to_know = lib.mark_of(data).is_some_and(|m| m.need_to_know);
-    let id = data.get(MARK_FIELD).and_then(Value::as_str);
-    (id, need_to_know)
+/// The class columns of a case with this data and these files: the class it carries as a
+/// container (the highest level of each axis among its form and its files, seed 004
+/// 2(2)⑤(ウ)) as stored, and whether it restricts reading.
+fn class_columns(lib: &Library, data: &Data, files: &[AttachmentRow]) -> (Option<String>, bool) {
+    let class = case_class(lib, data, files);
+    (lib.class_key(&class), lib.need_to_know(&class))
+}
+
+/// The class of a case as a container of its files.
+pub(crate) fn case_class(lib: &Library, data: &Data, files: &[AttachmentRow]) -> Class {
+    let mut class = lib.class_of(data);
+    for key in files.iter().filter_map(|f| f.class.as_deref()) {
+        class.join(&lib.class_from_key(key));
+    }
+    class
 }
 
 /// Whether the caller may read the case: over its organisation, or as a party. A case

@@ -132,6 +132,7 @@ impl App {
             }
         };
         let data_text = Value::Object(data.clone()).to_string();
+        let (class, need_to_know) = class_columns(lib, &data, &[]);
         cases::insert(
             tx,
             &NewCase {
@@ -143,7 +144,7 @@ impl App {
                 title: &title,
                 state: &state,
                 data: &data_text,
-                mark: mark_columns(lib, &data),
+                mark: (class.as_deref(), need_to_know),
                 by,
                 now,
                 year: self.today().0.year(),
@@ -276,6 +277,8 @@ impl App {
             }
         }
         let text = Value::Object(form_data.clone()).to_string();
+        let files = attachments::for_case(&mut *tx, row.id).await?;
+        let (class, need_to_know) = class_columns(lib, &form_data, &files);
         cases::update(
             tx,
             row.id,
@@ -284,7 +287,7 @@ impl App {
                 title: &title,
                 state: &row.state,
                 data: &text,
-                mark: mark_columns(lib, &form_data),
+                mark: (class.as_deref(), need_to_know),
                 done: &row.done,
                 now,
                 closed_at: None,

@@ -25,6 +25,7 @@ impl Checker<'_> {
             v.all.is_some(),
             v.any.is_some(),
             v.not.is_some(),
+            v.class.is_some(),
         ]
         .iter()
         .filter(|x| **x)
@@ -32,9 +33,14 @@ impl Checker<'_> {
         if forms != 1 {
             self.at(
                 c,
-                "条件には field / register / done / rule / all / any / not のどれか一つを書いてください (exactly one kind of condition)",
+                "条件には field / register / done / rule / class / all / any / not のどれか一つを書いてください (exactly one kind of condition)",
             );
             return;
+        }
+        if let Some(axis) = &v.class {
+            self.class_condition(axis, v.at_least.as_ref());
+        } else if let Some(level) = &v.at_least {
+            self.at(level, "at_least は class と一緒に書いてください");
         }
         if let Some(name) = &v.field {
             match fields.get(name.value.as_str()) {
@@ -157,6 +163,41 @@ impl Checker<'_> {
         }
         if let Some(inner) = &v.not {
             self.condition(inner, fields, actions);
+        }
+    }
+
+    /// `{ class: axis, at_least: level }`: an axis of the library and one of its levels.
+    fn class_condition(&mut self, axis: &Spanned<String>, level: Option<&Spanned<String>>) {
+        let m = self.parts.manifest;
+        let found = m
+            .classification
+            .iter()
+            .find(|a| a.id.value == axis.value)
+            .cloned()
+            .or_else(|| {
+                (axis.value == crate::model::MARK_AXIS && !m.marks.is_empty())
+                    .then(|| crate::model::Axis::of_marks(&m.marks))
+            });
+        let Some(found) = found else {
+            self.at(
+                axis,
+                format!(
+                    "格付の軸「{}」はこのライブラリにありません (unknown axis)",
+                    axis.value
+                ),
+            );
+            return;
+        };
+        match level {
+            None => self.at(axis, "class の条件には at_least（区分）を書いてください"),
+            Some(l) if found.rank(&l.value).is_none() => self.at(
+                l,
+                format!(
+                    "「{}」は軸「{}」の区分にありません (unknown level)",
+                    l.value, axis.value
+                ),
+            ),
+            Some(_) => {}
         }
     }
 

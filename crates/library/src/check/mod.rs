@@ -4,6 +4,7 @@
 //! conditions, procedures, and who acts (duties, designations, committees, secrets).
 
 mod catalogs;
+mod classes;
 mod conditions;
 mod duties;
 mod fields;
@@ -16,7 +17,7 @@ use serde_saphyr::Spanned;
 
 use crate::catalog::Catalog;
 use crate::load::Problem;
-use crate::model::{Field, FieldType, Form, MARK_FIELD, Manifest, Party, Procedure, Register};
+use crate::model::{Field, FieldType, Form, Manifest, Party, Procedure, Register};
 
 pub(crate) struct Parts<'a> {
     pub manifest: &'a Manifest,
@@ -210,6 +211,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     for mark in &m.marks {
         c.id(&mark.id, "取扱区分");
     }
+    c.axes(m);
     for n in &m.notes {
         if let Some(until) = &n.until
             && until.value.parse::<jiff::civil::Date>().is_err()
@@ -253,10 +255,16 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     for (file, form) in parts.forms {
         c.file = file;
         c.id(&form.id, "様式");
-        if let Some(f) = form.fields.iter().find(|f| f.id.value == MARK_FIELD) {
+        for f in form.fields.iter() {
+            if !c.classes(&f.id.value) {
+                continue;
+            }
             c.at(
                 &f.id,
-                format!("項目 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+                format!(
+                    "項目 id「{}」は格付・取扱区分のために予約されています (reserved)",
+                    f.id.value
+                ),
             );
         }
         c.fields(&form.fields, &format!("様式「{}」", form.id.value));
@@ -265,10 +273,16 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     for (file, register) in parts.registers {
         c.file = file;
         c.id(&register.id, "台帳");
-        if let Some(f) = register.columns.iter().find(|f| f.id.value == MARK_FIELD) {
+        for f in register.columns.iter() {
+            if !c.classes(&f.id.value) {
+                continue;
+            }
             c.at(
                 &f.id,
-                format!("列 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+                format!(
+                    "列 id「{}」は格付・取扱区分のために予約されています (reserved)",
+                    f.id.value
+                ),
             );
         }
         c.only_typed(&register.columns);
@@ -393,10 +407,13 @@ pub(crate) fn check_added(parts: &Parts<'_>, file: &str, form: &Form) -> Vec<Pro
         file,
     };
     for f in &form.fields {
-        if f.id.value == MARK_FIELD && f.id.referenced.line() > 0 {
+        if c.classes(&f.id.value) && f.id.referenced.line() > 0 {
             c.at(
                 &f.id,
-                format!("項目 id「{MARK_FIELD}」は取扱区分のために予約されています (reserved)"),
+                format!(
+                    "項目 id「{}」は格付・取扱区分のために予約されています (reserved)",
+                    f.id.value
+                ),
             );
         }
     }

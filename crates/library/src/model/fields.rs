@@ -161,6 +161,19 @@ pub struct Field {
     /// For a `secret`: whom it is for (`applicant`, `{ subject: field }`, `{ took: action }`).
     #[serde(default, rename = "for")]
     pub secret_for: Vec<Spanned<Someone>>,
+    /// For the field of a classification axis: the highest option a record may choose here,
+    /// and why (set by mamori from the axis, never written in a form).
+    #[serde(skip)]
+    pub ceiling: Option<FieldCeiling>,
+}
+
+/// The highest option of a classification field, by its place among the options.
+#[derive(Debug, Clone)]
+pub struct FieldCeiling {
+    /// The index of the highest option allowed.
+    pub rank: usize,
+    /// Why, with its clause.
+    pub reason: Text,
 }
 
 /// Where a text field's suggestions come from.
@@ -199,6 +212,7 @@ impl Field {
             asked_when: None,
             suggest: None,
             secret_for: vec![],
+            ceiling: None,
         }
     }
 
@@ -288,4 +302,11 @@ pub struct Condition {
     /// It does not hold.
     #[serde(default)]
     pub not: Option<Box<Spanned<Condition>>>,
+    /// An axis of classification: with `at_least`, the record is classified at that
+    /// level of it or higher (`{ class: confidentiality, at_least: c2 }`).
+    #[serde(default)]
+    pub class: Option<Spanned<String>>,
+    /// A level of the `class` axis.
+    #[serde(default)]
+    pub at_least: Option<Spanned<String>>,
 }

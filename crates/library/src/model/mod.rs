@@ -9,12 +9,14 @@ use mamori_domain::deadline::{Due, Span};
 use serde::Deserialize;
 pub use serde_saphyr::Spanned;
 
+mod classes;
 mod fields;
 mod procedures;
 mod registers;
 mod schedules;
 mod transitions;
 
+pub use classes::*;
 pub use fields::*;
 pub use procedures::*;
 pub use registers::*;
@@ -59,6 +61,9 @@ pub struct Library {
     pub digest: String,
     /// The files it was read from (path inside the library, content), to keep with cases.
     pub sources: Vec<(String, String)>,
+    /// The axes records are classified on: the marks (as [`MARK_AXIS`]) and the declared
+    /// axes, each with the ceiling in force here.
+    pub axes: Vec<Axis>,
     /// What the checker found doubtful without refusing the library (an approval that
     /// excludes nobody), each with its file and line.
     pub warnings: Vec<crate::Problem>,
@@ -85,11 +90,9 @@ impl Library {
         self.manifest.marks.iter().find(|m| m.id.value == id)
     }
 
-    /// The mark a case's data carries, if any.
-    pub fn mark_of(&self, data: &serde_json::Map<String, serde_json::Value>) -> Option<&Mark> {
-        data.get(MARK_FIELD)
-            .and_then(|v| v.as_str())
-            .and_then(|id| self.mark(id))
+    /// An axis of classification.
+    pub fn axis(&self, id: &str) -> Option<&Axis> {
+        self.axes.iter().find(|a| a.id.value == id)
     }
 
     /// The form a procedure fills.
@@ -126,6 +129,10 @@ pub struct Manifest {
     /// them as its first field, [`MARK_FIELD`].
     #[serde(default)]
     pub marks: Vec<Mark>,
+    /// Axes of classification (機密性, 完全性, 可用性), each a choice of ordered levels at
+    /// the head of every form and the end of every register, after the marks.
+    #[serde(default)]
+    pub classification: Vec<Axis>,
 }
 
 /// The id of the field that holds a case's classification or handling mark.

@@ -26,12 +26,14 @@ pub struct AttachmentDto {
     added_at: String,
     /// The form field (of type `attachment`) it was attached for, if any.
     field: Option<String>,
+    /// The class it carries (the case's when it was attached), as printed.
+    class: Option<String>,
     /// Where to download it.
     href: String,
 }
 
 impl AttachmentDto {
-    pub(super) fn new(a: &AttachmentRow) -> Self {
+    pub(super) fn new(lib: &mamori_library::Library, a: &AttachmentRow) -> Self {
         Self {
             id: a.id,
             file_name: a.file_name.clone(),
@@ -40,6 +42,7 @@ impl AttachmentDto {
             added_by: a.added_by_name.clone(),
             added_at: a.added_at.0.to_string(),
             field: a.field.clone(),
+            class: lib.printed_class(a.class.as_deref()).map(|(label, _)| label.ja),
             href: format!("/api/v1/cases/{}/attachments/{}", a.case_id, a.id),
         }
     }
@@ -86,7 +89,7 @@ pub async fn add_attachment(
     Ok((
         StatusCode::CREATED,
         [(header::LOCATION, location)],
-        axum::Json(AttachmentDto::new(row)),
+        axum::Json(AttachmentDto::new(&view.library, row)),
     )
         .into_response())
 }

@@ -314,7 +314,8 @@ pub struct CaseSummary {
     mark: Option<MarkDto>,
 }
 
-/// A classification or handling mark.
+/// A classification or handling mark: its levels as stored (`caution`, or
+/// `confidentiality=c2;integrity=i1` on several axes) and as printed.
 #[derive(Serialize, ToSchema)]
 pub struct MarkDto {
     id: String,
@@ -329,11 +330,11 @@ impl CaseSummary {
         let due = app.due(&r);
         let mark = r.mark.as_deref().and_then(|m| {
             let lib = app.libraries().version(&r.library_id, &r.library_version)?;
-            let mark = lib.mark(m)?;
+            let (label, need_to_know) = lib.printed_class(Some(m))?;
             Some(MarkDto {
                 id: m.to_owned(),
-                label: mark.label.clone(),
-                need_to_know: mark.need_to_know,
+                label,
+                need_to_know,
             })
         });
         Self {
@@ -537,7 +538,11 @@ impl CaseDto {
             .collect();
         Self {
             documents,
-            attachments: v.attachments.iter().map(AttachmentDto::new).collect(),
+            attachments: v
+                .attachments
+                .iter()
+                .map(|a| AttachmentDto::new(&v.library, a))
+                .collect(),
             may_attach: v.may_attach,
             secrets: v
                 .secrets

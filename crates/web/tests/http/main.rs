@@ -13,6 +13,7 @@ mod auth;
 mod bad_input;
 mod case_page;
 mod cases;
+mod classes;
 mod committee;
 mod deadlines;
 mod derived_fields;

@@ -88,7 +88,7 @@ async fn city() -> City {
         .create(
             &manager,
             "/api/v1/registers/systems/rows",
-            json!({"organisation": tax, "data": {"system_name": "住民情報システム"}}),
+            json!({"organisation": tax, "data": {"system_name": "住民情報システム", "confidentiality": "c2"}}),
         )
         .await;
     assert!(!row.is_empty());
@@ -199,6 +199,8 @@ async fn each_round_opens_once_for_each_target_when_the_fiscal_year_begins() {
         inbox[0]["title"],
         "情報システムの自己点検 令和8年度 ／ 住民情報システム"
     );
+    // A check about a C2 system is itself C2 (2(2)④(ア)).
+    assert_eq!(inbox[0]["mark"]["label"]["ja"], "機密性2", "{inbox:?}");
     // Each member of staff has a training record of their own.
     let board = w.board(&w.officer, "training", "").await;
     let mut holders: Vec<&str> = board["lines"]

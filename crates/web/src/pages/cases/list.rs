@@ -65,11 +65,9 @@ pub fn case_lines(state: &AppState, tr: Tr, rows: Vec<CaseRow>) -> Vec<CaseLine>
             let lib = lib.as_ref();
             let p = lib.and_then(|l| l.procedures.get(&r.procedure_id));
             let due = state.app.due(&r).map(|d| (d.label, d.overdue));
-            let mark = r
-                .mark
-                .as_deref()
-                .and_then(|m| lib.and_then(|l| l.mark(m)))
-                .map(|m| tr.text(&m.label).to_owned());
+            let mark = lib
+                .and_then(|l| l.printed_class(r.mark.as_deref()))
+                .map(|(label, _)| tr.text(&label).to_owned());
             CaseLine {
                 due,
                 mark,

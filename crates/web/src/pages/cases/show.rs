@@ -493,8 +493,8 @@ pub(super) fn show_page(
         library: format!("{} {}", v.row.library_id, v.row.library_version),
         mark: v
             .library
-            .mark_of(&v.data)
-            .map(|m| (tr.text(&m.label).to_owned(), m.need_to_know)),
+            .printed_class(v.row.mark.as_deref())
+            .map(|(label, need_to_know)| (tr.text(&label).to_owned(), need_to_know)),
         due: v.due.as_ref().map(|d| {
             (
                 d.label.clone(),
