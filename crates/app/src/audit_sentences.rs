@@ -69,6 +69,8 @@ pub const OPERATIONS: &[&str] = &[
     "register.import",
     "register.export",
     "register.read",
+    "register.row_role",
+    "register.row_role_end",
     "assessment.start",
     "assessment.campaign",
     "assessment.answer",
@@ -600,6 +602,15 @@ pub fn sentence(row: &AuditRow, names: &Names) -> Sentence {
         "register.export" => s("audit-s-register-export")
             .arg("register", n.register(row))
             .plain("rows", text_at(&d, "rows")),
+        "register.row_role" => s("audit-s-register-row-role")
+            .arg("person", n.person(uuid_at(&d, "person")))
+            .plain("row", text_at(&d, "row_name"))
+            .arg("role", Part::Role(text_at(&d, "role")))
+            .arg("period", period(&d)),
+        "register.row_role_end" => s("audit-s-register-row-role-end")
+            .arg("person", n.person(uuid_at(&d, "person")))
+            .plain("row", text_at(&d, "row_name"))
+            .arg("role", Part::Role(text_at(&d, "role"))),
         "assessment.start" | "assessment.campaign" => {
             s(&format!("audit-s-{}", row.action.replace('.', "-")))
                 .plain("title", text_at(&d, "title"))

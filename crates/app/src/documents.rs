@@ -2,7 +2,7 @@
 
 use mamori_library::document;
 use mamori_library::form;
-use mamori_library::model::{Document, DocumentFormat, MARK_FIELD};
+use mamori_library::model::{Document, DocumentFormat};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -196,11 +196,11 @@ impl App {
                 .map(|val| form::display(f, val, "ja"))
                 .unwrap_or_default()
         };
-        // The mark is printed by mamori on every document (see `render_document`), not
-        // as one of the form's items.
+        // The class (marks included) is printed by mamori on every document (see
+        // `render_document`), not as one of the form's items.
         let fields: Vec<Value> = form_fields
             .iter()
-            .filter(|f| f.id() != MARK_FIELD)
+            .filter(|f| v.library.axis(f.id()).is_none())
             .map(|f| {
                 json!({
                     "id": f.id(),

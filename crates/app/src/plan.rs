@@ -17,8 +17,8 @@ use mamori_domain::policy::{self, Actor, CaseFacts, CaseRelation};
 use mamori_library::condition::{self, Facts, Key, key_text};
 use mamori_library::form::{self, Completeness, Data, FieldProblem};
 use mamori_library::model::{
-    CommentRule, Deadline, FieldType, Keeper, Participant, Party, Procedure, Relation,
-    Resolution, Someone, SomeoneNamed, Transition,
+    CommentRule, Deadline, FieldType, Keeper, Participant, Party, Procedure, Relation, Resolution,
+    Someone, SomeoneNamed, Transition,
 };
 use mamori_library::{Library, Text};
 use serde::{Deserialize, Serialize};
@@ -359,6 +359,7 @@ pub(crate) fn relation(r: Relation) -> CaseRelation {
         Relation::Descendants => CaseRelation::Descendants,
         Relation::Siblings => CaseRelation::Siblings,
         Relation::Tree => CaseRelation::Tree,
+        Relation::CaseRow => CaseRelation::CaseRow,
     }
 }
 
@@ -649,15 +650,22 @@ pub(crate) fn awaited<'p>(s: &'p Standing<'_>) -> Vec<&'p Transition> {
         .collect()
 }
 
-/// Whom the case waits on: a (role, organisation) pair for each party of each action it
-/// waits on.
-pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid)> {
+/// Whom the case waits on: a (role, organisation, row) for each party of each action it
+/// waits on — the row for a role held for the row the case is about.
+pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid, Option<Uuid>)> {
     let mut out = Vec::new();
+    let mut push = |p: &Party| {
+        let of = relation(p.of);
+        let row = (of == CaseRelation::CaseRow)
+            .then_some(s.facts.row)
+            .flatten();
+        for org in s.facts.organisations(of) {
+            out.push((p.role.value.clone(), *org, row));
+        }
+    };
     for (_, t) in pending_emergencies(s.procedure, s.history) {
         for p in t.emergency.iter().flat_map(|e| &e.ratified_by) {
-            for org in s.facts.organisations(relation(p.of)) {
-                out.push((p.role.value.clone(), *org));
-            }
+            push(p);
         }
     }
     for t in awaited(s) {
@@ -667,9 +675,7 @@ pub(crate) fn waits(s: &Standing<'_>) -> Vec<(String, Uuid)> {
             t.by.iter().collect()
         };
         for p in parties {
-            for org in s.facts.organisations(relation(p.of)) {
-                out.push((p.role.value.clone(), *org));
-            }
+            push(p);
         }
     }
     out.sort();

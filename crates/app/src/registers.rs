@@ -61,6 +61,16 @@ pub struct RowView {
     pub may_hold: bool,
     /// The dates it carries and where each stands.
     pub dates: Vec<crate::RowDateView>,
+    /// The roles held for it now (its register's `roles`: the system's manager).
+    pub roles: Vec<mamori_storage::row_designations::RowDesignationRow>,
+    /// Whether the reader may designate for it and end those designations (an
+    /// administrator over the keeping organisation), where the register holds roles.
+    pub may_designate: bool,
+    /// Whom the reader may designate for it: the keeping organisation's members, when
+    /// they may designate.
+    pub candidates: Vec<(Uuid, String)>,
+    /// Today, where the installation is (a new designation's first day by default).
+    pub today: jiff::civil::Date,
 }
 
 /// What an import did.
@@ -116,7 +126,10 @@ fn problems(
 }
 
 impl App {
-    fn register_def(&self, register: &str) -> Result<(Arc<Library>, Register), AppError> {
+    pub(crate) fn register_def(
+        &self,
+        register: &str,
+    ) -> Result<(Arc<Library>, Register), AppError> {
         let lib = self
             .libraries
             .register(register)
@@ -251,7 +264,41 @@ impl App {
         }
         let events = registers::events(&self.db, id).await?;
         let data = parse(&row.data);
+        let roles = if def.roles.is_empty() {
+            Vec::new()
+        } else {
+            mamori_storage::row_designations::for_row(&self.db, id)
+                .await?
+                .into_iter()
+                .filter(|d| d.ended_at.is_none())
+                .collect()
+        };
+        let may_designate = !def.roles.is_empty()
+            && row.retired_at.is_none()
+            && policy::allows(&caller.actor, Permission::ManagePeople, &facts);
+        let candidates = if may_designate {
+            let filter = mamori_storage::persons::PersonFilter {
+                organisation: Some(row.organisation_id),
+                q: None,
+            };
+            self.persons(
+                caller,
+                &filter,
+                mamori_storage::PageRequest::new(Some(200), None),
+            )
+            .await?
+            .items
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect()
+        } else {
+            Vec::new()
+        };
         Ok(RowView {
+            today: self.today().0,
+            may_designate,
+            candidates,
+            roles,
             may_hold: policy::allows(&caller.actor, Permission::ViewAudit, &facts),
             dates: self.row_dates(&def, &data),
             data,

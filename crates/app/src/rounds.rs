@@ -20,7 +20,7 @@ use mamori_library::model::{Procedure, RecurTarget, Recurrence, reminder_span};
 use mamori_storage::cases::{self, NewCaseEvent};
 use mamori_storage::rounds::{self, BoardRow, DueRound, NewRound, Notice, RoundOf};
 use mamori_storage::types::Day;
-use mamori_storage::{Ts, designations, registers};
+use mamori_storage::{Ts, designations, registers, row_designations};
 use uuid::Uuid;
 
 use crate::cases::Opener;
@@ -40,6 +40,27 @@ struct Target {
     row: Option<(Uuid, String)>,
     /// What the case starts with: a row's class, which a case about it inherits.
     starting: Data,
+}
+
+/// What a case opened for a register row starts with: the row's class, which a case about
+/// it inherits, and — when the procedure is `about` rows of that register — the fields its
+/// key reads, so that the case finds its row (and whoever holds a role for it).
+fn starting_for_row(lib: &Library, procedure: &Procedure, register: &str, row: &str) -> Data {
+    let data: Data = serde_json::from_str(row).unwrap_or_default();
+    let mut starting = Data::new();
+    lib.put_class(&lib.class_of(&data), &mut starting);
+    if let Some(about) = procedure
+        .about
+        .as_ref()
+        .filter(|a| a.register.value == register)
+    {
+        for (column, expr) in &about.key {
+            if let (Some(field), Some(value)) = (expr.strip_prefix('$'), data.get(column)) {
+                starting.insert(field.to_owned(), value.clone());
+            }
+        }
+    }
+    starting
 }
 
 /// Where a target stands in a round.
@@ -218,7 +239,7 @@ impl App {
                 };
                 let open: HashSet<String> =
                     rounds::targets(&self.db, of).await?.into_iter().collect();
-                for target in self.targets(lib, recurs, today).await? {
+                for target in self.targets(lib, procedure, recurs, today).await? {
                     if open.contains(&target.key) {
                         continue;
                     }
@@ -235,6 +256,7 @@ impl App {
     async fn targets(
         &self,
         lib: &Library,
+        procedure: &Procedure,
         recurs: &Recurrence,
         today: Day,
     ) -> Result<Vec<Target>, AppError> {
@@ -281,23 +303,42 @@ impl App {
                     .get(&register.value)
                     .map(|r| r.key.iter().map(|k| k.value.as_str()).collect())
                     .unwrap_or_default();
-                // A row whose keeper has no holder of the role has nobody to open it for.
+                // A role held for each row (the system's manager) is that row's holder's;
+                // otherwise the keeping organisation's holder's. A row with nobody to open
+                // it for waits until someone is designated.
+                let held_for_rows = lib
+                    .registers
+                    .get(&register.value)
+                    .is_some_and(|r| r.roles.iter().any(|x| x.value == role.value));
+                let mut row_holder: BTreeMap<Uuid, Uuid> = BTreeMap::new();
+                if held_for_rows {
+                    for (row, person) in row_designations::holders_of_rows(
+                        &self.db,
+                        lib.id(),
+                        &register.value,
+                        &role.value,
+                        today,
+                    )
+                    .await?
+                    {
+                        row_holder.entry(row).or_insert(person);
+                    }
+                }
                 registers::live(&self.db, lib.id(), &register.value)
                     .await?
                     .into_iter()
                     .filter_map(|row| {
-                        let person = *first.get(&row.organisation_id)?;
+                        let person = if held_for_rows {
+                            *row_holder.get(&row.id)?
+                        } else {
+                            *first.get(&row.organisation_id)?
+                        };
                         Some(Target {
                             key: row.id.to_string(),
                             organisation: row.organisation_id,
                             person,
                             row: Some((row.id, row_name(&row.data, &key_columns))),
-                            starting: {
-                                let data = serde_json::from_str(&row.data).unwrap_or_default();
-                                let mut starting = Data::new();
-                                lib.put_class(&lib.class_of(&data), &mut starting);
-                                starting
-                            },
+                            starting: starting_for_row(lib, procedure, &register.value, &row.data),
                         })
                     })
                     .collect()
@@ -316,9 +357,11 @@ impl App {
         target: &Target,
     ) -> Result<bool, AppError> {
         let mut tx = self.db.begin().await?;
-        let facts = self.case_facts(&mut tx, target.organisation).await?;
+        let mut facts = self.case_facts(&mut tx, target.organisation).await?;
         let lib = self.library_for(&mut tx, shipped, &facts.ancestors).await?;
         let procedure = &lib.procedures[procedure_id];
+        self.about_row(&mut tx, &lib, procedure, &target.starting, &mut facts)
+            .await?;
         let mut label = round.label();
         if let Some((_, key)) = &target.row {
             label = format!("{label} ／ {key}");

@@ -169,6 +169,8 @@ impl App {
             self.wide_facts(src.reborrow(), at.organisation, &mut facts)
                 .await?;
         }
+        self.about_row(src.reborrow(), lib, procedure, at.data, &mut facts)
+            .await?;
         let Some(pf) = &procedure.phone_first else {
             return Ok(facts);
         };

@@ -4,7 +4,7 @@
 use uuid::Uuid;
 
 use mamori_library::{Library, Text};
-use mamori_storage::{Tx, cases, notifications, organisations as orgs, persons};
+use mamori_storage::{Tx, cases, notifications, organisations as orgs, persons, row_designations};
 
 use crate::cases::CaseView;
 use crate::{App, AppError};
@@ -43,7 +43,7 @@ impl App {
         case: Uuid,
     ) -> Result<Vec<Waiting>, AppError> {
         let mut out = Vec::new();
-        for (role, organisation) in cases::waits(&mut *tx, case).await? {
+        for (role, organisation, about) in cases::waits(&mut *tx, case).await? {
             let role_name = lib.role(&role).map_or_else(
                 || Text {
                     ja: role.clone(),
@@ -52,8 +52,19 @@ impl App {
                 |r| r.name.clone(),
             );
             let organisation_name = orgs::get(&mut *tx, organisation).await?.name;
-            let holders =
-                notifications::holders_of(&mut *tx, &role, &[organisation], self.today()).await?;
+            let holders = match about {
+                // Held for the row the case is about: its holders alone.
+                Some(row) => row_designations::holders(&mut *tx, row, self.today())
+                    .await?
+                    .into_iter()
+                    .filter(|(r, _)| *r == role)
+                    .map(|(_, p)| p)
+                    .collect(),
+                None => {
+                    notifications::holders_of(&mut *tx, &role, &[organisation], self.today())
+                        .await?
+                }
+            };
             let mut people = Vec::new();
             for p in holders {
                 people.push(persons::get(&mut *tx, p).await?.name);

@@ -450,6 +450,9 @@ pub enum CaseRelation {
     Siblings,
     /// Every organisation of the case organisation's tree.
     Tree,
+    /// The holders of the role for the register row the case is about (the manager of
+    /// the case's system), in the organisation keeping the row.
+    CaseRow,
 }
 
 /// The organisations around a case that its procedure's parties are found in.
@@ -479,6 +482,15 @@ pub struct CaseFacts {
     pub siblings: Vec<Uuid>,
     /// Every organisation of its tree.
     pub tree: Vec<Uuid>,
+    /// The register row the case is about, if its procedure names one and it is found.
+    pub row: Option<Uuid>,
+    /// The organisation keeping that row (one at most).
+    pub row_keeper: Vec<Uuid>,
+    /// Who holds which role for that row today: (role, person).
+    pub row_holders: Vec<(String, Uuid)>,
+    /// The class that row carries, as its library stores a class, when the procedure
+    /// caps its cases at it (`about: { ceiling: true }`).
+    pub row_class: Option<String>,
 }
 
 impl CaseFacts {
@@ -496,6 +508,7 @@ impl CaseFacts {
             CaseRelation::Descendants => &self.descendants,
             CaseRelation::Siblings => &self.siblings,
             CaseRelation::Tree => &self.tree,
+            CaseRelation::CaseRow => &self.row_keeper,
         }
     }
 }
@@ -511,6 +524,15 @@ pub fn acting_as(
     relation: CaseRelation,
     facts: &CaseFacts,
 ) -> Option<Uuid> {
+    if relation == CaseRelation::CaseRow {
+        // Held for the row, not in the organisation: a designation in the keeping
+        // organisation does not make anyone the manager of each of its systems.
+        let holds = facts
+            .row_holders
+            .iter()
+            .any(|(role, person)| role == role_id && *person == actor.person);
+        return facts.row_keeper.first().copied().filter(|_| holds);
+    }
     facts.organisations(relation).iter().copied().find(|org| {
         actor
             .grants

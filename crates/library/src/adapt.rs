@@ -67,7 +67,10 @@ pub(crate) fn lower_ceilings(
             problems.push(problem_in(
                 file,
                 &c.axis,
-                format!("格付の軸「{}」はこのライブラリにありません (unknown axis)", c.axis.value),
+                format!(
+                    "格付の軸「{}」はこのライブラリにありません (unknown axis)",
+                    c.axis.value
+                ),
             ));
             continue;
         };

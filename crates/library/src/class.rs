@@ -130,6 +130,22 @@ impl Library {
         }
     }
 
+    /// The axes on which `class` lies above `cap` (a row's class capping a case about it).
+    pub fn above<'l>(&'l self, class: &Class, cap: &Class) -> Vec<AboveCeiling<'l>> {
+        self.axes
+            .iter()
+            .filter_map(|a| {
+                let rank = class.rank(&a.id.value)?;
+                let top = cap.rank(&a.id.value)?;
+                (rank > top).then(|| AboveCeiling {
+                    axis: a,
+                    level: &a.levels[rank],
+                    ceiling: &a.levels[top],
+                })
+            })
+            .collect()
+    }
+
     /// The axes on which the class lies above the ceiling in force.
     pub fn above_ceiling(&self, class: &Class) -> Vec<AboveCeiling<'_>> {
         self.axes
@@ -159,7 +175,13 @@ pub(crate) fn resolve_procedure(p: &mut Procedure, axes: &[Axis]) {
             .iter_mut()
             .flat_map(|r| r.when.iter_mut().chain([&mut r.check]));
         let branches = t.to.iter_mut().filter_map(|b| b.when.as_mut());
-        for c in t.when.iter_mut().chain(writes).chain(requires).chain(branches) {
+        for c in t
+            .when
+            .iter_mut()
+            .chain(writes)
+            .chain(requires)
+            .chain(branches)
+        {
             resolve(&mut c.value, axes);
         }
     }
@@ -245,7 +267,10 @@ classification:
         let lib = library();
         let mut class = lib.class_of(&data(&[("confidentiality", "c2"), ("integrity", "i1")]));
         class.join(&lib.class_of(&data(&[("confidentiality", "c1"), ("integrity", "i2")])));
-        assert_eq!(lib.class_label(&class, "ja").as_deref(), Some("機密性2・完全性2"));
+        assert_eq!(
+            lib.class_label(&class, "ja").as_deref(),
+            Some("機密性2・完全性2")
+        );
         class.join(&lib.class_of(&data(&[("handling_mark", "internal_only")])));
         assert_eq!(
             lib.class_label(&class, "ja").as_deref(),
@@ -265,7 +290,10 @@ classification:
         assert_eq!(key, "confidentiality=c3;integrity=i2");
         assert_eq!(lib.class_from_key(&key), class);
         assert!(lib.need_to_know(&class), "c3 is need-to-know");
-        assert!(lib.class_from_key("confidentiality=c9").is_empty(), "unknown level");
+        assert!(
+            lib.class_from_key("confidentiality=c9").is_empty(),
+            "unknown level"
+        );
     }
 
     #[test]

@@ -543,7 +543,10 @@ fn check_value(field: &Field, value: &Value, completeness: Completeness) -> Resu
                 && field.options.iter().position(|o| o.id.value == s) > Some(c.rank)
             {
                 let top = &field.options[c.rank].label.ja;
-                return Err(("above_ceiling", Some(format!("「{top}」（{}）", c.reason.ja))));
+                return Err((
+                    "above_ceiling",
+                    Some(format!("「{top}」（{}）", c.reason.ja)),
+                ));
             }
             Ok(Value::String(s))
         }

@@ -8,8 +8,8 @@
 
 pub mod adapt;
 pub mod catalog;
-pub mod class;
 mod check;
+pub mod class;
 pub mod condition;
 pub mod document;
 pub mod form;

@@ -35,7 +35,7 @@ fn sources_in(dir: &Path) -> Vec<Source> {
             let path = e.path();
             if path.extension().is_some_and(|x| x == "yaml") {
                 let rel = path
-                    .strip_prefix(&dir)
+                    .strip_prefix(dir)
                     .unwrap()
                     .to_string_lossy()
                     .into_owned();
@@ -1439,9 +1439,8 @@ fn the_installation_sets_its_own_days_for_a_schedule_and_an_organisation_builds_
     )]))
     .unwrap_err();
     assert!(
-        problems
-            .iter()
-            .any(|p| p.file == "installation.yaml" && p.message.contains("deadlines、schedules と ceilings")),
+        problems.iter().any(|p| p.file == "installation.yaml"
+            && p.message.contains("deadlines、schedules と ceilings")),
         "{problems:?}"
     );
 }
@@ -1454,35 +1453,159 @@ fn classification_axes_their_conditions_and_ceilings_are_checked() {
     let heads: Vec<&str> = form.fields.iter().take(3).map(|f| f.id()).collect();
     assert_eq!(heads, ["confidentiality", "integrity", "availability"]);
     assert!(form.fields[0].required, "the axis says required");
-    let columns: Vec<&str> = lib.registers["assets"].columns.iter().map(|f| f.id()).collect();
-    assert_eq!(columns.last(), Some(&"availability"), "rows are classified last");
+    let columns: Vec<&str> = lib.registers["assets"]
+        .columns
+        .iter()
+        .map(|f| f.id())
+        .collect();
+    assert_eq!(
+        columns.last(),
+        Some(&"availability"),
+        "rows are classified last"
+    );
 
     let mut s = good.clone();
-    edit(&mut s, "procedures/transport.yaml", "check: { not: { class: confidentiality, at_least: c2 } }",
-        "check: { not: { class: secrecy, at_least: c2 } }");
-    edit(&mut s, "procedures/transport.yaml", "when: { class: confidentiality, at_least: c2 }",
-        "when: { class: confidentiality, at_least: c9 }");
-    edit(&mut s, "library.yaml", "      - { id: i2, label: { ja: 完全性2, en: I2 } }",
-        "      - { id: i1, label: { ja: 完全性2, en: I2 } }\n    ceiling: { level: i3, reason: { ja: 例 } }");
-    edit(&mut s, "forms/transport.yaml", "  - id: destination", "  - id: integrity");
+    edit(
+        &mut s,
+        "procedures/transport.yaml",
+        "check: { not: { class: confidentiality, at_least: c2 } }",
+        "check: { not: { class: secrecy, at_least: c2 } }",
+    );
+    edit(
+        &mut s,
+        "procedures/transport.yaml",
+        "when: { class: confidentiality, at_least: c2 }",
+        "when: { class: confidentiality, at_least: c9 }",
+    );
+    edit(
+        &mut s,
+        "library.yaml",
+        "      - { id: i2, label: { ja: 完全性2, en: I2 } }",
+        "      - { id: i1, label: { ja: 完全性2, en: I2 } }\n    ceiling: { level: i3, reason: { ja: 例 } }",
+    );
+    edit(
+        &mut s,
+        "forms/transport.yaml",
+        "  - id: destination",
+        "  - id: integrity",
+    );
     let problems = load_sources(s.clone()).unwrap_err();
-    reported(&problems, &s, "procedures/transport.yaml", "class: secrecy", "格付の軸「secrecy」");
-    reported(&problems, &s, "procedures/transport.yaml", "at_least: c9", "「c9」は軸「confidentiality」の区分にありません");
-    reported(&problems, &s, "library.yaml", "id: i1, label: { ja: 完全性2", "区分「i1」が重複");
+    reported(
+        &problems,
+        &s,
+        "procedures/transport.yaml",
+        "class: secrecy",
+        "格付の軸「secrecy」",
+    );
+    reported(
+        &problems,
+        &s,
+        "procedures/transport.yaml",
+        "at_least: c9",
+        "「c9」は軸「confidentiality」の区分にありません",
+    );
+    reported(
+        &problems,
+        &s,
+        "library.yaml",
+        "id: i1, label: { ja: 完全性2",
+        "区分「i1」が重複",
+    );
     reported(&problems, &s, "library.yaml", "level: i3", "上限「i3」");
-    reported(&problems, &s, "forms/transport.yaml", "id: integrity", "予約されています");
+    reported(
+        &problems,
+        &s,
+        "forms/transport.yaml",
+        "id: integrity",
+        "予約されています",
+    );
 
     // An installation may lower a ceiling, never raise it above the library's.
     let mut s = good.clone();
     s.push(Source {
         path: "installation.yaml".into(),
-        content: "ceilings:\n  - { axis: confidentiality, level: c2, reason: { ja: 当庁の規程 } }\n".into(),
+        content:
+            "ceilings:\n  - { axis: confidentiality, level: c2, reason: { ja: 当庁の規程 } }\n"
+                .into(),
     });
     let lib = load_sources(s.clone()).expect("a lowered ceiling loads");
     assert_eq!(lib.axis("confidentiality").unwrap().ceiling_rank(), Some(1));
-    let ceiling = lib.forms["transport"].fields[0].ceiling.as_ref().expect("the field knows it");
+    let ceiling = lib.forms["transport"].fields[0]
+        .ceiling
+        .as_ref()
+        .expect("the field knows it");
     assert_eq!(ceiling.rank, 1);
-    edit(&mut s, "library.yaml", "    required: true\n", "    required: true\n    ceiling: { level: c1, reason: { ja: 例 } }\n");
+    edit(
+        &mut s,
+        "library.yaml",
+        "    required: true\n",
+        "    required: true\n    ceiling: { level: c1, reason: { ja: 例 } }\n",
+    );
     let problems = load_sources(s.clone()).unwrap_err();
-    reported(&problems, &s, "installation.yaml", "level: c2", "上限は下げることだけができます");
+    reported(
+        &problems,
+        &s,
+        "installation.yaml",
+        "level: c2",
+        "上限は下げることだけができます",
+    );
+}
+
+#[test]
+fn roles_held_for_a_row_and_the_row_a_case_is_about_are_checked() {
+    let good = fixture("mod-yearly");
+    let lib = load_sources(good.clone()).expect("the fixture loads");
+    let about = lib.procedures["system_check"].about.as_ref().unwrap();
+    assert_eq!(about.register.value, "systems");
+    assert!(about.ceiling);
+
+    // A party for the case's row needs the procedure to be about a row…
+    let mut s = good.clone();
+    edit(
+        &mut s,
+        "procedures/system_check.yaml",
+        "about: { register: systems, key: { system_name: $system_name }, ceiling: true }\n",
+        "",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        "procedures/system_check.yaml",
+        "of: case_row",
+        "about",
+    );
+
+    // …of a register holding that role for its rows, with a key of its columns.
+    let mut s = good.clone();
+    edit(
+        &mut s,
+        "registers/systems.yaml",
+        "roles: [system_manager]",
+        "roles: [staff, auditor_x]",
+    );
+    edit(
+        &mut s,
+        "procedures/system_check.yaml",
+        "key: { system_name: $system_name }",
+        "key: { system: $system_name }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        "registers/systems.yaml",
+        "roles: [staff",
+        "auditor_x",
+    );
+    assert!(
+        problems
+            .iter()
+            .any(|p| p.message.contains("roles にありません")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|p| p.message.contains("system")),
+        "the key's column is checked: {problems:?}"
+    );
 }

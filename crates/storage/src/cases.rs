@@ -446,18 +446,19 @@ pub async fn events_of(
     Ok(out)
 }
 
-/// Replaces whom a case waits on: (role, organisation) pairs.
+/// Replaces whom a case waits on: (role, organisation, row) — the row when the role is
+/// held for the register row the case is about.
 pub async fn set_waits(
     tx: &mut Tx,
     case: Uuid,
-    waits: &[(String, Uuid)],
+    waits: &[(String, Uuid, Option<Uuid>)],
 ) -> Result<(), StorageError> {
     on_tx!(tx, x => sqlx::query("DELETE FROM case_waits WHERE case_id = $1").bind(case).execute(x).await.map(|r| r.rows_affected()))?;
-    for (role, org) in waits {
+    for (role, org, row) in waits {
         const SQL: &str =
-            "INSERT INTO case_waits (case_id, role, organisation_id) VALUES ($1, $2, $3)
+            "INSERT INTO case_waits (case_id, role, organisation_id, row_id) VALUES ($1, $2, $3, $4)
                            ON CONFLICT DO NOTHING";
-        on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(role).bind(*org).execute(x).await.map(|r| r.rows_affected()))?;
+        on_tx!(tx, x => sqlx::query(SQL).bind(case).bind(role).bind(*org).bind(*row).execute(x).await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
@@ -476,12 +477,12 @@ pub async fn set_routing(tx: &mut Tx, case: Uuid, routing: &str) -> Result<(), S
     Ok(())
 }
 
-/// Whom a case waits on now: (role, organisation) pairs, as the last action left them.
+/// Whom a case waits on now: (role, organisation, row), as the last action left them.
 pub async fn waits<'a>(
     src: impl Into<Src<'a>>,
     case: Uuid,
-) -> Result<Vec<(String, Uuid)>, StorageError> {
-    const SQL: &str = "SELECT role, organisation_id FROM case_waits WHERE case_id = $1";
+) -> Result<Vec<(String, Uuid, Option<Uuid>)>, StorageError> {
+    const SQL: &str = "SELECT role, organisation_id, row_id FROM case_waits WHERE case_id = $1";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(case).fetch_all(c).await)?)
 }
 
@@ -495,13 +496,18 @@ pub async fn waiting_people(
     const SQL: &str = "SELECT d.person_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
          AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
-        WHERE w.case_id = $1 AND d.person_id IS NOT NULL
+        WHERE w.case_id = $1 AND w.row_id IS NULL AND d.person_id IS NOT NULL
         UNION
         SELECT h.person_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
          AND d.starts_on <= $2 AND (d.ends_on IS NULL OR d.ends_on > $2 OR (d.ends_on = $2 AND d.revoked_at IS NULL))
           JOIN post_holders h ON h.post_id = d.post_id
          AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
+        WHERE w.case_id = $1 AND w.row_id IS NULL
+        UNION
+        SELECT r.person_id FROM case_waits w JOIN row_designations r
+          ON r.role = w.role AND r.row_id = w.row_id
+         AND r.starts_on <= $2 AND (r.ends_on IS NULL OR r.ends_on >= $2) AND r.ended_at IS NULL
         WHERE w.case_id = $1";
     let rows: Vec<(Uuid,)> =
         on_tx!(tx, x => sqlx::query_as(SQL).bind(case).bind(today).fetch_all(x).await)?;
@@ -568,11 +574,16 @@ fn fts_phrase(word: &str) -> String {
 /// directly or through a post).
 fn waiting_on(person: usize, day: usize) -> String {
     format!(
-        "c.id IN (
+        "(c.id IN (
         SELECT w.case_id FROM case_waits w JOIN designations d
           ON d.role = w.role AND d.organisation_id = w.organisation_id
-        WHERE {})",
-        held_on("d", person, day)
+        WHERE w.row_id IS NULL AND {})
+        OR c.id IN (
+        SELECT w.case_id FROM case_waits w JOIN row_designations r
+          ON r.role = w.role AND r.row_id = w.row_id
+        WHERE r.person_id = ${person} AND {}))",
+        held_on("d", person, day),
+        crate::row_designations::in_force_sql("r", day)
     )
 }
 

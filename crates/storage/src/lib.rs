@@ -24,6 +24,7 @@ pub mod persons;
 pub mod posts;
 pub mod registers;
 pub mod rounds;
+pub mod row_designations;
 pub mod row_lifecycle;
 mod scope;
 pub mod sessions;

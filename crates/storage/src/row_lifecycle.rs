@@ -202,6 +202,7 @@ pub async fn purge(tx: &mut Tx, row: Uuid) -> Result<Option<Vec<String>>, Storag
     for sql in [
         "DELETE FROM register_row_dates WHERE row_id = $1",
         "UPDATE recurring_rounds SET row_id = NULL WHERE row_id = $1",
+        "DELETE FROM row_designations WHERE row_id = $1",
         "DELETE FROM register_row_events WHERE row_id = $1",
         "DELETE FROM register_rows WHERE id = $1",
     ] {

@@ -14,9 +14,9 @@ use std::sync::Arc;
 
 use mamori_domain::organisation::RelationKind;
 use mamori_domain::policy::{self, CaseFacts, OrgFacts, Permission};
+use mamori_library::class::Class;
 use mamori_library::condition::{self, Key, key_text};
 use mamori_library::form::{self, Completeness, Data};
-use mamori_library::class::Class;
 use mamori_library::model::{Field, FieldType, Party, Procedure, Relation, Transition};
 use mamori_library::{Library, Text};
 use mamori_storage::attachments::{self, AttachmentRow};
@@ -298,7 +298,7 @@ pub(crate) fn action_problems(
     problems(&all, found)
 }
 
-fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
+pub(crate) fn problems(fields: &[Field], found: Vec<form::FieldProblem>) -> AppError {
     AppError::FormInvalid(
         found
             .into_iter()

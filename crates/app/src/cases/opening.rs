@@ -74,6 +74,14 @@ impl App {
             }
             Err(e) => return Err(e),
         };
+        // A procedure about a register row is started by whoever holds the role for the
+        // row the form names (the manager of that system).
+        let mut facts = facts;
+        let about = &shipped.procedures[&procedure_id];
+        if about.about.is_some() {
+            self.about_row(&mut tx, &shipped, about, &input.data, &mut facts)
+                .await?;
+        }
         if acting_org(caller, &shipped.procedures[&procedure_id].start, &facts).is_none() {
             drop(tx);
             return self
@@ -90,6 +98,7 @@ impl App {
         form::derive(fields, &mut data, &form::Attached::new());
         let data =
             form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        Self::within_row_class(&lib, procedure, &data, &facts)?;
         self.ensure_unique_open(&lib, procedure, input.organisation, &data, None)
             .await?;
         let id = self
@@ -241,6 +250,25 @@ impl App {
         form::derive(fields, &mut data, &self.attached(&mut tx, id).await?);
         let clean =
             form::validate(fields, &data, Completeness::Draft).map_err(|p| problems(fields, p))?;
+        // A draft about a register row may now name another: whoever saves it must hold the
+        // role for that one too.
+        let mut facts = facts;
+        if procedure.about.is_some() {
+            self.about_row(&mut tx, &lib, procedure, &clean, &mut facts)
+                .await?;
+            if acting_org(caller, &procedure.start, &facts).is_none() {
+                drop(tx);
+                return self
+                    .deny(
+                        caller,
+                        "case.save",
+                        Some(row.organisation_id),
+                        "case",
+                        Some(id.to_string()),
+                    )
+                    .await;
+            }
+        }
         self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
             .await?;
         tx.commit().await?;
@@ -258,6 +286,10 @@ impl App {
         form_data: Data,
         facts: &CaseFacts,
     ) -> Result<(), AppError> {
+        let mut facts = facts.clone();
+        self.about_row(&mut *tx, lib, procedure, &form_data, &mut facts)
+            .await?;
+        Self::within_row_class(lib, procedure, &form_data, &facts)?;
         self.ensure_unique_open(
             lib,
             procedure,
@@ -332,7 +364,7 @@ impl App {
             row.id,
             &at,
             (&parse_done(&row.done), &history),
-            facts,
+            &facts,
         )
         .await?;
         self.record_case(

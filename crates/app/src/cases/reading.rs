@@ -2,6 +2,7 @@
 //! now, what it waits on, its deadline, files, notices and secrets.
 
 use super::*;
+use mamori_storage::row_designations;
 
 impl App {
     /// Whether the caller may read `row`, given the facts of its organisation (worked out
@@ -30,10 +31,18 @@ impl App {
             return Ok(true);
         }
         let waits = cases::waits(&self.db, row.id).await?;
+        for (role, _, about) in &waits {
+            if let Some(about) = about {
+                let holders = row_designations::holders(&self.db, *about, self.today()).await?;
+                if holders.contains(&(role.clone(), caller.actor.person)) {
+                    return Ok(true);
+                }
+            }
+        }
         Ok(caller.actor.grants.iter().any(|g| {
-            waits
-                .iter()
-                .any(|(role, org)| g.role == *role && g.organisation == Some(*org))
+            waits.iter().any(|(role, org, about)| {
+                about.is_none() && g.role == *role && g.organisation == Some(*org)
+            })
         }))
     }
 

@@ -30,6 +30,7 @@ fn world(subcontractor: bool) -> CaseFacts {
         descendants: vec![id(8), id(9)],
         siblings: vec![id(10)],
         tree: vec![id(2), id(1), id(8), id(9), id(10)],
+        ..CaseFacts::default()
     }
 }
 
@@ -665,10 +666,10 @@ fn a_joint_permission_counts_once_every_party_has_given_it_each_by_a_different_p
     assert_eq!(
         waits(&s),
         [
-            ("security_lead".to_owned(), division),
-            ("security_lead".to_owned(), city),
-            ("system_manager".to_owned(), division),
-            ("system_manager".to_owned(), city),
+            ("security_lead".to_owned(), division, None),
+            ("security_lead".to_owned(), city, None),
+            ("system_manager".to_owned(), division, None),
+            ("system_manager".to_owned(), city, None),
         ]
     );
     let first = decide(&s, division, &lead, &ask("permit", None, &empty)).unwrap();
@@ -686,7 +687,9 @@ fn a_joint_permission_counts_once_every_party_has_given_it_each_by_a_different_p
     let s = standing(leak(&history));
     // Only the system manager is waited on now; the lead cannot give the second part.
     assert!(
-        waits(&s).iter().all(|(role, _)| role == "system_manager"),
+        waits(&s)
+            .iter()
+            .all(|(role, _, _)| role == "system_manager"),
         "{:?}",
         waits(&s)
     );
@@ -956,7 +959,7 @@ fn an_emergency_acts_before_the_permission_and_waits_on_its_ratifier_until_one_d
     history.push(taken);
     let s = standing(leak(&history), "in_effect");
     assert!(
-        waits(&s).iter().any(|(role, _)| role == "ciso"),
+        waits(&s).iter().any(|(role, _, _)| role == "ciso"),
         "it waits on the CISO: {:?}",
         waits(&s)
     );
@@ -976,5 +979,5 @@ fn an_emergency_acts_before_the_permission_and_waits_on_its_ratifier_until_one_d
     history.push(decided);
     let s = standing(leak(&history), "in_effect");
     assert!(pending_emergencies(procedure, s.history).is_empty());
-    assert!(!waits(&s).iter().any(|(role, _)| role == "ciso"));
+    assert!(!waits(&s).iter().any(|(role, _, _)| role == "ciso"));
 }

@@ -3,6 +3,7 @@
 //! checks of each part of a library live beside what they check: fields, catalogs,
 //! conditions, procedures, and who acts (duties, designations, committees, secrets).
 
+mod about;
 mod catalogs;
 mod classes;
 mod conditions;
@@ -307,7 +308,7 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
                 c.at(k, format!("key の列「{}」は columns にありません", k.value));
             }
         }
-        for e in &register.editors {
+        for e in register.editors.iter().chain(&register.roles) {
             c.role(e);
         }
         let date_column = |c: &mut Checker<'_>, at: &Spanned<String>, what: &str| match register

@@ -421,6 +421,7 @@ impl Checker<'_> {
                 );
             }
         }
+        self.about(p, &fields);
         for title in &p.title_with {
             if !form.fields.iter().any(|f| f.id.value == title.value) {
                 self.at(

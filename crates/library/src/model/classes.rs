@@ -62,6 +62,8 @@ impl Axis {
 
     /// The ceiling's rank.
     pub fn ceiling_rank(&self) -> Option<usize> {
-        self.ceiling.as_ref().and_then(|c| self.rank(&c.level.value))
+        self.ceiling
+            .as_ref()
+            .and_then(|c| self.rank(&c.level.value))
     }
 }

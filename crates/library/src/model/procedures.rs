@@ -67,6 +67,25 @@ pub struct Procedure {
     /// deletes the case unless it is held. Kept for ever when not given.
     #[serde(default)]
     pub retention_years: Option<u32>,
+    /// The register row each case is about (the system a system check is of), found by
+    /// key among the rows of the case's organisation and those above it: the parties
+    /// `of: case_row` hold their role for it.
+    #[serde(default)]
+    pub about: Option<About>,
+}
+
+/// The register row a case is about: `{ register, key: { column: $field } }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct About {
+    /// A register of this library that declares `roles`.
+    pub register: Spanned<String>,
+    /// Key columns → `$field` or a literal, as in a condition.
+    pub key: BTreeMap<String, String>,
+    /// The row's class caps the case's: a case about a system classified 注意 may not be
+    /// classified above it.
+    #[serde(default)]
+    pub ceiling: bool,
 }
 
 /// How a procedure comes round (`recurs`), and for whom.
@@ -407,6 +426,10 @@ pub enum Relation {
     /// below it (every system administrator of a ministry). Never another tree: what one
     /// organisation announces reaches no other's people.
     Tree,
+    /// Whoever holds the role for the register row the case is about (the procedure's
+    /// `about`: the system manager of the case's system), in the organisation keeping it.
+    /// Holding the role in the organisation is not enough.
+    CaseRow,
 }
 
 impl Relation {

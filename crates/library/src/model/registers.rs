@@ -107,6 +107,10 @@ pub struct Register {
     /// like a case's deadline.
     #[serde(default)]
     pub dates: Vec<RowDate>,
+    /// Roles held for one row of it (情報システム管理者 for one system), designated on the
+    /// row; each a role of the library.
+    #[serde(default)]
+    pub roles: Vec<Spanned<String>>,
     /// Rows that ship with the library (a directory of contacts, say): every installation
     /// reads them until an organisation keeps its own row under the same key.
     #[serde(default)]

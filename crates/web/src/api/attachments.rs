@@ -42,7 +42,9 @@ impl AttachmentDto {
             added_by: a.added_by_name.clone(),
             added_at: a.added_at.0.to_string(),
             field: a.field.clone(),
-            class: lib.printed_class(a.class.as_deref()).map(|(label, _)| label.ja),
+            class: lib
+                .printed_class(a.class.as_deref())
+                .map(|(label, _)| label.ja),
             href: format!("/api/v1/cases/{}/attachments/{}", a.case_id, a.id),
         }
     }

@@ -19,6 +19,7 @@ mod persons;
 mod posts;
 mod registers;
 mod reviews;
+mod row_roles;
 mod secrets;
 mod session;
 pub(crate) mod tokens;
@@ -158,6 +159,11 @@ pub fn router() -> OpenApiRouter<AppState> {
             registers::hold_register_row,
             registers::release_register_row
         ))
+        .routes(routes!(
+            row_roles::list_row_roles,
+            row_roles::designate_for_row
+        ))
+        .routes(routes!(row_roles::end_row_role))
         .routes(routes!(registers::export_register))
         .routes(routes!(registers::export_register_sealed))
         .routes(routes!(

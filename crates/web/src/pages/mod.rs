@@ -189,6 +189,14 @@ pub fn router() -> Router<AppState> {
         .route("/registers/{id}/rows/{row}/retire", post(registers::retire))
         .route("/registers/{id}/rows/{row}/hold", post(registers::hold))
         .route(
+            "/registers/{id}/rows/{row}/roles",
+            post(registers::designate),
+        )
+        .route(
+            "/registers/{id}/rows/{row}/roles/{designation}/end",
+            post(registers::end_role),
+        )
+        .route(
             "/registers/{id}/rows/{row}/release",
             post(registers::release),
         )

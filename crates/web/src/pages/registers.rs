@@ -311,6 +311,15 @@ struct RowPage {
     may_hold: bool,
     /// The hold's reason as typed, when it was refused.
     hold_reason: String,
+    /// The roles held for the row now: (designation, role, person, period).
+    roles: Vec<(Uuid, String, String, String)>,
+    may_designate: bool,
+    /// The register's row roles: (id, name).
+    role_choices: Vec<(String, String)>,
+    /// Whom to designate: (id, name).
+    candidates: Vec<(String, String)>,
+    /// The designation form as typed: role, person, from, until.
+    role_form: (String, String, String, String),
 }
 
 struct ChangeLine {
@@ -425,10 +434,119 @@ fn row_page(
         hold_reason: posted
             .map(|p| p.get("reason").to_owned())
             .unwrap_or_default(),
+        roles: v
+            .roles
+            .iter()
+            .map(|d| {
+                let period = match d.ends_on {
+                    Some(end) => format!(
+                        "{} – {}",
+                        tr.day(mamori_app::read::Day(d.starts_on.0)),
+                        tr.day(mamori_app::read::Day(end.0))
+                    ),
+                    None => format!("{} –", tr.day(mamori_app::read::Day(d.starts_on.0))),
+                };
+                (
+                    d.id,
+                    role_name(v, &d.role, tr),
+                    d.person_name.clone(),
+                    period,
+                )
+            })
+            .collect(),
+        may_designate: v.may_designate,
+        role_choices: def
+            .roles
+            .iter()
+            .map(|r| (r.value.clone(), role_name(v, &r.value, tr)))
+            .collect(),
+        candidates: v
+            .candidates
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
+        role_form: (
+            posted.map(|p| p.get("role").to_owned()).unwrap_or_default(),
+            posted
+                .map(|p| p.get("person").to_owned())
+                .unwrap_or_default(),
+            posted.map_or_else(|| v.today.to_string(), |p| p.get("starts_on").to_owned()),
+            posted
+                .map(|p| p.get("ends_on").to_owned())
+                .unwrap_or_default(),
+        ),
         errors,
         summary,
         l,
     }
+}
+
+/// A role's name as the library gives it.
+fn role_name(v: &RowView, role: &str, tr: Tr) -> String {
+    v.library
+        .role(role)
+        .map_or_else(|| role.to_owned(), |r| tr.text(&r.name).to_owned())
+}
+
+/// `POST /registers/{id}/rows/{row}/roles`: someone of the keeping organisation designated
+/// for one of the register's row roles (the system's manager).
+pub async fn designate(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row)): Path<(String, Uuid)>,
+    CsrfForm(pairs): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    let posted = Posted::new(pairs);
+    let input = mamori_app::RowRoleInput {
+        role: posted.get("role").to_owned(),
+        person: posted.get("person").trim().parse().ok(),
+        starts_on: posted.get("starts_on").to_owned(),
+        ends_on: posted.get("ends_on").to_owned(),
+    };
+    match state
+        .app
+        .designate_for_row(&s.caller, &id, row, &input)
+        .await
+    {
+        Ok(_) => Ok(done(
+            &format!("/registers/{id}/rows/{row}"),
+            "register-row-designated",
+        )),
+        Err(mamori_app::AppError::Invalid(errors)) => {
+            let v = state.app.register_row(&s.caller, &id, row).await?;
+            let tr = Tr::of(&s);
+            Ok(render_status(
+                StatusCode::BAD_REQUEST,
+                &row_page(
+                    &s,
+                    &id,
+                    &v,
+                    Some(&posted),
+                    FormErrors::new(tr, &errors),
+                    None,
+                    None,
+                ),
+            ))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /registers/{id}/rows/{row}/roles/{designation}/end`.
+pub async fn end_role(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Path((id, row, designation)): Path<(String, Uuid, Uuid)>,
+    CsrfForm(_): CsrfForm<Vec<(String, String)>>,
+) -> Result<Response, Failure> {
+    state
+        .app
+        .end_row_role(&s.caller, &id, row, designation)
+        .await?;
+    Ok(done(
+        &format!("/registers/{id}/rows/{row}"),
+        "register-row-role-ended",
+    ))
 }
 
 /// `POST /registers/{id}/rows/{row}/hold`: a legal hold with its reason.

@@ -66,7 +66,10 @@ impl City {
     }
 
     async fn case(&self, id: &str) -> Value {
-        let (status, case) = self.t.get(&self.staff, &format!("/api/v1/cases/{id}")).await;
+        let (status, case) = self
+            .t
+            .get(&self.staff, &format!("/api/v1/cases/{id}"))
+            .await;
         assert_eq!(status, StatusCode::OK, "{case}");
         case
     }
@@ -108,7 +111,10 @@ async fn the_class_gates_handling_and_the_rows_written_carry_it() {
     assert!(message.contains("8.2(1)"), "{message}");
     let case = w.case(&roster).await;
     assert_eq!(case["state"], "draft");
-    assert_eq!(case["data"]["terms_of_service"], true, "what was typed is kept");
+    assert_eq!(
+        case["data"]["terms_of_service"], true,
+        "what was typed is kept"
+    );
     assert_eq!(case["mark"]["label"]["ja"], "機密性2・完全性2");
 
     // Carried by hand instead, it waits for the manager's permission (2(2)⑧(イ)) and only
@@ -179,17 +185,26 @@ async fn a_ceiling_refuses_a_record_above_it_with_its_reason() {
         .draft(json!({"confidentiality": "c2", "asset": "税務資料", "destination": "支所"}))
         .await;
     let (status, body) = send(
-            &w.staff,
-            Method::PATCH,
-            &w.t.url(&format!("/api/v1/cases/{draft}")),
-            Some(json!({"data": {"confidentiality": "c3", "asset": "税務資料", "destination": "支所"}})),
-        )
-        .await;
+        &w.staff,
+        Method::PATCH,
+        &w.t.url(&format!("/api/v1/cases/{draft}")),
+        Some(
+            json!({"data": {"confidentiality": "c3", "asset": "税務資料", "destination": "支所"}}),
+        ),
+    )
+    .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let message = body["error"]["fields"]["confidentiality"].as_str().unwrap();
     assert!(message.contains("「機密性2」"), "{message}");
-    assert!(message.contains("青葉市情報セキュリティ対策基準"), "{message}");
-    assert_eq!(w.case(&draft).await["data"]["confidentiality"], "c2", "kept");
+    assert!(
+        message.contains("青葉市情報セキュリティ対策基準"),
+        "{message}"
+    );
+    assert_eq!(
+        w.case(&draft).await["data"]["confidentiality"],
+        "c2",
+        "kept"
+    );
 
     // A ledger row typed by hand meets the same ceiling.
     let (status, body) = w
@@ -201,13 +216,15 @@ async fn a_ceiling_refuses_a_record_above_it_with_its_reason() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    assert!(body["error"]["fields"]["confidentiality"].is_string(), "{body}");
+    assert!(
+        body["error"]["fields"]["confidentiality"].is_string(),
+        "{body}"
+    );
     assert!(w.ledger().await.is_empty());
 
     // The form says so before anyone tries.
-    let page = w
-        .t
-        .html(
+    let page =
+        w.t.html(
             &w.staff,
             &format!(
                 "/cases/new?procedure=mod-classes%2Ftransport&organisation={}",
@@ -224,12 +241,14 @@ async fn a_case_keeps_the_highest_class_of_the_files_it_holds() {
     let id = w
         .draft(json!({"confidentiality": "c2", "asset": "選挙人名簿抄本", "destination": "投票所"}))
         .await;
-    let (status, body) = w
-        .t
-        .attach_for(&w.staff, &id, "", "抄本.csv", "氏名,住所\n".as_bytes())
-        .await;
+    let (status, body) =
+        w.t.attach_for(&w.staff, &id, "", "抄本.csv", "氏名,住所\n".as_bytes())
+            .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert_eq!(body["class"], "機密性2", "a file takes the class of its case");
+    assert_eq!(
+        body["class"], "機密性2",
+        "a file takes the class of its case"
+    );
 
     // Reclassified down, the case still holds a C2 file: it stays C2 as a container, on its
     // listing and on every document.

@@ -29,6 +29,8 @@ struct World {
     attachment_a: String,
     /// 甲's registry row, written by `case_a`.
     row_a: String,
+    /// 甲's system in the systems register, whose manager is designated on its row.
+    system_a: String,
     roles: Vec<(&'static str, Option<Client>)>,
 }
 
@@ -173,7 +175,25 @@ async fn world(t: &TestApp) -> World {
         None,
     )
     .await;
+    // 甲's own system, kept in the systems register by 甲's department-wide system manager,
+    // who takes no part in the walk (where the yearly library is loaded).
+    let mut system_a = String::new();
+    if t.app.libraries().latest("mod-yearly").is_some() {
+        let keeper = t.person(&sys, "甲 基盤", "keeper@ko.example.jp", &a).await;
+        t.designate(&sys, "system_manager", &a, &keeper).await;
+        let keeper = t
+            .first_login("keeper@ko.example.jp", "initial-pass-1")
+            .await;
+        system_a = t
+            .create(
+                &keeper,
+                "/api/v1/registers/systems/rows",
+                json!({"organisation": a, "data": {"system_name": "甲社 基幹システム"}}),
+            )
+            .await;
+    }
     World {
+        system_a,
         row_a: rows["rows"][0]["id"].as_str().unwrap().to_owned(),
         attachment_a,
         case_a,
@@ -352,6 +372,14 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
         "DELETE",
         "/api/v1/registers/{id}/rows/{row}/hold",
         A_HOLDERS,
+    ),
+    // Roles held for a row: read by its readers, given and ended by administrators over 甲.
+    ("GET", "/api/v1/registers/{id}/rows/{row}/roles", A_READERS),
+    ("POST", "/api/v1/registers/{id}/rows/{row}/roles", A_ADMINS),
+    (
+        "DELETE",
+        "/api/v1/registers/{id}/rows/{row}/roles/{designation}",
+        A_ADMINS,
     ),
     ("GET", "/api/v1/registers/{id}/export.xlsx", &[]),
     ("POST", "/api/v1/registers/{id}/export.zip", &[]),
@@ -775,6 +803,30 @@ async fn request(
                     .replace("{row}", &row),
                 Some(json!({"comment": "利用終了"})),
             )
+        }
+        (_, "/api/v1/registers/{id}/rows/{row}/roles") => {
+            let path = path
+                .replace("{id}", "systems")
+                .replace("{row}", &w.system_a);
+            let body = (method == "POST").then(|| {
+                json!({"role": "system_manager", "person": w.member_a_id,
+                       "starts_on": t.app.today().0.to_string()})
+            });
+            (path, body)
+        }
+        // Each attempt ends a designation the system administrator has just made.
+        ("DELETE", "/api/v1/registers/{id}/rows/{row}/roles/{designation}") => {
+            let roles = format!("/api/v1/registers/systems/rows/{}/roles", w.system_a);
+            let (status, body) = t
+                .post(
+                    sys,
+                    &roles,
+                    json!({"role": "system_manager", "person": w.member_a_id,
+                           "starts_on": t.app.today().0.to_string()}),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+            (format!("{roles}/{}", body["id"].as_str().unwrap()), None)
         }
         // The workbook is sent as a form by the walk.
         ("POST", "/api/v1/registers/{id}/import") => {

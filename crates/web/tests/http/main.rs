@@ -35,6 +35,7 @@ mod people;
 mod procedures_page;
 mod registers;
 mod rounds;
+mod row_roles;
 mod search;
 mod secrets;
 mod setup_guide;

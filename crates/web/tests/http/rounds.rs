@@ -91,7 +91,16 @@ async fn city() -> City {
             json!({"organisation": tax, "data": {"system_name": "住民情報システム", "confidentiality": "c2"}}),
         )
         .await;
-    assert!(!row.is_empty());
+    // 三子 manages this system: the role is held for its row, not in 税務部 at large.
+    let (_, me) = t.get(&manager, "/api/v1/me").await;
+    let (status, body) = t
+        .post(
+            &admin,
+            &format!("/api/v1/registers/systems/rows/{row}/roles"),
+            json!({"role": "system_manager", "person": me["id"], "starts_on": "2026-03-01"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
     City {
         t,
         hands,

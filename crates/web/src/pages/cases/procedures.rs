@@ -101,6 +101,7 @@ fn not_startable_reason(tr: Tr, s: &Startable, held: &[&str]) -> String {
                 Relation::Descendants => "procedure-party-descendants",
                 Relation::Siblings => "procedure-party-siblings",
                 Relation::Tree => "procedure-party-tree",
+                Relation::CaseRow => "procedure-party-case-row",
                 Relation::LastResort | Relation::RelayedTo => "procedure-party-other",
             };
             tr.t1(key, "role", role)
