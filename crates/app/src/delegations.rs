@@ -4,10 +4,10 @@
 //! designation history, stands in for the holder without counting towards the role's cap,
 //! and what the delegate does under it says so in the case's history.
 
+use mamori_domain::FieldErrors;
 use mamori_domain::audit::Outcome;
 use mamori_domain::period::Period;
 use mamori_domain::validation::clean_text;
-use mamori_domain::{FieldError, FieldErrors};
 use mamori_storage::designations::{self, NewDesignation};
 use mamori_storage::organisations as orgs;
 use mamori_storage::{Day, persons, posts};
@@ -27,17 +27,6 @@ pub struct DelegationInput {
     pub ends_on: String,
     /// Why (absence, business trip).
     pub note: String,
-}
-
-fn invalid(field: &'static str, code: &'static str) -> AppError {
-    AppError::Invalid(
-        FieldError {
-            field,
-            code,
-            limit: None,
-        }
-        .into(),
-    )
 }
 
 impl App {
@@ -94,26 +83,26 @@ impl App {
         };
         let (starts_on, ends_on) = (Day(period.starts_on()), period.ends_on().map(Day));
         if starts_on < d.starts_on.max(today) {
-            return Err(invalid("starts_on", "delegation-outside"));
+            return Err(AppError::on_field("starts_on", "delegation-outside"));
         }
         if let (Some(end), Some(held_until)) = (ends_on, d.ends_on)
             && end > held_until
         {
-            return Err(invalid("ends_on", "delegation-outside"));
+            return Err(AppError::on_field("ends_on", "delegation-outside"));
         }
         if person == caller.actor.person {
-            return Err(invalid("person", "delegation-to-self"));
+            return Err(AppError::on_field("person", "delegation-to-self"));
         }
         // A delegate is one of the organisation's own people: a delegation gives nothing
         // of it to another organisation.
         let delegate = persons::get(&mut tx, person)
             .await
-            .map_err(|_| invalid("person", "not-found"))?;
+            .map_err(|_| AppError::on_field("person", "not-found"))?;
         if !orgs::ancestors(&mut tx, delegate.organisation_id)
             .await?
             .contains(&organisation)
         {
-            return Err(invalid("person", "from-another-organisation"));
+            return Err(AppError::on_field("person", "from-another-organisation"));
         }
         let new = Uuid::now_v7();
         designations::insert(

@@ -72,6 +72,18 @@ pub struct FormProblem {
     pub limit: Option<String>,
 }
 
+impl AppError {
+    /// One field's problem (`code` names it), as a form answers it.
+    pub(crate) fn on_field(field: &'static str, code: &'static str) -> Self {
+        mamori_domain::FieldError {
+            field,
+            code,
+            limit: None,
+        }
+        .into()
+    }
+}
+
 impl From<StorageError> for AppError {
     fn from(e: StorageError) -> Self {
         match e {

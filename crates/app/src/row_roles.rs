@@ -5,9 +5,9 @@
 //! whose cases are `about` a row routes to "whoever holds the role for the case's row"
 //! (`of: case_row`). Holding a role for a row gives nothing in the organisation at large.
 
+use mamori_domain::FieldErrors;
 use mamori_domain::period::Period;
 use mamori_domain::policy::{self, CaseFacts, Permission};
-use mamori_domain::{FieldError, FieldErrors};
 use mamori_library::Library;
 use mamori_library::condition::{key_text, resolve_key};
 use mamori_library::form::Data;
@@ -154,7 +154,7 @@ impl App {
         let mut allowed = policy::may_designate(&caller.actor, &input.role, &facts);
         let p = persons::get(&mut tx, person)
             .await
-            .map_err(|_| invalid("person", "not-found"))?;
+            .map_err(|_| AppError::on_field("person", "not-found"))?;
         allowed &= policy::allows(
             &caller.actor,
             Permission::ViewPeople,
@@ -179,7 +179,7 @@ impl App {
             .contains(&keeper)
         {
             drop(tx);
-            return Err(invalid("person", "from-another-organisation"));
+            return Err(AppError::on_field("person", "from-another-organisation"));
         }
         let id = Uuid::now_v7();
         let (starts_on, ends_on) = (Day(period.starts_on()), period.ends_on().map(Day));
@@ -198,7 +198,6 @@ impl App {
             },
         )
         .await?;
-        let key_columns: Vec<&str> = def.key.iter().map(|k| k.value.as_str()).collect();
         self.record_done(
             &mut tx,
             caller,
@@ -207,7 +206,7 @@ impl App {
             ("register_row", row.to_string()),
             json!({
                 "designation": id, "register": register, "role": input.role, "person": person,
-                "row_name": crate::rounds::row_name(&record.data, &key_columns),
+                "row_name": row_label(&def, &record.data),
                 "starts_on": starts_on.0.to_string(),
                 "ends_on": ends_on.map(|d| d.0.to_string()),
             }),
@@ -249,7 +248,6 @@ impl App {
             // Ended already.
             return Err(AppError::NotFound);
         }
-        let key_columns: Vec<&str> = def.key.iter().map(|k| k.value.as_str()).collect();
         self.record_done(
             &mut tx,
             caller,
@@ -258,7 +256,7 @@ impl App {
             ("register_row", row.to_string()),
             json!({
                 "designation": id, "role": d.role, "person": d.person_id,
-                "row_name": crate::rounds::row_name(&record.data, &key_columns),
+                "row_name": row_label(&def, &record.data),
             }),
         )
         .await?;
@@ -267,13 +265,8 @@ impl App {
     }
 }
 
-fn invalid(field: &'static str, code: &'static str) -> AppError {
-    AppError::Invalid(
-        FieldError {
-            field,
-            code,
-            limit: None,
-        }
-        .into(),
-    )
+/// A row as the audit trail names it: its key's values.
+fn row_label(def: &mamori_library::model::Register, data: &str) -> String {
+    let key_columns: Vec<&str> = def.key.iter().map(|k| k.value.as_str()).collect();
+    crate::rounds::row_name(data, &key_columns)
 }

@@ -230,15 +230,7 @@ impl App {
         let facts = self.facts_of_row(&mut tx, &lib, &row).await?;
         if acting_org(caller, &procedure.start, &facts).is_none() {
             drop(tx);
-            return self
-                .deny(
-                    caller,
-                    "case.save",
-                    Some(row.organisation_id),
-                    "case",
-                    Some(id.to_string()),
-                )
-                .await;
+            return self.deny_save(caller, &row).await;
         }
         if row.state != procedure.initial_state().id.value {
             return Err(AppError::Rule {
@@ -258,21 +250,25 @@ impl App {
                 .await?;
             if acting_org(caller, &procedure.start, &facts).is_none() {
                 drop(tx);
-                return self
-                    .deny(
-                        caller,
-                        "case.save",
-                        Some(row.organisation_id),
-                        "case",
-                        Some(id.to_string()),
-                    )
-                    .await;
+                return self.deny_save(caller, &row).await;
             }
         }
         self.store_draft(&mut tx, caller, &lib, procedure, &row, clean, &facts)
             .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Refuses saving a draft, and records the refusal.
+    async fn deny_save(&self, caller: &Caller, row: &CaseRow) -> Result<(), AppError> {
+        self.deny(
+            caller,
+            "case.save",
+            Some(row.organisation_id),
+            "case",
+            Some(row.id.to_string()),
+        )
+        .await
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -286,10 +282,7 @@ impl App {
         form_data: Data,
         facts: &CaseFacts,
     ) -> Result<(), AppError> {
-        let mut facts = facts.clone();
-        self.about_row(&mut *tx, lib, procedure, &form_data, &mut facts)
-            .await?;
-        Self::within_row_class(lib, procedure, &form_data, &facts)?;
+        Self::within_row_class(lib, procedure, &form_data, facts)?;
         self.ensure_unique_open(
             lib,
             procedure,
@@ -364,7 +357,7 @@ impl App {
             row.id,
             &at,
             (&parse_done(&row.done), &history),
-            &facts,
+            facts,
         )
         .await?;
         self.record_case(
@@ -447,7 +440,11 @@ impl App {
         form::derive(fields, &mut typed, &attached_by_field(&case.files));
         let clean =
             form::validate(fields, &typed, Completeness::Draft).map_err(|p| problems(fields, p))?;
-        self.store_draft(tx, caller, lib, procedure, &case.row, clean, &case.facts)
+        // Its facts as the typed form has them: it may name another register row.
+        let mut facts = case.facts.clone();
+        self.about_row(&mut *tx, lib, procedure, &clean, &mut facts)
+            .await?;
+        self.store_draft(tx, caller, lib, procedure, &case.row, clean, &facts)
             .await
     }
 }

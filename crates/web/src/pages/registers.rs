@@ -481,6 +481,31 @@ fn row_page(
     }
 }
 
+/// The row's page again with why a form on it was refused, what was typed kept.
+async fn refused_on_row(
+    state: &AppState,
+    s: &SessionInfo,
+    id: &str,
+    row: Uuid,
+    posted: &Posted,
+    errors: &mamori_domain::FieldErrors,
+) -> Result<Response, Failure> {
+    let v = state.app.register_row(&s.caller, id, row).await?;
+    let tr = Tr::of(s);
+    Ok(render_status(
+        StatusCode::BAD_REQUEST,
+        &row_page(
+            s,
+            id,
+            &v,
+            Some(posted),
+            FormErrors::new(tr, errors),
+            None,
+            None,
+        ),
+    ))
+}
+
 /// A role's name as the library gives it.
 fn role_name(v: &RowView, role: &str, tr: Tr) -> String {
     v.library
@@ -513,20 +538,7 @@ pub async fn designate(
             "register-row-designated",
         )),
         Err(mamori_app::AppError::Invalid(errors)) => {
-            let v = state.app.register_row(&s.caller, &id, row).await?;
-            let tr = Tr::of(&s);
-            Ok(render_status(
-                StatusCode::BAD_REQUEST,
-                &row_page(
-                    &s,
-                    &id,
-                    &v,
-                    Some(&posted),
-                    FormErrors::new(tr, &errors),
-                    None,
-                    None,
-                ),
-            ))
+            refused_on_row(&state, &s, &id, row, &posted, &errors).await
         }
         Err(e) => Err(e.into()),
     }
@@ -567,20 +579,7 @@ pub async fn hold(
             "register-row-held",
         )),
         Err(mamori_app::AppError::Invalid(errors)) => {
-            let v = state.app.register_row(&s.caller, &id, row).await?;
-            let tr = Tr::of(&s);
-            Ok(render_status(
-                StatusCode::BAD_REQUEST,
-                &row_page(
-                    &s,
-                    &id,
-                    &v,
-                    Some(&posted),
-                    FormErrors::new(tr, &errors),
-                    None,
-                    None,
-                ),
-            ))
+            refused_on_row(&state, &s, &id, row, &posted, &errors).await
         }
         Err(e) => Err(e.into()),
     }
