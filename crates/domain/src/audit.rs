@@ -21,7 +21,7 @@ pub const REDACTED: &str = r#"{"redacted":true}"#;
 
 /// The SHA-256 (hex) of a detail, as encoding 2 hashes it.
 pub fn detail_digest(detail: &str) -> String {
-    hex(&Sha256::digest(detail.as_bytes()))
+    String::from_utf8_lossy(&hex32(&Sha256::digest(detail.as_bytes()).into())).into_owned()
 }
 
 /// The hash that the first event chains from.
@@ -81,44 +81,156 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
+    /// The event's fields, borrowed.
+    pub fn view(&self) -> EventView<'_> {
+        EventView {
+            seq: self.seq,
+            occurred_at_us: self.occurred_at_us,
+            actor: self.actor,
+            organisation: self.organisation,
+            action: &self.action,
+            target_kind: &self.target_kind,
+            target_id: self.target_id.as_deref(),
+            outcome: &self.outcome,
+            detail: &self.detail,
+            ip: self.ip.as_deref(),
+            encoding: self.encoding,
+            detail_sha256: self.detail_sha256.as_deref(),
+            redacted: self.redacted,
+        }
+    }
+
     /// The canonical bytes that the hash covers.
     pub fn canonical(&self) -> Vec<u8> {
-        let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string()).unwrap_or_default();
-        let detail = if self.encoding >= 2 {
-            self.detail_sha256.clone().unwrap_or_default()
-        } else {
-            self.detail.clone()
-        };
-        let fields: [String; 10] = [
-            self.seq.to_string(),
-            self.occurred_at_us.to_string(),
-            uuid(self.actor),
-            uuid(self.organisation),
-            self.action.clone(),
-            self.target_kind.clone(),
-            self.target_id.clone().unwrap_or_default(),
-            self.outcome.clone(),
-            detail,
-            self.ip.clone().unwrap_or_default(),
-        ];
-        let mut out = Vec::with_capacity(1 + fields.iter().map(|f| 4 + f.len()).sum::<usize>());
-        out.push(self.encoding);
-        for field in &fields {
-            // Length prefixes make the encoding unambiguous: no field can swallow the next.
-            out.extend_from_slice(&(field.len() as u32).to_be_bytes());
-            out.extend_from_slice(field.as_bytes());
-        }
+        let mut out = Vec::new();
+        self.view().encode(&mut out);
         out
+    }
+
+    /// Whether the detail is what was hashed (see [`EventView::detail_intact`]).
+    pub fn detail_intact(&self) -> bool {
+        self.view().detail_intact()
+    }
+
+    /// The hash of this event chained onto `prev`.
+    pub fn hash(&self, prev: &[u8; 32]) -> [u8; 32] {
+        self.view().hash(prev)
+    }
+}
+
+/// An event's fields as read from storage, borrowed from the row: what a verifier needs
+/// without copying each field into a string of its own.
+#[derive(Debug, Clone, Copy)]
+pub struct EventView<'a> {
+    /// See [`AuditEvent::seq`].
+    pub seq: i64,
+    /// See [`AuditEvent::occurred_at_us`].
+    pub occurred_at_us: i64,
+    /// See [`AuditEvent::actor`].
+    pub actor: Option<Uuid>,
+    /// See [`AuditEvent::organisation`].
+    pub organisation: Option<Uuid>,
+    /// See [`AuditEvent::action`].
+    pub action: &'a str,
+    /// See [`AuditEvent::target_kind`].
+    pub target_kind: &'a str,
+    /// See [`AuditEvent::target_id`].
+    pub target_id: Option<&'a str>,
+    /// See [`AuditEvent::outcome`].
+    pub outcome: &'a str,
+    /// See [`AuditEvent::detail`].
+    pub detail: &'a str,
+    /// See [`AuditEvent::ip`].
+    pub ip: Option<&'a str>,
+    /// See [`AuditEvent::encoding`].
+    pub encoding: u8,
+    /// See [`AuditEvent::detail_sha256`].
+    pub detail_sha256: Option<&'a str>,
+    /// See [`AuditEvent::redacted`].
+    pub redacted: bool,
+}
+
+/// Where the canonical encoding is written: a buffer, or straight into the hash.
+trait Sink {
+    fn put(&mut self, bytes: &[u8]);
+
+    /// A field: its length (four bytes, big-endian), then its bytes. Length prefixes make
+    /// the encoding unambiguous: no field can swallow the next.
+    fn field(&mut self, bytes: &[u8]) {
+        self.put(&(bytes.len() as u32).to_be_bytes());
+        self.put(bytes);
+    }
+}
+
+impl Sink for Vec<u8> {
+    fn put(&mut self, bytes: &[u8]) {
+        self.extend_from_slice(bytes);
+    }
+}
+
+impl Sink for Sha256 {
+    fn put(&mut self, bytes: &[u8]) {
+        self.update(bytes);
+    }
+}
+
+/// A number in decimal, on the stack.
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &[u8] {
+    use std::io::Write as _;
+    let mut cursor = std::io::Cursor::new(&mut buf[..]);
+    // Twenty bytes hold every i64, sign included.
+    let _ = write!(cursor, "{n}");
+    let len = cursor.position() as usize;
+    &buf[..len]
+}
+
+/// Lower-case hex of a digest, on the stack.
+fn hex32(bytes: &[u8; 32]) -> [u8; 64] {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = [0_u8; 64];
+    for (i, b) in bytes.iter().enumerate() {
+        out[2 * i] = DIGITS[usize::from(b >> 4)];
+        out[2 * i + 1] = DIGITS[usize::from(b & 0x0f)];
+    }
+    out
+}
+
+impl EventView<'_> {
+    fn encode(&self, sink: &mut impl Sink) {
+        let mut number = [0_u8; 20];
+        let mut uuid = [0_u8; 36];
+        let mut uuid_field = |sink: &mut _, u: Option<Uuid>| match u {
+            Some(u) => Sink::field(sink, u.hyphenated().encode_lower(&mut uuid).as_bytes()),
+            None => Sink::field(sink, b""),
+        };
+        sink.put(&[self.encoding]);
+        sink.field(decimal(self.seq, &mut number));
+        sink.field(decimal(self.occurred_at_us, &mut number));
+        uuid_field(sink, self.actor);
+        uuid_field(sink, self.organisation);
+        sink.field(self.action.as_bytes());
+        sink.field(self.target_kind.as_bytes());
+        sink.field(self.target_id.unwrap_or_default().as_bytes());
+        sink.field(self.outcome.as_bytes());
+        let detail = if self.encoding >= 2 {
+            self.detail_sha256.unwrap_or_default()
+        } else {
+            self.detail
+        };
+        sink.field(detail.as_bytes());
+        sink.field(self.ip.unwrap_or_default().as_bytes());
     }
 
     /// Whether the detail is what was hashed: itself (encoding 1), or matching its digest
     /// (encoding 2) unless it was redacted.
     pub fn detail_intact(&self) -> bool {
-        match (self.encoding, &self.detail_sha256) {
+        match (self.encoding, self.detail_sha256) {
             (1, _) => !self.redacted,
             (_, None) => false,
             (_, Some(_)) if self.redacted => self.detail == REDACTED,
-            (_, Some(d)) => detail_digest(&self.detail) == *d,
+            (_, Some(d)) => {
+                hex32(&Sha256::digest(self.detail.as_bytes()).into()).as_slice() == d.as_bytes()
+            }
         }
     }
 
@@ -126,7 +238,7 @@ impl AuditEvent {
     pub fn hash(&self, prev: &[u8; 32]) -> [u8; 32] {
         let mut h = Sha256::new();
         h.update(prev);
-        h.update(self.canonical());
+        self.encode(&mut h);
         h.finalize().into()
     }
 }
@@ -206,6 +318,16 @@ impl ChainVerifier {
     pub fn next(
         &mut self,
         event: &AuditEvent,
+        prev_hash: &[u8],
+        hash: &[u8],
+    ) -> Result<(), ChainError> {
+        self.next_view(&event.view(), prev_hash, hash)
+    }
+
+    /// [`ChainVerifier::next`] over a borrowed event.
+    pub fn next_view(
+        &mut self,
+        event: &EventView<'_>,
         prev_hash: &[u8],
         hash: &[u8],
     ) -> Result<(), ChainError> {
@@ -370,6 +492,42 @@ mod tests {
         r.redacted = true;
         let mut v = ChainVerifier::default();
         assert!(v.next(&r, &GENESIS, &h).is_err());
+    }
+
+    #[test]
+    fn the_encoding_is_pinned_byte_for_byte() {
+        // Stored chains were hashed over exactly these bytes: any change here would make
+        // every intact trail read as altered.
+        let mut e = event(12);
+        e.organisation = Some(Uuid::from_u128(0xabc));
+        e.occurred_at_us = -5;
+        let digest = detail_digest(r#"{"name":"山田太郎"}"#);
+        let mut expected = vec![2_u8];
+        for field in [
+            "12",
+            "-5",
+            "00000000-0000-0000-0000-000000000007",
+            "00000000-0000-0000-0000-000000000abc",
+            "person.create",
+            "person",
+            "p12",
+            "success",
+            &digest,
+            "127.0.0.1",
+        ] {
+            expected.extend_from_slice(&(field.len() as u32).to_be_bytes());
+            expected.extend_from_slice(field.as_bytes());
+        }
+        assert_eq!(e.canonical(), expected);
+        let mut h = Sha256::new();
+        h.update([9_u8; 32]);
+        h.update(&expected);
+        assert_eq!(e.hash(&[9; 32]), <[u8; 32]>::from(h.finalize()));
+        // The digest is lower-case hex of SHA-256, as `hex` prints it.
+        assert_eq!(
+            detail_digest("abc"),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
     }
 
     #[test]

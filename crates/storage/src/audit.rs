@@ -1,7 +1,7 @@
 //! The audit trail: appending inside the caller's transaction, reading, verifying.
 
 use mamori_domain::audit::{
-    AuditEvent, ChainError, ChainVerifier, ENCODING, REDACTED, detail_digest,
+    AuditEvent, ChainError, ChainVerifier, ENCODING, EventView, REDACTED, detail_digest,
 };
 use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
@@ -280,44 +280,131 @@ struct ChainRow {
     redacted: bool,
 }
 
+/// The columns the verifier reads, in the order both readers take them.
+const CHAIN_COLUMNS: &str =
+    "seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id,
+                             outcome, detail, ip, prev_hash, hash, encoding, detail_sha256,
+                             redacted_at IS NOT NULL AS redacted";
+
 /// Re-walks the whole chain from the first event to the head. The outer error is a
 /// database failure; the inner one names the first event that does not verify.
 pub async fn verify(db: &Db) -> Result<Result<i64, ChainError>, StorageError> {
-    const PAGE: &str = "SELECT seq, occurred_at, actor_id, organisation_id, action, target_kind, target_id, outcome,
-                          detail, ip, prev_hash, hash, encoding, detail_sha256,
-                          redacted_at IS NOT NULL AS redacted
-                        FROM audit_events WHERE seq > $1 ORDER BY seq LIMIT 2000";
+    match db {
+        // A thread of its own reads the file directly and hashes each row as SQLite steps
+        // to it: handed between threads one row at a time, as the pool does, the rows cost
+        // several times what hashing them does.
+        Db::Sqlite { path, .. } => {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || verify_sqlite_file(&path))
+                .await
+                .map_err(|e| StorageError::Config(format!("the audit verifier stopped: {e}")))?
+        }
+        Db::Postgres(pool) => verify_postgres(pool).await,
+    }
+}
+
+/// The SQLite chain, read in one snapshot (the head and every event up to it).
+fn verify_sqlite_file(path: &std::path::Path) -> Result<Result<i64, ChainError>, StorageError> {
+    use rusqlite::types::ValueRef;
+    use rusqlite::{Connection, OpenFlags};
+
+    fn text<'r>(v: ValueRef<'r>) -> rusqlite::Result<&'r str> {
+        Ok(v.as_str()?)
+    }
+    fn blob<'r>(v: ValueRef<'r>) -> rusqlite::Result<&'r [u8]> {
+        Ok(v.as_blob()?)
+    }
+    fn optional_text<'r>(v: ValueRef<'r>) -> rusqlite::Result<Option<&'r str>> {
+        Ok(v.as_str_or_null()?)
+    }
+    // sqlx keeps a UUID as its sixteen bytes.
+    fn uuid(v: ValueRef<'_>) -> rusqlite::Result<Option<Uuid>> {
+        match v.as_blob_or_null()? {
+            None => Ok(None),
+            Some(b) => Uuid::from_slice(b).map(Some).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(16, rusqlite::types::Type::Blob, e.into())
+            }),
+        }
+    }
+
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // One read transaction: events appended while we walk are past its snapshot's head.
+    let snapshot = conn.unchecked_transaction()?;
+    let (head_seq, head_hash): (i64, Vec<u8>) =
+        snapshot.query_row("SELECT seq, hash FROM audit_head WHERE id = 1", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?;
+    let mut statement = snapshot.prepare(&format!(
+        "SELECT {CHAIN_COLUMNS} FROM audit_events WHERE seq <= ?1 ORDER BY seq"
+    ))?;
+    let mut rows = statement.query([head_seq])?;
+    let mut verifier = ChainVerifier::default();
+    while let Some(r) = rows.next()? {
+        let event = EventView {
+            seq: r.get(0)?,
+            occurred_at_us: r.get(1)?,
+            actor: uuid(r.get_ref(2)?)?,
+            organisation: uuid(r.get_ref(3)?)?,
+            action: text(r.get_ref(4)?)?,
+            target_kind: text(r.get_ref(5)?)?,
+            target_id: optional_text(r.get_ref(6)?)?,
+            outcome: text(r.get_ref(7)?)?,
+            detail: text(r.get_ref(8)?)?,
+            ip: optional_text(r.get_ref(9)?)?,
+            encoding: u8::try_from(r.get::<_, i64>(12)?).unwrap_or(u8::MAX),
+            detail_sha256: optional_text(r.get_ref(13)?)?,
+            redacted: r.get(14)?,
+        };
+        let prev_hash = blob(r.get_ref(10)?)?;
+        let hash = blob(r.get_ref(11)?)?;
+        if let Err(e) = verifier.next_view(&event, prev_hash, hash) {
+            return Ok(Err(e));
+        }
+    }
+    Ok(verifier.finish(head_seq, &head_hash))
+}
+
+/// The PostgreSQL chain, read in large pages.
+async fn verify_postgres(pool: &sqlx::PgPool) -> Result<Result<i64, ChainError>, StorageError> {
     // Read the head first: events appended while we walk are past it and not our concern.
-    let (head_seq, head_hash): (i64, Vec<u8>) = on_db!(db, p => sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(p).await)?;
+    let (head_seq, head_hash): (i64, Vec<u8>) =
+        sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+            .fetch_one(pool)
+            .await?;
+    let page = format!(
+        "SELECT {CHAIN_COLUMNS} FROM audit_events WHERE seq > $1 AND seq <= $2 ORDER BY seq LIMIT 10000"
+    );
     let mut verifier = ChainVerifier::default();
     let mut after = 0_i64;
-    'pages: loop {
-        let rows: Vec<ChainRow> =
-            on_db!(db, p => sqlx::query_as(PAGE).bind(after).fetch_all(p).await)?;
-        if rows.is_empty() {
-            break;
-        }
-        for r in rows {
-            if r.seq > head_seq {
-                break 'pages;
-            }
-            after = r.seq;
-            let event = AuditEvent {
+    loop {
+        let rows: Vec<ChainRow> = sqlx::query_as(AssertSqlSafe(page.as_str()))
+            .bind(after)
+            .bind(head_seq)
+            .fetch_all(pool)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.seq;
+        for r in &rows {
+            let event = EventView {
                 seq: r.seq,
                 occurred_at_us: r.occurred_at.micros(),
                 actor: r.actor_id,
                 organisation: r.organisation_id,
-                action: r.action,
-                target_kind: r.target_kind,
-                target_id: r.target_id,
-                outcome: r.outcome,
-                detail: r.detail,
-                ip: r.ip,
+                action: &r.action,
+                target_kind: &r.target_kind,
+                target_id: r.target_id.as_deref(),
+                outcome: &r.outcome,
+                detail: &r.detail,
+                ip: r.ip.as_deref(),
                 encoding: u8::try_from(r.encoding).unwrap_or(u8::MAX),
-                detail_sha256: r.detail_sha256,
+                detail_sha256: r.detail_sha256.as_deref(),
                 redacted: r.redacted,
             };
-            if let Err(e) = verifier.next(&event, &r.prev_hash, &r.hash) {
+            if let Err(e) = verifier.next_view(&event, &r.prev_hash, &r.hash) {
                 return Ok(Err(e));
             }
         }

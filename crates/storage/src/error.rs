@@ -18,6 +18,9 @@ pub enum StorageError {
     /// Anything else the driver reported.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// What SQLite reported to a direct reader (the audit trail's verifier).
+    #[error("database error: {0}")]
+    Direct(#[from] rusqlite::Error),
 }
 
 impl StorageError {
