@@ -1095,3 +1095,24 @@ delegation-why = Why (trip, leave)
 delegation-submit = Delegate
 delegation-badge = Delegated
 notice-designation-delegated = Delegated.
+
+# Staff imported from a workbook
+form-email-in-use = “{ $label }” is already registered in mamori. Use another address or remove this row.
+form-unknown-unit = No organisation named as in “{ $label }” was found below the organisation you chose (write its name exactly).
+form-ambiguous-unit = Several organisations below the one you chose have the name in “{ $label }”. Write the organisation's ID instead.
+form-control-chars = “{ $label }” may not contain line breaks or control characters.
+form-bidi-control = “{ $label }” may not contain characters that change the direction of text (such as U+202E).
+rule-people-import-columns = The first row of the workbook has no 氏名 (name) and メールアドレス (e-mail) headings (所属, the unit, is optional).
+person-import-title = Add staff from a workbook
+person-import-lead = Adds people in bulk from the staff list (.xlsx). Every row is checked first; if any row is wrong, nobody is added.
+person-import-columns = Put headings in the first row: 氏名 (name) and メールアドレス (e-mail). A 所属 (unit) column may name an organisation below the one you choose (empty: the one you choose).
+person-import-codes = Each person gets a sign-in code. At their first sign-in they type it in the password box and then choose their own password. Codes are valid for { $days } days (mamori's own default; the source documents set no figure).
+person-import-organisation = Organisation to add them to
+person-import-button = Import and add
+person-imported-title = Sign-in codes
+person-imported-lead = { $count } people were added. The codes are shown on this page only: print it, or hand each code over, before you close it.
+person-imported-expires = The codes expire at { $expires }
+person-imported-how = On mamori's sign-in page, enter your e-mail address and type the sign-in code in the password box; then choose your own password. Hyphens and letter case do not matter.
+person-sign-in-code = Sign-in code
+person-imported-done = Back to people
+hint-current-first = The first time, enter the initial password or the sign-in code you were given.

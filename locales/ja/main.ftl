@@ -1095,3 +1095,24 @@ delegation-why = 理由（出張、休暇など）
 delegation-submit = 委任する
 delegation-badge = 委任
 notice-designation-delegated = 委任しました。
+
+# Staff imported from a workbook
+form-email-in-use = 「{ $label }」はすでに mamori に登録されています。別のアドレスにするか、この行を削除してください。
+form-unknown-unit = 「{ $label }」に当たる組織が、選んだ組織の下に見つかりません（組織名をそのまま書いてください）。
+form-ambiguous-unit = 「{ $label }」と同じ名前の組織が、選んだ組織の下に複数あります。組織の ID で書いてください。
+form-control-chars = 「{ $label }」には改行や制御文字は使えません。
+form-bidi-control = 「{ $label }」には文字の表示方向を変える制御文字（U+202E など）は使えません。
+rule-people-import-columns = Excel の 1 行目に「氏名」と「メールアドレス」の見出しが見つかりません（「所属」は任意です）。
+person-import-title = Excel から職員を一括登録
+person-import-lead = 人事の職員一覧（.xlsx）から、職員をまとめて登録します。全行を確かめてから登録し、1 行でも誤りがあれば誰も登録しません。
+person-import-columns = 1 行目を見出しにして「氏名」「メールアドレス」の列を置いてください。「所属」の列があれば、選んだ組織の下の組織名で所属を指定できます（空欄は選んだ組織）。
+person-import-codes = 一人ひとりに利用開始コードを発行します。初回はパスワード欄にこのコードを入力し、自分のパスワードを決めます。コードの有効期間は { $days } 日です（この日数は mamori の既定値で、原典に定めはありません）。
+person-import-organisation = 登録先の組織
+person-import-button = 取り込んで登録する
+person-imported-title = 利用開始コードの通知
+person-imported-lead = { $count } 人を登録しました。コードはこの画面でしか表示されません。印刷するか、各人に確実に伝えてから閉じてください。
+person-imported-expires = コードの有効期限: { $expires }
+person-imported-how = mamori のログイン画面で、メールアドレスと、パスワード欄に利用開始コードを入力してください。続けて自分のパスワードを決めます。ハイフンと大文字・小文字の違いは問いません。
+person-sign-in-code = 利用開始コード
+person-imported-done = 職員一覧へ
+hint-current-first = 初回は、渡された初期パスワードまたは利用開始コードを入力してください。

@@ -581,19 +581,7 @@ impl App {
                 )
                 .await;
         }
-        // Parsing an untrusted archive is CPU work: off the async workers.
-        let table =
-            tokio::task::spawn_blocking(move || mamori_sheets::read(&workbook, Limits::default()))
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| {
-                    let code = match e {
-                        SheetError::TooLarge(limit) => import_limit_code(limit),
-                        SheetError::Empty => "import-empty",
-                        _ => "import-not-xlsx",
-                    };
-                    AppError::Rule { code }
-                })?;
+        let table = read_workbook(workbook).await?;
         if table.meta("register").is_some_and(|r| r != register) {
             return Err(AppError::Rule {
                 code: "import-other-register",
@@ -896,6 +884,22 @@ fn choice_id(field: &mamori_library::model::Field, raw: String) -> String {
 
 /// The message that names the limit an imported workbook went past, so that the person
 /// knows what to change (split the register, shorten a cell, save it again from Excel).
+/// Reads an uploaded workbook's first sheet, each limit broken named as a rule.
+pub(crate) async fn read_workbook(workbook: Vec<u8>) -> Result<mamori_sheets::ReadTable, AppError> {
+    // Parsing an untrusted archive is CPU work: off the async workers.
+    tokio::task::spawn_blocking(move || mamori_sheets::read(&workbook, Limits::default()))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| {
+            let code = match e {
+                SheetError::TooLarge(limit) => import_limit_code(limit),
+                SheetError::Empty => "import-empty",
+                _ => "import-not-xlsx",
+            };
+            AppError::Rule { code }
+        })
+}
+
 fn import_limit_code(limit: Limit) -> &'static str {
     match limit {
         Limit::Rows => "import-too-many-rows",

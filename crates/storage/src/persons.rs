@@ -107,6 +107,28 @@ pub async fn named(tx: &mut Tx, text: &str) -> Result<Option<PersonRow>, Storage
         .bind(by_id).bind(text.to_lowercase()).fetch_optional(c).await)?)
 }
 
+/// Which of `emails` (lower-case) already belong to someone.
+pub async fn taken_emails(tx: &mut Tx, emails: &[String]) -> Result<Vec<String>, StorageError> {
+    let mut taken = Vec::new();
+    // A few hundred placeholders a statement stays far below either database's limit.
+    for chunk in emails.chunks(500) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT email FROM persons WHERE email IN ({})",
+            marks.join(", ")
+        );
+        let found: Vec<String> = on_tx!(tx, c => {
+            let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));
+            for e in chunk {
+                q = q.bind(e);
+            }
+            q.fetch_all(c).await
+        })?;
+        taken.extend(found);
+    }
+    Ok(taken)
+}
+
 /// Looks up an account by e-mail for login.
 pub async fn credentials_by_email<'a>(
     src: impl Into<Src<'a>>,

@@ -6,14 +6,16 @@ use axum::response::{IntoResponse, Response};
 use mamori_app::read::PageRequest;
 use mamori_app::read::PersonFilter;
 use mamori_app::{PersonInput, PersonUpdate};
-use serde::Deserialize;
-use utoipa::IntoParams;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::dto::{ErrorBody, PasswordReset, Person, PersonCreate, PersonList, PersonPatch};
 use super::{ApiResult, created};
 use crate::AppState;
+use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
+use crate::upload::ApiUpload;
 
 /// List filters.
 #[derive(Deserialize, IntoParams)]
@@ -127,4 +129,82 @@ pub async fn reset_person_totp(
 ) -> ApiResult<Response> {
     state.app.reset_totp(&s.caller, id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// The staff workbook and the organisation the people join.
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct PeopleImportBody {
+    /// The organisation the people join (a row's 所属 may name a unit below it).
+    organisation: Uuid,
+    /// An .xlsx workbook whose first row names the columns 氏名 and メールアドレス, and
+    /// optionally 所属.
+    #[schema(format = Binary, content_media_type = "application/octet-stream")]
+    file: String,
+}
+
+/// A person added by an import, with their sign-in code.
+#[derive(Serialize, ToSchema)]
+pub struct ImportedPersonDto {
+    id: Uuid,
+    name: String,
+    email: String,
+    organisation: Uuid,
+    organisation_name: String,
+    /// Typed in the password box at the first sign-in; shown this once and kept nowhere.
+    code: String,
+}
+
+/// What an import of staff added.
+#[derive(Serialize, ToSchema)]
+pub struct PeopleImportDto {
+    people: Vec<ImportedPersonDto>,
+    /// When the codes stop opening the accounts (thirty days: mamori's own figure).
+    codes_expire_at: String,
+}
+
+impl From<mamori_app::PeopleImport> for PeopleImportDto {
+    fn from(done: mamori_app::PeopleImport) -> Self {
+        Self {
+            codes_expire_at: done.codes_expire_at.0.to_string(),
+            people: done
+                .people
+                .into_iter()
+                .map(|p| ImportedPersonDto {
+                    id: p.id,
+                    name: p.name,
+                    email: p.email,
+                    organisation: p.organisation,
+                    organisation_name: p.organisation_name,
+                    code: p.code,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Add staff in bulk from a workbook. Each person signs in the first time with the code
+/// in the answer and then chooses a password. Every row is checked first; if any is
+/// wrong, nobody is added and the answer names each problem by its row.
+#[utoipa::path(post, path = "/persons/import", tag = "persons",
+    request_body(content = PeopleImportBody, content_type = "multipart/form-data"),
+    responses((status = 201, body = PeopleImportDto), (status = 400, description = "Rows with problems; nobody was added", body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 422, description = "Not a staff workbook", body = ErrorBody)))]
+pub async fn import_persons(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiUpload(upload): ApiUpload,
+) -> ApiResult<(StatusCode, axum::Json<PeopleImportDto>)> {
+    let organisation: Uuid = upload.field("organisation").parse().map_err(|_| {
+        Failure::field(mamori_domain::FieldError {
+            field: "organisation",
+            code: "required",
+            limit: None,
+        })
+    })?;
+    let done = state
+        .app
+        .import_people(&s.caller, organisation, upload.file.content)
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(done.into())))
 }

@@ -92,6 +92,10 @@ pub fn router() -> Router<AppState> {
         )
         .route("/persons", get(persons::list).post(persons::create))
         .route("/persons/new", get(persons::new_form))
+        .route(
+            "/persons/import",
+            get(persons::import_form).post(persons::import),
+        )
         .route("/persons/{id}", get(persons::show))
         .route("/persons/{id}/edit", post(persons::update))
         .route(

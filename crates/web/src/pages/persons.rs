@@ -19,6 +19,7 @@ use crate::AppState;
 use crate::error::Failure;
 use crate::extract::{CsrfForm, PageSession};
 use crate::i18n::Tr;
+use crate::upload::UploadForm;
 
 const PAGE: i64 = 50;
 
@@ -625,4 +626,89 @@ pub(super) async fn people_to_choose(
         .items;
     people.sort_by_key(|p| Some(p.organisation_id) != organisation);
     Ok(people)
+}
+
+#[derive(Template)]
+#[template(path = "persons/import.html")]
+struct ImportPage {
+    l: Layout,
+    organisation: String,
+    organisations: Vec<OrganisationRow>,
+    errors: FormErrors,
+    summary: Option<String>,
+    code_days: i64,
+}
+
+#[derive(Template)]
+#[template(path = "persons/imported.html")]
+struct ImportedPage {
+    l: Layout,
+    people: Vec<mamori_app::ImportedPerson>,
+    expires: String,
+}
+
+/// `GET /persons/import`: the form to add staff from a workbook.
+pub async fn import_form(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    Query(q): Query<NewQuery>,
+) -> Result<Response, Failure> {
+    Ok(render(&ImportPage {
+        l: Layout::new(&s, "person-import-title", "persons"),
+        organisation: q.organisation.map(|o| o.to_string()).unwrap_or_default(),
+        organisations: organisations(&state, &s).await?,
+        errors: FormErrors::default(),
+        summary: None,
+        code_days: mamori_app::CODE_DAYS,
+    }))
+}
+
+/// `POST /persons/import`: adds everyone on the sheet and shows their sign-in codes, once,
+/// to print; if any row is wrong nobody is added and the form names each problem.
+pub async fn import(
+    State(state): State<AppState>,
+    PageSession(s): PageSession,
+    upload: Result<UploadForm, Failure>,
+) -> Result<Response, Failure> {
+    let tr = Tr::of(&s);
+    let mut organisation = String::new();
+    let result = match upload {
+        Ok(UploadForm(u)) => {
+            organisation = u.field("organisation").to_owned();
+            match organisation.parse::<Uuid>() {
+                Ok(org) => state
+                    .app
+                    .import_people(&s.caller, org, u.file.content)
+                    .await
+                    .map_err(Failure::from),
+                Err(_) => Err(Failure::field(mamori_domain::FieldError {
+                    field: "organisation",
+                    code: "required",
+                    limit: None,
+                })),
+            }
+        }
+        Err(f) => Err(f),
+    };
+    match result {
+        Ok(done) => Ok(render(&ImportedPage {
+            l: Layout::new(&s, "person-imported-title", "persons"),
+            expires: tr.datetime(done.codes_expire_at),
+            people: done.people,
+        })),
+        Err(failure) => {
+            let orgs = organisations(&state, &s).await?;
+            let errors = super::form_widgets::errors_for(tr, &failure);
+            Ok(form_failure(tr, failure, |_, summary| {
+                render(&ImportPage {
+                    l: Layout::new(&s, "person-import-title", "persons"),
+                    organisation,
+                    organisations: orgs,
+                    errors,
+                    summary,
+                    code_days: mamori_app::CODE_DAYS,
+                })
+            }))
+        }
+    }
 }

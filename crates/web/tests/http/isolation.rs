@@ -272,6 +272,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ),
     ("GET", "/api/v1/persons", &[]),
     ("POST", "/api/v1/persons", A_ADMINS),
+    ("POST", "/api/v1/persons/import", A_ADMINS),
     ("GET", "/api/v1/persons/{id}", A_READERS),
     ("PATCH", "/api/v1/persons/{id}", A_ADMINS),
     ("POST", "/api/v1/persons/{id}/password-reset", A_ADMINS),
@@ -828,7 +829,8 @@ async fn request(
             assert_eq!(status, StatusCode::CREATED, "{body}");
             (format!("{roles}/{}", body["id"].as_str().unwrap()), None)
         }
-        // The workbook is sent as a form by the walk.
+        // The workbooks are sent as forms by the walk.
+        ("POST", "/api/v1/persons/import") => (path.into(), None),
         ("POST", "/api/v1/registers/{id}/import") => {
             (path.replace("{id}", "external_services"), None)
         }
@@ -879,6 +881,36 @@ async fn opened(c: &Client, url: &str) -> (StatusCode, Value) {
     (
         status,
         json!(table.rows.into_iter().map(|(_, r)| r).collect::<Vec<_>>()),
+    )
+}
+
+/// Adds one person to `org` from a staff workbook.
+async fn import_staff(c: &Client, url: &str, org: &str, n: usize) -> (StatusCode, Value) {
+    let column = |label: &str| mamori_sheets::Column {
+        id: label.into(),
+        label: label.into(),
+        width: 20.0,
+    };
+    let table = mamori_sheets::Table {
+        sheet: "職員一覧".into(),
+        meta: vec![],
+        columns: vec![column("氏名"), column("メールアドレス")],
+        rows: vec![vec![
+            format!("甲 取込職員{n}"),
+            format!("imported{n}@ko.example.jp"),
+        ]],
+    };
+    let file = reqwest::multipart::Part::bytes(mamori_sheets::write(&table).unwrap())
+        .file_name("職員一覧.xlsx");
+    let form = reqwest::multipart::Form::new()
+        .text("organisation", org.to_owned())
+        .part("file", file);
+    let res = c.post(url).multipart(form).send().await.unwrap();
+    let status = res.status();
+    let text = res.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
     )
 }
 
@@ -966,6 +998,8 @@ async fn every_api_route_as_every_role() {
                 workbook_text(c, &t.url(&url)).await
             } else if path.ends_with("/export.zip") {
                 opened(c, &t.url(&url)).await
+            } else if *path == "/api/v1/persons/import" {
+                import_staff(c, &t.url(&url), &w.a, n).await
             } else if *method == "POST" && path.ends_with("/import") {
                 import(c, &t.url(&url), &w.a, &format!("甲社 取込{n}")).await
             } else {

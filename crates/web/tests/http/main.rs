@@ -32,6 +32,7 @@ mod outbox;
 mod pages;
 mod passkeys;
 mod people;
+mod people_import;
 mod procedures_page;
 mod registers;
 mod rounds;
