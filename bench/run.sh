@@ -32,7 +32,7 @@ usage() {
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,login
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,import,login,audit
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -328,6 +328,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
     TOTAL=$(curl -s --max-time 10 -H "Cookie: mamori_session=$COOKIE" \
       "$MAMORI_URL/api/v1/persons?limit=1&offset=0" | jq -r '.total // empty') || true
     [[ $TOTAL == 1000 ]] || echo "run.sh: warning: the person list reports total=${TOTAL:-?}, expected 1000" >&2
+    memory_note "after creating 999 persons (each hashes an initial password)"
   fi
 fi
 
@@ -566,6 +567,17 @@ to_ms() {
   }'
 }
 
+# mamori's resident memory now and at its peak (since it last started), from /proc.
+MEMORY_NOTES=()
+memory_note() { # when
+  local status rss hwm
+  [[ -n "${MAMORI_PID:-}" && -r /proc/$MAMORI_PID/status ]] || return 0
+  status=$(cat "/proc/$MAMORI_PID/status")
+  rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' <<<"$status")
+  hwm=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' <<<"$status")
+  MEMORY_NOTES+=("$1|$rss|$hwm")
+}
+
 run_case() { # name script base-url path
   local name=$1 script=$2 url="$3$4" c threads out rps p50 p99 non2xx errors
   assert_loopback "$url"
@@ -592,6 +604,7 @@ run_case() { # name script base-url path
     grep '^mamori-bench: first' "$out" >&2 || true
     [[ -z "$errors" ]] || echo "   socket errors: $errors (connect/read/write/timeout)" >&2
     ROWS+=("$name|$c|$rps|$p50|$p99|${non2xx:-?}|${errors:-0}")
+    [[ $url == "$MAMORI_URL"* ]] && memory_note "after $name at $c connection(s)"
   done
 }
 
@@ -894,6 +907,57 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted login && run_case login login.lua "$MAMORI_URL" "/api/v1/session"
 fi
 
+# The import case: 3,000 staff added from one workbook (each given a sign-in code, no
+# password hashed), timed from the upload to the answer.
+IMPORT_NOTES=()
+IMPORT_CHECKS=()
+run_import() {
+  local n=3000 unit book code secs added
+  step "import: $n staff from one workbook"
+  new_org "取込先の課" unit "$ORG"
+  unit=$NEW_ID
+  book="$WORK/staff.xlsx"
+  python3 "$BENCH/tools/staff_workbook.py" "$book" "$n" || die "cannot write the staff workbook"
+  assert_loopback "$MAMORI_URL/api/v1/persons/import"
+  local headers=(-H "Cookie: mamori_session=$COOKIE")
+  [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+  read -r code secs < <(curl -s -o "$WORK/import.json" -w '%{http_code} %{time_total}\n' --max-time 120 \
+    "${headers[@]}" -F "organisation=$unit" -F "file=@$book" "$MAMORI_URL/api/v1/persons/import") || true
+  [[ $code == 201 ]] || die "the import answered HTTP $code: $(head -c 300 "$WORK/import.json")"
+  added=$(jq '.people | length' "$WORK/import.json")
+  IMPORT_NOTES+=("$added of $n people added from one workbook in $(awk -v t="$secs" 'BEGIN { printf "%.2f", t }') s (curl time_total: upload, checks, one transaction with an audit event per person, answer)")
+  IMPORT_CHECKS+=("$(check "import: $n people in under 30 s ($(awk -v t="$secs" 'BEGIN { printf "%.2f", t }') s)" "$secs" "<" 30)")
+  [[ $added == "$n" ]] || IMPORT_CHECKS+=("- [ ] import: every row added ($added of $n)")
+  memory_note "after importing $n staff"
+}
+
+# The audit case: the trail extended to a million events (bench/tools/extend_audit.py,
+# with mamori stopped), then `mamori audit verify` three times.
+AUDIT_NOTES=()
+AUDIT_CHECKS=()
+run_audit() {
+  local target=1000000 i out rate best=0
+  memory_note "at the end of the runs, before the audit case stops mamori"
+  stop_server "$MAMORI_PID" mamori
+  MAMORI_PID=""
+  step "audit: extending the trail to $target events"
+  python3 "$BENCH/tools/extend_audit.py" "$DATA/mamori.db" "$target" >/dev/null ||
+    die "cannot extend the audit trail"
+  for i in 1 2 3; do
+    out=$("$MAMORI_BIN" audit verify --data-dir "$DATA" 2>&1) || die "audit verify failed: $out"
+    step "   $out"
+    rate=$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' <<<"$out")
+    AUDIT_NOTES+=("run $i: $out")
+    ((rate > best)) && best=$rate
+  done
+  AUDIT_CHECKS+=("$(check "audit: the trail verifies at 1,000,000 events/s or more (best of three: $best events/s)" "$best" ">=" 1000000)")
+}
+
+if [[ $BASELINE_ONLY -eq 0 ]]; then
+  wanted import && run_import
+  wanted audit && run_audit
+fi
+
 # ---------------------------------------------------------------- report --
 # Prints the value of column $3 for case $1 at $2 connections.
 cell() {
@@ -940,6 +1004,26 @@ report() {
     local note
     for note in "${ROUNDS_NOTES[@]}"; do echo "rounds: $note."; done
   fi
+  if [[ ${#IMPORT_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${IMPORT_NOTES[@]}"; do echo "import: $note."; done
+  fi
+  if [[ ${#AUDIT_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${AUDIT_NOTES[@]}"; do echo "audit: $note"; done
+  fi
+  if [[ ${#MEMORY_NOTES[@]} -gt 0 ]]; then
+    echo
+    echo "| mamori's memory | RSS (MB) | peak RSS since start (MB) |"
+    echo "| --- | ---: | ---: |"
+    local m f
+    for m in "${MEMORY_NOTES[@]}"; do
+      IFS='|' read -r -a f <<<"$m"
+      printf '| %s | %s | %s |\n' "${f[@]}"
+    done
+  fi
   if [[ $BASELINE_ONLY -eq 0 ]]; then
     local base8 list8 p99l8 p99l200 create8
     base8=$(cell baseline 8 2)
@@ -956,6 +1040,13 @@ report() {
     check "list p99 under 25 ms at 200 connections (${p99l200:-?} ms)" "$p99l200" "<" 25
     check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
+    [[ ${#IMPORT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${IMPORT_CHECKS[@]}"
+    [[ ${#AUDIT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${AUDIT_CHECKS[@]}"
+    if [[ ${#MEMORY_NOTES[@]} -gt 0 ]]; then
+      local peak
+      peak=$(printf '%s\n' "${MEMORY_NOTES[@]}" | awk -F'|' '$3 > m { m = $3 } END { print m + 0 }')
+      check "memory: mamori's peak RSS under 150 MB ($peak MB)" "$peak" "<" 150
+    fi
     if [[ ${#ROUNDS_CHECKS[@]} -gt 0 ]]; then
       local p99r8
       p99r8=$(cell rounds 8 4)
