@@ -68,6 +68,18 @@ SEED_PARALLEL=4
 EMAIL=bench@example.jp
 
 step() { printf '==> %s\n' "$*" >&2; }
+
+# mamori's resident memory now and at its peak (since it last started), from /proc.
+MEMORY_NOTES=()
+memory_note() { # when
+  local status rss hwm
+  [[ -n "${MAMORI_PID:-}" && -r /proc/$MAMORI_PID/status ]] || return 0
+  status=$(cat "/proc/$MAMORI_PID/status")
+  rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' <<<"$status")
+  hwm=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' <<<"$status")
+  MEMORY_NOTES+=("$1|$rss|$hwm")
+}
+
 die() {
   printf 'run.sh: error: %s\n' "$*" >&2
   exit 1
@@ -567,17 +579,6 @@ to_ms() {
   }'
 }
 
-# mamori's resident memory now and at its peak (since it last started), from /proc.
-MEMORY_NOTES=()
-memory_note() { # when
-  local status rss hwm
-  [[ -n "${MAMORI_PID:-}" && -r /proc/$MAMORI_PID/status ]] || return 0
-  status=$(cat "/proc/$MAMORI_PID/status")
-  rss=$(awk '$1 == "VmRSS:" { printf "%.0f", $2 / 1024 }' <<<"$status")
-  hwm=$(awk '$1 == "VmHWM:" { printf "%.0f", $2 / 1024 }' <<<"$status")
-  MEMORY_NOTES+=("$1|$rss|$hwm")
-}
-
 run_case() { # name script base-url path
   local name=$1 script=$2 url="$3$4" c threads out rps p50 p99 non2xx errors
   assert_loopback "$url"
@@ -604,7 +605,7 @@ run_case() { # name script base-url path
     grep '^mamori-bench: first' "$out" >&2 || true
     [[ -z "$errors" ]] || echo "   socket errors: $errors (connect/read/write/timeout)" >&2
     ROWS+=("$name|$c|$rps|$p50|$p99|${non2xx:-?}|${errors:-0}")
-    [[ $url == "$MAMORI_URL"* ]] && memory_note "after $name at $c connection(s)"
+    if [[ $url == "$MAMORI_URL"* ]]; then memory_note "after $name at $c connection(s)"; fi
   done
 }
 
@@ -948,7 +949,7 @@ run_audit() {
     step "   $out"
     rate=$(sed -n 's/.*(\([0-9]*\) events\/s).*/\1/p' <<<"$out")
     AUDIT_NOTES+=("run $i: $out")
-    ((rate > best)) && best=$rate
+    if ((rate > best)); then best=$rate; fi
   done
   AUDIT_CHECKS+=("$(check "audit: the trail verifies at 1,000,000 events/s or more (best of three: $best events/s)" "$best" ">=" 1000000)")
 }

@@ -219,16 +219,22 @@ impl App {
     }
 
     async fn hash_password(&self, password: String) -> Result<String, AppError> {
-        let _slot = self
+        let slot = self
             .hash_slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let hasher = self.hasher.clone();
-        tokio::task::spawn_blocking(move || hasher.hash(&password))
-            .await
-            .map_err(|e| AppError::Internal(e.to_string()))?
-            .map_err(|e| AppError::Internal(e.to_string()))
+        tokio::task::spawn_blocking(move || {
+            // Held until the hash ends, even if the request is gone: the slot bounds the
+            // hashes running, and so the memory they work in.
+            let _slot = slot;
+            hasher.hash(&password)
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// Seals a second-factor secret for a person.
@@ -251,30 +257,39 @@ impl App {
         password: String,
         hash: Option<String>,
     ) -> Result<bool, AppError> {
-        let _slot = self
+        let slot = self
             .hash_slots
-            .acquire()
+            .clone()
+            .acquire_owned()
             .await
             .map_err(|e| AppError::Internal(e.to_string()))?;
         let hasher = self.hasher.clone();
         let now = self.now().0.as_second();
-        tokio::task::spawn_blocking(move || match hash {
-            Some(h) => match mamori_auth::enrolment::parse(&h) {
-                // A sign-in code needs no slow hash, but spends one anyway: a first
-                // sign-in must take as long as any other.
-                Some(code) => {
-                    hasher.verify_dummy(&password);
-                    now < code.expires_unix && code.matches(&password)
-                }
-                None => hasher.verify(&password, &h),
-            },
-            None => {
-                hasher.verify_dummy(&password);
-                false
-            }
+        tokio::task::spawn_blocking(move || {
+            let _slot = slot;
+            verify_with(&hasher, &password, hash, now)
         })
         .await
         .map_err(|e| AppError::Internal(e.to_string()))
+    }
+}
+
+/// Checks a password or a sign-in code against what is stored (see [`App::verify_password`]).
+fn verify_with(hasher: &Hasher, password: &str, hash: Option<String>, now: i64) -> bool {
+    match hash {
+        Some(h) => match mamori_auth::enrolment::parse(&h) {
+            // A sign-in code needs no slow hash, but spends one anyway: a first sign-in
+            // must take as long as any other.
+            Some(code) => {
+                hasher.verify_dummy(password);
+                now < code.expires_unix && code.matches(password)
+            }
+            None => hasher.verify(password, &h),
+        },
+        None => {
+            hasher.verify_dummy(password);
+            false
+        }
     }
 }
 

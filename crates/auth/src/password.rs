@@ -41,6 +41,9 @@ pub struct Hasher {
     params: Params,
     /// Working memory, lent to one hash at a time.
     memory: Mutex<Vec<Vec<Block>>>,
+    /// Blocks kept at most: as many as hashes may run at once (one per core, the bound
+    /// the application keeps). A block past it is given back.
+    keep: usize,
 }
 
 /// Hashing failed (only on invalid parameters or an unreadable stored hash).
@@ -59,6 +62,7 @@ impl Hasher {
         Ok(Self {
             params,
             memory: Mutex::new(Vec::new()),
+            keep: std::thread::available_parallelism().map_or(2, |n| n.get()),
         })
     }
 
@@ -95,6 +99,7 @@ impl Hasher {
         // holds what the configured cost needs.
         if blocks.len() == self.params.block_count()
             && let Ok(mut memory) = self.memory.lock()
+            && memory.len() < self.keep
         {
             memory.push(blocks);
         }

@@ -50,11 +50,11 @@ impl WriterState {
     /// Rolls back an abandoned savepoint, if there is one.
     async fn tidy(&mut self) -> Result<(), sqlx::Error> {
         if self.abandoned {
-            self.abandoned = false;
-            self.head = self.head_at_savepoint;
             sqlx::raw_sql("ROLLBACK TO SAVEPOINT w; RELEASE SAVEPOINT w")
                 .execute(&mut self.conn)
                 .await?;
+            self.abandoned = false;
+            self.head = self.head_at_savepoint;
         }
         Ok(())
     }
@@ -163,18 +163,33 @@ impl Writer {
     }
 
     /// Starts a transaction: joins the open batch, or opens one.
+    ///
+    /// The opening runs as a task of its own, to the end, even when the caller goes away
+    /// while it waits (a client that hangs up). sqlx's worker stops a statement list once
+    /// nobody reads its results, so a caller dropped during `RELEASE SAVEPOINT w;
+    /// SAVEPOINT w` left the savepoint released and none opened, while the writer still
+    /// believed one was pending release: the next `RELEASE` failed the whole batch (seen
+    /// once at the end of a 200-connection bench run as `no such savepoint: w`).
+    /// If nobody is left to take the transaction, it is dropped, which marks its savepoint
+    /// for rollback like any transaction dropped without commit.
     pub(crate) async fn begin(&self) -> Result<WriteTx, StorageError> {
-        let mut state = self.state.clone().lock_owned().await;
-        if let Err(e) = state.tidy().await {
-            state.fail_batch(&e).await;
-            return Err(e.into());
-        }
-        state.open_savepoint().await?;
-        Ok(WriteTx {
-            state,
-            flush: self.flush.clone(),
-            released: false,
+        let state = self.state.clone();
+        let flush = self.flush.clone();
+        tokio::spawn(async move {
+            let mut state = state.lock_owned().await;
+            if let Err(e) = state.tidy().await {
+                state.fail_batch(&e).await;
+                return Err(e.into());
+            }
+            state.open_savepoint().await?;
+            Ok(WriteTx {
+                state,
+                flush,
+                released: false,
+            })
         })
+        .await
+        .map_err(|e| StorageError::Config(format!("the writer stopped: {e}")))?
     }
 }
 

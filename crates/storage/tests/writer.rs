@@ -110,6 +110,82 @@ async fn a_transaction_sees_its_own_writes_and_a_later_one_sees_the_commit() {
     assert_eq!(organisations::get(&db, id).await.unwrap().name, "本部");
 }
 
+/// A client that hangs up drops its request's future wherever it is: waiting for the
+/// writer, between the statements that open a savepoint, in the middle of its own writes or
+/// waiting for the commit. None of that may break the batch of anyone else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn callers_that_go_away_at_any_moment_break_nobody_elses_commit() {
+    let (_t, db) = open().await;
+    let write = |db: Db, name: String| async move {
+        let mut tx = db.begin().await?;
+        let new = NewOrganisation {
+            id: Uuid::now_v7(),
+            name: &name,
+            kind: "unit",
+            parent: None,
+            now: Ts(jiff::Timestamp::now()),
+        };
+        organisations::insert(&mut tx, &new).await?;
+        audit::append(&mut tx, event(&name)).await?;
+        tx.commit().await
+    };
+    let mut tasks = Vec::new();
+    for i in 0..400_u64 {
+        let db = db.clone();
+        // Half hang up within a few milliseconds (while waiting for the writer or opening
+        // their savepoint), half later (in their writes or waiting for the commit).
+        let spread = if i % 2 == 0 { 3_000 } else { 200_000 };
+        let patience = std::time::Duration::from_micros((i * 7919) % spread);
+        tasks.push(tokio::spawn(tokio::time::timeout(
+            patience,
+            write(db, format!("去る{i}")),
+        )));
+    }
+    let (mut finished, mut cut) = (0, 0);
+    for t in tasks {
+        // Cut off or not, a call that finished must have succeeded.
+        match t.await.unwrap() {
+            Ok(done) => {
+                done.unwrap();
+                finished += 1;
+            }
+            Err(_) => cut += 1,
+        }
+    }
+    assert!(
+        finished > 0 && cut > 0,
+        "{finished} finished, {cut} cut off"
+    );
+    for i in 0..20 {
+        write(db.clone(), format!("残る{i}")).await.unwrap();
+    }
+    let count = |q: &str| {
+        let db = db.clone();
+        let filter = organisations::OrganisationFilter {
+            q: Some(q.to_owned()),
+            ..Default::default()
+        };
+        async move {
+            organisations::list(
+                &db,
+                &everything(),
+                &filter,
+                mamori_storage::PageRequest::new(Some(1), None),
+            )
+            .await
+            .unwrap()
+            .total
+        }
+    };
+    assert_eq!(count("残る").await, 20);
+    let verified = audit::verify(&db).await.unwrap().unwrap();
+    assert_eq!(
+        verified,
+        count("去る").await + 20,
+        "one event per organisation that exists, chain intact"
+    );
+}
+
 fn everything() -> mamori_domain::policy::Scope {
     let root = mamori_domain::policy::Actor {
         person: Uuid::nil(),
