@@ -71,6 +71,18 @@ step() { printf '==> %s\n' "$*" >&2; }
 
 # mamori's resident memory now and at its peak (since it last started), from /proc.
 MEMORY_NOTES=()
+# Prints a Markdown check box: ticked when VALUE OP LIMIT holds numerically.
+check() { # description value op limit
+  if awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
+    if (v !~ /^[0-9.]+$/) exit 1
+    exit !((op == ">=" && v + 0 >= l + 0) || (op == "<" && v + 0 < l + 0))
+  }'; then
+    echo "- [x] $1"
+  else
+    echo "- [ ] $1"
+  fi
+}
+
 memory_note() { # when
   local status rss hwm
   [[ -n "${MAMORI_PID:-}" && -r /proc/$MAMORI_PID/status ]] || return 0
@@ -968,18 +980,6 @@ cell() {
     [[ ${f[0]} == "$1" && ${f[1]} == "$2" ]] && { echo "${f[$3]}"; return 0; }
   done
   echo ""
-}
-
-# Prints a Markdown check box: ticked when VALUE OP LIMIT holds numerically.
-check() { # description value op limit
-  if awk -v v="$2" -v l="$4" -v op="$3" 'BEGIN {
-    if (v !~ /^[0-9.]+$/) exit 1
-    exit !((op == ">=" && v + 0 >= l + 0) || (op == "<" && v + 0 < l + 0))
-  }'; then
-    echo "- [x] $1"
-  else
-    echo "- [ ] $1"
-  fi
 }
 
 report() {

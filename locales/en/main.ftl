@@ -1116,3 +1116,6 @@ person-imported-how = On mamori's sign-in page, enter your e-mail address and ty
 person-sign-in-code = Sign-in code
 person-imported-done = Back to people
 hint-current-first = The first time, enter the initial password or the sign-in code you were given.
+count-at-least = { $count } or more
+inbox-count-at-least = { $count } or more waiting
+see-all-at-least = Show all ({ $count } or more)

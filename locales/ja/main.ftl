@@ -1116,3 +1116,6 @@ person-imported-how = mamori のログイン画面で、メールアドレスと
 person-sign-in-code = 利用開始コード
 person-imported-done = 職員一覧へ
 hint-current-first = 初回は、渡された初期パスワードまたは利用開始コードを入力してください。
+count-at-least = { $count } 件以上
+inbox-count-at-least = 対応待ち { $count }件以上
+see-all-at-least = すべて表示（{ $count } 件以上）

@@ -4,7 +4,7 @@ use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
-use crate::scope::org_condition;
+use crate::scope::{capped_count, org_condition};
 use crate::types::Ts;
 use crate::{Db, Page, PageRequest, Src, StorageError, Tx, on_src, on_tx};
 
@@ -135,7 +135,7 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let count = format!("SELECT COUNT(*) FROM assessments a WHERE {}", cond.sql);
+    let count = capped_count(&format!("assessments a WHERE {}", cond.sql));
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, AssessmentRow>(AssertSqlSafe(sql));
         for id in &cond.ids { q = q.bind(*id); }
@@ -146,7 +146,7 @@ pub async fn list(
         for id in &cond.ids { q = q.bind(*id); }
         q.fetch_one(p).await
     })?;
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// Every answer of an assessment: (requirement id, answer), to decide what applies.

@@ -4,7 +4,7 @@ use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
-use crate::scope::{Page, PageRequest, like_pattern, org_condition};
+use crate::scope::{Page, PageRequest, capped_count, like_pattern, org_condition};
 use crate::types::{Day, Ts};
 use crate::{Db, Src, StorageError, Tx, on_src, on_tx};
 
@@ -672,7 +672,7 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let count = format!("SELECT COUNT(*) FROM cases c WHERE {}{extra}", cond.sql);
+    let count = capped_count(&format!("cases c WHERE {}{extra}", cond.sql));
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql));
         for id in &cond.ids { q = q.bind(*id); }
@@ -685,7 +685,7 @@ pub async fn list(
         bind_args!(q, &binds);
         q.fetch_one(p).await
     })?;
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// The cases waiting on a person today: those whose waits match one of the person's
@@ -706,7 +706,7 @@ pub async fn inbox(
         n + 1,
         n + 2
     );
-    let count = format!("SELECT COUNT(*) FROM cases c WHERE {waiting}{extra}");
+    let count = capped_count(&format!("cases c WHERE {waiting}{extra}"));
     let items = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, CaseRow>(AssertSqlSafe(sql)).bind(person).bind(today);
         bind_args!(q, &binds);
@@ -717,7 +717,7 @@ pub async fn inbox(
         bind_args!(q, &binds);
         q.fetch_one(p).await
     })?;
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// Cases matching `filter` whoever may read them, latest change first: the caller decides

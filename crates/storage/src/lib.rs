@@ -35,7 +35,7 @@ pub mod writer;
 
 pub use db::{Db, DbConfig, PoolSize, Src, Tx};
 pub use error::StorageError;
-pub use scope::{Page, PageRequest};
+pub use scope::{COUNT_CAP, Page, PageRequest};
 pub use types::{Day, Ts};
 pub use writer::{WriteTx, Writer};
 

@@ -4,7 +4,7 @@ use mamori_domain::policy::{OrgFacts, Scope};
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
-use crate::scope::{Page, PageRequest, like_pattern, org_condition};
+use crate::scope::{Page, PageRequest, capped_count, like_pattern, org_condition};
 use crate::types::Ts;
 use crate::{Src, StorageError, Tx, on_src, on_tx};
 
@@ -228,7 +228,7 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM organisations o WHERE {where_sql}");
+    let count_sql = capped_count(&format!("organisations o WHERE {where_sql}"));
     let (items, total) = crate::on_db!(db, p => {
         let mut q = sqlx::query_as::<_, OrganisationRow>(AssertSqlSafe(list_sql));
         let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
@@ -248,7 +248,7 @@ pub async fn list(
         let (total,) = cq.fetch_one(p).await?;
         Ok::<_, sqlx::Error>((items, total))
     })?;
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// Direct children of an organisation, by name.

@@ -4,7 +4,7 @@ use mamori_domain::policy::Scope;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
-use crate::scope::{Page, PageRequest, like_pattern, org_condition};
+use crate::scope::{Page, PageRequest, capped_count, like_pattern, org_condition};
 use crate::types::Ts;
 use crate::{Src, StorageError, Tx, on_src, on_tx};
 
@@ -189,7 +189,7 @@ pub async fn list(
         n + 1,
         n + 2
     );
-    let count_sql = format!("SELECT COUNT(*) FROM persons p WHERE {where_sql}");
+    let count_sql = capped_count(&format!("persons p WHERE {where_sql}"));
     let (items, total) = crate::on_db!(db, pool => {
         let mut q = sqlx::query_as::<_, PersonRow>(AssertSqlSafe(list_sql));
         let mut cq = sqlx::query_as::<_, (i64,)>(AssertSqlSafe(count_sql));
@@ -209,7 +209,7 @@ pub async fn list(
         let (total,) = cq.fetch_one(pool).await?;
         Ok::<_, sqlx::Error>((items, total))
     })?;
-    Ok(Page { items, total })
+    Ok(Page::counted(items, total))
 }
 
 /// Changes name, organisation, language and whether the account is active.

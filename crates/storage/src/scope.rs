@@ -65,13 +65,39 @@ pub(crate) fn like_pattern(q: &str) -> String {
     out
 }
 
+/// Rows a list counts at most. Counting is the one part of reading a page of ten that
+/// grows with the table (every matching row is visited); past this many, a list says
+/// "1,000 or more" instead, so a page costs the same at a thousand rows as at a million.
+pub const COUNT_CAP: i64 = 1_000;
+
 /// One page of a list and the number of rows in all pages.
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     /// The rows of this page.
     pub items: Vec<T>,
-    /// Rows matching the filter in all.
+    /// Rows matching the filter in all, up to [`COUNT_CAP`].
     pub total: i64,
+    /// Whether `total` is the exact count; if not, at least that many rows match.
+    pub exact: bool,
+}
+
+impl<T> Page<T> {
+    /// A page with the count [`capped_count`] returned.
+    pub(crate) fn counted(items: Vec<T>, counted: i64) -> Self {
+        Self {
+            items,
+            total: counted.min(COUNT_CAP),
+            exact: counted <= COUNT_CAP,
+        }
+    }
+}
+
+/// A count of `from_where` (`persons p WHERE …`) that stops one row past [`COUNT_CAP`].
+pub(crate) fn capped_count(from_where: &str) -> String {
+    format!(
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {})",
+        COUNT_CAP + 1
+    )
 }
 
 /// Which page of a list to read.

@@ -135,6 +135,17 @@ impl Tr {
             .unwrap_or_else(|| key.to_owned())
     }
 
+    /// How many rows a list holds: 「全 12 件」, or 「1000 件以上」 when the list stopped
+    /// counting (see `mamori_storage::COUNT_CAP`).
+    pub fn total(&self, total: &i64, exact: &bool) -> String {
+        let key = if *exact {
+            "count-total"
+        } else {
+            "count-at-least"
+        };
+        self.t1(key, "count", total)
+    }
+
     /// A library text in the reader's language.
     pub fn text<'a>(&self, text: &'a mamori_library::Text) -> &'a str {
         text.get(self.code())

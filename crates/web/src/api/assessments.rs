@@ -56,7 +56,10 @@ impl From<AssessmentRow> for AssessmentSummary {
 #[derive(Serialize, ToSchema)]
 pub struct AssessmentList {
     items: Vec<AssessmentSummary>,
+    /// Counted up to 1,000; see `total_exact`.
     total: i64,
+    /// Whether `total` is exact; if not, at least that many.
+    total_exact: bool,
 }
 
 /// Paging.
@@ -270,6 +273,7 @@ pub async fn list_assessments(
     Ok(axum::Json(AssessmentList {
         items: page.items.into_iter().map(Into::into).collect(),
         total: page.total,
+        total_exact: page.exact,
     }))
 }
 

@@ -655,7 +655,10 @@ pub struct CaseQuery {
 #[derive(Serialize, ToSchema)]
 pub struct CasePage {
     items: Vec<CaseSummary>,
+    /// Counted up to 1,000; see `total_exact`.
     total: i64,
+    /// Whether `total` is exact; if not, at least that many.
+    total_exact: bool,
 }
 
 impl CaseQuery {
@@ -693,6 +696,7 @@ impl CasePage {
                 .map(|r| CaseSummary::new(app, r))
                 .collect(),
             total: p.total,
+            total_exact: p.exact,
         }
     }
 }

@@ -146,8 +146,11 @@ impl From<OrganisationRow> for Organisation {
 pub struct OrganisationList {
     /// This page.
     pub items: Vec<Organisation>,
-    /// Matching in all.
+    /// Matching in all, counted up to 1,000; see `total_exact`.
     pub total: i64,
+    /// Whether `total` is exact; if not, at least that many match (lists stop counting at
+    /// 1,000 so that a page costs the same however large the table grows).
+    pub total_exact: bool,
 }
 
 /// Create an organisation.
@@ -267,8 +270,11 @@ impl From<PersonRow> for Person {
 pub struct PersonList {
     /// This page.
     pub items: Vec<Person>,
-    /// Matching in all.
+    /// Matching in all, counted up to 1,000; see `total_exact`.
     pub total: i64,
+    /// Whether `total` is exact; if not, at least that many match (lists stop counting at
+    /// 1,000 so that a page costs the same however large the table grows).
+    pub total_exact: bool,
 }
 
 /// Create a person.

@@ -52,6 +52,7 @@ pub async fn list_organisations(
     Ok(axum::Json(OrganisationList {
         items: page.items.into_iter().map(Into::into).collect(),
         total: page.total,
+        total_exact: page.exact,
     }))
 }
 

@@ -50,6 +50,7 @@ pub async fn list_persons(
     Ok(axum::Json(PersonList {
         items: page.items.into_iter().map(Into::into).collect(),
         total: page.total,
+        total_exact: page.exact,
     }))
 }
 

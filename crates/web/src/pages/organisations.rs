@@ -37,6 +37,7 @@ struct ListPage {
     q: String,
     rows: Vec<OrganisationRow>,
     total: i64,
+    total_exact: bool,
     next: Option<i64>,
     prev: Option<i64>,
     can_create: bool,
@@ -65,9 +66,10 @@ pub async fn list(
     Ok(render(&ListPage {
         l: Layout::new(&s, "organisations-title", "organisations").with_notice(q.notice.as_deref()),
         q: q.q.unwrap_or_default(),
-        next: (offset + PAGE < page.total).then_some(offset + PAGE),
+        next: (offset + PAGE < page.total || !page.exact).then_some(offset + PAGE),
         prev: (offset > 0).then_some((offset - PAGE).max(0)),
         total: page.total,
+        total_exact: page.exact,
         rows: page.items,
         can_create: s.caller.actor.administers_anything(),
     }))
@@ -215,6 +217,7 @@ struct ShowPage {
     v: OrganisationView,
     people: Vec<PersonRow>,
     people_total: i64,
+    people_exact: bool,
     posts: Vec<PostRow>,
     designations: Vec<DesignationRow>,
     others: Vec<OrganisationRow>,
@@ -313,7 +316,7 @@ pub(crate) async fn show_page(
     ending: super::persons::EndingForm,
 ) -> Result<Response, Failure> {
     let v = state.app.organisation(&s.caller, id).await?;
-    let (people, people_total, posts, designations) = if v.can_view_people {
+    let (people, (people_total, people_exact), posts, designations) = if v.can_view_people {
         let page = state
             .app
             .persons(
@@ -336,9 +339,9 @@ pub(crate) async fn show_page(
                 },
             )
             .await?;
-        (page.items, page.total, posts, designations)
+        (page.items, (page.total, page.exact), posts, designations)
     } else {
-        (vec![], 0, vec![], vec![])
+        (vec![], (0, true), vec![], vec![])
     };
     let others = if v.can_manage {
         options(state, s)
@@ -377,6 +380,7 @@ pub(crate) async fn show_page(
         v,
         people,
         people_total,
+        people_exact,
         posts,
         designations,
         others,

@@ -329,3 +329,35 @@ async fn the_page_keeps_the_choice_names_each_row_and_shows_the_codes_once() {
         .to_owned();
     t.first_login("taro@ko.example.jp", &code).await;
 }
+
+#[tokio::test]
+async fn past_a_thousand_a_list_says_so_instead_of_counting_every_row() {
+    let t = TestApp::with_admin().await;
+    let (ko, _, c) = company(&t).await;
+    let rows: Vec<[String; 2]> = (1..=1004)
+        .map(|i| [format!("職員 {i:04}"), format!("staff{i:04}@ko.example.jp")])
+        .collect();
+    let rows: Vec<[&str; 2]> = rows.iter().map(|[a, b]| [a.as_str(), b.as_str()]).collect();
+    let rows: Vec<&[&str]> = rows.iter().map(|r| r.as_slice()).collect();
+    let (status, body) = import(&t, &c, &ko, workbook(&["氏名", "メールアドレス"], &rows)).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // 1,005 people of 甲社 (its administrator too): counted to a thousand, and said so.
+    let (_, list) = t.get(&c, "/api/v1/persons?limit=10").await;
+    assert_eq!(list["total"], 1000, "{list}");
+    assert_eq!(list["total_exact"], false);
+    assert_eq!(list["items"].as_array().unwrap().len(), 10);
+    let (_, last) = t.get(&c, "/api/v1/persons?limit=10&offset=1000").await;
+    assert_eq!(last["items"].as_array().unwrap().len(), 5, "paging goes on");
+    // A narrower list is counted exactly.
+    let (_, some) = t.get(&c, "/api/v1/persons?q=staff100").await;
+    assert_eq!(some["total"], 5, "{some}");
+    assert_eq!(some["total_exact"], true);
+
+    let b = t.browser("admin@ko.example.jp", PASSWORD).await;
+    let page = t.html(&b, "/persons").await;
+    assert!(page.contains("1000 件以上"), "{page}");
+    assert!(page.contains("offset="), "a next page is offered: {page}");
+    let page = t.html(&b, "/persons?q=staff100").await;
+    assert!(page.contains("全 5 件"), "{page}");
+}

@@ -21,6 +21,7 @@ struct ListPage {
     l: Layout,
     rows: Vec<CaseLine>,
     total: i64,
+    total_exact: bool,
     q: String,
     open: String,
     /// The procedure chosen (`library/procedure`), and those to choose from.
@@ -140,6 +141,7 @@ pub async fn list(
     Ok(render(&ListPage {
         rows: case_lines(&state, l.tr, page.items),
         total: page.total,
+        total_exact: page.exact,
         q: q.q,
         open: q.open,
         procedure: q.procedure,
