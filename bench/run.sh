@@ -32,7 +32,7 @@ usage() {
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,import,login,audit
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,import,growth,login,audit
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -81,6 +81,16 @@ check() { # description value op limit
   else
     echo "- [ ] $1"
   fi
+}
+
+# Prints the value of column $3 for case $1 at $2 connections.
+cell() {
+  local row f
+  for row in "${ROWS[@]}"; do
+    IFS='|' read -r -a f <<<"$row"
+    [[ ${f[0]} == "$1" && ${f[1]} == "$2" ]] && { echo "${f[$3]}"; return 0; }
+  done
+  echo ""
 }
 
 memory_note() { # when
@@ -944,6 +954,78 @@ run_import() {
   memory_note "after importing $n staff"
 }
 
+# The growth case: the same page of ten read with 1,000 and with 100,000 persons and
+# organisations, at 8 connections. The persons arrive through the staff import (5,000 a
+# workbook), the organisations through the API, as an office would add them.
+GROWTH_CHECKS=()
+count_rows() { # table
+  python3 -c 'import sqlite3, sys; print(sqlite3.connect("file:" + sys.argv[1] + "?mode=ro", uri=True).execute("SELECT COUNT(*) FROM " + sys.argv[2]).fetchone()[0])' \
+    "$DATA/mamori.db" "$1"
+}
+grow_persons() { # target
+  local have next n code
+  have=$(count_rows persons)
+  next=100000
+  while ((have < $1)); do
+    n=$(($1 - have))
+    ((n > 5000)) && n=5000
+    python3 "$BENCH/tools/staff_workbook.py" "$WORK/grow.xlsx" "$n" "$next" || die "cannot write a staff workbook"
+    local headers=(-H "Cookie: mamori_session=$COOKIE")
+    [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+    code=$(curl -s -o "$WORK/grow.json" -w '%{http_code}' --max-time 120 "${headers[@]}" \
+      -F "organisation=$ORG" -F "file=@$WORK/grow.xlsx" "$MAMORI_URL/api/v1/persons/import") || true
+    [[ $code == 201 ]] || die "growing the persons: the import answered HTTP $code: $(head -c 300 "$WORK/grow.json")"
+    have=$((have + n))
+    next=$((next + n))
+  done
+}
+grow_organisations() { # target
+  local have
+  have=$(count_rows organisations)
+  ((have < $1)) || return 0
+  grow_one() { # n
+    local body code
+    body=$(jq -cn --arg n "増設組織 $1" --arg p "$ORG" '{name: $n, kind: "unit", parent: $p}')
+    local headers=(-H "Cookie: mamori_session=$COOKIE" -H 'Content-Type: application/json')
+    [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+    code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 "${headers[@]}" -d "$body" \
+      "$MAMORI_URL/api/v1/organisations") || true
+    [[ $code == 201 ]] || { echo "run.sh: error: creating organisation $1 answered HTTP $code" >&2; exit 255; }
+  }
+  export -f grow_one
+  export COOKIE CSRF ORG MAMORI_URL
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+  seq "$((have + 1))" "$1" | xargs -P 8 -I{} bash -c 'grow_one "$1"' _ {} || die "growing the organisations failed"
+}
+growth_rows() { # label
+  local saved=("${CONNECTIONS[@]}")
+  CONNECTIONS=(8)
+  export MAMORI_ACCEPT=application/json MAMORI_PATH="/api/v1/persons?limit=10&offset=0"
+  run_case "growth persons $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  MAMORI_PATH="/api/v1/organisations?limit=10&offset=0"
+  run_case "growth organisations $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  export MAMORI_ACCEPT=text/html MAMORI_PATH="/organisations/$ORG"
+  run_case "growth organisation page $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  CONNECTIONS=("${saved[@]}")
+}
+run_growth() {
+  local what small large
+  step "growth: 1,000 persons and organisations"
+  grow_persons 1000
+  grow_organisations 1000
+  growth_rows "1,000"
+  step "growth: 100,000 persons and organisations (the import and the API)"
+  grow_persons 100000
+  grow_organisations 100000
+  growth_rows "100,000"
+  for what in "persons" "organisations" "organisation page"; do
+    small=$(cell "growth $what 1,000" 8 2)
+    large=$(cell "growth $what 100,000" 8 2)
+    GROWTH_CHECKS+=("$(check "growth: $what at 100,000 rows keeps 80% of its rate at 1,000 ($large vs $small req/s)" \
+      "$large" ">=" "$(awk -v s="${small:-0}" 'BEGIN { print 0.8 * s }')")")
+  done
+}
+
 # The audit case: the trail extended to a million events (bench/tools/extend_audit.py,
 # with mamori stopped), then `mamori audit verify` three times.
 AUDIT_NOTES=()
@@ -968,19 +1050,11 @@ run_audit() {
 
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted import && run_import
+  wanted growth && run_growth
   wanted audit && run_audit
 fi
 
 # ---------------------------------------------------------------- report --
-# Prints the value of column $3 for case $1 at $2 connections.
-cell() {
-  local row f
-  for row in "${ROWS[@]}"; do
-    IFS='|' read -r -a f <<<"$row"
-    [[ ${f[0]} == "$1" && ${f[1]} == "$2" ]] && { echo "${f[$3]}"; return 0; }
-  done
-  echo ""
-}
 
 report() {
   echo "# mamori load test"
@@ -1042,6 +1116,7 @@ report() {
     check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
     [[ ${#IMPORT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${IMPORT_CHECKS[@]}"
+    [[ ${#GROWTH_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${GROWTH_CHECKS[@]}"
     [[ ${#AUDIT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${AUDIT_CHECKS[@]}"
     if [[ ${#MEMORY_NOTES[@]} -gt 0 ]]; then
       local peak

@@ -2,7 +2,7 @@
 """Writes an HR staff list as an .xlsx workbook for the import case: a header row
 (氏名, メールアドレス) and N staff below it, with Python's standard library alone.
 
-usage: staff_workbook.py OUT.xlsx N
+usage: staff_workbook.py OUT.xlsx N [FIRST]   (FIRST: the first staff number, default 1)
 """
 
 import sys
@@ -40,8 +40,12 @@ def row(number: int, cells: list[str]) -> str:
 
 def main() -> None:
     out, n = sys.argv[1], int(sys.argv[2])
+    first = int(sys.argv[3]) if len(sys.argv) > 3 else 1
     rows = [row(1, ["氏名", "メールアドレス"])]
-    rows += [row(i + 1, [f"職員 {i:05d}", f"staff{i:05d}@import.example.jp"]) for i in range(1, n + 1)]
+    rows += [
+        row(line, [f"職員 {i:06d}", f"staff{i:06d}@import.example.jp"])
+        for line, i in enumerate(range(first, first + n), start=2)
+    ]
     sheet = (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
         '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
