@@ -1119,3 +1119,4 @@ hint-current-first = The first time, enter the initial password or the sign-in c
 count-at-least = { $count } or more
 inbox-count-at-least = { $count } or more waiting
 see-all-at-least = Show all ({ $count } or more)
+organisation-all-children = Show every organisation below

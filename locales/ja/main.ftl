@@ -1119,3 +1119,4 @@ hint-current-first = 初回は、渡された初期パスワードまたは利�
 count-at-least = { $count } 件以上
 inbox-count-at-least = 対応待ち { $count }件以上
 see-all-at-least = すべて表示（{ $count } 件以上）
+organisation-all-children = すべての下位組織を表示

@@ -35,6 +35,9 @@ pub struct DeskInput {
     pub night_phone: String,
 }
 
+/// Children an organisation's page lists; the list of organisations has the rest.
+pub const CHILDREN_SHOWN: i64 = 50;
+
 /// An organisation with what its page shows and what the viewer may do.
 #[derive(Debug, Clone)]
 pub struct OrganisationView {
@@ -42,8 +45,10 @@ pub struct OrganisationView {
     pub organisation: OrganisationRow,
     /// Root first, ending with the organisation itself; only visible ancestors.
     pub path: Vec<OrganisationRow>,
-    /// Direct children.
+    /// Direct children, the first [`CHILDREN_SHOWN`] by name.
     pub children: Vec<OrganisationRow>,
+    /// There are more children than those (the list of organisations shows them all).
+    pub more_children: bool,
     /// Relations in either direction.
     pub relations: Vec<RelationRow>,
     /// The desk it keeps for urgent calls, if any.
@@ -206,12 +211,16 @@ impl App {
             })
             .collect();
         let view_people = may(Permission::ViewPeople);
+        let mut children = if view_people {
+            orgs::first_children(&self.db, id, CHILDREN_SHOWN + 1).await?
+        } else {
+            vec![]
+        };
+        let more_children = children.len() as i64 > CHILDREN_SHOWN;
+        children.truncate(CHILDREN_SHOWN as usize);
         Ok(OrganisationView {
-            children: if view_people {
-                orgs::children(&self.db, id).await?
-            } else {
-                vec![]
-            },
+            children,
+            more_children,
             relations: {
                 let all = orgs::relations(&self.db, id).await?;
                 if view_people {

@@ -251,6 +251,19 @@ pub async fn list(
     Ok(Page::counted(items, total))
 }
 
+/// The first `limit` direct children of an organisation, by name (a page shows a few; an
+/// office may have thousands below it).
+pub async fn first_children(
+    db: &crate::Db,
+    id: Uuid,
+    limit: i64,
+) -> Result<Vec<OrganisationRow>, StorageError> {
+    const SQL: &str =
+        "SELECT o.id, o.name, o.kind, o.parent_id, o.require_totp, o.created_at, o.updated_at
+                       FROM organisations o WHERE o.parent_id = $1 ORDER BY o.name, o.id LIMIT $2";
+    Ok(crate::on_db!(db, p => sqlx::query_as(SQL).bind(id).bind(limit).fetch_all(p).await)?)
+}
+
 /// Direct children of an organisation, by name.
 pub async fn children(db: &crate::Db, id: Uuid) -> Result<Vec<OrganisationRow>, StorageError> {
     const SQL: &str =

@@ -91,7 +91,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::delete_relation))
         .routes(routes!(organisations::accept_relation))
         .routes(routes!(persons::list_persons, persons::create_person))
-        .routes(routes!(persons::import_persons))
         .routes(routes!(persons::get_person, persons::update_person))
         .routes(routes!(persons::reset_person_password))
         .routes(routes!(persons::reset_person_totp))
@@ -177,6 +176,7 @@ pub fn router() -> OpenApiRouter<AppState> {
             OpenApiRouter::new()
                 .routes(routes!(attachments::add_attachment))
                 .routes(routes!(registers::import_register))
+                .routes(routes!(persons::import_persons))
                 .routes(routes!(evidence::add_evidence))
                 .layer(DefaultBodyLimit::disable()),
         );

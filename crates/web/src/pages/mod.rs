@@ -94,7 +94,10 @@ pub fn router() -> Router<AppState> {
         .route("/persons/new", get(persons::new_form))
         .route(
             "/persons/import",
-            get(persons::import_form).post(persons::import),
+            // Workbooks are limited by the installation's file size while they are read.
+            get(persons::import_form)
+                .post(persons::import)
+                .layer(DefaultBodyLimit::disable()),
         )
         .route("/persons/{id}", get(persons::show))
         .route("/persons/{id}/edit", post(persons::update))

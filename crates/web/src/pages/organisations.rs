@@ -26,6 +26,8 @@ const PAGE: i64 = 50;
 #[derive(Deserialize)]
 pub struct ListQuery {
     q: Option<String>,
+    /// Only the direct children of this organisation.
+    parent: Option<Uuid>,
     offset: Option<i64>,
     notice: Option<String>,
 }
@@ -35,6 +37,7 @@ pub struct ListQuery {
 struct ListPage {
     l: Layout,
     q: String,
+    parent: String,
     rows: Vec<OrganisationRow>,
     total: i64,
     total_exact: bool,
@@ -53,6 +56,7 @@ pub async fn list(
     let search = q.q.clone().filter(|s| !s.trim().is_empty());
     let filter = OrganisationFilter {
         q: search,
+        parent: q.parent,
         ..Default::default()
     };
     let page = state
@@ -66,6 +70,7 @@ pub async fn list(
     Ok(render(&ListPage {
         l: Layout::new(&s, "organisations-title", "organisations").with_notice(q.notice.as_deref()),
         q: q.q.unwrap_or_default(),
+        parent: q.parent.map(|p| p.to_string()).unwrap_or_default(),
         next: (offset + PAGE < page.total || !page.exact).then_some(offset + PAGE),
         prev: (offset > 0).then_some((offset - PAGE).max(0)),
         total: page.total,

@@ -229,3 +229,33 @@ async fn the_breadcrumb_shows_only_what_the_reader_may_open() {
         "no link to what the member cannot open"
     );
 }
+
+#[tokio::test]
+async fn a_page_lists_its_first_fifty_units_and_links_to_all_of_them() {
+    let t = TestApp::with_admin().await;
+    let c = t.admin().await;
+    let city = t.org(&c, "札幌市", "local_government", None).await;
+    for i in 1..=51 {
+        t.org(&c, &format!("課{i:02}"), "unit", Some(&city)).await;
+    }
+    let b = t.browser(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    let page = t.html(&b, &format!("/organisations/{city}")).await;
+    let children = page
+        .split("id=\"children-h\"")
+        .nth(1)
+        .and_then(|s| s.split("</section>").next())
+        .unwrap();
+    assert!(
+        children.contains("課50") && !children.contains("課51"),
+        "{children}"
+    );
+    let link = format!("/organisations?parent={city}");
+    assert!(children.contains(&link), "{children}");
+    let all = t.html(&b, &link).await;
+    // The 51 below it, and not itself; paged with the filter kept.
+    assert!(all.contains("全 51 件"), "{all}");
+    assert!(
+        all.contains(&format!("parent={city}&amp;offset=50")),
+        "{all}"
+    );
+}
