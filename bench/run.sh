@@ -965,7 +965,8 @@ count_rows() { # table
 grow_persons() { # target
   local have next n code
   have=$(count_rows persons)
-  next=100000
+  # Numbered past those already added, so that no address repeats.
+  next=$((100000 + have))
   while ((have < $1)); do
     n=$(($1 - have))
     ((n > 5000)) && n=5000
@@ -980,8 +981,18 @@ grow_persons() { # target
   done
 }
 grow_organisations() { # target
-  local have
+  local have secs round=0
   have=$(count_rows organisations)
+  # Tens of thousands: wrk's create script (a new unit per request, as in the create case)
+  # for about as long as they take, then the rest one by one.
+  while (($1 - have > 5000)); do
+    round=$((round + 1))
+    secs=$((($1 - have) / 3000 + 1))
+    assert_loopback "$MAMORI_URL/api/v1/organisations"
+    MAMORI_ORG="$ORG" BENCH_TAG="grow-$$-$round" wrk -t2 -c8 "-d${secs}s" -s "$WRK_DIR/create.lua" \
+      "$MAMORI_URL/api/v1/organisations" >"$WORK/grow-wrk.txt" 2>&1 || die "growing the organisations with wrk failed"
+    have=$(count_rows organisations)
+  done
   ((have < $1)) || return 0
   grow_one() { # n
     local body code
@@ -1004,10 +1015,13 @@ growth_rows() { # label
   run_case "growth persons $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
   MAMORI_PATH="/api/v1/organisations?limit=10&offset=0"
   run_case "growth organisations $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
-  export MAMORI_ACCEPT=text/html MAMORI_PATH="/organisations/$ORG"
-  run_case "growth organisation page $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  export MAMORI_ACCEPT=text/html MAMORI_PATH="/organisations"
+  run_case "growth organisations page $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  MAMORI_PATH="/organisations/$ORG"
+  run_case "growth one organisation's page $1" get.lua "$MAMORI_URL" "$MAMORI_PATH"
   CONNECTIONS=("${saved[@]}")
 }
+GROWTH_NOTES=()
 run_growth() {
   local what small large
   # The create case adds a unit per request (tens of thousands): there would be no
@@ -1016,12 +1030,14 @@ run_growth() {
   step "growth: 1,000 persons and organisations"
   grow_persons 1000
   grow_organisations 1000
+  GROWTH_NOTES+=("at the 1,000 rows: $(count_rows persons) persons and $(count_rows organisations) organisations")
   growth_rows "1,000"
   step "growth: 100,000 persons and organisations (the import and the API)"
   grow_persons 100000
   grow_organisations 100000
+  GROWTH_NOTES+=("at the 100,000 rows: $(count_rows persons) persons and $(count_rows organisations) organisations")
   growth_rows "100,000"
-  for what in "persons" "organisations" "organisation page"; do
+  for what in "persons" "organisations" "organisations page" "one organisation's page"; do
     small=$(cell "growth $what 1,000" 8 2)
     large=$(cell "growth $what 100,000" 8 2)
     GROWTH_CHECKS+=("$(check "growth: $what at 100,000 rows keeps 80% of its rate at 1,000 ($large vs $small req/s)" \
@@ -1087,6 +1103,11 @@ report() {
     local note
     for note in "${IMPORT_NOTES[@]}"; do echo "import: $note."; done
   fi
+  if [[ ${#GROWTH_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${GROWTH_NOTES[@]}"; do echo "growth: $note."; done
+  fi
   if [[ ${#AUDIT_NOTES[@]} -gt 0 ]]; then
     echo
     local note
@@ -1103,20 +1124,27 @@ report() {
     done
   fi
   if [[ $BASELINE_ONLY -eq 0 ]]; then
-    local base8 list8 p99l8 p99l200 create8
+    local base8 list8 p99l8 p99l200 create8 p99b200
     base8=$(cell baseline 8 2)
     list8=$(cell list 8 2)
     p99l8=$(cell list 8 4)
     p99l200=$(cell list 200 4)
+    p99b200=$(cell baseline 200 4)
     create8=$(cell create 8 2)
     echo
     echo "Targets:"
     echo
-    check "list at 8 connections reaches 45% of the baseline (${list8:-?} vs ${base8:-?} req/s)" \
-      "$list8" ">=" "$(awk -v b="${base8:-0}" 'BEGIN { print 0.45 * b }')"
-    check "list p99 under 5 ms at 8 connections (${p99l8:-?} ms)" "$p99l8" "<" 5
-    check "list p99 under 25 ms at 200 connections (${p99l200:-?} ms)" "$p99l200" "<" 25
-    check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
+    # Only the targets of the cases that ran.
+    if [[ -n $list8 ]]; then
+      check "list at 8 connections reaches 45% of the baseline (${list8:-?} vs ${base8:-?} req/s)" \
+        "$list8" ">=" "$(awk -v b="${base8:-0}" 'BEGIN { print 0.45 * b }')"
+      check "list p99 under 5 ms at 8 connections (${p99l8:-?} ms)" "$p99l8" "<" 5
+      check "list p99 at 200 connections within 1.25 × the baseline's own (${p99l200:-?} vs ${p99b200:-?} ms)" \
+        "$p99l200" "<" "$(awk -v b="${p99b200:-0}" 'BEGIN { print 1.25 * b }')"
+    fi
+    if [[ -n $create8 ]]; then
+      check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
+    fi
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
     [[ ${#IMPORT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${IMPORT_CHECKS[@]}"
     [[ ${#GROWTH_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${GROWTH_CHECKS[@]}"
