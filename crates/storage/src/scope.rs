@@ -95,7 +95,7 @@ impl<T> Page<T> {
 /// A count of `from_where` (`persons p WHERE …`) that stops one row past [`COUNT_CAP`].
 pub(crate) fn capped_count(from_where: &str) -> String {
     format!(
-        "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {})",
+        "SELECT COUNT(*) FROM (SELECT 1 FROM {from_where} LIMIT {}) AS capped",
         COUNT_CAP + 1
     )
 }
