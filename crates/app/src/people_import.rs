@@ -5,7 +5,7 @@
 //! ([`mamori_auth::enrolment`]) and then chooses their own password. No password is
 //! hashed up front, so three thousand staff are added in seconds rather than minutes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use mamori_auth::enrolment;
 use mamori_domain::audit::Outcome;
@@ -69,8 +69,9 @@ struct Row {
     unit: String,
 }
 
-/// The problem `code` at one cell, named as Excel shows it (「12行目 メールアドレス」).
-fn at(line: u32, field: &str, ja: &str, en: &str, code: &'static str) -> FormProblem {
+/// The problem `code` at one cell, named as Excel shows it (「12行目 メールアドレス」), with
+/// its row to sort by.
+fn at(line: u32, field: &str, ja: &str, en: &str, code: &'static str) -> (u32, FormProblem) {
     at_limit(line, field, ja, en, code, None)
 }
 
@@ -82,8 +83,8 @@ fn at_limit(
     en: &str,
     code: &'static str,
     limit: Option<String>,
-) -> FormProblem {
-    FormProblem {
+) -> (u32, FormProblem) {
+    let problem = FormProblem {
         field: format!("row{line}.{field}"),
         label: Text {
             ja: format!("{line}行目 {ja}"),
@@ -91,7 +92,8 @@ fn at_limit(
         },
         code,
         limit,
-    }
+    };
+    (line, problem)
 }
 
 fn column(header: &[String], names: &[&str]) -> Option<usize> {
@@ -232,12 +234,15 @@ impl App {
             units.insert(row.unit.clone(), found_unit);
         }
         let emails: Vec<String> = rows.iter().map(|r| r.email.as_ref().to_owned()).collect();
-        let taken = persons::taken_emails(&mut tx, &emails).await?;
+        let taken: BTreeSet<String> = persons::taken_emails(&mut tx, &emails)
+            .await?
+            .into_iter()
+            .collect();
         for row in &rows {
             if let Some(Err(code)) = units.get(&row.unit) {
                 found.push(at(row.line, "unit", "所属", "unit", code));
             }
-            if taken.iter().any(|t| t == row.email.as_ref()) {
+            if taken.contains(row.email.as_ref()) {
                 found.push(at(
                     row.line,
                     "email",
@@ -250,15 +255,10 @@ impl App {
         if !found.is_empty() {
             drop(tx);
             // In the order of the sheet, so people work down it.
-            found.sort_by_key(|p| {
-                p.field
-                    .trim_start_matches("row")
-                    .split('.')
-                    .next()
-                    .and_then(|n| n.parse::<u32>().ok())
-                    .unwrap_or(0)
-            });
-            return Err(AppError::FormInvalid(found));
+            found.sort_by_key(|(line, _)| *line);
+            return Err(AppError::FormInvalid(
+                found.into_iter().map(|(_, p)| p).collect(),
+            ));
         }
 
         let mut people = Vec::with_capacity(rows.len());

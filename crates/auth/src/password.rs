@@ -67,7 +67,8 @@ impl Hasher {
     }
 
     /// How many blocks of working memory the hasher keeps (each as large as one hash needs).
-    pub fn kept_blocks(&self) -> usize {
+    #[cfg(test)]
+    fn kept_blocks(&self) -> usize {
         self.memory.lock().map_or(0, |m| m.len())
     }
 

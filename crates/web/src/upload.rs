@@ -40,6 +40,18 @@ impl Uploaded {
             .find(|(k, _)| k == name)
             .map_or("", |(_, v)| v.as_str())
     }
+
+    /// The `organisation` field, which an import names the rows' keeper or the people's
+    /// organisation by; refused as a required field when missing or not an id.
+    pub fn organisation(&self) -> Result<uuid::Uuid, Failure> {
+        self.field("organisation").trim().parse().map_err(|_| {
+            Failure::field(FieldError {
+                field: "organisation",
+                code: "required",
+                limit: None,
+            })
+        })
+    }
 }
 
 struct Parts {

@@ -13,7 +13,6 @@ use uuid::Uuid;
 use super::dto::{ErrorBody, PasswordReset, Person, PersonCreate, PersonList, PersonPatch};
 use super::{ApiResult, created};
 use crate::AppState;
-use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::upload::ApiUpload;
 
@@ -196,13 +195,7 @@ pub async fn import_persons(
     ApiCaller(s): ApiCaller,
     ApiUpload(upload): ApiUpload,
 ) -> ApiResult<(StatusCode, axum::Json<PeopleImportDto>)> {
-    let organisation: Uuid = upload.field("organisation").parse().map_err(|_| {
-        Failure::field(mamori_domain::FieldError {
-            field: "organisation",
-            code: "required",
-            limit: None,
-        })
-    })?;
+    let organisation = upload.organisation()?;
     let done = state
         .app
         .import_people(&s.caller, organisation, upload.file.content)

@@ -15,7 +15,6 @@ use super::cases::{FieldDto, TextDto};
 use super::dto::ErrorBody;
 use super::{ApiResult, created};
 use crate::AppState;
-use crate::error::Failure;
 use crate::extract::{ApiCaller, ApiJson, ApiPath, ApiQuery};
 use crate::upload::ApiUpload;
 
@@ -370,13 +369,7 @@ pub async fn import_register(
     ApiPath(id): ApiPath<String>,
     ApiUpload(upload): ApiUpload,
 ) -> ApiResult<(StatusCode, axum::Json<ImportDto>)> {
-    let organisation: Uuid = upload.field("organisation").parse().map_err(|_| {
-        Failure::field(mamori_domain::FieldError {
-            field: "organisation",
-            code: "required",
-            limit: None,
-        })
-    })?;
+    let organisation = upload.organisation()?;
     let report = state
         .app
         .import_register(&s.caller, &id, organisation, upload.file.content)

@@ -677,17 +677,13 @@ pub async fn import(
     let result = match upload {
         Ok(UploadForm(u)) => {
             organisation = u.field("organisation").to_owned();
-            match organisation.parse::<Uuid>() {
+            match u.organisation() {
                 Ok(org) => state
                     .app
                     .import_people(&s.caller, org, u.file.content)
                     .await
                     .map_err(Failure::from),
-                Err(_) => Err(Failure::field(mamori_domain::FieldError {
-                    field: "organisation",
-                    code: "required",
-                    limit: None,
-                })),
+                Err(f) => Err(f),
             }
         }
         Err(f) => Err(f),
