@@ -1093,6 +1093,7 @@ async fn every_page_as_every_role() {
         (format!("/posts/{}", w.post_a), A_READERS),
         ("/organisations".into(), &[]),
         ("/persons".into(), &[]),
+        ("/persons/import".into(), &[]),
         ("/designations/new".into(), &[]),
         (format!("/cases/{}", w.case_a), A_READERS),
         (format!("/cases/{}", w.joining_a), A_READERS),
