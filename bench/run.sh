@@ -535,11 +535,13 @@ if [[ $BASELINE_ONLY -eq 0 ]] && { wanted incidents || wanted casepage; }; then
 fi
 
 if [[ $BASELINE_ONLY -eq 0 ]] && wanted dsg; then
-  # The world of crates/web/tests/http/dsg.rs: ATLA (防衛装備庁) and ten companies that
-  # contract with it, each applying for ten sites; every application is submitted with its
-  # evidence, so that ATLA's overview (GET /api/v1/dsg/sites) plans 100 schedules.
+  # The world of crates/web/tests/http/dsg.rs: ATLA (防衛装備庁) and a hundred companies
+  # (DSG_COMPANIES) that contract with it, each applying for ten sites; every application
+  # is submitted with its evidence, so that ATLA's overview (GET /api/v1/dsg/sites) plans
+  # 1,000 schedules.
   SITES_PER_COMPANY=10
-  COMPANIES=10
+  COMPANIES=${DSG_COMPANIES:-100}
+  DSG_SITES=$((COMPANIES * SITES_PER_COMPANY))
   step "dsg: seeding 防衛装備庁, $COMPANIES companies and $((COMPANIES * SITES_PER_COMPANY)) submitted applications"
   new_org "防衛省 (DSG)" ministry && DSG_MINISTRY=$NEW_ID
   new_org "防衛装備庁 (DSG)" agency "$DSG_MINISTRY" && DSG_ATLA=$NEW_ID
@@ -1144,6 +1146,14 @@ report() {
     fi
     if [[ -n $create8 ]]; then
       check "create reaches 4,000 req/s at 8 connections (${create8:-?} req/s)" "$create8" ">=" 4000
+    fi
+    local dsg8 dsg200e
+    dsg8=$(cell dsg 8 4)
+    dsg200e=$(cell dsg 200 6)
+    if [[ -n $dsg8 ]]; then
+      check "dsg: ATLA's overview of $DSG_SITES sites answers with a p99 under 50 ms at 8 connections (${dsg8:-?} ms)" \
+        "$dsg8" "<" 50
+      check "dsg: no socket errors at 200 connections (${dsg200e:-?})" "${dsg200e:-1}" "<" 1
     fi
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
     [[ ${#IMPORT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${IMPORT_CHECKS[@]}"

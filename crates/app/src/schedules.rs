@@ -2,8 +2,11 @@
 //! the day it started (the last taking of the schedule's `from` action), the actions that
 //! finished each step, and the adjustments recorded by the schedule's `adjust` action.
 //!
-//! Nothing here is stored: a late step, a move or a re-check changes the schedule without
-//! anyone retyping a date, and the reasons for every move stay with the case.
+//! Only what the history records is kept, never a date anyone typed: a late step, a move or
+//! a re-check changes the schedule without anyone retyping a date, and the reasons for every
+//! move stay with the case. The progress is kept with the case whenever an action is taken
+//! (`case_schedules`), so that an overview of a thousand sites plans them without reading a
+//! thousand histories; what was kept with another schedule is read from the history again.
 
 use jiff::civil::Date;
 use serde_json::Value;
@@ -12,7 +15,10 @@ use uuid::Uuid;
 use mamori_domain::schedule::{self, Line, Progress, Steps};
 use mamori_library::Library;
 use mamori_library::model::{Schedule, ScheduleStep};
-use mamori_storage::cases::{CaseEventRow, CaseRow};
+use mamori_storage::Tx;
+use mamori_storage::case_schedules::{self, Kept};
+use mamori_storage::cases::{self, CaseEventRow, CaseRow};
+use serde::{Deserialize, Serialize};
 
 use crate::{App, AppError, Caller, CaseView};
 
@@ -221,10 +227,90 @@ fn progress(s: &Schedule, events: &[CaseEventRow], zone: &jiff::tz::TimeZone) ->
     })
 }
 
+/// Progress as kept with the case: days as text, steps by id, so that it still reads right
+/// if a later version of the library reorders the steps.
+#[derive(Debug, Serialize, Deserialize)]
+struct KeptProgress {
+    from: Date,
+    done: Vec<(String, Date)>,
+    adjustments: Vec<(String, Date, String)>,
+}
+
+/// `p` as kept with the case.
+fn keep_text(s: &Schedule, p: &Progress) -> String {
+    let id = |i: usize| s.steps[i].id.value.clone();
+    let kept = KeptProgress {
+        from: p.from,
+        done: p.done.iter().map(|(i, d)| (id(*i), *d)).collect(),
+        adjustments: p
+            .adjustments
+            .iter()
+            .map(|(i, d, why)| (id(*i), *d, why.clone()))
+            .collect(),
+    };
+    serde_json::to_string(&kept).unwrap_or_default()
+}
+
+/// Kept progress read back against `s`; `None` if it does not read (then the history is
+/// read instead).
+fn read_kept(s: &Schedule, text: &str) -> Option<Progress> {
+    let kept: KeptProgress = serde_json::from_str(text).ok()?;
+    let position = |id: &str| s.steps.iter().position(|st| st.id.value == id);
+    Some(Progress {
+        from: kept.from,
+        done: kept
+            .done
+            .iter()
+            .map(|(id, d)| Some((position(id)?, *d)))
+            .collect::<Option<_>>()?,
+        adjustments: kept
+            .adjustments
+            .into_iter()
+            .map(|(id, d, why)| Some((position(&id)?, d, why)))
+            .collect::<Option<_>>()?,
+    })
+}
+
 impl App {
+    /// The schedule a case is planned with (its own version's, or the current version's
+    /// when its version had none), with a name for it: library, version and procedure.
+    fn schedule_of<'s>(
+        &'s self,
+        row: &CaseRow,
+        lib: &'s Library,
+    ) -> Option<(&'s Schedule, String)> {
+        let named = |l: &'s Library| {
+            let s = l.procedures.get(&row.procedure_id)?.schedule.as_ref()?;
+            Some((
+                s,
+                format!("{} {} {}", l.id(), l.version(), row.procedure_id),
+            ))
+        };
+        named(lib).or_else(|| named(self.libraries.latest(lib.id())?))
+    }
+
+    /// Works out the case's progress again from its history (the current action included)
+    /// and keeps it with the case, when its procedure has a schedule.
+    pub(crate) async fn keep_schedule(
+        &self,
+        tx: &mut Tx,
+        lib: &Library,
+        row: &CaseRow,
+    ) -> Result<(), AppError> {
+        let Some((s, source)) = self.schedule_of(row, lib) else {
+            return Ok(());
+        };
+        let events = cases::events(&mut *tx, row.id).await?;
+        let kept = Kept {
+            source,
+            progress: progress(s, &events, &self.settings.zone).map(|p| keep_text(s, &p)),
+        };
+        case_schedules::keep(tx, row.id, &kept, self.now()).await?;
+        Ok(())
+    }
+
     /// The schedule of a case read with its history, `None` when its procedure has none
-    /// or it has not started. A case opened under a version of its library without a
-    /// schedule is planned with the current version's.
+    /// or it has not started.
     pub(crate) fn schedule_from(
         &self,
         row: &CaseRow,
@@ -232,17 +318,42 @@ impl App {
         data: &serde_json::Map<String, Value>,
         events: &[CaseEventRow],
     ) -> Option<CaseSchedule> {
-        let procedure = lib.procedures.get(&row.procedure_id)?;
-        let current = self.libraries.latest(lib.id());
-        let s = procedure.schedule.as_ref().or_else(|| {
-            current?
-                .procedures
-                .get(&row.procedure_id)?
-                .schedule
-                .as_ref()
-        })?;
-        let today = self.today().0;
+        let (s, _) = self.schedule_of(row, lib)?;
         let p = progress(s, events, &self.settings.zone)?;
+        self.schedule_with(row, lib, s, data, &p)
+    }
+
+    /// The schedule of a case from the progress kept with it: `None` when what was kept
+    /// was worked out with another schedule or does not read (read its history then),
+    /// `Some(None)` when it has not started.
+    pub(crate) fn schedule_kept(
+        &self,
+        row: &CaseRow,
+        lib: &Library,
+        data: &serde_json::Map<String, Value>,
+        kept: &Kept,
+    ) -> Option<Option<CaseSchedule>> {
+        let (s, source) = self.schedule_of(row, lib)?;
+        if source != kept.source {
+            return None;
+        }
+        let Some(text) = &kept.progress else {
+            return Some(None);
+        };
+        let p = read_kept(s, text)?;
+        Some(self.schedule_with(row, lib, s, data, &p))
+    }
+
+    fn schedule_with(
+        &self,
+        row: &CaseRow,
+        lib: &Library,
+        s: &Schedule,
+        data: &serde_json::Map<String, Value>,
+        p: &Progress,
+    ) -> Option<CaseSchedule> {
+        let procedure = lib.procedures.get(&row.procedure_id)?;
+        let today = self.today().0;
         Some(CaseSchedule {
             case: row.id,
             title: row.title.clone(),
@@ -251,7 +362,7 @@ impl App {
                 .state(&row.state)
                 .map_or(row.state.clone(), |st| st.name.ja.clone()),
             steps: s.steps.iter().map(|st| step_view(st, data)).collect(),
-            lines: schedule::schedule(&p, today, &steps_of(s, data)),
+            lines: schedule::schedule(p, today, &steps_of(s, data)),
             note: s.note.as_ref().map(|n| n.ja.clone()),
             data: data.clone(),
             today,

@@ -93,6 +93,7 @@ pub async fn purge(tx: &mut Tx, case: Uuid) -> Result<Option<Vec<String>>, Stora
         "DELETE FROM recurring_rounds WHERE case_id = $1",
         "DELETE FROM case_attachments WHERE case_id = $1",
         "DELETE FROM notifications WHERE case_id = $1",
+        "DELETE FROM case_schedules WHERE case_id = $1",
         "UPDATE register_row_events SET case_id = NULL WHERE case_id = $1",
         "UPDATE assessment_answers SET remediation_case = NULL WHERE remediation_case = $1",
         "DELETE FROM cases WHERE id = $1",

@@ -426,13 +426,12 @@ pub async fn events_of(
     }
     let mut out: std::collections::HashMap<Uuid, Vec<CaseEventRow>> = Default::default();
     for chunk in cases.chunks(500) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 1)).collect();
         let sql = format!(
             "SELECT e.case_id, e.seq, e.occurred_at, e.actor_id, p.name AS actor_name, e.action,
              e.from_state, e.to_state, e.comment, e.data, e.detail
              FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
              WHERE e.case_id IN ({}) ORDER BY e.case_id, e.seq",
-            list.join(", ")
+            crate::scope::placeholders(chunk.len())
         );
         let rows: Vec<Of> = crate::on_db!(db, p => {
             let mut q = sqlx::query_as::<_, Of>(AssertSqlSafe(sql));
@@ -527,6 +526,8 @@ pub struct CaseFilter {
     pub state: Option<String>,
     /// Only cases of this organisation.
     pub organisation: Option<Uuid>,
+    /// Only cases of one of these organisations.
+    pub among: Option<Vec<Uuid>>,
     /// Only cases whose deadline passed before this instant.
     pub overdue_at: Option<Ts>,
     /// The reader, on this day: cases marked need-to-know are left out unless the reader
@@ -632,6 +633,22 @@ fn filter_sql(db: &Db, filter: &CaseFilter, mut n: usize) -> (String, Vec<Arg>) 
     }
     if let Some(org) = filter.organisation {
         push(&mut sql, " AND c.organisation_id = $?".into(), Arg::Id(org));
+    }
+    if let Some(among) = &filter.among {
+        if among.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        }
+        for (i, org) in among.iter().enumerate() {
+            let open = if i == 0 {
+                " AND c.organisation_id IN ("
+            } else {
+                ", "
+            };
+            push(&mut sql, format!("{open}$?"), Arg::Id(*org));
+        }
+        if !among.is_empty() {
+            sql.push(')');
+        }
     }
     if let Some(now) = filter.overdue_at {
         push(&mut sql, " AND c.due_at < $?".into(), Arg::Time(now));

@@ -10,6 +10,7 @@ pub mod assessments;
 pub mod attachments;
 pub mod audit;
 pub mod case_retention;
+pub mod case_schedules;
 pub mod case_secrets;
 pub mod cases;
 pub mod db;

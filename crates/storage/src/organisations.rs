@@ -1,10 +1,12 @@
 //! Organisations, the closure table of their tree, and the relations across it.
 
+use std::collections::HashMap;
+
 use mamori_domain::policy::{OrgFacts, Scope};
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
-use crate::scope::{Page, PageRequest, capped_count, like_pattern, org_condition};
+use crate::scope::{Page, PageRequest, capped_count, like_pattern, org_condition, placeholders};
 use crate::types::Ts;
 use crate::{Src, StorageError, Tx, on_src, on_tx};
 
@@ -138,6 +140,57 @@ pub async fn outgoing<'a>(
     const SQL: &str = "SELECT kind, to_id FROM organisation_relations
                        WHERE from_id = $1 AND accepted_at IS NOT NULL";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(id).fetch_all(c).await)?)
+}
+
+/// `outgoing` of each of `ids` at once, by organisation (those with none are absent).
+pub async fn outgoing_of<'a>(
+    src: impl Into<Src<'a>>,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<(String, Uuid)>>, StorageError> {
+    let mut src = src.into();
+    let mut out: HashMap<Uuid, Vec<(String, Uuid)>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT from_id, kind, to_id FROM organisation_relations
+             WHERE from_id IN ({}) AND accepted_at IS NOT NULL",
+            placeholders(chunk.len())
+        );
+        let rows: Vec<(Uuid, String, Uuid)> = on_src!(src.reborrow(), c => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(c).await
+        })?;
+        for (from, kind, to) in rows {
+            out.entry(from).or_default().push((kind, to));
+        }
+    }
+    Ok(out)
+}
+
+/// `ancestors` of each of `ids` at once (each itself first, nearest first), by
+/// organisation; one that does not exist is absent.
+pub async fn ancestors_of<'a>(
+    src: impl Into<Src<'a>>,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Uuid>>, StorageError> {
+    let mut src = src.into();
+    let mut out: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT descendant_id, ancestor_id FROM organisation_paths
+             WHERE descendant_id IN ({}) ORDER BY descendant_id, depth",
+            placeholders(chunk.len())
+        );
+        let rows: Vec<(Uuid, Uuid)> = on_src!(src.reborrow(), c => {
+            let mut q = sqlx::query_as(AssertSqlSafe(sql));
+            for id in chunk { q = q.bind(*id); }
+            q.fetch_all(c).await
+        })?;
+        for (of, ancestor) in rows {
+            out.entry(of).or_default().push(ancestor);
+        }
+    }
+    Ok(out)
 }
 
 /// The organisations that state an accepted relation of `kind` towards `id` (the companies

@@ -118,3 +118,11 @@ impl PageRequest {
         }
     }
 }
+
+/// `$1, $2, … $n`: the placeholders of an `IN` list.
+pub(crate) fn placeholders(n: usize) -> String {
+    (1..=n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

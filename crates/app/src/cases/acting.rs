@@ -199,6 +199,7 @@ impl App {
             now,
         };
         let seq = cases::append_event(tx, row.id, &event).await?;
+        self.keep_schedule(tx, lib, row).await?;
         let transition = procedure
             .transition(action)
             .ok_or_else(|| AppError::Internal("a planned action is missing".into()))?;

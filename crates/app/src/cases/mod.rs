@@ -9,7 +9,7 @@
 //! here are the shapes a case is handed out in and how a stored case is loaded with the
 //! organisations around it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use mamori_domain::organisation::RelationKind;
@@ -362,45 +362,76 @@ fn title_of(procedure: &Procedure, fields: &[Field], data: &Data) -> String {
 }
 
 impl App {
+    /// The facts of a case of `org`, as far as its organisation decides them (its ancestry
+    /// and relations); `NotFound` if the organisation is gone.
     pub(crate) async fn case_facts<'a>(
         &self,
         src: impl Into<Src<'a>>,
         org: Uuid,
     ) -> Result<CaseFacts, AppError> {
+        self.case_facts_of(src, &[org])
+            .await?
+            .remove(&org)
+            .ok_or(AppError::NotFound)
+    }
+
+    /// [`App::case_facts`] of many organisations in three reads, whatever their number (an
+    /// overview of a hundred companies' cases); an organisation that is gone is absent.
+    pub(crate) async fn case_facts_of<'a>(
+        &self,
+        src: impl Into<Src<'a>>,
+        orgs_wanted: &[Uuid],
+    ) -> Result<HashMap<Uuid, CaseFacts>, AppError> {
         let mut src = src.into();
-        let ancestors = orgs::ancestors(src.reborrow(), org).await?;
-        if ancestors.is_empty() {
-            return Err(AppError::NotFound);
-        }
-        let outgoing = orgs::outgoing(src.reborrow(), org).await?;
-        let pick = |kind: RelationKind| {
+        let mut ancestry = orgs::ancestors_of(src.reborrow(), orgs_wanted).await?;
+        let mut outgoing = orgs::outgoing_of(src.reborrow(), orgs_wanted).await?;
+        let pick = |outgoing: &[(String, Uuid)], kind: RelationKind| {
             outgoing
                 .iter()
                 .filter(|(k, _)| k == kind.as_str())
                 .map(|(_, id)| *id)
                 .collect::<Vec<_>>()
         };
-        let contracting = pick(RelationKind::ContractsWith);
-        // Those the contracting organisations engage (`service_contractor`: ATLA's service
-        // provider); only the engaging organisation declares it.
-        let mut service = Vec::new();
-        for org in &contracting {
-            for (kind, id) in orgs::outgoing(src.reborrow(), *org).await? {
+        let mut contracted: Vec<Uuid> = outgoing
+            .values()
+            .flat_map(|o| pick(o, RelationKind::ContractsWith))
+            .collect();
+        contracted.sort_unstable();
+        contracted.dedup();
+        let engaging = orgs::outgoing_of(src.reborrow(), &contracted).await?;
+        let mut out = HashMap::with_capacity(orgs_wanted.len());
+        for org in orgs_wanted {
+            let Some(ancestors) = ancestry.remove(org) else {
+                continue;
+            };
+            let outgoing = outgoing.remove(org).unwrap_or_default();
+            let contracting = pick(&outgoing, RelationKind::ContractsWith);
+            // Those the contracting organisations engage (`service_contractor`: ATLA's
+            // service provider); only the engaging organisation declares it.
+            let mut service = Vec::new();
+            for (kind, id) in contracting
+                .iter()
+                .flat_map(|c| engaging.get(c).into_iter().flatten())
+            {
                 if kind == RelationKind::Engages.as_str()
-                    && id != ancestors[0]
-                    && !service.contains(&id)
+                    && *id != ancestors[0]
+                    && !service.contains(id)
                 {
-                    service.push(id);
+                    service.push(*id);
                 }
             }
+            out.insert(
+                *org,
+                CaseFacts {
+                    ancestors,
+                    contracting,
+                    primes: pick(&outgoing, RelationKind::SubcontractorOf),
+                    service,
+                    ..CaseFacts::default()
+                },
+            );
         }
-        Ok(CaseFacts {
-            ancestors,
-            contracting,
-            primes: pick(RelationKind::SubcontractorOf),
-            service,
-            ..CaseFacts::default()
-        })
+        Ok(out)
     }
 
     /// The facts of a stored case (see [`App::facts_of_case`]).

@@ -5,6 +5,7 @@
 use uuid::Uuid;
 
 use mamori_storage::PageRequest;
+use mamori_storage::case_schedules;
 use mamori_storage::cases::{self, CaseFilter};
 
 use crate::schedules::CaseSchedule;
@@ -12,6 +13,9 @@ use crate::{App, AppError, Caller};
 
 /// The library and procedure of a site's joining (seed 000).
 pub(crate) const JOINING: (&str, &str) = ("mod-dsg", "joining");
+
+/// The most sites one overview lists (a thousand sites is about one megabyte of JSON).
+const SITES_MAX: i64 = 10_000;
 
 /// The role of ATLA's information-systems office, which sees every site that joins.
 const OFFICE: &str = "dsg_office";
@@ -31,34 +35,50 @@ impl App {
                 }
             }
         }
-        let mut out = Vec::new();
-        for org in organisations {
-            // Every case here is of one organisation: its facts are worked out once.
-            let facts = self.case_facts(&self.db, org).await?;
-            let filter = CaseFilter {
-                procedure: Some((JOINING.0.to_owned(), JOINING.1.to_owned())),
-                open: Some(true),
-                organisation: Some(org),
-                ..CaseFilter::default()
+        let filter = CaseFilter {
+            procedure: Some((JOINING.0.to_owned(), JOINING.1.to_owned())),
+            open: Some(true),
+            among: Some(organisations.clone()),
+            ..CaseFilter::default()
+        };
+        let page = PageRequest {
+            limit: SITES_MAX,
+            offset: 0,
+        };
+        let rows = cases::matching(&self.db, &filter, page).await?;
+        // The facts of each organisation are worked out once, for all of them together.
+        let facts = self.case_facts_of(&self.db, &organisations).await?;
+        let mut readable = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(facts) = facts.get(&row.organisation_id) else {
+                continue;
             };
-            let page = PageRequest {
-                limit: 500,
-                offset: 0,
-            };
-            let mut readable = Vec::new();
-            for row in cases::matching(&self.db, &filter, page).await? {
-                let lib = self.definition(&self.db, &row).await?;
-                if self.may_read_row(caller, &row, &lib, &facts).await? {
-                    readable.push((row, lib));
-                }
+            let lib = self.definition(&self.db, &row).await?;
+            if self.may_read_row(caller, &row, &lib, facts).await? {
+                readable.push((row, lib));
             }
-            let ids: Vec<Uuid> = readable.iter().map(|(r, _)| r.id).collect();
-            let mut histories = cases::events_of(&self.db, &ids).await?;
-            for (row, lib) in readable {
-                let events = histories.remove(&row.id).unwrap_or_default();
-                let data = serde_json::from_str(&row.data).unwrap_or_default();
-                out.extend(self.schedule_from(&row, &lib, &data, &events));
+        }
+        let ids: Vec<Uuid> = readable.iter().map(|(r, _)| r.id).collect();
+        let kept = case_schedules::of(&self.db, &ids).await?;
+        let mut out = Vec::with_capacity(readable.len());
+        let mut unkept = Vec::new();
+        for (row, lib) in readable {
+            let data = serde_json::from_str(&row.data).unwrap_or_default();
+            match kept
+                .get(&row.id)
+                .and_then(|k| self.schedule_kept(&row, &lib, &data, k))
+            {
+                Some(schedule) => out.extend(schedule),
+                None => unkept.push((row, lib, data)),
             }
+        }
+        // Cases last acted on before their progress was kept, or kept with another
+        // schedule: planned from their histories.
+        let ids: Vec<Uuid> = unkept.iter().map(|(r, _, _)| r.id).collect();
+        let mut histories = cases::events_of(&self.db, &ids).await?;
+        for (row, lib, data) in unkept {
+            let events = histories.remove(&row.id).unwrap_or_default();
+            out.extend(self.schedule_from(&row, &lib, &data, &events));
         }
         out.sort_by(|a, b| (&a.organisation, &a.title).cmp(&(&b.organisation, &b.title)));
         Ok(out)

@@ -680,7 +680,7 @@ impl CaseQuery {
                 state: self.state.filter(|s| !s.is_empty()),
                 organisation: self.organisation,
                 overdue_at: self.overdue.unwrap_or(false).then(|| app.now()),
-                reader: None,
+                ..CaseFilter::default()
             },
             PageRequest::new(self.limit, self.offset),
         ))

@@ -1914,3 +1914,61 @@ async fn atla_keeps_the_checklist_once_and_evidence_is_one_of_the_case_s_files()
     // Nor does it see 甲社's files among its choices.
     assert!(!page.contains("鍵管理簿.pdf"), "{page}");
 }
+
+/// Runs one statement straight on the database, as an operator with access to it would.
+async fn run_sql(t: &TestApp, sql: &'static str) {
+    let mut tx = t.db.begin().await.unwrap();
+    mamori_storage::on_tx!(&mut tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected())).unwrap();
+    tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_overview_plans_from_the_kept_progress_and_from_the_history_when_none_fits() {
+    let w = world().await;
+    let case = w.submitted("wired").await;
+    w.ok(&w.office, &case, "accept_application", json!({}))
+        .await;
+    let kept: Vec<(String, Option<String>)> = mamori_storage::on_db!(&w.t.db, p =>
+        sqlx::query_as("SELECT source, progress FROM case_schedules").fetch_all(p).await)
+    .unwrap();
+    assert_eq!(kept.len(), 1, "{kept:?}");
+    assert!(kept[0].0.starts_with("mod-dsg "), "{kept:?}");
+    assert!(kept[0].0.ends_with(" joining"), "{kept:?}");
+    let progress = kept[0].1.as_deref().expect("the schedule started");
+    assert!(progress.contains("\"s1\""), "① is done: {progress}");
+
+    let (status, planned) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(planned[0]["current_step"], "②", "{planned}");
+    assert!(planned[0]["steps"][0]["done_on"].is_string(), "{planned}");
+    // Progress kept with another schedule (a library reloaded since) is not trusted, and a
+    // case acted on before progress was kept has none: both are planned from the history.
+    run_sql(&w.t, "UPDATE case_schedules SET source = 'mod-dsg 0.0.1 joining', progress = '{\"from\":\"2020-01-01\",\"done\":[],\"adjustments\":[]}'").await;
+    let (_, again) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
+    assert_eq!(again, planned);
+    run_sql(&w.t, "DELETE FROM case_schedules").await;
+    let (_, again) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
+    assert_eq!(again, planned);
+    // The next action keeps it again, moves included.
+    w.ok(
+        &w.office,
+        &case,
+        "adjust_schedule",
+        json!({"adjust_step": "s2", "adjust_starts": "2027-02-01", "adjust_reason": "先方の都合"}),
+    )
+    .await;
+    let kept: Vec<(Option<String>,)> = mamori_storage::on_db!(&w.t.db, p =>
+        sqlx::query_as("SELECT progress FROM case_schedules").fetch_all(p).await)
+    .unwrap();
+    assert_eq!(kept.len(), 1);
+    assert!(
+        kept[0].0.as_deref().unwrap().contains("先方の都合"),
+        "{kept:?}"
+    );
+    let (_, moved) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
+    assert_eq!(moved[0]["steps"][1]["current"][0], "2027-02-01", "{moved}");
+    assert_eq!(moved[0]["steps"][1]["reason"], "先方の都合", "{moved}");
+    run_sql(&w.t, "DELETE FROM case_schedules").await;
+    let (_, again) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
+    assert_eq!(again, moved);
+}
