@@ -96,10 +96,11 @@ impl App {
         input: &OrganisationInput,
     ) -> Result<Uuid, AppError> {
         let (name, kind) = parse(input)?;
-        let mut tx = self.db.begin().await?;
+        // Decided on the parent as committed, before the writer is taken: the writer is
+        // held for the two inserts alone.
         let allowed = match input.parent {
             Some(parent) => {
-                let facts = orgs::ancestry(&mut tx, parent)
+                let facts = orgs::ancestry(&self.db, parent)
                     .await
                     .map_err(field_not_found("parent"))?;
                 policy::allows(&caller.actor, Permission::ManageOrganisation, &facts)
@@ -107,7 +108,6 @@ impl App {
             None => caller.actor.is_system_admin(),
         };
         if !allowed {
-            drop(tx);
             return self
                 .deny(
                     caller,
@@ -119,6 +119,7 @@ impl App {
                 .await;
         }
         let id = Uuid::now_v7();
+        let mut tx = self.db.begin().await?;
         orgs::insert(
             &mut tx,
             &NewOrganisation {

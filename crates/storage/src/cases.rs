@@ -195,6 +195,13 @@ pub async fn update(
     Ok(())
 }
 
+/// The position of the last entry of a case's history (0 before any): whatever is
+/// recorded in a case adds to its history, so an unchanged number means an unchanged case.
+pub async fn last_event<'a>(src: impl Into<Src<'a>>, case: Uuid) -> Result<i64, StorageError> {
+    const SQL: &str = "SELECT COALESCE(MAX(seq), 0) FROM case_events WHERE case_id = $1";
+    Ok(on_src!(src.into(), x => sqlx::query_scalar(SQL).bind(case).fetch_one(x).await)?)
+}
+
 /// One entry of a case's history.
 #[derive(Debug, Clone, FromRow)]
 pub struct CaseEventRow {

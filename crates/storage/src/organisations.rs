@@ -220,8 +220,8 @@ pub async fn related<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<Vec<Uuid>,
 
 /// The ancestry of an organisation, which is all a decision to change or manage needs
 /// (relations only ever widen what may be *seen*); `NotFound` if it is gone.
-pub async fn ancestry(tx: &mut Tx, id: Uuid) -> Result<OrgFacts, StorageError> {
-    let ancestors = ancestors(&mut *tx, id).await?;
+pub async fn ancestry<'a>(src: impl Into<Src<'a>>, id: Uuid) -> Result<OrgFacts, StorageError> {
+    let ancestors = ancestors(src, id).await?;
     if ancestors.is_empty() {
         return Err(StorageError::NotFound);
     }

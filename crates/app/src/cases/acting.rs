@@ -4,6 +4,9 @@
 
 use super::*;
 
+/// How many times an action is decided again when others keep acting in the case first.
+const DECIDE_ATTEMPTS: usize = 5;
+
 impl App {
     /// Rewrites whom the case waits on as it stands at `at`.
     #[allow(clippy::too_many_arguments)]
@@ -39,11 +42,59 @@ impl App {
         Ok(())
     }
 
-    /// Takes an action: loads the case, saves what was typed on the draft page, asks the
-    /// planner, and writes its plan in one transaction. A refusal after the draft was
-    /// saved keeps the draft saved: sending before the call is recorded must not lose what
-    /// was typed.
+    /// Takes an action: loads the case, asks the planner, and writes its plan in one
+    /// transaction.
+    ///
+    /// The case is read and the action decided before the writer is taken, so the single
+    /// writer is held for the plan's statements alone and not for the reads that decide
+    /// them. The plan is written only if nothing was recorded in the case meanwhile (every
+    /// change to a case adds to its history); otherwise it is decided again on what is
+    /// there now. Sent from the draft page, what was typed is saved first, and then the
+    /// whole action runs in one transaction as before.
     pub async fn act(
+        &self,
+        caller: &Caller,
+        id: Uuid,
+        action: &str,
+        input: ActInput,
+    ) -> Result<String, AppError> {
+        if input.form.is_some() {
+            return self.act_saving_draft(caller, id, action, input).await;
+        }
+        let request = ActRequest {
+            action,
+            fields: &input.fields,
+            comment: &input.comment,
+            unavoidable: input.unavoidable.as_deref(),
+            emergency: input.emergency.as_deref(),
+        };
+        for _ in 0..DECIDE_ATTEMPTS {
+            let seen = cases::last_event(&self.db, id).await?;
+            let case = self.load(&self.db, id, false).await?;
+            let now = self.local_now();
+            let plan = match self
+                .plan_action(&self.db, caller, &case, &request, &now)
+                .await?
+            {
+                Ok(plan) => plan,
+                Err(refusal) => return self.refuse_action(caller, &case, action, refusal).await,
+            };
+            let mut tx = self.db.begin().await?;
+            if cases::last_event(&mut tx, id).await? != seen {
+                // Someone acted in between: decide again on the case as it is now.
+                continue;
+            }
+            self.apply(&mut tx, caller, &case, action, &plan).await?;
+            tx.commit().await?;
+            return Ok(plan.to);
+        }
+        Err(AppError::Conflict { field: "state" })
+    }
+
+    /// [`App::act`] from the draft page: saves what was typed, then decides and writes the
+    /// action in the same transaction. A refusal after the draft was saved keeps the draft
+    /// saved: sending before the call is recorded must not lose what was typed.
+    async fn act_saving_draft(
         &self,
         caller: &Caller,
         id: Uuid,
@@ -89,14 +140,15 @@ impl App {
     }
 
     /// Loads what the planner needs beyond the case for `request` and asks it.
-    pub(super) async fn plan_action(
+    pub(super) async fn plan_action<'a>(
         &self,
-        tx: &mut Tx,
+        src: impl Into<Src<'a>>,
         caller: &Caller,
         case: &Loaded,
         request: &ActRequest<'_>,
         now: &jiff::Zoned,
     ) -> Result<Result<Plan, Refusal>, AppError> {
+        let mut src = src.into();
         let no_rows = Rows::new();
         let base = case.standing(&no_rows, now);
         let acting = match plan::admits(&base, &caller.actor, request.action) {
@@ -104,7 +156,7 @@ impl App {
             Err(refusal) => return Ok(Err(refusal)),
         };
         let relay_targets: Vec<Uuid> = if plan::relays(case.procedure(), request.action) {
-            orgs::tree_of(&mut *tx, acting)
+            orgs::tree_of(src.reborrow(), acting)
                 .await?
                 .into_iter()
                 .map(|(id, _)| id)
@@ -114,7 +166,7 @@ impl App {
         };
         let passing_to = if plan::passes_on(&base, request.action, acting, case.row.organisation_id)
         {
-            Some(self.case_facts(&mut *tx, acting).await?)
+            Some(self.case_facts(src.reborrow(), acting).await?)
         } else {
             None
         };
@@ -122,7 +174,7 @@ impl App {
         // Only a library that lets a role be delegated asks whose the actor's roles are.
         let delegations: Vec<plan::Delegation> =
             if case.lib.manifest.roles.iter().any(|r| r.delegable) {
-                designations::delegated_to(&mut *tx, caller.actor.person, self.today())
+                designations::delegated_to(src.reborrow(), caller.actor.person, self.today())
                     .await?
                     .into_iter()
                     .map(|(role, organisation, from)| plan::Delegation {
@@ -146,7 +198,7 @@ impl App {
             emergency: request.emergency,
         };
         let wanted = plan::action_lookups(&base, &request);
-        let rows = self.rows(&mut *tx, &case.lib, &case.facts, wanted).await?;
+        let rows = self.rows(src.reborrow(), &case.lib, &case.facts, wanted).await?;
         let standing = case.standing(&rows, now);
         Ok(plan::decide(
             &standing,

@@ -1972,3 +1972,32 @@ async fn the_overview_plans_from_the_kept_progress_and_from_the_history_when_non
     let (_, again) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
     assert_eq!(again, moved);
 }
+
+#[tokio::test]
+async fn the_same_action_sent_four_times_at_once_is_taken_once() {
+    let w = world().await;
+    let case = w.submitted("wired").await;
+    let accept = || w.t.act(&w.office, &case, "accept_application", json!({}));
+    let answers = {
+        let (a, b, c, d) = tokio::join!(accept(), accept(), accept(), accept());
+        [a, b, c, d]
+    };
+    let taken = answers
+        .iter()
+        .filter(|(status, _)| *status == StatusCode::OK)
+        .count();
+    assert_eq!(taken, 1, "{answers:?}");
+    for (status, body) in answers.iter().filter(|(s, _)| *s != StatusCode::OK) {
+        // Decided again on the case as it now stands: the application is no longer there
+        // to accept. A refusal in words, never a failure of the server.
+        assert!(status.is_client_error(), "{status}: {body}");
+        assert!(body["error"]["message"].is_string(), "{body}");
+    }
+    let (_, view) = w.t.get(&w.office, &format!("/api/v1/cases/{case}")).await;
+    let accepted = history_actions(&view)
+        .iter()
+        .filter(|a| *a == "accept_application")
+        .count();
+    assert_eq!(accepted, 1, "{view}");
+    assert_eq!(view["state"], "self_inspection");
+}
