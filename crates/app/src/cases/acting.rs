@@ -198,7 +198,9 @@ impl App {
             emergency: request.emergency,
         };
         let wanted = plan::action_lookups(&base, &request);
-        let rows = self.rows(src.reborrow(), &case.lib, &case.facts, wanted).await?;
+        let rows = self
+            .rows(src.reborrow(), &case.lib, &case.facts, wanted)
+            .await?;
         let standing = case.standing(&rows, now);
         Ok(plan::decide(
             &standing,
