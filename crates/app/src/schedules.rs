@@ -315,7 +315,7 @@ impl App {
         &self,
         row: &CaseRow,
         lib: &Library,
-        data: &serde_json::Map<String, Value>,
+        data: serde_json::Map<String, Value>,
         events: &[CaseEventRow],
     ) -> Option<CaseSchedule> {
         let (s, _) = self.schedule_of(row, lib)?;
@@ -323,33 +323,32 @@ impl App {
         self.schedule_with(row, lib, s, data, &p)
     }
 
-    /// The schedule of a case from the progress kept with it: `None` when what was kept
-    /// was worked out with another schedule or does not read (read its history then),
-    /// `Some(None)` when it has not started.
-    pub(crate) fn schedule_kept(
-        &self,
+    /// The progress kept with a case and the schedule it is planned with: `None` when what
+    /// was kept was worked out with another schedule or does not read (read its history
+    /// then); no progress when the schedule has not started.
+    pub(crate) fn kept_progress<'s>(
+        &'s self,
         row: &CaseRow,
-        lib: &Library,
-        data: &serde_json::Map<String, Value>,
+        lib: &'s Library,
         kept: &Kept,
-    ) -> Option<Option<CaseSchedule>> {
+    ) -> Option<(&'s Schedule, Option<Progress>)> {
         let (s, source) = self.schedule_of(row, lib)?;
         if source != kept.source {
             return None;
         }
-        let Some(text) = &kept.progress else {
-            return Some(None);
-        };
-        let p = read_kept(s, text)?;
-        Some(self.schedule_with(row, lib, s, data, &p))
+        match &kept.progress {
+            None => Some((s, None)),
+            Some(text) => Some((s, Some(read_kept(s, text)?))),
+        }
     }
 
-    fn schedule_with(
+    /// The schedule `s` of a case on today's date, from its progress.
+    pub(crate) fn schedule_with(
         &self,
         row: &CaseRow,
         lib: &Library,
         s: &Schedule,
-        data: &serde_json::Map<String, Value>,
+        data: serde_json::Map<String, Value>,
         p: &Progress,
     ) -> Option<CaseSchedule> {
         let procedure = lib.procedures.get(&row.procedure_id)?;
@@ -361,17 +360,17 @@ impl App {
             state: procedure
                 .state(&row.state)
                 .map_or(row.state.clone(), |st| st.name.ja.clone()),
-            steps: s.steps.iter().map(|st| step_view(st, data)).collect(),
-            lines: schedule::schedule(p, today, &steps_of(s, data)),
+            steps: s.steps.iter().map(|st| step_view(st, &data)).collect(),
+            lines: schedule::schedule(p, today, &steps_of(s, &data)),
             note: s.note.as_ref().map(|n| n.ja.clone()),
-            data: data.clone(),
+            data,
             today,
         })
     }
 
     /// The schedule of a case already read, `None` when it has none (yet).
     pub fn schedule_for(&self, v: &CaseView) -> Option<CaseSchedule> {
-        self.schedule_from(&v.row, &v.library, &v.data, &v.events)
+        self.schedule_from(&v.row, &v.library, v.data.clone(), &v.events)
     }
 
     /// The schedule of a case the caller may read, `None` when it has none (yet).

@@ -12,8 +12,7 @@
 //! use this for history. A holiday created by a one-off law (such as an enthronement) must be
 //! added here when it is enacted.
 
-use std::collections::HashMap;
-use std::sync::{Arc, LazyLock, PoisonError, RwLock};
+use std::sync::LazyLock;
 
 use jiff::civil::{Date, Weekday};
 
@@ -55,34 +54,34 @@ pub fn closed_reason(date: Date) -> Option<Closed> {
 
 /// Whether government offices are open on `date`.
 ///
-/// Asked for every day of every step of every schedule an overview plans, so each year's
-/// answers are worked out once and kept (the holiday rules cost a few hundred nanoseconds a
-/// day, a thousand sites' schedules a hundred thousand days).
+/// Asked for every day of every step of every schedule an overview plans (a thousand
+/// sites' schedules, several hundred thousand days), so the answers for 1990–2100 are
+/// worked out once, on first use, and read from a table; other years ask the rules.
 pub fn is_business_day(date: Date) -> bool {
-    static CLOSED: LazyLock<RwLock<HashMap<i16, Arc<[bool; 366]>>>> =
-        LazyLock::new(Default::default);
-    let year = date.year();
-    let known = CLOSED
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&year)
-        .cloned();
-    let closed = known.unwrap_or_else(|| {
-        let mut days = [false; 366];
-        let mut day = date.first_of_year();
-        while day.year() == year {
-            days[usize::from(day.day_of_year().unsigned_abs()) - 1] = closed_reason(day).is_some();
-            let Ok(next) = day.tomorrow() else { break };
-            day = next;
-        }
-        let days = Arc::new(days);
-        CLOSED
-            .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(year, days.clone());
-        days
+    const FIRST: i16 = 1990;
+    const LAST: i16 = 2100;
+    static CLOSED: LazyLock<Vec<[bool; 366]>> = LazyLock::new(|| {
+        (FIRST..=LAST)
+            .map(|year| {
+                let mut days = [false; 366];
+                let mut day = Date::new(year, 1, 1).expect("a year within jiff's calendar");
+                while day.year() == year {
+                    days[day_index(day)] = closed_reason(day).is_some();
+                    day = day.tomorrow().expect("a day within jiff's calendar");
+                }
+                days
+            })
+            .collect()
     });
-    !closed[usize::from(date.day_of_year().unsigned_abs()) - 1]
+    match usize::try_from(date.year() - FIRST) {
+        Ok(i) if date.year() <= LAST => !CLOSED[i][day_index(date)],
+        _ => closed_reason(date).is_none(),
+    }
+}
+
+/// The day's position in its year, from 0.
+fn day_index(date: Date) -> usize {
+    usize::from(date.day_of_year().unsigned_abs()) - 1
 }
 
 /// The `n`th business day after `date`. The day itself is not counted, whether or not it is
@@ -268,6 +267,15 @@ mod tests {
             "the 366th day of 2024"
         );
         assert!(is_business_day(date(2024, 12, 27)));
+        // Outside the table the rules are asked directly.
+        for day in [date(1989, 12, 29), date(2101, 1, 1), date(2101, 1, 2)] {
+            assert_eq!(is_business_day(day), closed_reason(day).is_none(), "{day}");
+            assert!(!is_business_day(day), "{day}");
+        }
+        assert!(
+            is_business_day(date(2101, 1, 4)),
+            "a Tuesday after the closure"
+        );
     }
 
     #[test]

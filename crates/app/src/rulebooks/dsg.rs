@@ -66,9 +66,11 @@ impl App {
             let data = serde_json::from_str(&row.data).unwrap_or_default();
             match kept
                 .get(&row.id)
-                .and_then(|k| self.schedule_kept(&row, &lib, &data, k))
+                .and_then(|k| self.kept_progress(&row, &lib, k))
             {
-                Some(schedule) => out.extend(schedule),
+                Some((s, Some(p))) => out.extend(self.schedule_with(&row, &lib, s, data, &p)),
+                // Not started yet: not in the pipeline.
+                Some((_, None)) => {}
                 None => unkept.push((row, lib, data)),
             }
         }
@@ -78,7 +80,7 @@ impl App {
         let mut histories = cases::events_of(&self.db, &ids).await?;
         for (row, lib, data) in unkept {
             let events = histories.remove(&row.id).unwrap_or_default();
-            out.extend(self.schedule_from(&row, &lib, &data, &events));
+            out.extend(self.schedule_from(&row, &lib, data, &events));
         }
         out.sort_by(|a, b| (&a.organisation, &a.title).cmp(&(&b.organisation, &b.title)));
         Ok(out)

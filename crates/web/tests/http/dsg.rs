@@ -1940,7 +1940,13 @@ async fn the_overview_plans_from_the_kept_progress_and_from_the_history_when_non
     let (status, planned) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(planned[0]["current_step"], "②", "{planned}");
-    assert!(planned[0]["steps"][0]["done_on"].is_string(), "{planned}");
+    assert_eq!(planned[0]["late"], false, "{planned}");
+    // ① finished on the day it was submitted, ahead of its ten days: the site now expects
+    // to finish earlier than first planned.
+    assert!(
+        planned[0]["expected_finish"].as_str() < planned[0]["planned_finish"].as_str(),
+        "{planned}"
+    );
     // Progress kept with another schedule (a library reloaded since) is not trusted, and a
     // case acted on before progress was kept has none: both are planned from the history.
     run_sql(&w.t, "UPDATE case_schedules SET source = 'mod-dsg 0.0.1 joining', progress = '{\"from\":\"2020-01-01\",\"done\":[],\"adjustments\":[]}'").await;
@@ -1966,8 +1972,9 @@ async fn the_overview_plans_from_the_kept_progress_and_from_the_history_when_non
         "{kept:?}"
     );
     let (_, moved) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
-    assert_eq!(moved[0]["steps"][1]["current"][0], "2027-02-01", "{moved}");
-    assert_eq!(moved[0]["steps"][1]["reason"], "先方の都合", "{moved}");
+    let finish = |v: &Value| v[0]["expected_finish"].as_str().unwrap().to_owned();
+    assert!(finish(&moved) > finish(&planned), "{moved} {planned}");
+    assert_eq!(moved[0]["planned_finish"], planned[0]["planned_finish"]);
     run_sql(&w.t, "DELETE FROM case_schedules").await;
     let (_, again) = w.t.get(&w.office, "/api/v1/dsg/sites").await;
     assert_eq!(again, moved);

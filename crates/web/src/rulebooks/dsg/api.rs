@@ -66,12 +66,7 @@ impl ScheduleDto {
             site: s.title.clone(),
             company: s.organisation.clone(),
             state: s.state.clone(),
-            // The application's `router` field: a mobile router skips ③ and ④.
-            router: match s.data.get("router").and_then(serde_json::Value::as_str) {
-                Some("mobile") => "mobile",
-                _ => "wired",
-            }
-            .into(),
+            router: router(s).into(),
             current_step: s.current_step().map(|x| x.number.clone()),
             late: s.late(),
             steps: s
@@ -167,13 +162,76 @@ pub async fn get_schedule_file(
         .into_response())
 }
 
-/// Every site in the pipeline the caller may read, with its current step and delays.
+/// One site in ATLA's overview: where it stands. Its whole schedule, step by step, is at
+/// `/cases/{case}/schedule`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SiteDto {
+    /// The case.
+    pub case: Uuid,
+    /// The site.
+    pub site: String,
+    /// The applying company.
+    pub company: String,
+    /// The case's state.
+    pub state: String,
+    /// `wired` or `mobile`.
+    pub router: String,
+    /// The first step not finished (`①` …), none once every step is done.
+    pub current_step: Option<String>,
+    /// Its name.
+    pub current_step_name: Option<String>,
+    /// The last step's last day as first planned (`YYYY-MM-DD`).
+    pub planned_finish: Option<String>,
+    /// The last step's last day as planned now.
+    pub expected_finish: Option<String>,
+    /// The steps behind their first plan (`②` …).
+    pub late_steps: Vec<String>,
+    /// Some step is behind.
+    pub late: bool,
+}
+
+impl SiteDto {
+    fn new(s: &CaseSchedule) -> Self {
+        let current = s.current_step();
+        let last = s.lines.last();
+        SiteDto {
+            case: s.case,
+            site: s.title.clone(),
+            company: s.organisation.clone(),
+            state: s.state.clone(),
+            router: router(s).into(),
+            current_step: current.map(|x| x.number.clone()),
+            current_step_name: current.map(|x| x.name.clone()),
+            planned_finish: last.map(|l| l.baseline.ends.to_string()),
+            expected_finish: last.map(|l| l.current.ends.to_string()),
+            late_steps: s
+                .lines
+                .iter()
+                .filter(|l| l.late)
+                .map(|l| s.step(l).number.clone())
+                .collect(),
+            late: s.late(),
+        }
+    }
+}
+
+/// The application's `router` field: a mobile router skips ③ and ④.
+fn router(s: &CaseSchedule) -> &'static str {
+    match s.data.get("router").and_then(serde_json::Value::as_str) {
+        Some("mobile") => "mobile",
+        _ => "wired",
+    }
+}
+
+/// Every site in the pipeline the caller may read, with its current step and delays. A
+/// thousand sites with every step of each would be a megabyte and a half; the overview
+/// says where each stands, and each site's schedule gives its steps.
 #[utoipa::path(get, path = "/dsg/sites", tag = "dsg",
-    responses((status = 200, body = [ScheduleDto])))]
+    responses((status = 200, body = [SiteDto])))]
 pub async fn get_sites(
     State(state): State<AppState>,
     ApiCaller(s): ApiCaller,
-) -> ApiResult<axum::Json<Vec<ScheduleDto>>> {
+) -> ApiResult<axum::Json<Vec<SiteDto>>> {
     let sites = state.app.gateway_overview(&s.caller).await?;
-    Ok(axum::Json(sites.iter().map(ScheduleDto::new).collect()))
+    Ok(axum::Json(sites.iter().map(SiteDto::new).collect()))
 }
