@@ -35,7 +35,7 @@ pub async fn of(db: &Db, cases: &[Uuid]) -> Result<HashMap<Uuid, Kept>, StorageE
     for chunk in cases.chunks(500) {
         let sql = format!(
             "SELECT case_id, source, progress FROM case_schedules WHERE case_id IN ({})",
-            placeholders(chunk.len())
+            placeholders(1, chunk.len())
         );
         let rows: Vec<(Uuid, String, Option<String>)> = crate::on_db!(db, p => {
             let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql));

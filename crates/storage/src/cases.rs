@@ -438,7 +438,7 @@ pub async fn events_of(
              e.from_state, e.to_state, e.comment, e.data, e.detail
              FROM case_events e LEFT JOIN persons p ON p.id = e.actor_id
              WHERE e.case_id IN ({}) ORDER BY e.case_id, e.seq",
-            crate::scope::placeholders(chunk.len())
+            crate::scope::placeholders(1, chunk.len())
         );
         let rows: Vec<Of> = crate::on_db!(db, p => {
             let mut q = sqlx::query_as::<_, Of>(AssertSqlSafe(sql));

@@ -153,7 +153,7 @@ pub async fn outgoing_of<'a>(
         let sql = format!(
             "SELECT from_id, kind, to_id FROM organisation_relations
              WHERE from_id IN ({}) AND accepted_at IS NOT NULL",
-            placeholders(chunk.len())
+            placeholders(1, chunk.len())
         );
         let rows: Vec<(Uuid, String, Uuid)> = on_src!(src.reborrow(), c => {
             let mut q = sqlx::query_as(AssertSqlSafe(sql));
@@ -179,7 +179,7 @@ pub async fn ancestors_of<'a>(
         let sql = format!(
             "SELECT descendant_id, ancestor_id FROM organisation_paths
              WHERE descendant_id IN ({}) ORDER BY descendant_id, depth",
-            placeholders(chunk.len())
+            placeholders(1, chunk.len())
         );
         let rows: Vec<(Uuid, Uuid)> = on_src!(src.reborrow(), c => {
             let mut q = sqlx::query_as(AssertSqlSafe(sql));
@@ -428,11 +428,10 @@ pub async fn desks<'a>(
     if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let marks: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
     let sql = format!(
         "SELECT organisation_id, name, phone, night_phone FROM organisation_desks
          WHERE organisation_id IN ({})",
-        marks.join(", ")
+        placeholders(1, ids.len())
     );
     on_src!(src.into(), c => {
         let mut q = sqlx::query_as::<_, DeskRow>(AssertSqlSafe(sql));

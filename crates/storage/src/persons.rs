@@ -112,10 +112,9 @@ pub async fn taken_emails(tx: &mut Tx, emails: &[String]) -> Result<Vec<String>,
     let mut taken = Vec::new();
     // A few hundred placeholders a statement stays far below either database's limit.
     for chunk in emails.chunks(500) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
         let sql = format!(
             "SELECT email FROM persons WHERE email IN ({})",
-            marks.join(", ")
+            crate::scope::placeholders(1, chunk.len())
         );
         let found: Vec<String> = on_tx!(tx, c => {
             let mut q = sqlx::query_scalar(AssertSqlSafe(sql.as_str()));

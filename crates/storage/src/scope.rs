@@ -25,9 +25,9 @@ pub(crate) fn org_condition(column: &str, scope: &Scope, first: usize) -> OrgCon
     }
     let mut n = first;
     let mut placeholders = |count: usize| {
-        let list: Vec<String> = (n..n + count).map(|i| format!("${i}")).collect();
+        let list = placeholders(n, count);
         n += count;
-        list.join(", ")
+        list
     };
     let mut parts = Vec::new();
     let mut ids = Vec::new();
@@ -119,9 +119,9 @@ impl PageRequest {
     }
 }
 
-/// `$1, $2, … $n`: the placeholders of an `IN` list.
-pub(crate) fn placeholders(n: usize) -> String {
-    (1..=n)
+/// `$first, …` for `count` values: the placeholders of an `IN` list.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")

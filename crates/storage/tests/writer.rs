@@ -32,6 +32,17 @@ fn event(name: &str) -> NewEvent {
     }
 }
 
+/// A new root unit of that name.
+fn unit(name: &str) -> NewOrganisation<'_> {
+    NewOrganisation {
+        id: Uuid::now_v7(),
+        name,
+        kind: "unit",
+        parent: None,
+        now: Ts(jiff::Timestamp::now()),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_transactions_commit_or_roll_back_each_on_its_own() {
     let (_t, db) = open().await;
@@ -41,14 +52,7 @@ async fn concurrent_transactions_commit_or_roll_back_each_on_its_own() {
         tasks.push(tokio::spawn(async move {
             let name = format!("組織{i}");
             let mut tx = db.begin().await.unwrap();
-            let new = NewOrganisation {
-                id: Uuid::now_v7(),
-                name: &name,
-                kind: "unit",
-                parent: None,
-                now: Ts(jiff::Timestamp::now()),
-            };
-            organisations::insert(&mut tx, &new).await.unwrap();
+            organisations::insert(&mut tx, &unit(&name)).await.unwrap();
             audit::append(&mut tx, event(&name)).await.unwrap();
             if i % 3 == 0 {
                 // Abandoned half-way (an error in the use case): nothing of it may remain.
@@ -91,15 +95,9 @@ async fn concurrent_transactions_commit_or_roll_back_each_on_its_own() {
 #[tokio::test]
 async fn a_transaction_sees_its_own_writes_and_a_later_one_sees_the_commit() {
     let (_t, db) = open().await;
-    let id = Uuid::now_v7();
+    let new = unit("本部");
+    let id = new.id;
     let mut tx = db.begin().await.unwrap();
-    let new = NewOrganisation {
-        id,
-        name: "本部",
-        kind: "unit",
-        parent: None,
-        now: Ts(jiff::Timestamp::now()),
-    };
     organisations::insert(&mut tx, &new).await.unwrap();
     assert_eq!(
         organisations::ancestors(&mut tx, id).await.unwrap(),
@@ -118,14 +116,7 @@ async fn callers_that_go_away_at_any_moment_break_nobody_elses_commit() {
     let (_t, db) = open().await;
     let write = |db: Db, name: String| async move {
         let mut tx = db.begin().await?;
-        let new = NewOrganisation {
-            id: Uuid::now_v7(),
-            name: &name,
-            kind: "unit",
-            parent: None,
-            now: Ts(jiff::Timestamp::now()),
-        };
-        organisations::insert(&mut tx, &new).await?;
+        organisations::insert(&mut tx, &unit(&name)).await?;
         audit::append(&mut tx, event(&name)).await?;
         tx.commit().await
     };

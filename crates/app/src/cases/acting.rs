@@ -56,11 +56,9 @@ impl App {
         caller: &Caller,
         id: Uuid,
         action: &str,
-        input: ActInput,
+        mut input: ActInput,
     ) -> Result<String, AppError> {
-        if input.form.is_some() {
-            return self.act_saving_draft(caller, id, action, input).await;
-        }
+        let typed = input.form.take();
         let request = ActRequest {
             action,
             fields: &input.fields,
@@ -68,6 +66,9 @@ impl App {
             unavoidable: input.unavoidable.as_deref(),
             emergency: input.emergency.as_deref(),
         };
+        if let Some(typed) = typed {
+            return self.act_saving_draft(caller, id, &request, typed).await;
+        }
         for _ in 0..DECIDE_ATTEMPTS {
             let seen = cases::last_event(&self.db, id).await?;
             let case = self.load(&self.db, id, false).await?;
@@ -98,9 +99,10 @@ impl App {
         &self,
         caller: &Caller,
         id: Uuid,
-        action: &str,
-        input: ActInput,
+        request: &ActRequest<'_>,
+        typed: Data,
     ) -> Result<String, AppError> {
+        let action = request.action;
         let mut tx = self.db.begin().await?;
         let mut case = self.load(&mut tx, id, false).await?;
         let now = self.local_now();
@@ -110,21 +112,12 @@ impl App {
             drop(tx);
             return self.refuse_action(caller, &case, action, refusal).await;
         }
-        if let Some(typed) = input.form
-            && case.row.state == case.procedure().initial_state().id.value
-        {
+        if case.row.state == case.procedure().initial_state().id.value {
             self.save_typed(&mut tx, caller, &case, typed).await?;
             case = self.load(&mut tx, id, false).await?;
         }
-        let request = ActRequest {
-            action,
-            fields: &input.fields,
-            comment: &input.comment,
-            unavoidable: input.unavoidable.as_deref(),
-            emergency: input.emergency.as_deref(),
-        };
         match self
-            .plan_action(&mut tx, caller, &case, &request, &now)
+            .plan_action(&mut tx, caller, &case, request, &now)
             .await?
         {
             Ok(plan) => {
