@@ -11,7 +11,7 @@ use mamori_storage::timers::{self, NewTimer, TimerKind, TimerRow};
 use mamori_storage::{Ts, Tx};
 use uuid::Uuid;
 
-use crate::cases::{Due, relation};
+use crate::cases::{Due, party_holders};
 use crate::plan;
 use crate::routing::{CaseAt, Routing};
 use crate::{App, AppError, Event};
@@ -124,15 +124,7 @@ impl App {
                 .await?;
             }
             for p in &deadline.escalate {
-                people.extend(
-                    notifications::holders_of(
-                        &mut tx,
-                        &p.role.value,
-                        facts.organisations(relation(p.of)),
-                        self.today(),
-                    )
-                    .await?,
-                );
+                people.extend(party_holders(&mut tx, p, &facts, self.today()).await?);
             }
         }
         let what = |lang: &str| match &deadline.name {

@@ -464,15 +464,7 @@ impl App {
             .chain(&plan.overseers)
             .chain(&plan.ratifiers)
         {
-            people.extend(
-                notifications::holders_of(
-                    &mut *tx,
-                    &p.role.value,
-                    facts.organisations(relation(p.of)),
-                    self.today(),
-                )
-                .await?,
-            );
+            people.extend(party_holders(tx, p, facts, self.today()).await?);
         }
         if plan.notices.waiting {
             // The waits of the new state are already written in this transaction.

@@ -271,6 +271,34 @@ pub(crate) enum Opener<'a> {
 
 pub(crate) use crate::plan::relation;
 
+/// Who holds a party's role today, relative to a case: for a role held for the row the
+/// case is about (`case_row`), that row's holders alone — a designation in the keeping
+/// organisation is not one for the row; otherwise the holders in the organisations the
+/// party's relation names.
+pub(crate) async fn party_holders(
+    tx: &mut Tx,
+    party: &Party,
+    facts: &CaseFacts,
+    today: mamori_storage::Day,
+) -> Result<Vec<Uuid>, AppError> {
+    let of = relation(party.of);
+    if of == policy::CaseRelation::CaseRow {
+        return Ok(facts
+            .row_holders
+            .iter()
+            .filter(|(role, _)| *role == party.role.value)
+            .map(|(_, person)| *person)
+            .collect());
+    }
+    Ok(mamori_storage::notifications::holders_of(
+        &mut *tx,
+        &party.role.value,
+        facts.organisations(of),
+        today,
+    )
+    .await?)
+}
+
 /// The organisation the caller acts from as one of `parties`, if any.
 pub(crate) fn acting_org(caller: &Caller, parties: &[Party], facts: &CaseFacts) -> Option<Uuid> {
     plan::acting(&caller.actor, parties, facts)

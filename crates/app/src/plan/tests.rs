@@ -30,6 +30,9 @@ fn world(subcontractor: bool) -> CaseFacts {
         descendants: vec![id(8), id(9)],
         siblings: vec![id(10)],
         tree: vec![id(2), id(1), id(8), id(9), id(10)],
+        // The register row a case may be about (a managed system), kept above the case.
+        row: Some(id(11)),
+        row_keeper: vec![id(2)],
         ..CaseFacts::default()
     }
 }
@@ -163,6 +166,20 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
     let mut queue = VecDeque::new();
     for pick in 0..4 {
         let mut data = filled(form, pick);
+        // A class above an axis's ceiling is refused as typed: the draft holds the ceiling.
+        for axis in &lib.axes {
+            let id = &axis.id.value;
+            let rank = data
+                .get(id)
+                .and_then(Value::as_str)
+                .and_then(|l| axis.rank(l));
+            if let (Some(rank), Some(top), Some(ceiling)) =
+                (rank, axis.ceiling_rank(), &axis.ceiling)
+                && rank > top
+            {
+                data.insert(id.clone(), json!(ceiling.level.value));
+            }
+        }
         // A file attached for every attachment item, as the draft page would have.
         let attached = form
             .iter()
@@ -210,10 +227,17 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
         );
         for t in procedure.transitions_from(&step.state) {
             for (subcontractor, full, pick, now) in variants() {
-                let facts = world(subcontractor);
+                let mut facts = world(subcontractor);
                 // Someone new at every step: an action several people take needs them.
+                let person = Uuid::from_u128(100 + step.history.len() as u128);
+                // Whoever acts for the row the case is about holds the role for that row.
+                facts.row_holders.extend(
+                    t.by.iter()
+                        .filter(|p| p.of == mamori_library::model::Relation::CaseRow)
+                        .map(|p| (p.role.value.clone(), person)),
+                );
                 let actor = Actor {
-                    person: Uuid::from_u128(100 + step.history.len() as u128),
+                    person,
                     ..party_to(t, &facts)
                 };
                 if actor.grants.is_empty() {
@@ -259,8 +283,9 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                     rows: &rows,
                     ..base
                 };
-                // Whoever holds no role of the action is refused before anything else.
+                // Whoever holds no role of the action, nor the row's, is refused before anything else.
                 let stranger = Actor {
+                    person: Uuid::from_u128(999),
                     grants: vec![],
                     ..actor.clone()
                 };

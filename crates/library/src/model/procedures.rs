@@ -280,13 +280,15 @@ impl Procedure {
     }
 
     /// Whether taking `t` sends a draft on: it may lead out of the first state to a state
-    /// that is not terminal. Such an action needs the form complete and is the one a new
-    /// form's button takes; one that keeps the draft (recording a call) or ends it
-    /// (withdrawing) is neither.
+    /// that is not terminal, or it is expected of someone (`waits`) and ends the case as
+    /// its purpose (an announcement made, a yearly record kept). Such an action needs the
+    /// form complete and is the one a new form's button takes; one that keeps the draft
+    /// (recording a call) or abandons it (withdrawing, which waits on nobody) is neither.
     pub fn sends_on(&self, t: &Transition) -> bool {
         let initial = &self.initial_state().id.value;
         t.to.iter().any(|b| {
-            b.state.value != *initial && !self.state(&b.state.value).is_some_and(|s| s.terminal)
+            b.state.value != *initial
+                && (t.waits || !self.state(&b.state.value).is_some_and(|s| s.terminal))
         })
     }
 

@@ -41,4 +41,5 @@ mod search;
 mod secrets;
 mod setup_guide;
 mod strict_input;
+mod system_ops;
 mod wider;
