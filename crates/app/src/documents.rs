@@ -83,6 +83,12 @@ impl App {
                 }
                 .into_bytes()
             }
+            DocumentFormat::Xlsx if doc.template.is_some() => {
+                let text =
+                    document::render_escaped(&template, &context, mamori_sheets::escape_cell)
+                        .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
+                Self::laid_out_workbook(view, &doc.title.ja, &text, &context, mark)?
+            }
             DocumentFormat::Xlsx => Self::case_workbook(view, &context, mark)?,
             DocumentFormat::Pdf => {
                 let template = match mark {
@@ -121,13 +127,42 @@ impl App {
         })
     }
 
-    /// The case as a workbook: a sheet of the form's items as the paper form numbers
-    /// them, and a sheet of its history, from the documents' `context`.
-    fn case_workbook(
+    /// The case as the paper form lays it out (the library's template, see
+    /// [`mamori_sheets::Layout`]), with a sheet of its history.
+    fn laid_out_workbook(
         v: &CaseView,
+        title: &str,
+        layout: &str,
         context: &Value,
         mark: Option<String>,
     ) -> Result<Vec<u8>, AppError> {
+        let meta: Vec<(String, String)> = Self::workbook_meta(v)
+            .into_iter()
+            .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
+            .collect();
+        mamori_sheets::write_layout(
+            title,
+            &mamori_sheets::Layout::parse(layout),
+            &meta,
+            &[Self::history_table(context)],
+        )
+        .map_err(|e| AppError::Internal(e.to_string()))
+    }
+
+    /// What a workbook of a case is, in its hidden `_meta` sheet.
+    fn workbook_meta(v: &CaseView) -> Vec<(String, String)> {
+        vec![
+            ("case".into(), v.row.id.to_string()),
+            (
+                "library".into(),
+                format!("{} {}", v.row.library_id, v.row.library_version),
+            ),
+            ("procedure".into(), v.row.procedure_id.clone()),
+        ]
+    }
+
+    /// The case's history as a table, from the documents' `context`.
+    fn history_table(context: &Value) -> mamori_sheets::Table {
         use mamori_sheets::{Column, Table};
         let column = |id: &str, label: &str, width: f64| Column {
             id: id.into(),
@@ -135,32 +170,7 @@ impl App {
             width,
         };
         let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
-        let items = Table {
-            sheet: v.library.form_of(v.procedure()).title.ja.clone(),
-            meta: vec![
-                ("case".into(), v.row.id.to_string()),
-                (
-                    "library".into(),
-                    format!("{} {}", v.row.library_id, v.row.library_version),
-                ),
-                ("procedure".into(), v.row.procedure_id.clone()),
-            ]
-            .into_iter()
-            .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
-            .collect(),
-            columns: vec![
-                column("number", "番号", 6.0),
-                column("label", "項目", 36.0),
-                column("value", "内容", 60.0),
-            ],
-            rows: context["fields"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|f| vec![text(f, "number"), text(f, "label"), text(f, "value")])
-                .collect(),
-        };
-        let history = Table {
+        Table {
             sheet: "経過".into(),
             meta: vec![],
             columns: vec![
@@ -179,8 +189,43 @@ impl App {
                         .to_vec()
                 })
                 .collect(),
+        }
+    }
+
+    /// The case as a workbook: a sheet of the form's items as the paper form numbers
+    /// them, and a sheet of its history, from the documents' `context`.
+    fn case_workbook(
+        v: &CaseView,
+        context: &Value,
+        mark: Option<String>,
+    ) -> Result<Vec<u8>, AppError> {
+        use mamori_sheets::{Column, Table};
+        let column = |id: &str, label: &str, width: f64| Column {
+            id: id.into(),
+            label: label.into(),
+            width,
         };
-        mamori_sheets::write_book(&[items, history]).map_err(|e| AppError::Internal(e.to_string()))
+        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
+        let items = Table {
+            sheet: v.library.form_of(v.procedure()).title.ja.clone(),
+            meta: Self::workbook_meta(v)
+                .into_iter()
+                .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
+                .collect(),
+            columns: vec![
+                column("number", "番号", 6.0),
+                column("label", "項目", 36.0),
+                column("value", "内容", 60.0),
+            ],
+            rows: context["fields"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|f| vec![text(f, "number"), text(f, "label"), text(f, "value")])
+                .collect(),
+        };
+        mamori_sheets::write_book(&[items, Self::history_table(context)])
+            .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// What a template sees (listed in [`mamori_library::document`]).

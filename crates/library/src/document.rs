@@ -127,6 +127,30 @@ pub fn render(template: &str, context: &Value) -> Result<String, String> {
     })
 }
 
+/// Renders a template as [`render`] does, but every value it prints goes through
+/// `escape` first: a sheet's layout (`format: xlsx` with a template) escapes what people
+/// typed so that it stays in its cell.
+pub fn render_escaped(
+    template: &str,
+    context: &Value,
+    escape: fn(&str) -> String,
+) -> Result<String, String> {
+    let mut env = environment();
+    env.set_formatter(move |out, _state, value| {
+        let text = if value.is_undefined() || value.is_none() {
+            String::new()
+        } else {
+            value.to_string()
+        };
+        out.write_str(&escape(&text)).map_err(Error::from)
+    });
+    let tmpl = env.template_from_str(template).map_err(|e| reason(&e))?;
+    tmpl.render(Serde(context)).map_err(|e| match e.line() {
+        Some(line) => format!("line {line}: {}", reason(&e)),
+        None => reason(&e),
+    })
+}
+
 fn reason(e: &Error) -> String {
     match e.detail() {
         Some(detail) => format!("{}: {detail}", e.kind()),

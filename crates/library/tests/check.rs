@@ -442,23 +442,33 @@ fn tables_need_columns_of_plain_values_and_registers_take_no_tables() {
 }
 
 #[test]
-fn an_excel_document_takes_no_template() {
+fn an_excel_layout_is_checked_like_a_text_template() {
     let mut s = sources("mod-external-service");
     let file = "procedures/approval.yaml";
+    let good = s.clone();
     edit(
         &mut s,
         file,
         "    format: xlsx\n",
-        "    format: xlsx\n    template: \"{{ case.title }}\"\n",
+        "    format: xlsx\n    template: \"# {{ case.title }\"\n",
     );
     let problems = load_sources(s.clone()).unwrap_err();
     reported(
         &problems,
         &s,
         file,
-        "{{ case.title }}",
-        "Excel の文書「application_xlsx」にテンプレートは書けません",
+        "# {{ case.title }",
+        "文書「application_xlsx」のテンプレートの 1 行目を読めません",
     );
+    // A layout that reads is accepted.
+    let mut s = good;
+    edit(
+        &mut s,
+        file,
+        "    format: xlsx\n",
+        "    format: xlsx\n    template: \"# {{ case.title }}\"\n",
+    );
+    load_sources(s).unwrap();
 }
 
 #[test]

@@ -1,4 +1,7 @@
-//! Registers as Excel workbooks.
+//! Registers as Excel workbooks, and documents laid out like their paper forms.
+//!
+//! [`write_layout`] lays a case's document out as its paper form is (a title, text, bordered
+//! tables; see [`Layout`]), for an office that files or prints the form from Excel.
 //!
 //! [`write`] lays a table out for people: a bold, frozen header of column labels, a filter,
 //! and widths that fit Japanese text. A hidden `_meta` sheet carries what the table is (its
@@ -18,6 +21,10 @@ use std::io::Cursor;
 
 use calamine::{Data, DataRef, Reader, Xlsx, open_workbook_from_rs};
 use rust_xlsxwriter::{Format, FormatAlign, Workbook, XlsxError};
+
+mod layout;
+
+pub use layout::{Layout, Line, escape_cell, write_layout};
 
 /// The sheet that carries the table's identity.
 const META: &str = "_meta";
@@ -144,7 +151,41 @@ pub fn write(table: &Table) -> Result<Vec<u8>, SheetError> {
 /// Writes several tables, a sheet each, into one workbook; the first table's `meta` and
 /// columns describe the workbook in `_meta` (what [`read`] reads back).
 pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
+    let Some(first) = tables.first() else {
+        return Err(SheetError::Empty);
+    };
     let mut book = Workbook::new();
+    let mark = mark_of(&first.meta);
+    add_tables(&mut book, tables, mark.as_deref())?;
+    let columns = first
+        .columns
+        .iter()
+        .map(|c| c.id.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    add_meta(&mut book, &first.meta, Some(columns))?;
+    Ok(book.save_to_buffer()?)
+}
+
+/// The mark a workbook prints (`&` doubled, as Excel's header codes want), if its meta
+/// has one.
+fn mark_of(meta: &[(String, String)]) -> Option<String> {
+    meta.iter()
+        .find(|(k, _)| k == MARK)
+        .map(|(_, label)| label.replace('&', "&&"))
+}
+
+/// Prints the mark at the top right of every page and in the footer, beside the page
+/// number, where a marked paper document carries it.
+fn print_mark(sheet: &mut rust_xlsxwriter::Worksheet, mark: Option<&str>) {
+    if let Some(mark) = mark {
+        sheet.set_header(format!("&R&\"-,Bold\"{mark}"));
+        sheet.set_footer(format!("&C&\"-,Bold\"{mark}&\"-,Regular\"  &P / &N"));
+    }
+}
+
+/// Adds each table as a sheet: a bold, frozen header, a filter, text cells.
+fn add_tables(book: &mut Workbook, tables: &[Table], mark: Option<&str>) -> Result<(), SheetError> {
     let header = Format::new()
         .set_bold()
         .set_background_color("#DDE6F0")
@@ -155,17 +196,10 @@ pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
         // "@": cells stay text when people edit them, so a service named "1-2" is not
         // turned into a date by Excel.
         .set_num_format("@");
-    let mark = tables
-        .first()
-        .and_then(|t| t.meta.iter().find(|(k, _)| k == MARK))
-        .map(|(_, label)| label.replace('&', "&&"));
     for table in tables {
         let sheet = book.add_worksheet();
         sheet.set_name(sheet_name(&table.sheet))?;
-        if let Some(mark) = &mark {
-            sheet.set_header(format!("&R&\"-,Bold\"{mark}"));
-            sheet.set_footer(format!("&C&\"-,Bold\"{mark}&\"-,Regular\"  &P / &N"));
-        }
+        print_mark(sheet, mark);
         let last_col = u16::try_from(table.columns.len().saturating_sub(1)).unwrap_or(u16::MAX);
         for (c, column) in table.columns.iter().enumerate() {
             let c = u16::try_from(c).map_err(|_| SheetError::TooLarge(Limit::Columns))?;
@@ -187,32 +221,29 @@ pub fn write_book(tables: &[Table]) -> Result<Vec<u8>, SheetError> {
         let last_row = u32::try_from(table.rows.len()).unwrap_or(u32::MAX);
         sheet.autofilter(0, 0, last_row, last_col)?;
     }
+    Ok(())
+}
 
-    let Some(first) = tables.first() else {
-        return Err(SheetError::Empty);
-    };
-    let meta = book.add_worksheet();
-    meta.set_name(META)?;
-    meta.set_hidden(true);
-    let pairs = first
-        .meta
+/// Adds the hidden `_meta` sheet: what the workbook is, and its columns' ids if it is a
+/// table to read back.
+fn add_meta(
+    book: &mut Workbook,
+    meta: &[(String, String)],
+    columns: Option<String>,
+) -> Result<(), SheetError> {
+    let sheet = book.add_worksheet();
+    sheet.set_name(META)?;
+    sheet.set_hidden(true);
+    let pairs = meta
         .iter()
         .map(|(k, v)| (k.as_str(), v.clone()))
-        .chain(std::iter::once((
-            "columns",
-            first
-                .columns
-                .iter()
-                .map(|c| c.id.as_str())
-                .collect::<Vec<_>>()
-                .join(","),
-        )));
+        .chain(columns.map(|c| ("columns", c)));
     for (r, (key, value)) in pairs.enumerate() {
         let r = u32::try_from(r).unwrap_or(u32::MAX);
-        meta.write_string(r, 0, key)?;
-        meta.write_string(r, 1, &value)?;
+        sheet.write_string(r, 0, key)?;
+        sheet.write_string(r, 1, &value)?;
     }
-    Ok(book.save_to_buffer()?)
+    Ok(())
 }
 
 /// Excel's rules for sheet names.

@@ -537,17 +537,8 @@ impl Checker<'_> {
         for d in &p.documents {
             self.id(&d.id, "文書");
             let template = match (d.format, &d.template) {
+                // Without a template, a workbook of the form's items and the history.
                 (DocumentFormat::Xlsx, None) => continue,
-                (DocumentFormat::Xlsx, Some(t)) => {
-                    self.at(
-                        t,
-                        format!(
-                            "Excel の文書「{}」にテンプレートは書けません（様式から作ります）",
-                            d.id.value
-                        ),
-                    );
-                    continue;
-                }
                 (_, None) => {
                     self.at(
                         &d.id,
@@ -558,8 +549,10 @@ impl Checker<'_> {
                 (_, Some(t)) => t,
             };
             let checked = match d.format {
-                DocumentFormat::Text => crate::document::check(&template.value),
-                DocumentFormat::Pdf | DocumentFormat::Xlsx => crate::document::check_pdf(
+                DocumentFormat::Text | DocumentFormat::Xlsx => {
+                    crate::document::check(&template.value)
+                }
+                DocumentFormat::Pdf => crate::document::check_pdf(
                     &template.value,
                     &crate::document::sample_context(form_fields, &action_fields),
                 ),

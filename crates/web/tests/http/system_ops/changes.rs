@@ -81,9 +81,29 @@ async fn a_change_goes_up_is_reviewed_for_security_and_carried_out() {
     ] {
         assert!(text.contains(&squeezed(words)), "{words} in {text}");
     }
+    // The workbook is laid out like the form: its items in their order, then the review.
     let (status, xlsx) = w.document(&w.staff, &id, "request_xlsx.xlsx").await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(&xlsx[..2], b"PK");
+    let sheet = mamori_sheets::read(&xlsx, mamori_sheets::Limits::default()).unwrap();
+    assert_eq!(sheet.header[0], "付紙様式第3");
+    assert_eq!(sheet.meta("case"), Some(id.as_str()));
+    let lines: Vec<String> = sheet.rows.iter().map(|(_, r)| r.join("|")).collect();
+    let at = |wanted: &str| {
+        lines
+            .iter()
+            .position(|l| l.starts_with(wanted))
+            .unwrap_or_else(|| panic!("{wanted} in {lines:?}"))
+    };
+    assert!(at("システム変更申請書") < at("変更種別"));
+    assert!(
+        lines.contains(&"変更種別|ソフトウェア".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"ソフトウェア名|図面ビューア".to_owned()),
+        "{lines:?}"
+    );
+    assert!(at("変更種別") < at("管理番号") && at("管理番号") < at("情報保証上の影響"));
 }
 
 #[tokio::test]

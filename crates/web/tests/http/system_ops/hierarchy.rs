@@ -209,6 +209,19 @@ async fn a_designation_notice_goes_up_through_the_central_administrator_and_desi
         assert!(text.contains(&squeezed(words)), "{words} in {text}");
     }
 
+    let (status, xlsx) = w.document(&w.gm, &notice, "notice_xlsx.xlsx").await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = mamori_sheets::read(&xlsx, mamori_sheets::Limits::default()).unwrap();
+    let lines: Vec<String> = sheet.rows.iter().map(|(_, r)| r.join("|")).collect();
+    assert!(
+        lines.contains(&"運用管理者等|部署名|役職名|備考".to_owned()),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(&"システム担当者|管理施設課|管理施設係長|移動端末を含む".to_owned()),
+        "{lines:?}"
+    );
+
     // The change: 係長 → 主任 for the staff; accepting it moves the role.
     let change = w
         .open(
