@@ -116,13 +116,7 @@ impl App {
                 self.today().0,
                 doc.format.extension(),
             )),
-            content_type: match doc.format {
-                DocumentFormat::Text => "text/plain; charset=utf-8",
-                DocumentFormat::Pdf => "application/pdf",
-                DocumentFormat::Xlsx => {
-                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-                }
-            },
+            content_type: doc.format.content_type(),
             body,
         })
     }

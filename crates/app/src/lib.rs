@@ -32,6 +32,7 @@ mod people_import;
 mod plan;
 mod prefill;
 pub mod read;
+mod register_documents;
 mod registers;
 mod report_board;
 mod rounds;

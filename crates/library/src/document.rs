@@ -109,6 +109,28 @@ pub fn sample_context(form: &[crate::model::Field], more: &[&crate::model::Field
     })
 }
 
+/// A context shaped like a register document's, with one row of empty values, for
+/// checking templates: `register` (`id`, `title`, `organisation` — the organisation whose
+/// rows it prints, or empty for all the reader sees —, `today`, `today_wareki`, `mark`),
+/// `columns` (`id`, `label`) and `rows` (each with `organisation`, `value` — as people read
+/// it —, `data` — as stored — and `wareki`, the dates in 和暦, by column id).
+pub fn sample_register_context(columns: &[crate::model::Field]) -> Value {
+    let empty: serde_json::Map<String, Value> = columns
+        .iter()
+        .map(|c| (c.id().to_owned(), Value::String(String::new())))
+        .collect();
+    serde_json::json!({
+        "register": {
+            "id": "", "title": "", "organisation": "", "today": "", "today_wareki": "",
+            "mark": "",
+        },
+        "columns": columns.iter().map(|c| serde_json::json!({"id": c.id(), "label": c.label.ja})).collect::<Vec<_>>(),
+        "rows": [{
+            "organisation": "", "value": empty, "data": empty, "wareki": empty,
+        }],
+    })
+}
+
 /// Whether a template reads; on error, the line within the template and the reason.
 pub fn check(template: &str) -> Result<(), (usize, String)> {
     let env = environment();

@@ -346,6 +346,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
                 c.at(r, format!("remind「{}」を読めません: {e}", r.value));
             }
         }
+        c.documents(
+            &register.documents,
+            &crate::document::sample_register_context(&register.columns),
+        );
         // Shipped rows are held to the columns like a row typed on the register's page,
         // and two rows may not share a key.
         let mut keys = BTreeSet::new();

@@ -530,11 +530,23 @@ impl Checker<'_> {
         if let Some(s) = &p.schedule {
             self.schedule(p, s, &form.fields);
         }
-        self.unique(p.documents.iter().map(|d| &d.id), "文書");
-        let form_fields = &form.fields;
         let action_fields: Vec<&Field> =
             p.transitions.iter().flat_map(|t| t.fields.iter()).collect();
-        for d in &p.documents {
+        self.documents(
+            &p.documents,
+            &crate::document::sample_context(&form.fields, &action_fields),
+        );
+    }
+
+    /// Documents have ids of their own, and a template that reads — a PDF's compiled
+    /// against `sample`, a context shaped like the real one; a workbook may go without.
+    pub(super) fn documents(
+        &mut self,
+        documents: &[crate::model::Document],
+        sample: &serde_json::Value,
+    ) {
+        self.unique(documents.iter().map(|d| &d.id), "文書");
+        for d in documents {
             self.id(&d.id, "文書");
             let template = match (d.format, &d.template) {
                 // Without a template, a workbook of the form's items and the history.
@@ -552,10 +564,7 @@ impl Checker<'_> {
                 DocumentFormat::Text | DocumentFormat::Xlsx => {
                     crate::document::check(&template.value)
                 }
-                DocumentFormat::Pdf => crate::document::check_pdf(
-                    &template.value,
-                    &crate::document::sample_context(form_fields, &action_fields),
-                ),
+                DocumentFormat::Pdf => crate::document::check_pdf(&template.value, sample),
             };
             if let Err((line, reason)) = checked {
                 self.at(

@@ -211,9 +211,9 @@ pub struct Document {
     pub title: Text,
     /// What it renders to.
     pub format: DocumentFormat,
-    /// A MiniJinja template over the case (text), or a typst template (PDF);
-    /// [`crate::document`] lists what either may use. An Excel workbook has none: it is
-    /// laid out from the form.
+    /// A MiniJinja template over the case (text, or a workbook's layout), or a typst
+    /// template (PDF); [`crate::document`] lists what either may use. An Excel workbook
+    /// without one is laid out from the form.
     #[serde(default)]
     pub template: Option<Spanned<String>>,
 }
@@ -239,6 +239,17 @@ impl DocumentFormat {
             DocumentFormat::Text => "txt",
             DocumentFormat::Pdf => "pdf",
             DocumentFormat::Xlsx => "xlsx",
+        }
+    }
+
+    /// The media type it is sent as.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            DocumentFormat::Text => "text/plain; charset=utf-8",
+            DocumentFormat::Pdf => "application/pdf",
+            DocumentFormat::Xlsx => {
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
         }
     }
 }

@@ -115,6 +115,11 @@ pub struct Register {
     /// reads them until an organisation keeps its own row under the same key.
     #[serde(default)]
     pub rows: Vec<Spanned<serde_json::Map<String, serde_json::Value>>>,
+    /// Documents printed from the rows a reader sees (a ledger laid out as its paper form):
+    /// text, PDF or a laid-out workbook, over [`crate::document::sample_register_context`]'s
+    /// shape.
+    #[serde(default)]
+    pub documents: Vec<super::Document>,
 }
 
 impl Register {

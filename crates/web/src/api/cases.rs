@@ -365,6 +365,20 @@ pub struct DocumentDto {
     format: &'static str,
 }
 
+impl DocumentDto {
+    pub(crate) fn new(d: &mamori_library::model::Document) -> Self {
+        DocumentDto {
+            id: d.id.value.clone(),
+            title: d.title.clone(),
+            format: match d.format {
+                DocumentFormat::Text => "text",
+                DocumentFormat::Pdf => "pdf",
+                DocumentFormat::Xlsx => "xlsx",
+            },
+        }
+    }
+}
+
 /// A case with its data, history and the caller's possible actions.
 #[derive(Serialize, ToSchema)]
 pub struct CaseDto {
@@ -523,19 +537,7 @@ impl CaseDto {
                 detail: serde_json::from_str(&e.detail).unwrap_or(Value::Null),
             })
             .collect();
-        let documents = procedure
-            .documents
-            .iter()
-            .map(|d| DocumentDto {
-                id: d.id.value.clone(),
-                title: d.title.clone(),
-                format: match d.format {
-                    DocumentFormat::Text => "text",
-                    DocumentFormat::Pdf => "pdf",
-                    DocumentFormat::Xlsx => "xlsx",
-                },
-            })
-            .collect();
+        let documents = procedure.documents.iter().map(DocumentDto::new).collect();
         Self {
             documents,
             attachments: v

@@ -165,6 +165,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         ))
         .routes(routes!(row_roles::end_row_role))
         .routes(routes!(registers::export_register))
+        .routes(routes!(registers::get_register_document))
         .routes(routes!(registers::export_register_sealed))
         .routes(routes!(
             attachments::get_attachment,

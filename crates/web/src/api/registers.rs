@@ -2,7 +2,8 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
 use mamori_app::RowView;
 use mamori_library::form::Data;
 use serde::{Deserialize, Serialize};
@@ -11,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::attachments::{BundleRequest, download_response};
-use super::cases::{FieldDto, TextDto};
+use super::cases::{DocumentDto, FieldDto, TextDto};
 use super::dto::ErrorBody;
 use super::{ApiResult, created};
 use crate::AppState;
@@ -30,6 +31,8 @@ pub struct RegisterRows {
     rows: Vec<RegisterRowDto>,
     /// Organisations where the caller may add rows and import.
     may_add_in: Vec<Uuid>,
+    /// Documents printed from the rows: `GET /registers/{id}/documents/{id}.{format}`.
+    documents: Vec<DocumentDto>,
 }
 
 /// One register row.
@@ -187,6 +190,7 @@ pub async fn list_register_rows(
         columns: register.columns.iter().map(FieldDto::new).collect(),
         key: register.key.iter().map(|k| k.value.clone()).collect(),
         may_add_in: view.editable_in.iter().map(|(o, _)| *o).collect(),
+        documents: register.documents.iter().map(DocumentDto::new).collect(),
         rows: view
             .rows
             .into_iter()
@@ -314,6 +318,44 @@ pub async fn export_register(
 ) -> ApiResult<Response> {
     let doc = state.app.export_register(&s.caller, &id, None).await?;
     Ok(download_response(doc))
+}
+
+/// `?organisation=` prints only the rows that organisation keeps.
+#[derive(Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentQuery {
+    /// The organisation whose rows are printed (all the caller reads without it).
+    organisation: Option<Uuid>,
+}
+
+/// A document printed from the live rows the caller reads (a ledger laid out as its paper
+/// form; `documents` of the register lists them), rendered now and recorded in the audit
+/// trail.
+#[utoipa::path(get, path = "/registers/{id}/documents/{file}", tag = "registers",
+    params(("id" = String, Path), ("file" = String, Path, description = "a document id with its extension: ledger_pdf.pdf"), DocumentQuery),
+    responses((status = 200, description = "The document: text/plain, application/pdf or an .xlsx workbook", content_type = "application/pdf"),
+        (status = 404, body = ErrorBody)))]
+pub async fn get_register_document(
+    State(state): State<AppState>,
+    ApiCaller(s): ApiCaller,
+    ApiPath((id, file)): ApiPath<(String, String)>,
+    ApiQuery(q): ApiQuery<DocumentQuery>,
+) -> ApiResult<Response> {
+    let doc = state
+        .app
+        .register_document(&s.caller, &id, &file, q.organisation)
+        .await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, doc.content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                super::cases::disposition(&doc.file_name, doc.download_name.as_deref()),
+            ),
+        ],
+        doc.body,
+    )
+        .into_response())
 }
 
 /// The same workbook inside an AES-256 ZIP, to send outside the organisation; the

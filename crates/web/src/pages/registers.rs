@@ -30,6 +30,8 @@ struct ListPage {
     /// The rows shipped with the library (a directory), as every installation reads them
     /// until an organisation keeps its own row under the same key.
     shipped: Vec<Vec<String>>,
+    /// Documents printed from the rows (a ledger as its paper form): (file, title).
+    documents: Vec<(String, String)>,
     /// Organisations where the reader may add and import: (id, name).
     editable_in: Vec<(Uuid, String)>,
     /// The add form.
@@ -102,6 +104,16 @@ fn list_page(
         } else {
             def.rows.iter().map(|r| cells(tr, def, &r.value)).collect()
         },
+        documents: def
+            .documents
+            .iter()
+            .map(|d| {
+                (
+                    format!("{}.{}", d.id.value, d.format.extension()),
+                    tr.text(&d.title).to_owned(),
+                )
+            })
+            .collect(),
         editable_in: v.editable_in.clone(),
         fields: field_views(tr, &def.columns, typed.data),
         organisation: typed.organisation,

@@ -192,6 +192,24 @@ async fn world(t: &TestApp) -> World {
             )
             .await;
     }
+    // 甲's mobile terminal in its equipment ledger (付紙様式第2), kept by 甲's system staff,
+    // who take no part in the walk: its printed ledger is 甲's alone.
+    let terminal_keeper = t
+        .person(&sys, "甲 端末担当", "terminals@ko.example.jp", &a)
+        .await;
+    t.designate(&sys, "ops_system_staff", &a, &terminal_keeper)
+        .await;
+    let terminal_keeper = t
+        .first_login("terminals@ko.example.jp", "initial-pass-1")
+        .await;
+    t.create(
+        &terminal_keeper,
+        "/api/v1/registers/mobile_terminals/rows",
+        json!({"organisation": a, "data": {"system_name": "甲社 現場システム", "control_number": "KO-T-1",
+               "model": "甲 TB", "use_from": "2026-04-01", "use_until": "2026-04-30",
+               "user_name": "甲 利用者", "purpose": "甲社の点検"}}),
+    )
+    .await;
     World {
         system_a,
         row_a: rows["rows"][0]["id"].as_str().unwrap().to_owned(),
@@ -383,6 +401,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
         A_ADMINS,
     ),
     ("GET", "/api/v1/registers/{id}/export.xlsx", &[]),
+    ("GET", "/api/v1/registers/{id}/documents/{file}", &[]),
     ("POST", "/api/v1/registers/{id}/export.zip", &[]),
     ("POST", "/api/v1/registers/{id}/import", A_CHIEF),
 ];
@@ -762,6 +781,11 @@ async fn request(
         ("GET", "/api/v1/registers/{id}/rows") | ("GET", "/api/v1/registers/{id}/export.xlsx") => {
             (path.replace("{id}", "external_services"), None)
         }
+        ("GET", "/api/v1/registers/{id}/documents/{file}") => (
+            path.replace("{id}", "mobile_terminals")
+                .replace("{file}", "ledger_xlsx.xlsx"),
+            None,
+        ),
         // Encrypted: the walk opens it (`opened`) to look for what must not be there.
         ("POST", "/api/v1/registers/{id}/export.zip") => (
             path.replace("{id}", "external_services"),
@@ -994,7 +1018,7 @@ async fn every_api_route_as_every_role() {
                     "",
                 )
                 .await
-            } else if path.ends_with("/board.xlsx") {
+            } else if path.ends_with("/board.xlsx") || path.ends_with("/documents/{file}") {
                 workbook_text(c, &t.url(&url)).await
             } else if path.ends_with("/export.zip") {
                 opened(c, &t.url(&url)).await

@@ -4,7 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use super::{CALS, world};
+use super::{CALS, squeezed, world};
+use crate::support::pdf_text;
 
 #[tokio::test]
 async fn a_terminal_not_back_when_its_period_ends_is_overdue_until_returned() {
@@ -67,6 +68,74 @@ async fn a_terminal_not_back_when_its_period_ends_is_overdue_until_returned() {
         status,
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
+
+    // Printed as 付紙様式第2: the section's ledger, one line per period of use.
+    let ledger = |file: &str, org: &str| {
+        format!("/api/v1/registers/mobile_terminals/documents/{file}?organisation={org}")
+    };
+    let (status, pdf) = w
+        .file(&w.staff, &ledger("ledger_pdf.pdf", &w.section))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let text = squeezed(&pdf_text(&pdf));
+    for words in [
+        "付紙様式第2",
+        "機器等管理簿",
+        "管理施設課",
+        "DFIS-T-012",
+        "令和8年5月25日～",
+        "防衛一郎",
+        "データ入力作業",
+        "返却",
+    ] {
+        assert!(text.contains(&squeezed(words)), "{words} in {text}");
+    }
+    let (status, xlsx) = w
+        .file(&w.staff, &ledger("ledger_xlsx.xlsx", &w.section))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = mamori_sheets::read(&xlsx, mamori_sheets::Limits::default()).unwrap();
+    let lines: Vec<String> = sheet.rows.iter().map(|(_, r)| r.join("|")).collect();
+    assert!(
+        lines.contains(
+            &"システム名称|管理番号|型式|利用期間（年月日～年月日）|使用者名|使用目的|備考"
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(
+            "建設CALS|DFIS-T-012|TB-20|令和8年5月25日～令和8年5月29日|防衛 一郎|データ入力作業|"
+        )),
+        "{lines:?}"
+    );
+    // 甲社 may not print the section's ledger, nor learn its name; its own is empty.
+    let (status, body) = w
+        .file(&w.ko_admin, &ledger("ledger_pdf.pdf", &w.section))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!String::from_utf8_lossy(&body).contains("管理施設課"));
+    let (status, xlsx) = w
+        .file(
+            &w.ko_admin,
+            "/api/v1/registers/mobile_terminals/documents/ledger_xlsx.xlsx",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let sheet = mamori_sheets::read(&xlsx, mamori_sheets::Limits::default()).unwrap();
+    assert!(
+        !sheet.rows.iter().any(|(_, r)| r.join("").contains("DFIS")),
+        "{:?}",
+        sheet.rows
+    );
+    // An unknown document is not found.
+    let (status, _) = w
+        .file(
+            &w.staff,
+            "/api/v1/registers/mobile_terminals/documents/ledger_pdf.xlsx",
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]

@@ -243,6 +243,12 @@ impl World {
         body["rows"].as_array().unwrap().clone()
     }
 
+    /// A file the API sends (a document): its status and bytes.
+    pub async fn file(&self, c: &Client, path: &str) -> (StatusCode, Vec<u8>) {
+        let res = c.get(self.t.url(path)).send().await.unwrap();
+        (res.status(), res.bytes().await.unwrap().to_vec())
+    }
+
     /// A document of a case: its status and bytes.
     pub async fn document(&self, c: &Client, case: &str, file: &str) -> (StatusCode, Vec<u8>) {
         let res = c
