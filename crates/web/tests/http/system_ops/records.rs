@@ -69,6 +69,29 @@ async fn education_is_owed_each_fiscal_year_by_each_operation_manager_and_record
 }
 
 #[tokio::test]
+async fn education_not_held_by_the_year_s_end_is_overdue_on_the_board() {
+    let w = world().await;
+    w.t.app.open_rounds().await.unwrap();
+    // 令和9年度 begins: 令和8年度's record was never made.
+    w.hands.set("2027-04-01T01:00:00Z");
+    w.t.app.open_rounds().await.unwrap();
+    let (status, board) =
+        w.t.get(
+            &w.nda_admin,
+            "/api/v1/obligations/mod-system-ops/education?on=2026-10-01",
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{board}");
+    assert_eq!(board["lines"][0]["organisation_name"], "管理施設課");
+    assert_eq!(board["lines"][0]["standing"], "overdue", "{board}");
+    // The new year has its own record to make.
+    let (_, board) =
+        w.t.get(&w.ops, "/api/v1/obligations/mod-system-ops/education")
+            .await;
+    assert_eq!(board["lines"][0]["standing"], "open", "{board}");
+}
+
+#[tokio::test]
 async fn a_backup_is_recorded_each_month_for_each_system_and_trails_go_when_it_is_renewed() {
     let w = world().await;
     w.t.app.open_rounds().await.unwrap();

@@ -94,6 +94,36 @@ async fn a_user_is_registered_down_the_chain_and_the_initial_password_is_shown_o
         )
         .await;
     assert_eq!(case["state"], "done");
+
+    // Written out, the ledger leaves encrypted (第6 4): a short password is refused, and the
+    // archive holds nothing in the clear.
+    let url = w.t.url("/api/v1/registers/system_users/export.zip");
+    let res = w
+        .central
+        .post(&url)
+        .json(&json!({"password": "short"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = w
+        .central
+        .post(&url)
+        .json(&json!({"password": "利用者台帳の送付用 2026"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let bytes = res.bytes().await.unwrap().to_vec();
+    assert!(
+        !bytes.windows(10).any(|x| x == b"nda-riyo01"),
+        "nothing in the clear"
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    assert!(
+        zip.by_name_decrypt("system_users.xlsx", b"wrong password 1234")
+            .is_err()
+    );
 }
 
 #[tokio::test]
