@@ -147,4 +147,9 @@ test('a change request climbs to the officer and is carried out; a failure goes 
   await gm.goto('/');
   await expect(gm.locator('[data-test=notices]')).toContainText('「情報保証責任者へ報告する」が行われ');
   await expectNoAxeViolations(central);
+
+  // The staff print the equipment ledger (付紙様式第2) from the register's page.
+  await staff.goto('/registers/mobile_terminals');
+  await expect(staff.locator('[data-test=register-document]').first()).toHaveText('機器等管理簿 付紙様式第2（PDF）');
+  await expectNoAxeViolations(staff);
 });

@@ -128,6 +128,18 @@ async fn a_terminal_not_back_when_its_period_ends_is_overdue_until_returned() {
         "{:?}",
         sheet.rows
     );
+    // The register's page links both, where the staff print the ledger from.
+    let browser =
+        w.t.browser("staff@nda.example.jp", crate::support::PASSWORD)
+            .await;
+    let page = w.t.html(&browser, "/registers/mobile_terminals").await;
+    for link in [
+        "/api/v1/registers/mobile_terminals/documents/ledger_pdf.pdf",
+        "/api/v1/registers/mobile_terminals/documents/ledger_xlsx.xlsx",
+        "機器等管理簿 付紙様式第2（PDF）",
+    ] {
+        assert!(page.contains(link), "{link} in {page}");
+    }
     // An unknown document is not found.
     let (status, _) = w
         .file(
