@@ -225,6 +225,9 @@ pub(crate) struct Request<'a> {
     pub emergency: Option<&'a str>,
     /// The roles the actor holds today only by delegation.
     pub delegations: &'a [Delegation],
+    /// The actor's name, for writes that record who decided (`$actor`); empty when the
+    /// action writes none.
+    pub actor_name: &'a str,
 }
 
 /// Why an action is refused.
@@ -900,7 +903,7 @@ pub(crate) fn decide(
         };
         condition::target(t, &facts(s, &data, &today, holder)).to_owned()
     };
-    let writes = writes(s, t, &data, &cf, acting, organisation);
+    let writes = writes(s, t, &data, &cf, (acting, r.actor_name), organisation);
     let appointments = appointments(s, t, &data).map_err(Refusal::Invalid)?;
     let mut done = s.done.to_vec();
     done.push(t.action.value.clone());
@@ -1129,13 +1132,22 @@ fn route(
     (routing, problem)
 }
 
+/// Whether `action` writes who took it into a register (`$actor`).
+pub(crate) fn writes_actor(procedure: &Procedure, action: &str) -> bool {
+    procedure.transition(action).is_some_and(|t| {
+        t.writes
+            .iter()
+            .any(|w| w.set.values().any(|e| e == mamori_library::model::ACTOR))
+    })
+}
+
 /// The register rows the action writes, each with its keeper and key.
 fn writes(
     s: &Standing<'_>,
     t: &Transition,
     data: &Data,
     cf: &Facts<'_>,
-    acting: Uuid,
+    (acting, actor_name): (Uuid, &str),
     organisation: Uuid,
 ) -> Vec<RowChange> {
     let today = s.today();
@@ -1155,8 +1167,18 @@ fn writes(
                 continue;
             };
             let mut change = Data::new();
-            for (col, expr) in w.key.iter().chain(w.set.iter()) {
+            for (col, expr) in w.key.iter() {
                 if let Some(v) = condition::resolve(expr, source, &today) {
+                    change.insert(col.clone(), v);
+                }
+            }
+            for (col, expr) in w.set.iter() {
+                let value = if expr == mamori_library::model::ACTOR {
+                    Some(Value::String(actor_name.to_owned()))
+                } else {
+                    condition::resolve(expr, source, &today)
+                };
+                if let Some(v) = value {
                     change.insert(col.clone(), v);
                 }
             }

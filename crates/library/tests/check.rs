@@ -1619,3 +1619,24 @@ fn roles_held_for_a_row_and_the_row_a_case_is_about_are_checked() {
         "the key's column is checked: {problems:?}"
     );
 }
+
+#[test]
+fn who_decided_is_written_by_name_and_never_keys_a_row() {
+    let mut s = sources("mod-system-ops");
+    let file = "procedures/password_reset.yaml";
+    load_sources(s.clone()).expect("`$actor` in a value is accepted");
+    edit(
+        &mut s,
+        file,
+        "key: { system_name: $system_name, login_id: $login_id }\n        set: { password_reset_on: $today, reset_by: $actor }",
+        "key: { system_name: $system_name, login_id: $actor }\n        set: { password_reset_on: $today, reset_by: $actor }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "- register: system_users",
+        "「$actor」の項目はこの手続にありません",
+    );
+}

@@ -179,7 +179,16 @@ impl App {
             } else {
                 Vec::new()
             };
+        // A write recording who decided (`$actor`) needs the actor's name.
+        let actor_name = if plan::writes_actor(case.procedure(), request.action) {
+            mamori_storage::persons::get(src.reborrow(), caller.actor.person)
+                .await?
+                .name
+        } else {
+            String::new()
+        };
         let request = Request {
+            actor_name: &actor_name,
             delegations: &delegations,
             action: request.action,
             fields: request.fields,

@@ -258,6 +258,7 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                     unavoidable: None,
                     emergency: None,
                     delegations: &[],
+                    actor_name: "試験 太郎",
                 };
                 let none = Rows::new();
                 let base = Standing {
@@ -476,6 +477,7 @@ fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements(
         unavoidable: None,
         emergency: None,
         delegations: &[],
+        actor_name: "試験 太郎",
     };
     let t = procedure.transition("submit").unwrap();
     let reporter = party_to(t, &facts);
@@ -568,6 +570,7 @@ fn the_planner_reads_no_clock_of_its_own() {
         unavoidable: None,
         emergency: None,
         delegations: &[],
+        actor_name: "試験 太郎",
     };
     let called = ["record_call".to_owned()];
     let at = |now| {
@@ -642,6 +645,7 @@ fn ask<'a>(action: &'a str, reason: Option<&'a str>, empty: &'a Data) -> Request
         unavoidable: reason,
         emergency: None,
         delegations: &[],
+        actor_name: "試験 太郎",
     }
 }
 

@@ -48,7 +48,10 @@ impl Checker<'_> {
                             format!("台帳「{}」に列「{col}」はありません", r.id.value),
                         );
                     }
-                    self.expression(&w.register, expr, fields);
+                    // Whoever takes the action is known when a value is set, never in a key.
+                    if expr != crate::model::ACTOR {
+                        self.expression(&w.register, expr, fields);
+                    }
                 }
             }
         }

@@ -15,6 +15,10 @@ pub struct Requirement {
     pub message: Text,
 }
 
+/// In a write's `set`: the name of whoever takes the action (the manager who permitted a
+/// take-out, the administrator who registered a user), so that a ledger says who decided.
+pub const ACTOR: &str = "$actor";
+
 /// A register row written by a transition: found by key, created when missing.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,7 +27,7 @@ pub struct RegisterWrite {
     pub register: Spanned<String>,
     /// Key columns → `$field` or a literal.
     pub key: BTreeMap<String, String>,
-    /// Columns set → `$field`, `$today` or a literal.
+    /// Columns set → `$field`, `$today`, [`ACTOR`] or a literal.
     #[serde(default)]
     pub set: BTreeMap<String, String>,
     /// A group field: one row is written for each of its rows, whose columns `$column`

@@ -54,6 +54,10 @@ async fn a_user_is_registered_down_the_chain_and_the_initial_password_is_shown_o
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["data"]["login_id"], "nda-riyo01");
     assert_eq!(rows[0]["data"]["registered_on"], "2026-06-01");
+    assert_eq!(
+        rows[0]["data"]["registered_by"], "契約 室長",
+        "who registered"
+    );
     assert!(!serde_json::to_string(&rows).unwrap().contains(INITIAL));
 
     // Neither the general manager who typed it nor the central administrator is shown it;
@@ -188,6 +192,7 @@ async fn a_password_is_reset_only_for_an_id_in_the_ledger_and_handed_down_sealed
         .await;
     let rows = w.rows(&w.central, "system_users").await;
     assert_eq!(rows[0]["data"]["password_reset_on"], "2026-06-01");
+    assert_eq!(rows[0]["data"]["reset_by"], "契約 室長", "who reset it");
     let case = w.case(&w.staff, &id).await;
     let seq = case["secrets"][0]["seq"].as_i64().unwrap();
     let (status, shown) =
