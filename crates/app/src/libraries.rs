@@ -114,6 +114,7 @@ impl App {
     pub async fn install_libraries(mut self, shipped: Vec<Library>) -> Result<Self, AppError> {
         // A PDF template that does not compile would fail only when someone asks for the
         // document; refuse the library now instead, saying where.
+        distinct_registers(&shipped)?;
         for lib in &shipped {
             check_pdf_templates(lib)?;
             for w in &lib.warnings {
@@ -193,8 +194,50 @@ pub(crate) fn stored_library(
     }))
 }
 
-/// Compiles every PDF template of `lib` against a sample case.
+/// A register is found by its id alone (`/registers/{id}`), so two libraries declaring the
+/// same one would leave one of them unreachable: refused before anything is stored.
+fn distinct_registers(libraries: &[Library]) -> Result<(), AppError> {
+    let mut owners: BTreeMap<&str, &str> = BTreeMap::new();
+    for lib in libraries {
+        for id in lib.registers.keys() {
+            if let Some(other) = owners.insert(id, lib.id())
+                && other != lib.id()
+            {
+                return Err(AppError::Internal(format!(
+                    "register {id} is declared by both {other} and {}",
+                    lib.id()
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compiles every PDF template of `lib` against a sample case (or, for a register's
+/// documents, a sample of its rows).
 fn check_pdf_templates(lib: &Library) -> Result<(), AppError> {
+    for register in lib.registers.values() {
+        let sample =
+            mamori_library::document::sample_register_context(&register.columns).to_string();
+        for (doc, template) in register
+            .documents
+            .iter()
+            .filter(|d| d.format == mamori_library::model::DocumentFormat::Pdf)
+            .filter_map(|d| Some((d, d.template.as_ref()?)))
+        {
+            mamori_documents::check_case_template(&template.value, &sample).map_err(
+                |(line, reason)| {
+                    AppError::Internal(format!(
+                        "library {} {}: PDF document {} of register {} line {line}: {reason}",
+                        lib.id(),
+                        lib.version(),
+                        doc.id.value,
+                        register.id.value
+                    ))
+                },
+            )?;
+        }
+    }
     for procedure in lib.procedures.values() {
         let form = &lib.form_of(procedure).fields;
         let more: Vec<_> = procedure
@@ -222,4 +265,28 @@ fn check_pdf_templates(lib: &Library) -> Result<(), AppError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_libraries_declaring_one_register_are_refused() {
+        let shipped = mamori_library::shipped().expect("the shipped libraries load");
+        assert!(
+            distinct_registers(&shipped).is_ok(),
+            "the shipped ones do not clash"
+        );
+        let mut copy = shipped
+            .iter()
+            .find(|l| l.id() == "mod-system-ops")
+            .unwrap()
+            .clone();
+        copy.manifest.id.value = "mod-system-ops-copy".into();
+        let mut both = shipped;
+        both.push(copy);
+        let refused = distinct_registers(&both).unwrap_err().to_string();
+        assert!(refused.contains("declared by both"), "{refused}");
+    }
 }

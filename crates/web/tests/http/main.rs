@@ -26,6 +26,7 @@ mod incident_routing;
 mod incidents;
 mod isolation;
 mod ledgers;
+mod lg_security;
 mod marks;
 mod organisations;
 mod outbox;

@@ -1,0 +1,149 @@
+//! A city's information security policy (seed 004, `libraries/mic-lg-security`) through the
+//! API: 青葉市 with its CISO (副市長) and 統括 (情報政策担当部長) at the city, 総務部 with its
+//! 責任者, and 総務課 with its 管理者 and staff; the system manager sits in 情報政策課. 緑町 is
+//! another body that must see none of it.
+
+mod exceptions;
+mod gates;
+mod policy;
+
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+use crate::support::{Hands, TestApp};
+
+/// Monday 1 June 2026, 10:00 in Tokyo.
+pub const START: &str = "2026-06-01T01:00:00Z";
+
+pub struct City {
+    pub t: TestApp,
+    pub hands: Hands,
+    pub sys: Client,
+    pub city: String,
+    pub section: String,
+    pub it: String,
+    pub ciso: Client,
+    pub chief: Client,
+    pub officer: Client,
+    /// 総務課長: the section's 管理者, also a member of its staff.
+    pub manager: Client,
+    pub staff: Client,
+    pub sysman: Client,
+    pub town_admin: Client,
+}
+
+pub async fn city() -> City {
+    let hands = Hands::at(START);
+    let t = TestApp::shipped(&hands).await;
+    let sys = t.admin().await;
+    let city = t.org(&sys, "青葉市", "local_government", None).await;
+    let general = t.org(&sys, "総務部", "department", Some(&city)).await;
+    let section = t.org(&sys, "総務課", "department", Some(&general)).await;
+    let it = t
+        .org(&sys, "情報政策課", "department", Some(&general))
+        .await;
+    let town = t.org(&sys, "緑町", "local_government", None).await;
+    let mut people = t
+        .people(
+            &sys,
+            &[
+                ("副市長 一郎", "ciso@aoba.example.jp", &city, "lg_ciso"),
+                ("情報 二郎", "chief@aoba.example.jp", &city, "lg_chief"),
+                (
+                    "総務 三郎",
+                    "officer@aoba.example.jp",
+                    &general,
+                    "lg_officer",
+                ),
+                (
+                    "総務課長 四郎",
+                    "manager@aoba.example.jp",
+                    &section,
+                    "lg_manager",
+                ),
+                ("職員 五子", "staff@aoba.example.jp", &section, "lg_staff"),
+                (
+                    "基盤 六郎",
+                    "sysman@aoba.example.jp",
+                    &it,
+                    "lg_system_manager",
+                ),
+                ("緑 管理", "admin@midori.example.jp", &town, "administrator"),
+            ],
+        )
+        .await
+        .into_iter();
+    let mut next = || people.next().unwrap();
+    let (ciso, chief, officer, manager, staff, sysman, town_admin) =
+        (next(), next(), next(), next(), next(), next(), next());
+    let w = City {
+        t,
+        hands,
+        sys,
+        city,
+        section,
+        it,
+        ciso,
+        chief,
+        officer,
+        manager,
+        staff,
+        sysman,
+        town_admin,
+    };
+    // Every member of staff is 職員等, the section's manager included.
+    let manager_id = w.id_of(&w.manager).await;
+    w.t.designate(&w.sys, "lg_staff", &w.section, &manager_id)
+        .await;
+    w
+}
+
+impl City {
+    pub async fn id_of(&self, c: &Client) -> String {
+        let (_, me) = self.t.get(c, "/api/v1/me").await;
+        me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Opens a case of `procedure` for `organisation` with `data`.
+    pub async fn open(
+        &self,
+        c: &Client,
+        procedure: &str,
+        organisation: &str,
+        data: Value,
+    ) -> String {
+        let (status, body) = self
+            .t
+            .post(
+                c,
+                "/api/v1/cases",
+                json!({"procedure": format!("mic-lg-security/{procedure}"),
+                       "organisation": organisation, "data": data}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{procedure}: {body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Takes an action that must succeed: the case after it.
+    pub async fn ok(&self, c: &Client, case: &str, action: &str, fields: Value) -> Value {
+        let (status, body) = self.t.act(c, case, action, fields).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+        body
+    }
+
+    /// The live rows of a register `c` reads, as their data.
+    pub async fn rows(&self, c: &Client, register: &str) -> Vec<Value> {
+        let (status, body) = self
+            .t
+            .get(c, &format!("/api/v1/registers/{register}/rows"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["data"].clone())
+            .collect()
+    }
+}

@@ -1,0 +1,69 @@
+// Seed 004 in the browser: a member of a city's staff asks to take a laptop out, the
+// section's 情報セキュリティ管理者 permits it from the inbox, and the take-out record shows
+// it; the manager's own request cannot be permitted by the manager (1(8), 兼務の禁止).
+import { expect, test } from '@playwright/test';
+import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
+
+const PASSWORD = 'a-long-enough-passphrase';
+const INITIAL = 'initial-pass-1';
+
+test('a laptop is taken out with the manager\'s permission, and the manager cannot permit their own', async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const { email, password } = adminCredentials();
+  const suffix = Date.now().toString().slice(-6);
+  await page.goto('/login');
+  await login(page, email, password);
+  const city = await apiCreate(page, '/api/v1/organisations', { name: `青葉市 ${suffix}`, kind: 'local_government' });
+  const sectionName = `総務課 ${suffix}`;
+  const section = await apiCreate(page, '/api/v1/organisations', { name: sectionName, kind: 'department', parent: city });
+  const people: Array<[string, string, string, string]> = [
+    ['総務課長 四郎', `manager.${suffix}@aoba.example.jp`, section, 'lg_manager'],
+    ['職員 五子', `staff.${suffix}@aoba.example.jp`, section, 'lg_staff'],
+  ];
+  await apiPeople(page, people, INITIAL);
+  // The manager is a member of staff too.
+  const managerId = (await (await page.request.get(`/api/v1/persons?q=${encodeURIComponent(people[0][1])}`)).json()).items[0].id;
+  await apiCreate(page, '/api/v1/designations', { role: 'lg_staff', organisation: section, person: managerId, starts_on: '2020-04-01' });
+  const [manager, staff] = await Promise.all(people.map(([, mail]) => firstLoginPage(browser, mail, INITIAL, PASSWORD)));
+
+  const ask = async (p: typeof staff, item: string) => {
+    await p.goto('/procedures');
+    await p.locator('section[data-procedure="mic-lg-security/take_out"]').getByRole('link', { name: `${sectionName} として申請する` }).click();
+    await expect(p.getByLabel('所属課室名')).toHaveValue(sectionName);
+    await p.getByLabel('持ち出すもの').selectOption('mobile');
+    await p.getByLabel('持出物').fill(item);
+    await p.getByLabel('個数').fill('1');
+    await p.getByLabel('用途').fill('出張先での会議資料の説明');
+    await p.getByLabel('持出の場所').fill('県庁');
+    await p.getByLabel('持ち出す日時').fill(tokyoLocalTime(60));
+    await p.getByLabel('返却日').fill(tokyoLocalTime(60 * 24 * 3).slice(0, 10));
+    await p.getByRole('button', { name: '申請する' }).click();
+    await expect(p.locator('[data-test=case-state]')).toHaveText('許可待ち');
+  };
+
+  // The staff member asks; the manager permits from the inbox.
+  const laptop = `ノートパソコン KT-${suffix}`;
+  await ask(staff, laptop);
+  await expectNoAxeViolations(staff);
+  await manager.goto('/');
+  await manager.locator('[data-test=inbox]').getByRole('link', { name: laptop }).click();
+  await manager.locator('form[data-action=permit]').getByRole('button', { name: '許可する' }).click();
+  await expect(manager.locator('[data-test=case-state]')).toHaveText('許可済み');
+  await expectNoAxeViolations(manager);
+
+  // The take-out record holds it, confirmed by the manager.
+  await manager.goto('/registers/take_out_book');
+  const book = manager.locator('[data-test=register]');
+  await expect(book).toContainText(laptop);
+  await expect(book).toContainText('総務課長 四郎');
+  await expectNoAxeViolations(manager);
+
+  // The manager's own take-out: the page says the manager may not permit it.
+  const own = `タブレット TB-${suffix}`;
+  await ask(manager, own);
+  const permit = manager.locator('form[data-action=permit]');
+  await expect(permit).toContainText('兼務の禁止');
+  await permit.getByRole('button', { name: '許可する' }).click();
+  await expect(manager.getByRole('alert')).toBeVisible();
+  await expect(manager.locator('[data-test=case-state]')).toHaveText('許可待ち');
+});
