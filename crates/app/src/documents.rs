@@ -24,9 +24,6 @@ pub struct RenderedDocument {
     pub body: Vec<u8>,
 }
 
-/// What a PDF of a marked case starts with: its mark at the top right of every page.
-const PDF_MARK: &str = r#"#set page(header: align(right, text(weight: "bold", size: 11pt, json(bytes(sys.inputs.context)).case.mark)))"#;
-
 impl App {
     /// Renders a document of a case for a reader of the case; every rendering is recorded,
     /// since a document is how a case's content leaves mamori.
@@ -73,39 +70,27 @@ impl App {
         // at the head of a text, at the top right of every PDF page, in the page header
         // and footer of every sheet.
         let mark = view.class_label();
+        let failed = |e: String| AppError::Internal(format!("document {name}: {e}"));
         let body = match doc.format {
             DocumentFormat::Text => {
-                let text = document::render(&template, &context)
-                    .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
-                match &mark {
-                    Some(mark) => format!("【{mark}】\n{text}"),
-                    None => text,
-                }
-                .into_bytes()
+                text_body(&template, &context, mark.as_deref()).map_err(failed)?
             }
             DocumentFormat::Xlsx if doc.template.is_some() => {
-                let text =
-                    document::render_escaped(&template, &context, mamori_sheets::escape_cell)
-                        .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?;
-                Self::laid_out_workbook(view, &doc.title.ja, &text, &context, mark)?
+                let meta = with_mark(Self::workbook_meta(view), mark);
+                layout_body(
+                    &template,
+                    &context,
+                    &doc.title.ja,
+                    &meta,
+                    &[Self::history_table(&context)],
+                )
+                .map_err(failed)?
             }
             DocumentFormat::Xlsx => Self::case_workbook(view, &context, mark)?,
             DocumentFormat::Pdf => {
-                let template = match mark {
-                    // Read from the context, so the mark is text, never markup. A template
-                    // that sets its own page header replaces this one and must print
-                    // `case.mark` itself.
-                    Some(_) => format!("{PDF_MARK}\n{template}"),
-                    None => template,
-                };
-                let today = self.today().0;
-                // Typesetting is CPU work: off the async workers.
-                tokio::task::spawn_blocking(move || {
-                    mamori_documents::render(&template, &[("context", &context.to_string())], today)
-                })
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| AppError::Internal(format!("document {name}: {e}")))?
+                pdf_body(template, &context, mark.map(|_| "case"), self.today().0)
+                    .await?
+                    .map_err(failed)?
             }
         };
         Ok(RenderedDocument {
@@ -119,28 +104,6 @@ impl App {
             content_type: doc.format.content_type(),
             body,
         })
-    }
-
-    /// The case as the paper form lays it out (the library's template, see
-    /// [`mamori_sheets::Layout`]), with a sheet of its history.
-    fn laid_out_workbook(
-        v: &CaseView,
-        title: &str,
-        layout: &str,
-        context: &Value,
-        mark: Option<String>,
-    ) -> Result<Vec<u8>, AppError> {
-        let meta: Vec<(String, String)> = Self::workbook_meta(v)
-            .into_iter()
-            .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
-            .collect();
-        mamori_sheets::write_layout(
-            title,
-            &mamori_sheets::Layout::parse(layout),
-            &meta,
-            &[Self::history_table(context)],
-        )
-        .map_err(|e| AppError::Internal(e.to_string()))
     }
 
     /// What a workbook of a case is, in its hidden `_meta` sheet.
@@ -157,14 +120,7 @@ impl App {
 
     /// The case's history as a table, from the documents' `context`.
     fn history_table(context: &Value) -> mamori_sheets::Table {
-        use mamori_sheets::{Column, Table};
-        let column = |id: &str, label: &str, width: f64| Column {
-            id: id.into(),
-            label: label.into(),
-            width,
-        };
-        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
-        Table {
+        mamori_sheets::Table {
             sheet: "経過".into(),
             meta: vec![],
             columns: vec![
@@ -193,19 +149,9 @@ impl App {
         context: &Value,
         mark: Option<String>,
     ) -> Result<Vec<u8>, AppError> {
-        use mamori_sheets::{Column, Table};
-        let column = |id: &str, label: &str, width: f64| Column {
-            id: id.into(),
-            label: label.into(),
-            width,
-        };
-        let text = |v: &Value, key: &str| v[key].as_str().unwrap_or_default().to_owned();
-        let items = Table {
+        let items = mamori_sheets::Table {
             sheet: v.library.form_of(v.procedure()).title.ja.clone(),
-            meta: Self::workbook_meta(v)
-                .into_iter()
-                .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
-                .collect(),
+            meta: with_mark(Self::workbook_meta(v), mark),
             columns: vec![
                 column("number", "番号", 6.0),
                 column("label", "項目", 36.0),
@@ -303,9 +249,87 @@ impl App {
     }
 }
 
-/// The case's dates (values written `2026-02-27`) in 和暦, by field id, for notices that
+/// A text document: the template rendered, headed by the mark of what it prints.
+pub(crate) fn text_body(
+    template: &str,
+    context: &Value,
+    mark: Option<&str>,
+) -> Result<Vec<u8>, String> {
+    let text = document::render(template, context)?;
+    Ok(match mark {
+        Some(mark) => format!("【{mark}】\n{text}"),
+        None => text,
+    }
+    .into_bytes())
+}
+
+/// A workbook laid out like its paper form: the template's layout (see
+/// [`mamori_sheets::Layout`]), with what people typed escaped into its cells, then `more`.
+pub(crate) fn layout_body(
+    template: &str,
+    context: &Value,
+    sheet: &str,
+    meta: &[(String, String)],
+    more: &[mamori_sheets::Table],
+) -> Result<Vec<u8>, String> {
+    let layout = document::render_escaped(template, context, mamori_sheets::escape_cell)?;
+    mamori_sheets::write_layout(sheet, &mamori_sheets::Layout::parse(&layout), meta, more)
+        .map_err(|e| e.to_string())
+}
+
+/// A PDF typeset off the async workers (it is CPU work). With `marked_by` (`case`,
+/// `register`: where the context holds `mark`), the mark is printed at the top right of
+/// every page, read from the context so that it is text, never markup; a template that
+/// sets its own page header replaces this one and must print the mark itself.
+pub(crate) async fn pdf_body(
+    template: String,
+    context: &Value,
+    marked_by: Option<&str>,
+    today: jiff::civil::Date,
+) -> Result<Result<Vec<u8>, String>, AppError> {
+    let template = match marked_by {
+        Some(key) => {
+            format!(
+                r#"#set page(header: align(right, text(weight: "bold", size: 11pt, json(bytes(sys.inputs.context)).{key}.mark)))"#
+            ) + "\n"
+                + &template
+        }
+        None => template,
+    };
+    let context = context.to_string();
+    tokio::task::spawn_blocking(move || {
+        mamori_documents::render(&template, &[("context", &context)], today)
+            .map_err(|e| e.to_string())
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))
+}
+
+/// A workbook's `_meta` pairs with the mark it prints, if it has one.
+pub(crate) fn with_mark(
+    meta: Vec<(String, String)>,
+    mark: Option<String>,
+) -> Vec<(String, String)> {
+    meta.into_iter()
+        .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
+        .collect()
+}
+
+fn column(id: &str, label: &str, width: f64) -> mamori_sheets::Column {
+    mamori_sheets::Column {
+        id: id.into(),
+        label: label.into(),
+        width,
+    }
+}
+
+fn text(v: &Value, key: &str) -> String {
+    v[key].as_str().unwrap_or_default().to_owned()
+}
+
+/// The dates among `data` (values written `2026-02-27`) in 和暦, by id, for notices that
 /// print every date that way.
-fn wareki_of(data: &serde_json::Map<String, Value>) -> Value {
+pub(crate) fn wareki_of(data: &serde_json::Map<String, Value>) -> Value {
     data.iter()
         .filter_map(|(id, v)| {
             let text = v.as_str().filter(|t| t.len() == 10)?;
@@ -322,7 +346,7 @@ fn wareki_of(data: &serde_json::Map<String, Value>) -> Value {
 /// A file name for a document: its title without the bracketed note of its format, the
 /// organisation and the day, joined by underscores; characters no file system takes are
 /// replaced.
-fn download_name(
+pub(crate) fn download_name(
     title: &str,
     organisation: &str,
     day: jiff::civil::Date,

@@ -6,7 +6,6 @@
 use mamori_domain::calendar::DateStyle;
 use mamori_domain::calendar::era::document_date;
 use mamori_domain::policy::{self, OrgFacts, Permission};
-use mamori_library::document;
 use mamori_library::form::{self, Data};
 use mamori_library::model::{Document, DocumentFormat, Register};
 use mamori_storage::organisations as orgs;
@@ -14,11 +13,9 @@ use mamori_storage::registers::RowRecord;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::documents::{download_name, layout_body, pdf_body, text_body, wareki_of, with_mark};
+use crate::registers::rows_mark;
 use crate::{App, AppError, Caller, RenderedDocument};
-
-/// The page header of a marked register PDF (the highest class among its rows), as a case's
-/// carries its mark.
-const PDF_MARK: &str = r#"#set page(header: align(right, text(weight: "bold", size: 11pt, json(bytes(sys.inputs.context)).register.mark)))"#;
 
 impl App {
     /// Renders the register's document `file` (`ledger_pdf.pdf`) over the live rows the
@@ -60,22 +57,16 @@ impl App {
                 orgs::get(&self.db, o).await?.name
             }
         };
-        let lib = view.library.clone();
         let data: Vec<Data> = rows
             .iter()
             .map(|r| serde_json::from_str(&r.data).unwrap_or_default())
             .collect();
-        // The document is a container: it carries the highest level of each axis among its
-        // rows, as the register's export does.
-        let mut class = mamori_library::class::Class::default();
-        for d in &data {
-            class.join(&lib.class_of(d));
-        }
-        let mark = lib.class_label(&class, "ja");
+        // The document carries the highest class among its rows, as the export does.
+        let mark = rows_mark(&view.library, &data);
         let context =
             self.register_context(&def, &organisation_name, &rows, &data, mark.as_deref());
         let rendered = self
-            .render_register_document(&def, &doc, context, mark)
+            .render_register_document(&def, &doc, &organisation_name, context, mark)
             .await?;
         let mut tx = self.db.begin().await?;
         self.record_done(
@@ -114,21 +105,11 @@ impl App {
                         (c.id().to_owned(), Value::String(v.unwrap_or_default()))
                     })
                     .collect();
-                let wareki: serde_json::Map<String, Value> = d
-                    .iter()
-                    .filter_map(|(id, v)| {
-                        let day = v.as_str()?.parse::<jiff::civil::Date>().ok()?;
-                        Some((
-                            id.clone(),
-                            Value::String(document_date(day, DateStyle::Wareki)),
-                        ))
-                    })
-                    .collect();
                 json!({
                     "organisation": r.organisation_name,
                     "value": shown,
                     "data": d,
-                    "wareki": wareki,
+                    "wareki": wareki_of(d),
                 })
             })
             .collect();
@@ -150,65 +131,45 @@ impl App {
         &self,
         def: &Register,
         doc: &Document,
+        organisation: &str,
         context: Value,
         mark: Option<String>,
     ) -> Result<RenderedDocument, AppError> {
-        let name = doc.id.value.clone();
+        let name = &doc.id.value;
+        // The checker wants a template for every document of a register (its plain table
+        // is the export).
         let template = doc
             .template
             .as_ref()
             .map(|t| t.value.clone())
             .unwrap_or_default();
         let failed = |e: String| AppError::Internal(format!("document {name}: {e}"));
-        let meta = |mark: Option<String>| -> Vec<(String, String)> {
-            std::iter::once(("register".to_owned(), def.id.value.clone()))
-                .chain(mark.map(|m| (mamori_sheets::MARK.to_owned(), m)))
-                .collect()
-        };
         let body = match doc.format {
             DocumentFormat::Text => {
-                let text = document::render(&template, &context).map_err(failed)?;
-                match &mark {
-                    Some(mark) => format!("【{mark}】\n{text}"),
-                    None => text,
-                }
-                .into_bytes()
+                text_body(&template, &context, mark.as_deref()).map_err(failed)?
             }
-            // The checker wants a template for a register's workbook: a plain table of the
-            // rows is the register's export.
             DocumentFormat::Xlsx => {
-                let layout =
-                    document::render_escaped(&template, &context, mamori_sheets::escape_cell)
-                        .map_err(failed)?;
-                mamori_sheets::write_layout(
-                    &def.title.ja,
-                    &mamori_sheets::Layout::parse(&layout),
-                    &meta(mark),
-                    &[],
-                )
-                .map_err(|e| failed(e.to_string()))?
+                let meta = with_mark(vec![("register".into(), def.id.value.clone())], mark);
+                layout_body(&template, &context, &def.title.ja, &meta, &[]).map_err(failed)?
             }
             DocumentFormat::Pdf => {
-                let template = match mark {
-                    Some(_) => format!("{PDF_MARK}\n{template}"),
-                    None => template,
-                };
-                let today = self.today().0;
-                tokio::task::spawn_blocking(move || {
-                    mamori_documents::render(&template, &[("context", &context.to_string())], today)
-                })
-                .await
-                .map_err(|e| AppError::Internal(e.to_string()))?
-                .map_err(|e| failed(e.to_string()))?
+                pdf_body(template, &context, mark.map(|_| "register"), self.today().0)
+                    .await?
+                    .map_err(failed)?
             }
         };
+        let extension = doc.format.extension();
         Ok(RenderedDocument {
-            file_name: format!("{name}.{}", doc.format.extension()),
-            download_name: Some(format!(
-                "{}_{}.{}",
-                doc.title.ja.split(['（', '(']).next().unwrap_or("").trim(),
-                self.today().0.strftime("%Y%m%d"),
-                doc.format.extension()
+            file_name: format!("{name}.{extension}"),
+            download_name: Some(download_name(
+                &doc.title.ja,
+                if organisation.is_empty() {
+                    &def.title.ja
+                } else {
+                    organisation
+                },
+                self.today().0,
+                extension,
             )),
             content_type: doc.format.content_type(),
             body,

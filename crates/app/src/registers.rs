@@ -496,15 +496,7 @@ impl App {
                     .collect()
             })
             .collect();
-        // The workbook is a container: it is printed with the highest level of each axis
-        // among its rows (seed 004 2(2)⑤(ウ)).
-        let mut class = mamori_library::class::Class::default();
-        for d in &data {
-            class.join(&lib.class_of(d));
-        }
-        let marked = lib
-            .class_label(&class, "ja")
-            .map(|label| (mamori_sheets::MARK.to_owned(), label));
+        let marked = rows_mark(lib, &data).map(|label| (mamori_sheets::MARK.to_owned(), label));
         let marked_label = marked.as_ref().map(|(_, l)| l.clone());
         let table = Table {
             sheet: def.title.ja.clone(),
@@ -911,4 +903,14 @@ fn import_limit_code(limit: Limit) -> &'static str {
         Limit::Parts | Limit::Unpacked => "import-archive-too-large",
         Limit::Compression => "import-archive-compression",
     }
+}
+
+/// What rows printed together are marked with: the container takes the highest level of
+/// each axis among them (seed 004 2(2)⑤(ウ)).
+pub(crate) fn rows_mark(lib: &Library, data: &[Data]) -> Option<String> {
+    let mut class = mamori_library::class::Class::default();
+    for d in data {
+        class.join(&lib.class_of(d));
+    }
+    lib.class_label(&class, "ja")
 }

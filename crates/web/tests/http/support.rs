@@ -133,6 +133,33 @@ impl TestApp {
         .await
     }
 
+    /// Takes an action that must succeed: the case after it.
+    pub async fn act_ok(&self, c: &Client, case: &str, action: &str, fields: Value) -> Value {
+        let (status, body) = self.act(c, case, action, fields).await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+        body
+    }
+
+    /// The signed-in person's id.
+    pub async fn id_of(&self, c: &Client) -> String {
+        let (_, me) = self.get(c, "/api/v1/me").await;
+        me["id"].as_str().unwrap().to_owned()
+    }
+
+    /// The columns of each live row of a register `c` reads.
+    pub async fn register_data(&self, c: &Client, register: &str) -> Vec<Value> {
+        let (status, body) = self
+            .get(c, &format!("/api/v1/registers/{register}/rows"))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["data"].clone())
+            .collect()
+    }
+
     /// Attaches a file to a case for one of its form's attachment fields.
     pub async fn attach_for(
         &self,

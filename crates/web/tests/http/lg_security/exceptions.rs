@@ -23,16 +23,16 @@ async fn an_exception_is_permitted_by_the_ciso_never_by_its_applicant_and_record
             exception("6.1(5) バックアップの実施"),
         )
         .await;
-    w.ok(&w.manager, &id, "submit", json!({})).await;
+    w.t.act_ok(&w.manager, &id, "submit", json!({})).await;
     // Before the permission, the measure waits (outside an emergency).
     let (status, body) = w.t.act(&w.manager, &id, "take_measure", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     let (status, _) = w.t.act(&w.manager, &id, "permit", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    w.ok(&w.ciso, &id, "permit", json!({})).await;
-    let case = w.ok(&w.manager, &id, "take_measure", json!({})).await;
+    w.t.act_ok(&w.ciso, &id, "permit", json!({})).await;
+    let case = w.t.act_ok(&w.manager, &id, "take_measure", json!({})).await;
     assert_eq!(case["state"], "in_effect");
-    let rows = w.rows(&w.ciso, "exception_measures").await;
+    let rows = w.t.register_data(&w.ciso, "exception_measures").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["decision"], "permitted");
     assert_eq!(rows[0]["decided_by"], "副市長 一郎");
@@ -50,7 +50,7 @@ async fn an_emergency_exception_is_reported_after_and_overdue_until_the_ciso_rat
             exception("6.2(1) アクセス制御"),
         )
         .await;
-    w.ok(&w.manager, &id, "submit", json!({})).await;
+    w.t.act_ok(&w.manager, &id, "submit", json!({})).await;
     let reason = "災害対応で窓口システムを直ちに使う必要があるため";
     let (status, case) =
         w.t.post(
@@ -64,7 +64,7 @@ async fn an_emergency_exception_is_reported_after_and_overdue_until_the_ciso_rat
     let pending = case["emergencies"].as_array().unwrap();
     assert_eq!(pending.len(), 1, "{case}");
     assert_eq!(pending[0]["overdue"], false);
-    let rows = w.rows(&w.ciso, "exception_measures").await;
+    let rows = w.t.register_data(&w.ciso, "exception_measures").await;
     assert_eq!(rows[0]["decision"], "emergency", "{rows:?}");
     assert!(w.t.inbox_ids(&w.ciso).await.contains(&id));
 
@@ -91,5 +91,9 @@ async fn an_emergency_exception_is_reported_after_and_overdue_until_the_ciso_rat
         status,
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
-    assert!(w.rows(&w.town_admin, "exception_measures").await.is_empty());
+    assert!(
+        w.t.register_data(&w.town_admin, "exception_measures")
+            .await
+            .is_empty()
+    );
 }

@@ -140,7 +140,7 @@ async fn every_gate_is_asked_refused_to_its_requester_given_by_its_parties_and_r
         let id = w
             .open(requester, g.procedure, org, request(&subject, name))
             .await;
-        w.ok(requester, &id, "submit", json!({})).await;
+        w.t.act_ok(requester, &id, "submit", json!({})).await;
         // 1(8)①: the requester never decides their own request.
         let (status, body) = w.t.act(requester, &id, g.action, json!({})).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{}: {body}", g.procedure);
@@ -153,7 +153,7 @@ async fn every_gate_is_asked_refused_to_its_requester_given_by_its_parties_and_r
         );
         let last = g.approvers.len() - 1;
         for (n, (approver, _)) in g.approvers.iter().enumerate() {
-            let case = w.ok(approver, &id, g.action, json!({})).await;
+            let case = w.t.act_ok(approver, &id, g.action, json!({})).await;
             if n < last {
                 // Two must permit: the first leaves it waiting on the other.
                 assert_eq!(case["state"], "requested", "{}", g.procedure);
@@ -167,7 +167,7 @@ async fn every_gate_is_asked_refused_to_its_requester_given_by_its_parties_and_r
                 assert_eq!(case["state"], "granted", "{}: {case}", g.procedure);
             }
         }
-        let rows = w.rows(&w.chief, "permissions").await;
+        let rows = w.t.register_data(&w.chief, "permissions").await;
         let row = rows
             .iter()
             .find(|r| r["gate"] == g.title && r["subject"] == subject.as_str())
@@ -181,7 +181,7 @@ async fn every_gate_is_asked_refused_to_its_requester_given_by_its_parties_and_r
         let id = w
             .open(requester, g.procedure, org, request(&refused, name))
             .await;
-        w.ok(requester, &id, "submit", json!({})).await;
+        w.t.act_ok(requester, &id, "submit", json!({})).await;
         let (status, body) =
             w.t.post(
                 g.approvers[0].0,
@@ -192,14 +192,18 @@ async fn every_gate_is_asked_refused_to_its_requester_given_by_its_parties_and_r
         assert_eq!(status, StatusCode::OK, "{}: {body}", g.procedure);
         assert_eq!(body["state"], "refused");
         assert!(
-            !w.rows(&w.chief, "permissions")
+            !w.t.register_data(&w.chief, "permissions")
                 .await
                 .iter()
                 .any(|r| r["subject"] == refused.as_str())
         );
     }
     // 緑町 reads none of the city's permissions.
-    assert!(w.rows(&w.town_admin, "permissions").await.is_empty());
+    assert!(
+        w.t.register_data(&w.town_admin, "permissions")
+            .await
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -235,9 +239,9 @@ async fn a_take_out_is_permitted_by_the_manager_alone_and_enters_the_take_out_re
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    w.ok(&w.staff, &id, "submit", json!({})).await;
-    w.ok(&w.manager, &id, "permit", json!({})).await;
-    let book = w.rows(&w.manager, "take_out_book").await;
+    w.t.act_ok(&w.staff, &id, "submit", json!({})).await;
+    w.t.act_ok(&w.manager, &id, "permit", json!({})).await;
+    let book = w.t.register_data(&w.manager, "take_out_book").await;
     assert_eq!(book.len(), 1, "{book:?}");
     assert_eq!(book[0]["item"], "ノートパソコン KT-0123");
     assert_eq!(book[0]["confirmed_by"], "総務課長 四郎");
@@ -252,7 +256,7 @@ async fn a_take_out_is_permitted_by_the_manager_alone_and_enters_the_take_out_re
             take_out("総務課長 四郎", "2026-06-05"),
         )
         .await;
-    w.ok(&w.manager, &own, "submit", json!({})).await;
+    w.t.act_ok(&w.manager, &own, "submit", json!({})).await;
     let (status, body) = w.t.act(&w.manager, &own, "permit", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(
@@ -292,8 +296,8 @@ async fn non_issued_devices_wait_for_the_ciso_and_allowed_software_skips_the_gat
                "allowed_on": "2026-06-01", "procedure": "支給以外の端末の業務利用に係る実施手順"}}),
     )
     .await;
-    w.ok(&w.staff, &byod, "submit", json!({})).await;
-    let case = w.ok(&w.manager, &byod, "permit", json!({})).await;
+    w.t.act_ok(&w.staff, &byod, "submit", json!({})).await;
+    let case = w.t.act_ok(&w.manager, &byod, "permit", json!({})).await;
     assert_eq!(case["state"], "granted");
 
     // Software the 統括 has allowed for everyone needs no request.
@@ -311,6 +315,6 @@ async fn non_issued_devices_wait_for_the_ciso_and_allowed_software_skips_the_gat
             super::gates::request("PDF閲覧ソフト", "職員 五子"),
         )
         .await;
-    let case = w.ok(&w.staff, &listed, "submit", json!({})).await;
+    let case = w.t.act_ok(&w.staff, &listed, "submit", json!({})).await;
     assert_eq!(case["state"], "listed", "{case}");
 }

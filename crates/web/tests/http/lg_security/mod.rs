@@ -7,7 +7,7 @@ mod exceptions;
 mod gates;
 mod policy;
 
-use reqwest::{Client, StatusCode};
+use reqwest::Client;
 use serde_json::{Value, json};
 
 use crate::support::{Hands, TestApp};
@@ -92,18 +92,13 @@ pub async fn city() -> City {
         town_admin,
     };
     // Every member of staff is 職員等, the section's manager included.
-    let manager_id = w.id_of(&w.manager).await;
+    let manager_id = w.t.id_of(&w.manager).await;
     w.t.designate(&w.sys, "lg_staff", &w.section, &manager_id)
         .await;
     w
 }
 
 impl City {
-    pub async fn id_of(&self, c: &Client) -> String {
-        let (_, me) = self.t.get(c, "/api/v1/me").await;
-        me["id"].as_str().unwrap().to_owned()
-    }
-
     /// Opens a case of `procedure` for `organisation` with `data`.
     pub async fn open(
         &self,
@@ -112,38 +107,13 @@ impl City {
         organisation: &str,
         data: Value,
     ) -> String {
-        let (status, body) = self
-            .t
-            .post(
+        self.t
+            .create(
                 c,
                 "/api/v1/cases",
                 json!({"procedure": format!("mic-lg-security/{procedure}"),
                        "organisation": organisation, "data": data}),
             )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{procedure}: {body}");
-        body["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Takes an action that must succeed: the case after it.
-    pub async fn ok(&self, c: &Client, case: &str, action: &str, fields: Value) -> Value {
-        let (status, body) = self.t.act(c, case, action, fields).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {body}");
-        body
-    }
-
-    /// The live rows of a register `c` reads, as their data.
-    pub async fn rows(&self, c: &Client, register: &str) -> Vec<Value> {
-        let (status, body) = self
-            .t
-            .get(c, &format!("/api/v1/registers/{register}/rows"))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["rows"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| r["data"].clone())
-            .collect()
+            .await
     }
 }

@@ -16,7 +16,7 @@ async fn a_revision_is_resolved_by_the_committee_and_adopted_by_the_head() {
         ("lg_committee_member", &w.chief),
         ("lg_committee_member", &w.officer),
     ] {
-        let person = w.id_of(c).await;
+        let person = w.t.id_of(c).await;
         w.t.designate(&w.sys, role, &w.city, &person).await;
     }
     let mayor =
@@ -44,26 +44,28 @@ async fn a_revision_is_resolved_by_the_committee_and_adopted_by_the_head() {
         w.t.attach_for(&w.chief, &id, "text", "対策基準.pdf", b"%PDF-1.4\n%%EOF\n")
             .await;
     assert_eq!(status, StatusCode::CREATED);
-    w.ok(&w.chief, &id, "submit", json!({})).await;
+    w.t.act_ok(&w.chief, &id, "submit", json!({})).await;
 
     // Two of the three members vote; the chair records the resolution with the minutes.
-    w.ok(&w.chief, &id, "vote", json!({"vote": "for"})).await;
+    w.t.act_ok(&w.chief, &id, "vote", json!({"vote": "for"}))
+        .await;
     let (status, body) = w.t.act(&w.ciso, &id, "resolve", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    w.ok(&w.officer, &id, "vote", json!({"vote": "for"})).await;
+    w.t.act_ok(&w.officer, &id, "vote", json!({"vote": "for"}))
+        .await;
     let (status, _) =
         w.t.attach_for(&w.ciso, &id, "minutes", "議事録.pdf", b"%PDF-1.4\n%%EOF\n")
             .await;
     assert_eq!(status, StatusCode::CREATED);
-    let case = w.ok(&w.ciso, &id, "resolve", json!({})).await;
+    let case = w.t.act_ok(&w.ciso, &id, "resolve", json!({})).await;
     assert_eq!(case["state"], "deciding", "{case}");
 
     // Only the head decides.
     let (status, _) = w.t.act(&w.chief, &id, "decide", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let case = w.ok(&head, &id, "decide", json!({})).await;
+    let case = w.t.act_ok(&head, &id, "decide", json!({})).await;
     assert_eq!(case["state"], "adopted");
-    let rows = w.rows(&w.chief, "policy_documents").await;
+    let rows = w.t.register_data(&w.chief, "policy_documents").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
     assert_eq!(rows[0]["version"], "令和8年6月改定");
     assert_eq!(rows[0]["decided_by"], "青葉 市長");
@@ -73,7 +75,7 @@ async fn a_revision_is_resolved_by_the_committee_and_adopted_by_the_head() {
 #[tokio::test]
 async fn the_committee_evaluates_the_policy_every_fiscal_year() {
     let w = city().await;
-    let chair = w.id_of(&w.ciso).await;
+    let chair = w.t.id_of(&w.ciso).await;
     w.t.designate(&w.sys, "lg_committee_chair", &w.city, &chair)
         .await;
     assert!(w.t.app.open_rounds().await.unwrap() >= 1);
@@ -109,7 +111,7 @@ async fn the_committee_evaluates_the_policy_every_fiscal_year() {
     );
     w.t.attach_for(&w.ciso, &id, "minutes", "議事録.pdf", b"%PDF-1.4\n%%EOF\n")
         .await;
-    let case = w.ok(&w.ciso, &id, "record", json!({})).await;
+    let case = w.t.act_ok(&w.ciso, &id, "record", json!({})).await;
     assert_eq!(case["state"], "recorded");
     let (_, board) =
         w.t.get(&w.ciso, "/api/v1/obligations/mic-lg-security/policy_review")

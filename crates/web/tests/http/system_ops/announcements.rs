@@ -46,7 +46,7 @@ async fn maintenance_reaches_every_administrator_and_an_emergency_stop_names_its
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    w.ok(&w.gm, &planned, "announce", json!({})).await;
+    w.t.act_ok(&w.gm, &planned, "announce", json!({})).await;
     let names: Vec<String> = told(&w.case(&w.gm, &planned).await)
         .into_iter()
         .map(|(name, _)| name)
@@ -89,7 +89,7 @@ async fn maintenance_reaches_every_administrator_and_an_emergency_stop_names_its
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    let case = w.ok(&w.gm, &stop, "announce", json!({})).await;
+    let case = w.t.act_ok(&w.gm, &stop, "announce", json!({})).await;
     assert_eq!(case["state"], "announced");
     let _ = w.case(&w.nda_admin, &stop).await;
     let read = told(&w.case(&w.gm, &stop).await);

@@ -20,10 +20,13 @@ async fn asked(w: &World) -> String {
     let id = w
         .open(&w.staff, "change_request", &w.section, software("install"))
         .await;
-    w.ok(&w.staff, &id, "submit", json!({})).await;
-    w.ok(&w.ops, &id, "pass_to_administrator", json!({})).await;
-    w.ok(&w.nda_admin, &id, "pass_to_central", json!({})).await;
-    w.ok(&w.central, &id, "ask_ia_officer", json!({})).await;
+    w.t.act_ok(&w.staff, &id, "submit", json!({})).await;
+    w.t.act_ok(&w.ops, &id, "pass_to_administrator", json!({}))
+        .await;
+    w.t.act_ok(&w.nda_admin, &id, "pass_to_central", json!({}))
+        .await;
+    w.t.act_ok(&w.central, &id, "ask_ia_officer", json!({}))
+        .await;
     id
 }
 
@@ -36,10 +39,9 @@ async fn a_change_goes_up_is_reviewed_for_security_and_carried_out() {
         w.t.act(&w.central, &id, "answer", json!({"ia_finding": "no_issue"}))
             .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    w.ok(&w.gm, &id, "answer", json!({"ia_finding": "no_issue"}))
+    w.t.act_ok(&w.gm, &id, "answer", json!({"ia_finding": "no_issue"}))
         .await;
-    let case = w
-        .ok(
+    let case = w.t.act_ok(
             &w.central,
             &id,
             "implement",
@@ -116,7 +118,7 @@ async fn an_issue_found_stops_the_change() {
             .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"]["fields"]["ia_remarks"].is_string(), "{body}");
-    w.ok(
+    w.t.act_ok(
         &w.gm,
         &id,
         "answer",

@@ -24,12 +24,12 @@ async fn a_system_above_caution_is_refused_with_the_rule_and_its_cases_keep_unde
         let message = body["error"]["fields"]["information"].as_str().unwrap();
         assert!(message.contains("注意電子計算機情報以下"), "{message}");
     }
-    let names: Vec<Value> = w
-        .rows(&w.gm, "managed_systems")
-        .await
-        .iter()
-        .map(|r| r["data"]["system_name"].clone())
-        .collect();
+    let names: Vec<Value> =
+        w.t.register_data(&w.gm, "managed_systems")
+            .await
+            .iter()
+            .map(|r| r["system_name"].clone())
+            .collect();
     assert_eq!(names, [json!(CALS)], "nothing half-written");
 
     // A system registered as 一般 keeps its cases at 一般: a change request about it
@@ -158,7 +158,7 @@ async fn a_designation_notice_goes_up_through_the_central_administrator_and_desi
     // and 甲社 cannot move it.
     let (status, _) = w.t.act(&w.user, &notice, "notify", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
-    let case = w.ok(&w.nda_admin, &notice, "notify", json!({})).await;
+    let case = w.t.act_ok(&w.nda_admin, &notice, "notify", json!({})).await;
     assert_eq!(case["state"], "at_central");
     assert!(w.inbox(&w.central).await.contains(&notice));
     let (status, _) = w.t.act(&w.gm, &notice, "accept", json!({})).await;
@@ -172,14 +172,14 @@ async fn a_designation_notice_goes_up_through_the_central_administrator_and_desi
         status,
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
-    w.ok(&w.central, &notice, "pass_up", json!({})).await;
+    w.t.act_ok(&w.central, &notice, "pass_up", json!({})).await;
     assert!(w.inbox(&w.gm).await.contains(&notice));
     assert!(
         !roles_of(&w, &chief)
             .await
             .contains(&"ops_operation_manager".into())
     );
-    let case = w.ok(&w.gm, &notice, "accept", json!({})).await;
+    let case = w.t.act_ok(&w.gm, &notice, "accept", json!({})).await;
     assert_eq!(case["state"], "accepted");
     // Whoever fills the post now holds the role; the post of the other line, its own.
     assert!(
@@ -232,9 +232,9 @@ async fn a_designation_notice_goes_up_through_the_central_administrator_and_desi
                    "staff": [{"department": "管理施設課", "post_before": "管理施設係長", "post_after": "管理施設主任"}]}),
         )
         .await;
-    w.ok(&w.nda_admin, &change, "notify", json!({})).await;
-    w.ok(&w.central, &change, "pass_up", json!({})).await;
-    w.ok(&w.gm, &change, "accept", json!({})).await;
+    w.t.act_ok(&w.nda_admin, &change, "notify", json!({})).await;
+    w.t.act_ok(&w.central, &change, "pass_up", json!({})).await;
+    w.t.act_ok(&w.gm, &change, "accept", json!({})).await;
     assert!(
         !roles_of(&w, &clerk)
             .await
@@ -288,8 +288,8 @@ async fn a_notice_naming_nothing_or_a_post_the_department_lacks_is_refused_and_k
                    "staff": [{"department": "管理施設課", "post": "存在しない係長"}]}),
         )
         .await;
-    w.ok(&w.nda_admin, &wrong, "notify", json!({})).await;
-    w.ok(&w.central, &wrong, "pass_up", json!({})).await;
+    w.t.act_ok(&w.nda_admin, &wrong, "notify", json!({})).await;
+    w.t.act_ok(&w.central, &wrong, "pass_up", json!({})).await;
     let (status, body) = w.t.act(&w.gm, &wrong, "accept", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.to_string().contains("役職"), "{body}");

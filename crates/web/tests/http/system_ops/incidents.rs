@@ -21,16 +21,17 @@ async fn a_failure_goes_up_to_the_officer_and_the_instructions_come_back_down() 
                    "contact": {"name": "防大 利用", "phone": "03-1234-5678"}}),
         )
         .await;
-    w.ok(&w.user, &id, "report", json!({})).await;
+    w.t.act_ok(&w.user, &id, "report", json!({})).await;
     // The operation manager first; the central administrator cannot take it over yet.
     assert!(w.inbox(&w.ops).await.contains(&id));
     let (status, _) =
         w.t.act(&w.central, &id, "report_to_ia_officer", json!({}))
             .await;
     assert_ne!(status, StatusCode::OK);
-    w.ok(&w.ops, &id, "pass_to_administrator", json!({})).await;
+    w.t.act_ok(&w.ops, &id, "pass_to_administrator", json!({}))
+        .await;
     // Isolation and first aid come back down to the reporter and the operation manager.
-    w.ok(
+    w.t.act_ok(
         &w.nda_admin,
         &id,
         "instruct_first_aid",
@@ -49,14 +50,14 @@ async fn a_failure_goes_up_to_the_officer_and_the_instructions_come_back_down() 
             .iter()
             .any(|s| s.contains("切り分け・応急措置を指示する"))
     );
-    w.ok(
+    w.t.act_ok(
         &w.nda_admin,
         &id,
         "notify_central",
         json!({"failure_summary": "端末1台でデータが開けない。隔離済み"}),
     )
     .await;
-    w.ok(&w.central, &id, "report_to_ia_officer", json!({}))
+    w.t.act_ok(&w.central, &id, "report_to_ia_officer", json!({}))
         .await;
     assert!(
         w.notices(&w.gm)
@@ -64,7 +65,7 @@ async fn a_failure_goes_up_to_the_officer_and_the_instructions_come_back_down() 
             .iter()
             .any(|s| s.contains("情報保証責任者へ報告する"))
     );
-    w.ok(
+    w.t.act_ok(
         &w.central,
         &id,
         "instruct_recovery",
@@ -86,7 +87,9 @@ async fn a_failure_goes_up_to_the_officer_and_the_instructions_come_back_down() 
             .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     restored["restored_at"] = json!("2026-06-02T15:00:00");
-    let case = w.ok(&w.central, &id, "record_restoration", restored).await;
+    let case =
+        w.t.act_ok(&w.central, &id, "record_restoration", restored)
+            .await;
     assert_eq!(case["state"], "restored");
     assert_eq!(
         history_actions(&case),
@@ -124,7 +127,7 @@ async fn an_attack_alert_reaches_every_body_and_the_case_shows_who_has_read_it()
                    "contact": {"name": "防大 担当", "phone": "03-1234-5679"}}),
         )
         .await;
-    w.ok(&w.staff, &id, "report", json!({})).await;
+    w.t.act_ok(&w.staff, &id, "report", json!({})).await;
     // At once to the officer, and to the operation manager to relay to the body's assistant.
     let told_gm = w.notices(&w.gm).await;
     assert!(
@@ -137,7 +140,8 @@ async fn an_attack_alert_reaches_every_body_and_the_case_shows_who_has_read_it()
             .iter()
             .any(|s| s.contains("通報する"))
     );
-    w.ok(&w.ops, &id, "relay_to_administrator", json!({})).await;
+    w.t.act_ok(&w.ops, &id, "relay_to_administrator", json!({}))
+        .await;
     assert!(
         w.notices(&w.nda_admin)
             .await
@@ -147,7 +151,7 @@ async fn an_attack_alert_reaches_every_body_and_the_case_shows_who_has_read_it()
 
     let (status, body) = w.t.act(&w.gm, &id, "alert_other_bodies", json!({})).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "the alert's text: {body}");
-    w.ok(
+    w.t.act_ok(
         &w.gm,
         &id,
         "alert_other_bodies",
@@ -176,7 +180,7 @@ async fn an_attack_alert_reaches_every_body_and_the_case_shows_who_has_read_it()
         StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
     ));
 
-    w.ok(
+    w.t.act_ok(
         &w.gm,
         &id,
         "order_measures",
@@ -184,8 +188,7 @@ async fn an_attack_alert_reaches_every_body_and_the_case_shows_who_has_read_it()
     )
     .await;
     assert!(w.inbox(&w.central).await.contains(&id));
-    let case = w
-        .ok(
+    let case = w.t.act_ok(
             &w.central,
             &id,
             "record_recovery",

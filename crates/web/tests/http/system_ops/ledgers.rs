@@ -140,6 +140,12 @@ async fn a_terminal_not_back_when_its_period_ends_is_overdue_until_returned() {
     ] {
         assert!(page.contains(link), "{link} in {page}");
     }
+    // Where the rules give no figure, the procedures page says the one used is mamori's.
+    let page = w.t.html(&browser, "/procedures").await;
+    assert!(
+        page.contains("移動端末の利用期間の終了前日の通知") && page.contains("mamori の既定値"),
+        "{page}"
+    );
     // An unknown document is not found.
     let (status, _) = w
         .file(
@@ -180,6 +186,6 @@ async fn only_a_centrally_stored_medium_may_carry_data_out() {
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    let case = w.ok(&w.staff, &release, "request", json!({})).await;
+    let case = w.t.act_ok(&w.staff, &release, "request", json!({})).await;
     assert_eq!(case["state"], "at_system_administrator");
 }

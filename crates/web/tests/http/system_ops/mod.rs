@@ -157,8 +157,8 @@ pub async fn world() -> World {
     };
     // 第3(1) and (6): the general manager is also the information-assurance officer, the
     // central administrator also the system operator.
-    let gm_id = w.id_of(&w.gm).await;
-    let central_id = w.id_of(&w.central).await;
+    let gm_id = w.t.id_of(&w.gm).await;
+    let central_id = w.t.id_of(&w.central).await;
     for (role, person) in [
         ("ops_general_manager", &gm_id),
         ("ops_ia_officer", &gm_id),
@@ -178,11 +178,6 @@ pub async fn world() -> World {
 }
 
 impl World {
-    pub async fn id_of(&self, c: &Client) -> String {
-        let (_, me) = self.t.get(c, "/api/v1/me").await;
-        me["id"].as_str().unwrap().to_owned()
-    }
-
     /// Opens a case of `procedure` for `organisation` with `data`.
     pub async fn open(
         &self,
@@ -191,24 +186,14 @@ impl World {
         organisation: &str,
         data: Value,
     ) -> String {
-        let (status, body) = self
-            .t
-            .post(
+        self.t
+            .create(
                 c,
                 "/api/v1/cases",
                 json!({"procedure": format!("mod-system-ops/{procedure}"),
                        "organisation": organisation, "data": data}),
             )
-            .await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        body["id"].as_str().unwrap().to_owned()
-    }
-
-    /// Takes an action that must succeed: the case after it.
-    pub async fn ok(&self, c: &Client, case: &str, action: &str, fields: Value) -> Value {
-        let (status, body) = self.t.act(c, case, action, fields).await;
-        assert_eq!(status, StatusCode::OK, "{action}: {body}");
-        body
+            .await
     }
 
     pub async fn case(&self, c: &Client, case: &str) -> Value {
@@ -231,16 +216,6 @@ impl World {
             .iter()
             .map(|n| n["subject"].as_str().unwrap_or_default().to_owned())
             .collect()
-    }
-
-    /// The live rows of a register `c` reads, as their data.
-    pub async fn rows(&self, c: &Client, register: &str) -> Vec<Value> {
-        let (status, body) = self
-            .t
-            .get(c, &format!("/api/v1/registers/{register}/rows"))
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body["rows"].as_array().unwrap().clone()
     }
 
     /// A file the API sends (a document): its status and bytes.

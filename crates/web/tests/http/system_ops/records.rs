@@ -46,7 +46,7 @@ async fn education_is_owed_each_fiscal_year_by_each_operation_manager_and_record
     let (status, body) = w.t.act(&w.ops, &id, "record", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     w.hands.set("2026-06-22T01:00:00Z");
-    let case = w.ok(&w.ops, &id, "record", json!({})).await;
+    let case = w.t.act_ok(&w.ops, &id, "record", json!({})).await;
     assert_eq!(case["state"], "recorded");
     assert_eq!(case["data"]["attendee_count"], 2);
     let (_, board) =
@@ -117,10 +117,10 @@ async fn a_backup_is_recorded_each_month_for_each_system_and_trails_go_when_it_i
         )
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    w.ok(&w.central, &id, "record", json!({})).await;
-    let rows = w.rows(&w.central, "system_backups").await;
+    w.t.act_ok(&w.central, &id, "record", json!({})).await;
+    let rows = w.t.register_data(&w.central, "system_backups").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["data"]["method"], "automatic");
+    assert_eq!(rows[0]["method"], "automatic");
 
     // 第6 3: a trail is kept until the system is modified or renewed.
     let row = w
@@ -174,8 +174,8 @@ async fn local_rules_are_reported_to_the_general_manager_with_their_text() {
         w.t.attach_for(&w.nda_admin, &id, "text", "細則.pdf", b"%PDF-1.4\n%%EOF\n")
             .await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
-    w.ok(&w.nda_admin, &id, "report", json!({})).await;
+    w.t.act_ok(&w.nda_admin, &id, "report", json!({})).await;
     assert!(w.inbox(&w.gm).await.contains(&id));
-    let case = w.ok(&w.gm, &id, "acknowledge", json!({})).await;
+    let case = w.t.act_ok(&w.gm, &id, "acknowledge", json!({})).await;
     assert_eq!(case["state"], "acknowledged");
 }

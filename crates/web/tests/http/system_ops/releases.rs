@@ -16,7 +16,7 @@ async fn requested(w: &World, contents: &str) -> String {
                    "purpose": "監査への提出", "recipient": "会計検査院", "media_number": "USB-007"}),
         )
         .await;
-    w.ok(&w.staff, &id, "request", json!({})).await;
+    w.t.act_ok(&w.staff, &id, "request", json!({})).await;
     id
 }
 
@@ -44,9 +44,9 @@ async fn each_flow_has_its_approvers_and_the_operator_releases() {
     ];
     for (contents, second) in flows {
         let id = requested(&w, contents).await;
-        let case = w
-            .ok(&w.nda_admin, &id, "approve_as_administrator", json!({}))
-            .await;
+        let case =
+            w.t.act_ok(&w.nda_admin, &id, "approve_as_administrator", json!({}))
+                .await;
         match second {
             None => assert_eq!(case["state"], "approved", "① needs one approval"),
             Some((approver, action)) => {
@@ -61,12 +61,12 @@ async fn each_flow_has_its_approvers_and_the_operator_releases() {
                     )
                     .await;
                 assert_ne!(status, StatusCode::OK);
-                let case = w.ok(approver, &id, action, json!({})).await;
+                let case = w.t.act_ok(approver, &id, action, json!({})).await;
                 assert_eq!(case["state"], "approved", "{contents}");
             }
         }
-        let case = w
-            .ok(
+        let case =
+            w.t.act_ok(
                 &w.central,
                 &id,
                 "release",

@@ -20,13 +20,14 @@ async fn registered(w: &World) -> String {
                    "reason": "施設の維持管理データの入力"}),
         )
         .await;
-    w.ok(&w.staff, &id, "request", json!({})).await;
+    w.t.act_ok(&w.staff, &id, "request", json!({})).await;
     assert!(w.inbox(&w.ops).await.contains(&id));
-    w.ok(&w.ops, &id, "pass_to_administrator", json!({})).await;
-    w.ok(&w.nda_admin, &id, "pass_to_general_manager", json!({}))
+    w.t.act_ok(&w.ops, &id, "pass_to_administrator", json!({}))
         .await;
-    let case = w
-        .ok(
+    w.t.act_ok(&w.nda_admin, &id, "pass_to_general_manager", json!({}))
+        .await;
+    let case =
+        w.t.act_ok(
             &w.gm,
             &id,
             "decide",
@@ -35,7 +36,7 @@ async fn registered(w: &World) -> String {
         .await;
     assert!(!case.to_string().contains(INITIAL));
     assert_eq!(case["state"], "at_central");
-    w.ok(
+    w.t.act_ok(
         &w.central,
         &id,
         "register",
@@ -50,14 +51,11 @@ async fn a_user_is_registered_down_the_chain_and_the_initial_password_is_shown_o
     let w = world().await;
     let id = registered(&w).await;
     // The ledger (管理台帳) holds the user and never the password.
-    let rows = w.rows(&w.central, "system_users").await;
+    let rows = w.t.register_data(&w.central, "system_users").await;
     assert_eq!(rows.len(), 1, "{rows:?}");
-    assert_eq!(rows[0]["data"]["login_id"], "nda-riyo01");
-    assert_eq!(rows[0]["data"]["registered_on"], "2026-06-01");
-    assert_eq!(
-        rows[0]["data"]["registered_by"], "契約 室長",
-        "who registered"
-    );
+    assert_eq!(rows[0]["login_id"], "nda-riyo01");
+    assert_eq!(rows[0]["registered_on"], "2026-06-01");
+    assert_eq!(rows[0]["registered_by"], "契約 室長", "who registered");
     assert!(!serde_json::to_string(&rows).unwrap().contains(INITIAL));
 
     // Neither the general manager who typed it nor the central administrator is shown it;
@@ -89,8 +87,8 @@ async fn a_user_is_registered_down_the_chain_and_the_initial_password_is_shown_o
         body["error"]["fields"]["password_changed"].is_string(),
         "{body}"
     );
-    let case = w
-        .ok(
+    let case =
+        w.t.act_ok(
             &w.staff,
             &id,
             "hand_over",
@@ -155,10 +153,10 @@ async fn a_password_is_reset_only_for_an_id_in_the_ledger_and_handed_down_sealed
     let unknown = w
         .open(&w.staff, "password_reset", &w.section, reset("nda-nobody"))
         .await;
-    w.ok(&w.staff, &unknown, "request", json!({})).await;
-    w.ok(&w.ops, &unknown, "pass_to_administrator", json!({}))
+    w.t.act_ok(&w.staff, &unknown, "request", json!({})).await;
+    w.t.act_ok(&w.ops, &unknown, "pass_to_administrator", json!({}))
         .await;
-    w.ok(&w.nda_admin, &unknown, "pass_to_central", json!({}))
+    w.t.act_ok(&w.nda_admin, &unknown, "pass_to_central", json!({}))
         .await;
     let (status, body) =
         w.t.act(
@@ -180,19 +178,21 @@ async fn a_password_is_reset_only_for_an_id_in_the_ledger_and_handed_down_sealed
     let id = w
         .open(&w.staff, "password_reset", &w.section, reset("nda-riyo01"))
         .await;
-    w.ok(&w.staff, &id, "request", json!({})).await;
+    w.t.act_ok(&w.staff, &id, "request", json!({})).await;
     // The system administrator cannot skip the operation manager.
     let (status, _) =
         w.t.act(&w.nda_admin, &id, "pass_to_central", json!({}))
             .await;
     assert_ne!(status, StatusCode::OK);
-    w.ok(&w.ops, &id, "pass_to_administrator", json!({})).await;
-    w.ok(&w.nda_admin, &id, "pass_to_central", json!({})).await;
-    w.ok(&w.central, &id, "reset", json!({"new_password": RESET}))
+    w.t.act_ok(&w.ops, &id, "pass_to_administrator", json!({}))
         .await;
-    let rows = w.rows(&w.central, "system_users").await;
-    assert_eq!(rows[0]["data"]["password_reset_on"], "2026-06-01");
-    assert_eq!(rows[0]["data"]["reset_by"], "契約 室長", "who reset it");
+    w.t.act_ok(&w.nda_admin, &id, "pass_to_central", json!({}))
+        .await;
+    w.t.act_ok(&w.central, &id, "reset", json!({"new_password": RESET}))
+        .await;
+    let rows = w.t.register_data(&w.central, "system_users").await;
+    assert_eq!(rows[0]["password_reset_on"], "2026-06-01");
+    assert_eq!(rows[0]["reset_by"], "契約 室長", "who reset it");
     let case = w.case(&w.staff, &id).await;
     let seq = case["secrets"][0]["seq"].as_i64().unwrap();
     let (status, shown) =
@@ -204,8 +204,8 @@ async fn a_password_is_reset_only_for_an_id_in_the_ledger_and_handed_down_sealed
         .await;
     assert_eq!(status, StatusCode::OK, "{shown}");
     assert_eq!(shown["value"], RESET);
-    let case = w
-        .ok(
+    let case =
+        w.t.act_ok(
             &w.staff,
             &id,
             "hand_over",
