@@ -67,3 +67,52 @@ test('a laptop is taken out with the manager\'s permission, and the manager cann
   await expect(manager.getByRole('alert')).toBeVisible();
   await expect(manager.locator('[data-test=case-state]')).toHaveText('許可待ち');
 });
+
+test('the CISO finds the take-out clause in the responsibility matrix and corrects a row for the city', async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  const { email, password } = adminCredentials();
+  const suffix = Date.now().toString().slice(-6);
+  await page.goto('/login');
+  await login(page, email, password);
+  const cityName = `若葉市 ${suffix}`;
+  const city = await apiCreate(page, '/api/v1/organisations', { name: cityName, kind: 'local_government' });
+  const people: Array<[string, string, string, string]> = [
+    ['副市長 一郎', `ciso.${suffix}@wakaba.example.jp`, city, 'lg_ciso'],
+  ];
+  await apiPeople(page, people, INITIAL);
+  const [ciso] = await Promise.all(people.map(([, mail]) => firstLoginPage(browser, mail, INITIAL, PASSWORD)));
+
+  // From the take-out procedure to its clause: who permits, and what the text printed.
+  // Staff ask to take things out, so for the CISO the procedure is among the others.
+  await ciso.goto('/procedures');
+  await ciso.locator('[data-test=procedures-others] summary').click();
+  await ciso.locator('[data-procedure="mic-lg-security/take_out"] [data-test=procedure-matrix-row]').click();
+  await expect(ciso.locator('[data-test=row-id]')).toHaveText('5.1(1)③(イ)');
+  await expect(ciso.locator('[data-test=row-cells] tr[data-column=manager]')).toContainText('許');
+  await expect(ciso.locator('[data-test=row-procedures]')).toContainText('端末・媒体等の持ち出し');
+  await expectNoAxeViolations(ciso);
+
+  // What the 管理者 permits, across the whole table.
+  await ciso.goto('/matrices/mic-lg-security/responsibilities');
+  await ciso.getByLabel('役割（列）').selectOption('manager');
+  await ciso.getByLabel('記号').selectOption('許');
+  await ciso.getByRole('button', { name: '検索' }).click();
+  await expect(ciso.locator('[data-test=matrix] tbody tr[data-row="2(2)⑩(ウ)"]')).toBeVisible();
+  await expect(ciso.locator('[data-test=matrix] tbody tr[data-row="6.1(17)②"]')).toHaveCount(0);
+  await expectNoAxeViolations(ciso);
+
+  // The city corrects 7.4(1): a missing reason is asked for, and the choice is kept.
+  await ciso.goto(`/matrices/mic-lg-security/responsibilities/rows/7.4(1)?organisation=${city}`);
+  const form = ciso.locator('[data-test=correct-row]');
+  await form.getByLabel('情報システム管理者').selectOption('○');
+  await form.getByRole('button', { name: '修正を記録する' }).click();
+  await expect(ciso.getByRole('alert')).toContainText('改める理由');
+  await expect(form.getByLabel('情報システム管理者')).toHaveValue('○');
+  await expectNoAxeViolations(ciso);
+  await form.getByLabel('改める理由').fill('情報システム管理者も例外措置を申請する');
+  await form.getByRole('button', { name: '修正を記録する' }).click();
+  await expect(ciso.getByText('割当ての修正を記録しました。')).toBeVisible();
+  await expect(ciso.locator('[data-test=row-cells] tr[data-column=system_manager] td').nth(1)).toHaveText('○');
+  await expect(ciso.locator('[data-test=row-history]')).toContainText('副市長 一郎');
+  await expectNoAxeViolations(ciso);
+});

@@ -83,6 +83,8 @@ pub const OPERATIONS: &[&str] = &[
     "library.adapt",
     "library.adaptation.remove",
     "library.adaptation.read",
+    "library.matrix_correct",
+    "library.matrix_read",
     "audit.read",
     "audit.verify",
 ];
@@ -639,6 +641,11 @@ pub fn sentence(row: &AuditRow, names: &Names) -> Sentence {
         "evidence.download" => {
             s("audit-s-evidence-download").plain("file", text_at(&d, "file_name"))
         }
+        "library.matrix_correct" => s("audit-s-library-matrix-correct")
+            .plain("row", text_at(&d, "row"))
+            .plain("title", text_at(&d, "title"))
+            .plain("reason", text_at(&d, "reason"))
+            .arg("organisation", org_here),
         "library.adapt" | "library.adaptation.remove" => {
             s(&format!("audit-s-{}", row.action.replace('.', "-")))
                 .arg("library", n.library(row))

@@ -25,6 +25,7 @@ pub mod history;
 mod libraries;
 mod login;
 mod mail;
+mod matrices;
 mod organisations;
 mod passkeys;
 mod people;
@@ -67,6 +68,9 @@ pub use first_admin::{CreatedAdmin, FirstAdmin};
 pub use libraries::Libraries;
 pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
+pub use matrices::{
+    CorrectInput, Correction, MatrixFilter, MatrixRowPage, MatrixRowView, MatrixView,
+};
 pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};

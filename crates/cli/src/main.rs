@@ -371,11 +371,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(lib) => {
                 let (procedures, forms, registers) =
                     (lib.procedures.len(), lib.forms.len(), lib.registers.len());
-                println!(
-                    "{} {}: OK ({procedures} procedures, {forms} forms, {registers} registers)",
-                    lib.id(),
-                    lib.version()
-                );
+                let mut counts =
+                    format!("{procedures} procedures, {forms} forms, {registers} registers");
+                for m in lib.matrices.values() {
+                    counts += &format!(", matrix {} with {} rows", m.id.value, m.rows.len());
+                }
+                println!("{} {}: OK ({counts})", lib.id(), lib.version());
                 for w in &lib.warnings {
                     eprintln!("{}/{w} (注意 / warning)", dir.display());
                 }

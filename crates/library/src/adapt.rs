@@ -400,6 +400,7 @@ pub(crate) fn extend(
         procedures,
         registers,
         catalogs,
+        matrices: &[],
     };
     forms
         .iter()

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::adapt::{ADAPTATION_FILE, Adaptation, INSTALLATION_FILE};
 use crate::catalog::Catalog;
+use crate::matrix::Matrix;
 use crate::model::{Form, Library, Manifest, Procedure, Register};
 
 /// One file of a library: its path inside the library folder, with `/` separators.
@@ -133,6 +134,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
     let mut procedures = Vec::new();
     let mut registers = Vec::new();
     let mut catalogs = Vec::new();
+    let mut matrices = Vec::new();
     let mut misplaced = Vec::new();
     let mut adaptation: Option<Adaptation> = None;
     let mut installation: Option<Adaptation> = None;
@@ -150,11 +152,13 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
                 .extend(parse::<Register>(source, &mut problems).map(|r| (path, r))),
             (_, Some("catalogs")) => catalogs
                 .extend(parse::<Catalog>(source, &mut problems).map(|c| (path, c))),
+            (_, Some("matrices")) => matrices
+                .extend(parse::<Matrix>(source, &mut problems).map(|m| (path, m))),
             _ => misplaced.push(Problem {
                 file: path.to_owned(),
                 line: 0,
                 column: 0,
-                message: "置き場所が分かりません: library.yaml、adaptation.yaml、installation.yaml、forms/、procedures/、registers/、catalogs/ のいずれかに置いてください (unknown place for a file)".into(),
+                message: "置き場所が分かりません: library.yaml、adaptation.yaml、installation.yaml、forms/、procedures/、registers/、catalogs/、matrices/ のいずれかに置いてください (unknown place for a file)".into(),
             }),
         }
     }
@@ -200,6 +204,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         procedures: &procedures,
         registers: &registers,
         catalogs: &catalogs,
+        matrices: &matrices,
     };
     let (found, warnings) = crate::check::check(&parts);
     problems.extend(found);
@@ -251,6 +256,7 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         procedures: by_id(procedures, |p| &p.id.value),
         registers: by_id(registers, |r| &r.id.value),
         catalogs: by_id(catalogs, |c| &c.id.value),
+        matrices: by_id(matrices, |m| &m.id.value),
         digest,
         sources: sources.into_iter().map(|s| (s.path, s.content)).collect(),
         axes,

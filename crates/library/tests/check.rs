@@ -27,7 +27,14 @@ fn fixture(id: &str) -> Vec<Source> {
 
 fn sources_in(dir: &Path) -> Vec<Source> {
     let mut out = Vec::new();
-    for sub in ["", "forms", "procedures", "registers", "catalogs"] {
+    for sub in [
+        "",
+        "forms",
+        "procedures",
+        "registers",
+        "catalogs",
+        "matrices",
+    ] {
         let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
             continue;
         };
@@ -1656,5 +1663,55 @@ fn a_register_s_workbook_is_laid_out_by_its_template() {
         file,
         "- id: ledger_xlsx",
         "台帳の文書「ledger_xlsx」には template が要ります",
+    );
+}
+
+#[test]
+fn a_matrix_reading_may_place_the_marks_but_never_change_them() {
+    let mut s = sources("mic-lg-security");
+    let file = "matrices/responsibilities.yaml";
+    // 6.1(17)②: 統括 and the system manager permit, staff obtain it. Swapping the reading
+    // of the last two gives the marks back in another order.
+    edit(
+        &mut s,
+        file,
+        "cells: { chief: \"許\", system_manager: \"許\", staff: \"○\" }",
+        "cells: { chief: \"許\", system_manager: \"○\", staff: \"許\" }",
+    );
+    // A mark the legend lacks, and a column the table lacks.
+    edit(
+        &mut s,
+        file,
+        "cells: { ciso: \"承\", chief: \"○\", system_manager: \"○\" }",
+        "cells: { ciso: \"承\", chief: \"○\", mayor: \"○\" }",
+    );
+    let gate = "procedures/take_out.yaml";
+    edit(
+        &mut s,
+        gate,
+        "row: \"5.1(1)③(イ)\"",
+        "row: \"5.1(1)③(ア)(イ)\"",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "id: \"6.1(17)②\"",
+        "「許 ○ 許」で、marks「許 許 ○」と合いません",
+    );
+    reported(
+        &problems,
+        &s,
+        file,
+        "id: \"4.1(6)\"",
+        "列「mayor」はこの一覧表にありません",
+    );
+    reported(
+        &problems,
+        &s,
+        gate,
+        "row: \"5.1(1)③(ア)(イ)\"",
+        "一覧表「responsibilities」に行「5.1(1)③(ア)(イ)」がありません",
     );
 }

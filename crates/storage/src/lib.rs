@@ -18,6 +18,7 @@ pub mod designations;
 mod error;
 pub mod evidence;
 pub mod libraries;
+pub mod matrix_corrections;
 pub mod notifications;
 pub mod organisations;
 pub mod passkeys;

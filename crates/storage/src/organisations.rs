@@ -401,6 +401,8 @@ pub async fn delete(tx: &mut Tx, id: Uuid) -> Result<(), StorageError> {
         // Its form variants are its settings and go with it; the versions built from them
         // stay, for the cases that ran under them.
         sqlx::query("DELETE FROM library_adaptations WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
+        // So are its corrections of the libraries' matrices (the trail keeps each one).
+        sqlx::query("DELETE FROM matrix_corrections WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
         sqlx::query("DELETE FROM organisation_desks WHERE organisation_id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())?;
         sqlx::query("DELETE FROM organisations WHERE id = $1").bind(id).execute(&mut *c).await.map(|r| r.rows_affected())
     })?;

@@ -9,6 +9,7 @@ mod classes;
 mod conditions;
 mod duties;
 mod fields;
+mod matrices;
 mod procedures;
 mod schedules;
 
@@ -18,6 +19,7 @@ use serde_saphyr::Spanned;
 
 use crate::catalog::Catalog;
 use crate::load::Problem;
+use crate::matrix::Matrix;
 use crate::model::{Field, FieldType, Form, Manifest, Party, Procedure, Register};
 
 pub(crate) struct Parts<'a> {
@@ -26,6 +28,7 @@ pub(crate) struct Parts<'a> {
     pub procedures: &'a [(&'a str, Procedure)],
     pub registers: &'a [(&'a str, Register)],
     pub catalogs: &'a [(&'a str, Catalog)],
+    pub matrices: &'a [(&'a str, Matrix)],
 }
 
 struct Checker<'a> {
@@ -244,6 +247,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
             "点検項目集",
             parts.catalogs.iter().map(|(f, x)| (*f, &x.id)).collect(),
         ),
+        (
+            "一覧表",
+            parts.matrices.iter().map(|(f, x)| (*f, &x.id)).collect(),
+        ),
     ] {
         let mut seen = BTreeSet::new();
         for (file, id) in ids {
@@ -409,6 +416,10 @@ pub(crate) fn check(parts: &Parts<'_>) -> (Vec<Problem>, Vec<Problem>) {
     for (file, catalog) in parts.catalogs {
         c.file = file;
         c.catalog(catalog);
+    }
+    for (file, matrix) in parts.matrices {
+        c.file = file;
+        c.matrix(matrix);
     }
     (c.problems, c.warnings)
 }

@@ -370,6 +370,9 @@ impl Checker<'_> {
 
     pub(super) fn procedure(&mut self, p: &Procedure) {
         self.id(&p.id, "手続");
+        if let Some(link) = &p.matrix_row {
+            self.matrix_row(link);
+        }
         let Some((_, form)) = self
             .parts
             .forms

@@ -57,6 +57,8 @@ pub struct Library {
     pub registers: BTreeMap<String, Register>,
     /// Catalogs (checklists, control frameworks) by id.
     pub catalogs: BTreeMap<String, crate::catalog::Catalog>,
+    /// Matrices (who holds which mark for each item of an original) by id.
+    pub matrices: BTreeMap<String, crate::matrix::Matrix>,
     /// SHA-256 over every file, in path order: two loads of the same version must agree.
     pub digest: String,
     /// The files it was read from (path inside the library, content), to keep with cases.

@@ -72,6 +72,20 @@ pub struct Procedure {
     /// `of: case_row` hold their role for it.
     #[serde(default)]
     pub about: Option<About>,
+    /// The row of one of the library's matrices that the procedure carries out (the
+    /// clause whose permission it is): its page links to it, and the row lists it.
+    #[serde(default)]
+    pub matrix_row: Option<MatrixRow>,
+}
+
+/// `matrix_row: { matrix: responsibilities, row: "5.1(1)③(イ)" }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatrixRow {
+    /// A matrix of this library.
+    pub matrix: Spanned<String>,
+    /// The row's id in it.
+    pub row: Spanned<String>,
 }
 
 /// The register row a case is about: `{ register, key: { column: $field } }`.

@@ -10,6 +10,7 @@ pub(crate) mod cases;
 mod designations;
 pub(crate) mod dto;
 mod evidence;
+pub(crate) mod matrices;
 mod me;
 mod notifications;
 pub(crate) mod obligations;
@@ -154,6 +155,10 @@ pub fn router() -> OpenApiRouter<AppState> {
             registers::get_register_row,
             registers::edit_register_row
         ))
+        .routes(routes!(matrices::list_matrices))
+        .routes(routes!(matrices::get_matrix))
+        .routes(routes!(matrices::get_matrix_row))
+        .routes(routes!(matrices::correct_matrix_row))
         .routes(routes!(registers::retire_register_row))
         .routes(routes!(
             registers::hold_register_row,

@@ -10,6 +10,7 @@ mod delegations;
 mod form_widgets;
 mod home;
 mod login;
+mod matrices;
 mod obligations;
 mod organisations;
 mod passkeys;
@@ -211,6 +212,16 @@ pub fn router() -> Router<AppState> {
             "/registers/{id}/import",
             // Workbooks are limited by the installation's file size while they are read.
             post(registers::import).layer(DefaultBodyLimit::disable()),
+        )
+        .route("/matrices", get(matrices::index))
+        .route("/matrices/{library}/{matrix}", get(matrices::show))
+        .route(
+            "/matrices/{library}/{matrix}/rows/{row}",
+            get(matrices::row),
+        )
+        .route(
+            "/matrices/{library}/{matrix}/rows/{row}/corrections",
+            post(matrices::correct),
         )
         .route("/audit", get(audit::list))
         .route("/audit.csv", get(audit::csv))

@@ -404,6 +404,20 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/v1/registers/{id}/documents/{file}", &[]),
     ("POST", "/api/v1/registers/{id}/export.zip", &[]),
     ("POST", "/api/v1/registers/{id}/import", A_CHIEF),
+    // The guideline's matrix is everyone's; 甲's reading of it is read where 甲 is, and
+    // corrected only by a local government's CISO or 統括, which 甲 (a company) has none of.
+    ("GET", "/api/v1/matrices", &[]),
+    ("GET", "/api/v1/matrices/{library}/{matrix}", A_READERS),
+    (
+        "GET",
+        "/api/v1/matrices/{library}/{matrix}/rows/{row}",
+        A_READERS,
+    ),
+    (
+        "POST",
+        "/api/v1/matrices/{library}/{matrix}/rows/{row}/corrections",
+        &[],
+    ),
 ];
 
 /// Who may place and release a legal hold on 甲's rows: administrators and auditors over 甲.
@@ -435,6 +449,7 @@ const SELF_ROUTES: &[(&str, &str)] = &[
 
 fn expect(method: &str, path: &str, allowed: &[&str], role: &str) -> Expect {
     let is_list = (method == "GET"
+        && !path.starts_with("/api/v1/matrices/")
         && (!path.contains("{id}")
             || (path.starts_with("/api/v1/registers/") && !path.contains("{row}"))))
         || path.ends_with("/export.zip");
@@ -858,6 +873,27 @@ async fn request(
         ("POST", "/api/v1/registers/{id}/import") => {
             (path.replace("{id}", "external_services"), None)
         }
+        // 甲's own reading of the guideline's matrix, and a correction of it.
+        ("GET", "/api/v1/matrices/{library}/{matrix}") => (
+            format!(
+                "/api/v1/matrices/mic-lg-security/responsibilities?organisation={}",
+                w.a
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/matrices/{library}/{matrix}/rows/{row}") => (
+            format!(
+                "/api/v1/matrices/mic-lg-security/responsibilities/rows/4.1(6)?organisation={}",
+                w.a
+            ),
+            None,
+        ),
+        ("POST", "/api/v1/matrices/{library}/{matrix}/rows/{row}/corrections") => (
+            "/api/v1/matrices/mic-lg-security/responsibilities/rows/4.1(6)/corrections".into(),
+            Some(
+                json!({"organisation": w.a, "cells": {"ciso": "承"}, "reason": format!("甲社 修正{n}")}),
+            ),
+        ),
         ("GET", p) if p.starts_with("/api/v1/obligations/") => (
             path.replace("{library}", "mod-yearly")
                 .replace("{procedure}", "training"),
@@ -1133,6 +1169,21 @@ async fn every_page_as_every_role() {
         ("/procedures".into(), &[]),
         ("/assessments".into(), &[]),
         ("/registers/external_services".into(), &[]),
+        ("/matrices".into(), &[]),
+        (
+            format!(
+                "/matrices/mic-lg-security/responsibilities?organisation={}",
+                w.a
+            ),
+            A_READERS,
+        ),
+        (
+            format!(
+                "/matrices/mic-lg-security/responsibilities/rows/4.1(6)?organisation={}",
+                w.a
+            ),
+            A_READERS,
+        ),
         ("/audit".into(), AUDIT_READERS),
         (format!("/audit.csv?organisation={}", w.a), AUDIT_READERS),
     ];

@@ -21,6 +21,8 @@ struct ProceduresPage {
     items: Vec<ProcedureItem>,
     /// The rest, folded away, each with why the reader cannot start it.
     others: Vec<ProcedureItem>,
+    /// Some library carries a matrix: link to them.
+    matrices: bool,
 }
 
 struct ProcedureItem {
@@ -30,6 +32,8 @@ struct ProcedureItem {
     description: String,
     notes: Vec<(String, String)>,
     organisations: Vec<(Uuid, String)>,
+    /// The row of the library's matrix it carries out: link and words.
+    matrix: Option<(String, String)>,
     /// Why the reader cannot start it (empty when they can).
     reason: String,
 }
@@ -72,6 +76,7 @@ fn procedure_item(tr: Tr, s: &Startable, today: &str) -> ProcedureItem {
             })
             .collect(),
         organisations: s.organisations.clone(),
+        matrix: crate::pages::matrices::procedure_link(tr, lib, p, None),
         reason: String::new(),
     }
 }
@@ -148,5 +153,11 @@ pub async fn procedures(
             items.push(item);
         }
     }
-    Ok(render(&ProceduresPage { l, items, others }))
+    let matrices = !state.app.matrices().is_empty();
+    Ok(render(&ProceduresPage {
+        l,
+        items,
+        others,
+        matrices,
+    }))
 }

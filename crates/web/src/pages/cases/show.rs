@@ -41,6 +41,8 @@ pub(super) struct ShowPage {
     pub(super) applicant_label: String,
     pub(super) opened: String,
     pub(super) library: String,
+    /// The matrix row the procedure carries out: link and words.
+    pub(super) matrix: Option<(String, String)>,
     /// Its classification or handling mark, as printed, and whether only those who need
     /// to know may read it.
     pub(super) mark: Option<(String, bool)>,
@@ -491,6 +493,12 @@ pub(super) fn show_page(
             .map_or_else(|| tr.t("case-applicant"), |t| tr.text(t).to_owned()),
         opened: tr.datetime(v.row.created_at),
         library: format!("{} {}", v.row.library_id, v.row.library_version),
+        matrix: crate::pages::matrices::procedure_link(
+            tr,
+            &v.library,
+            procedure,
+            Some(v.row.organisation_id),
+        ),
         mark: v
             .library
             .printed_class(v.row.mark.as_deref())

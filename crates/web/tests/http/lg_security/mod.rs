@@ -3,8 +3,11 @@
 //! 責任者, and 総務課 with its 管理者 and staff; the system manager sits in 情報政策課. 緑町 is
 //! another body that must see none of it.
 
+mod contractors;
 mod exceptions;
 mod gates;
+mod matrix;
+mod plans;
 mod policy;
 
 use reqwest::Client;
