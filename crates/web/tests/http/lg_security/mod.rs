@@ -3,6 +3,7 @@
 //! 責任者, and 総務課 with its 管理者 and staff; the system manager sits in 情報政策課. 緑町 is
 //! another body that must see none of it.
 
+mod assets;
 mod contractors;
 mod exceptions;
 mod gates;
