@@ -247,3 +247,33 @@ async fn a_medium_is_disposed_of_by_its_tier_recorded_and_its_certificate_owed_u
     let (_, body) = w.t.get(&w.manager, &path).await;
     assert_eq!(body["dates"][0]["settled"], true, "{body}");
 }
+
+#[tokio::test]
+async fn a_terms_of_service_service_never_holds_c2_and_is_used_with_the_managers_permission() {
+    let w = city().await;
+    let data = |class: &str| {
+        json!({"requester": "職員 五子", "section": "総務課", "service": "オンラインストレージ（無料版）",
+               "purpose": "市民向けイベントの告知資料の共有", "from_on": "2026-06-01", "until_on": "2027-03-31",
+               "account_owner": "総務課長 四郎", "risk_accepted": true,
+               "incident_terms": "約款第12条により事業者が利用者へ通知する", "confidentiality": class})
+    };
+    let roster = w
+        .open(&w.staff, "terms_service", &w.section, data("c2"))
+        .await;
+    let (status, body) = w.t.act(&w.staff, &roster, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(message(&body).contains("8.2(1)"), "{body}");
+    let (_, case) = w.t.get(&w.staff, &format!("/api/v1/cases/{roster}")).await;
+    assert_eq!(case["state"], "draft");
+
+    let notice = w
+        .open(&w.staff, "terms_service", &w.section, data("c1"))
+        .await;
+    w.t.act_ok(&w.staff, &notice, "submit", json!({})).await;
+    let case = w.t.act_ok(&w.manager, &notice, "permit", json!({})).await;
+    assert_eq!(case["state"], "granted");
+    let rows = w.t.register_data(&w.manager, "permissions").await;
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    assert_eq!(rows[0]["clause"], "8.2(2)");
+    assert_eq!(rows[0]["until_on"], "2027-03-31");
+}
