@@ -60,7 +60,7 @@ impl City {
             .create(
                 &self.staff,
                 "/api/v1/cases",
-                json!({"procedure": "transport", "organisation": self.general, "data": data}),
+                json!({"procedure": "mod-classes/transport", "organisation": self.general, "data": data}),
             )
             .await
     }

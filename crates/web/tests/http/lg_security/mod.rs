@@ -7,6 +7,7 @@ mod assets;
 mod contractors;
 mod exceptions;
 mod gates;
+mod ledgers;
 mod matrix;
 mod plans;
 mod policy;
