@@ -764,7 +764,10 @@ description:
     clause (the column reading says how sure it is). Where the municipality assigns an item
     differently, its CISO or chief information security manager corrects it with the reason;
     every correction is kept.
-# 1(1)① the CISO holds the final authority; 1(2) the 統括 runs the policy's common procedures.
+# Who corrects it: 1(1)① 「CISO は、本市における全てのネットワーク、情報システム等の情報資産の
+# 管理及び情報セキュリティ対策に関する最終決定権限及び責任を有する。」 and 1(2)③ 「統括情報セキュ
+# リティ責任者は、本市の全てのネットワークにおける情報セキュリティ対策に関する権限及び責任を有
+# する。」 The seed names nobody to keep the table: these two are mamori's choice.
 corrected_by:
   - { role: lg_ciso, of: own_organisation }
   - { role: lg_chief, of: own_organisation }

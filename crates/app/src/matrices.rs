@@ -84,6 +84,8 @@ pub struct MatrixView {
     pub total: usize,
     /// Whether the caller may correct rows for the organisation.
     pub may_correct: bool,
+    /// The organisation and those above it, nearest first: whose corrections count.
+    chain: Vec<Uuid>,
 }
 
 impl MatrixView {
@@ -204,6 +206,7 @@ impl App {
             rows,
             total,
             may_correct,
+            chain: ancestors,
         })
     }
 
@@ -234,10 +237,7 @@ impl App {
             .find(|r| r.id == row)
             .cloned()
             .ok_or(AppError::NotFound)?;
-        let ancestors = orgs::facts_db(&self.db, view.organisation.0)
-            .await?
-            .ancestors;
-        let history = matrix_corrections::among(&self.db, &ancestors, library, matrix, Some(row))
+        let history = matrix_corrections::among(&self.db, &view.chain, library, matrix, Some(row))
             .await?
             .into_iter()
             .map(correction)

@@ -134,13 +134,7 @@ async fn a_c2_asset_moves_only_protected_and_with_the_managers_permission_a_c1_o
 #[tokio::test]
 async fn c3_is_never_worked_on_a_device_the_office_did_not_issue() {
     let w = city().await;
-    w.t.create(
-        &w.ciso,
-        "/api/v1/registers/byod_decisions/rows",
-        json!({"organisation": w.city, "data": {"decision": "支給以外の端末の業務利用",
-               "allowed_on": "2026-06-01", "procedure": "支給以外の端末の業務利用に係る実施手順"}}),
-    )
-    .await;
+    w.allow_byod().await;
     let data = |class: &str| {
         json!({"requester": "職員 五子", "subject": "私物タブレットでの資料閲覧", "details": "避難所で配布資料を閲覧する",
                "reason": "支給端末が不足するため",

@@ -289,13 +289,7 @@ async fn non_issued_devices_wait_for_the_ciso_and_allowed_software_skips_the_gat
         "{body}"
     );
     // The CISO decides that such devices may be used at all; then the manager permits each.
-    w.t.create(
-        &w.ciso,
-        "/api/v1/registers/byod_decisions/rows",
-        json!({"organisation": w.city, "data": {"decision": "支給以外の端末の業務利用",
-               "allowed_on": "2026-06-01", "procedure": "支給以外の端末の業務利用に係る実施手順"}}),
-    )
-    .await;
+    w.allow_byod().await;
     w.t.act_ok(&w.staff, &byod, "submit", json!({})).await;
     let case = w.t.act_ok(&w.manager, &byod, "permit", json!({})).await;
     assert_eq!(case["state"], "granted");

@@ -104,6 +104,19 @@ pub async fn city() -> City {
 }
 
 impl City {
+    /// The CISO decides that devices the office did not issue may be used at all
+    /// (5.1(1)④(ア)), so that the 管理者 may permit each.
+    pub async fn allow_byod(&self) {
+        self.t
+            .create(
+                &self.ciso,
+                "/api/v1/registers/byod_decisions/rows",
+                json!({"organisation": self.city, "data": {"decision": "支給以外の端末の業務利用",
+                       "allowed_on": "2026-06-01", "procedure": "支給以外の端末の業務利用に係る実施手順"}}),
+            )
+            .await;
+    }
+
     /// Opens a case of `procedure` for `organisation` with `data`.
     pub async fn open(
         &self,
