@@ -11,7 +11,7 @@
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
-#                                      # casepage,incidents,dsg,rounds,login)
+#                                      # casepage,incidents,dsg,ledger,rounds,login)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
@@ -21,18 +21,20 @@
 # overview of 100 sites joining the gateway, each schedule planned on the fly. The rounds
 # case gives 1,741 municipalities an officer each, restarts mamori with twelve yearly
 # obligations of a bench-only library now due, times the scheduler's opening of their
-# 20,892 cases, then reads the compliance board of one obligation (1,741 lines).
+# 20,892 cases, then reads the compliance board of one obligation (1,741 lines). The
+# ledger case imports 100,000 rows into the register of another bench-only library and
+# reads ten of them at a time, filtered by class and owner.
 #
 # Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
 # curl --max-time).
 set -euo pipefail
 
 usage() {
-  sed -n '2,27p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,casepage,incidents,dsg,rounds,import,login,audit
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,ledger,rounds,import,login,audit
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -307,6 +309,67 @@ YAML
     die "the bench library does not load: $(cat "$WORK/library-check.log")"
 }
 
+# The library of the ledger case, like the rounds case's written here and existing only
+# for this bench: one register of information assets (bench_assets) kept by bench_keeper,
+# with an owner, a building, a kind, notes and the three axes of seed 004's 2(1).
+LEDGER_LIBRARY="$WORK/mod-bench-ledger"
+write_ledger_library() {
+  local dir=$LEDGER_LIBRARY
+  rm -rf "$dir"
+  mkdir -p "$dir/registers"
+  cat >"$dir/library.yaml" <<'YAML'
+# Written by bench/run.sh for its ledger case; not shipped.
+id: mod-bench-ledger
+version: "bench-1"
+title:
+  ja: ベンチ用の情報資産台帳
+  en: Asset ledger (bench)
+roles:
+  - id: bench_keeper
+    name: { ja: 台帳管理者, en: Ledger keeper }
+classification:
+  - id: confidentiality
+    name: { ja: 機密性, en: Confidentiality }
+    levels:
+      - { id: c1, label: { ja: 機密性1, en: C1 } }
+      - { id: c2, label: { ja: 機密性2, en: C2 } }
+      - { id: c3, label: { ja: 機密性3, en: C3 } }
+  - id: integrity
+    name: { ja: 完全性, en: Integrity }
+    levels:
+      - { id: i1, label: { ja: 完全性1, en: I1 } }
+      - { id: i2, label: { ja: 完全性2, en: I2 } }
+  - id: availability
+    name: { ja: 可用性, en: Availability }
+    levels:
+      - { id: a1, label: { ja: 可用性1, en: A1 } }
+      - { id: a2, label: { ja: 可用性2, en: A2 } }
+YAML
+  cat >"$dir/registers/bench_assets.yaml" <<'YAML'
+id: bench_assets
+title: { ja: 情報資産台帳（ベンチ）, en: Asset ledger (bench) }
+key: [asset]
+editors: [bench_keeper]
+columns:
+  - { id: asset, type: text, label: { ja: 情報資産の名称, en: Asset }, required: true }
+  - { id: owner, type: text, label: { ja: 管理者, en: Owner }, required: true }
+  - { id: location, type: text, label: { ja: 所在, en: Where it is kept } }
+  - id: kind
+    type: choice
+    label: { ja: 種類, en: Kind }
+    options:
+      - { id: network, label: { ja: ネットワーク, en: Network } }
+      - { id: system, label: { ja: 情報システム, en: Information system } }
+      - { id: facility, label: { ja: 設備, en: Facilities } }
+      - { id: media, label: { ja: 電磁的記録媒体, en: Storage media } }
+      - { id: information, label: { ja: 情報, en: Information } }
+      - { id: documents, label: { ja: システム関連文書, en: System documents } }
+  - { id: notes, type: long_text, label: { ja: 備考, en: Notes } }
+YAML
+  "$MAMORI_BIN" library check "$dir" >"$WORK/ledger-library-check.log" 2>&1 ||
+    die "the ledger library does not load: $(cat "$WORK/ledger-library-check.log")"
+}
+
 if [[ $BASELINE_ONLY -eq 0 ]]; then
   PASS="bench-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
   SEED_PASS="seed-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
@@ -322,6 +385,10 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
     # while no round is due yet (see run_rounds).
     write_bench_library bench-1 bench_waiting
     MAMORI_ARGS+=(--library "$BENCH_LIBRARY")
+  fi
+  if wanted ledger; then
+    write_ledger_library
+    MAMORI_ARGS+=(--library "$LEDGER_LIBRARY")
   fi
   start_mamori
   log_in
@@ -453,7 +520,7 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted search; then
     body=$(jq -cn --arg org "$UNIT" --arg s "サービス $(printf '%04d' "$n")" --arg p "$purpose" \
       '{procedure: "approval", organisation: $org, data: {service_name: $s, provider: "提供会社",
         service_kind: "web_meeting", includes_generative_ai: false, purpose: $p,
-        users: "情報通信課 3名", app_install: false, no_business_data: true}}')
+        users: "情報通信課 3名", app_install: false, no_business_data: true, information: "no_business_data"}}')
     code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 30 -H "Cookie: mamori_session=$OFFICER_COOKIE" \
       -H 'Content-Type: application/json' -d "$body" "$MAMORI_URL/api/v1/cases") || true
     [[ $code == 201 ]] || { echo "run.sh: error: case $n answered HTTP $code" >&2; exit 255; }
@@ -585,6 +652,65 @@ if [[ $BASELINE_ONLY -eq 0 ]] && wanted dsg; then
   [[ $total == $((COMPANIES * SITES_PER_COMPANY)) ]] ||
     die "ATLA's overview lists ${total:-?} sites, expected $((COMPANIES * SITES_PER_COMPANY))"
   export MAMORI_DSG_COOKIE="$DSG_OFFICE_COOKIE"
+fi
+
+# The ledger case: LEDGER_ROWS rows of one register (100,000), imported as the register's
+# keeper would, LEDGER_BATCH rows a workbook (the import takes 5,000 at most); each row's
+# owner is one of LEDGER_OWNERS (1,000: about a hundred assets each) and its class one
+# level of three. The timed request reads ten of the rows that have class C2 and one
+# owner (about forty), as the system administrator, like the list case.
+LEDGER_ROWS=${LEDGER_ROWS:-100000}
+LEDGER_OWNERS=${LEDGER_OWNERS:-1000}
+LEDGER_BATCH=5000
+LEDGER_NOTES=()
+uri() { jq -rn --arg v "$1" '$v | @uri'; }
+
+seed_ledger() {
+  local first n code start end total rows books
+  LEDGER_PATH="/api/v1/registers/bench_assets/rows?filter%5Bconfidentiality%5D=c2&filter%5Bowner%5D=$(uri 担当者0007)&limit=10"
+  # A filter that leaves many more rows (a building and a class: about 1,700), read at 8
+  # connections only, to show how the cost follows the rows the filters leave.
+  LEDGER_WIDE_PATH="/api/v1/registers/bench_assets/rows?filter%5Bconfidentiality%5D=c2&filter%5Blocation%5D=$(uri 庁舎03)&limit=10"
+  step "ledger: importing $LEDGER_ROWS rows ($LEDGER_BATCH a workbook, $LEDGER_OWNERS owners)"
+  new_person "台帳 管理者" keeper@ledger.example.jp "$ORG" bench_keeper
+  start=$(date +%s.%N)
+  for ((first = 1; first <= LEDGER_ROWS; first += LEDGER_BATCH)); do
+    n=$((LEDGER_ROWS - first + 1))
+    ((n > LEDGER_BATCH)) && n=$LEDGER_BATCH
+    python3 "$BENCH/tools/ledger_workbook.py" "$WORK/ledger.xlsx" "$n" "$first" "$LEDGER_OWNERS" ||
+      die "cannot write a ledger workbook"
+    assert_loopback "$MAMORI_URL/api/v1/registers/bench_assets/import"
+    code=$(curl -s -o "$WORK/ledger.json" -w '%{http_code}' --max-time 600 -H "Cookie: mamori_session=$SESSION" \
+      -F "organisation=$ORG" -F "file=@$WORK/ledger.xlsx" "$MAMORI_URL/api/v1/registers/bench_assets/import") || true
+    [[ $code == 200 && $(jq -r .added "$WORK/ledger.json") == "$n" ]] ||
+      die "importing ledger rows $first… answered HTTP $code: $(head -c 300 "$WORK/ledger.json")"
+  done
+  end=$(date +%s.%N)
+  books=$(((LEDGER_ROWS + LEDGER_BATCH - 1) / LEDGER_BATCH))
+  LEDGER_NOTES+=("$LEDGER_ROWS rows imported in $(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.1f", e - s }') s, $books workbooks of up to $LEDGER_BATCH through \`POST /api/v1/registers/bench_assets/import\`")
+  memory_note "after importing $LEDGER_ROWS ledger rows"
+  for path in "$LEDGER_PATH" "$LEDGER_WIDE_PATH"; do
+    code=$(api GET "$path")
+    [[ $code == 200 ]] || die "GET $path answered HTTP $code: $(head -c 300 "$WORK/api.json")"
+    total=$(jq -r '.total' "$WORK/api.json")
+    rows=$(jq -r '.rows | length' "$WORK/api.json")
+    [[ $rows == 10 ]] || die "GET $path read $rows rows, expected 10 (of $total)"
+    LEDGER_NOTES+=("\`GET $path\` finds $total rows$([[ $(jq -r .total_exact "$WORK/api.json") == true ]] || echo " or more") and reads the first ten")
+  done
+}
+
+run_ledger() {
+  local saved=("${CONNECTIONS[@]}")
+  export MAMORI_ACCEPT=application/json MAMORI_PATH="$LEDGER_PATH"
+  run_case ledger get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  CONNECTIONS=(8)
+  MAMORI_PATH=$LEDGER_WIDE_PATH
+  run_case "ledger (building & class)" get.lua "$MAMORI_URL" "$MAMORI_PATH"
+  CONNECTIONS=("${saved[@]}")
+}
+
+if [[ $BASELINE_ONLY -eq 0 ]] && wanted ledger; then
+  seed_ledger
 fi
 
 # ------------------------------------------------------------------ wrk ----
@@ -926,6 +1052,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   fi
   wanted incidents && run_incidents
   wanted dsg && run_case dsg sites.lua "$MAMORI_URL" "/api/v1/dsg/sites"
+  wanted ledger && run_ledger
   # After the others: it adds 1,741 organisations and restarts mamori.
   wanted rounds && run_rounds
   # Last, because thousands of logins may trip the login throttle.
@@ -1115,6 +1242,11 @@ report() {
     local note
     for note in "${AUDIT_NOTES[@]}"; do echo "audit: $note"; done
   fi
+  if [[ ${#LEDGER_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${LEDGER_NOTES[@]}"; do echo "ledger: $note."; done
+  fi
   if [[ ${#MEMORY_NOTES[@]} -gt 0 ]]; then
     echo
     echo "| mamori's memory | RSS (MB) | peak RSS since start (MB) |"
@@ -1154,6 +1286,12 @@ report() {
       check "dsg: ATLA's overview of $DSG_SITES sites answers with a p99 under 50 ms at 8 connections (${dsg8:-?} ms)" \
         "$dsg8" "<" 50
       check "dsg: no socket errors at 200 connections (${dsg200e:-?})" "${dsg200e:-1}" "<" 1
+    fi
+    local ledger8
+    ledger8=$(cell ledger 8 2)
+    if [[ -n $ledger8 ]]; then
+      check "ledger: 10 of $LEDGER_ROWS rows filtered by class and owner at 8 connections reach 45% of the baseline (${ledger8:-?} vs ${base8:-?} req/s)" \
+        "$ledger8" ">=" "$(awk -v b="${base8:-0}" 'BEGIN { print 0.45 * b }')"
     fi
     [[ ${#INCIDENT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${INCIDENT_CHECKS[@]}"
     [[ ${#IMPORT_CHECKS[@]} -eq 0 ]] || printf '%s\n' "${IMPORT_CHECKS[@]}"

@@ -16,7 +16,7 @@
 #   CHROMIUM_PATH      browser to drive; default: chromium found on PATH
 #
 # Exports to the tests: MAMORI_URL, MAMORI_ADMIN_EMAIL, MAMORI_ADMIN_PASSWORD,
-# CHROMIUM_PATH.
+# CHROMIUM_PATH, MAMORI_SERVE (the server's command, to start a later one beside it).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -49,6 +49,10 @@ cleanup() {
     done
     kill -9 "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+  fi
+  # A server a test started beside this one (helpers.ts, whileDaysLater) never outlives the run.
+  if [[ -n $WORK_DIR ]]; then
+    pkill -f -- "--data-dir $WORK_DIR/data" 2>/dev/null
   fi
   if [[ $SHOW_LOG_ON_EXIT == 1 && -n $SERVER_LOG && -s $SERVER_LOG ]]; then
     log "last lines of the server log ($SERVER_LOG):"
@@ -101,6 +105,8 @@ install_system_packages() {
   fi
   # Needed below for the health check.
   command -v curl >/dev/null 2>&1 || packages+=(curl ca-certificates)
+  # Runs a second server some days ahead, for the tests of what is owed once days pass.
+  command -v faketime >/dev/null 2>&1 || packages+=(faketime)
 
   if ((${#packages[@]} > 0)); then
     log "installing with apt-get: ${packages[*]}"
@@ -200,6 +206,10 @@ start_server() {
   "$BIN" serve "${DB_ARGS[@]}" --bind "127.0.0.1:$port" >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   export MAMORI_URL=http://127.0.0.1:$port
+  # The same server's command without its address, as JSON, for a test to start another
+  # on the same database (helpers.ts, whileDaysLater).
+  MAMORI_SERVE=$(node -e 'console.log(JSON.stringify(process.argv.slice(1)))' "$BIN" serve "${DB_ARGS[@]}")
+  export MAMORI_SERVE
 
   local deadline=$((SECONDS + HEALTH_TIMEOUT))
   until curl -fsS --max-time 2 -o /dev/null "$MAMORI_URL/healthz" 2>/dev/null; do

@@ -19,7 +19,7 @@ async function personPage(browser: Browser, email: string, initial: string): Pro
   return page;
 }
 
-async function apply(page: Page, unit: string, service: string): Promise<void> {
+async function apply(page: Page, unit: string, service: string, information = 'no_business_data'): Promise<void> {
   await page.goto('/procedures');
   await page.getByRole('link', { name: `${unit} として申請する` }).click();
   await page.getByLabel('外部サービスの名称').fill(service);
@@ -29,6 +29,7 @@ async function apply(page: Page, unit: string, service: string): Promise<void> {
   await page.getByLabel('利用者の範囲').fill('広報担当 3名');
   await page.getByRole('group', { name: /インストール/ }).getByLabel('いいえ').check();
   await page.getByRole('group', { name: /生成AIサービスを含むか/ }).getByLabel('はい').check();
+  await page.getByLabel('取り扱う情報の区分').selectOption(information);
   await page.getByRole('button', { name: '申請する' }).click();
 }
 
@@ -53,13 +54,18 @@ test('a generative-AI service is applied for, advised on, reported and approved;
   ];
   await apiPeople(page, people, 'initial-pass-1');
 
-  // The officer applies; leaving out the confirmation is caught and nothing typed is lost.
+  // The officer applies for business data and without the confirmation: the notice's rule
+  // refuses it, and nothing typed is lost.
   const officer = await personPage(browser, people[0][1], 'initial-pass-1');
-  await apply(officer, unitName, service);
+  await apply(officer, unitName, service, 'business_data');
   await expect(officer.getByRole('alert')).toContainText('業務用データ');
   await expect(officer.getByLabel('外部サービスの名称')).toHaveValue(service);
   await expectNoAxeViolations(officer);
-  await officer.getByRole('group', { name: /業務用データ/ }).getByLabel('はい').check();
+  await officer.getByRole('group', { name: /業務用データ（不開示情報を含むデータ）を取り扱わない/ }).getByLabel('はい').check();
+  await officer.getByRole('button', { name: '申請する' }).click();
+  await expect(officer.getByRole('alert')).toContainText('業務用データを取り扱うことはできない');
+  await expect(officer.getByLabel('取り扱う情報の区分')).toHaveValue('business_data');
+  await officer.getByLabel('取り扱う情報の区分').selectOption('no_business_data');
   await officer.getByRole('button', { name: '申請する' }).click();
   await expect(officer.locator('[data-test=case-state]')).toHaveText('NISC照会の判断待ち');
   const casePath = new URL(officer.url()).pathname;

@@ -1,4 +1,5 @@
 // Shared building blocks for the page tests.
+import { spawn } from 'node:child_process';
 import { expect, type Browser, type BrowserContextOptions, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
 
@@ -141,5 +142,34 @@ export async function apiPeople(
   for (const [name, email, organisation, role] of people) {
     const person = await apiCreate(page, '/api/v1/persons', { name, email, organisation, initial_password: initialPassword });
     await apiCreate(page, '/api/v1/designations', { role, organisation, person, starts_on: '2020-04-01' });
+  }
+}
+
+/**
+ * Runs a second server on the same database `days` days in the future (libfaketime moves
+ * its wall clock; its timers keep the real monotonic clock) until `done` holds, then stops
+ * it: what the installation does when those days have passed — reminders, overdue notices,
+ * lapses — without waiting for them. scripts/e2e.sh exports the command in MAMORI_SERVE.
+ * The later server's sweep ends every session idle that long, so pages sign in again.
+ */
+export async function whileDaysLater(days: number, done: () => Promise<boolean>): Promise<void> {
+  const serve: string[] = JSON.parse(process.env.MAMORI_SERVE ?? '[]');
+  expect(serve.length, 'MAMORI_SERVE is set by scripts/e2e.sh').toBeGreaterThan(0);
+  const port = 20000 + Math.floor(Math.random() * 40000);
+  // faketime runs the server as its child: both lead a process group of their own, which
+  // is stopped as a whole so that no server outlives the test.
+  const later = spawn('faketime', ['-f', `+${days}d`, ...serve, '--bind', `127.0.0.1:${port}`], {
+    env: { ...process.env, FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+    stdio: 'ignore',
+    detached: true,
+  });
+  try {
+    await expect.poll(done, { timeout: 45_000, intervals: [1_000] }).toBe(true);
+  } finally {
+    if (later.exitCode === null && later.signalCode === null && later.pid !== undefined) {
+      const exited = new Promise((resolve) => later.once('exit', resolve));
+      process.kill(-later.pid, 'SIGTERM');
+      await exited;
+    }
   }
 }

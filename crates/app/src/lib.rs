@@ -76,7 +76,9 @@ pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
 pub use people_import::{CODE_DAYS, ImportedPerson, PeopleImport};
 pub use plan::Tally;
-pub use registers::{ImportReport, RegisterView, RowView};
+pub use registers::{
+    ImportReport, MAX_ROWS_PER_PAGE, ROWS_PER_PAGE, RegisterView, RowQuery, RowView,
+};
 pub use report_board::{ReportGroup, ReportLine};
 pub use rounds::{Board, BoardLine, BoardQuery, Obligation, Standing, Tally as RoundTally};
 pub use row_lifecycle::RowDateView;

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use mamori_library::condition::{self, key_text};
 use mamori_library::form::Data;
-use mamori_library::model::{Field, Library, Prefill, PrefillSource};
+use mamori_library::model::{Beside, Field, Library, Prefill, PrefillSource};
 use mamori_storage::registers::{self, RowRecord};
 use mamori_storage::{organisations as orgs, persons};
 
@@ -189,9 +189,71 @@ impl App {
                     .into_iter()
                     .filter(|r| kept_by.contains(&r.organisation_id))
                     .collect();
-                return Ok(table_of(field, &rows));
+                let Some(mut table) = table_of(field, &rows) else {
+                    return Ok(None);
+                };
+                if let Some(beside) = &pre.beside {
+                    self.set_beside(caller, beside, &kept_by, &rows, &mut table)
+                        .await?;
+                }
+                return Ok(Some(table));
             }
         }))
+    }
+}
+
+impl App {
+    /// Sets beside each row of `table` (made from `rows`, in order) the columns of the live
+    /// row of another register its key finds — kept by the case's organisation or the
+    /// nearest one above it, among the rows the caller may read — or what `unmatched` says
+    /// when none does: the personnel section's list beside each user ID, so that an ID
+    /// whose holder has left stands out without a second lookup.
+    async fn set_beside(
+        &self,
+        caller: &Caller,
+        beside: &Beside,
+        kept_by: &[Uuid],
+        rows: &[RowRecord],
+        table: &mut Value,
+    ) -> Result<(), AppError> {
+        let today = self.today().0.to_string();
+        let others = self
+            .register(caller, &beside.register.value, false)
+            .await?
+            .rows;
+        let Some(cells) = table.as_array_mut() else {
+            return Ok(());
+        };
+        for (cell, row) in cells.iter_mut().zip(rows) {
+            let Some(cell) = cell.as_object_mut() else {
+                continue;
+            };
+            let stored: Data = serde_json::from_str(&row.data).unwrap_or_default();
+            let found = condition::resolve_key(&beside.key, &stored, &today).and_then(|key| {
+                let key = key_text(&key);
+                kept_by.iter().find_map(|o| {
+                    others
+                        .iter()
+                        .find(|r| r.organisation_id == *o && r.key_text == key)
+                })
+            });
+            match found {
+                Some(other) => {
+                    let data: Data = serde_json::from_str(&other.data).unwrap_or_default();
+                    for (to, from) in &beside.columns {
+                        if let Some(v) = data.get(from) {
+                            cell.insert(to.clone(), v.clone());
+                        }
+                    }
+                }
+                None => {
+                    for (to, value) in &beside.unmatched {
+                        cell.insert(to.clone(), Value::String(value.clone()));
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 }
 

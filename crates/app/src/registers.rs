@@ -16,22 +16,58 @@ use mamori_library::form::{self, Completeness, Data};
 use mamori_library::model::{FieldType, Register};
 use mamori_library::{Library, Text};
 use mamori_sheets::{Column, Limit, Limits, SheetError, Table};
-use mamori_storage::Tx;
 use mamori_storage::organisations as orgs;
-use mamori_storage::registers::{self, RowEvent, RowRecord, RowWrite};
+use mamori_storage::registers::{self, RowEvent, RowFilter, RowRecord, RowWrite};
+use mamori_storage::{PageRequest, Tx};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::error::FormProblem;
 use crate::{App, AppError, Caller, RenderedDocument};
 
+/// Rows a page of a register holds when the reader does not say.
+pub const ROWS_PER_PAGE: i64 = 100;
+
+/// The most rows one page of a register holds.
+pub const MAX_ROWS_PER_PAGE: i64 = 1000;
+
+/// The most rows an export, a document or a table filled from a register reads (all a
+/// reader sees, in any register kept by hand so far).
+const ALL_ROWS: i64 = 5000;
+
+/// The most column filters one listing takes: each is one more index read per row.
+const MAX_FILTERS: usize = 16;
+
+/// Which rows of a register to list.
+#[derive(Debug, Clone, Default)]
+pub struct RowQuery {
+    /// The retired rows instead of the live ones.
+    pub retired: bool,
+    /// (column id, value as typed): a row must have every one. An empty value filters
+    /// nothing; a column named twice keeps the later value.
+    pub filters: Vec<(String, String)>,
+    /// Rows per page: [`ROWS_PER_PAGE`] when not given, at most [`MAX_ROWS_PER_PAGE`].
+    pub limit: Option<i64>,
+    /// Rows to skip.
+    pub offset: Option<i64>,
+}
+
 /// A register as its reader sees it.
 #[derive(Debug, Clone)]
 pub struct RegisterView {
     /// The library (current version) that declares it.
     pub library: Arc<Library>,
-    /// Its rows kept by organisations the reader may read.
+    /// Its rows kept by organisations the reader may read: one page of those the filters
+    /// let through.
     pub rows: Vec<RowRecord>,
+    /// How many rows the filters let through in all, counted up to 1,000.
+    pub total: i64,
+    /// Whether `total` is exact (otherwise at least that many).
+    pub total_exact: bool,
+    /// Rows skipped before this page.
+    pub offset: i64,
+    /// Rows per page.
+    pub limit: i64,
     /// Organisations where the reader may add rows: (id, name).
     pub editable_in: Vec<(Uuid, String)>,
 }
@@ -182,7 +218,8 @@ impl App {
     }
 
     /// A register's rows kept by organisations the caller may read: the live ones, or the
-    /// retired ones.
+    /// retired ones, every one of them (up to 5,000) — what an export, a document or a
+    /// table filled from the register reads.
     pub async fn register(
         &self,
         caller: &Caller,
@@ -190,48 +227,78 @@ impl App {
         retired: bool,
     ) -> Result<RegisterView, AppError> {
         let (lib, def) = self.register_def(register)?;
+        let filter = RowFilter {
+            retired,
+            ..RowFilter::default()
+        };
+        let all = PageRequest {
+            limit: ALL_ROWS,
+            offset: 0,
+        };
+        self.read_rows(caller, lib, &def, filter, all).await
+    }
+
+    /// A page of a register's rows kept by organisations the caller may read, filtered by
+    /// the values of its columns: the register's page and `GET /registers/{id}/rows`.
+    pub async fn register_rows(
+        &self,
+        caller: &Caller,
+        register: &str,
+        query: &RowQuery,
+    ) -> Result<RegisterView, AppError> {
+        let (lib, def) = self.register_def(register)?;
+        let filter = RowFilter {
+            retired: query.retired,
+            values: column_filters(&def, &query.filters)?,
+            ..RowFilter::default()
+        };
+        let page = PageRequest {
+            limit: query
+                .limit
+                .unwrap_or(ROWS_PER_PAGE)
+                .clamp(1, MAX_ROWS_PER_PAGE),
+            offset: query.offset.unwrap_or(0).max(0),
+        };
+        self.read_rows(caller, lib, &def, filter, page).await
+    }
+
+    /// The rows the caller reads: kept in organisations where they may read cases, and,
+    /// where a row's class is read only by those who need to know, kept where they are
+    /// its register's editor.
+    async fn read_rows(
+        &self,
+        caller: &Caller,
+        lib: Arc<Library>,
+        def: &Register,
+        mut filter: RowFilter,
+        page: PageRequest,
+    ) -> Result<RegisterView, AppError> {
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        let mut rows = registers::list(&self.db, lib.id(), register, &scope, retired).await?;
-        let restricted: Vec<bool> = rows
-            .iter()
-            .map(|r| need_to_know(&lib, &parse(&r.data)))
-            .collect();
-        if restricted.contains(&true) {
-            let edits = self.edited_organisations(caller, &def).await?;
-            let mut restricted = restricted.into_iter();
-            rows.retain(|r| {
-                !restricted.next().unwrap_or(false) || edits.contains(&r.organisation_id)
-            });
+        filter.restricted = need_to_know_levels(&lib);
+        if !filter.restricted.is_empty() {
+            filter.restricted_shown_under = edited_under(caller, def);
         }
+        let rows = registers::list(
+            &self.db,
+            lib.id(),
+            def.id.value.as_str(),
+            &scope,
+            &filter,
+            page,
+        )
+        .await?;
         let editable_in = self
             .held_in(caller, def.editors.iter().map(|e| e.value.as_str()))
             .await?;
         Ok(RegisterView {
             library: lib,
-            rows,
+            rows: rows.items,
+            total: rows.total,
+            total_exact: rows.exact,
+            offset: page.offset,
+            limit: page.limit,
             editable_in,
         })
-    }
-
-    /// The organisations whose rows of `register` the caller edits: the subtrees below
-    /// where they hold an editor role.
-    async fn edited_organisations(
-        &self,
-        caller: &Caller,
-        register: &Register,
-    ) -> Result<std::collections::BTreeSet<Uuid>, AppError> {
-        let mut out = std::collections::BTreeSet::new();
-        for grant in caller
-            .actor
-            .grants
-            .iter()
-            .filter(|g| register.editors.iter().any(|e| e.value == g.role))
-        {
-            if let Some(org) = grant.organisation {
-                out.extend(orgs::subtree(&self.db, org).await?);
-            }
-        }
-        Ok(out)
     }
 
     /// One row with its history.
@@ -726,6 +793,144 @@ impl App {
 /// Whether a row's mark keeps it from readers by office.
 fn need_to_know(lib: &Library, data: &Data) -> bool {
     lib.need_to_know(&lib.class_of(data))
+}
+
+/// The (axis, level) pairs only those who need to know read, as a listing filters them.
+fn need_to_know_levels(lib: &Library) -> Vec<(String, String)> {
+    lib.axes
+        .iter()
+        .flat_map(|a| {
+            a.levels
+                .iter()
+                .filter(|l| l.need_to_know)
+                .map(|l| (a.id.value.clone(), l.id.value.clone()))
+        })
+        .collect()
+}
+
+/// The organisations under which the caller keeps `register` (where they hold an editor
+/// role): rows kept in their subtrees are theirs to read whatever their class.
+fn edited_under(caller: &Caller, register: &Register) -> Vec<Uuid> {
+    caller
+        .actor
+        .grants
+        .iter()
+        .filter(|g| register.editors.iter().any(|e| e.value == g.role))
+        .filter_map(|g| g.organisation)
+        .collect()
+}
+
+/// A query's filters as the values stored for filtering, the one expected to match the
+/// fewest rows first (a free text before a choice of three levels; see
+/// [`RowFilter::values`]). An unknown column, one whose values are not matched (long
+/// text, a table, files) and a value the column cannot hold are refused, each named.
+fn column_filters(
+    def: &Register,
+    filters: &[(String, String)],
+) -> Result<Vec<(String, String)>, AppError> {
+    let mut wanted: Vec<(&str, &str)> = Vec::new();
+    for (column, raw) in filters {
+        wanted.retain(|(c, _)| c != column);
+        if !raw.trim().is_empty() {
+            wanted.push((column, raw));
+        }
+    }
+    if wanted.len() > MAX_FILTERS {
+        return Err(AppError::FormInvalid(vec![FormProblem {
+            field: "filter".into(),
+            label: Text {
+                ja: "絞り込み".into(),
+                en: Some("filters".into()),
+            },
+            code: "too_many_filters",
+            limit: Some(MAX_FILTERS.to_string()),
+        }]));
+    }
+    let mut found = Vec::new();
+    let mut values = Vec::new();
+    for (column, raw) in wanted {
+        let field = format!("filter[{column}]");
+        let Some(c) = def.column(column) else {
+            found.push(FormProblem {
+                field,
+                label: Text {
+                    ja: column.to_owned(),
+                    en: None,
+                },
+                code: "unknown_column",
+                limit: None,
+            });
+            continue;
+        };
+        match filter_value(c, raw) {
+            Ok(value) => values.push((c, value)),
+            Err((code, limit)) => found.push(FormProblem {
+                field,
+                label: c.label.clone(),
+                code,
+                limit,
+            }),
+        }
+    }
+    if !found.is_empty() {
+        return Err(AppError::FormInvalid(found));
+    }
+    values.sort_by_key(|(c, _)| std::cmp::Reverse(distinct_values(c)));
+    Ok(values
+        .into_iter()
+        .map(|(c, v)| (c.id().to_owned(), v))
+        .collect())
+}
+
+/// How many values a column can take, as far as its definition says.
+fn distinct_values(field: &mamori_library::model::Field) -> usize {
+    match field.kind {
+        FieldType::Choice | FieldType::MultiChoice => field.options.len(),
+        FieldType::YesNo => 2,
+        _ => usize::MAX,
+    }
+}
+
+/// A value typed to filter `field` by, as stored for filtering: a choice by its id or its
+/// label, yes/no as はい/いいえ too, anything else checked as the form checks it (a date
+/// written as a date, a number as a number).
+fn filter_value(
+    field: &mamori_library::model::Field,
+    raw: &str,
+) -> Result<String, (&'static str, Option<String>)> {
+    let raw = raw.trim();
+    match field.kind {
+        FieldType::LongText
+        | FieldType::Contact
+        | FieldType::Group
+        | FieldType::Attachment
+        | FieldType::Secret => Err(("not_filterable", None)),
+        // An option of a multiple choice matches the rows that chose it among others.
+        FieldType::Choice | FieldType::MultiChoice => field
+            .options
+            .iter()
+            .find(|o| o.id.value == raw || o.label.ja == raw || o.label.en.as_deref() == Some(raw))
+            .map(|o| o.id.value.clone())
+            .ok_or(("unknown_option", None)),
+        FieldType::YesNo => match choice_id(field, raw.to_owned()).as_str() {
+            "yes" | "true" => Ok("true".into()),
+            "no" | "false" => Ok("false".into()),
+            _ => Err(("invalid_value", None)),
+        },
+        _ => {
+            let fields = std::slice::from_ref(field);
+            let data = form::from_pairs(fields, &[(field.id().to_owned(), raw.to_owned())]);
+            let clean = form::validate(fields, &data, Completeness::Draft).map_err(|p| {
+                p.into_iter()
+                    .next()
+                    .map_or(("invalid_value", None), |p| (p.code, p.limit))
+            })?;
+            clean
+                .get(field.id())
+                .and_then(registers::value_text)
+                .ok_or(("too_long", Some(registers::VALUE_CHARS.to_string())))
+        }
+    }
 }
 
 /// Why someone who is not an editor is refused: who keeps the register. Holding an office

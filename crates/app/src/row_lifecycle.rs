@@ -10,7 +10,7 @@ use mamori_domain::deadline::{end_of, remind_at};
 use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_library::Text;
 use mamori_library::form::Data;
-use mamori_library::model::{Register, RowDateMeaning, reminder_span};
+use mamori_library::model::{Participant, Register, RowDateMeaning, reminder_span};
 use mamori_storage::organisations as orgs;
 use mamori_storage::row_lifecycle::{self, DateNotice, DueDate, NewRowDate};
 use mamori_storage::types::Day;
@@ -191,8 +191,19 @@ impl App {
                 ),
             ),
         };
-        // Those who keep the register in the row's organisation are told.
+        // Those who keep the register in the row's organisation are told, and whoever the
+        // date names besides (the borrower of a take-out), with the case that wrote the row.
+        let writer = row_lifecycle::writing_case(&mut tx, row.id).await?;
         let mut people = Vec::new();
+        if register
+            .dates
+            .iter()
+            .find(|d| d.column.value == due.column_id)
+            .is_some_and(|d| d.notify.contains(&Participant::Applicant))
+            && let Some((_, applicant)) = writer
+        {
+            people.push(applicant);
+        }
         for editor in &register.editors {
             people.extend(
                 notifications::holders_of(
@@ -204,7 +215,8 @@ impl App {
                 .await?,
             );
         }
-        self.tell(&mut tx, people, None, &ja, &en, now).await?;
+        self.tell(&mut tx, people, writer.map(|(case, _)| case), &ja, &en, now)
+            .await?;
         self.record(
             &mut tx,
             None,

@@ -38,7 +38,7 @@ fn the_shipped_library_passes() {
     );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
-        stdout.contains("mod-external-service 2023.5.3: OK"),
+        stdout.contains("mod-external-service 2023.5.4: OK"),
         "{stdout}"
     );
 }

@@ -104,13 +104,14 @@ fn the_external_service_library_loads() {
     let approval = &lib.procedures["approval"];
     assert_eq!(approval.initial_state().id.value, "draft");
     // The paper form's items after the handling mark the library adds (the other kind,
-    // and whether the service includes generative AI, among them), then the optional copy
-    // of the terms of use.
+    // whether the service includes generative AI and what information it would handle,
+    // among them), then the optional copy of the terms of use.
     let fields = &lib.form_of(approval).fields;
-    assert_eq!(fields.len(), 11);
+    assert_eq!(fields.len(), 12);
     assert_eq!(fields[5].id(), "includes_generative_ai");
+    assert_eq!(fields[9].id(), "information");
     assert_eq!(
-        fields[10].kind,
+        fields[11].kind,
         mamori_library::model::FieldType::Attachment
     );
     assert_eq!(fields[0].id(), "handling_mark");
@@ -1714,4 +1715,36 @@ fn a_matrix_reading_may_place_the_marks_but_never_change_them() {
         "row: \"5.1(1)③(ア)(イ)\"",
         "一覧表「responsibilities」に行「5.1(1)③(ア)(イ)」がありません",
     );
+}
+
+#[test]
+fn a_table_set_beside_another_register_names_its_whole_key_and_columns_both_have() {
+    let mut s = sources("mic-lg-security");
+    let p = "procedures/id_review.yaml";
+    edit(
+        &mut s,
+        p,
+        "      key: { staff_number: $staff_number }",
+        "      key: { staff_name: $staff_numbr }",
+    );
+    edit(
+        &mut s,
+        p,
+        "      columns: { hr_status: status, hr_section: section }",
+        "      columns: { hr_status: state, hr_office: section }",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    for wanted in [
+        "キー列 (staff_number)",
+        "「$staff_numbr」は台帳「user_ids」の列にありません",
+        "beside の列「state」は台帳「personnel_roster」にありません",
+        "beside の写し先「hr_office」は表「ids」の列にありません",
+    ] {
+        assert!(
+            messages.iter().any(|m| m.contains(wanted)),
+            "{wanted} in {messages:?}"
+        );
+    }
+    assert!(problems.iter().all(|x| x.file.ends_with(p)), "{problems:?}");
 }

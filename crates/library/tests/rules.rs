@@ -30,6 +30,7 @@ fn complete() -> Data {
         "purpose": "公開情報の要約",
         "users": "広報室 3名",
         "app_install": false,
+        "information": "no_business_data",
         "no_business_data": true
     }))
 }
@@ -53,6 +54,7 @@ fn a_complete_application_is_valid_and_a_draft_may_be_partial() {
             "purpose",
             "users",
             "app_install",
+            "information",
             "no_business_data"
         ]
     );

@@ -1,8 +1,13 @@
 //! Register (台帳) rows and their history.
 
+use std::collections::BTreeSet;
+
+use mamori_domain::policy::Scope;
+use serde_json::Value;
 use sqlx::{AssertSqlSafe, FromRow};
 use uuid::Uuid;
 
+use crate::scope::{Page, PageRequest, capped_count, org_condition, placeholders};
 use crate::types::Ts;
 use crate::{Src, StorageError, Tx, on_src, on_tx};
 
@@ -140,6 +145,8 @@ pub async fn write(tx: &mut Tx, w: &RowWrite<'_>) -> Result<Uuid, StorageError> 
         Some((id,)) => {
             const UPDATE: &str = "UPDATE register_rows SET data = $2, updated_at = $3, retired_at = NULL WHERE id = $1";
             on_tx!(tx, c => sqlx::query(UPDATE).bind(id).bind(w.data).bind(w.now).execute(c).await.map(|r| r.rows_affected()))?;
+            const CLEAR: &str = "DELETE FROM register_row_values WHERE row_id = $1";
+            on_tx!(tx, c => sqlx::query(CLEAR).bind(id).execute(c).await.map(|r| r.rows_affected()))?;
             id
         }
         None => {
@@ -151,6 +158,7 @@ pub async fn write(tx: &mut Tx, w: &RowWrite<'_>) -> Result<Uuid, StorageError> 
             id
         }
     };
+    insert_values(tx, id, w).await?;
     append_event(
         tx, id, w.now, w.actor, w.case, w.action, w.comment, w.change,
     )
@@ -187,6 +195,8 @@ pub async fn retire(
     const SQL: &str = "UPDATE register_rows SET retired_at = $2, updated_at = $2 WHERE id = $1 AND retired_at IS NULL";
     let n = on_tx!(tx, c => sqlx::query(SQL).bind(row).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
     if n == 1 {
+        const VALUES: &str = "UPDATE register_row_values SET retired_at = $2 WHERE row_id = $1";
+        on_tx!(tx, c => sqlx::query(VALUES).bind(row).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
         append_event(tx, row, now, actor, None, "retire", comment, "{}").await?;
     }
     Ok(n == 1)
@@ -231,30 +241,266 @@ pub async fn events<'a>(src: impl Into<Src<'a>>, row: Uuid) -> Result<Vec<RowEve
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(row).fetch_all(c).await)?)
 }
 
-/// Rows of a register kept by the organisations in `scope`, by key: the live ones, or
-/// the retired ones.
+/// Longest text (in characters) kept for filtering. A text column holds at most 200; what is
+/// longer (a description) is read, not matched.
+pub const VALUE_CHARS: usize = 200;
+
+/// A value as the filters match it: a string as it is, a number as JSON writes it, yes/no
+/// as `true`/`false`; `None` for what no filter matches (an object, a list, a long text).
+pub fn value_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) if s.chars().count() <= VALUE_CHARS => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// The (column, value) pairs of a row's columns (a JSON object) that filters match: each
+/// value [`value_text`] keeps, and each such item of a list (a multiple choice). The
+/// migration that created the table derives the same pairs in SQL for the rows stored then.
+pub fn filter_values(data: &str) -> BTreeSet<(String, String)> {
+    let Ok(Value::Object(columns)) = serde_json::from_str::<Value>(data) else {
+        return BTreeSet::new();
+    };
+    let mut out = BTreeSet::new();
+    for (column, v) in columns {
+        match &v {
+            Value::Array(items) => {
+                out.extend(
+                    items
+                        .iter()
+                        .filter_map(value_text)
+                        .map(|t| (column.clone(), t)),
+                );
+            }
+            _ => out.extend(value_text(&v).map(|t| (column.clone(), t))),
+        }
+    }
+    out
+}
+
+/// Entries written by one INSERT: 2 placeholders each, well within both backends' limits.
+const VALUES_PER_INSERT: usize = 100;
+
+/// Writes the filtered values of a row just written (those of an earlier write deleted).
+async fn insert_values(tx: &mut Tx, id: Uuid, w: &RowWrite<'_>) -> Result<(), StorageError> {
+    let values: Vec<(String, String)> = filter_values(w.data).into_iter().collect();
+    for chunk in values.chunks(VALUES_PER_INSERT) {
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|i| format!("($1, $2, $3, $4, ${}, ${}, $5)", 6 + 2 * i, 7 + 2 * i))
+            .collect();
+        // A write revives a retired row: its values are live.
+        let sql = format!(
+            "INSERT INTO register_row_values (row_id, library_id, register_id, organisation_id, column_id, value, key_text) VALUES {}",
+            tuples.join(", ")
+        );
+        on_tx!(tx, c => {
+            let mut q = sqlx::query(AssertSqlSafe(sql.clone())).bind(id).bind(w.library).bind(w.register)
+                .bind(w.organisation).bind(w.key_text);
+            for (column, value) in chunk { q = q.bind(column.as_str()).bind(value.as_str()); }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(())
+}
+
+/// Which rows of a register a listing reads, besides the reader's scope.
+#[derive(Debug, Clone, Default)]
+pub struct RowFilter {
+    /// The retired rows instead of the live ones.
+    pub retired: bool,
+    /// (column, value as [`value_text`] writes it) pairs a row must all carry. The first is
+    /// read first and the others checked row by row: SQLite has no statistics to choose by
+    /// (nothing runs ANALYZE), so the caller puts first the one it expects to match fewest
+    /// rows. PostgreSQL plans the order itself.
+    pub values: Vec<(String, String)>,
+    /// Rows carrying any of these (column, value) pairs (a level read only by those who
+    /// need to know) are left out…
+    pub restricted: Vec<(String, String)>,
+    /// …unless an organisation in the subtree of one of these keeps them.
+    pub restricted_shown_under: Vec<Uuid>,
+}
+
+/// A value bound to a listing's placeholder.
+enum Bind<'a> {
+    Text(&'a str),
+    Id(Uuid),
+}
+
+/// The rows a listing matches, as SQL: what it reads them from, its conditions and what
+/// their placeholders bind, in order.
+struct Listing<'a> {
+    /// The tables the matching rows are found in (`r`, or the filters' `f0`, `f1`, …).
+    from: String,
+    conditions: Vec<String>,
+    binds: Vec<Bind<'a>>,
+    /// The matching row's id, keeper and key, as the tables read them.
+    id: &'static str,
+    key: &'static str,
+    /// Whether `from` holds the rows themselves (no filter), not only their values.
+    rows: bool,
+}
+
+impl<'a> Listing<'a> {
+    /// The next placeholder, bound to `value`.
+    fn bind(&mut self, value: Bind<'a>) -> String {
+        self.binds.push(value);
+        format!("${}", self.binds.len())
+    }
+
+    /// The rows of `register` that `filter` and `scope` let through.
+    fn new(library: &'a str, register: &'a str, scope: &Scope, filter: &'a RowFilter) -> Self {
+        let mut l = Listing {
+            from: String::new(),
+            conditions: Vec::new(),
+            binds: vec![Bind::Text(library), Bind::Text(register)],
+            id: "r.id",
+            key: "r.key_text",
+            rows: true,
+        };
+        let at = l.read_values(&filter.values);
+        l.conditions.push(format!(
+            "{at}.retired_at IS {}NULL",
+            if filter.retired { "NOT " } else { "" }
+        ));
+        let cond = org_condition(&format!("{at}.organisation_id"), scope, l.binds.len() + 1);
+        l.conditions.push(cond.sql);
+        l.binds.extend(cond.ids.into_iter().map(Bind::Id));
+        l.restrict(filter, at);
+        l
+    }
+
+    /// Where the rows are read from: without values, the register's rows by key; with
+    /// them, the first value's entries in key order (live or retired, with their keeper:
+    /// the index answers for the row), each checked against the other values by its row.
+    /// CROSS JOIN keeps SQLite from reordering the tables (PostgreSQL treats it as any
+    /// join), so a page of ten reads the first index until it has ten. Returns the table
+    /// whose keeper and retirement the conditions read.
+    fn read_values(&mut self, values: &'a [(String, String)]) -> &'static str {
+        if values.is_empty() {
+            self.from = "register_rows r".into();
+            self.conditions
+                .push("r.library_id = $1 AND r.register_id = $2".into());
+            return "r";
+        }
+        let mut tables = Vec::new();
+        for (i, (column, value)) in values.iter().enumerate() {
+            tables.push(format!("register_row_values f{i}"));
+            let (c, v) = (self.bind(Bind::Text(column)), self.bind(Bind::Text(value)));
+            self.conditions.push(if i == 0 {
+                format!("f0.library_id = $1 AND f0.register_id = $2 AND f0.column_id = {c} AND f0.value = {v}")
+            } else {
+                format!("f{i}.row_id = f0.row_id AND f{i}.column_id = {c} AND f{i}.value = {v}")
+            });
+        }
+        self.from = tables.join(" CROSS JOIN ");
+        (self.id, self.key, self.rows) = ("f0.row_id", "f0.key_text", false);
+        "f0"
+    }
+
+    /// Leaves out the rows only those who need to know may read, unless kept where the
+    /// reader may read them.
+    fn restrict(&mut self, filter: &'a RowFilter, at: &str) {
+        if filter.restricted.is_empty() {
+            return;
+        }
+        let pairs: Vec<String> = filter
+            .restricted
+            .iter()
+            .map(|(column, value)| {
+                let (c, v) = (self.bind(Bind::Text(column)), self.bind(Bind::Text(value)));
+                format!("(n.column_id = {c} AND n.value = {v})")
+            })
+            .collect();
+        let hidden = format!(
+            "NOT EXISTS (SELECT 1 FROM register_row_values n WHERE n.row_id = {} AND ({}))",
+            self.id,
+            pairs.join(" OR ")
+        );
+        if filter.restricted_shown_under.is_empty() {
+            self.conditions.push(hidden);
+            return;
+        }
+        let under = placeholders(self.binds.len() + 1, filter.restricted_shown_under.len());
+        self.binds
+            .extend(filter.restricted_shown_under.iter().copied().map(Bind::Id));
+        self.conditions.push(format!(
+            "({hidden} OR {at}.organisation_id IN (SELECT descendant_id FROM organisation_paths WHERE ancestor_id IN ({under})))"
+        ));
+    }
+
+    /// The count of the matching rows, up to [`crate::COUNT_CAP`] and one.
+    fn count_sql(&self) -> String {
+        capped_count(&format!(
+            "{} WHERE {}",
+            self.from,
+            self.conditions.join(" AND ")
+        ))
+    }
+
+    /// One page of the matching rows, read whole with their keeper's name. LIMIT and
+    /// OFFSET are written in, not bound: SQLite plans with a bound LIMIT's value and then
+    /// prepares the statement again at every run, which cost a tenth of a listing's time.
+    fn page_sql(&self, page: PageRequest) -> String {
+        // Filtered, the rows themselves are read last, only for the entries that match.
+        let (rows, same) = if self.rows {
+            ("", String::new())
+        } else {
+            (
+                " CROSS JOIN register_rows r",
+                format!(" AND r.id = {}", self.id),
+            )
+        };
+        format!(
+            "SELECT {COLUMNS} FROM {}{rows} JOIN organisations o ON o.id = r.organisation_id
+             WHERE {}{same} ORDER BY {}, o.name, {} LIMIT {} OFFSET {}",
+            self.from,
+            self.conditions.join(" AND "),
+            self.key,
+            self.id,
+            page.limit.max(0),
+            page.offset.max(0),
+        )
+    }
+}
+
+/// Binds a listing's values to a query, in placeholder order.
+macro_rules! bind_all {
+    ($q:expr, $binds:expr) => {{
+        let mut q = $q;
+        for b in $binds {
+            q = match b {
+                Bind::Text(t) => q.bind(*t),
+                Bind::Id(id) => q.bind(*id),
+            };
+        }
+        q
+    }};
+}
+
+/// A page of the rows of a register kept by the organisations in `scope` that `filter`
+/// lets through, by key, and how many there are (counted up to [`crate::COUNT_CAP`]).
 pub async fn list(
     db: &crate::Db,
     library: &str,
     register: &str,
-    scope: &mamori_domain::policy::Scope,
-    retired: bool,
-) -> Result<Vec<RowRecord>, StorageError> {
-    let cond = crate::scope::org_condition("r.organisation_id", scope, 3);
-    let state = if retired {
-        "r.retired_at IS NOT NULL"
-    } else {
-        "r.retired_at IS NULL"
-    };
-    let sql = format!(
-        "SELECT {COLUMNS} FROM register_rows r JOIN organisations o ON o.id = r.organisation_id
-         WHERE r.library_id = $1 AND r.register_id = $2 AND {state} AND {}
-         ORDER BY r.key_text, o.name LIMIT 5000",
-        cond.sql
-    );
-    Ok(crate::on_db!(db, p => {
-        let mut q = sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql)).bind(library).bind(register);
-        for id in &cond.ids { q = q.bind(*id); }
-        q.fetch_all(p).await
-    })?)
+    scope: &Scope,
+    filter: &RowFilter,
+    page: PageRequest,
+) -> Result<Page<RowRecord>, StorageError> {
+    let l = Listing::new(library, register, scope, filter);
+    let sql = l.page_sql(page);
+    let items: Vec<RowRecord> = crate::on_db!(db, p => {
+        bind_all!(sqlx::query_as::<_, RowRecord>(AssertSqlSafe(sql)), &l.binds).fetch_all(p).await
+    })?;
+    // A page that is not full says how many there are: no count needed.
+    let read = i64::try_from(items.len()).unwrap_or(i64::MAX);
+    if read != page.limit && (read > 0 || page.offset == 0) {
+        return Ok(Page::counted(items, page.offset.saturating_add(read)));
+    }
+    let (total,): (i64,) = crate::on_db!(db, p => {
+        bind_all!(sqlx::query_as::<_, (i64,)>(AssertSqlSafe(l.count_sql())), &l.binds).fetch_one(p).await
+    })?;
+    Ok(Page::counted(items, total))
 }

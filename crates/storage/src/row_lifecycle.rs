@@ -183,10 +183,18 @@ pub async fn purgeable<'a>(
     })?)
 }
 
-/// Deletes a row with its history and dates, if no hold has come meanwhile; returns what
-/// was deleted — its key, its columns and each change in order — for the caller to keep a
-/// digest of, not the content. Rounds of a recurring procedure opened for the row keep their
-/// case and lose the link.
+/// The latest case that wrote a row, and the person who opened it, if a case ever did.
+pub async fn writing_case(tx: &mut Tx, row: Uuid) -> Result<Option<(Uuid, Uuid)>, StorageError> {
+    const SQL: &str =
+        "SELECT c.id, c.created_by FROM register_row_events e JOIN cases c ON c.id = e.case_id
+        WHERE e.row_id = $1 ORDER BY e.seq DESC LIMIT 1";
+    Ok(on_tx!(tx, x => sqlx::query_as(SQL).bind(row).fetch_optional(x).await)?)
+}
+
+/// Deletes a row with its history, its dates and its filtered values, if no hold has come
+/// meanwhile; returns what was deleted — its key, its columns and each change in order — for
+/// the caller to keep a digest of, not the content. Rounds of a recurring procedure opened
+/// for the row keep their case and lose the link.
 pub async fn purge(tx: &mut Tx, row: Uuid) -> Result<Option<Vec<String>>, StorageError> {
     const GET: &str = "SELECT key_text, data FROM register_rows WHERE id = $1 AND held_at IS NULL";
     let Some((key, data)): Option<(String, String)> =
@@ -204,6 +212,7 @@ pub async fn purge(tx: &mut Tx, row: Uuid) -> Result<Option<Vec<String>>, Storag
         "UPDATE recurring_rounds SET row_id = NULL WHERE row_id = $1",
         "DELETE FROM row_designations WHERE row_id = $1",
         "DELETE FROM register_row_events WHERE row_id = $1",
+        "DELETE FROM register_row_values WHERE row_id = $1",
         "DELETE FROM register_rows WHERE id = $1",
     ] {
         on_tx!(tx, x => sqlx::query(sql).bind(row).execute(x).await.map(|r| r.rows_affected()))?;

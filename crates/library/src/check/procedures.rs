@@ -108,6 +108,14 @@ impl Checker<'_> {
     /// sharing at least one column with the register for rows.
     pub(super) fn prefill(&mut self, pre: &crate::model::Prefill, form: &Form, p: &Procedure) {
         use crate::model::PrefillSource;
+        if let Some(b) = &pre.beside
+            && (pre.from != PrefillSource::Register || pre.is_keyed())
+        {
+            self.at(
+                &b.register,
+                "beside: は台帳の行で表を埋める from: register のときだけ書けます",
+            );
+        }
         if pre.is_keyed() {
             return self.keyed_prefill(pre, form, p);
         }
@@ -169,6 +177,9 @@ impl Checker<'_> {
                             format!("台帳から埋める項目「{}」は、台帳と同じ id の列を持つ表 (group) にしてください", pre.field.value),
                         );
                     }
+                    if let Some(b) = &pre.beside {
+                        self.beside(b, reg, field);
+                    }
                 }
             },
             (PrefillSource::Register, None) => {
@@ -183,6 +194,76 @@ impl Checker<'_> {
                 ),
             ),
             _ => {}
+        }
+    }
+
+    /// `beside`: another register, found by its whole key read from the first register's
+    /// columns; what it copies and what an unmatched row takes go to columns of the table.
+    fn beside(&mut self, b: &crate::model::Beside, first: &crate::model::Register, table: &Field) {
+        let Some(other) = self.register(&b.register.value) else {
+            return self.at(
+                &b.register,
+                format!("台帳「{}」はこのライブラリにありません", b.register.value),
+            );
+        };
+        let keys: Vec<&str> = other.key.iter().map(|k| k.value.as_str()).collect();
+        let mut named: Vec<&str> = b.key.keys().map(String::as_str).collect();
+        named.sort_unstable();
+        let mut wanted = keys.clone();
+        wanted.sort_unstable();
+        if named != wanted {
+            self.at(
+                &b.register,
+                format!(
+                    "beside の key は台帳「{}」のキー列 ({}) をすべて、それだけ書いてください",
+                    other.id.value,
+                    keys.join(", ")
+                ),
+            );
+        }
+        for value in b.key.values() {
+            if let Some(col) = value.strip_prefix('$')
+                && first.column(col).is_none()
+            {
+                self.at(
+                    &b.register,
+                    format!(
+                        "beside の key の「${col}」は台帳「{}」の列にありません",
+                        first.id.value
+                    ),
+                );
+            }
+        }
+        for (to, from) in &b.columns {
+            if other.column(from).is_none() {
+                self.at(
+                    &b.register,
+                    format!(
+                        "beside の列「{from}」は台帳「{}」にありません",
+                        other.id.value
+                    ),
+                );
+            }
+            if !table.fields.iter().any(|c| c.id() == to) {
+                self.at(
+                    &b.register,
+                    format!(
+                        "beside の写し先「{to}」は表「{}」の列にありません",
+                        table.id()
+                    ),
+                );
+            }
+        }
+        for to in b.unmatched.keys() {
+            if !table.fields.iter().any(|c| c.id() == to) {
+                self.at(
+                    &b.register,
+                    format!(
+                        "unmatched の列「{to}」は表「{}」の列にありません",
+                        table.id()
+                    ),
+                );
+            }
         }
     }
 

@@ -171,6 +171,25 @@ pub struct Prefill {
     /// With `key`: the column of that row the field starts with.
     #[serde(default)]
     pub column: Option<Spanned<String>>,
+    /// For `from: register` into a table: each row also takes columns of the row of another
+    /// register it matches — the personnel section's list beside each user ID.
+    #[serde(default)]
+    pub beside: Option<Beside>,
+}
+
+/// The row of another register each prefilled table row is set beside (`beside`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Beside {
+    /// A register of this library.
+    pub register: Spanned<String>,
+    /// Its key columns, each from a column of the row (`$staff_number`) or a literal.
+    pub key: BTreeMap<String, String>,
+    /// Table column ← that register's column, copied from the matching row.
+    pub columns: BTreeMap<String, String>,
+    /// Table column ← the value it takes when no live row matches (「名簿にない」).
+    #[serde(default)]
+    pub unmatched: BTreeMap<String, String>,
 }
 
 impl Prefill {

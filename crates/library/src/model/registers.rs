@@ -163,6 +163,10 @@ pub struct RowDate {
     /// A column that, once filled, settles the date (`returned_on`: the medium came back).
     #[serde(default)]
     pub settled_by: Option<Spanned<String>>,
+    /// Besides the register's editors, who is told (`applicant`: whoever opened the case
+    /// that last wrote the row — the borrower of a take-out, say).
+    #[serde(default)]
+    pub notify: Vec<super::Participant>,
 }
 
 /// What a row's date means once it has passed.

@@ -28,7 +28,17 @@ pub struct RegisterRows {
     columns: Vec<FieldDto>,
     /// The key columns: a row is added once per key and organisation.
     key: Vec<String>,
+    /// One page of the rows the filters let through, by key.
     rows: Vec<RegisterRowDto>,
+    /// How many rows the filters let through in all, counted up to 1,000; see
+    /// `total_exact`.
+    total: i64,
+    /// Whether `total` is exact; if not, at least that many match.
+    total_exact: bool,
+    /// Rows per page.
+    limit: i64,
+    /// Rows skipped before this page.
+    offset: i64,
     /// Organisations where the caller may add rows and import.
     may_add_in: Vec<Uuid>,
     /// Documents printed from the rows: `GET /registers/{id}/documents/{id}.{format}`.
@@ -161,27 +171,81 @@ impl RegisterRowDetail {
     }
 }
 
-/// `?retired=true` lists the retired rows instead of the live ones.
-#[derive(Deserialize, IntoParams)]
-#[serde(deny_unknown_fields)]
+/// `?filter[owner]=総務課&filter[confidentiality]=c2&limit=10&offset=0&retired=false`.
+///
+/// Read by hand rather than derived: serde cannot take `filter[…]` keys into a map and
+/// still refuse every other unknown parameter, as the API's queries do.
+#[derive(Default, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct RowsQuery {
     /// Retired rows instead of live ones.
     retired: Option<bool>,
+    /// Only the rows whose column has this value, e.g. `filter[owner]=総務課`: a choice
+    /// (a class axis too) by its id or label, yes/no as `yes`/`no`, a date as
+    /// `2026-04-01`, text as written. Several filters must all hold. Long text, tables
+    /// and files cannot be filtered on; an unknown column is refused (400).
+    #[param(style = DeepObject, explode, value_type = Object)]
+    filter: Vec<(String, String)>,
+    /// Rows per page (1–1000, default 100).
+    limit: Option<i64>,
+    /// Rows to skip.
+    offset: Option<i64>,
 }
 
-/// Rows of a register (e.g. `external_services`) kept by organisations the caller may read.
+impl<'de> Deserialize<'de> for RowsQuery {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_map(RowsQueryVisitor)
+    }
+}
+
+struct RowsQueryVisitor;
+
+impl<'de> serde::de::Visitor<'de> for RowsQueryVisitor {
+    type Value = RowsQuery;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("retired, limit, offset and filter[column] parameters")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RowsQuery, A::Error> {
+        const KNOWN: &[&str] = &["retired", "filter[…]", "limit", "offset"];
+        let mut q = RowsQuery::default();
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "retired" => q.retired = Some(map.next_value()?),
+                "limit" => q.limit = Some(map.next_value()?),
+                "offset" => q.offset = Some(map.next_value()?),
+                _ => match key
+                    .strip_prefix("filter[")
+                    .and_then(|k| k.strip_suffix(']'))
+                {
+                    Some(column) => q.filter.push((column.to_owned(), map.next_value()?)),
+                    None => return Err(serde::de::Error::unknown_field(&key, KNOWN)),
+                },
+            }
+        }
+        Ok(q)
+    }
+}
+
+/// Rows of a register (e.g. `external_services`) kept by organisations the caller may read,
+/// a page at a time, filtered by the values of its columns.
 #[utoipa::path(get, path = "/registers/{id}/rows", tag = "registers", params(("id" = String, Path), RowsQuery),
-    responses((status = 200, body = RegisterRows), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = RegisterRows), (status = 400, description = "An unknown column, or a value its column cannot hold", body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
 pub async fn list_register_rows(
     State(state): State<AppState>,
     ApiCaller(s): ApiCaller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(q): ApiQuery<RowsQuery>,
 ) -> ApiResult<axum::Json<RegisterRows>> {
-    let view = state
-        .app
-        .register(&s.caller, &id, q.retired.unwrap_or(false))
-        .await?;
+    let query = mamori_app::RowQuery {
+        retired: q.retired.unwrap_or(false),
+        filters: q.filter,
+        limit: q.limit,
+        offset: q.offset,
+    };
+    let view = state.app.register_rows(&s.caller, &id, &query).await?;
     let register = view.register(&id).clone();
     let register = &register;
     Ok(axum::Json(RegisterRows {
@@ -191,6 +255,10 @@ pub async fn list_register_rows(
         key: register.key.iter().map(|k| k.value.clone()).collect(),
         may_add_in: view.editable_in.iter().map(|(o, _)| *o).collect(),
         documents: register.documents.iter().map(DocumentDto::new).collect(),
+        total: view.total,
+        total_exact: view.total_exact,
+        limit: view.limit,
+        offset: view.offset,
         rows: view
             .rows
             .into_iter()

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use mamori_app::{RegisterView, RowView, SessionInfo};
 use mamori_library::form::{self, Data};
-use mamori_library::model::{Register, RowDateMeaning};
+use mamori_library::model::{Field, FieldType, Register, RowDateMeaning};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -39,8 +39,170 @@ struct ListPage {
     organisation: String,
     errors: FormErrors,
     summary: Option<String>,
-    /// Which form the errors belong to: `add`, `import` or `export`.
+    /// Which form the errors belong to: `filter`, `add`, `import` or `export`.
     failed: &'static str,
+    /// The filter form: a list for each column of choices, and a column and a value for
+    /// the others, as the reader left them.
+    finder: FilterForm,
+    /// How many rows the filters let through, and whether that is exact.
+    total: i64,
+    total_exact: bool,
+    /// Whether any filter is in force (an empty page then says that nothing matched).
+    filtered: bool,
+    /// The query of this listing without its offset, ending in `&` (for the pager).
+    query: String,
+    prev: Option<i64>,
+    next: Option<i64>,
+}
+
+/// The register page's filter form.
+#[derive(Default)]
+struct FilterForm {
+    /// Columns of choices (class axes among them): a list each.
+    choices: Vec<ChoiceFilter>,
+    /// The other columns a value can be matched in: (id, label).
+    columns: Vec<(String, String)>,
+    /// The column chosen for `value`.
+    column: String,
+    /// The value typed.
+    value: String,
+    /// The filter the value is for (`filter[column]`), to name its mistakes.
+    value_name: String,
+}
+
+/// A list of a column's options, with the one chosen.
+struct ChoiceFilter {
+    /// `filter[column]`.
+    name: String,
+    label: String,
+    /// (value, label).
+    options: Vec<(String, String)>,
+    chosen: String,
+}
+
+/// What the register page was asked for: `?retired=1&filter[kind]=paper&column=owner&
+/// value=総務課&offset=100&notice=…`.
+#[derive(Default)]
+pub struct ListQuery {
+    retired: bool,
+    notice: Option<String>,
+    /// The lists' choices: (column, value).
+    chosen: Vec<(String, String)>,
+    column: String,
+    value: String,
+    offset: i64,
+}
+
+impl ListQuery {
+    fn read(pairs: Vec<(String, String)>) -> Self {
+        let mut q = ListQuery::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "retired" => q.retired = !value.is_empty(),
+                "notice" => q.notice = Some(value),
+                "column" => q.column = value,
+                "value" => q.value = value,
+                "offset" => q.offset = value.parse().unwrap_or(0),
+                _ => {
+                    if let Some(column) = key
+                        .strip_prefix("filter[")
+                        .and_then(|k| k.strip_suffix(']'))
+                    {
+                        q.chosen.push((column.to_owned(), value));
+                    }
+                }
+            }
+        }
+        q
+    }
+
+    /// The filters to ask for: the lists' choices and the typed value in its column.
+    fn filters(&self) -> Vec<(String, String)> {
+        let mut out = self.chosen.clone();
+        if !self.column.is_empty() {
+            out.push((self.column.clone(), self.value.clone()));
+        }
+        out
+    }
+
+    /// This listing's query without its offset and notice, for the pager's links.
+    fn query(&self) -> String {
+        let mut pairs: Vec<(String, &str)> = Vec::new();
+        if self.retired {
+            pairs.push(("retired".into(), "1"));
+        }
+        pairs.extend(
+            self.chosen
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(c, v)| (format!("filter[{c}]"), v.as_str())),
+        );
+        if !self.value.trim().is_empty() {
+            pairs.push(("column".into(), &self.column));
+            pairs.push(("value".into(), &self.value));
+        }
+        let encoded = serde_urlencoded::to_string(&pairs).unwrap_or_default();
+        if encoded.is_empty() {
+            encoded
+        } else {
+            format!("{encoded}&")
+        }
+    }
+}
+
+/// The filter form of `def`, holding what `q` asked for.
+fn filter_form(tr: Tr, def: &Register, q: &ListQuery) -> FilterForm {
+    let mut form = FilterForm {
+        value: q.value.clone(),
+        column: q.column.clone(),
+        value_name: format!("filter[{}]", q.column),
+        ..FilterForm::default()
+    };
+    for c in &def.columns {
+        let chosen = || {
+            q.chosen
+                .iter()
+                .rev()
+                .find(|(id, _)| id == c.id())
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        match c.kind {
+            FieldType::Choice | FieldType::MultiChoice => form.choices.push(ChoiceFilter {
+                name: format!("filter[{}]", c.id()),
+                label: tr.text(&c.label).to_owned(),
+                options: c
+                    .options
+                    .iter()
+                    .map(|o| (o.id.value.clone(), tr.text(&o.label).to_owned()))
+                    .collect(),
+                chosen: chosen(),
+            }),
+            FieldType::YesNo => form.choices.push(ChoiceFilter {
+                name: format!("filter[{}]", c.id()),
+                label: tr.text(&c.label).to_owned(),
+                options: vec![("yes".into(), tr.t("yes")), ("no".into(), tr.t("no"))],
+                chosen: chosen(),
+            }),
+            _ if matched_by_value(c) => form
+                .columns
+                .push((c.id().to_owned(), tr.text(&c.label).to_owned())),
+            _ => {}
+        }
+    }
+    form
+}
+
+/// Whether rows are found by a value typed for this column (text, a number, a date).
+fn matched_by_value(c: &Field) -> bool {
+    !matches!(
+        c.kind,
+        FieldType::LongText
+            | FieldType::Contact
+            | FieldType::Group
+            | FieldType::Attachment
+            | FieldType::Secret
+    )
 }
 
 struct RowLine {
@@ -69,22 +231,44 @@ struct Typed<'a> {
     failed: &'static str,
 }
 
+impl<'a> Typed<'a> {
+    /// Nothing typed: the page as first shown.
+    fn nothing(data: &'a Data) -> Self {
+        Typed {
+            data,
+            organisation: String::new(),
+            errors: FormErrors::default(),
+            summary: None,
+            failed: "",
+        }
+    }
+}
+
 fn list_page(
     s: &SessionInfo,
     id: &str,
     v: &RegisterView,
-    retired: bool,
-    notice: Option<&str>,
+    q: &ListQuery,
     typed: Typed<'_>,
 ) -> ListPage {
     let tr = Tr::of(s);
     let def = v.register(id);
+    let retired = q.retired;
     let l = Layout::new(s, "register-title", "cases")
-        .with_notice(notice)
+        .with_notice(q.notice.as_deref())
         .titled(tr.text(&def.title).to_owned());
+    let shown = i64::try_from(v.rows.len()).unwrap_or(i64::MAX);
     ListPage {
         id: id.to_owned(),
         retired,
+        finder: filter_form(tr, def, q),
+        total: v.total,
+        total_exact: v.total_exact,
+        filtered: q.filters().iter().any(|(_, v)| !v.trim().is_empty()),
+        query: q.query(),
+        prev: (v.offset > 0).then(|| (v.offset - v.limit).max(0)),
+        next: (shown == v.limit && (v.offset + shown < v.total || !v.total_exact))
+            .then_some(v.offset + shown),
         columns: def
             .columns
             .iter()
@@ -124,38 +308,55 @@ fn list_page(
     }
 }
 
-/// `?retired=1&notice=…`.
-#[derive(Deserialize, Default)]
-pub struct ListQuery {
-    #[serde(default)]
-    retired: String,
-    notice: Option<String>,
-}
-
-/// `GET /registers/{id}`.
+/// `GET /registers/{id}`: a page of the rows, filtered as the reader asked; a filter the
+/// register cannot take shows the form again with what was typed and why.
 pub async fn list(
     State(state): State<AppState>,
     PageSession(s): PageSession,
     Path(id): Path<String>,
-    Query(q): Query<ListQuery>,
+    Query(pairs): Query<Vec<(String, String)>>,
 ) -> Result<Response, Failure> {
-    let retired = !q.retired.is_empty();
-    let v = state.app.register(&s.caller, &id, retired).await?;
-    let typed = Typed {
-        data: &Data::new(),
-        organisation: String::new(),
-        errors: FormErrors::default(),
-        summary: None,
-        failed: "",
+    let q = ListQuery::read(pairs);
+    let query = mamori_app::RowQuery {
+        retired: q.retired,
+        filters: q.filters(),
+        limit: None,
+        offset: Some(q.offset),
     };
-    Ok(render(&list_page(
-        &s,
-        &id,
-        &v,
-        retired,
-        q.notice.as_deref(),
-        typed,
-    )))
+    let none = Data::new();
+    match state.app.register_rows(&s.caller, &id, &query).await {
+        Ok(v) => Ok(render(&list_page(&s, &id, &v, &q, Typed::nothing(&none)))),
+        Err(e) => {
+            let failure = Failure::from(e);
+            let tr = Tr::of(&s);
+            let errors = errors_for(tr, &failure);
+            // The register (or the reader's access to it) decides first: only a filter's
+            // mistake shows the page again, without rows.
+            let mut v = state
+                .app
+                .register_rows(
+                    &s.caller,
+                    &id,
+                    &mamori_app::RowQuery {
+                        retired: q.retired,
+                        ..mamori_app::RowQuery::default()
+                    },
+                )
+                .await?;
+            v.rows.clear();
+            v.total = 0;
+            v.total_exact = true;
+            Ok(form_failure(tr, failure, |_, summary| {
+                let typed = Typed {
+                    errors,
+                    summary,
+                    failed: "filter",
+                    ..Typed::nothing(&none)
+                };
+                render_status(StatusCode::BAD_REQUEST, &list_page(&s, &id, &v, &q, typed))
+            }))
+        }
+    }
 }
 
 /// `POST /registers/{id}/rows`: adds a row; mistakes show the page again with what was
@@ -168,7 +369,10 @@ pub async fn add(
 ) -> Result<Response, Failure> {
     let tr = Tr::of(&s);
     let posted = Posted::new(pairs);
-    let v = state.app.register(&s.caller, &id, false).await?;
+    let v = state
+        .app
+        .register_rows(&s.caller, &id, &mamori_app::RowQuery::default())
+        .await?;
     let data = posted.data(&v.register(&id).columns);
     let organisation = posted.get("_organisation").to_owned();
     let org: Uuid = organisation.parse().map_err(|_| Failure::not_found())?;
@@ -194,7 +398,7 @@ pub async fn add(
                 };
                 render_status(
                     StatusCode::BAD_REQUEST,
-                    &list_page(&s, &id, &v, false, None, typed),
+                    &list_page(&s, &id, &v, &ListQuery::default(), typed),
                 )
             }))
         }
@@ -235,7 +439,10 @@ pub async fn import(
             Ok(done(&format!("/registers/{id}"), notice))
         }
         Err(failure) => {
-            let v = state.app.register(&s.caller, &id, false).await?;
+            let v = state
+                .app
+                .register_rows(&s.caller, &id, &mamori_app::RowQuery::default())
+                .await?;
             let errors = errors_for(tr, &failure);
             Ok(form_failure(tr, failure, |_, summary| {
                 let typed = Typed {
@@ -247,7 +454,7 @@ pub async fn import(
                 };
                 render_status(
                     StatusCode::BAD_REQUEST,
-                    &list_page(&s, &id, &v, false, None, typed),
+                    &list_page(&s, &id, &v, &ListQuery::default(), typed),
                 )
             }))
         }
@@ -281,7 +488,10 @@ pub async fn export_sealed(
     match result {
         Ok(zip) => Ok(crate::api::attachments::download_response(zip)),
         Err(failure) => {
-            let v = state.app.register(&s.caller, &id, false).await?;
+            let v = state
+                .app
+                .register_rows(&s.caller, &id, &mamori_app::RowQuery::default())
+                .await?;
             let errors = errors_for(tr, &failure);
             Ok(form_failure(tr, failure, |_, summary| {
                 let typed = Typed {
@@ -293,7 +503,7 @@ pub async fn export_sealed(
                 };
                 render_status(
                     StatusCode::BAD_REQUEST,
-                    &list_page(&s, &id, &v, false, None, typed),
+                    &list_page(&s, &id, &v, &ListQuery::default(), typed),
                 )
             }))
         }

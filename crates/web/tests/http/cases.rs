@@ -73,7 +73,8 @@ pub(crate) fn application(service: &str, kind: &str) -> Value {
         "purpose": "公開情報の要約に使う",
         "users": "情報通信課 3名",
         "app_install": false,
-        "no_business_data": true
+        "no_business_data": true,
+        "information": "no_business_data"
     })
 }
 
@@ -116,6 +117,69 @@ fn actions(case: &Value) -> Vec<&str> {
         .iter()
         .map(|a| a["action"].as_str().unwrap())
         .collect()
+}
+
+/// Notice 1: 「調達行為を伴わない外部サービスにおいて、業務用データを取り扱うことはできない。」
+/// The application says what the service would handle; one for business data is kept as a
+/// draft with what was typed, but never submitted: the refusal quotes the rule.
+#[tokio::test]
+async fn an_application_for_business_data_is_refused_with_the_notices_rule() {
+    let w = world().await;
+    // Not saying it is named with the other missing items.
+    let mut data = application("DeepL", "translation");
+    data.as_object_mut().unwrap().remove("information");
+    let id =
+        w.t.create(
+            &w.officer,
+            "/api/v1/cases",
+            json!({"procedure": "approval", "organisation": w.unit, "data": data}),
+        )
+        .await;
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    assert_eq!(
+        body["error"]["fields"]["information"],
+        "「取り扱う情報の区分」を入力してください。"
+    );
+
+    let mut business = application("DeepL", "translation");
+    business["information"] = json!("business_data");
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": business}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("通知1"), "{message}");
+    assert!(
+        message.contains("業務用データを取り扱うことはできない"),
+        "{message}"
+    );
+    let (_, case) = w.t.get(&w.officer, &format!("/api/v1/cases/{id}")).await;
+    assert_eq!(case["state"], "draft");
+    assert_eq!(
+        case["data"]["information"], "business_data",
+        "kept as typed"
+    );
+    assert!(!w.inbox_ids(&w.chief).await.contains(&id));
+
+    // Saying it handles no business data, it goes to the chief.
+    let (status, _) =
+        w.t.patch(
+            &w.officer,
+            &format!("/api/v1/cases/{id}"),
+            json!({"data": application("DeepL", "translation")}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, body) = w.act(&w.officer, &id, "submit", json!({})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(w.inbox_ids(&w.chief).await.contains(&id));
 }
 
 #[tokio::test]
@@ -244,7 +308,7 @@ async fn generative_ai_goes_through_nisc_and_the_ai_team_and_the_registry_keeps_
         )
         .await;
     let (_, case) = w.t.get(&w.chief, &format!("/api/v1/cases/{second}")).await;
-    assert_eq!(case["library_version"], "2023.5.3");
+    assert_eq!(case["library_version"], "2023.5.4");
 
     // The applicant is told of the decision, once, in their language; the chief was told
     // of each application (and read it by opening the case), never of their own actions.
@@ -768,6 +832,7 @@ async fn the_application_renders_as_text_and_pdf_for_its_readers_and_each_render
         "1. 外部サービスの名称: DeepL",
         "3. 外部サービスの種類: 翻訳サービス",
         "6. 防衛省の情報システムへのアプリケーション等のインストール: いいえ",
+        "   取り扱う情報の区分: 業務用データに当たらない情報（公表済みの資料など）",
         "☑ 業務用データ（不開示情報を含むデータ）は取り扱いません。",
     ] {
         assert!(lines.contains(&line), "{line:?} in {text}");
@@ -886,6 +951,7 @@ async fn bad_input_is_named_field_by_field_and_the_draft_keeps_what_was_typed() 
         "users",
         "app_install",
         "no_business_data",
+        "information",
     ] {
         assert!(fields.contains_key(f), "{f} missing in {body}");
     }
@@ -1018,6 +1084,7 @@ async fn the_html_form_keeps_what_was_typed_saves_the_draft_and_submits() {
             ("app_install", "yes"),
             ("includes_generative_ai", "no"),
             ("no_business_data", "yes"),
+            ("information", "no_business_data"),
             ("_do", "submit"),
         ])
         .send()

@@ -87,7 +87,7 @@ async fn world() -> World {
             json!({"procedure": "approval", "organisation": unit, "data": {
                 "service_name": "翻訳サービスA", "provider": "提供会社", "service_kind": "translation",
                 "includes_generative_ai": false,
-                "purpose": "公開資料の翻訳", "users": "3名", "app_install": false, "no_business_data": true
+                "purpose": "公開資料の翻訳", "users": "3名", "app_install": false, "no_business_data": true, "information": "no_business_data"
             }}),
         )
         .await;

@@ -175,6 +175,10 @@ async fn world(t: &TestApp) -> World {
         None,
     )
     .await;
+    assert_eq!(
+        rows["rows"][0]["data"]["service_name"], "甲社 オンライン会議",
+        "the row the walk's filtered listing finds: {rows}"
+    );
     // 甲's own system, kept in the systems register by 甲's department-wide system manager,
     // who takes no part in the walk (where the yearly library is loaded).
     let mut system_a = String::new();
@@ -255,11 +259,15 @@ async fn new_case(t: &TestApp, c: &Client, org: &str, service: &str) -> String {
         json!({"procedure": "approval", "organisation": org, "data": {
             "service_name": service, "provider": "甲社 取引先", "service_kind": "web_meeting",
             "includes_generative_ai": false,
-            "purpose": "会議", "users": "甲社 全員", "app_install": false, "no_business_data": true}}),
+            "purpose": "会議", "users": "甲社 全員", "app_install": false, "no_business_data": true, "information": "no_business_data"}}),
     )
     .await
 }
 const A_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "member_a"];
+
+/// 甲's service in its registry, as a query string writes it (甲社 オンライン会議).
+const A_SERVICE: &str =
+    "%E7%94%B2%E7%A4%BE%20%E3%82%AA%E3%83%B3%E3%83%A9%E3%82%A4%E3%83%B3%E4%BC%9A%E8%AD%B0";
 const AUDIT_READERS: &[&str] = &["system_admin", "admin_a", "auditor_a", "admin_b"];
 
 /// Every API route and who may use it on 甲's data.
@@ -793,7 +801,15 @@ async fn request(
                 None,
             )
         }
-        ("GET", "/api/v1/registers/{id}/rows") | ("GET", "/api/v1/registers/{id}/export.xlsx") => {
+        // Filtered to 甲's own row and paged: another company's people find nothing.
+        ("GET", "/api/v1/registers/{id}/rows") => (
+            format!(
+                "{}?filter%5Bservice_name%5D={A_SERVICE}&limit=5&offset=0",
+                path.replace("{id}", "external_services")
+            ),
+            None,
+        ),
+        ("GET", "/api/v1/registers/{id}/export.xlsx") => {
             (path.replace("{id}", "external_services"), None)
         }
         ("GET", "/api/v1/registers/{id}/documents/{file}") => (

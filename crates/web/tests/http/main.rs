@@ -35,6 +35,7 @@ mod passkeys;
 mod people;
 mod people_import;
 mod procedures_page;
+mod register_filters;
 mod registers;
 mod rounds;
 mod row_roles;

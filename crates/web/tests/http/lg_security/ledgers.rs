@@ -85,7 +85,7 @@ fn samples(w: &City) -> Vec<Sample<'_>> {
             &w.chief,
             &w.city,
             json!({"system_name": "文書管理システム", "user_id": "somu005", "user_name": "職員 五子",
-                   "section": "総務課", "registered_on": "2026-04-01", "changed_on": "2026-05-15",
+                   "staff_number": "2001", "section": "総務課", "registered_on": "2026-04-01", "changed_on": "2026-05-15",
                    "change": "異動による権限の変更", "deleted_on": "2026-05-31",
                    "deletion_reason": "transfer", "reviewed_on": "2026-05-31"}),
             Some(&w.section),
@@ -129,6 +129,14 @@ fn samples(w: &City) -> Vec<Sample<'_>> {
                    "planned_on": "2026-06-12", "applied_on": "2026-06-11",
                    "verified_on": "2026-06-15", "verified_by": "情報 二郎"}),
             Some(&w.it),
+        ),
+        sample(
+            "personnel_roster",
+            &w.chief,
+            &w.city,
+            json!({"staff_number": "2001", "staff_name": "職員 五子", "section": "税務課",
+                   "status": "transferred", "effective_on": "2026-04-01", "listed_on": "2026-05-31"}),
+            None,
         ),
         sample(
             "log_settings",

@@ -7,8 +7,11 @@ mod assets;
 mod contractors;
 mod exceptions;
 mod gates;
+mod id_review;
+mod ledger_procedures;
 mod ledgers;
 mod matrix;
+mod mynumber;
 mod plans;
 mod policy;
 
