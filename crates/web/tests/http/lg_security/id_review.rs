@@ -33,21 +33,9 @@ fn staff_list(rows: &[[&str; 4]]) -> Vec<u8> {
     .unwrap()
 }
 
+/// The list imported into the register of the system manager's section.
 async fn import(w: &City, c: &Client, workbook: Vec<u8>) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("organisation", w.it.clone())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(workbook).file_name("職員一覧.xlsx"),
-        );
-    let res = c
-        .post(w.t.url("/api/v1/registers/personnel_roster/import"))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    super::ledgers::import(w, c, "personnel_roster", &w.it, workbook).await
 }
 
 async fn add_id(w: &City, user_id: &str, name: &str, staff_number: Option<&str>) {

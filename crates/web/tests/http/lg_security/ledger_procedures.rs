@@ -8,6 +8,7 @@
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
+use super::ledgers::live;
 use super::{City, city};
 
 fn message(body: &Value) -> String {
@@ -17,30 +18,13 @@ fn message(body: &Value) -> String {
         .to_owned()
 }
 
-/// The live rows of a register `c` reads, with their organisation and id.
-async fn rows(w: &City, c: &Client, register: &str) -> Vec<Value> {
-    let (status, body) =
-        w.t.get(c, &format!("/api/v1/registers/{register}/rows"))
-            .await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["rows"].as_array().unwrap().clone()
-}
-
 /// The row's date in `column`, as the API shows where it stands.
 async fn date(w: &City, c: &Client, register: &str, row: &Value, column: &str) -> Value {
     let path = format!(
         "/api/v1/registers/{register}/rows/{}",
         row["id"].as_str().unwrap()
     );
-    let (status, body) = w.t.get(c, &path).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    body["dates"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["column"] == column)
-        .unwrap_or_else(|| panic!("no date {column} in {body}"))
-        .clone()
+    super::ledgers::date(w, c, &path, column).await
 }
 
 /// The cases `c`'s notifications are about.
@@ -125,12 +109,12 @@ async fn a_bring_in_the_manager_permits_enters_the_book_and_is_owed_until_confir
     let (status, _) = w.t.act(&w.staff, &id, "permit", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     closed_to_the_town(&w, &id, "permit").await;
-    assert!(rows(&w, &w.manager, "bring_in_book").await.is_empty());
+    assert!(live(&w, &w.manager, "bring_in_book").await.is_empty());
 
     // The 管理者 permits: a row of the bring-in record with 注6's items, and the permission.
     let case = w.t.act_ok(&w.manager, &id, "permit", json!({})).await;
     assert_eq!(case["state"], "brought_in", "{case}");
-    let book = rows(&w, &w.manager, "bring_in_book").await;
+    let book = live(&w, &w.manager, "bring_in_book").await;
     assert_eq!(book.len(), 1, "{book:?}");
     assert_eq!(book[0]["organisation"], w.section.as_str());
     assert_eq!(
@@ -196,7 +180,7 @@ async fn a_bring_in_the_manager_permits_enters_the_book_and_is_owed_until_confir
     assert_eq!(case["state"], "taken_home", "{case}");
     assert!(!w.t.inbox_ids(&w.manager).await.contains(&id));
     // The same row gains the day and the 管理者の確認, and is settled.
-    let book = rows(&w, &w.manager, "bring_in_book").await;
+    let book = live(&w, &w.manager, "bring_in_book").await;
     assert_eq!(book.len(), 1, "{book:?}");
     assert_eq!(book[0]["data"]["taken_home_on"], "2026-06-04");
     assert_eq!(book[0]["data"]["confirmed_by"], "総務課長 四郎");
@@ -241,10 +225,10 @@ async fn a_bring_in_the_manager_permits_enters_the_book_and_is_owed_until_confir
     let (status, body) = w.t.act(&w.manager, &own, "permit", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(message(&body).contains("兼務の禁止"), "{body}");
-    assert_eq!(rows(&w, &w.manager, "bring_in_book").await.len(), 1);
+    assert_eq!(live(&w, &w.manager, "bring_in_book").await.len(), 1);
 
     // 緑町 reads none of the record.
-    assert!(rows(&w, &w.town_admin, "bring_in_book").await.is_empty());
+    assert!(live(&w, &w.town_admin, "bring_in_book").await.is_empty());
 }
 
 fn lost(card: &str, reported_at: &str) -> Value {
@@ -302,7 +286,7 @@ async fn a_lost_ic_card_is_reported_to_both_stopped_by_either_and_recorded_in_th
     assert!(!w.t.inbox_ids(&w.sysman).await.contains(&id));
     assert!(told_of(&w, &w.staff).await.contains(&json!(id)));
     // The card's row keeps its issue day and gains the report and the stop.
-    let cards = rows(&w, &w.chief, "ic_cards").await;
+    let cards = live(&w, &w.chief, "ic_cards").await;
     assert_eq!(cards.len(), 1, "{cards:?}");
     assert_eq!(cards[0]["organisation"], w.city.as_str());
     assert_eq!(
@@ -341,7 +325,7 @@ async fn the_system_managers_stop_enters_their_own_ledger_and_the_hour_runs_from
         )
         .await;
     assert_eq!(case["state"], "stopped");
-    let cards = rows(&w, &w.sysman, "ic_cards").await;
+    let cards = live(&w, &w.sysman, "ic_cards").await;
     assert_eq!(cards.len(), 1, "{cards:?}");
     assert_eq!(cards[0]["organisation"], w.it.as_str());
     assert_eq!(cards[0]["data"]["card_number"], "IC-0077");
@@ -349,7 +333,7 @@ async fn the_system_managers_stop_enters_their_own_ledger_and_the_hour_runs_from
     assert_eq!(cards[0]["data"]["lost_reported_at"], "2026-06-01T10:00");
     assert_eq!(cards[0]["data"]["stopped_at"], "2026-06-01T11:20");
     // 緑町 reads none of the ledger.
-    assert!(rows(&w, &w.town_admin, "ic_cards").await.is_empty());
+    assert!(live(&w, &w.town_admin, "ic_cards").await.is_empty());
 }
 
 fn nomination(requester: &str, holder: &str, deputy: &str) -> Value {
@@ -389,7 +373,7 @@ async fn a_deputy_the_ciso_approves_enters_the_privileged_id_ledger_and_everyone
     assert_eq!(case["state"], "granted", "{case}");
 
     // The ID's row gains its deputy, who nominated them and the days; still one row.
-    let ids = rows(&w, &w.sysman, "privileged_ids").await;
+    let ids = live(&w, &w.sysman, "privileged_ids").await;
     assert_eq!(ids.len(), 1, "{ids:?}");
     assert_eq!(ids[0]["organisation"], w.it.as_str());
     assert_eq!(
@@ -432,7 +416,7 @@ async fn a_deputy_the_ciso_approves_enters_the_privileged_id_ledger_and_everyone
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body["state"], "refused");
-    let ids = rows(&w, &w.sysman, "privileged_ids").await;
+    let ids = live(&w, &w.sysman, "privileged_ids").await;
     assert_eq!(ids[0]["data"]["deputy"], "情報 二郎");
 
     // A CISO who also manages a system does not approve their own nomination (1(8)①).
@@ -451,10 +435,10 @@ async fn a_deputy_the_ciso_approves_enters_the_privileged_id_ledger_and_everyone
     let (status, body) = w.t.act(&w.ciso, &own, "approve", json!({})).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(message(&body).contains("兼務の禁止"), "{body}");
-    assert_eq!(rows(&w, &w.ciso, "privileged_ids").await.len(), 1);
+    assert_eq!(live(&w, &w.ciso, "privileged_ids").await.len(), 1);
 
     // 緑町 reads none of the ledger.
-    assert!(rows(&w, &w.town_admin, "privileged_ids").await.is_empty());
+    assert!(live(&w, &w.town_admin, "privileged_ids").await.is_empty());
 }
 
 #[tokio::test]
@@ -480,7 +464,7 @@ async fn a_log_past_its_term_is_overdue_and_its_keepers_told_until_its_erasure_i
         archive(&w.it),
     )
     .await;
-    let row = rows(&w, &w.sysman, "log_archives").await[0].clone();
+    let row = live(&w, &w.sysman, "log_archives").await[0].clone();
     let day = date(&w, &w.sysman, "log_archives", &row, "erase_by").await;
     assert_eq!(
         day,
@@ -570,6 +554,6 @@ async fn a_log_past_its_term_is_overdue_and_its_keepers_told_until_its_erasure_i
         archive(&w.city),
     )
     .await;
-    assert_eq!(rows(&w, &w.chief, "log_archives").await.len(), 2);
-    assert!(rows(&w, &w.town_admin, "log_archives").await.is_empty());
+    assert_eq!(live(&w, &w.chief, "log_archives").await.len(), 2);
+    assert!(live(&w, &w.town_admin, "log_archives").await.is_empty());
 }

@@ -157,7 +157,7 @@ fn rows_path(register: &str) -> String {
 }
 
 /// The live rows of a register the reader sees.
-async fn live(w: &City, c: &Client, register: &str) -> Vec<Value> {
+pub(super) async fn live(w: &City, c: &Client, register: &str) -> Vec<Value> {
     let (status, body) = w.t.get(c, &rows_path(register)).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["rows"].as_array().unwrap().clone()
@@ -177,7 +177,7 @@ fn read(workbook: &[u8]) -> mamori_sheets::ReadTable {
     mamori_sheets::read(workbook, mamori_sheets::Limits::default()).unwrap()
 }
 
-async fn import(
+pub(super) async fn import(
     w: &City,
     c: &Client,
     register: &str,
@@ -237,7 +237,7 @@ fn field_messages(body: &Value) -> Vec<String> {
 }
 
 /// The row's date in `column`, as the API shows where it stands.
-async fn date(w: &City, c: &Client, path: &str, column: &str) -> Value {
+pub(super) async fn date(w: &City, c: &Client, path: &str, column: &str) -> Value {
     let (status, body) = w.t.get(c, path).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body["dates"]
