@@ -9,7 +9,7 @@
 //! [`crate::cases`] load, ask, and write the plan in one transaction; the case page asks
 //! the same questions, so what a page offers and what the server accepts never disagree.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::{Timestamp, Zoned};
 use mamori_domain::deadline::remind_at;
@@ -63,6 +63,9 @@ pub(crate) struct Standing<'a> {
     /// How many people may vote in each ballot of the state (its members today), by the
     /// ballot's action (see [`ballots`]).
     pub members: &'a BTreeMap<String, usize>,
+    /// The people the `person` fields named by exclusions (`{ subject: field }`) name, by
+    /// field: a field holds an id or an e-mail address, and either is the same person.
+    pub subjects: &'a BTreeMap<String, Uuid>,
 }
 
 impl Standing<'_> {
@@ -596,13 +599,22 @@ fn excluded(s: &Standing<'_>, t: &Transition, actor: &Actor) -> bool {
             .history
             .iter()
             .any(|h| h.action == *took && h.actor == Some(actor.person)),
-        Someone::Subject { subject } => s
-            .data
-            .get(subject)
-            .and_then(Value::as_str)
-            .and_then(|v| v.trim().parse::<Uuid>().ok())
-            .is_some_and(|p| p == actor.person),
+        Someone::Subject { subject } => s.subjects.get(subject) == Some(&actor.person),
     })
+}
+
+/// The `person` fields a procedure's exclusions name (`{ subject: field }`): the people
+/// they name are looked up before deciding.
+pub(crate) fn subject_fields(procedure: &Procedure) -> BTreeSet<&str> {
+    procedure
+        .transitions
+        .iter()
+        .flat_map(|t| &t.excludes)
+        .filter_map(|e| match &e.value {
+            Someone::Subject { subject } => Some(subject.as_str()),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The decisions given so far in an action several people take: since the case last

@@ -274,7 +274,17 @@ impl App {
         page: PageRequest,
     ) -> Result<RegisterView, AppError> {
         let scope = policy::scope(&caller.actor, Permission::ViewCases, &[]);
-        filter.restricted = need_to_know_levels(&lib);
+        // A row holds one level on each axis: one filtered to another level of an axis
+        // cannot hold the restricted one, and is not looked up for it.
+        filter.restricted = need_to_know_levels(&lib)
+            .into_iter()
+            .filter(|(axis, level)| {
+                !filter
+                    .values
+                    .iter()
+                    .any(|(column, value)| column == axis && value != level)
+            })
+            .collect();
         if !filter.restricted.is_empty() {
             filter.restricted_shown_under = edited_under(caller, def);
         }

@@ -16,11 +16,11 @@ use mamori_domain::policy::{self, Permission};
 use mamori_domain::recurrence::Round;
 use mamori_library::Library;
 use mamori_library::form::Data;
-use mamori_library::model::{Procedure, RecurTarget, Recurrence, reminder_span};
+use mamori_library::model::{PrefillSource, Procedure, RecurTarget, Recurrence, reminder_span};
 use mamori_storage::cases::{self, NewCaseEvent};
 use mamori_storage::rounds::{self, BoardRow, DueRound, NewRound, Notice, RoundOf};
 use mamori_storage::types::Day;
-use mamori_storage::{Ts, designations, registers, row_designations};
+use mamori_storage::{Ts, designations, organisations, persons, registers, row_designations};
 use uuid::Uuid;
 
 use crate::cases::Opener;
@@ -40,6 +40,32 @@ struct Target {
     row: Option<(Uuid, String)>,
     /// What the case starts with: a row's class, which a case about it inherits.
     starting: Data,
+}
+
+/// A round's case starts as its holder would have started it: the fields the procedure fills
+/// from the person or the organisation opening it take the holder's name and the name of
+/// the organisation it is for (a yearly training record names whose it is).
+async fn prefill_as_holder(
+    tx: &mut mamori_storage::Tx,
+    procedure: &Procedure,
+    target: &Target,
+    starting: &mut Data,
+) -> Result<(), AppError> {
+    for pre in &procedure.prefill {
+        let name = match pre.from {
+            PrefillSource::Person => persons::get(&mut *tx, target.person).await?.name,
+            PrefillSource::Organisation => {
+                organisations::get(&mut *tx, target.organisation)
+                    .await?
+                    .name
+            }
+            PrefillSource::Register | PrefillSource::Table => continue,
+        };
+        starting
+            .entry(pre.field.value.clone())
+            .or_insert(serde_json::Value::String(name));
+    }
+    Ok(())
 }
 
 /// What a case opened for a register row starts with: the row's class, which a case about
@@ -366,6 +392,8 @@ impl App {
         if let Some((_, key)) = &target.row {
             label = format!("{label} ／ {key}");
         }
+        let mut starting = target.starting.clone();
+        prefill_as_holder(&mut tx, procedure, target, &mut starting).await?;
         let case = self
             .insert_case(
                 &mut tx,
@@ -376,7 +404,7 @@ impl App {
                 &lib,
                 procedure,
                 target.organisation,
-                target.starting.clone(),
+                starting,
                 &facts,
             )
             .await?;

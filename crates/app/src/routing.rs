@@ -208,7 +208,7 @@ impl App {
     }
 
     /// The organisations below, beside and around the case's organisation.
-    async fn wide_facts<'a>(
+    pub(crate) async fn wide_facts<'a>(
         &self,
         mut src: Src<'a>,
         organisation: Uuid,
@@ -286,7 +286,7 @@ impl App {
 }
 
 /// Whether any party of the procedure is found below or beside the case's organisation.
-fn reaches_wide(procedure: &Procedure) -> bool {
+pub(crate) fn reaches_wide(procedure: &Procedure) -> bool {
     procedure
         .start
         .iter()

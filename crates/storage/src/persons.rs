@@ -107,6 +107,20 @@ pub async fn named(tx: &mut Tx, text: &str) -> Result<Option<PersonRow>, Storage
         .bind(by_id).bind(text.to_lowercase()).fetch_optional(c).await)?)
 }
 
+/// The id of the person a case's field names, by id or by login e-mail whatever its case
+/// (read wherever the case is: outside a transaction too).
+pub async fn id_named<'a>(
+    src: impl Into<Src<'a>>,
+    text: &str,
+) -> Result<Option<Uuid>, StorageError> {
+    let text = text.trim();
+    let by_id = text.parse::<Uuid>().ok();
+    const SQL: &str = "SELECT id FROM persons WHERE id = $1 OR email = $2";
+    let row: Option<(Uuid,)> = on_src!(src.into(), c => sqlx::query_as(SQL)
+        .bind(by_id).bind(text.to_lowercase()).fetch_optional(c).await)?;
+    Ok(row.map(|(id,)| id))
+}
+
 /// Which of `emails` (lower-case) already belong to someone.
 pub async fn taken_emails(tx: &mut Tx, emails: &[String]) -> Result<Vec<String>, StorageError> {
     let mut taken = Vec::new();

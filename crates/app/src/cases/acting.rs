@@ -37,6 +37,7 @@ impl App {
             rows: &rows,
             now: &now,
             members: &BTreeMap::new(),
+            subjects: &BTreeMap::new(),
         };
         cases::set_waits(tx, id, &plan::waits(&standing)).await?;
         Ok(())

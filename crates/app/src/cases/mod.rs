@@ -26,7 +26,7 @@ use mamori_storage::cases::{
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::{self, RowWrite};
 use mamori_storage::{Page, PageRequest, Src, Tx};
-use mamori_storage::{designations, notifications};
+use mamori_storage::{designations, notifications, persons};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -170,6 +170,8 @@ struct Loaded {
     history: Vec<Taken>,
     /// How many members may vote in each ballot counted in its state.
     members: BTreeMap<String, usize>,
+    /// The people its exclusions' `person` fields name.
+    subjects: BTreeMap<String, Uuid>,
 }
 
 impl Loaded {
@@ -191,6 +193,7 @@ impl Loaded {
             rows,
             now,
             members: &self.members,
+            subjects: &self.subjects,
         }
     }
 }
@@ -532,11 +535,20 @@ impl App {
             &mut data,
             &attached_by_field(&files),
         );
-        let members = self
-            .members(src, &lib.procedures[&row.procedure_id], &row.state, &facts)
-            .await?;
+        let procedure = &lib.procedures[&row.procedure_id];
+        let mut subjects = BTreeMap::new();
+        for field in plan::subject_fields(procedure) {
+            let Some(text) = data.get(field).and_then(Value::as_str) else {
+                continue;
+            };
+            if let Some(person) = persons::id_named(src.reborrow(), text).await? {
+                subjects.insert(field.to_owned(), person);
+            }
+        }
+        let members = self.members(src, procedure, &row.state, &facts).await?;
         Ok(Loaded {
             members,
+            subjects,
             history: events.iter().map(taken).collect(),
             events,
             done: parse_done(&row.done),

@@ -22,6 +22,23 @@ impl App {
                             .map(|p| p.role.value.as_str()),
                     )
                     .await?;
+                // Roles held anywhere in a tree (`of: tree`): every organisation of it.
+                for p in procedure
+                    .start
+                    .iter()
+                    .filter(|p| matches!(p.of, Relation::Tree))
+                {
+                    for (held, _) in self
+                        .held_in(caller, std::iter::once(p.role.value.as_str()))
+                        .await?
+                    {
+                        for (org, name) in orgs::tree_of(&self.db, held).await? {
+                            if !organisations.iter().any(|(o, _)| *o == org) {
+                                organisations.push((org, name));
+                            }
+                        }
+                    }
+                }
                 // Roles held across a contract (a Ministry contact entering a company's
                 // report): the organisations related to where they are held.
                 for p in &procedure.start {
@@ -78,6 +95,12 @@ impl App {
         // row the form names (the manager of that system).
         let mut facts = facts;
         let about = &shipped.procedures[&procedure_id];
+        // A party anywhere in the tree (a system manager reporting another section's
+        // violation) is reckoned as the case's routing will reckon it.
+        if crate::routing::reaches_wide(about) {
+            self.wide_facts(Src::from(&mut tx), input.organisation, &mut facts)
+                .await?;
+        }
         if about.about.is_some() {
             self.about_row(&mut tx, &shipped, about, &input.data, &mut facts)
                 .await?;

@@ -135,10 +135,12 @@ fn moments() -> [Zoned; 2] {
     ]
 }
 
-/// Whoever opened the cases on the walk: nobody who acts in them afterwards.
 /// No ballot counted in the states these tests reach.
 static NO_MEMBERS: BTreeMap<String, usize> = BTreeMap::new();
+/// Nobody named by a `person` field an exclusion reads.
+static NO_SUBJECTS: BTreeMap<String, Uuid> = BTreeMap::new();
 
+/// Whoever opened the cases on the walk: nobody who acts in them afterwards.
 const APPLICANT: Uuid = Uuid::from_u128(99);
 
 /// The file attached to every case on the walk.
@@ -274,6 +276,7 @@ fn walk(lib: &Library, procedure: &Procedure) -> BTreeSet<String> {
                     rows: &none,
                     now: &now,
                     members: &NO_MEMBERS,
+                    subjects: &NO_SUBJECTS,
                 };
                 let wanted = action_lookups(&base, &request);
                 if wanted.is_empty() && !full {
@@ -465,6 +468,7 @@ fn a_refusal_names_the_first_thing_wrong_in_order_who_state_fields_requirements(
         rows: &rows,
         now: &day,
         members: &NO_MEMBERS,
+        subjects: &NO_SUBJECTS,
     };
     let empty = Data::new();
     let ask = |action: &'static str, comment: &'static str| Request {
@@ -587,6 +591,7 @@ fn the_planner_reads_no_clock_of_its_own() {
             rows: &rows,
             now,
             members: &NO_MEMBERS,
+            subjects: &NO_SUBJECTS,
         };
         decide(&standing, Uuid::from_u128(1), &reporter, &request).map(|p| p.to)
     };
@@ -688,6 +693,7 @@ fn a_joint_permission_counts_once_every_party_has_given_it_each_by_a_different_p
         rows: &rows,
         now: &now,
         members: &NO_MEMBERS,
+        subjects: &NO_SUBJECTS,
     };
     let leak = |h: &Vec<Taken>| -> &'static [Taken] { Box::leak(h.clone().into_boxed_slice()) };
 
@@ -802,6 +808,7 @@ fn the_applicant_is_excluded_and_only_a_reason_lets_them_where_the_library_allow
         rows: &rows,
         now: &now,
         members: &NO_MEMBERS,
+        subjects: &NO_SUBJECTS,
     };
     let org = facts.ancestors[0];
     assert_eq!(
@@ -885,6 +892,7 @@ fn two_person_work_counts_the_second_different_person() {
             rows: &rows,
             now: &now,
             members: &NO_MEMBERS,
+            subjects: &NO_SUBJECTS,
         };
         decide(&s, facts.ancestors[0], &one, &ask("confirm", None, &empty)).unwrap()
     };
@@ -904,6 +912,7 @@ fn two_person_work_counts_the_second_different_person() {
         rows: &rows,
         now: &now,
         members: &NO_MEMBERS,
+        subjects: &NO_SUBJECTS,
     };
     assert_eq!(
         decide(&s, facts.ancestors[0], &one, &ask("confirm", None, &empty)).err(),
@@ -947,6 +956,7 @@ fn an_emergency_acts_before_the_permission_and_waits_on_its_ratifier_until_one_d
         rows: &rows,
         now: &now,
         members: &NO_MEMBERS,
+        subjects: &NO_SUBJECTS,
     };
     let leak = |h: &Vec<Taken>| -> &'static [Taken] { Box::leak(h.clone().into_boxed_slice()) };
     let s = standing(leak(&history), "requested");

@@ -247,7 +247,7 @@ pub enum Someone {
         /// The action.
         took: String,
     },
-    /// `{ subject: field }`: the person a `person` field of the case names by id (the
+    /// `{ subject: field }`: the person a `person` field of the case names, by id or by e-mail address (the
     /// person audited, the user whose rights are reviewed).
     Subject {
         /// The field.

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use super::ledgers::live;
 use super::{City, city};
 
-fn message(body: &Value) -> String {
+pub(super) fn message(body: &Value) -> String {
     body["error"]["message"]
         .as_str()
         .unwrap_or_default()
@@ -28,7 +28,7 @@ async fn date(w: &City, c: &Client, register: &str, row: &Value, column: &str) -
 }
 
 /// The cases `c`'s notifications are about.
-async fn told_of(w: &City, c: &Client) -> Vec<Value> {
+pub(super) async fn told_of(w: &City, c: &Client) -> Vec<Value> {
     let (status, body) = w.t.get(c, "/api/v1/notifications").await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body.as_array()
@@ -49,7 +49,7 @@ async fn subjects(w: &City, c: &Client) -> Vec<String> {
 }
 
 /// 緑町 neither reads the case nor acts in it.
-async fn closed_to_the_town(w: &City, case: &str, action: &str) {
+pub(super) async fn closed_to_the_town(w: &City, case: &str, action: &str) {
     let (status, _) =
         w.t.get(&w.town_admin, &format!("/api/v1/cases/{case}"))
             .await;

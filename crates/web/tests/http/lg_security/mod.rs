@@ -8,12 +8,15 @@ mod contractors;
 mod exceptions;
 mod gates;
 mod id_review;
+mod incidents;
 mod ledger_procedures;
 mod ledgers;
 mod matrix;
 mod mynumber;
 mod plans;
 mod policy;
+mod training;
+mod violations;
 
 use reqwest::Client;
 use serde_json::{Value, json};

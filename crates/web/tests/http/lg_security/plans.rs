@@ -9,11 +9,11 @@ use serde_json::{Value, json};
 
 use super::{City, city};
 
-const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
+pub(super) const PDF: &[u8] = b"%PDF-1.4\n%%EOF\n";
 
 /// The committee as the policy's test seats it: the CISO chairs it; the CISO, the 統括 and
 /// the 責任者 are its members.
-async fn seat_committee(w: &City) {
+pub(super) async fn seat_committee(w: &City) {
     for (role, c) in [
         ("lg_committee_chair", &w.ciso),
         ("lg_committee_member", &w.ciso),
@@ -45,7 +45,7 @@ fn audit_plan(year: &str) -> Value {
 }
 
 /// Casts each member's vote.
-async fn votes(w: &City, id: &str, cast: &[(&Client, &str)]) {
+pub(super) async fn votes(w: &City, id: &str, cast: &[(&Client, &str)]) {
     for (member, vote) in cast {
         w.t.act_ok(member, id, "vote", json!({"vote": vote})).await;
     }
