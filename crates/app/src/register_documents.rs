@@ -8,6 +8,7 @@ use mamori_domain::calendar::era::document_date;
 use mamori_domain::policy::{self, OrgFacts, Permission};
 use mamori_library::form::{self, Data};
 use mamori_library::model::{Document, DocumentFormat, Register};
+use mamori_storage::designations;
 use mamori_storage::organisations as orgs;
 use mamori_storage::registers::RowRecord;
 use serde_json::{Value, json};
@@ -39,6 +40,7 @@ impl App {
             .ok_or(AppError::NotFound)?
             .clone();
         let mut rows = view.rows;
+        let mut holders = Vec::new();
         let organisation_name = match organisation {
             None => String::new(),
             Some(o) => {
@@ -54,6 +56,7 @@ impl App {
                 {
                     return Err(AppError::NotFound);
                 }
+                holders = self.holders_under(&view.library, o).await?;
                 orgs::get(&self.db, o).await?.name
             }
         };
@@ -63,8 +66,9 @@ impl App {
             .collect();
         // The document carries the highest class among its rows, as the export does.
         let mark = rows_mark(&view.library, &data);
-        let context =
+        let mut context =
             self.register_context(&def, &organisation_name, &rows, &data, mark.as_deref());
+        context["holders"] = Value::Array(holders);
         let rendered = self
             .render_register_document(&def, &doc, &organisation_name, context, mark)
             .await?;
@@ -80,6 +84,45 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(rendered)
+    }
+
+    /// Who holds each of the library's roles today in `organisation` and below it, in the
+    /// order the library lists its roles: a contact list kept current by the designations
+    /// themselves (緊急連絡網), which a register of telephone numbers completes.
+    async fn holders_under(
+        &self,
+        lib: &mamori_library::Library,
+        organisation: Uuid,
+    ) -> Result<Vec<Value>, AppError> {
+        let roles: Vec<&str> = lib
+            .manifest
+            .roles
+            .iter()
+            .map(|r| r.id.value.as_str())
+            .collect();
+        let mut held =
+            designations::holders_under(&self.db, organisation, &roles, self.today()).await?;
+        // Stable: within a role, the nearest organisations and the longest held first.
+        held.sort_by_key(|h| roles.iter().position(|r| *r == h.role));
+        Ok(held
+            .into_iter()
+            .map(|h| {
+                let name = lib
+                    .manifest
+                    .roles
+                    .iter()
+                    .find(|r| r.id.value == h.role)
+                    .map(|r| r.name.ja.clone())
+                    .unwrap_or_default();
+                json!({
+                    "role": h.role,
+                    "role_name": name,
+                    "organisation": h.organisation_name,
+                    "person": h.person_name,
+                    "email": h.email,
+                })
+            })
+            .collect())
     }
 
     /// What a register document's template sees (see

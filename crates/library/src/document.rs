@@ -113,7 +113,9 @@ pub fn sample_context(form: &[crate::model::Field], more: &[&crate::model::Field
 /// checking templates: `register` (`id`, `title`, `organisation` — the organisation whose
 /// rows it prints, or empty for all the reader sees —, `today`, `today_wareki`, `mark`),
 /// `columns` (`id`, `label`) and `rows` (each with `organisation`, `value` — as people read
-/// it —, `data` — as stored — and `wareki`, the dates in 和暦, by column id).
+/// it —, `data` — as stored — and `wareki`, the dates in 和暦, by column id), and `holders`:
+/// when one organisation is asked for, who holds each of the library's roles there and below
+/// it today (`role`, `role_name`, `organisation`, `person`, `email`), in the library's order.
 pub fn sample_register_context(columns: &[crate::model::Field]) -> Value {
     let empty: serde_json::Map<String, Value> = columns
         .iter()
@@ -127,6 +129,9 @@ pub fn sample_register_context(columns: &[crate::model::Field]) -> Value {
         "columns": columns.iter().map(|c| serde_json::json!({"id": c.id(), "label": c.label.ja})).collect::<Vec<_>>(),
         "rows": [{
             "organisation": "", "value": empty, "data": empty, "wareki": empty,
+        }],
+        "holders": [{
+            "role": "", "role_name": "", "organisation": "", "person": "", "email": "",
         }],
     })
 }

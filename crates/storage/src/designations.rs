@@ -365,3 +365,56 @@ pub async fn holders_everywhere<'a>(
         ) held ORDER BY organisation_id, starts_on, person_id";
     Ok(on_src!(src.into(), c => sqlx::query_as(SQL).bind(role).bind(today).fetch_all(c).await)?)
 }
+
+/// One person holding a role on a day, with the names a contact list prints.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct HolderRow {
+    pub role: String,
+    pub organisation_name: String,
+    pub person_name: String,
+    pub email: String,
+}
+
+/// Everyone active holding any of `roles` on `today` in `under` or an organisation below it,
+/// in person or through a post (a delegate is listed as the role's holder is not): the
+/// nearest organisations first, then by name and by who has held it longest.
+pub async fn holders_under<'a>(
+    src: impl Into<Src<'a>>,
+    under: Uuid,
+    roles: &[&str],
+    today: Day,
+) -> Result<Vec<HolderRow>, StorageError> {
+    if roles.is_empty() {
+        return Ok(Vec::new());
+    }
+    let wanted = crate::scope::placeholders(3, roles.len());
+    let sql = format!(
+        "SELECT role, organisation_name, person_name, email FROM (
+            SELECT d.role, o.name AS organisation_name, p.name AS person_name, p.email,
+                   d.starts_on, t.depth
+              FROM designations d
+              JOIN organisation_paths t ON t.descendant_id = d.organisation_id AND t.ancestor_id = $1
+              JOIN organisations o ON o.id = d.organisation_id
+              JOIN persons p ON p.id = d.person_id
+             WHERE d.role IN ({wanted}) AND d.delegated_from IS NULL AND p.active AND {}
+            UNION
+            SELECT d.role, o.name, p.name, p.email, d.starts_on, t.depth
+              FROM designations d
+              JOIN organisation_paths t ON t.descendant_id = d.organisation_id AND t.ancestor_id = $1
+              JOIN organisations o ON o.id = d.organisation_id
+              JOIN post_holders h ON h.post_id = d.post_id
+              JOIN persons p ON p.id = h.person_id
+             WHERE d.role IN ({wanted}) AND d.delegated_from IS NULL AND p.active AND {}
+               AND h.starts_on <= $2 AND (h.ends_on IS NULL OR h.ends_on >= $2)
+        ) held ORDER BY depth, organisation_name, starts_on, person_name",
+        in_force_sql("d", 2),
+        in_force_sql("d", 2),
+    );
+    Ok(on_src!(src.into(), c => {
+        let mut q = sqlx::query_as::<_, HolderRow>(AssertSqlSafe(sql)).bind(under).bind(today);
+        for role in roles {
+            q = q.bind(*role);
+        }
+        q.fetch_all(c).await
+    })?)
+}

@@ -7,8 +7,9 @@ use super::Checker;
 use crate::model::{Field, Party, Procedure, Relation};
 
 impl Checker<'_> {
-    /// `about` names a register that declares `roles`, with a key of its columns from the
-    /// form's fields; a party `of: case_row` needs `about` and one of those roles.
+    /// `about` names a register of the library, with a key of its columns from the form's
+    /// fields; a party `of: case_row` needs `about` and one of the roles the register
+    /// declares for its rows.
     pub(super) fn about(&mut self, p: &Procedure, fields: &BTreeMap<&str, &Field>) {
         let row_roles: Vec<String> = match &p.about {
             None => Vec::new(),
@@ -23,19 +24,12 @@ impl Checker<'_> {
                     );
                     return;
                 }
+                // A register without roles held for its rows is still a case's subject
+                // (a periodic check of each contract, opened with the row's key); only a
+                // party `of: case_row` needs its roles, below.
                 Some(r) => {
-                    let roles = r.roles.iter().map(|x| x.value.clone()).collect::<Vec<_>>();
-                    if roles.is_empty() {
-                        self.at(
-                            &about.register,
-                            format!(
-                                "台帳「{}」には行ごとの役割 (roles) がありません",
-                                r.id.value
-                            ),
-                        );
-                    }
                     self.key(&about.register, r, &about.key, fields);
-                    roles
+                    r.roles.iter().map(|x| x.value.clone()).collect::<Vec<_>>()
                 }
             },
         };

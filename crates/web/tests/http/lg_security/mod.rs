@@ -4,6 +4,8 @@
 //! another body that must see none of it.
 
 mod assets;
+mod audits;
+mod contacts;
 mod contractors;
 mod exceptions;
 mod gates;
@@ -13,6 +15,7 @@ mod ledger_procedures;
 mod ledgers;
 mod matrix;
 mod mynumber;
+mod outsourcing;
 mod plans;
 mod policy;
 mod training;

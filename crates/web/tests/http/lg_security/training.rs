@@ -2,7 +2,7 @@
 //! year, named after them, which their section's 管理者 fills in with what they attended
 //! (entering the section's training records); new staff get the running year's record once
 //! designated; the 統括 analyses the year and reports to the CISO, who reports to the
-//! committee.
+//! committee. The CISO's emergency drills (5.2(3)) are planned with their scope and recorded.
 
 use reqwest::{Client, StatusCode};
 use serde_json::json;
@@ -127,4 +127,45 @@ async fn the_chief_reports_the_years_training_to_the_ciso_who_reports_it_to_the_
             .await;
     assert_eq!(case["state"], "reported");
     assert!(told_of(&w, &w.officer).await.contains(&json!(id)));
+}
+
+#[tokio::test]
+async fn the_cisos_drill_is_planned_with_its_scope_told_to_those_taking_part_and_its_results_recorded()
+ {
+    let w = city().await;
+    let drill = json!({"title": "令和8年度 標的型攻撃対応訓練",
+                       "scenario": "標的型攻撃メールによる不正プログラム感染",
+                       "structure": "CISO、統括情報セキュリティ責任者、CSIRT、情報システム管理者",
+                       "scope": "庁内ネットワーク（LGWAN接続系）", "planned_on": "2026-07-15"});
+    // 5.2(3): the CISO's to plan; the 統括 does not start one.
+    let (status, _) =
+        w.t.post(
+            &w.chief,
+            "/api/v1/cases",
+            json!({"procedure": "mic-lg-security/drill", "organisation": w.city, "data": drill}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let id = w.open(&w.ciso, "drill", &w.city, drill).await;
+    w.t.act_ok(&w.ciso, &id, "plan", json!({})).await;
+    for c in [&w.chief, &w.sysman] {
+        assert!(told_of(&w, c).await.contains(&json!(id)));
+    }
+    // Its results are recorded once it has been held, not before.
+    let results = |held_on: &str| {
+        json!({"held_on": held_on, "participants": "CISO、統括、CSIRT 3名、情報システム管理者 2名",
+               "findings": "夜間の連絡網が古い番号のままだった。"})
+    };
+    w.hands.set("2026-07-15T08:00:00Z");
+    let (status, body) =
+        w.t.act(&w.chief, &id, "record_results", results("2026-07-16"))
+            .await;
+    assert!(status.is_client_error(), "{body}");
+    assert!(message(&body).contains("実施した日"), "{body}");
+    let case =
+        w.t.act_ok(&w.chief, &id, "record_results", results("2026-07-15"))
+            .await;
+    assert_eq!(case["state"], "held");
+    assert!(told_of(&w, &w.ciso).await.contains(&json!(id)));
+    assert!(told_of(&w, &w.town_admin).await.is_empty());
 }
