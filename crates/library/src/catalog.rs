@@ -34,10 +34,106 @@ pub struct Catalog {
     #[serde(default)]
     pub groups: Vec<Group>,
     /// The requirements, in the original's order.
+    #[serde(default)]
     pub requirements: Vec<Requirement>,
     /// What becomes of a requirement answered as not met.
     #[serde(default)]
     pub findings: Option<Findings>,
+    /// Requirements read from a matrix of the library rather than written out: see
+    /// [`FromMatrix`].
+    #[serde(default)]
+    pub from_matrix: Option<FromMatrix>,
+}
+
+/// `from_matrix: { matrix: responsibilities, marks: [○, 許, 承] }`: a questionnaire per role
+/// generated from a responsibility matrix (seed 004's 自己点検票: 「…それぞれの役割に応じた点検
+/// 項目…」). Every cell of a column standing for a role that holds one of `marks` becomes a
+/// requirement of that column's group, in the matrix's order: `5.1(1)③(イ):manager`, asking
+/// the row's title. The groups are the columns with a role; an assessment of one group asks
+/// one role its rows. It reads the matrix as shipped, not an organisation's corrections.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FromMatrix {
+    /// A matrix of the same library.
+    pub matrix: Spanned<String>,
+    /// The marks that make a cell a requirement.
+    pub marks: Vec<String>,
+}
+
+impl Catalog {
+    /// Adds the requirements and groups `from_matrix` reads from `matrix`, after any written
+    /// out: one group per column standing for a role (unless a group of that id is written),
+    /// one requirement per cell holding one of the marks.
+    pub fn expand_from(&mut self, matrix: &crate::matrix::Matrix) {
+        let Some(from) = &self.from_matrix else {
+            return;
+        };
+        let marks = from.marks.clone();
+        let columns: Vec<&crate::matrix::Column> =
+            matrix.columns.iter().filter(|c| c.role.is_some()).collect();
+        for c in &columns {
+            if !self.groups.iter().any(|g| g.id.value == c.id.value) {
+                self.groups.push(Group {
+                    id: c.id.clone(),
+                    label: c.label.clone(),
+                });
+            }
+        }
+        for row in &matrix.rows {
+            for c in &columns {
+                let Some(mark) = row.cells.get(&c.id.value) else {
+                    continue;
+                };
+                if !marks.iter().any(|m| m == mark) {
+                    continue;
+                }
+                let mark_label = matrix
+                    .marks
+                    .iter()
+                    .find(|m| &m.id.value == mark)
+                    .map(|m| m.label.clone());
+                let category = row
+                    .category
+                    .as_ref()
+                    .map(|t| t.ja.clone())
+                    .unwrap_or_default();
+                let help = Text {
+                    ja: format!(
+                        "{}（{}）{}",
+                        row.id.value,
+                        category,
+                        mark_label
+                            .as_ref()
+                            .map(|l| format!(" {mark}: {}", l.ja))
+                            .unwrap_or_default()
+                    ),
+                    en: Some(format!(
+                        "{} ({mark}{})",
+                        row.id.value,
+                        mark_label
+                            .as_ref()
+                            .map(|l| format!(": {}", l.get("en")))
+                            .unwrap_or_default()
+                    )),
+                };
+                self.requirements.push(Requirement {
+                    id: Spanned::new(
+                        format!("{}:{}", row.id.value, c.id.value),
+                        row.id.referenced,
+                        row.id.defined,
+                    ),
+                    text: row.title.clone(),
+                    help: Some(help),
+                    group: Some(c.id.clone()),
+                    weight: None,
+                    question: None,
+                    options: Vec::new(),
+                    when: None,
+                    requirements: Vec::new(),
+                });
+            }
+        }
+    }
 }
 
 /// `findings: { procedure: remediation }`: when an assessment is submitted, every

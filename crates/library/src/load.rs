@@ -198,6 +198,16 @@ pub fn load_sources(mut sources: Vec<Source>) -> Result<Library, Vec<Problem>> {
         crate::adapt::retime(a, ADAPTATION_FILE, &mut procedures, &mut problems);
         crate::adapt::lower_ceilings(a, ADAPTATION_FILE, &mut manifest, &mut problems);
     }
+    // A questionnaire read from a matrix is written out before anything is checked, so the
+    // checker sees its requirements as it sees any others.
+    for (_, catalog) in &mut catalogs {
+        let Some(wanted) = catalog.from_matrix.as_ref().map(|f| f.matrix.value.clone()) else {
+            continue;
+        };
+        if let Some((_, m)) = matrices.iter().find(|(_, m)| m.id.value == wanted) {
+            catalog.expand_from(m);
+        }
+    }
     let parts = crate::check::Parts {
         manifest: &manifest,
         forms: &forms,

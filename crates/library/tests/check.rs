@@ -1748,3 +1748,76 @@ fn a_table_set_beside_another_register_names_its_whole_key_and_columns_both_have
     }
     assert!(problems.iter().all(|x| x.file.ends_with(p)), "{problems:?}");
 }
+
+#[test]
+fn a_questionnaire_read_from_the_matrix_asks_each_role_the_rows_it_holds() {
+    let mut s = sources("mic-lg-security");
+    let file = "catalogs/role_check.yaml";
+    s.push(Source {
+        path: file.into(),
+        content: r#"id: role_check
+title: { ja: 役割ごとの点検 }
+by: [{ role: lg_manager, of: own_organisation }]
+from_matrix: { matrix: responsibilities, marks: ["許"] }
+"#
+        .into(),
+    });
+    let lib = load_sources(s.clone()).unwrap();
+    let catalog = &lib.catalogs["role_check"];
+    let matrix = &lib.matrices["responsibilities"];
+    // One requirement per cell of a role's column holding 許, in the matrix's order.
+    let expected: Vec<String> = matrix
+        .rows
+        .iter()
+        .flat_map(|r| {
+            matrix
+                .columns
+                .iter()
+                .filter(|c| c.role.is_some() && r.cells.get(&c.id.value).is_some_and(|m| m == "許"))
+                .map(move |c| format!("{}:{}", r.id.value, c.id.value))
+        })
+        .collect();
+    let ids: Vec<&str> = catalog
+        .requirements
+        .iter()
+        .map(|r| r.id.value.as_str())
+        .collect();
+    assert_eq!(ids, expected);
+    assert_eq!(ids.len(), 22, "the 22 許 of the guideline's table");
+    // Taking out a device is the 管理者's to permit (5.1(1)③(イ)), in their group.
+    let take_out = catalog
+        .requirements
+        .iter()
+        .find(|r| r.id.value == "5.1(1)③(イ):manager")
+        .unwrap();
+    assert_eq!(take_out.group.as_ref().unwrap().value, "manager");
+    assert_eq!(
+        take_out.text.ja,
+        matrix.row("5.1(1)③(イ)").unwrap().title.ja
+    );
+    assert!(catalog.groups.iter().any(|g| g.id.value == "manager"));
+
+    // A matrix the library lacks, or neither requirements nor a matrix, is refused.
+    edit(
+        &mut s,
+        file,
+        "matrix: responsibilities",
+        "matrix: responsibilitiez",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(
+        &problems,
+        &s,
+        file,
+        "responsibilitiez",
+        "一覧表「responsibilitiez」",
+    );
+    edit(
+        &mut s,
+        file,
+        "from_matrix: { matrix: responsibilitiez, marks: [\"許\"] }\n",
+        "",
+    );
+    let problems = load_sources(s.clone()).unwrap_err();
+    reported(&problems, &s, file, "id: role_check", "要件がありません");
+}

@@ -57,6 +57,30 @@ impl Checker<'_> {
                 }
             }
         }
+        if let Some(from) = &catalog.from_matrix
+            && !self
+                .parts
+                .matrices
+                .iter()
+                .any(|(_, m)| m.id.value == from.matrix.value)
+        {
+            self.at(
+                &from.matrix,
+                format!(
+                    "from_matrix の一覧表「{}」はこのライブラリにありません (unknown matrix)",
+                    from.matrix.value
+                ),
+            );
+        }
+        if catalog.requirements.is_empty() && catalog.from_matrix.is_none() {
+            self.at(
+                &catalog.id,
+                format!(
+                    "点検項目集「{}」に要件がありません: requirements か from_matrix を書いてください",
+                    catalog.id.value
+                ),
+            );
+        }
         let lines = catalog.lines();
         self.unique(lines.iter().map(|l| &l.requirement.id), "要件");
         for (i, line) in lines.iter().enumerate() {
