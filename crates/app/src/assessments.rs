@@ -367,7 +367,17 @@ impl App {
         let catalog = &library.catalogs[&row.catalog_id];
         let groups: Vec<String> = serde_json::from_str(&row.groups).unwrap_or_default();
         let values = answers_map(assessments::answer_values(&self.db, id).await?);
-        let asked = catalog.asked(&groups, &values);
+        let mut asked = catalog.asked(&groups, &values);
+        // An assessment of some groups lists theirs (and what belongs to none): a role's
+        // questionnaire read from a matrix is not paged through every other role's rows.
+        if !groups.is_empty() {
+            asked.retain(|(l, _)| {
+                l.requirement
+                    .group
+                    .as_ref()
+                    .is_none_or(|g| groups.contains(&g.value))
+            });
+        }
         let applicable = asked
             .iter()
             .filter(|(l, applies)| *applies && l.requirement.question() != Question::None)

@@ -332,7 +332,7 @@ async fn the_assessment_pages_start_answer_and_keep_what_was_typed() {
     let path = to.split('?').next().unwrap().to_owned();
     let page = w.t.html(&browser, &to).await;
     assert!(page.contains("点検を始めました"));
-    // Only the staff group is asked: the admin requirements are shown as not asked.
+    // Only the staff group is asked, and only its requirements are listed.
     assert!(page.contains("name=\"a:5.3(1)\""));
     assert!(!page.contains("name=\"a:5.3(2)\""));
 

@@ -1,12 +1,15 @@
 //! Policy violations (7.2(3), 7.6(2)): reported at once to the 統括 and the offender's
 //! 管理者; the 管理者 guides; only when guidance has not corrected it does the 統括 suspend
 //! or revoke the offender's rights, telling the CISO and the 管理者 — and in mamori the
-//! suspension ends the offender's designation as 職員等 until the 統括 restores it.
+//! suspension ends the offender's designation as 職員等 until the 統括 restores it. A problem
+//! found checking compliance (7.2(1)) goes to the CISO and the 統括 and the CISO deals with it;
+//! a part-time member of staff is entered with the rules explained (5.1(2)).
 
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use super::ledger_procedures::{closed_to_the_town, message, told_of};
+use super::ledgers::live;
 use super::{City, city};
 
 /// A member of staff of 総務課 who breaks the rules.
@@ -168,4 +171,92 @@ async fn a_manager_reported_does_not_guide_themselves_and_a_revocation_ends_the_
     // The 管理者 role itself is not what was suspended.
     let (status, _) = w.t.get(&w.manager, &format!("/api/v1/cases/{id}")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_problem_found_checking_compliance_goes_to_the_ciso_and_the_chief_and_the_ciso_deals_with_it()
+ {
+    let w = city().await;
+    // 7.2(1)①: the 管理者 who finds it reports; staff do not open these.
+    let problem = json!({"checked_on": "2026-06-01", "scope": "総務課の記録媒体の管理",
+                         "problem": "持ち出し記録簿に返却日の記入がない行が3件ある。",
+                         "rule": "5.1(1)⑤"});
+    let (status, _) =
+        w.t.post(
+            &w.staff,
+            "/api/v1/cases",
+            json!({"procedure": "mic-lg-security/compliance_problem", "organisation": w.section,
+                   "data": problem}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let id = w
+        .open(&w.manager, "compliance_problem", &w.section, problem)
+        .await;
+    w.t.act_ok(&w.manager, &id, "report", json!({})).await;
+    for c in [&w.ciso, &w.chief] {
+        assert!(told_of(&w, c).await.contains(&json!(id)));
+    }
+    // ②: the CISO deals with it, with what was done; not the 統括.
+    let (status, _) =
+        w.t.act(
+            &w.chief,
+            &id,
+            "deal_with",
+            json!({"handling": "記録簿の様式を改める。"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = w.t.act(&w.ciso, &id, "deal_with", json!({})).await;
+    assert!(status.is_client_error(), "{body}");
+    assert!(body["error"]["fields"]["handling"].is_string(), "{body}");
+    let case =
+        w.t.act_ok(
+            &w.ciso,
+            &id,
+            "deal_with",
+            json!({"handling": "返却時に管理者の確認欄を設けるよう全課に指示した。"}),
+        )
+        .await;
+    assert_eq!(case["state"], "dealt_with");
+    assert!(told_of(&w, &w.manager).await.contains(&json!(id)));
+    closed_to_the_town(&w, &id, "deal_with").await;
+}
+
+#[tokio::test]
+async fn a_temporary_member_of_staff_is_entered_with_the_rules_explained_and_internet_use_decided()
+{
+    let w = city().await;
+    let path = "/api/v1/registers/consent_forms/rows";
+    // 5.1(2)①③: when the rules were explained and whether the internet is needed are asked.
+    let (status, body) =
+        w.t.post(
+            &w.manager,
+            path,
+            json!({"organisation": w.section, "data": {"name": "臨時 十子", "hired_on": "2026-06-01"}}),
+        )
+        .await;
+    assert!(status.is_client_error(), "{body}");
+    for column in ["explained_on", "internet_mail"] {
+        assert!(body["error"]["fields"][column].is_string(), "{body}");
+    }
+    w.t.create(
+        &w.manager,
+        path,
+        json!({"organisation": w.section, "data": {"name": "臨時 十子", "hired_on": "2026-06-01",
+               "explained_on": "2026-06-01", "signed_on": "2026-06-01", "internet_mail": "blocked"}}),
+    )
+    .await;
+    // Staff keep no consent forms; 緑町 reads none.
+    let (status, _) =
+        w.t.post(
+            &w.staff,
+            path,
+            json!({"organisation": w.section, "data": {"name": "臨時 十一", "hired_on": "2026-06-01",
+                   "explained_on": "2026-06-01", "internet_mail": "needed"}}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(live(&w, &w.manager, "consent_forms").await.len(), 1);
+    assert!(live(&w, &w.town_admin, "consent_forms").await.is_empty());
 }
