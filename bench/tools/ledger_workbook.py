@@ -10,48 +10,11 @@ usage: ledger_workbook.py OUT.xlsx N FIRST OWNERS
 """
 
 import sys
-import zipfile
-from xml.sax.saxutils import escape
 
-CONTENT_TYPES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">
-<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>
-<Default Extension="xml" ContentType="application/xml"/>
-<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>
-<Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>
-</Types>"""
-ROOT_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/>
-</Relationships>"""
-WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">
-<sheets><sheet name="情報資産台帳" sheetId="1" r:id="rId1"/></sheets>
-</workbook>"""
-WORKBOOK_RELS = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
-<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">
-<Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>
-</Relationships>"""
+import xlsx
 
 COLUMNS = ["asset", "owner", "location", "kind", "confidentiality", "integrity", "availability", "notes"]
 KINDS = ["network", "system", "facility", "media", "information", "documents"]
-
-
-def letters(n: int) -> str:
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def row(number: int, cells: list[str]) -> str:
-    inner = "".join(
-        f'<c r="{letters(col)}{number}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
-        for col, value in enumerate(cells)
-    )
-    return f'<row r="{number}">{inner}</row>'
 
 
 def asset(i: int, owners: int) -> list[str]:
@@ -72,20 +35,8 @@ def asset(i: int, owners: int) -> list[str]:
 
 def main() -> None:
     out, n, first, owners = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-    rows = [row(1, COLUMNS)]
-    rows += [row(line, asset(i, owners)) for line, i in enumerate(range(first, first + n), start=2)]
-    sheet = (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>'
-        '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-        + "".join(rows)
-        + "</sheetData></worksheet>"
-    )
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("[Content_Types].xml", CONTENT_TYPES)
-        z.writestr("_rels/.rels", ROOT_RELS)
-        z.writestr("xl/workbook.xml", WORKBOOK)
-        z.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)
-        z.writestr("xl/worksheets/sheet1.xml", sheet)
+    rows = [COLUMNS] + [asset(i, owners) for i in range(first, first + n)]
+    xlsx.write(out, "情報資産台帳", rows)
 
 
 if __name__ == "__main__":

@@ -286,7 +286,7 @@ impl App {
 }
 
 /// Whether any party of the procedure is found below or beside the case's organisation.
-pub(crate) fn reaches_wide(procedure: &Procedure) -> bool {
+fn reaches_wide(procedure: &Procedure) -> bool {
     procedure
         .start
         .iter()

@@ -95,9 +95,10 @@ impl App {
         // row the form names (the manager of that system).
         let mut facts = facts;
         let about = &shipped.procedures[&procedure_id];
-        // A party anywhere in the tree (a system manager reporting another section's
-        // violation) is reckoned as the case's routing will reckon it.
-        if crate::routing::reaches_wide(about) {
+        // A start party anywhere in the tree (a system manager reporting another section's
+        // violation) is reckoned as the case's routing will reckon it; other procedures
+        // open without reading the organisations around.
+        if about.start.iter().any(|p| p.of.is_wide()) {
             self.wide_facts(Src::from(&mut tx), input.organisation, &mut facts)
                 .await?;
         }

@@ -152,20 +152,7 @@ fn workbook(assets: &[Asset]) -> Vec<u8> {
 
 impl Ledger {
     async fn import(&self, c: &Client, org: &str, workbook: Vec<u8>) -> Value {
-        let form = reqwest::multipart::Form::new()
-            .text("organisation", org.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(workbook).file_name("台帳.xlsx"),
-            );
-        let res = c
-            .post(self.t.url("/api/v1/registers/assets/import"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        let status = res.status();
-        let body: Value = res.json().await.unwrap_or(Value::Null);
+        let (status, body) = self.t.import_rows(c, "assets", org, workbook).await;
         assert!(status.is_success(), "{status} {body}");
         body
     }

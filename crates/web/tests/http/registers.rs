@@ -25,20 +25,9 @@ impl World {
     }
 
     async fn import(&self, c: &Client, org: &str, workbook: Vec<u8>) -> (StatusCode, Value) {
-        let form = reqwest::multipart::Form::new()
-            .text("organisation", org.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(workbook).file_name("台帳.xlsx"),
-            );
-        let res = c
-            .post(self.t.url("/api/v1/registers/external_services/import"))
-            .multipart(form)
-            .send()
+        self.t
+            .import_rows(c, "external_services", org, workbook)
             .await
-            .unwrap();
-        let status = res.status();
-        (status, res.json().await.unwrap_or(Value::Null))
     }
 
     async fn export(&self, c: &Client) -> mamori_sheets::ReadTable {

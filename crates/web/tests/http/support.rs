@@ -160,6 +160,30 @@ impl TestApp {
             .collect()
     }
 
+    /// Imports a workbook into a register for `org`: the status and the report.
+    pub async fn import_rows(
+        &self,
+        c: &Client,
+        register: &str,
+        org: &str,
+        workbook: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let form = reqwest::multipart::Form::new()
+            .text("organisation", org.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(workbook).file_name("台帳.xlsx"),
+            );
+        let res = c
+            .post(self.url(&format!("/api/v1/registers/{register}/import")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap();
+        let status = res.status();
+        (status, res.json().await.unwrap_or(Value::Null))
+    }
+
     /// Attaches a file to a case for one of its form's attachment fields.
     pub async fn attach_for(
         &self,

@@ -184,20 +184,7 @@ pub(super) async fn import(
     org: &str,
     workbook: Vec<u8>,
 ) -> (StatusCode, Value) {
-    let form = reqwest::multipart::Form::new()
-        .text("organisation", org.to_owned())
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(workbook).file_name("台帳.xlsx"),
-        );
-    let res = c
-        .post(w.t.url(&format!("/api/v1/registers/{register}/import")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    let status = res.status();
-    (status, res.json().await.unwrap_or(Value::Null))
+    w.t.import_rows(c, register, org, workbook).await
 }
 
 /// An exported workbook written again with `rows`, as Excel would save it.
