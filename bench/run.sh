@@ -11,7 +11,8 @@
 #   bash bench/run.sh --baseline-only  # only the baseline server (no mamori)
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
-#                                      # casepage,incidents,dsg,ledger,rounds,login)
+#                                      # casepage,incidents,dsg,ledger,rollup,rounds,
+#                                      # login)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
@@ -23,18 +24,20 @@
 # obligations of a bench-only library now due, times the scheduler's opening of their
 # 20,892 cases, then reads the compliance board of one obligation (1,741 lines). The
 # ledger case imports 100,000 rows into the register of another bench-only library and
-# reads ten of them at a time, filtered by class and owner.
+# reads ten of them at a time, filtered by class and owner. The rollup case has 1,741
+# municipalities report to one prefecture, each with a self-check of 350 items submitted
+# (and one in ten an incident reported up), and reads the prefecture's roll-up.
 #
 # Traffic goes to 127.0.0.1 only, and every run is bounded in time (wrk -d,
 # curl --max-time).
 set -euo pipefail
 
 usage() {
-  sed -n '2,29p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
-CASES=baseline,list,page,search,create,casepage,incidents,dsg,ledger,rounds,import,login,audit
+CASES=baseline,list,page,search,create,casepage,incidents,dsg,ledger,rollup,rounds,import,login,audit
 while [[ $# -gt 0 ]]; do
   arg=$1
   shift
@@ -309,6 +312,78 @@ YAML
     die "the bench library does not load: $(cat "$WORK/library-check.log")"
 }
 
+# The library of the rollup case, written here and existing only for this bench: a
+# self-check of ROLLUP_ITEMS yes/no items whose scores are reported up, and an event whose
+# report goes up, both answered by bench_checker held at the bench's own organisation (the
+# municipalities are created below it, so that one account answers for all of them).
+ROLLUP_LIBRARY="$WORK/mod-bench-rollup"
+ROLLUP_ORGS=1741
+ROLLUP_ITEMS=350
+write_rollup_library() {
+  local dir=$ROLLUP_LIBRARY n
+  rm -rf "$dir"
+  mkdir -p "$dir/catalogs" "$dir/forms" "$dir/procedures"
+  cat >"$dir/library.yaml" <<'YAML'
+# Written by bench/run.sh for its rollup case; not shipped.
+id: mod-bench-rollup
+version: "bench-1"
+title:
+  ja: ベンチ用の報告
+  en: Reports up (bench)
+roles:
+  - id: bench_checker
+    name: { ja: 点検・報告担当者, en: Checker }
+YAML
+  {
+    cat <<'YAML'
+id: bench_rollup_check
+title: { ja: ベンチ用の自己点検, en: Self-check (bench) }
+by:
+  - { role: bench_checker, of: parent_chain }
+reports_up: true
+requirements:
+YAML
+    for n in $(seq -w 1 "$ROLLUP_ITEMS"); do
+      echo "  - { id: \"R$n\", text: { ja: 点検項目 $n, en: Item $n } }"
+    done
+  } >"$dir/catalogs/bench_rollup_check.yaml"
+  cat >"$dir/forms/bench_event.yaml" <<'YAML'
+id: bench_event
+title: { ja: 事案, en: Event }
+fields:
+  - { id: summary, type: text, label: { ja: 概要, en: Summary } }
+YAML
+  cat >"$dir/procedures/bench_event.yaml" <<'YAML'
+id: bench_event
+title: { ja: ベンチ用の事案, en: Event (bench) }
+form: bench_event
+start:
+  - { role: bench_checker, of: parent_chain }
+states:
+  - { id: draft, name: { ja: 作成中, en: Draft } }
+  - { id: reported, name: { ja: 報告済み, en: Reported } }
+  - { id: closed, name: { ja: 完了, en: Closed }, terminal: true }
+transitions:
+  - action: report_up
+    name: { ja: 報告する, en: Report }
+    from: [draft]
+    by:
+      - { role: bench_checker, of: parent_chain }
+    reports_up: true
+    to:
+      - state: reported
+  - action: close
+    name: { ja: 完了する, en: Close }
+    from: [reported]
+    by:
+      - { role: bench_checker, of: parent_chain }
+    to:
+      - state: closed
+YAML
+  "$MAMORI_BIN" library check "$dir" >"$WORK/library-check.log" 2>&1 ||
+    die "the rollup library does not load: $(cat "$WORK/library-check.log")"
+}
+
 # The library of the ledger case, like the rounds case's written here and existing only
 # for this bench: one register of information assets (bench_assets) kept by bench_keeper,
 # with an owner, a building, a kind, notes and the three axes of seed 004's 2(1).
@@ -389,6 +464,10 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   if wanted ledger; then
     write_ledger_library
     MAMORI_ARGS+=(--library "$LEDGER_LIBRARY")
+  fi
+  if wanted rollup; then
+    write_rollup_library
+    MAMORI_ARGS+=(--library "$ROLLUP_LIBRARY")
   fi
   start_mamori
   log_in
@@ -893,6 +972,88 @@ run_incidents() {
   fi
 }
 
+# The rollup case: one prefecture (ベンチ県) that ROLLUP_ORGS municipalities report to
+# (relation reports_to, made by the system administrator and so accepted at once). Each
+# municipality submits a self-check of ROLLUP_ITEMS items, about one in twenty answered "no",
+# and one in ten reports an event up and leaves it open. The roll-up reads one row per
+# submitted self-check and per open event, never the answers.
+ROLLUP_NOTES=()
+ROLLUP_CHECKS=()
+
+seed_reporting() { # n: a municipality reporting to ROLLUP_PREF, its self-check, maybe an event
+  local n=$1 num org id code out="$WORK/reporting-$1.json" answers
+  num=$(printf '%04d' "$n")
+  local headers=(-H "Cookie: mamori_session=$COOKIE" -H 'Content-Type: application/json')
+  [[ -z "$CSRF" ]] || headers+=(-H "X-CSRF-Token: $CSRF")
+  call() { # method path body -> prints the HTTP code, the answer in $out
+    curl -s -o "$out" -w '%{http_code}' --max-time 60 -X "$1" "${headers[@]}" -d "$3" "$MAMORI_URL$2" || true
+  }
+  fail() { echo "run.sh: error: municipality $num: $1 answered HTTP $2: $(head -c 300 "$out")" >&2; exit 255; }
+  code=$(call POST /api/v1/organisations "$(jq -cn --arg n "報告団体$num" --arg p "$ORG" \
+    '{name: $n, kind: "local_government", parent: $p}')")
+  [[ $code == 201 ]] || fail "creating it" "$code"
+  org=$(jq -r .id "$out")
+  code=$(call POST "/api/v1/organisations/$org/relations" \
+    "$(jq -cn --arg o "$ROLLUP_PREF" '{kind: "reports_to", other: $o}')")
+  [[ $code == 201 ]] || fail "relating it" "$code"
+  code=$(call POST /api/v1/assessments "$(jq -cn --arg o "$org" \
+    '{catalog: "bench_rollup_check", organisation: $o, title: "令和8年度 自己点検"}')")
+  [[ $code == 201 ]] || fail "starting its self-check" "$code"
+  id=$(jq -r .id "$out")
+  answers=$(jq -cn --argjson n "$n" --argjson items "$ROLLUP_ITEMS" \
+    '{answers: [range(1; $items + 1) | {requirement: ("R" + (. | tostring | if length < 3 then ("00" + .)[-3:] else . end)),
+      answer: (if (. + $n) % 20 == 0 then "no" else "yes" end), note: ""}]}')
+  code=$(call PUT "/api/v1/assessments/$id/answers" "$answers")
+  [[ $code == 204 ]] || fail "answering its self-check" "$code"
+  code=$(call POST "/api/v1/assessments/$id/submit" '{}')
+  [[ $code == 204 || $code == 200 ]] || fail "submitting its self-check" "$code"
+  if ((n % 10 == 0)); then
+    code=$(call POST /api/v1/cases "$(jq -cn --arg o "$org" --arg s "事案 $num" \
+      '{procedure: "mod-bench-rollup/bench_event", organisation: $o, data: {summary: $s}}')")
+    [[ $code == 201 ]] || fail "opening its event" "$code"
+    id=$(jq -r .id "$out")
+    code=$(call POST "/api/v1/cases/$id/actions/report_up" '{}')
+    [[ $code == 200 ]] || fail "reporting its event up" "$code"
+  fi
+  rm -f "$out"
+}
+
+run_rollup() {
+  local start seeded me path code answer lines scored events size secs ok
+  step "rollup: $ROLLUP_ORGS municipalities reporting to one prefecture, each submitting $ROLLUP_ITEMS self-check answers ($SEED_PARALLEL in parallel)"
+  [[ $(api GET /api/v1/me) == 200 ]] || die "GET /api/v1/me failed"
+  me=$(jq -r .id "$WORK/api.json")
+  [[ $(api POST /api/v1/designations "$(jq -cn --arg o "$ORG" --arg p "$me" \
+    '{role: "bench_checker", organisation: $o, person: $p, starts_on: "2020-01-01"}')") == 201 ]] ||
+    die "designating the bench account bench_checker failed: $(head -c 300 "$WORK/api.json")"
+  new_org ベンチ県 local_government
+  ROLLUP_PREF=$NEW_ID
+  start=$(date +%s)
+  export -f seed_reporting
+  export WORK COOKIE CSRF MAMORI_URL ORG ROLLUP_PREF ROLLUP_ITEMS
+  # shellcheck disable=SC2016 # $1 is expanded by the inner bash, on purpose
+  seq 1 "$ROLLUP_ORGS" | xargs -P "$SEED_PARALLEL" -I{} bash -c 'seed_reporting "$1"' _ {} ||
+    die "seeding the reporting municipalities failed"
+  seeded=$(($(date +%s) - start))
+  ROLLUP_NOTES+=("seeding $ROLLUP_ORGS municipalities (an organisation, its relation, a self-check of $ROLLUP_ITEMS answers submitted, and an event reported up for one in ten) took $seeded s, not timed otherwise")
+
+  path="/api/v1/organisations/$ROLLUP_PREF/rollup"
+  assert_loopback "$MAMORI_URL$path"
+  answer=$(curl -s -o "$WORK/rollup.json" -w '%{http_code} %{size_download} %{time_total}' --max-time 30 \
+    -H "Cookie: mamori_session=$COOKIE" -H 'Accept: application/json' "$MAMORI_URL$path") || true
+  [[ ${answer%% *} == 200 ]] || die "GET $path answered HTTP ${answer%% *}: $(head -c 300 "$WORK/rollup.json")"
+  read -r _ size secs <<<"$answer"
+  lines=$(jq '.lines | length' "$WORK/rollup.json")
+  # The shipped libraries report up catalogs of their own: find the bench's column.
+  scored=$(jq '([.catalogs[].catalog] | index("bench_rollup_check")) as $k
+    | [.lines[] | select(.scores[$k].submitted == 1 and .scores[$k].score != null)] | length' "$WORK/rollup.json")
+  events=$(jq '[.lines[].reported_open] | add' "$WORK/rollup.json")
+  ROLLUP_NOTES+=("one roll-up answer before the runs: $lines lines, $size bytes of JSON, $(awk -v t="$secs" 'BEGIN { printf "%.1f", t * 1000 }') ms")
+  ok=$([[ $lines -eq $ROLLUP_ORGS && $scored -eq $ROLLUP_ORGS && $events -eq $((ROLLUP_ORGS / 10)) ]] && echo x || echo " ")
+  ROLLUP_CHECKS+=("- [$ok] rollup: $lines of $ROLLUP_ORGS municipalities listed, $scored with their score, $events of $((ROLLUP_ORGS / 10)) open events counted")
+  run_case rollup rollup.lua "$MAMORI_URL" "$path"
+}
+
 # The rounds case: the compliance board of one yearly obligation over Japan's 1,741
 # municipalities (市町村, Tokyo's 23 wards included), and the scheduler opening the cases of
 # twelve such obligations when their period starts. It seeds after the other cases have
@@ -1053,6 +1214,7 @@ if [[ $BASELINE_ONLY -eq 0 ]]; then
   wanted incidents && run_incidents
   wanted dsg && run_case dsg sites.lua "$MAMORI_URL" "/api/v1/dsg/sites"
   wanted ledger && run_ledger
+  wanted rollup && run_rollup
   # After the others: it adds 1,741 organisations and restarts mamori.
   wanted rounds && run_rounds
   # Last, because thousands of logins may trip the login throttle.
@@ -1247,6 +1409,11 @@ report() {
     local note
     for note in "${LEDGER_NOTES[@]}"; do echo "ledger: $note."; done
   fi
+  if [[ ${#ROLLUP_NOTES[@]} -gt 0 ]]; then
+    echo
+    local note
+    for note in "${ROLLUP_NOTES[@]}"; do echo "rollup: $note."; done
+  fi
   if [[ ${#MEMORY_NOTES[@]} -gt 0 ]]; then
     echo
     echo "| mamori's memory | RSS (MB) | peak RSS since start (MB) |"
@@ -1301,6 +1468,13 @@ report() {
       local peak
       peak=$(printf '%s\n' "${MEMORY_NOTES[@]}" | awk -F'|' '$3 > m { m = $3 } END { print m + 0 }')
       check "memory: mamori's peak RSS under 150 MB ($peak MB)" "$peak" "<" 150
+    fi
+    if [[ ${#ROLLUP_CHECKS[@]} -gt 0 ]]; then
+      local p99u8
+      p99u8=$(cell rollup 8 4)
+      check "rollup: a prefecture's roll-up of $ROLLUP_ORGS municipalities × $ROLLUP_ITEMS self-check items answers with a p99 under 200 ms at 8 connections (${p99u8:-?} ms)" \
+        "$p99u8" "<" 200
+      printf '%s\n' "${ROLLUP_CHECKS[@]}"
     fi
     if [[ ${#ROUNDS_CHECKS[@]} -gt 0 ]]; then
       local p99r8

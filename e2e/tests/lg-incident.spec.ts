@@ -2,7 +2,8 @@
 // reports it from the home page, with the first response of 6.4(3)⑦; the section's 管理者
 // passes it on; the CSIRT judges it against the criteria it wrote beforehand (a criterion it
 // never wrote is refused, and what was typed stays), orders containment, and reports to the
-// prefecture, MIC and NISC with the printed report; the CISO is told.
+// prefecture, MIC and NISC with the printed report; the CISO is told, and the prefecture
+// the city reports to counts the incident on its roll-up without reading it.
 import { expect, test } from '@playwright/test';
 import { adminCredentials, apiCreate, apiPeople, expectNoAxeViolations, firstLoginPage, login, tokyoLocalTime } from './helpers';
 
@@ -98,6 +99,22 @@ test('a staff report goes through the CSIRT\'s judgement against its own criteri
   const report = await csirt.request.get(`/api/v1${casePath}/documents/outside_report_pdf.pdf`);
   expect(report.status()).toBe(200);
   expect(report.headers()['content-type']).toContain('application/pdf');
+
+  // The prefecture the city reports to sees the incident among those reported to it, and
+  // nothing of the case itself.
+  const pref = await apiCreate(page, '/api/v1/organisations', { name: `若葉県 ${suffix}`, kind: 'local_government' });
+  await apiCreate(page, `/api/v1/organisations/${city}/relations`, { kind: 'reports_to', other: pref });
+  const prefPeople: Array<[string, string, string, string]> = [['県 職員', `staff.${suffix}@wakaba-pref.example.jp`, pref, 'lg_staff']];
+  await apiPeople(page, prefPeople, INITIAL);
+  const prefStaff = await firstLoginPage(browser, prefPeople[0][1], INITIAL, PASSWORD);
+  await prefStaff.goto(`/organisations/${pref}`);
+  await prefStaff.locator('[data-test=rollup-link]').click();
+  const line = prefStaff.locator('[data-test=rollup-line]', { hasText: `青葉市 ${suffix}` });
+  await expect(line.locator('[data-test=rollup-incidents]')).toContainText('1');
+  await expect(prefStaff.locator('main')).not.toContainText(subject);
+  await expectNoAxeViolations(prefStaff);
+  const denied = await prefStaff.request.get(`/api/v1${casePath}`);
+  expect([403, 404]).toContain(denied.status());
 
   // The CISO was told of the incident and of the report outside.
   await ciso.goto('/');

@@ -201,6 +201,7 @@ role-everywhere = Everywhere
 relation-contracts_with = contracts with
 relation-subcontractor_of = is a subcontractor of
 relation-engages = engages
+relation-reports_to = reports to (a municipality to its prefecture)
 
 ## Input errors
 error-required = This is required.
@@ -1040,6 +1041,7 @@ guide-no-relations-link = Register a relation
 guide-rel-contracts_with = { $from } contracts with { $to }
 guide-rel-subcontractor_of = { $from } is a subcontractor of { $to }
 guide-rel-engages = { $from } engages { $to }
+guide-rel-reports_to = { $from } reports to { $to }
 guide-waiting-ours = "{ $relation }" is waiting for { $to } to accept it; it has no effect until then.
 guide-waiting-ours-link = Accept
 guide-waiting-theirs = "{ $relation }" is waiting for the administrator of { $to }, the other side, to accept it.
@@ -1183,3 +1185,16 @@ matrix-who-corrects = Corrections are made by { $roles }.
 notice-matrix-corrected = The correction is recorded.
 procedure-matrix-row = { $matrix } { $row }
 procedures-matrices = See the responsibility matrices
+
+# The roll-up of the organisations that report to this one.
+rollup-title = Organisations reporting to us
+rollup-help = For each organisation that reports to this one (a "reports to" relation this organisation accepted): how many targets of the running round of each recurring procedure have done it, the score of the checks submitted in the fiscal year, and how many cases reported here are still open. Nothing of their cases, registers or people is shown.
+rollup-back = Back to the organisation
+rollup-fiscal-year = Fiscal year
+rollup-empty = No organisation reports to this one. One shows here once it states a "reports to" relation and this organisation accepts it.
+rollup-organisation = Organisation
+rollup-done-of = done / targets
+rollup-score = score (submitted)
+rollup-not-submitted = not submitted
+rollup-reported = Open cases reported here
+rollup-since = first reported

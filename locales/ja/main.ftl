@@ -201,6 +201,7 @@ role-everywhere = 全体
 relation-contracts_with = 契約している
 relation-subcontractor_of = 下請負者である
 relation-engages = 業務を委託している
+relation-reports_to = 報告している（市区町村から都道府県へなど）
 
 ## 入力エラー
 error-required = 入力してください。
@@ -1040,6 +1041,7 @@ guide-no-relations-link = 関係を登録する
 guide-rel-contracts_with = { $from }は{ $to }と契約している
 guide-rel-subcontractor_of = { $from }は{ $to }の下請負者である
 guide-rel-engages = { $from }は{ $to }に業務を委託している
+guide-rel-reports_to = { $from }は{ $to }に報告している
 guide-waiting-ours = 「{ $relation }」との登録が、{ $to }の承認を待っています。承認するまで効力はありません。
 guide-waiting-ours-link = 承認する
 guide-waiting-theirs = 「{ $relation }」との登録が、相手方である{ $to }の組織管理者の承認を待っています。
@@ -1183,3 +1185,16 @@ matrix-who-corrects = 割当てを修正できるのは { $roles } です。
 notice-matrix-corrected = 割当ての修正を記録しました。
 procedure-matrix-row = { $matrix } { $row }
 procedures-matrices = 権限・責任の一覧表を見る
+
+# The roll-up of the organisations that report to this one.
+rollup-title = 報告を受けている団体の状況
+rollup-help = この組織に報告している団体（関係「報告している」を承認した団体）ごとに、今の回の定期の手続の実施数、年度中に提出された点検の得点、報告を受けた未完了の事案の件数を示します。団体の案件・台帳・職員の内容は表示しません。
+rollup-back = 組織へ戻る
+rollup-fiscal-year = 対象年度
+rollup-empty = この組織に報告している団体はありません。団体の側で関係「報告している」を登録し、この組織が承認すると表示されます。
+rollup-organisation = 団体
+rollup-done-of = 実施済み／対象
+rollup-score = 得点（提出数）
+rollup-not-submitted = 未提出
+rollup-reported = 報告を受けた未完了の事案
+rollup-since = 最初の報告

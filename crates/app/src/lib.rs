@@ -36,6 +36,7 @@ pub mod read;
 mod register_documents;
 mod registers;
 mod report_board;
+mod rollup;
 mod rounds;
 mod routing;
 mod row_lifecycle;
@@ -80,6 +81,7 @@ pub use registers::{
     ImportReport, MAX_ROWS_PER_PAGE, ROWS_PER_PAGE, RegisterView, RowQuery, RowView,
 };
 pub use report_board::{ReportGroup, ReportLine};
+pub use rollup::{Done, RolledCatalog, RolledRound, Rollup, RollupLine, Score};
 pub use rounds::{Board, BoardLine, BoardQuery, Obligation, Standing, Tally as RoundTally};
 pub use row_lifecycle::RowDateView;
 pub use row_roles::RowRoleInput;

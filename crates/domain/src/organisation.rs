@@ -171,14 +171,19 @@ pub enum RelationKind {
     /// contracts, so that a company ATLA buys from does not become a party to other
     /// companies' cases.
     Engages,
+    /// A municipality reports its yearly cycle and its incidents to (報告) a prefecture, or
+    /// a prefecture to the Ministry: once accepted, the body reported to sees the roll-up
+    /// (rounds done, self-check scores, incidents reported to it) and nothing else.
+    ReportsTo,
 }
 
 impl RelationKind {
     /// Every kind.
-    pub const ALL: [RelationKind; 3] = [
+    pub const ALL: [RelationKind; 4] = [
         RelationKind::ContractsWith,
         RelationKind::SubcontractorOf,
         RelationKind::Engages,
+        RelationKind::ReportsTo,
     ];
 
     /// The identifier stored and sent.
@@ -187,6 +192,7 @@ impl RelationKind {
             RelationKind::ContractsWith => "contracts_with",
             RelationKind::SubcontractorOf => "subcontractor_of",
             RelationKind::Engages => "engages",
+            RelationKind::ReportsTo => "reports_to",
         }
     }
 

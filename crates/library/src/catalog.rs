@@ -43,6 +43,11 @@ pub struct Catalog {
     /// [`FromMatrix`].
     #[serde(default)]
     pub from_matrix: Option<FromMatrix>,
+    /// Its scores are reported to the bodies an organisation reports to (relation
+    /// `reports_to`): the roll-up shows, per reporting organisation, the share of the
+    /// weight passed by the assessments submitted in the fiscal year.
+    #[serde(default)]
+    pub reports_up: bool,
 }
 
 /// `from_matrix: { matrix: responsibilities, marks: [○, 許, 承] }`: a questionnaire per role

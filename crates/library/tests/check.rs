@@ -1204,6 +1204,15 @@ fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
     let lib = load_sources(s.clone()).unwrap_or_else(|p| panic!("{p:?}"));
     let r = lib.procedures["approval"].recurs.as_ref().unwrap();
     assert_eq!(r.every().unwrap().to_string(), "fiscal year");
+    // A recurring procedure may report its rounds up.
+    let mut up = s.clone();
+    up.iter_mut()
+        .find(|x| x.path == file)
+        .unwrap()
+        .content
+        .push_str("reports_up: true\n");
+    let lib = load_sources(up).unwrap_or_else(|p| panic!("{p:?}"));
+    assert!(lib.procedures["approval"].reports_up);
 
     let f = s.iter_mut().find(|x| x.path == file).unwrap();
     f.content = f.content.replace(
@@ -1255,6 +1264,8 @@ fn a_recurrence_says_how_often_and_for_whom_in_one_way_that_reads() {
             "remind: 30 days",
             "before",
         ),
+        // Only rounds have something done to report up.
+        ("reports_up: true\n", "id: approval", "reports_up"),
     ] {
         let mut s = sources("mod-external-service");
         let f = s.iter_mut().find(|x| x.path == file).unwrap();

@@ -195,6 +195,15 @@ pub async fn update(
     Ok(())
 }
 
+/// Records when a case was first reported up (to the bodies its organisation reports to);
+/// reporting again keeps the first time.
+pub async fn mark_reported_up(tx: &mut Tx, id: Uuid, now: Ts) -> Result<(), StorageError> {
+    const SQL: &str =
+        "UPDATE cases SET reported_up_at = $2 WHERE id = $1 AND reported_up_at IS NULL";
+    on_tx!(tx, x => sqlx::query(SQL).bind(id).bind(now).execute(x).await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
 /// The position of the last entry of a case's history (0 before any): whatever is
 /// recorded in a case adds to its history, so an unchanged number means an unchanged case.
 pub async fn last_event<'a>(src: impl Into<Src<'a>>, case: Uuid) -> Result<i64, StorageError> {

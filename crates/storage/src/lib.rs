@@ -25,6 +25,7 @@ pub mod passkeys;
 pub mod persons;
 pub mod posts;
 pub mod registers;
+pub mod rollup;
 pub mod rounds;
 pub mod row_designations;
 pub mod row_lifecycle;

@@ -245,6 +245,10 @@ impl App {
             closed_at,
         };
         cases::update(tx, row.id, &row.state, &update).await?;
+        // Reported to the bodies the organisation reports to: the roll-up counts it there.
+        if procedure.transition(action).is_some_and(|t| t.reports_up) {
+            cases::mark_reported_up(tx, row.id, now).await?;
+        }
         let event = NewCaseEvent {
             actor: Some(caller.actor.person),
             action,

@@ -614,6 +614,13 @@ impl Checker<'_> {
         if let Some(r) = &p.recurs {
             self.recurrence(r);
         }
+        // Only rounds have something done or not done to report.
+        if p.reports_up && p.recurs.is_none() {
+            self.at(
+                &p.id,
+                "reports_up は recurs のある手続にだけ書きます（各回の実施状況を報告します）",
+            );
+        }
         if let Some(s) = &p.schedule {
             self.schedule(p, s, &form.fields);
         }

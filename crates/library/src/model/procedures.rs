@@ -60,6 +60,11 @@ pub struct Procedure {
     /// when a round starts.
     #[serde(default)]
     pub recurs: Option<Recurrence>,
+    /// Its running round is reported to the bodies an organisation reports to (relation
+    /// `reports_to`): the roll-up shows how many of each reporting organisation's targets
+    /// have done it. Only a recurring procedure has rounds to report.
+    #[serde(default)]
+    pub reports_up: bool,
     /// The steps its cases go through, planned in time (a site joining the gateway).
     #[serde(default)]
     pub schedule: Option<Schedule>,

@@ -59,6 +59,11 @@ pub struct Transition {
     /// ahead of a visit): the notice names them, and its readers open them on the case.
     #[serde(default)]
     pub sends: Vec<Spanned<String>>,
+    /// Taking it reports the case to the bodies its organisation reports to (relation
+    /// `reports_to`, a prefecture): from then until it closes, the roll-up counts it there,
+    /// and shows them nothing else of it.
+    #[serde(default)]
+    pub reports_up: bool,
     /// The case passes on to the organisation the actor acts from: from then on, the
     /// relations across organisations (contracting organisations, prime contractor,
     /// service contractors) are reckoned from it, as when a prime contractor forwards its

@@ -184,7 +184,7 @@ pub struct OrganisationPatch {
 #[derive(Serialize, ToSchema)]
 pub struct Relation {
     pub id: Uuid,
-    /// `contracts_with`, `subcontractor_of` or `engages`.
+    /// `contracts_with`, `subcontractor_of`, `engages` or `reports_to`.
     pub kind: String,
     /// The organisation it is stated for.
     pub from: OrgRef,
@@ -216,7 +216,7 @@ impl From<RelationRow> for Relation {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RelationCreate {
-    /// `contracts_with`, `subcontractor_of` or `engages`.
+    /// `contracts_with`, `subcontractor_of`, `engages` or `reports_to`.
     pub kind: String,
     /// The other organisation.
     pub other: Uuid,

@@ -20,6 +20,7 @@ mod persons;
 mod posts;
 mod registers;
 mod reviews;
+pub(crate) mod rollup;
 mod row_roles;
 mod secrets;
 mod session;
@@ -141,6 +142,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(obligations::list_obligations))
         .routes(routes!(obligations::get_compliance_board))
         .routes(routes!(obligations::export_compliance_board))
+        .routes(routes!(rollup::get_rollup))
         .routes(routes!(notifications::list_notifications))
         .routes(routes!(reviews::list_overrides))
         .routes(routes!(reviews::list_emergencies))

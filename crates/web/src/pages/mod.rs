@@ -18,6 +18,7 @@ mod persons;
 mod quick;
 mod registers;
 mod reports;
+mod rollup;
 mod secrets;
 
 use askama::Template;
@@ -125,6 +126,7 @@ pub fn router() -> Router<AppState> {
                 .layer(DefaultBodyLimit::disable()),
         )
         .route("/reports", get(reports::board))
+        .route("/organisations/{id}/rollup", get(rollup::show))
         .route("/obligations", get(obligations::list))
         .route(
             "/obligations/{library}/{procedure}",

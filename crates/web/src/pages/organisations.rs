@@ -235,6 +235,8 @@ struct ShowPage {
     errors: FormErrors,
     /// A designation's end sent back to be corrected.
     ending: super::persons::EndingForm,
+    /// Organisations report to this one, and the reader may read their roll-up.
+    has_reporters: bool,
 }
 
 /// The desk an organisation keeps for urgent calls, as its form holds it.
@@ -361,7 +363,14 @@ pub(crate) async fn show_page(
         .with_notice(notice)
         .titled(v.organisation.name.clone());
     let desk = desk.unwrap_or_else(|| DeskForm::from(v.desk.as_ref()));
+    // The roll-up is read by whoever reads the organisation's cases: the same people as its
+    // people (members, administrators, auditors).
+    let has_reporters = v.can_view_people
+        && v.relations.iter().any(|r| {
+            r.kind == RelationKind::ReportsTo.as_str() && r.to_id == id && r.accepted_at.is_some()
+        });
     Ok(render(&ShowPage {
+        has_reporters,
         desk,
         errors,
         ending,

@@ -278,6 +278,8 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("PATCH", "/api/v1/organisations/{id}", A_ADMINS),
     ("DELETE", "/api/v1/organisations/{id}", A_ADMINS),
     ("GET", "/api/v1/organisations/{id}/relations", A_READERS),
+    // What reports to 甲 is read by those who read 甲's cases.
+    ("GET", "/api/v1/organisations/{id}/rollup", A_READERS),
     ("POST", "/api/v1/organisations/{id}/relations", A_ADMINS),
     ("DELETE", "/api/v1/relations/{id}", A_ADMINS),
     ("POST", "/api/v1/relations/{id}/accept", A_ADMINS),
@@ -612,9 +614,9 @@ async fn request(
             assert_eq!(status, StatusCode::OK, "{body}");
             (url, None)
         }
-        (_, "/api/v1/organisations/{id}") | (_, "/api/v1/organisations/{id}/relations") => {
-            (path.replace("{id}", &w.a), None)
-        }
+        (_, "/api/v1/organisations/{id}")
+        | (_, "/api/v1/organisations/{id}/relations")
+        | ("GET", "/api/v1/organisations/{id}/rollup") => (path.replace("{id}", &w.a), None),
         ("DELETE", "/api/v1/relations/{id}") => {
             let other = t
                 .org(sys, &format!("契約相手{n}"), "unit", Some(&w.mod_))
@@ -1161,6 +1163,7 @@ async fn every_page_as_every_role() {
     let pages: Vec<(String, &[&str])> = vec![
         (format!("/organisations/{}", w.a), A_READERS),
         (format!("/organisations/{}/edit", w.a), A_ADMINS),
+        (format!("/organisations/{}/rollup", w.a), A_READERS),
         (
             format!("/organisations/{}/adaptations/mod-external-service", w.a),
             A_READERS,

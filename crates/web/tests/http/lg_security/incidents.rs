@@ -16,7 +16,7 @@ use super::{City, city};
 use crate::support::pdf_text;
 
 /// The city's CSIRT (the unified contact point), and the criteria it wrote in advance.
-async fn csirt(w: &City) -> Client {
+pub(super) async fn csirt(w: &City) -> Client {
     let csirt =
         w.t.people(
             &w.sys,
@@ -35,7 +35,7 @@ async fn csirt(w: &City) -> Client {
     csirt
 }
 
-fn usb_lost() -> Value {
+pub(super) fn usb_lost() -> Value {
     json!({"subject": "住民情報を含むUSBメモリの紛失", "reporter": "職員 五子",
            "found_at": "2026-06-01T09:30", "channel": "staff",
            "situation": "窓口業務で使ったUSBメモリが見当たらない。",

@@ -18,6 +18,7 @@ mod mynumber;
 mod outsourcing;
 mod plans;
 mod policy;
+mod prefecture;
 mod self_check;
 mod training;
 mod violations;
