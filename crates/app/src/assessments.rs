@@ -102,10 +102,13 @@ impl AssessmentView {
 
     /// The share of the weight answered that passes, in percent, once anything is scored.
     pub fn score(&self) -> Option<u32> {
-        (self.tally.scored_weight > 0).then(|| {
-            u32::try_from(self.tally.pass_weight * 100 / self.tally.scored_weight).unwrap_or(0)
-        })
+        score(self.tally.pass_weight, self.tally.scored_weight)
     }
+}
+
+/// The share of the weight scored that passed, in percent, once anything is scored.
+pub(crate) fn score(pass_weight: i64, scored_weight: i64) -> Option<u32> {
+    (scored_weight > 0).then(|| u32::try_from(pass_weight * 100 / scored_weight).unwrap_or(0))
 }
 
 /// A catalog someone may start, and where.
@@ -614,7 +617,9 @@ impl App {
         if !missing.is_empty() {
             return Err(AppError::FormInvalid(missing));
         }
-        if !assessments::submit(&mut tx, id, self.now()).await? {
+        // Counted once, kept on the row for the roll-up and recorded in the audit trail.
+        let tally = assessments::tally(&mut tx, id).await?;
+        if !assessments::submit(&mut tx, id, self.now(), &tally).await? {
             return Err(AppError::Rule {
                 code: "assessment-submitted",
             });
@@ -622,7 +627,6 @@ impl App {
         let opened = self
             .open_remediation(&mut tx, caller, &library, &row, catalog)
             .await?;
-        let tally = assessments::tally(&mut tx, id).await?;
         self.record_done(
             &mut tx,
             caller,

@@ -149,9 +149,7 @@ impl App {
                 if let Some(&i) = at.get(&s.organisation_id) {
                     lines[i].scores[k] = Score {
                         submitted: s.submitted,
-                        percent: (s.scored_weight > 0).then(|| {
-                            u32::try_from(s.pass_weight * 100 / s.scored_weight).unwrap_or(0)
-                        }),
+                        percent: crate::assessments::score(s.pass_weight, s.scored_weight),
                     };
                 }
             }

@@ -321,16 +321,14 @@ pub async fn forget(tx: &mut Tx, id: Uuid, requirements: &[String]) -> Result<()
     Ok(())
 }
 
-/// Closes an assessment to changes, keeping the weight its answers passed and scored (a
-/// roll-up then reads one row, not its answers); false if it was not open.
-pub async fn submit(tx: &mut Tx, id: Uuid, now: Ts) -> Result<bool, StorageError> {
+/// Closes an assessment to changes, keeping the weight its answers passed and scored
+/// (`tally`, counted in the same transaction) so that a roll-up reads one row, not its
+/// answers; false if it was not open.
+pub async fn submit(tx: &mut Tx, id: Uuid, now: Ts, tally: &Tally) -> Result<bool, StorageError> {
     const SQL: &str = "UPDATE assessments SET state = 'submitted', submitted_at = $2,
-        pass_weight = (SELECT COALESCE(SUM(CASE WHEN outcome = 'pass' THEN weight ELSE 0 END), 0)
-                         FROM assessment_answers WHERE assessment_id = $1),
-        scored_weight = (SELECT COALESCE(SUM(CASE WHEN outcome <> 'not_applicable' THEN weight ELSE 0 END), 0)
-                           FROM assessment_answers WHERE assessment_id = $1)
-        WHERE id = $1 AND state = 'open'";
-    let n = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(now).execute(c).await.map(|r| r.rows_affected()))?;
+        pass_weight = $3, scored_weight = $4 WHERE id = $1 AND state = 'open'";
+    let n = on_tx!(tx, c => sqlx::query(SQL).bind(id).bind(now).bind(tally.pass_weight)
+        .bind(tally.scored_weight).execute(c).await.map(|r| r.rows_affected()))?;
     Ok(n == 1)
 }
 

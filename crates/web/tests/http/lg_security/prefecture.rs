@@ -9,6 +9,7 @@ use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 
 use super::incidents::{csirt, usb_lost};
+use super::self_check::manager_rows;
 use super::{City, city};
 
 /// 若葉県 with its administrator and a member of its staff.
@@ -138,21 +139,7 @@ async fn a_prefecture_sees_the_yearly_cycle_of_the_municipalities_it_accepted_an
     .await;
 
     // The 管理者's self-check, every clause met but one, submitted.
-    let lib = mamori_library::shipped()
-        .unwrap()
-        .into_iter()
-        .find(|l| l.manifest.id.value == "mic-lg-security")
-        .unwrap();
-    let held: Vec<String> = lib.matrices["responsibilities"]
-        .rows
-        .iter()
-        .filter(|r| {
-            r.cells
-                .get("manager")
-                .is_some_and(|m| ["○", "許", "承"].contains(&m.as_str()))
-        })
-        .map(|r| format!("{}:manager", r.id.value))
-        .collect();
+    let held = manager_rows();
     let check =
         w.t.create(
             &w.manager,

@@ -10,6 +10,26 @@ use super::city;
 use super::ledger_procedures::told_of;
 use crate::support::send;
 
+/// The 管理者's questionnaire as the shipped matrix gives it: the ids of the rows where the
+/// 管理者's column holds ○, 許 or 承.
+pub(super) fn manager_rows() -> Vec<String> {
+    let lib = mamori_library::shipped()
+        .unwrap()
+        .into_iter()
+        .find(|l| l.manifest.id.value == "mic-lg-security")
+        .unwrap();
+    lib.matrices["responsibilities"]
+        .rows
+        .iter()
+        .filter(|r| {
+            r.cells
+                .get("manager")
+                .is_some_and(|m| ["○", "許", "承"].contains(&m.as_str()))
+        })
+        .map(|r| format!("{}:manager", r.id.value))
+        .collect()
+}
+
 #[tokio::test]
 async fn each_role_is_asked_the_clauses_it_holds_and_the_chief_runs_it_across_the_departments() {
     let w = city().await;
@@ -26,22 +46,7 @@ async fn each_role_is_asked_the_clauses_it_holds_and_the_chief_runs_it_across_th
     let (status, a) = w.t.get(&w.manager, &path).await;
     assert_eq!(status, StatusCode::OK, "{a}");
     let asked = a["asked"].as_i64().unwrap();
-    // The matrix's 管理者 column as shipped.
-    let lib = mamori_library::shipped()
-        .unwrap()
-        .into_iter()
-        .find(|l| l.manifest.id.value == "mic-lg-security")
-        .unwrap();
-    let matrix = &lib.matrices["responsibilities"];
-    let held = matrix
-        .rows
-        .iter()
-        .filter(|r| {
-            r.cells
-                .get("manager")
-                .is_some_and(|m| ["○", "許", "承"].contains(&m.as_str()))
-        })
-        .count();
+    let held = manager_rows().len();
     assert_eq!(asked as usize, held, "{a}");
     assert!(held > 50, "{held}");
     // Only the 管理者's rows are listed, the first page of them full.
