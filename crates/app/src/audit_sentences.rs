@@ -87,6 +87,7 @@ pub const OPERATIONS: &[&str] = &[
     "library.matrix_read",
     "audit.read",
     "audit.verify",
+    "audit.anchor",
 ];
 
 /// The families the filter offers as a whole (a prefix of the operations above).
@@ -426,6 +427,9 @@ pub fn sentence(row: &AuditRow, names: &Names) -> Sentence {
         "login" => s("audit-s-login"),
         "login.second_factor" => s("audit-s-login-second-factor"),
         "logout" => s("audit-s-logout"),
+        "audit.anchor" => s("audit-s-audit-anchor")
+            .plain("seq", text_at(&d, "seq"))
+            .plain("key", text_at(&d, "key")),
         "session.end_others" => {
             s("audit-s-session-end-others").plain("count", text_at(&d, "ended"))
         }
@@ -914,7 +918,8 @@ mod tests {
                         "session.end_others",
                         "system_admin.create",
                         "audit.read",
-                        "audit.verify"
+                        "audit.verify",
+                        "audit.anchor"
                     ]
                     .contains(op),
                 "{op}"

@@ -7,6 +7,7 @@ mod api_tokens;
 mod appointments;
 mod assessments;
 mod attachments;
+mod audit_anchors;
 pub mod audit_sentences;
 mod audit_trail;
 mod calls;
@@ -26,6 +27,7 @@ mod libraries;
 mod login;
 mod mail;
 mod matrices;
+mod observed;
 mod organisations;
 mod passkeys;
 mod people;
@@ -54,6 +56,10 @@ pub use api_tokens::{
 };
 pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, StartAssessment};
 pub use attachments::{Download, Upload, UploadTurn};
+pub use audit_anchors::{
+    AnchorStatus, Anchoring, PUBLIC_KEY_FILE as ANCHOR_PUBLIC_KEY_FILE, mail_anchor, read_anchors,
+    write_anchor,
+};
 pub use audit_trail::AuditQuery;
 pub use calls::{CallPlan, PrimeDesk};
 pub use case_page::CasePage;
@@ -72,6 +78,7 @@ pub use mail::{MailRun, Mailer};
 pub use matrices::{
     CorrectInput, Correction, MatrixFilter, MatrixRowPage, MatrixRowView, MatrixView,
 };
+pub use observed::Observed;
 pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};

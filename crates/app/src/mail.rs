@@ -76,6 +76,35 @@ impl Mailer {
         self
     }
 
+    /// Sends one plain-text message to `to` at once, outside the outbox: for what is not a
+    /// notice to a person (audit anchors to the auditors' addresses). The caller keeps
+    /// what it sends and tries again if this fails.
+    pub async fn send_text(
+        &self,
+        to: &[String],
+        subject: &str,
+        body: &str,
+    ) -> Result<(), AppError> {
+        let mut message = Message::builder()
+            .from(self.from.clone())
+            .subject(format!("[mamori] {subject}"))
+            .header(ContentType::TEXT_PLAIN);
+        for address in to {
+            let mailbox: Mailbox = address
+                .parse()
+                .map_err(|e| AppError::Internal(format!("address {address:?}: {e}")))?;
+            message = message.to(mailbox);
+        }
+        let message = message
+            .body(body.to_owned())
+            .map_err(|e| AppError::Internal(e.to_string()))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| AppError::Internal(format!("e-mail not sent: {e}")))
+    }
+
     fn message(&self, row: &MailRow) -> Result<Message, String> {
         let to = Mailbox::new(
             Some(row.name.clone()),

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, bail};
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use mamori_app::{App, FirstAdmin, Mailer, Settings, system_clock};
 use mamori_auth::sealed::Sealer;
 use mamori_storage::{Db, DbConfig, PoolSize};
@@ -17,8 +17,18 @@ use mamori_web::{AppState, WebConfig};
 #[derive(Parser)]
 #[command(name = "mamori", version, about)]
 struct Cli {
+    /// How the log is written: `text` for people reading it, `json` (one object a line,
+    /// with the request's id and route) for a log collector.
+    #[arg(long, global = true, env = "MAMORI_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -57,6 +67,54 @@ struct MailOptions {
     mail_from: String,
 }
 
+/// The audit trail's anchors: the key that signs the chain's head, where anchors are
+/// written, and who receives them.
+#[derive(Args)]
+struct AnchorOptions {
+    /// File holding the key that signs the audit trail's anchors (64 hex characters).
+    /// Default: `audit-anchor.key` in the data folder, created on first use. Keep it where
+    /// those who administer the database cannot write.
+    #[arg(long, env = "MAMORI_ANCHOR_KEY")]
+    anchor_key: Option<PathBuf>,
+    /// Folder the anchors are written to. Default: `anchors` in the data folder.
+    #[arg(long, env = "MAMORI_ANCHOR_DIR")]
+    anchor_dir: Option<PathBuf>,
+    /// Auditors' addresses the anchors are mailed to, comma-separated (needs --smtp-url).
+    #[arg(long, env = "MAMORI_ANCHOR_MAIL", value_delimiter = ',')]
+    anchor_mail: Vec<String>,
+}
+
+impl AnchorOptions {
+    /// The key (created if missing) and the folder, with the public key's file written
+    /// beside the anchors for auditors to copy.
+    fn open(&self, data_dir: &std::path::Path) -> anyhow::Result<mamori_app::Anchoring> {
+        let key_path = self
+            .anchor_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("audit-anchor.key"));
+        let key = load_anchor_key(&key_path, true)?;
+        let dir = self
+            .anchor_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("anchors"));
+        std::fs::create_dir_all(&dir)
+            .with_context(|| format!("cannot create {}", dir.display()))?;
+        let public = dir.join(mamori_app::ANCHOR_PUBLIC_KEY_FILE);
+        let text = format!("{}\n", key.public().to_text());
+        if std::fs::read_to_string(&public).ok().as_deref() != Some(text.as_str()) {
+            std::fs::write(&public, &text)
+                .with_context(|| format!("cannot write {}", public.display()))?;
+        }
+        Ok(mamori_app::Anchoring::new(
+            key,
+            dir,
+            self.anchor_mail.clone(),
+        ))
+    }
+}
+
+// The command line is parsed once; the large variant (every server option) costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
 enum Command {
     /// Serve the web application and the API.
@@ -66,6 +124,10 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "MAMORI_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// Serve `/metrics` (Prometheus text format) on this address, and only there;
+        /// off when not given.
+        #[arg(long, env = "MAMORI_METRICS_BIND")]
+        metrics_bind: Option<SocketAddr>,
         /// The address people use (e.g. https://mamori.example.go.jp); https makes cookies Secure.
         #[arg(long, env = "MAMORI_PUBLIC_URL")]
         public_url: Option<String>,
@@ -112,6 +174,8 @@ enum Command {
         adapt: Vec<String>,
         #[command(flatten)]
         mail: MailOptions,
+        #[command(flatten)]
+        anchors: AnchorOptions,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -179,20 +243,49 @@ enum AdminCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Re-walk the hash chain; exit 0 if intact, 1 naming the first bad event otherwise.
+    /// With `--anchors`, also check that the chain still holds every anchored head.
     Verify {
         #[command(flatten)]
         data: DataOptions,
+        /// A folder of anchors (files written by mamori, or saved anchor e-mails).
+        #[arg(long)]
+        anchors: Option<PathBuf>,
+        /// The public key the anchors must be signed with (`ed25519:…`, or a file holding
+        /// it, such as `audit-anchor.pub`). Default: the public half of the anchor key file.
+        #[arg(long)]
+        anchor_public_key: Option<String>,
+        /// The anchor key file, when no public key is given. Default: `audit-anchor.key`
+        /// in the data folder.
+        #[arg(long, env = "MAMORI_ANCHOR_KEY")]
+        anchor_key: Option<PathBuf>,
+    },
+    /// Sign the chain's head now: write an anchor (and mail it, when configured).
+    Anchor {
+        #[command(flatten)]
+        data: DataOptions,
+        #[command(flatten)]
+        anchors: AnchorOptions,
+        #[command(flatten)]
+        mail: MailOptions,
     },
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        // Each line carries its spans, so a collector can group a request's lines by id.
+        LogFormat::Json => logs
+            .json()
+            .with_current_span(true)
+            .with_span_list(true)
+            .init(),
+    }
     // Checking a library compiles its PDF templates too.
     mamori_library::document::set_pdf_check(mamori_documents::check_case_template);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -205,7 +298,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(Cli::parse())) {
+    match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("mamori: {e:#}");
@@ -219,6 +312,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             data,
             bind,
+            metrics_bind,
             public_url,
             lockout_threshold,
             lockout_minutes,
@@ -231,10 +325,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             libraries,
             adapt,
             mail,
+            anchors,
         } => {
             // A library that does not load stops mamori before anything is written.
             let libraries = libraries_in_use(&libraries, &adapt)?;
             let sealer = load_sealer(secret_key.as_deref(), &data.data_dir)?;
+            if !anchors.anchor_mail.is_empty() && mail.smtp_url.is_none() {
+                bail!(
+                    "--anchor-mail needs --smtp-url / アンカーのメール送信には --smtp-url が必要です"
+                );
+            }
+            let anchoring = anchors.open(&data.data_dir)?;
             let settings = Settings {
                 lockout_threshold,
                 lockout_minutes,
@@ -251,12 +352,16 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             serve(
                 data,
-                bind,
-                public_url,
+                Listen {
+                    bind,
+                    metrics_bind,
+                    public_url,
+                },
                 settings,
                 connections,
                 libraries,
                 mail,
+                anchoring,
             )
             .await?;
             Ok(ExitCode::SUCCESS)
@@ -338,15 +443,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify { data },
+            command:
+                AuditCommand::Verify {
+                    data,
+                    anchors,
+                    anchor_public_key,
+                    anchor_key,
+                },
         } => {
+            // The trusted key is settled before anything is read: a typo fails at once.
+            let trusted = match &anchors {
+                None => None,
+                Some(_) => Some(trusted_anchor_key(
+                    anchor_public_key.as_deref(),
+                    anchor_key.as_deref(),
+                    &data.data_dir,
+                )?),
+            };
             let db = data.open(2).await?;
             let app = App::new(db.clone(), system_clock(), Settings::default())?;
             let started = std::time::Instant::now();
             let result = app.verify_audit_chain_at_console().await?;
             let seconds = started.elapsed().as_secs_f64();
-            db.close().await;
-            match result {
+            let mut intact = match result {
                 Ok(last) => {
                     // The rate is for operators sizing a check of a long trail.
                     let rate = if seconds > 0.0 {
@@ -357,13 +476,51 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!(
                         "audit trail intact: {last} events verified in {seconds:.3} s ({rate:.0} events/s)"
                     );
-                    Ok(ExitCode::SUCCESS)
+                    true
                 }
                 Err(e) => {
                     eprintln!("audit trail BROKEN at event {}: {e}", e.seq());
-                    Ok(ExitCode::FAILURE)
+                    false
                 }
+            };
+            if let (Some(dir), Some(trusted)) = (&anchors, &trusted) {
+                intact &= check_anchors(&app, dir, trusted).await?;
             }
+            db.close().await;
+            Ok(if intact {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Anchor {
+                    data,
+                    anchors,
+                    mail,
+                },
+        } => {
+            if !anchors.anchor_mail.is_empty() && mail.smtp_url.is_none() {
+                bail!(
+                    "--anchor-mail needs --smtp-url / アンカーのメール送信には --smtp-url が必要です"
+                );
+            }
+            let anchoring = anchors.open(&data.data_dir)?;
+            let db = data.open(2).await?;
+            let app = App::new(db.clone(), system_clock(), Settings::default())?;
+            let (anchor, file) = app.anchor_audit_chain(&anchoring).await?;
+            db.close().await;
+            println!("anchor written to {}\n", file.display());
+            print!("{}", anchor.to_text());
+            if let Some(url) = &mail.smtp_url
+                && !anchoring.mail_to.is_empty()
+            {
+                let mailer = Mailer::new(url, &mail.mail_from, "")?;
+                mamori_app::mail_anchor(&mailer, &anchoring.mail_to, &anchor).await?;
+                println!("\nmailed to {}", anchoring.mail_to.join(", "));
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Library {
             command: LibraryCommand::Check { dir },
@@ -438,6 +595,113 @@ fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Resul
     Sealer::from_hex(&hex).with_context(|| format!("{}", path.display()))
 }
 
+/// The anchor key in `path`; when `create`, a new one is written there (owner-only) if
+/// the file does not exist yet.
+fn load_anchor_key(
+    path: &std::path::Path,
+    create: bool,
+) -> anyhow::Result<mamori_auth::anchor::AnchorKey> {
+    use mamori_auth::anchor::AnchorKey;
+    if create && !path.exists() {
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        let key = AnchorKey::generate();
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options
+            .open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+        std::io::Write::write_all(&mut file, key.to_hex().as_bytes())?;
+        tracing::info!(path = %path.display(), public = %key.public().to_text(), "created the key that signs the audit trail's anchors; give its public half to the auditors");
+    }
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the anchor key {}", path.display()))?;
+    AnchorKey::from_hex(&text).with_context(|| format!("{}", path.display()))
+}
+
+/// The public key anchors are checked against: given (as text or a file), or the public
+/// half of the anchor key file.
+fn trusted_anchor_key(
+    given: Option<&str>,
+    key_file: Option<&std::path::Path>,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<mamori_auth::anchor::AnchorPublicKey> {
+    use mamori_auth::anchor::AnchorPublicKey;
+    if let Some(given) = given {
+        let text = if std::path::Path::new(given).is_file() {
+            std::fs::read_to_string(given).with_context(|| format!("cannot read {given}"))?
+        } else {
+            given.to_owned()
+        };
+        return AnchorPublicKey::parse(&text).context("--anchor-public-key");
+    }
+    let path = key_file
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| data_dir.join("audit-anchor.key"));
+    if !path.exists() {
+        bail!(
+            "no anchor key at {}: give the auditors' copy with --anchor-public-key \
+             / 公開鍵を --anchor-public-key で指定してください",
+            path.display()
+        );
+    }
+    Ok(load_anchor_key(&path, false)?.public())
+}
+
+/// Checks every anchor in `dir` against the chain, printing one line each; true when all
+/// hold. An empty folder fails: an auditor who pointed at the wrong one must be told.
+async fn check_anchors(
+    app: &App,
+    dir: &std::path::Path,
+    trusted: &mamori_auth::anchor::AnchorPublicKey,
+) -> anyhow::Result<bool> {
+    use mamori_app::AnchorStatus;
+    let anchors = mamori_app::read_anchors(dir)
+        .with_context(|| format!("cannot read the anchors in {}", dir.display()))?;
+    if anchors.is_empty() {
+        eprintln!("no anchors in {} / アンカーがありません", dir.display());
+        return Ok(false);
+    }
+    let mut holding = 0;
+    for (file, anchor) in &anchors {
+        let name = file.display();
+        let anchor = match anchor {
+            Ok(a) => a,
+            Err(e) => {
+                eprintln!("anchor {name}: UNREADABLE: {e}");
+                continue;
+            }
+        };
+        match app.check_anchor(anchor, trusted).await? {
+            AnchorStatus::Holds => holding += 1,
+            AnchorStatus::Unsigned(e) => eprintln!("anchor {name}: NOT VALID: {e}"),
+            AnchorStatus::Missing { head } => eprintln!(
+                "anchor {name}: BROKEN: the trail ends at event {head}, before the anchored event {} \
+                 (events were removed) / アンカーの第{}件がありません",
+                anchor.seq, anchor.seq
+            ),
+            AnchorStatus::Rewritten { found } => eprintln!(
+                "anchor {name}: BROKEN: event {} has the hash {found}, but the anchor signed {} \
+                 (the trail was rewritten after {}) / 第{}件が署名後に書き換えられています",
+                anchor.seq,
+                mamori_auth::anchor::hex(&anchor.hash),
+                anchor.signed_at,
+                anchor.seq
+            ),
+        }
+    }
+    println!(
+        "anchors: {holding} of {} hold (key {})",
+        anchors.len(),
+        trusted.to_text()
+    );
+    Ok(holding == anchors.len())
+}
+
 /// The problems of a built-in library, as one error.
 fn library_problems(problems: Vec<mamori_library::Problem>) -> anyhow::Error {
     let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
@@ -506,14 +770,25 @@ fn libraries_in_use(
     Ok(all)
 }
 
+/// Where a server listens and how people reach it.
+struct Listen {
+    bind: SocketAddr,
+    metrics_bind: Option<SocketAddr>,
+    public_url: Option<String>,
+}
+
 async fn serve(
     data: DataOptions,
-    bind: SocketAddr,
-    public_url: Option<String>,
+    Listen {
+        bind,
+        metrics_bind,
+        public_url,
+    }: Listen,
     settings: Settings,
     connections: u32,
     libraries: Vec<mamori_library::Library>,
     mail: MailOptions,
+    anchoring: mamori_app::Anchoring,
 ) -> anyhow::Result<()> {
     let db = data.open(connections).await?;
     let app = App::new(db.clone(), system_clock(), settings)?
@@ -548,6 +823,28 @@ async fn serve(
         },
         first_run,
     );
+    // The figures for monitoring, on an address of their own when asked for.
+    let metrics = match metrics_bind {
+        None => None,
+        Some(at) => {
+            let metrics = std::sync::Arc::new(mamori_web::metrics::Metrics::new());
+            let listener = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("cannot listen on {at} for metrics"))?;
+            let router = mamori_web::metrics::router(state.clone(), metrics.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum_serve(listener, router).await {
+                    tracing::error!(error = %e, "the metrics address stopped");
+                }
+            });
+            tracing::info!(%at, "metrics served at /metrics");
+            Some(metrics)
+        }
+    };
+    let state = match &metrics {
+        Some(m) => state.with_metrics(m.clone()),
+        None => state,
+    };
 
     // Expired sessions are removed in the background; a failure is logged and retried.
     let sweeper = app.clone();
@@ -568,7 +865,9 @@ async fn serve(
         None => None,
     };
     let ticker = app.clone();
+    let tick_metrics = metrics.clone();
     tokio::spawn(async move {
+        let metrics = tick_metrics;
         // Retention is counted in days: what ran out is deleted once an hour, not each tick.
         let mut ticks: u64 = 0;
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(15));
@@ -576,6 +875,7 @@ async fn serve(
         loop {
             tick.tick().await;
             ticks += 1;
+            let run_started = std::time::Instant::now();
             if let Err(e) = ticker.fire_due_timers().await {
                 tracing::warn!(error = %e, "deadline timers failed");
             }
@@ -629,6 +929,13 @@ async fn serve(
             {
                 tracing::warn!(error = %e, "e-mail delivery failed");
             }
+            // The day's anchor of the audit trail (the first tick of each day writes it).
+            if let Err(e) = ticker.anchor_if_due(&anchoring, mailer.as_ref()).await {
+                tracing::warn!(error = %e, "anchoring the audit trail failed");
+            }
+            if let Some(metrics) = &metrics {
+                metrics.scheduler_ran(run_started.elapsed());
+            }
         }
     });
 
@@ -637,6 +944,15 @@ async fn serve(
     db.close().await;
     tracing::info!("mamori stopped");
     Ok(())
+}
+
+/// Serves a small internal router (the metrics address) with axum's own loop: only the
+/// office's monitoring connects there.
+async fn axum_serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+) -> std::io::Result<()> {
+    axum::serve(listener, router).await
 }
 
 async fn shutdown_signal() {

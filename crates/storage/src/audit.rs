@@ -419,6 +419,15 @@ pub async fn head(db: &Db) -> Result<(i64, Vec<u8>), StorageError> {
     )
 }
 
+/// The hash of event `seq`, if the chain holds it.
+pub async fn hash_at(db: &Db, seq: i64) -> Result<Option<Vec<u8>>, StorageError> {
+    let row: Option<(Vec<u8>,)> = on_db!(db, p => sqlx::query_as("SELECT hash FROM audit_events WHERE seq = $1")
+        .bind(seq)
+        .fetch_optional(p)
+        .await)?;
+    Ok(row.map(|(h,)| h))
+}
+
 /// The ids an audit page mentions, to be named together.
 #[derive(Debug, Default, Clone)]
 pub struct NameRequest {

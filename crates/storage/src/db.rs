@@ -236,6 +236,15 @@ impl Db {
         }
     }
 
+    /// Connections the pool holds now, and how many of them are idle (on SQLite, the
+    /// readers; the single writer is not counted).
+    pub fn pool_usage(&self) -> (u32, usize) {
+        match self {
+            Db::Sqlite { read, .. } => (read.size(), read.num_idle()),
+            Db::Postgres(pool) => (pool.size(), pool.num_idle()),
+        }
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<(), StorageError> {
         on_db!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|r| r.rows_affected()))?;

@@ -149,6 +149,13 @@ pub async fn mail_pending(db: &Db) -> Result<i64, StorageError> {
     Ok(on_db!(db, p => sqlx::query_scalar(SQL).fetch_one(p).await)?)
 }
 
+/// E-mails not yet handed to the mail server, and when the oldest of them was written.
+pub async fn mail_backlog(db: &Db) -> Result<(i64, Option<Ts>), StorageError> {
+    const SQL: &str = "SELECT COUNT(*), MIN(created_at) FROM notifications
+                       WHERE channel = 'email' AND delivered_at IS NULL";
+    Ok(on_db!(db, p => sqlx::query_as(SQL).fetch_one(p).await)?)
+}
+
 /// A person's notifications, unread first, newest first.
 pub async fn for_person(
     db: &Db,

@@ -6,6 +6,7 @@ mod assets;
 mod error;
 mod extract;
 mod i18n;
+pub mod metrics;
 mod pages;
 mod rulebooks;
 mod security;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub first_run_token: Arc<Mutex<Option<String>>>,
     /// Failures per client address.
     throttle: Arc<throttle::Throttle>,
+    /// The figures `/metrics` exposes, when the operator turned them on.
+    metrics: Option<Arc<metrics::Metrics>>,
 }
 
 impl AppState {
@@ -73,7 +76,14 @@ impl AppState {
             app,
             web: Arc::new(web),
             first_run_token: Arc::new(Mutex::new(first_run_token)),
+            metrics: None,
         }
+    }
+
+    /// The same state, measuring requests into `metrics`.
+    pub fn with_metrics(mut self, metrics: Arc<metrics::Metrics>) -> Self {
+        self.metrics = Some(metrics);
+        self
     }
 }
 
@@ -105,7 +115,40 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(error::render))
         .layer(axum::middleware::from_fn(security::headers))
+        // Outermost: the latency counts every layer, and the span and its id cover them.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::measure,
+        ))
+        .layer(tracing_layer())
+        .layer(tower_http::request_id::PropagateRequestIdLayer::x_request_id())
+        .layer(tower_http::request_id::SetRequestIdLayer::x_request_id(
+            tower_http::request_id::MakeRequestUuid,
+        ))
         .with_state(state)
+}
+
+type ServerErrors =
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>;
+type MakeSpan = fn(&axum::http::Request<axum::body::Body>) -> tracing::Span;
+
+/// A span per request, named by its id (given by a proxy in `X-Request-Id`, or made here
+/// and sent back in the answer) and its route pattern, so that every line a request logs
+/// can be found together. Answers are logged at debug level, server errors as errors.
+fn tracing_layer() -> tower_http::trace::TraceLayer<ServerErrors, MakeSpan> {
+    fn span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+        let id = request
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("-");
+        let route = request
+            .extensions()
+            .get::<axum::extract::MatchedPath>()
+            .map_or("unmatched", |m| m.as_str());
+        tracing::info_span!("request", id, method = %request.method(), route)
+    }
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(span as fn(&_) -> _)
 }
 
 /// The OpenAPI document, for tests and for `mamori` to print.
