@@ -12,7 +12,8 @@
 #   bash bench/run.sh --cases create   # only these cases (comma-separated:
 #                                      # baseline,list,page,search,create,
 #                                      # casepage,incidents,dsg,ledger,rollup,rounds,
-#                                      # login)
+#                                      # login; cluster alone: two servers
+#                                      # on PostgreSQL behind HAProxy, bench/cluster.sh)
 #
 # The incidents case is not a wrk run: it submits 200 prepared incident reports
 # at once, one per connection (curl --parallel), then checks that every one was
@@ -33,7 +34,7 @@
 set -euo pipefail
 
 usage() {
-  sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+  sed -n '2,34p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
 }
 
 BASELINE_ONLY=0
@@ -53,6 +54,10 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 wanted() { [[ ",$CASES," == *",$1,"* ]]; }
+# The two-server case runs on PostgreSQL with servers of its own (bench/cluster.sh).
+if [[ $CASES == cluster ]]; then
+  exec bash "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+fi
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"

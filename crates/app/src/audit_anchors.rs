@@ -146,20 +146,31 @@ impl App {
         anchor: &Anchor,
         trusted: &AnchorPublicKey,
     ) -> Result<AnchorStatus, AppError> {
-        if let Err(e) = anchor.verify(trusted) {
-            return Ok(AnchorStatus::Unsigned(e));
-        }
-        if anchor.seq == 0 {
-            // Signed before the first event: there is nothing to hold.
-            return Ok(AnchorStatus::Holds);
-        }
-        Ok(match audit::hash_at(&self.db, anchor.seq).await? {
-            None => AnchorStatus::Missing {
-                head: audit::head(&self.db).await?.0,
-            },
-            Some(h) if h[..] == anchor.hash[..] => AnchorStatus::Holds,
-            Some(h) => AnchorStatus::Rewritten { found: hex(&h) },
-        })
+        let at = audit::hash_at(&self.db, anchor.seq).await?;
+        let head = audit::head(&self.db).await?.0;
+        Ok(judge_anchor(anchor, trusted, at.as_deref(), head))
+    }
+}
+
+/// What an anchor says of the chain, given the hash the chain holds at the anchored
+/// position now (`None`: no such event) and the chain's head.
+pub fn judge_anchor(
+    anchor: &Anchor,
+    trusted: &AnchorPublicKey,
+    hash_at: Option<&[u8]>,
+    head: i64,
+) -> AnchorStatus {
+    if let Err(e) = anchor.verify(trusted) {
+        return AnchorStatus::Unsigned(e);
+    }
+    if anchor.seq == 0 {
+        // Signed before the first event: there is nothing to hold.
+        return AnchorStatus::Holds;
+    }
+    match hash_at {
+        None => AnchorStatus::Missing { head },
+        Some(h) if h == anchor.hash => AnchorStatus::Holds,
+        Some(h) => AnchorStatus::Rewritten { found: hex(h) },
     }
 }
 

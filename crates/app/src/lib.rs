@@ -57,8 +57,8 @@ pub use api_tokens::{
 pub use assessments::{AnswerInput, AssessmentView, Finding, RequirementView, StartAssessment};
 pub use attachments::{Download, Upload, UploadTurn};
 pub use audit_anchors::{
-    AnchorStatus, Anchoring, PUBLIC_KEY_FILE as ANCHOR_PUBLIC_KEY_FILE, mail_anchor, read_anchors,
-    write_anchor,
+    AnchorStatus, Anchoring, PUBLIC_KEY_FILE as ANCHOR_PUBLIC_KEY_FILE, judge_anchor, mail_anchor,
+    read_anchors, write_anchor,
 };
 pub use audit_trail::AuditQuery;
 pub use calls::{CallPlan, PrimeDesk};

@@ -1,5 +1,7 @@
 //! `mamori`: the server and the operator's commands.
 
+mod doctor;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -85,18 +87,23 @@ struct AnchorOptions {
 }
 
 impl AnchorOptions {
+    fn key_path(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.anchor_key
+            .clone()
+            .unwrap_or_else(|| data_dir.join("audit-anchor.key"))
+    }
+
+    fn dir_path(&self, data_dir: &std::path::Path) -> PathBuf {
+        self.anchor_dir
+            .clone()
+            .unwrap_or_else(|| data_dir.join("anchors"))
+    }
+
     /// The key (created if missing) and the folder, with the public key's file written
     /// beside the anchors for auditors to copy.
     fn open(&self, data_dir: &std::path::Path) -> anyhow::Result<mamori_app::Anchoring> {
-        let key_path = self
-            .anchor_key
-            .clone()
-            .unwrap_or_else(|| data_dir.join("audit-anchor.key"));
-        let key = load_anchor_key(&key_path, true)?;
-        let dir = self
-            .anchor_dir
-            .clone()
-            .unwrap_or_else(|| data_dir.join("anchors"));
+        let key = load_anchor_key(&self.key_path(data_dir), true)?;
+        let dir = self.dir_path(data_dir);
         std::fs::create_dir_all(&dir)
             .with_context(|| format!("cannot create {}", dir.display()))?;
         let public = dir.join(mamori_app::ANCHOR_PUBLIC_KEY_FILE);
@@ -124,6 +131,13 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "MAMORI_BIND", default_value = "127.0.0.1:8080")]
         bind: SocketAddr,
+        /// Serve HTTPS with this certificate chain (PEM, leaf first), for offices without a
+        /// reverse proxy; read again on SIGHUP. Needs --tls-key.
+        #[arg(long, env = "MAMORI_TLS_CERT", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "MAMORI_TLS_KEY", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
         /// Serve `/metrics` (Prometheus text format) on this address, and only there;
         /// off when not given.
         #[arg(long, env = "MAMORI_METRICS_BIND")]
@@ -204,6 +218,23 @@ enum Command {
     Library {
         #[command(subcommand)]
         command: LibraryCommand,
+    },
+    /// Check an installation: data folder and key permissions, database reachable and
+    /// migrated, clock, audit chain head and its latest anchor, e-mail settings. Changes
+    /// nothing; exit 1 if any check fails.
+    Doctor {
+        #[command(flatten)]
+        data: DataOptions,
+        /// Whether the sealing key is given instead of the key file (its value is not read).
+        #[arg(long, env = "MAMORI_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
+        #[command(flatten)]
+        anchors: AnchorOptions,
+        #[command(flatten)]
+        mail: MailOptions,
+        /// Send a test e-mail to this address through the configured mail server.
+        #[arg(long)]
+        test_mail: Option<String>,
     },
     /// Print the OpenAPI document of the JSON API.
     Openapi,
@@ -312,6 +343,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve {
             data,
             bind,
+            tls_cert,
+            tls_key,
             metrics_bind,
             public_url,
             lockout_threshold,
@@ -354,6 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 data,
                 Listen {
                     bind,
+                    tls: tls_cert.zip(tls_key),
                     metrics_bind,
                     public_url,
                 },
@@ -563,6 +597,28 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!("backup written to {}", out.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Doctor {
+            data,
+            secret_key,
+            anchors,
+            mail,
+            test_mail,
+        } => {
+            let installation = doctor::Installation {
+                data_dir: &data.data_dir,
+                database_url: data.database_url.as_deref(),
+                secret_key_given: secret_key.is_some(),
+                anchor_key: anchors.key_path(&data.data_dir),
+                anchor_dir: anchors.dir_path(&data.data_dir),
+                smtp_url: mail.smtp_url.as_deref(),
+                mail_from: &mail.mail_from,
+                test_mail: test_mail.as_deref(),
+            };
+            Ok(match doctor::run(&installation).await {
+                doctor::Verdict::Fail => ExitCode::FAILURE,
+                _ => ExitCode::SUCCESS,
+            })
+        }
         Command::Openapi => {
             println!("{}", mamori_web::openapi().to_pretty_json()?);
             Ok(ExitCode::SUCCESS)
@@ -578,8 +634,7 @@ fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Resul
     }
     let path = data_dir.join("secret.key");
     if !path.exists() {
-        std::fs::create_dir_all(data_dir)
-            .with_context(|| format!("cannot create {}", data_dir.display()))?;
+        create_private_dir(data_dir)?;
         let mut options = std::fs::OpenOptions::new();
         options.write(true).create_new(true);
         #[cfg(unix)]
@@ -595,6 +650,18 @@ fn load_sealer(given: Option<&str>, data_dir: &std::path::Path) -> anyhow::Resul
     Sealer::from_hex(&hex).with_context(|| format!("{}", path.display()))
 }
 
+/// Creates a folder for key files, readable by its owner only (on PostgreSQL the data
+/// folder holds nothing but keys and anchors, and nothing else creates it).
+fn create_private_dir(dir: &std::path::Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create {}", dir.display()))
+}
+
 /// The anchor key in `path`; when `create`, a new one is written there (owner-only) if
 /// the file does not exist yet.
 fn load_anchor_key(
@@ -604,8 +671,7 @@ fn load_anchor_key(
     use mamori_auth::anchor::AnchorKey;
     if create && !path.exists() {
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)
-                .with_context(|| format!("cannot create {}", parent.display()))?;
+            create_private_dir(parent)?;
         }
         let key = AnchorKey::generate();
         let mut options = std::fs::OpenOptions::new();
@@ -773,6 +839,8 @@ fn libraries_in_use(
 /// Where a server listens and how people reach it.
 struct Listen {
     bind: SocketAddr,
+    /// Certificate chain and key files, when mamori serves HTTPS itself.
+    tls: Option<(PathBuf, PathBuf)>,
     metrics_bind: Option<SocketAddr>,
     public_url: Option<String>,
 }
@@ -781,6 +849,7 @@ async fn serve(
     data: DataOptions,
     Listen {
         bind,
+        tls,
         metrics_bind,
         public_url,
     }: Listen,
@@ -797,8 +866,16 @@ async fn serve(
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .with_context(|| format!("cannot listen on {bind}"))?;
+    // Read before anything listens: a certificate that does not load stops the start.
+    let tls = match &tls {
+        Some((cert, key)) => Some(std::sync::Arc::new(
+            mamori_web::tls::Tls::load(cert, key).map_err(|e| anyhow::anyhow!("TLS: {e}"))?,
+        )),
+        None => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let public_origin = public_url
-        .unwrap_or_else(|| format!("http://{bind}"))
+        .unwrap_or_else(|| format!("{scheme}://{bind}"))
         .trim_end_matches('/')
         .to_owned();
 
@@ -940,7 +1017,8 @@ async fn serve(
     });
 
     tracing::info!(%bind, backend = db.backend(), origin = %public_origin, "mamori is listening");
-    mamori_web::serve(listener, state, shutdown_signal()).await?;
+    reload_on_hangup(tls.clone());
+    mamori_web::serve_with(listener, state, tls, shutdown_signal()).await?;
     db.close().await;
     tracing::info!("mamori stopped");
     Ok(())
@@ -953,6 +1031,32 @@ async fn axum_serve(
     router: axum::Router,
 ) -> std::io::Result<()> {
     axum::serve(listener, router).await
+}
+
+/// SIGHUP reads the TLS certificate and key again (a renewal); a reload that fails keeps
+/// the certificate in use. Without TLS there is nothing to reload, and SIGHUP (which would
+/// otherwise end the process) is only noted.
+fn reload_on_hangup(tls: Option<std::sync::Arc<mamori_web::tls::Tls>>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let Ok(mut hangups) = signal(SignalKind::hangup()) else {
+            return;
+        };
+        while hangups.recv().await.is_some() {
+            match &tls {
+                None => tracing::info!("SIGHUP: no TLS certificate to reload"),
+                Some(tls) => match tls.reload() {
+                    Ok(()) => tracing::info!("SIGHUP: reloaded the TLS certificate"),
+                    Err(e) => {
+                        tracing::error!(error = %e, "SIGHUP: the TLS certificate did not load; the previous one stays in use")
+                    }
+                },
+            }
+        }
+    });
+    #[cfg(not(unix))]
+    let _ = tls;
 }
 
 async fn shutdown_signal() {

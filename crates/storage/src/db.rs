@@ -13,6 +13,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Connection, PgPool, Postgres, SqliteConnection, SqlitePool, Transaction};
 
 use crate::StorageError;
+use crate::types::Ts;
 use crate::writer::{WriteTx, Writer};
 
 /// Where the data lives.
@@ -146,6 +147,108 @@ impl Default for PoolSize {
     fn default() -> Self {
         Self { connections: 8 }
     }
+}
+
+/// What `mamori doctor` reads of a database without changing anything in it.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// Migrations this mamori knows.
+    pub known: usize,
+    /// Those of them applied.
+    pub applied: usize,
+    /// Versions this mamori knows that are not applied (the next start applies them).
+    pub pending: Vec<i64>,
+    /// Versions applied that this mamori does not know: a newer mamori ran here.
+    pub unknown: Vec<i64>,
+    /// The database server's clock (PostgreSQL; SQLite has none of its own).
+    pub server_time: Option<Ts>,
+    /// The audit chain's head, once the schema has one.
+    pub audit_head: Option<(i64, Vec<u8>)>,
+    /// The hash of the event asked about (the latest anchor's), if the chain holds it.
+    pub hash_at: Option<Vec<u8>>,
+}
+
+/// Reads a database's state without migrating it or creating it, with the hash of event
+/// `seq` if asked: `None` when a SQLite data folder holds no database yet.
+pub async fn inspect(
+    config: &DbConfig,
+    seq: Option<i64>,
+) -> Result<Option<Inspection>, StorageError> {
+    // A missing table (a database no mamori has migrated) reads as nothing applied; so
+    // does a schema without the audit chain yet.
+    macro_rules! read_state {
+        ($conn:expr) => {{
+            let done: Vec<i64> = sqlx::query_scalar(
+                "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version",
+            )
+            .fetch_all(&mut *$conn)
+            .await
+            .unwrap_or_default();
+            let head: Option<(i64, Vec<u8>)> =
+                sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                    .fetch_optional(&mut *$conn)
+                    .await
+                    .unwrap_or_default();
+            let at: Option<Vec<u8>> = match seq {
+                None => None,
+                Some(seq) => sqlx::query_scalar("SELECT hash FROM audit_events WHERE seq = $1")
+                    .bind(seq)
+                    .fetch_optional(&mut *$conn)
+                    .await
+                    .unwrap_or_default(),
+            };
+            (done, head, at)
+        }};
+    }
+    let (known, done, server_time, audit_head, hash_at): (Vec<i64>, Vec<i64>, Option<Ts>, _, _) =
+        match config {
+            DbConfig::Sqlite { data_dir } => {
+                let path = data_dir.join("mamori.db");
+                if !path.exists() {
+                    return Ok(None);
+                }
+                let options = SqliteConnectOptions::new().filename(&path).read_only(true);
+                let mut conn = SqliteConnection::connect_with(&options).await?;
+                let (done, head, at) = read_state!(&mut conn);
+                conn.close().await?;
+                let known = sqlx::migrate!("./migrations/sqlite")
+                    .iter()
+                    .map(|m| m.version)
+                    .collect();
+                (known, done, None, head, at)
+            }
+            DbConfig::Postgres { url } => {
+                let mut conn =
+                    sqlx::PgConnection::connect_with(&PgConnectOptions::from_str(url)?).await?;
+                let (done, head, at) = read_state!(&mut conn);
+                let now: Ts = sqlx::query_scalar("SELECT now()")
+                    .fetch_one(&mut conn)
+                    .await?;
+                conn.close().await?;
+                let known = sqlx::migrate!("./migrations/postgres")
+                    .iter()
+                    .map(|m| m.version)
+                    .collect();
+                (known, done, Some(now), head, at)
+            }
+        };
+    Ok(Some(Inspection {
+        known: known.len(),
+        applied: done.iter().filter(|v| known.contains(v)).count(),
+        pending: known
+            .iter()
+            .filter(|v| !done.contains(v))
+            .copied()
+            .collect(),
+        unknown: done
+            .iter()
+            .filter(|v| !known.contains(v))
+            .copied()
+            .collect(),
+        server_time,
+        audit_head,
+        hash_at,
+    }))
 }
 
 impl Db {

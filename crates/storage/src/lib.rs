@@ -36,7 +36,7 @@ pub mod timers;
 pub mod types;
 pub mod writer;
 
-pub use db::{Db, DbConfig, PoolSize, Src, Tx};
+pub use db::{Db, DbConfig, Inspection, PoolSize, Src, Tx, inspect};
 pub use error::StorageError;
 pub use scope::{COUNT_CAP, Page, PageRequest};
 pub use types::{Day, Ts};

@@ -12,6 +12,7 @@ mod rulebooks;
 mod security;
 mod serve;
 mod throttle;
+pub mod tls;
 mod upload;
 
 use std::sync::{Arc, Mutex};
@@ -21,7 +22,7 @@ use axum::extract::DefaultBodyLimit;
 use mamori_app::App;
 
 pub use i18n::Tr;
-pub use serve::serve;
+pub use serve::{serve, serve_with};
 
 /// Largest request body accepted anywhere (forms and JSON are small; attachments will
 /// get their own, larger limit on their own routes).

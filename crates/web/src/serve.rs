@@ -30,18 +30,30 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use mamori_app::EdgeLimits;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::time::Instant;
 use tower::ServiceExt;
 use tower_http::timeout::TimeoutBody;
 
 use crate::AppState;
+use crate::tls::Tls;
 
-/// Serves until `shutdown` resolves, then lets the requests in flight finish.
+/// Serves plain HTTP until `shutdown` resolves, then lets the requests in flight finish.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> io::Result<()> {
+    serve_with(listener, state, None, shutdown).await
+}
+
+/// Serves HTTPS with `tls` (or plain HTTP without it) until `shutdown` resolves. The TLS
+/// handshake must finish within the header timeout, like the request head after it.
+pub async fn serve_with(
+    listener: TcpListener,
+    state: AppState,
+    tls: Option<Arc<Tls>>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> io::Result<()> {
     let limits = Arc::new(state.app.settings().edge.clone());
@@ -73,15 +85,24 @@ pub async fn serve(
                 continue;
             }
         };
-        tokio::spawn(connection(
-            http.clone(),
-            app.clone(),
-            stream,
-            remote,
-            limits.clone(),
-            stopped.clone(),
-            slot,
-        ));
+        let (http, app, limits, stopped) =
+            (http.clone(), app.clone(), limits.clone(), stopped.clone());
+        let Some(tls) = &tls else {
+            tokio::spawn(connection(http, app, stream, remote, limits, stopped, slot));
+            continue;
+        };
+        // The configuration in use when the connection arrived, even if reloaded meanwhile.
+        let acceptor = tls.acceptor();
+        tokio::spawn(async move {
+            let handshake = acceptor.accept(stream);
+            match tokio::time::timeout(limits.header_read_timeout, handshake).await {
+                Ok(Ok(stream)) => {
+                    connection(http, app, stream, remote, limits, stopped, slot).await;
+                }
+                Ok(Err(e)) => tracing::debug!(error = %e, %remote, "TLS handshake failed"),
+                Err(_) => tracing::debug!(%remote, "TLS handshake did not finish in time"),
+            }
+        });
     }
     drop(listener);
     drop(stop);
@@ -125,15 +146,17 @@ fn is_connection_error(e: &io::Error) -> bool {
 }
 
 /// Serves one connection until it ends, goes idle, or the server stops.
-async fn connection(
+async fn connection<S>(
     http: http1::Builder,
     app: Router,
-    stream: TcpStream,
+    stream: S,
     remote: SocketAddr,
     limits: Arc<EdgeLimits>,
     mut stopped: watch::Receiver<()>,
     _slot: OwnedSemaphorePermit,
-) {
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let activity = Arc::new(Activity::new());
     let body_timeout = limits.header_read_timeout;
     let service = {
@@ -252,13 +275,13 @@ impl Drop for Busy {
     }
 }
 
-/// The socket, noting each time bytes move either way.
-struct Metered {
-    inner: TcpStream,
+/// The socket (or the TLS stream over it), noting each time bytes move either way.
+struct Metered<S> {
+    inner: S,
     activity: Arc<Activity>,
 }
 
-impl AsyncRead for Metered {
+impl<S: AsyncRead + Unpin> AsyncRead for Metered<S> {
     fn poll_read(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
@@ -273,7 +296,7 @@ impl AsyncRead for Metered {
     }
 }
 
-impl AsyncWrite for Metered {
+impl<S: AsyncWrite + Unpin> AsyncWrite for Metered<S> {
     fn poll_write(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
