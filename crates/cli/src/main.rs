@@ -12,6 +12,8 @@ use mamori_auth::sealed::Sealer;
 use mamori_storage::{Db, DbConfig, PoolSize};
 use mamori_web::{AppState, WebConfig};
 
+mod config_file;
+
 /// mamori (守り): information-assurance procedures for Japan's public sector and its
 /// contractors.
 #[derive(Parser)]
@@ -205,7 +207,15 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(Cli::parse())) {
+    // The command line over the environment over the file of `--config` over the defaults.
+    let cli = match config_file::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("mamori: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("mamori: {e:#}");
