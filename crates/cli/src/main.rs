@@ -14,6 +14,8 @@ use mamori_auth::sealed::Sealer;
 use mamori_storage::{Db, DbConfig, PoolSize};
 use mamori_web::{AppState, WebConfig};
 
+mod config_file;
+
 /// mamori (守り): information-assurance procedures for Japan's public sector and its
 /// contractors.
 #[derive(Parser)]
@@ -302,7 +304,14 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    // The command line over the environment over the file of `--config` over the defaults.
+    let cli = match config_file::parse::<Cli>() {
+        Ok(cli) => cli,
+        Err(e) => {
+            eprintln!("mamori: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("MAMORI_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn"));
     let logs = tracing_subscriber::fmt()
