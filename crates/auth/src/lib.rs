@@ -2,6 +2,7 @@
 //! sessions and forms. Pure functions over bytes; storage and HTTP live elsewhere.
 
 pub mod enrolment;
+pub mod oidc;
 pub mod password;
 pub mod sealed;
 pub mod token;
