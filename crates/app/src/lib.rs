@@ -26,6 +26,7 @@ mod libraries;
 mod login;
 mod mail;
 mod matrices;
+mod oidc;
 mod organisations;
 mod passkeys;
 mod people;
@@ -71,6 +72,9 @@ pub use login::{ClientInfo, LoginMode, LoginOutcome};
 pub use mail::{MailRun, Mailer};
 pub use matrices::{
     CorrectInput, Correction, MatrixFilter, MatrixRowPage, MatrixRowView, MatrixView,
+};
+pub use oidc::{
+    OidcCallback, OidcMatch, OidcOptions, OidcRedirect, OidcRefusal, OidcSettings, OidcSignedIn,
 };
 pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
@@ -140,6 +144,8 @@ pub struct Settings {
     pub upload_wait: std::time::Duration,
     /// Connection timeouts and limits on clients that keep failing.
     pub edge: EdgeLimits,
+    /// Sign-in with the office's directory (OpenID Connect), when configured.
+    pub oidc: Option<OidcSettings>,
 }
 
 impl Default for Settings {
@@ -159,6 +165,7 @@ impl Default for Settings {
             uploads_at_once: 4,
             upload_wait: std::time::Duration::from_secs(10),
             edge: EdgeLimits::default(),
+            oidc: None,
         }
     }
 }
