@@ -16,7 +16,8 @@
 #   CHROMIUM_PATH      browser to drive; default: chromium found on PATH
 #
 # Exports to the tests: MAMORI_URL, MAMORI_ADMIN_EMAIL, MAMORI_ADMIN_PASSWORD,
-# CHROMIUM_PATH, MAMORI_SERVE (the server's command, to start a later one beside it).
+# CHROMIUM_PATH, MAMORI_SERVE (the server's command, to start a later one beside it),
+# OIDC_ISSUER (the OpenID provider, e2e/oidc/provider.mjs, that the server signs in with).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,6 +34,7 @@ WORK_DIR=''
 SERVER_PID=''
 SERVER_LOG=''
 DB_SCHEMA=''
+OIDC_PID=''
 SHOW_LOG_ON_EXIT=0
 
 # Only ever called by the trap below, which shellcheck cannot see.
@@ -49,6 +51,10 @@ cleanup() {
     done
     kill -9 "$SERVER_PID" 2>/dev/null
     wait "$SERVER_PID" 2>/dev/null
+  fi
+  if [[ -n $OIDC_PID ]] && kill -0 "$OIDC_PID" 2>/dev/null; then
+    kill "$OIDC_PID" 2>/dev/null
+    wait "$OIDC_PID" 2>/dev/null
   fi
   # A server a test started beside this one (helpers.ts, whileDaysLater) never outlives the run.
   if [[ -n $WORK_DIR ]]; then
@@ -198,12 +204,35 @@ free_port() {
   die 'found no free port on 127.0.0.1'
 }
 
+# The directory the server signs in with: a real OpenID provider (panva's oidc-provider
+# from e2e/node_modules) on another loopback port, whose one client is this server.
+start_oidc_provider() {
+  local oidc_port
+  oidc_port=$(free_port)
+  MAMORI_PORT=$(free_port)
+  while [[ $MAMORI_PORT == "$oidc_port" ]]; do MAMORI_PORT=$(free_port); done
+  export OIDC_ISSUER=http://127.0.0.1:$oidc_port
+  log "starting the OpenID provider at $OIDC_ISSUER"
+  OIDC_PORT=$oidc_port OIDC_REDIRECT_URIS=http://127.0.0.1:$MAMORI_PORT/login/oidc/callback \
+    node "$E2E_DIR/oidc/provider.mjs" >"$WORK_DIR/oidc.log" 2>&1 &
+  OIDC_PID=$!
+  local deadline=$((SECONDS + HEALTH_TIMEOUT))
+  until curl -fsS --max-time 2 -o /dev/null "$OIDC_ISSUER/.well-known/openid-configuration" 2>/dev/null; do
+    if ! kill -0 "$OIDC_PID" 2>/dev/null || ((SECONDS >= deadline)); then
+      tail -n 50 "$WORK_DIR/oidc.log" >&2
+      die 'the OpenID provider did not start'
+    fi
+    sleep 0.3
+  done
+}
+
 start_server() {
-  local port
-  port=$(free_port)
+  local port=$MAMORI_PORT
   SERVER_LOG=$WORK_DIR/server.log
   log "starting the server on 127.0.0.1:$port (log: $SERVER_LOG)"
-  "$BIN" serve "${DB_ARGS[@]}" --bind "127.0.0.1:$port" >"$SERVER_LOG" 2>&1 &
+  "$BIN" serve "${DB_ARGS[@]}" --bind "127.0.0.1:$port" \
+    --oidc-issuer "$OIDC_ISSUER" --oidc-client-id mamori --oidc-client-secret mamori-test-secret \
+    >"$SERVER_LOG" 2>&1 &
   SERVER_PID=$!
   export MAMORI_URL=http://127.0.0.1:$port
   # The same server's command without its address, as JSON, for a test to start another
@@ -233,6 +262,7 @@ build_server
 WORK_DIR=$(mktemp -d "${TMPDIR:-/tmp}/mamori-e2e.XXXXXX")
 choose_database
 create_admin
+start_oidc_provider
 start_server
 
 log "npx playwright test $*"

@@ -330,6 +330,7 @@ impl App {
             // Dates on pages only; a token reads the API, whose dates are ISO.
             date_style: Default::default(),
             totp_pending: None,
+            via_directory: false,
         }))
     }
 

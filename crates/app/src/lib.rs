@@ -28,6 +28,7 @@ mod login;
 mod mail;
 mod matrices;
 mod observed;
+mod oidc;
 mod organisations;
 mod passkeys;
 mod people;
@@ -79,6 +80,9 @@ pub use matrices::{
     CorrectInput, Correction, MatrixFilter, MatrixRowPage, MatrixRowView, MatrixView,
 };
 pub use observed::Observed;
+pub use oidc::{
+    OidcCallback, OidcMatch, OidcOptions, OidcRedirect, OidcRefusal, OidcSettings, OidcSignedIn,
+};
 pub use organisations::{DeskInput, OrganisationInput, OrganisationView};
 pub use passkeys::PasskeyRefusal;
 pub use people::{DesignationInput, PersonInput, PersonUpdate};
@@ -147,6 +151,8 @@ pub struct Settings {
     pub upload_wait: std::time::Duration,
     /// Connection timeouts and limits on clients that keep failing.
     pub edge: EdgeLimits,
+    /// Sign-in with the office's directory (OpenID Connect), when configured.
+    pub oidc: Option<OidcSettings>,
 }
 
 impl Default for Settings {
@@ -166,6 +172,7 @@ impl Default for Settings {
             uploads_at_once: 4,
             upload_wait: std::time::Duration::from_secs(10),
             edge: EdgeLimits::default(),
+            oidc: None,
         }
     }
 }

@@ -144,6 +144,7 @@ impl App {
                 expires_at: Ts(now.0 + SignedDuration::from_hours(self.settings.session_max_hours)),
                 ip: ip.as_deref(),
                 user_agent: user_agent.as_deref(),
+                via_directory: false,
             },
         )
         .await?;
@@ -208,7 +209,7 @@ impl App {
                 )
                 .await?);
         }
-        let next = after_second_factor(creds.must_change_password);
+        let next = after_second_factor(creds.must_change_password && !session.via_directory);
         let token = rotate_session(&mut tx, &caller.session, next).await?;
         self.record(
             &mut tx,
@@ -354,7 +355,7 @@ impl App {
         persons::accept_totp_step(&mut tx, caller.actor.person, step as i64).await?;
         sessions::set_totp_pending(&mut tx, &caller.session, None).await?;
         let rotated = if session.stage == stage::TOTP_SETUP {
-            let next = after_second_factor(creds.must_change_password);
+            let next = after_second_factor(creds.must_change_password && !session.via_directory);
             Some(rotate_session(&mut tx, &caller.session, next).await?)
         } else {
             None

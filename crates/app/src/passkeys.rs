@@ -423,7 +423,10 @@ impl App {
                 return fail(PasskeyRefusal::NotVerified).await;
             }
         };
-        let next = if creds.must_change_password {
+        // A directory sign-in used no local password: none must be changed after it.
+        let via_directory =
+            ceremony.kind == kind::SECOND_FACTOR && session.is_some_and(|s| s.via_directory);
+        let next = if creds.must_change_password && !via_directory {
             stage::PASSWORD_CHANGE
         } else {
             stage::FULL
@@ -476,6 +479,7 @@ impl App {
                     ),
                     ip: ip.as_deref(),
                     user_agent: user_agent.as_deref(),
+                    via_directory: false,
                 },
             )
             .await?;

@@ -44,6 +44,9 @@ pub struct SessionInfo {
     pub date_style: DateStyle,
     /// A second-factor secret being enrolled.
     pub totp_pending: Option<String>,
+    /// Started by a directory sign-in: no local password was used, so none must be
+    /// changed once the second factor is done.
+    pub via_directory: bool,
 }
 
 impl SessionInfo {
@@ -97,6 +100,7 @@ impl App {
             locale: Locale::parse_or_default(&row.locale),
             date_style: DateStyle::parse_or_default(&row.date_style),
             totp_pending: row.totp_pending,
+            via_directory: row.via_directory,
         }))
     }
 
@@ -160,6 +164,8 @@ impl App {
         );
         let mut tx = self.db.begin().await?;
         let n = sessions::delete_expired(&mut tx, now, idle_since).await?;
+        // Directory sign-ins nobody came back from.
+        mamori_storage::oidc::delete_expired_logins(&mut tx, now).await?;
         tx.commit().await?;
         Ok(n)
     }

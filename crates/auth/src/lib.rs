@@ -3,6 +3,7 @@
 
 pub mod anchor;
 pub mod enrolment;
+pub mod oidc;
 pub mod password;
 pub mod sealed;
 pub mod token;

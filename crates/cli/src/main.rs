@@ -122,6 +122,68 @@ impl AnchorOptions {
     }
 }
 
+/// Sign-in with the office's directory over OpenID Connect (Entra ID, AD FS, Keycloak).
+/// Without an issuer, only mamori's own accounts sign in.
+#[derive(Args)]
+struct OidcArgs {
+    /// The directory's issuer URL; mamori reads `{issuer}/.well-known/openid-configuration`
+    /// at the first sign-in (not at start, so that mamori starts while it is down).
+    #[arg(long, env = "MAMORI_OIDC_ISSUER", requires = "oidc_client_id")]
+    oidc_issuer: Option<String>,
+    /// mamori's client id at the directory.
+    #[arg(long, env = "MAMORI_OIDC_CLIENT_ID")]
+    oidc_client_id: Option<String>,
+    /// mamori's client secret at the directory (none: a public client, PKCE only).
+    #[arg(long, env = "MAMORI_OIDC_CLIENT_SECRET", hide_env_values = true)]
+    oidc_client_secret: Option<String>,
+    /// The text of the sign-in button.
+    #[arg(
+        long,
+        env = "MAMORI_OIDC_LABEL",
+        default_value = "組織のアカウントでログイン"
+    )]
+    oidc_label: String,
+    /// How a first sign-in finds its person: `email` (the ID token's verified e-mail
+    /// against the login e-mail; the subject is then bound) or `subject` (bound subjects only).
+    #[arg(long, env = "MAMORI_OIDC_MATCH", default_value = "email", value_parser = ["email", "subject"])]
+    oidc_match: String,
+    /// Organisation (UUID) where a person unknown to mamori is created at their first
+    /// sign-in, with no roles. Unset: nobody is created.
+    #[arg(long, env = "MAMORI_OIDC_CREATE_IN")]
+    oidc_create_in: Option<uuid::Uuid>,
+    /// PEM file of the office's own certificate authority, trusted for the directory's
+    /// TLS besides the system's roots.
+    #[arg(long, env = "MAMORI_OIDC_CA_FILE")]
+    oidc_ca_file: Option<PathBuf>,
+    /// Let the ID token's `amr` claim stand for mamori's second factor when it shows a
+    /// multi-factor sign-in (`mfa`, or two kinds of factor such as `pwd` + `otp`).
+    #[arg(long, env = "MAMORI_OIDC_TRUST_AMR")]
+    oidc_trust_amr: bool,
+}
+
+impl OidcArgs {
+    fn settings(self) -> anyhow::Result<Option<mamori_app::OidcSettings>> {
+        let (Some(issuer), Some(client_id)) = (self.oidc_issuer, self.oidc_client_id) else {
+            return Ok(None);
+        };
+        let options = mamori_app::OidcOptions {
+            issuer,
+            client_id,
+            client_secret: self.oidc_client_secret,
+            label: self.oidc_label,
+            matching: if self.oidc_match == "subject" {
+                mamori_app::OidcMatch::Subject
+            } else {
+                mamori_app::OidcMatch::Email
+            },
+            create_in: self.oidc_create_in,
+            ca_file: self.oidc_ca_file,
+            trust_amr: self.oidc_trust_amr,
+        };
+        Ok(Some(options.into_settings()?))
+    }
+}
+
 // The command line is parsed once; the large variant (every server option) costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand)]
@@ -192,6 +254,9 @@ enum Command {
         mail: MailOptions,
         #[command(flatten)]
         anchors: AnchorOptions,
+        // Boxed: the largest variant by far, and read once.
+        #[command(flatten)]
+        oidc: Box<OidcArgs>,
     },
     /// Create or update the database schema, then exit.
     Migrate {
@@ -368,6 +433,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             adapt,
             mail,
             anchors,
+            oidc,
         } => {
             // A library that does not load stops mamori before anything is written.
             let libraries = libraries_in_use(&libraries, &adapt)?;
@@ -390,6 +456,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     trusted_proxies,
                     ..mamori_app::EdgeLimits::default()
                 },
+                oidc: (*oidc).settings()?,
                 ..Settings::default()
             };
             serve(

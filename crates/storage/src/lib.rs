@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod libraries;
 pub mod matrix_corrections;
 pub mod notifications;
+pub mod oidc;
 pub mod organisations;
 pub mod passkeys;
 pub mod persons;

@@ -52,6 +52,8 @@ pub struct SessionRow {
     pub date_style: String,
     /// Whether the account is still active.
     pub active: bool,
+    /// Whether the session was started by a directory sign-in (OpenID Connect).
+    pub via_directory: bool,
 }
 
 /// A new session.
@@ -71,15 +73,17 @@ pub struct NewSession<'a> {
     pub ip: Option<&'a str>,
     /// Browser, truncated.
     pub user_agent: Option<&'a str>,
+    /// Started by a directory sign-in.
+    pub via_directory: bool,
 }
 
 /// Stores a new session.
 pub async fn insert(tx: &mut Tx, s: &NewSession<'_>) -> Result<(), StorageError> {
-    const SQL: &str = "INSERT INTO sessions (id_hash, person_id, stage, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent)
-                       VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8)";
+    const SQL: &str = "INSERT INTO sessions (id_hash, person_id, stage, csrf_token, created_at, last_seen_at, expires_at, ip, user_agent, via_directory)
+                       VALUES ($1, $2, $3, $4, $5, $5, $6, $7, $8, $9)";
     on_tx!(tx, c => sqlx::query(SQL)
         .bind(s.id_hash).bind(s.person).bind(s.stage).bind(s.csrf_token).bind(s.now).bind(s.expires_at)
-        .bind(s.ip).bind(s.user_agent)
+        .bind(s.ip).bind(s.user_agent).bind(s.via_directory)
         .execute(c).await.map(|r| r.rows_affected()))?;
     Ok(())
 }
@@ -104,7 +108,7 @@ pub async fn lookup(
         crate::designations::with_grants_sql(
             "s.id_hash, s.person_id, s.stage, s.csrf_token, s.totp_pending, s.last_seen_at,
              s.expires_at, p.name AS person_name, p.email, p.organisation_id, p.locale, p.date_style,
-             p.active",
+             p.active, s.via_directory",
             "sessions s JOIN persons p ON p.id = s.person_id",
             "s.person_id",
             "s.id_hash = $1",

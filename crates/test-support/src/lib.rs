@@ -20,6 +20,7 @@ pub struct TestDb {
 impl TestDb {
     /// A new, empty database of the backend the environment asks for.
     pub async fn new() -> Self {
+        tls_for_test_clients();
         let dir = TempDir::new();
         let data_dir = dir.0.join("data");
         let database_url = match std::env::var("TEST_DATABASE_URL") {
@@ -80,4 +81,12 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// Gives the tests' HTTP clients TLS: the workspace's reqwest is built with rustls and no
+/// default cryptography (mamori's own client, for the directory's sign-in, brings ring
+/// itself), and a client built without one panics. Plain `http://` clients need it too.
+pub fn tls_for_test_clients() {
+    // Already installed by another test of the process: fine.
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }

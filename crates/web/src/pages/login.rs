@@ -18,12 +18,14 @@ use crate::extract::{
 
 #[derive(Template)]
 #[template(path = "login.html")]
-struct LoginPage {
-    l: Layout,
-    email: String,
-    errors: FormErrors,
-    summary: Option<String>,
-    first_run_open: bool,
+pub(super) struct LoginPage {
+    pub(super) l: Layout,
+    pub(super) email: String,
+    pub(super) errors: FormErrors,
+    pub(super) summary: Option<String>,
+    pub(super) first_run_open: bool,
+    /// The directory's button, when sign-in with the directory is configured.
+    pub(super) oidc_label: Option<String>,
 }
 
 /// `GET /login`.
@@ -48,6 +50,7 @@ pub async fn login_form(
         errors: FormErrors::default(),
         summary: None,
         first_run_open,
+        oidc_label: state.app.oidc_label().map(str::to_owned),
     })
 }
 
@@ -104,6 +107,7 @@ pub async fn login(
                 errors,
                 summary,
                 first_run_open: false,
+                oidc_label: state.app.oidc_label().map(str::to_owned),
             })
         }),
     }

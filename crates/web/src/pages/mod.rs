@@ -12,6 +12,7 @@ mod home;
 mod login;
 mod matrices;
 mod obligations;
+mod oidc;
 mod organisations;
 mod passkeys;
 mod persons;
@@ -45,6 +46,8 @@ pub fn router() -> Router<AppState> {
         )
         .route("/login", get(login::login_form).post(login::login))
         .route("/login/totp", get(login::totp_form).post(login::totp))
+        .route("/login/oidc", get(oidc::start))
+        .route("/login/oidc/callback", get(oidc::callback))
         .route("/logout", post(login::logout))
         .route("/language", get(login::language))
         .route("/account", get(account::show))

@@ -1644,3 +1644,33 @@ async fn the_date_style_as_every_role() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Pages open without a session, outside the walk above because they show nothing of any
+/// organisation to anyone: the sign-in with the directory (`/login/oidc` sends the browser
+/// to the directory; `/login/oidc/callback` signs in or shows the login page with the
+/// reason). Without a directory configured they do not exist; with one they are tested
+/// against a real provider in `oidc.rs`.
+const PUBLIC_PAGES: &[&str] = &["/login/oidc", "/login/oidc/callback?code=x&state=y"];
+
+#[tokio::test]
+async fn the_public_sign_in_pages_are_absent_without_a_directory() {
+    let t = TestApp::with_admin().await;
+    let w = world(&t).await;
+    for path in PUBLIC_PAGES {
+        for (role, client) in &w.roles {
+            let anonymous = t.client();
+            let c = client.as_ref().unwrap_or(&anonymous);
+            let res = c.get(t.url(path)).send().await.unwrap();
+            let status = res.status();
+            let text = res.text().await.unwrap();
+            assert_eq!(status, StatusCode::NOT_FOUND, "{role} GET {path}");
+            assert!(
+                !text.contains("甲") && !text.contains(&w.a),
+                "{role} GET {path}"
+            );
+        }
+    }
+    // And the login page offers no directory.
+    let login = t.html(&t.client(), "/login").await;
+    assert!(!login.contains("/login/oidc"), "{login}");
+}

@@ -28,6 +28,7 @@ mod isolation;
 mod ledgers;
 mod lg_security;
 mod marks;
+mod oidc;
 mod organisations;
 mod outbox;
 mod pages;
